@@ -1,0 +1,12 @@
+/** What the HTTP routes are built from. */
+import type { CompiledConfig } from '../config/compiled-config.js';
+import type { IngestService } from '../engine/ingest-service.js';
+import type { Store } from '../store/store-port.js';
+import type { Authenticator } from './auth.js';
+
+export interface ApiContext {
+  config: CompiledConfig;
+  store: Store;
+  auth: Authenticator;
+  ingest: IngestService;
+}

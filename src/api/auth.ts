@@ -1,0 +1,47 @@
+/**
+ * Bearer-key authentication. Keys are compared by their SHA-256 digest, the only form the compiled
+ * configuration keeps; a lookup by digest leaks nothing useful through timing.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { CompiledConfig } from '../config/compiled-config.js';
+import { AuthenticationError, ForbiddenError } from '../errors.js';
+
+export type Principal = { kind: 'system'; name: string } | { kind: 'admin' };
+
+/** Who a key belongs to. */
+export class Authenticator {
+  private readonly byDigest = new Map<string, Principal>();
+
+  constructor(config: CompiledConfig) {
+    this.byDigest.set(config.server.adminKeyHash.toString('hex'), { kind: 'admin' });
+    for (const system of config.systems.values()) {
+      for (const hash of system.keyHashes) this.byDigest.set(hash.toString('hex'), { kind: 'system', name: system.name });
+    }
+  }
+
+  /** The principal of the request's `Authorization: Bearer` key; 401 when missing or unknown. */
+  authenticate(request: FastifyRequest): Principal {
+    const header = request.headers.authorization;
+    if (!header) throw new AuthenticationError('send the key as `Authorization: Bearer <key>`');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new AuthenticationError('the Authorization header must be `Bearer <key>`');
+    const principal = this.byDigest.get(createHash('sha256').update(match[1] as string).digest('hex'));
+    if (!principal) throw new AuthenticationError('the key is not known to this hub');
+    return principal;
+  }
+
+  /** The calling system; 403 for the admin key, which asserts no facts of its own. */
+  requireSystem(request: FastifyRequest): string {
+    const principal = this.authenticate(request);
+    if (principal.kind !== 'system') {
+      throw new ForbiddenError('forbidden', "the admin key cannot assert facts; use the owning system's key");
+    }
+    return principal.name;
+  }
+
+  /** Passes only the admin key. */
+  requireAdmin(request: FastifyRequest): void {
+    if (this.authenticate(request).kind !== 'admin') throw new ForbiddenError('forbidden', 'this route needs the admin key');
+  }
+}

@@ -1,0 +1,50 @@
+/** `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable). */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../../store/store-port.js';
+
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  store: Type.Object({
+    kind: Type.String(),
+    ok: Type.Boolean(),
+    migrationsApplied: Type.Integer(),
+    migrationsKnown: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+  }),
+});
+
+/** Registers the health routes. `isShuttingDown` makes readiness fail while draining. */
+export function registerHealthRoutes(app: FastifyInstance, store: Store, isShuttingDown: () => boolean): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness',
+        tags: ['operations'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Readiness', tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+    async (_request, reply) => {
+      const health = await store.health();
+      const ready = health.ok && !isShuttingDown();
+      reply.code(ready ? 200 : 503);
+      return {
+        status: ready ? ('ready' as const) : ('not_ready' as const),
+        store: {
+          kind: store.kind,
+          ok: health.ok,
+          migrationsApplied: health.applied,
+          migrationsKnown: health.known,
+          ...(isShuttingDown() ? { detail: 'shutting down' } : health.detail ? { detail: health.detail } : {}),
+        },
+      };
+    },
+  );
+}

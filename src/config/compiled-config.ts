@@ -1,0 +1,94 @@
+/**
+ * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
+ * nothing downstream re-validates it.
+ */
+import type { Fact, Milestone } from '../domain/event-catalogue.js';
+
+export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
+export type SystemKind = (typeof SYSTEM_KINDS)[number];
+
+export interface CompiledSystem {
+  name: string;
+  kind: SystemKind;
+  /** SHA-256 digests of the system's API keys; the plain keys are not kept. */
+  keyHashes: Buffer[];
+  /** Locations this system serves (a WMS); empty means not location-bound. */
+  locations: string[];
+  /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
+  channel?: string;
+  x12?: { id: string; qualifier: string; version?: string };
+}
+
+export interface CompiledLocation {
+  name: string;
+  /** Channels this location's stock is offered to. */
+  channels: string[];
+}
+
+export interface CompiledChannel {
+  name: string;
+  safetyStock: number;
+}
+
+export interface HttpConnectorConfig {
+  url: string;
+  secret?: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  batch: boolean;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  maxAgeMs: number;
+}
+
+export interface RateLimitPolicy {
+  perSecond: number;
+  burst: number;
+  concurrency: number;
+}
+
+export interface CompiledSubscription {
+  name: string;
+  /** The target system (a key of `systems`). */
+  target: string;
+  /** Type patterns as written; `*` matches any run of characters. */
+  types: string[];
+  /** Compiled form of `types`. */
+  matchesType: (type: string) => boolean;
+  http?: HttpConnectorConfig;
+  retry: RetryPolicy;
+  rateLimit?: RateLimitPolicy;
+  onFailure?: 'hold' | 'skip';
+}
+
+export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** SHA-256 digest of the admin key. */
+  adminKeyHash: Buffer;
+  /** Largest accepted request body, bytes (default 1 MiB). */
+  bodyLimit: number;
+  /** Most events in one batch request (default 1,000). */
+  maxBatchEvents: number;
+}
+
+export interface CompiledConfig {
+  /** Path of the file this came from, for messages. */
+  file: string;
+  store: StoreConfig;
+  server: ServerConfig;
+  systems: Map<string, CompiledSystem>;
+  locations: Map<string, CompiledLocation>;
+  channels: Map<string, CompiledChannel>;
+  /** fact → the systems allowed to assert it. */
+  ownership: Map<Fact, string[]>;
+  /** system → (platform status code → milestone). */
+  statusMaps: Map<string, Map<string, Milestone>>;
+  subscriptions: CompiledSubscription[];
+}

@@ -1,0 +1,130 @@
+/**
+ * Ingest: the one path every inbound event takes (HTTP today; EDI and files later). Validates the
+ * envelope and data against the v1 contracts, checks that the caller is the event's source and owns the
+ * fact, fills in subject and partition key, picks the matching subscriptions (never the sender itself:
+ * echo suppression), and appends event + outbox rows in one durable commit. A batch is all or nothing.
+ */
+import type { CompiledConfig } from '../config/compiled-config.js';
+import { validateEvent } from '../contracts/index.js';
+import type { CloudEvent } from '../domain/cloud-event.js';
+import { catalogueEntry, partitionKeyOf } from '../domain/event-catalogue.js';
+import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
+import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
+import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../store/store-port.js';
+
+export interface IngestResult {
+  id: string;
+  source: string;
+  status: AppendOutcome['status'];
+  seq: number;
+}
+
+interface ItemRejection {
+  kind: 'validation' | 'source' | 'ownership';
+  problems: FieldProblem[];
+  owners?: string[];
+}
+
+/** Ingests events on behalf of an authenticated system. */
+export class IngestService {
+  private readonly ownershipContext: OwnershipContext;
+  /** Outbox targets per event type and sender, computed once per pair. */
+  private readonly routes = new Map<string, OutboxTarget[]>();
+
+  constructor(
+    private readonly config: CompiledConfig,
+    private readonly store: Store,
+  ) {
+    this.ownershipContext = { ownership: config.ownership, systems: config.systems, statusMaps: config.statusMaps };
+  }
+
+  /**
+   * Validates and appends `events` sent by `system`; all are rejected if one is bad. Resolves with one
+   * result per event once the commit is durable. `batch` makes problem pointers start with the item index.
+   */
+  async ingest(system: string, events: readonly unknown[], batch: boolean): Promise<IngestResult[]> {
+    const prepared: NewEvent[] = [];
+    const rejections: { index: number; rejection: ItemRejection }[] = [];
+    events.forEach((raw, index) => {
+      const outcome = this.prepare(system, raw);
+      if ('kind' in outcome) rejections.push({ index, rejection: outcome });
+      else prepared.push(outcome);
+    });
+    if (rejections.length > 0) throw rejectionError(rejections, batch);
+    const outcomes = await this.store.append(prepared);
+    return outcomes.map((outcome, i) => {
+      const { event } = prepared[i] as NewEvent;
+      return { id: event.id, source: event.source, status: outcome.status, seq: outcome.seq };
+    });
+  }
+
+  private prepare(system: string, raw: unknown): NewEvent | ItemRejection {
+    const problems = validateEvent(raw);
+    if (problems.length > 0) return { kind: 'validation', problems };
+    const event = raw as CloudEvent;
+    if (event.source !== `/${system}`) {
+      return {
+        kind: 'source',
+        problems: [{ pointer: '/source', detail: `must be '/${system}' (the caller's system), got '${event.source}'` }],
+      };
+    }
+    // validateEvent guarantees the type is in the catalogue and data matches its schema.
+    const entry = catalogueEntry(event.type)!;
+    const decision = decideOwnership(this.ownershipContext, system, entry.ownership, event.data);
+    if (!decision.allowed) {
+      return { kind: 'ownership', owners: decision.owners, problems: [{ pointer: '/type', detail: decision.reason }] };
+    }
+    const key = partitionKeyOf(entry, event.data) as string;
+    if (event.subject !== undefined && event.subject !== key) {
+      return {
+        kind: 'validation',
+        problems: [{ pointer: '/subject', detail: `must be '${key}', the partition key derived from data` }],
+      };
+    }
+    const stored: CloudEvent = { ...event, subject: key, partitionkey: event.partitionkey ?? key };
+    return { system, event: stored, outbox: this.outboxTargets(event.type, system) };
+  }
+
+  private outboxTargets(type: string, sender: string): OutboxTarget[] {
+    const cacheKey = `${sender} ${type}`;
+    let targets = this.routes.get(cacheKey);
+    if (!targets) {
+      targets = this.config.subscriptions
+        .filter((s) => s.target !== sender && s.matchesType(type))
+        .map((s) => ({ subscription: s.name, target: s.target }));
+      this.routes.set(cacheKey, targets);
+    }
+    return targets;
+  }
+}
+
+function rejectionError(rejections: { index: number; rejection: ItemRejection }[], batch: boolean): Error {
+  const errors: FieldProblem[] = rejections.flatMap(({ index, rejection }) =>
+    rejection.problems.map((p) => ({
+      ...p,
+      ...(batch ? { index, pointer: `/${index}${p.pointer}` } : {}),
+      code: codeOf(rejection.kind),
+    })),
+  );
+  const where = batch ? ` (${rejections.length} of the batch's items; nothing was applied)` : '';
+  const validation = rejections.find((r) => r.rejection.kind === 'validation');
+  if (validation) {
+    return new ValidationError(`the event does not match its contract${where}: ${summary(errors)}`, errors);
+  }
+  const ownership = rejections.find((r) => r.rejection.kind === 'ownership');
+  if (ownership) {
+    return new ForbiddenError('ownership-violation', `${summary(errors)}${where}`, errors, {
+      owners: ownership.rejection.owners ?? [],
+    });
+  }
+  return new ForbiddenError('source-mismatch', `${summary(errors)}${where}`, errors);
+}
+
+function codeOf(kind: ItemRejection['kind']): string {
+  return kind === 'validation' ? 'validation-failed' : kind === 'source' ? 'source-mismatch' : 'ownership-violation';
+}
+
+function summary(errors: FieldProblem[]): string {
+  const shown = errors.slice(0, 3).map((e) => `${e.pointer} ${e.detail}`);
+  return errors.length > 3 ? `${shown.join('; ')}; and ${errors.length - 3} more` : shown.join('; ');
+}
