@@ -54,7 +54,14 @@ export class ForbiddenError extends ManifoldError {
     errors: FieldProblem[] = [],
     extensions: Record<string, unknown> = {},
   ) {
-    super(code, 403, code === 'ownership-violation' ? 'Not the owner of this fact' : 'Forbidden', detail, errors, extensions);
+    super(
+      code,
+      403,
+      code === 'ownership-violation' ? 'Not the owner of this fact' : 'Forbidden',
+      detail,
+      errors,
+      extensions,
+    );
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { IngestService } from '../engine/ingest-service.js';
@@ -57,10 +57,13 @@ const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'applica
 /** Builds the Fastify app (not listening). */
 export async function buildApp({ config, store, logger }: AppOptions): Promise<HubApp> {
   const app = Fastify({
-    loggerInstance: logger,
-    disableRequestLogging: true,
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's per-request lines are off: ingest logs one line per request with its correlation ids.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimit,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
     return503OnClosing: true,
   });
   let shuttingDown = false;
@@ -74,7 +77,8 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
       info: {
         title: 'Manifold hub API',
         version: '1.0.0',
-        description: 'Distribution sync hub: canonical inventory and order lifecycle across ERP, WMS, TMS, commerce and EDI.',
+        description:
+          'Distribution sync hub: canonical inventory and order lifecycle across ERP, WMS, TMS, commerce and EDI.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
@@ -87,7 +91,15 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
-      done(new ManifoldError('malformed-json', 400, 'Malformed JSON', `the body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(
+        new ManifoldError(
+          'malformed-json',
+          400,
+          'Malformed JSON',
+          `the body is not valid JSON: ${(error as Error).message}`,
+        ),
+        undefined,
+      );
     }
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

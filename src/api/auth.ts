@@ -16,7 +16,8 @@ export class Authenticator {
   constructor(config: CompiledConfig) {
     this.byDigest.set(config.server.adminKeyHash.toString('hex'), { kind: 'admin' });
     for (const system of config.systems.values()) {
-      for (const hash of system.keyHashes) this.byDigest.set(hash.toString('hex'), { kind: 'system', name: system.name });
+      for (const hash of system.keyHashes)
+        this.byDigest.set(hash.toString('hex'), { kind: 'system', name: system.name });
     }
   }
 
@@ -26,7 +27,11 @@ export class Authenticator {
     if (!header) throw new AuthenticationError('send the key as `Authorization: Bearer <key>`');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AuthenticationError('the Authorization header must be `Bearer <key>`');
-    const principal = this.byDigest.get(createHash('sha256').update(match[1] as string).digest('hex'));
+    const principal = this.byDigest.get(
+      createHash('sha256')
+        .update(match[1] as string)
+        .digest('hex'),
+    );
     if (!principal) throw new AuthenticationError('the key is not known to this hub');
     return principal;
   }
@@ -42,6 +47,7 @@ export class Authenticator {
 
   /** Passes only the admin key. */
   requireAdmin(request: FastifyRequest): void {
-    if (this.authenticate(request).kind !== 'admin') throw new ForbiddenError('forbidden', 'this route needs the admin key');
+    if (this.authenticate(request).kind !== 'admin')
+      throw new ForbiddenError('forbidden', 'this route needs the admin key');
   }
 }

@@ -19,17 +19,22 @@ const STRUCTURED = 'application/cloudevents+json';
 /** Reads the events of a request according to its mode. The body has already been parsed. */
 export function readCloudEvents(request: FastifyRequest): ReceivedEvents {
   const contentType = mediaType(request.headers['content-type']);
-  if (request.headers['ce-specversion'] !== undefined) return { events: [fromBinary(request, contentType)], batch: false };
+  if (request.headers['ce-specversion'] !== undefined)
+    return { events: [fromBinary(request, contentType)], batch: false };
   const body = request.body;
   if (contentType === BATCH || (contentType === 'application/json' && Array.isArray(body))) {
     if (!Array.isArray(body)) {
-      throw new ValidationError('a batch must be a JSON array of CloudEvents', [{ pointer: '', detail: 'must be array' }]);
+      throw new ValidationError('a batch must be a JSON array of CloudEvents', [
+        { pointer: '', detail: 'must be array' },
+      ]);
     }
     return { events: body, batch: true };
   }
   if (contentType === STRUCTURED || contentType === 'application/json') {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ValidationError('a structured CloudEvent must be a JSON object', [{ pointer: '', detail: 'must be object' }]);
+      throw new ValidationError('a structured CloudEvent must be a JSON object', [
+        { pointer: '', detail: 'must be object' },
+      ]);
     }
     return { events: [body], batch: false };
   }

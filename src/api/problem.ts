@@ -68,7 +68,13 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
   }
   const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
   if (known) {
-    return { type: PROBLEM_BASE + known.code, title: known.title, status: known.status, detail: String(fastifyError.message), ...at };
+    return {
+      type: PROBLEM_BASE + known.code,
+      title: known.title,
+      status: known.status,
+      detail: String(fastifyError.message),
+      ...at,
+    };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
     return {

@@ -59,13 +59,17 @@ export interface CompiledSubscription {
   types: string[];
   /** Compiled form of `types`. */
   matchesType: (type: string) => boolean;
+  /** Optional narrowing beyond `types`, kept as written: a subject pattern and data field values. */
+  filter?: { subject?: string; data?: Record<string, unknown> };
   http?: HttpConnectorConfig;
   retry: RetryPolicy;
   rateLimit?: RateLimitPolicy;
   onFailure?: 'hold' | 'skip';
 }
 
-export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+export type StoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
 
 export interface ServerConfig {
   host: string;

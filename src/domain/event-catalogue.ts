@@ -53,10 +53,26 @@ const fact = (f: Fact): TypeOwnership => ({ kind: 'fact', fact: f });
 const hub: TypeOwnership = { kind: 'hub' };
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
-  { type: 'com.manifold.inventory.counted.v1', ownership: fact('inventory.on_hand'), subjectFrom: 'sku@location' },
-  { type: 'com.manifold.inventory.adjusted.v1', ownership: fact('inventory.on_hand'), subjectFrom: 'sku@location' },
-  { type: 'com.manifold.inventory.received.v1', ownership: fact('inventory.on_hand'), subjectFrom: 'sku@location' },
-  { type: 'com.manifold.inventory.moved.v1', ownership: fact('inventory.on_hand'), subjectFrom: 'sku@location' },
+  {
+    type: 'com.manifold.inventory.counted.v1',
+    ownership: fact('inventory.on_hand'),
+    subjectFrom: 'sku@location',
+  },
+  {
+    type: 'com.manifold.inventory.adjusted.v1',
+    ownership: fact('inventory.on_hand'),
+    subjectFrom: 'sku@location',
+  },
+  {
+    type: 'com.manifold.inventory.received.v1',
+    ownership: fact('inventory.on_hand'),
+    subjectFrom: 'sku@location',
+  },
+  {
+    type: 'com.manifold.inventory.moved.v1',
+    ownership: fact('inventory.on_hand'),
+    subjectFrom: 'sku@location',
+  },
   {
     type: 'com.manifold.inventory.incoming.v1',
     ownership: fact('inventory.incoming'),
@@ -70,7 +86,11 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { type: 'com.manifold.order.invoiced.v1', ownership: fact('order.invoiced'), subjectFrom: 'orderId' },
   { type: 'com.manifold.order.cancelled.v1', ownership: fact('order.cancelled'), subjectFrom: 'orderId' },
   { type: 'com.manifold.order.returned.v1', ownership: fact('order.returned'), subjectFrom: 'orderId' },
-  { type: 'com.manifold.order.status-reported.v1', ownership: { kind: 'status-map' }, subjectFrom: 'orderId' },
+  {
+    type: 'com.manifold.order.status-reported.v1',
+    ownership: { kind: 'status-map' },
+    subjectFrom: 'orderId',
+  },
   { type: 'com.manifold.order.milestone.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.released.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.exception.v1', ownership: hub, subjectFrom: 'orderId' },
@@ -99,7 +119,9 @@ export function partitionKeyOf(entry: CatalogueEntry, data: unknown): string | u
     case 'orderId':
       return typeof d.orderId === 'string' ? d.orderId : undefined;
     case 'sku@location':
-      return typeof d.sku === 'string' && typeof d.location === 'string' ? `${d.sku}@${d.location}` : undefined;
+      return typeof d.sku === 'string' && typeof d.location === 'string'
+        ? `${d.sku}@${d.location}`
+        : undefined;
     case 'sku@channel':
       return typeof d.sku === 'string' && typeof d.channel === 'string' ? `${d.sku}@${d.channel}` : undefined;
   }

@@ -65,13 +65,16 @@ export function decideOwnership(
   const inScope = (name: string): boolean => {
     const system = context.systems.get(name);
     if (!system) return false;
-    if (location !== undefined && system.locations.length > 0 && !system.locations.includes(location)) return false;
+    if (location !== undefined && system.locations.length > 0 && !system.locations.includes(location))
+      return false;
     if (channel !== undefined && system.channel !== undefined && system.channel !== channel) return false;
     return true;
   };
   const owners = listed.filter(inScope);
   if (owners.includes(caller)) return { allowed: true, fact };
-  const scope = [location && `location ${location}`, channel && `channel ${channel}`].filter(Boolean).join(', ');
+  const scope = [location && `location ${location}`, channel && `channel ${channel}`]
+    .filter(Boolean)
+    .join(', ');
   return {
     allowed: false,
     fact,

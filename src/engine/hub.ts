@@ -36,7 +36,9 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
   const stop = (graceMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
       hub.beginShutdown();
-      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+      const timer = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), graceMs).unref(),
+      );
       const closed = await Promise.race([hub.app.close().then(() => 'closed' as const), timer]);
       if (closed === 'timeout') logger.warn({ graceMs }, 'in-flight requests did not finish in time');
       await store.close();

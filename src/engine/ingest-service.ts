@@ -35,7 +35,11 @@ export class IngestService {
     private readonly config: CompiledConfig,
     private readonly store: Store,
   ) {
-    this.ownershipContext = { ownership: config.ownership, systems: config.systems, statusMaps: config.statusMaps };
+    this.ownershipContext = {
+      ownership: config.ownership,
+      systems: config.systems,
+      statusMaps: config.statusMaps,
+    };
   }
 
   /**
@@ -65,14 +69,20 @@ export class IngestService {
     if (event.source !== `/${system}`) {
       return {
         kind: 'source',
-        problems: [{ pointer: '/source', detail: `must be '/${system}' (the caller's system), got '${event.source}'` }],
+        problems: [
+          { pointer: '/source', detail: `must be '/${system}' (the caller's system), got '${event.source}'` },
+        ],
       };
     }
     // validateEvent guarantees the type is in the catalogue and data matches its schema.
     const entry = catalogueEntry(event.type)!;
     const decision = decideOwnership(this.ownershipContext, system, entry.ownership, event.data);
     if (!decision.allowed) {
-      return { kind: 'ownership', owners: decision.owners, problems: [{ pointer: '/type', detail: decision.reason }] };
+      return {
+        kind: 'ownership',
+        owners: decision.owners,
+        problems: [{ pointer: '/type', detail: decision.reason }],
+      };
     }
     const key = partitionKeyOf(entry, event.data) as string;
     if (event.subject !== undefined && event.subject !== key) {
@@ -121,7 +131,11 @@ function rejectionError(rejections: { index: number; rejection: ItemRejection }[
 }
 
 function codeOf(kind: ItemRejection['kind']): string {
-  return kind === 'validation' ? 'validation-failed' : kind === 'source' ? 'source-mismatch' : 'ownership-violation';
+  return kind === 'validation'
+    ? 'validation-failed'
+    : kind === 'source'
+      ? 'source-mismatch'
+      : 'ownership-violation';
 }
 
 function summary(errors: FieldProblem[]): string {

@@ -16,7 +16,11 @@ export function readMigrations(dir: URL): Migration[] {
     .map((file) => {
       const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
       if (!match) throw new Error(`migration file name '${file}' in ${path} is not NNNN_name.sql`);
-      return { version: Number(match[1]), name: match[2] as string, sql: readFileSync(`${path}/${file}`, 'utf8') };
+      return {
+        version: Number(match[1]),
+        name: match[2] as string,
+        sql: readFileSync(`${path}/${file}`, 'utf8'),
+      };
     })
     .sort((a, b) => a.version - b.version);
 }

@@ -82,7 +82,9 @@ export function registerEventRoutes(app: FastifyInstance, { auth, ingest, store,
         );
       }
       if (batch && events.length === 0) {
-        throw new ValidationError('the batch is empty', [{ pointer: '', detail: 'must have at least 1 item' }]);
+        throw new ValidationError('the batch is empty', [
+          { pointer: '', detail: 'must have at least 1 item' },
+        ]);
       }
       const results = await ingest.ingest(system, events, batch);
       const accepted = results.filter((r) => r.status === 'accepted').length;
@@ -119,7 +121,12 @@ export function registerEventRoutes(app: FastifyInstance, { auth, ingest, store,
         tags: ['events'],
         security: [{ bearer: [] }],
         querystring: EventsQuery,
-        response: { 200: EventPage, 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        response: {
+          200: EventPage,
+          400: { $ref: 'Problem#' },
+          401: { $ref: 'Problem#' },
+          403: { $ref: 'Problem#' },
+        },
       },
     },
     async (request) => {

@@ -15,7 +15,11 @@ const Readiness = Type.Object({
 });
 
 /** Registers the health routes. `isShuttingDown` makes readiness fail while draining. */
-export function registerHealthRoutes(app: FastifyInstance, store: Store, isShuttingDown: () => boolean): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  store: Store,
+  isShuttingDown: () => boolean,
+): void {
   app.get(
     '/healthz',
     {
@@ -42,7 +46,11 @@ export function registerHealthRoutes(app: FastifyInstance, store: Store, isShutt
           ok: health.ok,
           migrationsApplied: health.applied,
           migrationsKnown: health.known,
-          ...(isShuttingDown() ? { detail: 'shutting down' } : health.detail ? { detail: health.detail } : {}),
+          ...(isShuttingDown()
+            ? { detail: 'shutting down' }
+            : health.detail
+              ? { detail: health.detail }
+              : {}),
         },
       };
     },

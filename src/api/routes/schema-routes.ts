@@ -9,7 +9,9 @@ const SchemaList = Type.Object({
   items: Type.Array(
     Type.Object({
       type: Type.String(),
-      assertedBy: Type.String({ description: 'the fact whose owners may send it, or `manifold` for hub-emitted types' }),
+      assertedBy: Type.String({
+        description: 'the fact whose owners may send it, or `manifold` for hub-emitted types',
+      }),
       href: Type.String(),
     }),
   ),
@@ -19,7 +21,13 @@ const SchemaList = Type.Object({
 export function registerSchemaRoutes(app: FastifyInstance): void {
   app.get(
     '/v1/schemas',
-    { schema: { summary: 'List the v1 event types and their schemas', tags: ['contracts'], response: { 200: SchemaList } } },
+    {
+      schema: {
+        summary: 'List the v1 event types and their schemas',
+        tags: ['contracts'],
+        response: { 200: SchemaList },
+      },
+    },
     async () => ({
       items: CATALOGUE.map((entry) => ({
         type: entry.type,
@@ -47,7 +55,9 @@ export function registerSchemaRoutes(app: FastifyInstance): void {
     async (request) => {
       const schema = eventSchema(request.params.type);
       if (!schema) {
-        throw new NotFoundError(`'${request.params.type}' is not a v1 event type; GET /v1/schemas lists them`);
+        throw new NotFoundError(
+          `'${request.params.type}' is not a v1 event type; GET /v1/schemas lists them`,
+        );
       }
       return schema;
     },

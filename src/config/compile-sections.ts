@@ -1,0 +1,372 @@
+/**
+ * Compilers for the declarative sections of `manifold.yaml` (DESIGN §3.1): store, server, channels,
+ * locations, systems, ownership and status maps. Each reports its issues and returns what it could build;
+ * the caller throws when any issue was reported, so partial results never escape.
+ */
+import { createHash } from 'node:crypto';
+import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import {
+  type CompiledChannel,
+  type CompiledLocation,
+  type CompiledSystem,
+  type ServerConfig,
+  type StoreConfig,
+  SYSTEM_KINDS,
+} from './compiled-config.js';
+import type { ConfigValue, MapReader } from './config-reader.js';
+
+/** The store used when `store` is absent. */
+export const DEFAULT_STORE: Readonly<StoreConfig & { kind: 'sqlite' }> = {
+  kind: 'sqlite',
+  path: './data/manifold.db',
+};
+
+/** Names that may be declared and referenced: what `reference()` lists as valid. */
+export interface DeclaredNames {
+  systems: string[];
+  locations: string[];
+  channels: string[];
+}
+
+/**
+ * Every credential seen so far, by SHA-256 digest, so two holders of the same key are caught: a shared
+ * key would let one system assert what only the other owns.
+ */
+export class KeyRegistry {
+  private readonly holders = new Map<string, string>();
+
+  /** Records `digest` for `holder`; reports at `value` when another holder already has it. */
+  claim(digest: Buffer, holder: string, value: ConfigValue): void {
+    const hex = digest.toString('hex');
+    const previous = this.holders.get(hex);
+    if (previous === undefined) this.holders.set(hex, holder);
+    else if (previous !== holder) {
+      value.report(`same key as ${previous}; every system and the admin need a key of their own`);
+    }
+  }
+}
+
+const MIN_KEY_LENGTH = 16;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
+const SERVER_KEYS = ['host', 'port', 'adminKey', 'adminKeySha256', 'bodyLimit', 'maxBatchEvents'] as const;
+const SYSTEM_KEYS = ['kind', 'key', 'keys', 'keySha256', 'locations', 'channel', 'x12'] as const;
+const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
+const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
+const PLACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PLACE_NAME_RULE = "use letters, digits, '.', '_' and '-', starting with a letter or digit";
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/**
+ * The names other sections may refer to: every validly named entry, even one whose body has issues, so a
+ * single mistake is not reported again at each reference.
+ */
+export function declaredNames(
+  systems: MapReader | undefined,
+  locations: MapReader | undefined,
+  channels: MapReader | undefined,
+): DeclaredNames {
+  return {
+    systems: (systems?.names() ?? []).filter((name) => SYSTEM_NAME.test(name) && name !== HUB_SYSTEM),
+    locations: (locations?.names() ?? []).filter((name) => PLACE_NAME.test(name)),
+    channels: (channels?.names() ?? []).filter((name) => PLACE_NAME.test(name)),
+  };
+}
+
+/** SHA-256 of a key, the only form in which keys are kept. */
+export function hashKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** `store: { sqlite: PATH }` or `{ postgres: URL, schema?: NAME }`; sqlite `./data/manifold.db` when absent. */
+export function compileStore(value: ConfigValue | undefined): StoreConfig {
+  const map = value?.map();
+  if (map === undefined) return { ...DEFAULT_STORE };
+  map.allowOnly(STORE_KEYS);
+  const sqlite = map.get('sqlite');
+  const postgres = map.get('postgres');
+  if (sqlite !== undefined && postgres !== undefined) {
+    map.report("set exactly one of 'sqlite' or 'postgres', not both");
+    return { ...DEFAULT_STORE };
+  }
+  if (sqlite !== undefined) {
+    map.get('schema')?.report("'schema' applies to postgres only");
+    // Kept as written (relative to the process cwd, or `:memory:`); resolving it is the adapter's job.
+    return { kind: 'sqlite', path: sqlite.string() ?? DEFAULT_STORE.path };
+  }
+  if (postgres !== undefined) {
+    const url = postgres.string();
+    if (url !== undefined && !isPostgresUrl(url)) {
+      postgres.report(
+        `invalid postgres URL '${redactUrl(url)}'; expected postgres://user@host:5432/database`,
+      );
+    }
+    const store: StoreConfig = { kind: 'postgres', url: url ?? '' };
+    const schema = map
+      .get('schema')
+      ?.matching(/^[A-Za-z_][A-Za-z0-9_]*$/, 'schema', 'use letters, digits and _');
+    if (schema !== undefined) store.schema = schema;
+    return store;
+  }
+  map.report("missing store engine; set 'sqlite: PATH' or 'postgres: URL'");
+  return { ...DEFAULT_STORE };
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A URL without its password, for messages. */
+function redactUrl(text: string): string {
+  return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+/** `server: { host, port, adminKey | adminKeySha256, bodyLimit, maxBatchEvents }`. */
+export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry): ServerConfig | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(SERVER_KEYS);
+  const host = map.get('host')?.string() ?? '127.0.0.1';
+  const port = map.get('port')?.int(0, 65535) ?? 8080;
+  const bodyLimit = readSize(map.get('bodyLimit')) ?? 1024 * 1024;
+  const maxBatchEvents = map.get('maxBatchEvents')?.int(1) ?? 1000;
+  const adminKey = map.get('adminKey');
+  const adminKeySha256 = map.get('adminKeySha256');
+  let adminKeyHash: Buffer | undefined;
+  if (adminKey !== undefined && adminKeySha256 !== undefined) {
+    map.report("set only one of 'adminKey' or 'adminKeySha256'");
+  } else if (adminKey !== undefined) {
+    adminKeyHash = readPlainKey(adminKey);
+  } else if (adminKeySha256 !== undefined) {
+    adminKeyHash = readKeyDigest(adminKeySha256);
+  } else {
+    map.report("missing required key 'adminKey' (or 'adminKeySha256'): the key for operations");
+  }
+  if (adminKeyHash !== undefined) keys.claim(adminKeyHash, 'server.adminKey', adminKey ?? adminKeySha256!);
+  return { host, port, adminKeyHash: adminKeyHash ?? Buffer.alloc(0), bodyLimit, maxBatchEvents };
+}
+
+/** Bytes, from an integer or a size such as `512kb` or `1mb` (binary units). */
+function readSize(value: ConfigValue | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value.scalar === 'number') return value.int(1);
+  const text = value.string();
+  const match = text === undefined ? null : SIZE.exec(text.trim());
+  if (match === null) {
+    if (text !== undefined)
+      value.report(`invalid size '${text}'; expected bytes (1048576) or '512kb', '1mb'`, text);
+    return undefined;
+  }
+  const bytes = Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1));
+  if (bytes < 1) {
+    value.report(`size '${text}' is less than one byte`, text);
+    return undefined;
+  }
+  return bytes;
+}
+
+/** The digest of a plain key; keys shorter than 16 characters are refused (never echoed in messages). */
+function readPlainKey(value: ConfigValue): Buffer | undefined {
+  const key = value.string({ secret: true });
+  if (key === undefined) return undefined;
+  if (key.length < MIN_KEY_LENGTH) {
+    value.report(`key is too short (${key.length} characters); use at least ${MIN_KEY_LENGTH} characters`);
+    return undefined;
+  }
+  return hashKey(key);
+}
+
+/** A key given as its SHA-256 digest, 64 hexadecimal characters. */
+function readKeyDigest(value: ConfigValue): Buffer | undefined {
+  const hex = value.string();
+  if (hex === undefined) return undefined;
+  if (!SHA256_HEX.test(hex)) {
+    value.report(`expected a SHA-256 digest (64 hexadecimal characters), got '${hex}'`, hex);
+    return undefined;
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+/** `channels: { NAME: { safetyStock? } }`. */
+export function compileChannels(map: MapReader | undefined): Map<string, CompiledChannel> {
+  const channels = new Map<string, CompiledChannel>();
+  for (const entry of map?.list() ?? []) {
+    if (!PLACE_NAME.test(entry.name))
+      map?.reportKey(entry, `invalid channel name '${entry.name}'; ${PLACE_NAME_RULE}`);
+    const body = entry.value.map({ nullAsEmpty: true });
+    if (body === undefined) continue;
+    body.allowOnly(['safetyStock']);
+    const safetyStock = body.get('safetyStock')?.int(0) ?? 0;
+    channels.set(entry.name, { name: entry.name, safetyStock });
+  }
+  return channels;
+}
+
+/** `locations: { NAME: { channels: [CHANNEL…] } }`; each channel must be declared. */
+export function compileLocations(
+  map: MapReader | undefined,
+  declared: DeclaredNames,
+): Map<string, CompiledLocation> {
+  const locations = new Map<string, CompiledLocation>();
+  for (const entry of map?.list() ?? []) {
+    if (!PLACE_NAME.test(entry.name)) {
+      map?.reportKey(entry, `invalid location name '${entry.name}'; ${PLACE_NAME_RULE}`);
+    }
+    const body = entry.value.map({ nullAsEmpty: true });
+    if (body === undefined) continue;
+    body.allowOnly(['channels']);
+    const channels = readReferences(body.get('channels'), declared.channels, 'channel', 'channels');
+    locations.set(entry.name, { name: entry.name, channels });
+  }
+  return locations;
+}
+
+/** A list of declared names; bad items are reported and left out. */
+function readReferences(
+  value: ConfigValue | undefined,
+  known: readonly string[],
+  singular: string,
+  plural: string,
+  options: { allowSingle?: boolean } = {},
+): string[] {
+  const names: string[] = [];
+  for (const item of value?.list(options) ?? []) {
+    const name = item.reference(known, singular, plural);
+    if (name !== undefined && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12? } }`. */
+export function compileSystems(
+  map: MapReader | undefined,
+  declared: DeclaredNames,
+  keys: KeyRegistry,
+): Map<string, CompiledSystem> {
+  const systems = new Map<string, CompiledSystem>();
+  for (const entry of map?.list() ?? []) {
+    const { name } = entry;
+    if (name === HUB_SYSTEM) {
+      map?.reportKey(
+        entry,
+        `system name '${HUB_SYSTEM}' is reserved for the hub itself; choose another name`,
+      );
+    } else if (!SYSTEM_NAME.test(name)) {
+      map?.reportKey(
+        entry,
+        `invalid system name '${name}'; use lowercase letters, digits and '-', starting with a letter`,
+      );
+    }
+    const body = entry.value.map();
+    if (body === undefined) continue;
+    body.allowOnly(SYSTEM_KEYS);
+    const kind = body.require('kind')?.oneOf(SYSTEM_KINDS, 'kind');
+    const keyHashes = readCredentials(body, `system '${name}'`, keys);
+    const locations = readReferences(body.get('locations'), declared.locations, 'location', 'locations', {
+      allowSingle: true,
+    });
+    const system: CompiledSystem = { name, kind: kind ?? 'other', keyHashes, locations };
+    const channel = body.get('channel')?.reference(declared.channels, 'channel', 'channels');
+    if (channel !== undefined) system.channel = channel;
+    const x12 = readX12(body.get('x12'));
+    if (x12 !== undefined) system.x12 = x12;
+    systems.set(name, system);
+  }
+  return systems;
+}
+
+/** Exactly one of `key`, `keys` (rotation) or `keySha256`, as digests. */
+function readCredentials(body: MapReader, holder: string, keys: KeyRegistry): Buffer[] {
+  const given = CREDENTIAL_KEYS.filter((key) => body.get(key) !== undefined);
+  if (given.length === 0) {
+    body.report("missing key; set one of 'key', 'keys' (a list, for rotation) or 'keySha256'");
+    return [];
+  }
+  if (given.length > 1) {
+    body.report(
+      `set only one of 'key', 'keys' or 'keySha256', not ${given.map((key) => `'${key}'`).join(' and ')}`,
+    );
+    return [];
+  }
+  const digests: Buffer[] = [];
+  const add = (value: ConfigValue, digest: Buffer | undefined): void => {
+    if (digest === undefined || digests.some((known) => known.equals(digest))) return;
+    keys.claim(digest, holder, value);
+    digests.push(digest);
+  };
+  const key = body.get('key');
+  if (key !== undefined) add(key, readPlainKey(key));
+  const list = body.get('keys')?.list();
+  if (list?.length === 0) body.get('keys')?.report('expected at least one key');
+  for (const item of list ?? []) add(item, readPlainKey(item));
+  for (const item of body.get('keySha256')?.list({ allowSingle: true }) ?? []) add(item, readKeyDigest(item));
+  return digests;
+}
+
+/** `x12: { id, qualifier, version? }`: the partner's interchange identity (ISA05/06, ISA12). */
+function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['id', 'qualifier', 'version']);
+  const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
+  const qualifier = map
+    .require('qualifier')
+    ?.matching(/^[A-Za-z0-9]{2}$/, 'X12 id qualifier', 'use 2 letters or digits (ZZ, 01, 12, …)');
+  const version = map.get('version')?.matching(/^\d{5}$/, 'X12 version', 'use 5 digits (00401)');
+  if (id === undefined || qualifier === undefined) return undefined;
+  return version === undefined ? { id, qualifier } : { id, qualifier, version };
+}
+
+/** `ownership: { FACT: [SYSTEM…] }`: who may assert each fact (DESIGN §2.1). */
+export function compileOwnership(map: MapReader | undefined, declared: DeclaredNames): Map<Fact, string[]> {
+  const ownership = new Map<Fact, string[]>();
+  for (const entry of map?.list() ?? []) {
+    if (!(FACTS as readonly string[]).includes(entry.name)) {
+      map?.reportKey(entry, `unknown fact '${entry.name}'; expected one of: ${FACTS.join(', ')}`);
+      continue;
+    }
+    const items = entry.value.isNull ? [] : entry.value.list({ allowSingle: true });
+    if (items === undefined) continue;
+    if (items.length === 0) {
+      entry.value.report(`no systems listed; list the systems allowed to assert '${entry.name}'`);
+      continue;
+    }
+    const owners: string[] = [];
+    for (const item of items) {
+      const owner = item.reference(declared.systems, 'system', 'systems');
+      if (owner !== undefined && !owners.includes(owner)) owners.push(owner);
+    }
+    ownership.set(entry.name as Fact, owners);
+  }
+  return ownership;
+}
+
+/** `statusMaps: { SYSTEM: { CODE: MILESTONE } }`: each platform's status codes, as milestones. */
+export function compileStatusMaps(
+  map: MapReader | undefined,
+  declared: DeclaredNames,
+): Map<string, Map<string, Milestone>> {
+  const statusMaps = new Map<string, Map<string, Milestone>>();
+  for (const entry of map?.list() ?? []) {
+    if (!declared.systems.includes(entry.name)) {
+      const known =
+        declared.systems.length === 0
+          ? 'no systems are declared'
+          : `known systems: ${declared.systems.join(', ')}`;
+      map?.reportKey(entry, `no system named '${entry.name}'; ${known}`);
+    }
+    const codes = new Map<string, Milestone>();
+    for (const code of entry.value.map()?.list() ?? []) {
+      const milestone = code.value.oneOf(MILESTONES, 'milestone');
+      if (milestone !== undefined) codes.set(code.name, milestone);
+    }
+    statusMaps.set(entry.name, codes);
+  }
+  return statusMaps;
+}

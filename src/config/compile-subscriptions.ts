@@ -1,0 +1,207 @@
+/**
+ * Compiler for `subscriptions` (DESIGN §2.5, §3.1): which event types go to which system, through which
+ * connector, with which retry, rate-limit and failure policy. Defaults are filled in here so the delivery
+ * engine never re-validates or guesses.
+ */
+import { CATALOGUE } from '../domain/event-catalogue.js';
+import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
+import type { DeclaredNames } from './compile-sections.js';
+import type {
+  CompiledSubscription,
+  HttpConnectorConfig,
+  RateLimitPolicy,
+  RetryPolicy,
+} from './compiled-config.js';
+import type { ConfigValue } from './config-reader.js';
+import { positionOf } from './yaml-source.js';
+
+/** What a subscription does with a message that exhausted its retries. */
+export const ON_FAILURE_POLICIES = ['hold', 'skip'] as const;
+export type OnFailurePolicy = (typeof ON_FAILURE_POLICIES)[number];
+
+/** Retry policy of a subscription without `retry` (DESIGN §2.5: 1 s initial, ×2, 5 min cap, one day). */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
+  maxAttempts: 12,
+  initialDelayMs: 1000,
+  maxDelayMs: 300_000,
+  maxAgeMs: 86_400_000,
+};
+
+/** Timeout of one HTTP delivery attempt when `http.timeoutMs` is not set. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+
+/** Concurrency of a rate-limited subscription when `rateLimit.concurrency` is not set. */
+export const DEFAULT_CONCURRENCY = 4;
+
+const SUBSCRIPTION_KEYS = [
+  'name',
+  'target',
+  'types',
+  'filter',
+  'http',
+  'retry',
+  'rateLimit',
+  'onFailure',
+] as const;
+const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
+
+/** `subscriptions: [ { name, target, types, filter?, http?, retry?, rateLimit?, onFailure? } ]`. */
+export function compileSubscriptions(
+  value: ConfigValue | undefined,
+  declared: DeclaredNames,
+): CompiledSubscription[] {
+  const subscriptions: CompiledSubscription[] = [];
+  const firstLineByName = new Map<string, number>();
+  for (const item of value?.list() ?? []) {
+    const map = item.map();
+    if (map === undefined) continue;
+    map.allowOnly(SUBSCRIPTION_KEYS);
+    const nameValue = map.require('name');
+    const name = nameValue?.matching(
+      SUBSCRIPTION_NAME,
+      'subscription name',
+      "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+    );
+    if (name !== undefined && nameValue !== undefined) {
+      const firstLine = firstLineByName.get(name);
+      if (firstLine === undefined) firstLineByName.set(name, positionOf(item.source, nameValue.node).line);
+      else
+        nameValue.report(
+          `duplicate subscription name '${name}' (first at line ${firstLine}); names must be unique`,
+          name,
+        );
+    }
+    const target = map.require('target')?.reference(declared.systems, 'system', 'systems');
+    const types = readTypes(map.require('types'));
+    const subscription: CompiledSubscription = {
+      name: name ?? '',
+      target: target ?? '',
+      types,
+      matchesType: compileTypePatterns(types),
+      retry: readRetry(map.get('retry')),
+    };
+    const filter = readFilter(map.get('filter'));
+    if (filter !== undefined) subscription.filter = filter;
+    const http = readHttp(map.get('http'));
+    if (http !== undefined) subscription.http = http;
+    const rateLimit = readRateLimit(map.get('rateLimit'));
+    if (rateLimit !== undefined) subscription.rateLimit = rateLimit;
+    const onFailure = map.get('onFailure')?.oneOf(ON_FAILURE_POLICIES, 'onFailure policy');
+    if (onFailure !== undefined) subscription.onFailure = onFailure;
+    subscriptions.push(subscription);
+  }
+  return subscriptions;
+}
+
+/** Non-empty list of type patterns, each matching at least one type of the catalogue (catches typos). */
+function readTypes(value: ConfigValue | undefined): string[] {
+  const items = value?.list({ allowSingle: true });
+  if (items === undefined) return [];
+  if (items.length === 0)
+    value?.report('expected at least one event type pattern, e.g. com.manifold.order.*');
+  const patterns: string[] = [];
+  for (const item of items) {
+    const pattern = item.string();
+    if (pattern === undefined) continue;
+    if (!isValidTypePattern(pattern)) {
+      item.report(`invalid type pattern '${pattern}'; use letters, digits, '.', '-', '_' and '*'`, pattern);
+      continue;
+    }
+    const matches = compileTypePatterns([pattern]);
+    if (!CATALOGUE_TYPES.some(matches)) {
+      item.report(
+        `pattern '${pattern}' matches no event type; known types: ${CATALOGUE_TYPES.join(', ')}`,
+        pattern,
+      );
+      continue;
+    }
+    patterns.push(pattern);
+  }
+  return patterns;
+}
+
+/** `filter: { subject?, data? }`, kept as written for the delivery engine to apply. */
+function readFilter(value: ConfigValue | undefined): CompiledSubscription['filter'] {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['subject', 'data']);
+  const filter: NonNullable<CompiledSubscription['filter']> = {};
+  const subject = map.get('subject')?.string();
+  if (subject !== undefined) filter.subject = subject;
+  const data = map.get('data');
+  if (data?.map() !== undefined) filter.data = data.toJS() as Record<string, unknown>;
+  return filter;
+}
+
+/** `http: { url, secret?, headers?, timeoutMs?, batch? }`: the webhook connector. */
+function readHttp(value: ConfigValue | undefined): HttpConnectorConfig | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['url', 'secret', 'headers', 'timeoutMs', 'batch']);
+  const urlValue = map.require('url');
+  const url = urlValue?.string();
+  if (url !== undefined && !isHttpUrl(url)) {
+    urlValue?.report(`invalid URL '${url}'; expected an http:// or https:// URL`, url);
+  }
+  const headers: Record<string, string> = {};
+  for (const entry of map.get('headers')?.map()?.list() ?? []) {
+    if (!HEADER_NAME.test(entry.name)) {
+      entry.value.report(`invalid header name '${entry.name}'`, entry.name);
+      continue;
+    }
+    const headerValue = entry.value.string({ secret: true });
+    if (headerValue !== undefined) headers[entry.name] = headerValue;
+  }
+  const http: HttpConnectorConfig = {
+    url: url ?? '',
+    headers,
+    timeoutMs: map.get('timeoutMs')?.int(1) ?? DEFAULT_HTTP_TIMEOUT_MS,
+    batch: map.get('batch')?.boolean() ?? false,
+  };
+  const secret = map.get('secret')?.string({ secret: true });
+  if (secret !== undefined) http.secret = secret;
+  return http;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** `retry: { maxAttempts, initialDelayMs, maxDelayMs, maxAgeMs }`, each defaulted. */
+function readRetry(value: ConfigValue | undefined): RetryPolicy {
+  const map = value?.map();
+  if (map === undefined) return { ...DEFAULT_RETRY };
+  map.allowOnly(['maxAttempts', 'initialDelayMs', 'maxDelayMs', 'maxAgeMs']);
+  const retry: RetryPolicy = {
+    maxAttempts: map.get('maxAttempts')?.int(1) ?? DEFAULT_RETRY.maxAttempts,
+    initialDelayMs: map.get('initialDelayMs')?.int(0) ?? DEFAULT_RETRY.initialDelayMs,
+    maxDelayMs: map.get('maxDelayMs')?.int(0) ?? DEFAULT_RETRY.maxDelayMs,
+    maxAgeMs: map.get('maxAgeMs')?.int(1) ?? DEFAULT_RETRY.maxAgeMs,
+  };
+  if (retry.maxDelayMs < retry.initialDelayMs) {
+    const at = map.get('maxDelayMs') ?? map.get('initialDelayMs');
+    at?.report(`maxDelayMs (${retry.maxDelayMs}) is less than initialDelayMs (${retry.initialDelayMs})`);
+  }
+  return retry;
+}
+
+/** `rateLimit: { perSecond, burst?, concurrency? }`: token bucket and concurrency cap for the target. */
+function readRateLimit(value: ConfigValue | undefined): RateLimitPolicy | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['perSecond', 'burst', 'concurrency']);
+  const perSecond = map.require('perSecond')?.positiveNumber() ?? 1;
+  return {
+    perSecond,
+    // A bucket must hold at least one token, or a rate below 1/s could never send.
+    burst: map.get('burst')?.int(1) ?? Math.max(1, Math.ceil(perSecond)),
+    concurrency: map.get('concurrency')?.int(1) ?? DEFAULT_CONCURRENCY,
+  };
+}

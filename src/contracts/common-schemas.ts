@@ -1,0 +1,179 @@
+/**
+ * Building blocks shared by the v1 data schemas (DESIGN §2.2, §3.2): identifiers, quantities, money,
+ * codes, addresses and order lines. Every catalogue schema is assembled from these so that one rule
+ * (say, "quantities are whole units") is written once.
+ */
+import { type TObject, type TProperties, Type } from '@sinclair/typebox';
+
+/** Base of every schema `$id`; a type's data schema lives at `<base><type>.json`. */
+export const SCHEMA_BASE_URI = 'https://manifold.dev/schemas/';
+
+/** The `$id` of a type's data schema, also the value a producer may put in `dataschema`. */
+export function dataSchemaId(type: string): string {
+  return `${SCHEMA_BASE_URI}${type}.json`;
+}
+
+/** ISO 4217 alphabetic currency code. */
+export const CURRENCY_PATTERN = '^[A-Z]{3}$';
+
+/** ISO 3166-1 alpha-2 country code. */
+export const COUNTRY_PATTERN = '^[A-Z]{2}$';
+
+/** Exception codes (DESIGN §2.3): snake_case, open-ended (`credit_hold`, `short_pick`, …). */
+export const EXCEPTION_CODE_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
+
+/** Ledger reason codes (DESIGN §2.2), a closed list: a new code is a contract change. */
+export const REASON_CODES = [
+  'received',
+  'putaway',
+  'cycle_count',
+  'correction',
+  'shrinkage',
+  'damaged',
+  'quality_hold',
+  'quality_release',
+  'reservation_created',
+  'reservation_released',
+  'reservation_expired',
+  'reservation_committed',
+  'order_committed',
+  'order_cancelled',
+  'allocated',
+  'shipped',
+  'delivered',
+  'return_received',
+  'return_restocked',
+  'return_scrapped',
+  'transfer_out',
+  'transfer_in',
+  'reconciliation',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Inventory buckets of a position (DESIGN §2.2), as they appear in `inventory.position.v1`. */
+export const INVENTORY_BUCKETS = [
+  'on_hand',
+  'reserved',
+  'committed',
+  'allocated',
+  'quarantined',
+  'damaged',
+  'returned',
+  'incoming',
+  'in_transit',
+] as const;
+export type InventoryBucket = (typeof INVENTORY_BUCKETS)[number];
+
+/** Buckets a physical movement (`inventory.moved.v1`) may take units from or put them into. */
+export const MOVABLE_BUCKETS = ['available', 'quarantined', 'damaged', 'returned'] as const;
+export type MovableBucket = (typeof MOVABLE_BUCKETS)[number];
+
+/** A string restricted to a closed list; one `enum` keeps the error to a single "must be one of". */
+export function StringEnum<T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description === undefined ? {} : { description }),
+  });
+}
+
+/** An identifier from a source system (SKU, location, order id, line id, channel): non-empty text. */
+export function Identifier(description: string) {
+  return Type.String({ minLength: 1, maxLength: 256, description });
+}
+
+/** Free text a person reads (a reason, a detail, a name): non-empty, bounded. */
+export function Text(description: string, maxLength = 1024) {
+  return Type.String({ minLength: 1, maxLength, description });
+}
+
+/** Units moved by an event: a whole, positive number. */
+export function Quantity(description = 'Whole units moved; at least 1.') {
+  return Type.Integer({ minimum: 1, description });
+}
+
+/** An absolute count of units (a count, a bucket level, availability): a whole number, never negative. */
+export function Count(description: string) {
+  return Type.Integer({ minimum: 0, description });
+}
+
+/** An amount of money in the order's currency: a number, never negative. */
+export function Money(description: string) {
+  return Type.Number({ minimum: 0, description });
+}
+
+/** An ISO 4217 alphabetic currency code. */
+export function CurrencyCode(description = 'ISO 4217 currency code, e.g. EUR.') {
+  return Type.String({ pattern: CURRENCY_PATTERN, description });
+}
+
+/** An RFC 3339 timestamp with an offset. */
+export function DateTime(description: string) {
+  return Type.String({ format: 'date-time', description });
+}
+
+/** A calendar date, `YYYY-MM-DD`. */
+export function CalendarDate(description: string) {
+  return Type.String({ format: 'date', description });
+}
+
+/** A postal address. Extra fields (phone, company, …) are carried through, not rejected. */
+export const AddressSchema = Type.Object(
+  {
+    name: Text('Addressee.', 256),
+    line1: Text('First address line.', 256),
+    line2: Type.Optional(Type.String({ maxLength: 256, description: 'Second address line.' })),
+    city: Text('City or locality.', 256),
+    region: Type.Optional(Type.String({ maxLength: 256, description: 'State, province or county.' })),
+    postalCode: Text('Postal code.', 32),
+    country: Type.String({
+      pattern: COUNTRY_PATTERN,
+      description: 'ISO 3166-1 alpha-2 country code, e.g. DE.',
+    }),
+  },
+  { additionalProperties: true, description: 'A postal address.' },
+);
+
+/** The customer of an order. Extra fields (email, account, terms, …) are carried through. */
+export const CustomerSchema = Type.Object(
+  {
+    id: Identifier("The customer's id in the channel or ERP."),
+    name: Type.Optional(Text('Customer name.', 256)),
+    email: Type.Optional(Type.String({ format: 'email', description: 'Contact email.' })),
+  },
+  { additionalProperties: true, description: 'The customer who placed the order.' },
+);
+
+/** A line quantity reported by an execution step (pick, pack, ship, deliver, cancel, return). */
+export const LineQuantitySchema = Type.Object(
+  {
+    lineId: Identifier('The order line this quantity belongs to.'),
+    quantity: Quantity(),
+  },
+  { additionalProperties: false },
+);
+
+/** A non-empty list of line quantities. */
+export function LineQuantities(description: string) {
+  return Type.Array(LineQuantitySchema, { minItems: 1, description });
+}
+
+/** Metadata every catalogue data schema carries. */
+export interface DataSchemaInfo {
+  type: string;
+  title: string;
+  description: string;
+}
+
+/**
+ * A catalogue data schema: a closed object with `$id`, `title` and `description`, so that the schema
+ * served at `GET /v1/schemas/{type}` documents itself.
+ */
+export function dataSchema<T extends TProperties>(info: DataSchemaInfo, properties: T): TObject<T> {
+  return Type.Object(properties, {
+    $id: dataSchemaId(info.type),
+    title: info.title,
+    description: info.description,
+    additionalProperties: false,
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Data schemas of the v1 order events the hub emits (DESIGN §3.2): derived milestones, releases to the
+ * WMS and exceptions. No external system may assert them; subscribers rely on their shape.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import {
+  AddressSchema,
+  Count,
+  CustomerSchema,
+  dataSchema,
+  EXCEPTION_CODE_PATTERN,
+  Identifier,
+  Quantity,
+  StringEnum,
+  Text,
+} from './common-schemas.js';
+
+const orderId = () => Identifier('The order id (the partition key of order events).');
+
+/** Per-line quantities of the order lifecycle (DESIGN §2.3), from which the milestone is derived. */
+export const LineProgressSchema = Type.Object(
+  {
+    lineId: Identifier('The order line id.'),
+    sku: Type.Optional(Identifier('Stock keeping unit.')),
+    ordered: Count('Units ordered.'),
+    committed: Type.Optional(Count('Units committed at a location.')),
+    backordered: Type.Optional(Count('Units backordered.')),
+    picked: Type.Optional(Count('Units picked.')),
+    packed: Type.Optional(Count('Units packed.')),
+    shipped: Type.Optional(Count('Units shipped.')),
+    delivered: Type.Optional(Count('Units delivered.')),
+    cancelled: Type.Optional(Count('Units cancelled.')),
+    returned: Type.Optional(Count('Units returned.')),
+    invoiced: Type.Optional(Count('Units invoiced.')),
+  },
+  { additionalProperties: false },
+);
+
+/** `com.manifold.order.milestone.v1`: the order reached a new milestone. */
+export const OrderMilestoneSchema = dataSchema(
+  {
+    type: 'com.manifold.order.milestone.v1',
+    title: 'Order milestone',
+    description:
+      'The order moved to a new milestone, derived from its lines; skipped milestones are listed as inferred.',
+  },
+  {
+    orderId: orderId(),
+    milestone: StringEnum(MILESTONES, 'The milestone the order is now at.'),
+    previous: Type.Unsafe<Milestone | null>({
+      type: ['string', 'null'],
+      enum: [...MILESTONES, null],
+      description: 'The milestone before this one; null for the first.',
+    }),
+    inferred: Type.Array(StringEnum(MILESTONES), {
+      description: 'Milestones skipped on the way (arrived out of order), oldest first.',
+    }),
+    lines: Type.Array(LineProgressSchema, { minItems: 1, description: 'Per-line quantities.' }),
+  },
+);
+export type OrderMilestoneData = Static<typeof OrderMilestoneSchema>;
+
+/** A line released to the WMS for picking. */
+export const ReleasedLineSchema = Type.Object(
+  {
+    lineId: Identifier('The order line id.'),
+    sku: Identifier('Stock keeping unit.'),
+    quantity: Quantity('Whole units to pick; at least 1.'),
+  },
+  { additionalProperties: false },
+);
+
+/** `com.manifold.order.released.v1`: an order (or part of it) released to a location's WMS. */
+export const OrderReleasedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.released.v1',
+    title: 'Order released',
+    description: 'Committed lines of an order released to the WMS of a location for picking.',
+  },
+  {
+    orderId: orderId(),
+    location: Identifier('The location whose WMS is to pick.'),
+    channel: Type.Optional(Identifier('The sales channel that took the order.')),
+    customer: Type.Optional(CustomerSchema),
+    lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Lines to pick.' }),
+    shipTo: AddressSchema,
+  },
+);
+export type OrderReleasedData = Static<typeof OrderReleasedSchema>;
+
+/** `com.manifold.order.exception.v1`: a hold or problem raised on an order. */
+export const OrderExceptionSchema = dataSchema(
+  {
+    type: 'com.manifold.order.exception.v1',
+    title: 'Order exception',
+    description:
+      'An exception on an order (credit_hold, backordered, short_pick, unknown_status, …) with a detail.',
+  },
+  {
+    orderId: orderId(),
+    code: Type.String({
+      pattern: EXCEPTION_CODE_PATTERN,
+      description: 'Exception code, snake_case (DESIGN §2.3), e.g. short_pick.',
+    }),
+    detail: Text('What happened and what to do, for an operator.', 4096),
+  },
+);
+export type OrderExceptionData = Static<typeof OrderExceptionSchema>;
+
+/** Every hub-emitted order data schema; each one's `$id` names its type. */
+export const ORDER_HUB_DATA_SCHEMAS = [
+  OrderMilestoneSchema,
+  OrderReleasedSchema,
+  OrderExceptionSchema,
+] as const;

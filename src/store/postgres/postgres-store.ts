@@ -1,0 +1,288 @@
+/**
+ * The PostgreSQL store: the same port as the embedded SQLite store, for several hub processes sharing one
+ * database (DESIGN §6). Writes run with synchronous_commit=on and share commits through group commit;
+ * a transaction-level advisory lock serialises writers across processes, as SQLite's `BEGIN IMMEDIATE`
+ * does, so that `seq` order is commit order and a reader following the log by `seq` never skips an event
+ * that commits late.
+ */
+import pg from 'pg';
+import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
+import { GroupCommit } from '../group-commit.js';
+import { readMigrations } from '../migration-files.js';
+import type {
+  AppendOutcome,
+  EventPage,
+  EventQuery,
+  NewEvent,
+  OutboxQuery,
+  OutboxRow,
+  Store,
+  StoreHealth,
+} from '../store-port.js';
+import { appendUnits, prepareUnits, toError } from './postgres-append.js';
+
+const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
+
+/** Opens a write transaction: durable commit whatever the role's defaults, one writer at a time. */
+const BEGIN_WRITE_SQL = `BEGIN; SET LOCAL synchronous_commit = on;
+  SELECT pg_advisory_xact_lock(hashtextextended('manifold:append:' || current_schema(), 0))`;
+
+const MIGRATE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
+
+interface EventDbRow {
+  seq: string;
+  system: string;
+  ingested_at: Date;
+  envelope: CloudEvent;
+}
+
+interface OutboxDbRow {
+  id: string;
+  subscription: string;
+  target: string;
+  event_seq: string;
+  partition_key: string;
+  status: OutboxRow['status'];
+  attempts: number;
+  created_at: Date;
+}
+
+export interface PostgresStoreOptions {
+  /** Connection URL, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
+  url: string;
+  /** Schema holding Manifold's tables, created by `migrate()`; the server's default search path when absent. */
+  schema?: string;
+  /** Clock, injectable for tests. */
+  now?: () => Date;
+  /** Most connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/** The PostgreSQL adapter of the store port. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+  private readonly now: () => Date;
+  private readonly writer: GroupCommit<NewEvent[], AppendOutcome[]>;
+  private migrated = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema;
+    this.now = options.now ?? (() => new Date());
+    this.pool = new pg.Pool({
+      ...connectionConfig(options.url, options.schema),
+      max: options.poolSize ?? 10,
+    });
+    // A pooled connection that dies (server restart) is dropped by the pool and replaced on next use;
+    // without a listener the 'error' event would crash the process.
+    this.pool.on('error', () => undefined);
+    this.writer = new GroupCommit((units) => this.flush(units));
+  }
+
+  async migrate(): Promise<string[]> {
+    const client = await this.pool.connect();
+    try {
+      const lockKey = `manifold:migrate:${this.schema ?? ''}`;
+      // Concurrent CREATE … IF NOT EXISTS can still collide, hence the lock before them too.
+      await inTransaction(client, async () => {
+        await client.query(MIGRATE_LOCK_SQL, [lockKey]);
+        if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+        );
+      });
+      const applied: string[] = [];
+      for (const migration of MIGRATIONS) {
+        // Checked again under the lock: another process may have applied it while this one waited.
+        const ran = await inTransaction(client, async () => {
+          await client.query(MIGRATE_LOCK_SQL, [lockKey]);
+          const done = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [
+            migration.version,
+          ]);
+          if (done.rowCount) return false;
+          await client.query(migration.sql);
+          await client.query(
+            'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+            [migration.version, migration.name, this.now().toISOString()],
+          );
+          return true;
+        });
+        if (ran) applied.push(`${String(migration.version).padStart(4, '0')}_${migration.name}`);
+      }
+      this.migrated = true;
+      return applied;
+    } finally {
+      client.release();
+    }
+  }
+
+  async health(): Promise<StoreHealth> {
+    const known = MIGRATIONS.length;
+    if (this.closed) return { ok: false, applied: 0, known, detail: 'store is closed' };
+    try {
+      const { rows } = await this.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM schema_migrations',
+      );
+      const applied = rows[0]?.n ?? 0;
+      const ok = applied === known;
+      return { ok, applied, known, ...(ok ? {} : { detail: 'migrations pending' }) };
+    } catch (error) {
+      return { ok: false, applied: 0, known, detail: (error as Error).message };
+    }
+  }
+
+  append(events: NewEvent[]): Promise<AppendOutcome[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.writer.submit(events);
+  }
+
+  /**
+   * Commits a group in one transaction. Units are inserted in runs of several units per statement; a run
+   * that fails is rolled back to its savepoint and replayed one unit per savepoint, so only the failing
+   * unit gets an Error and the others commit.
+   */
+  private async flush(units: NewEvent[][]): Promise<Array<AppendOutcome[] | Error>> {
+    if (!this.migrated) throw new Error('store not migrated: call migrate() first');
+    const at = this.now().toISOString();
+    const results: Array<AppendOutcome[] | Error> = units.map(() => []);
+    const prepared = prepareUnits(units, results);
+    if (prepared.length === 0) return results;
+    const client = await this.pool.connect();
+    try {
+      await client.query(BEGIN_WRITE_SQL);
+      await appendUnits(client, prepared, at, results);
+      await client.query('COMMIT');
+      client.release();
+      return results;
+    } catch (error) {
+      // The outcome of a failed COMMIT is unknown: every unit is rejected, and a retry is deduplicated.
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(rolledBack ? undefined : toError(error));
+      throw error;
+    }
+  }
+
+  async listEvents(query: EventQuery): Promise<EventPage> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    add('seq > ?', query.afterSeq);
+    add('type = ?', query.type);
+    add('subject = ?', query.subject);
+    add('source = ?', query.source);
+    add('correlationid = ?', query.correlationid);
+    add('ingested_at >= ?::timestamptz', query.since);
+    add('ingested_at < ?::timestamptz', query.until);
+    params.push(query.limit + 1);
+    const sql = `SELECT seq, system, ingested_at, envelope FROM events ${
+      where.length ? `WHERE ${where.join(' AND ')}` : ''
+    } ORDER BY seq LIMIT $${params.length}`;
+    const { rows } = await this.pool.query<EventDbRow>(sql, params);
+    const items = rows.slice(0, query.limit).map(toLoggedEvent);
+    const last = items[items.length - 1];
+    return rows.length > query.limit && last ? { items, nextAfterSeq: last.seq } : { items };
+  }
+
+  async listOutbox(query: OutboxQuery): Promise<OutboxRow[]> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      where.push(`${clause} $${params.length}`);
+    };
+    add('subscription =', query.subscription);
+    add('event_seq =', query.eventSeq);
+    add('id >', query.afterId);
+    params.push(query.limit);
+    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${
+      params.length
+    }`;
+    const { rows } = await this.pool.query<OutboxDbRow>(sql, params);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      subscription: r.subscription,
+      target: r.target,
+      eventSeq: Number(r.event_seq),
+      partitionKey: r.partition_key,
+      status: r.status,
+      attempts: r.attempts,
+      createdAt: r.created_at.toISOString(),
+    }));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.writer.idle();
+    this.closed = true;
+    // An append may have slipped in between the writer going idle and `closed` being set.
+    await this.writer.idle();
+    await this.pool.end();
+  }
+}
+
+/** Runs `work` between BEGIN and COMMIT, rolling back if it throws. */
+async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+function toLoggedEvent(row: EventDbRow): LoggedEvent {
+  return {
+    seq: Number(row.seq),
+    ingestedAt: row.ingested_at.toISOString(),
+    system: row.system,
+    event: row.envelope,
+  };
+}
+
+/** `"name"`, with embedded quotes doubled. */
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Pool settings with the session settings every connection needs, passed as startup options so they hold
+ * from the first query. `options` in the URL would replace ours (pg lets the URL win), so it is moved
+ * out of the URL and ours are appended after it: the last `-c` wins.
+ */
+function connectionConfig(url: string, schema: string | undefined): pg.PoolConfig {
+  const settings = ['synchronous_commit=on'];
+  if (schema) settings.push(`search_path=${quoteIdent(schema)}`);
+  let connectionString = url;
+  let userOptions = '';
+  if (/^postgres(ql)?:\/\/.*[?&]options=/.test(url)) {
+    const parsed = new URL(url);
+    userOptions = parsed.searchParams.get('options') ?? '';
+    parsed.searchParams.delete('options');
+    connectionString = parsed.toString();
+  }
+  // The server splits `options` on whitespace; a backslash escapes the next character.
+  const ours = settings.map((s) => `-c ${s.replace(/[\\\s]/g, '\\$&')}`).join(' ');
+  return {
+    connectionString,
+    options: userOptions ? `${userOptions} ${ours}` : ours,
+    connectionTimeoutMillis: 10_000,
+  };
+}

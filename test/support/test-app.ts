@@ -1,0 +1,38 @@
+/** The hub's HTTP app in-process, on a throw-away store, for `inject()` tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import type { CompiledConfig } from '../../src/config/compiled-config.js';
+import { compileConfig } from '../../src/config/load-config.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store-port.js';
+import { testConfigYaml } from './test-config.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  config: CompiledConfig;
+  close(): Promise<void>;
+}
+
+/** Builds the app on a fresh SQLite file; `close()` removes it. */
+export async function buildTestApp(options: { bodyLimit?: string; yaml?: string } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'manifold-api-'));
+  const config = compileConfig(options.yaml ?? testConfigYaml(options), 'test.yaml', {});
+  const store = new SqliteStore({ path: join(dir, 'hub.db') });
+  await store.migrate();
+  const { app } = await buildApp({ config, store, logger: pino({ level: 'silent' }) });
+  return {
+    app,
+    store,
+    config,
+    close: async () => {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/** A small but complete hub configuration for tests, and keys to call it with. */
+export const KEYS = {
+  admin: 'test-admin-key-0000000001',
+  erp: 'test-erp-key-00000000001',
+  wmsEast: 'test-wms-east-key-000001',
+  wmsWest: 'test-wms-west-key-000001',
+  tms: 'test-tms-key-00000000001',
+  shop: 'test-shop-key-0000000001',
+} as const;
+
+/** YAML of the test hub; `store` and `port` vary per test. */
+export function testConfigYaml(options: { store?: string; port?: number; bodyLimit?: string } = {}): string {
+  return `
+store: ${options.store ?? '{ sqlite: ":memory:" }'}
+server:
+  host: 127.0.0.1
+  port: ${options.port ?? 0}
+  adminKey: ${KEYS.admin}
+  bodyLimit: ${options.bodyLimit ?? '1mb'}
+  maxBatchEvents: 1000
+systems:
+  erp: { kind: erp, key: ${KEYS.erp} }
+  wms-east: { kind: wms, key: ${KEYS.wmsEast}, locations: [DC-EAST] }
+  wms-west: { kind: wms, key: ${KEYS.wmsWest}, locations: [DC-WEST] }
+  tms: { kind: tms, key: ${KEYS.tms} }
+  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }
+locations:
+  DC-EAST: { channels: [web] }
+  DC-WEST: { channels: [web] }
+channels:
+  web: { safetyStock: 2 }
+ownership:
+  order.accepted: [shop, erp]
+  order.picked: [wms-east, wms-west]
+  order.packed: [wms-east, wms-west]
+  order.shipped: [wms-east, wms-west]
+  order.delivered: [tms]
+  order.invoiced: [erp]
+  order.cancelled: [shop, erp]
+  order.returned: [wms-east, wms-west]
+  inventory.on_hand: [wms-east, wms-west]
+  inventory.incoming: [erp]
+statusMaps:
+  wms-east: { PCK: picked, PKD: packed, SHP: shipped }
+subscriptions:
+  - name: erp-orders
+    target: erp
+    types: [com.manifold.order.*]
+    http: { url: http://127.0.0.1:9/erp }
+  - name: shop-orders
+    target: shop
+    types: [com.manifold.order.*]
+    http: { url: http://127.0.0.1:9/shop }
+  - name: erp-inventory
+    target: erp
+    types: [com.manifold.inventory.*]
+    http: { url: http://127.0.0.1:9/erp-inventory }
+`;
+}
+
+let counter = 0;
+
+/** A valid `inventory.adjusted` event from `wms-east` with a fresh id. */
+export function adjustedEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return {
+    specversion: '1.0',
+    id: `adj-${process.pid}-${Date.now()}-${counter}`,
+    source: '/wms-east',
+    type: 'com.manifold.inventory.adjusted.v1',
+    time: new Date().toISOString(),
+    correlationid: `corr-${counter}`,
+    data: { sku: 'SKU-1', location: 'DC-EAST', delta: 5, reason: 'cycle_count' },
+    ...overrides,
+  };
+}
