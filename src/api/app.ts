@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { IngestService } from '../engine/ingest-service.js';
-import { ManifoldError, NotFoundError } from '../errors.js';
+import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
@@ -54,6 +54,19 @@ const ProblemSchema = Type.Object(
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
 
+/** The JSON pointer of the first string (or key) holding a NUL character, if any. */
+function pointerToNul(value: unknown, at = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const here = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (key.includes('\u0000')) return here;
+    const found = pointerToNul(child, here);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Builds the Fastify app (not listening). */
 export async function buildApp({ config, store, logger }: AppOptions): Promise<HubApp> {
   const app = Fastify({
@@ -88,8 +101,9 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
   // prototype-poisoning guards buy nothing here, and ingest is the hot path.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      parsed = JSON.parse(body as string);
     } catch (error) {
       done(
         new ManifoldError(
@@ -100,7 +114,15 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
         ),
         undefined,
       );
+      return;
     }
+    // NUL cannot be stored by every store (PostgreSQL refuses it): reject it here, the same on all.
+    const nul = (body as string).includes('\\u0000') ? pointerToNul(parsed) : undefined;
+    if (nul !== undefined) {
+      done(new ValidationError('text must not contain NUL (\\u0000) characters', [{ pointer: nul, detail: 'contains NUL' }]), undefined);
+      return;
+    }
+    done(null, parsed);
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 

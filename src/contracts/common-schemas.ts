@@ -48,6 +48,7 @@ export const REASON_CODES = [
   'transfer_in',
   'reconciliation',
 ] as const;
+/** A ledger reason code. */
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 /** Inventory buckets of a position (DESIGN §2.2), as they appear in `inventory.position.v1`. */
@@ -62,10 +63,12 @@ export const INVENTORY_BUCKETS = [
   'incoming',
   'in_transit',
 ] as const;
+/** A bucket of an inventory position. */
 export type InventoryBucket = (typeof INVENTORY_BUCKETS)[number];
 
 /** Buckets a physical movement (`inventory.moved.v1`) may take units from or put them into. */
 export const MOVABLE_BUCKETS = ['available', 'quarantined', 'damaged', 'returned'] as const;
+/** A bucket `inventory.moved.v1` may move units between. */
 export type MovableBucket = (typeof MOVABLE_BUCKETS)[number];
 
 /** A string restricted to a closed list; one `enum` keeps the error to a single "must be one of". */

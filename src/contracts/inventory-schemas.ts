@@ -28,6 +28,7 @@ export const InventoryCountedSchema = dataSchema(
   },
   { sku: sku(), location: location(), onHand: Count('Units physically on hand.') },
 );
+/** The `data` of `com.manifold.inventory.counted.v1`. */
 export type InventoryCountedData = Static<typeof InventoryCountedSchema>;
 
 /** `com.manifold.inventory.adjusted.v1`: a signed on-hand change with its reason. */
@@ -45,6 +46,7 @@ export const InventoryAdjustedSchema = dataSchema(
     reason: reason(),
   },
 );
+/** The `data` of `com.manifold.inventory.adjusted.v1`. */
 export type InventoryAdjustedData = Static<typeof InventoryAdjustedSchema>;
 
 /** `com.manifold.inventory.received.v1`: units received at a location (into quarantine when flagged). */
@@ -61,6 +63,7 @@ export const InventoryReceivedSchema = dataSchema(
     quarantine: Type.Optional(Type.Boolean({ description: 'Receive into quarantine (quality hold).' })),
   },
 );
+/** The `data` of `com.manifold.inventory.received.v1`. */
 export type InventoryReceivedData = Static<typeof InventoryReceivedSchema>;
 
 /** `com.manifold.inventory.moved.v1`: units moved between buckets at one location. */
@@ -79,6 +82,7 @@ export const InventoryMovedSchema = dataSchema(
     reason: reason(),
   },
 );
+/** The `data` of `com.manifold.inventory.moved.v1`. */
 export type InventoryMovedData = Static<typeof InventoryMovedSchema>;
 
 /** `com.manifold.inventory.incoming.v1`: expected inbound units (PO, transfer) from the ERP. */
@@ -95,6 +99,7 @@ export const InventoryIncomingSchema = dataSchema(
     expectedAt: DateTime('When the units are expected (RFC 3339).'),
   },
 );
+/** The `data` of `com.manifold.inventory.incoming.v1`. */
 export type InventoryIncomingData = Static<typeof InventoryIncomingSchema>;
 
 /** `com.manifold.inventory.availability.v1`: channel availability (ATP), emitted by the hub. */
@@ -111,6 +116,7 @@ export const InventoryAvailabilitySchema = dataSchema(
     available: Count('Units the channel may sell.'),
   },
 );
+/** The `data` of `com.manifold.inventory.availability.v1`. */
 export type InventoryAvailabilityData = Static<typeof InventoryAvailabilitySchema>;
 
 /** Bucket levels of a position: every bucket of DESIGN §2.2, whole units, never negative. */
@@ -138,6 +144,7 @@ export const InventoryPositionSchema = dataSchema(
     ),
   },
 );
+/** The `data` of `com.manifold.inventory.position.v1`. */
 export type InventoryPositionData = Static<typeof InventoryPositionSchema>;
 
 /** Every inventory data schema; each one's `$id` names its type. */

@@ -59,6 +59,7 @@ export const OrderMilestoneSchema = dataSchema(
     lines: Type.Array(LineProgressSchema, { minItems: 1, description: 'Per-line quantities.' }),
   },
 );
+/** The `data` of `com.manifold.order.milestone.v1`. */
 export type OrderMilestoneData = Static<typeof OrderMilestoneSchema>;
 
 /** A line released to the WMS for picking. */
@@ -87,6 +88,7 @@ export const OrderReleasedSchema = dataSchema(
     shipTo: AddressSchema,
   },
 );
+/** The `data` of `com.manifold.order.released.v1`. */
 export type OrderReleasedData = Static<typeof OrderReleasedSchema>;
 
 /** `com.manifold.order.exception.v1`: a hold or problem raised on an order. */
@@ -106,6 +108,7 @@ export const OrderExceptionSchema = dataSchema(
     detail: Text('What happened and what to do, for an operator.', 4096),
   },
 );
+/** The `data` of `com.manifold.order.exception.v1`. */
 export type OrderExceptionData = Static<typeof OrderExceptionSchema>;
 
 /** Every hub-emitted order data schema; each one's `$id` names its type. */

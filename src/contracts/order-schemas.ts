@@ -47,6 +47,7 @@ export const OrderAcceptedSchema = dataSchema(
     shipTo: AddressSchema,
   },
 );
+/** The `data` of `com.manifold.order.accepted.v1`. */
 export type OrderAcceptedData = Static<typeof OrderAcceptedSchema>;
 
 /** The shape shared by picked, packed and shipped: per-line quantities done at a location. */
@@ -98,6 +99,7 @@ export const OrderDeliveredSchema = dataSchema(
     signedBy: Type.Optional(Text('Name of the person who signed for it.', 256)),
   },
 );
+/** The `data` of `com.manifold.order.delivered.v1`. */
 export type OrderDeliveredData = Static<typeof OrderDeliveredSchema>;
 
 /** An invoiced line: quantity billed at a unit price. */
@@ -126,6 +128,7 @@ export const OrderInvoicedSchema = dataSchema(
     currency: Type.Optional(CurrencyCode()),
   },
 );
+/** The `data` of `com.manifold.order.invoiced.v1`. */
 export type OrderInvoicedData = Static<typeof OrderInvoicedSchema>;
 
 /** `com.manifold.order.cancelled.v1`: an order, or some of its lines, cancelled. */
@@ -141,6 +144,7 @@ export const OrderCancelledSchema = dataSchema(
     lines: Type.Optional(LineQuantities('Quantities per line cancelled; the whole order when absent.')),
   },
 );
+/** The `data` of `com.manifold.order.cancelled.v1`. */
 export type OrderCancelledData = Static<typeof OrderCancelledSchema>;
 
 /** `com.manifold.order.returned.v1`: returned units received at a location. */
@@ -157,6 +161,7 @@ export const OrderReturnedSchema = dataSchema(
     rma: Type.Optional(Identifier('Return merchandise authorization number.')),
   },
 );
+/** The `data` of `com.manifold.order.returned.v1`. */
 export type OrderReturnedData = Static<typeof OrderReturnedSchema>;
 
 /** `com.manifold.order.status-reported.v1`: a platform's own status code, mapped through `statusMaps`. */
@@ -171,6 +176,7 @@ export const OrderStatusReportedSchema = dataSchema(
     status: Identifier("The platform's status code, as the platform names it."),
   },
 );
+/** The `data` of `com.manifold.order.status-reported.v1`. */
 export type OrderStatusReportedData = Static<typeof OrderStatusReportedSchema>;
 
 /** Every inbound order data schema; each one's `$id` names its type. */

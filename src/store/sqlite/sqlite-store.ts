@@ -1,11 +1,13 @@
 /**
  * The embedded store: one SQLite file through better-sqlite3, WAL with synchronous=FULL so that an
  * acknowledged write survives power loss, and group commit so that concurrent requests share the fsync.
- * better-sqlite3 is synchronous: SQLite's single writer is this process, which is what makes
- * compare-and-set on positions trivially race-free here.
+ * All writes go through one writer thread (`writer-worker.js`): SQLite has a single writer anyway, and
+ * the thread keeps inserts and fsyncs off the event loop. Reads and migrations use this thread's own
+ * connection; WAL lets them run beside the writer.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
@@ -29,6 +31,35 @@ const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
  * benchmark's raw baseline runs with the same settings.
  */
 export const THROUGHPUT_PRAGMAS = ['cache_size = -65536', 'wal_autocheckpoint = 10000'] as const;
+
+/** What the writer thread answers per unit: its outcomes, or the error that rolled it back. */
+type WriterResult = AppendOutcome[] | { error: string };
+
+interface WriterReply {
+  requestId: number;
+  results?: WriterResult[];
+  failure?: string;
+}
+
+/** One event as the writer thread inserts it (see `writer-worker.js`). */
+interface RowInput {
+  source: string;
+  id: string;
+  type: string;
+  subject: string;
+  correlationid: string | null;
+  system: string;
+  envelope: string;
+  partitionKey: string;
+  outbox: [string, string][];
+}
+
+interface AppendMessage {
+  kind: 'append';
+  requestId: number;
+  at: string;
+  units: RowInput[][];
+}
 
 interface EventRow {
   seq: number;
@@ -60,12 +91,16 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly now: () => Date;
-  private readonly writer: GroupCommit<NewEvent[], AppendOutcome[]>;
-  private statements: ReturnType<SqliteStore['prepare']> | undefined;
+  private readonly groups: GroupCommit<NewEvent[], AppendOutcome[]>;
+  private readonly path: string;
+  private writer: Worker | undefined;
+  private readonly inFlight = new Map<number, { resolve: (r: WriterResult[]) => void; reject: (e: Error) => void }>();
+  private lastRequestId = 0;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.path = options.path;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -73,7 +108,13 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     for (const pragma of THROUGHPUT_PRAGMAS) this.db.pragma(pragma);
     this.now = options.now ?? (() => new Date());
-    this.writer = new GroupCommit((units) => Promise.resolve(this.flush(units)));
+    // The writer thread merges whatever arrived while it was committing into its next transaction, so
+    // writes are sent as soon as they are made: the thread starts committing the first requests of a
+    // burst while this thread still parses the rest, instead of the two taking turns.
+    this.groups = new GroupCommit((units) => this.flush(units), {
+      maxInFlight: Number.POSITIVE_INFINITY,
+      cut: 'microtask',
+    });
   }
 
   async migrate(): Promise<string[]> {
@@ -96,7 +137,7 @@ export class SqliteStore implements Store {
       })();
       applied.push(`${String(migration.version).padStart(4, '0')}_${migration.name}`);
     }
-    this.statements = this.prepare();
+    if (!this.writer) this.startWriter();
     return applied;
   }
 
@@ -117,59 +158,60 @@ export class SqliteStore implements Store {
 
   append(events: NewEvent[]): Promise<AppendOutcome[]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return this.writer.submit(events);
+    return this.groups.submit(events);
   }
 
-  private prepare() {
-    const db = this.db;
-    const insertEvent = db.prepare<[string, string, string, string, string | null, string, string, string]>(
-      `INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING RETURNING seq`,
-    );
-    const findEvent = db.prepare<[string, string]>('SELECT seq FROM events WHERE source = ? AND id = ?');
-    const insertOutbox = db.prepare<[string, string, number, string, string]>(
-      `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-    );
-    const appendUnit = db.transaction((events: NewEvent[], at: string): AppendOutcome[] =>
-      events.map(({ system, event, outbox }) => {
-        const inserted = insertEvent.get(
-          event.source,
-          event.id,
-          event.type,
-          event.subject ?? '',
-          event.correlationid ?? null,
-          system,
-          at,
-          JSON.stringify(event),
-        ) as { seq: number } | undefined;
-        if (!inserted) {
-          const existing = findEvent.get(event.source, event.id) as { seq: number };
-          return { status: 'duplicate', seq: existing.seq };
-        }
-        const key = event.partitionkey ?? event.subject ?? '';
-        for (const target of outbox)
-          insertOutbox.run(target.subscription, target.target, inserted.seq, key, at);
-        return { status: 'accepted', seq: inserted.seq };
-      }),
-    );
-    // The outer transaction is the group commit; each unit runs in a savepoint (nested better-sqlite3
-    // transaction) so that one failing unit is rolled back alone.
-    const commitGroup = db.transaction(
-      (units: NewEvent[][], at: string): Array<AppendOutcome[] | Error> =>
-        units.map((unit) => {
-          try {
-            return appendUnit(unit, at);
-          } catch (error) {
-            return error instanceof Error ? error : new Error(String(error));
-          }
-        }),
-    );
-    return { commitGroup };
+  private startWriter(): void {
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), {
+      workerData: { path: this.path, pragmas: [...THROUGHPUT_PRAGMAS] },
+    });
+    worker.on('message', (reply: WriterReply) => {
+      const pending = this.inFlight.get(reply.requestId);
+      this.inFlight.delete(reply.requestId);
+      if (!pending) return;
+      if (reply.failure !== undefined) pending.reject(new Error(`SQLite commit failed: ${reply.failure}`));
+      else pending.resolve(reply.results ?? []);
+    });
+    worker.on('error', (error) => {
+      for (const pending of this.inFlight.values()) pending.reject(error);
+      this.inFlight.clear();
+      this.writer = undefined;
+    });
+    this.writer = worker;
   }
 
-  private flush(units: NewEvent[][]): Array<AppendOutcome[] | Error> {
-    if (!this.statements) throw new Error('store not migrated: call migrate() first');
-    return this.statements.commitGroup.immediate(units, this.now().toISOString());
+  /** Sends one group to the writer thread and waits for its durable commit. */
+  private request(message: Omit<AppendMessage, 'requestId'> | { kind: 'close' }): Promise<WriterResult[]> {
+    const worker = this.writer;
+    if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
+    const requestId = ++this.lastRequestId;
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(requestId, { resolve, reject });
+      // A JSON string crosses the thread boundary faster than a structured clone of the rows.
+      worker.postMessage(JSON.stringify({ ...message, requestId }));
+    });
+  }
+
+  private async flush(units: NewEvent[][]): Promise<Array<AppendOutcome[] | Error>> {
+    // Envelopes are serialised here, beside the HTTP work, so the writer thread only inserts. A unit that
+    // cannot be serialised fails alone and is not sent.
+    const serialised = units.map((unit) => {
+      try {
+        return unit.map(toRowInput);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    const sendable = serialised.filter((unit): unit is RowInput[] => !(unit instanceof Error));
+    const results = sendable.length
+      ? await this.request({ kind: 'append', at: this.now().toISOString(), units: sendable })
+      : [];
+    let next = 0;
+    return serialised.map((unit) => {
+      if (unit instanceof Error) return unit;
+      const result = results[next++] as WriterResult;
+      return 'error' in result ? new Error(result.error) : result;
+    });
   }
 
   async listEvents(query: EventQuery): Promise<EventPage> {
@@ -185,8 +227,9 @@ export class SqliteStore implements Store {
     add('subject = ?', query.subject);
     add('source = ?', query.source);
     add('correlationid = ?', query.correlationid);
-    add('ingested_at >= ?', query.since);
-    add('ingested_at < ?', query.until);
+    // Stored times are toISOString() text; normalise so that text order is time order.
+    add('ingested_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString());
+    add('ingested_at < ?', query.until === undefined ? undefined : new Date(query.until).toISOString());
     const sql = `SELECT seq, system, ingested_at, envelope FROM events ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
     } ORDER BY seq LIMIT ?`;
@@ -227,10 +270,29 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.writer.idle();
+    await this.groups.idle();
     this.closed = true;
+    if (this.writer) {
+      await this.request({ kind: 'close' }).catch(() => undefined);
+      await this.writer.terminate();
+      this.writer = undefined;
+    }
     this.db.close();
   }
+}
+
+function toRowInput({ system, event, outbox }: NewEvent): RowInput {
+  return {
+    source: event.source,
+    id: event.id,
+    type: event.type,
+    subject: event.subject ?? '',
+    correlationid: event.correlationid ?? null,
+    system,
+    envelope: JSON.stringify(event),
+    partitionKey: event.partitionkey ?? event.subject ?? '',
+    outbox: outbox.map((o) => [o.subscription, o.target]),
+  };
 }
 
 function toLoggedEvent(row: EventRow): LoggedEvent {

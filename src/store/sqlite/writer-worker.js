@@ -1,0 +1,117 @@
+// @ts-check
+/**
+ * The SQLite writer thread. Every append of the embedded store is committed here, so that inserts and
+ * the fsync of each commit run beside the main thread's HTTP work instead of blocking it. One group of
+ * units arrives per message (the main thread's group commit); the whole group is one transaction with a
+ * savepoint per unit, so a failing unit is rolled back alone. Groups that arrive while a commit runs are
+ * merged into the next one.
+ *
+ * Plain JavaScript with type checking: worker threads load files directly, and this one must run both from
+ * `src/` (tests) and `dist/` (the built hub). See docs/adr/0001-sqlite-writer-thread.md.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+/**
+ * @typedef {{ source: string, id: string, type: string, subject: string, correlationid: string | null,
+ *   system: string, envelope: string, partitionKey: string, outbox: [string, string][] }} RowInput
+ * @typedef {{ status: 'accepted' | 'duplicate', seq: number }} Outcome
+ * @typedef {{ kind: 'append', requestId: number, at: string, units: RowInput[][] }} AppendRequest
+ * @typedef {{ kind: 'close', requestId: number }} CloseRequest
+ */
+
+const { path, pragmas } = /** @type {{ path: string, pragmas: string[] }} */ (workerData);
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('foreign_keys = ON');
+db.pragma('busy_timeout = 5000');
+for (const pragma of pragmas) db.pragma(pragma);
+
+const insertEvent = db.prepare(
+  `INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
+);
+const findEvent = db.prepare('SELECT seq FROM events WHERE source = ? AND id = ?').pluck();
+const insertOutbox = db.prepare(
+  'INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at) VALUES (?, ?, ?, ?, ?)',
+);
+
+/** One unit (one request's events), in a savepoint when nested in the group's transaction. */
+const appendUnit = db.transaction(
+  /** @type {(rows: RowInput[], at: string) => Outcome[]} */
+  (rows, at) =>
+    rows.map((row) => {
+      const inserted = insertEvent.run(
+        row.source,
+        row.id,
+        row.type,
+        row.subject,
+        row.correlationid,
+        row.system,
+        at,
+        row.envelope,
+      );
+      if (inserted.changes === 0) {
+        return { status: 'duplicate', seq: Number(findEvent.get(row.source, row.id)) };
+      }
+      const seq = Number(inserted.lastInsertRowid);
+      for (const [subscription, target] of row.outbox) insertOutbox.run(subscription, target, seq, row.partitionKey, at);
+      return { status: 'accepted', seq };
+    }),
+);
+
+const commitGroup = db.transaction(
+  /** @type {(units: RowInput[][], at: string) => Array<Outcome[] | { error: string }>} */
+  (units, at) =>
+    units.map((unit) => {
+      try {
+        return appendUnit(unit, at);
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+);
+
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+
+/** Requests that arrived while a commit ran: the next commit takes them all (group commit). */
+/** @type {AppendRequest[]} */
+let queued = [];
+let scheduled = false;
+
+function commitQueued() {
+  scheduled = false;
+  const requests = queued;
+  queued = [];
+  const units = requests.flatMap((request) => request.units);
+  try {
+    const results = commitGroup.immediate(units, requests[0]?.at ?? new Date().toISOString());
+    let offset = 0;
+    for (const request of requests) {
+      const count = request.units.length;
+      port.postMessage({ requestId: request.requestId, results: results.slice(offset, offset + count) });
+      offset += count;
+    }
+  } catch (error) {
+    const failure = error instanceof Error ? error.message : String(error);
+    for (const request of requests) port.postMessage({ requestId: request.requestId, failure });
+  }
+}
+
+port.on('message', (/** @type {string} */ text) => {
+  const request = /** @type {AppendRequest | CloseRequest} */ (JSON.parse(text));
+  if (request.kind === 'close') {
+    if (queued.length > 0) commitQueued();
+    db.close();
+    port.postMessage({ requestId: request.requestId, results: [] });
+    port.close();
+    return;
+  }
+  queued.push(request);
+  if (!scheduled) {
+    scheduled = true;
+    // Runs after every message already waiting has been queued.
+    setImmediate(commitQueued);
+  }
+});
