@@ -4,14 +4,14 @@
 //   batches of 100 over 32 connections  vs  a raw better-sqlite3 loop writing the same rows
 //                                           (event + outbox rows, synchronous=FULL, 100 per transaction)
 // Usage: npm run bench:ingest [-- --seconds 10 --connections 32]
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
+import { machine, startProcess, stop } from './support.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
@@ -51,35 +51,6 @@ function event() {
     correlationid: `corr-${counter}`,
     data: { sku: `SKU-${counter % 500}`, location: 'DC-EAST', delta: 1, reason: 'cycle_count' },
   };
-}
-
-// The servers log to a file, as in production, not to a pipe this process would have to drain while it
-// generates load.
-async function startProcess(command, args, readyPattern) {
-  const logFile = join(dir, `${Date.now()}.log`);
-  const log = openSync(logFile, 'w');
-  const child = spawn(command, args, {
-    stdio: ['ignore', log, 'inherit'],
-    env: { ...process.env, MANIFOLD_LOG_LEVEL: 'info' },
-  });
-  closeSync(log);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  for (let waited = 0; waited < 20_000; waited += 50) {
-    const match = readyPattern.exec(readFileSync(logFile, 'utf8'));
-    if (match) return { child, url: match[1] };
-    if (exited) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${command} did not start; see ${logFile}`);
-}
-
-async function stop(child) {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 async function load(url, path, headers, body) {
@@ -155,17 +126,17 @@ function rawSqliteLoop(seconds) {
   return written / elapsed;
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-console.log(`machine: ${machine}\nload: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
+console.log(`machine: ${machine()}\nload: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
 
 try {
-  const bare = await startProcess(process.execPath, ['-e', BARE_SERVER], /listening (\S+)/);
+  const bare = await startProcess(dir, process.execPath, ['-e', BARE_SERVER], /listening (\S+)/);
   const single = () => JSON.stringify(event());
   const headers = { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEY}` };
   const bareSingle = await load(bare.url, '/v1/events', headers, single);
   await stop(bare.child);
 
   const hub = await startProcess(
+    dir,
     join(ROOT, 'bin/manifold'),
     ['serve', '--config', join(dir, 'bench.yaml')],
     /"url":"([^"]+)"/,

@@ -9,4 +9,6 @@ export interface ApiContext {
   store: Store;
   auth: Authenticator;
   ingest: IngestService;
+  /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
+  wakeDelivery: (subscription: string | undefined) => void;
 }

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
+import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
@@ -15,13 +16,22 @@ import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
 import { sendProblem } from './problem.js';
 import { registerEventRoutes } from './routes/event-routes.js';
+import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
+
+/** What the API needs of the delivery engine (absent: the API runs without delivery, as in some tests). */
+export interface DeliveryControl {
+  wake(subscriptions?: Iterable<string>): void;
+  targets(): TargetHealth[];
+}
 
 export interface AppOptions {
   config: CompiledConfig;
   store: Store;
   logger: Logger;
+  delivery?: DeliveryControl;
 }
 
 export interface HubApp {
@@ -68,7 +78,7 @@ function pointerToNul(value: unknown, at = ''): string | undefined {
 }
 
 /** Builds the Fastify app (not listening). */
-export async function buildApp({ config, store, logger }: AppOptions): Promise<HubApp> {
+export async function buildApp({ config, store, logger, delivery }: AppOptions): Promise<HubApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request lines are off: ingest logs one line per request with its correlation ids.
@@ -81,7 +91,15 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
   });
   let shuttingDown = false;
   const auth = new Authenticator(config);
-  const context: ApiContext = { config, store, auth, ingest: new IngestService(config, store) };
+  const wakeDelivery = (subscription: string | undefined) =>
+    delivery?.wake(subscription === undefined ? undefined : [subscription]);
+  const context: ApiContext = {
+    config,
+    store,
+    auth,
+    ingest: new IngestService(config, store, (subscriptions) => delivery?.wake(subscriptions)),
+    wakeDelivery,
+  };
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -119,7 +137,12 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
     // NUL cannot be stored by every store (PostgreSQL refuses it): reject it here, the same on all.
     const nul = (body as string).includes('\\u0000') ? pointerToNul(parsed) : undefined;
     if (nul !== undefined) {
-      done(new ValidationError('text must not contain NUL (\\u0000) characters', [{ pointer: nul, detail: 'contains NUL' }]), undefined);
+      done(
+        new ValidationError('text must not contain NUL (\\u0000) characters', [
+          { pointer: nul, detail: 'contains NUL' },
+        ]),
+        undefined,
+      );
       return;
     }
     done(null, parsed);
@@ -131,9 +154,16 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<H
     sendProblem(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );
 
-  registerHealthRoutes(app, store, () => shuttingDown);
+  registerHealthRoutes(
+    app,
+    store,
+    () => shuttingDown,
+    () => delivery?.targets() ?? [],
+  );
   registerSchemaRoutes(app);
   registerEventRoutes(app, context);
+  registerExceptionRoutes(app, context);
+  registerReplayRoutes(app, context);
   app.get(
     '/openapi.json',
     { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },

@@ -7,17 +7,21 @@ import type { FastifyRequest } from 'fastify';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
 
-export type Principal = { kind: 'system'; name: string } | { kind: 'admin' };
+/** Who called. `keyId` (the first 12 hex digits of the key's SHA-256) tells keys of one principal apart in the audit log. */
+export type Principal = ({ kind: 'system'; name: string } | { kind: 'admin' }) & { keyId: string };
 
 /** Who a key belongs to. */
 export class Authenticator {
   private readonly byDigest = new Map<string, Principal>();
 
   constructor(config: CompiledConfig) {
-    this.byDigest.set(config.server.adminKeyHash.toString('hex'), { kind: 'admin' });
+    const adminDigest = config.server.adminKeyHash.toString('hex');
+    this.byDigest.set(adminDigest, { kind: 'admin', keyId: adminDigest.slice(0, 12) });
     for (const system of config.systems.values()) {
-      for (const hash of system.keyHashes)
-        this.byDigest.set(hash.toString('hex'), { kind: 'system', name: system.name });
+      for (const hash of system.keyHashes) {
+        const digest = hash.toString('hex');
+        this.byDigest.set(digest, { kind: 'system', name: system.name, keyId: digest.slice(0, 12) });
+      }
     }
   }
 
@@ -45,9 +49,10 @@ export class Authenticator {
     return principal.name;
   }
 
-  /** Passes only the admin key. */
-  requireAdmin(request: FastifyRequest): void {
-    if (this.authenticate(request).kind !== 'admin')
-      throw new ForbiddenError('forbidden', 'this route needs the admin key');
+  /** Passes only the admin key; returns how the audit log names the caller (`admin:<keyId>`). */
+  requireAdmin(request: FastifyRequest): string {
+    const principal = this.authenticate(request);
+    if (principal.kind !== 'admin') throw new ForbiddenError('forbidden', 'this route needs the admin key');
+    return `admin:${principal.keyId}`;
   }
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../engine/hub.js';
+import { registerAdminCommands } from './admin-commands.js';
 
 const program = new Command();
 program.name('manifold').description('Manifold distribution sync hub').showHelpAfterError();
@@ -26,6 +27,8 @@ program
       `${file}: ok (${config.systems.size} systems, ${config.locations.size} locations, ${config.channels.size} channels, ${config.subscriptions.length} subscriptions)\n`,
     );
   });
+
+registerAdminCommands(program);
 
 function loadOrExit(file: string) {
   try {

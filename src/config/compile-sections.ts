@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import { readRateLimit } from './compile-subscriptions.js';
 import {
   type CompiledChannel,
   type CompiledLocation,
@@ -50,7 +51,7 @@ const MIN_KEY_LENGTH = 16;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
 const SERVER_KEYS = ['host', 'port', 'adminKey', 'adminKeySha256', 'bodyLimit', 'maxBatchEvents'] as const;
-const SYSTEM_KEYS = ['kind', 'key', 'keys', 'keySha256', 'locations', 'channel', 'x12'] as const;
+const SYSTEM_KEYS = ['kind', 'key', 'keys', 'keySha256', 'locations', 'channel', 'x12', 'rateLimit'] as const;
 const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
 const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
 const PLACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -243,7 +244,7 @@ function readReferences(
   return names;
 }
 
-/** `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12? } }`. */
+/** `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12?, rateLimit? } }`. */
 export function compileSystems(
   map: MapReader | undefined,
   declared: DeclaredNames,
@@ -276,6 +277,9 @@ export function compileSystems(
     if (channel !== undefined) system.channel = channel;
     const x12 = readX12(body.get('x12'));
     if (x12 !== undefined) system.x12 = x12;
+    // A limit for the whole system, shared by every subscription that targets it (cloud ERP API quotas).
+    const rateLimit = readRateLimit(body.get('rateLimit'));
+    if (rateLimit !== undefined) system.rateLimit = rateLimit;
     systems.set(name, system);
   }
   return systems;

@@ -193,7 +193,7 @@ function readRetry(value: ConfigValue | undefined): RetryPolicy {
 }
 
 /** `rateLimit: { perSecond, burst?, concurrency? }`: token bucket and concurrency cap for the target. */
-function readRateLimit(value: ConfigValue | undefined): RateLimitPolicy | undefined {
+export function readRateLimit(value: ConfigValue | undefined): RateLimitPolicy | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
   map.allowOnly(['perSecond', 'burst', 'concurrency']);

@@ -17,6 +17,8 @@ export interface CompiledSystem {
   /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
   channel?: string;
   x12?: { id: string; qualifier: string; version?: string };
+  /** Token bucket shared by all subscriptions targeting this system (its `concurrency` is not used). */
+  rateLimit?: RateLimitPolicy;
 }
 
 export interface CompiledLocation {

@@ -8,6 +8,7 @@ import { buildApp, type HubApp } from '../api/app.js';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store-port.js';
+import { DeliveryEngine } from './delivery/delivery-engine.js';
 
 export interface RunningHub {
   url: string;
@@ -29,7 +30,27 @@ export function createLogger(): Logger {
 /** Starts the hub on the configured host and port. */
 export async function startHub(config: CompiledConfig, logger: Logger = createLogger()): Promise<RunningHub> {
   const store = await openStore(config.store);
-  const hub = await buildApp({ config, store, logger });
+  const delivery = new DeliveryEngine(config, store, {
+    onError: (subscription, error) =>
+      logger.error({ err: error, subscription: subscription.name }, 'delivery error'),
+    onAttempt: (subscription, claims, response) => {
+      if (response.outcome === 'delivered') return;
+      logger.warn(
+        {
+          subscription: subscription.name,
+          target: subscription.target,
+          events: claims.map((c) => c.event.id),
+          correlationids: claims.map((c) => c.event.correlationid).filter(Boolean),
+          outcome: response.outcome,
+          status: response.status,
+          error: response.error,
+        },
+        'delivery attempt failed',
+      );
+    },
+  });
+  const hub = await buildApp({ config, store, logger, delivery });
+  delivery.start();
   const url = await hub.app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ url, store: store.kind, config: config.file }, 'manifold hub listening');
   let stopping: Promise<void> | undefined;
@@ -41,6 +62,8 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       );
       const closed = await Promise.race([hub.app.close().then(() => 'closed' as const), timer]);
       if (closed === 'timeout') logger.warn({ graceMs }, 'in-flight requests did not finish in time');
+      // Deliveries in flight finish and are recorded; anything cut off is sent again after restart.
+      await delivery.stop(graceMs);
       await store.close();
       logger.info('manifold hub stopped');
       logger.flush();

@@ -31,9 +31,13 @@ export class IngestService {
   /** Outbox targets per event type and sender, computed once per pair. */
   private readonly routes = new Map<string, OutboxTarget[]>();
 
+  /**
+   * @param onAppended told which subscriptions got new outbox rows, after the commit (wakes delivery)
+   */
   constructor(
     private readonly config: CompiledConfig,
     private readonly store: Store,
+    private readonly onAppended: (subscriptions: Set<string>) => void = () => undefined,
   ) {
     this.ownershipContext = {
       ownership: config.ownership,
@@ -56,6 +60,12 @@ export class IngestService {
     });
     if (rejections.length > 0) throw rejectionError(rejections, batch);
     const outcomes = await this.store.append(prepared);
+    const woken = new Set<string>();
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'accepted')
+        for (const target of (prepared[i] as NewEvent).outbox) woken.add(target.subscription);
+    });
+    if (woken.size > 0) this.onAppended(woken);
     return outcomes.map((outcome, i) => {
       const { event } = prepared[i] as NewEvent;
       return { id: event.id, source: event.source, status: outcome.status, seq: outcome.seq };

@@ -7,6 +7,7 @@
  * one commit (group commit); each write is still atomic on its own.
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
+import type { DeliveryStore } from './delivery-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {
@@ -81,6 +82,8 @@ export interface StoreHealth {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Outbox claims, attempts, exceptions, audit and replays (usable after `migrate()`). */
+  readonly delivery: DeliveryStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

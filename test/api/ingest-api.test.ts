@@ -381,7 +381,9 @@ describe('POST /v1/events: batch mode', () => {
 
 describe('POST /v1/events: text every store can keep', () => {
   it('400 with the pointer of a string holding NUL, so no store sees it', async () => {
-    const event = adjustedEvent({ data: { sku: 'SKU\u00001', location: 'DC-EAST', delta: 1, reason: 'correction' } });
+    const event = adjustedEvent({
+      data: { sku: 'SKU\u00001', location: 'DC-EAST', delta: 1, reason: 'correction' },
+    });
     const problem = expectProblem(await postEvents(event), 400, 'validation-failed');
     expect(problem.errors?.[0]?.pointer).toBe('/data/sku');
     expect(await logged()).toHaveLength(0);

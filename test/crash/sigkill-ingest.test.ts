@@ -3,37 +3,12 @@
  * load from 32 concurrent clients; after a restart every event that was acknowledged is in the log, once,
  * and resending everything creates no second copy.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startHubProcess as startHub } from '../support/hub-process.js';
 import { adjustedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
-
-const BIN = new URL('../../bin/manifold', import.meta.url).pathname;
-
-interface Hub {
-  process: ChildProcess;
-  url: string;
-}
-
-function startHub(configFile: string): Promise<Hub> {
-  const child = spawn(BIN, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('hub did not start in 20 s')), 20_000);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.includes('manifold hub listening')) return;
-      clearTimeout(timer);
-      resolve({ process: child, url: (JSON.parse(line) as { url: string }).url });
-    });
-  });
-}
 
 async function post(url: string, event: Record<string, unknown>): Promise<number> {
   const response = await fetch(`${url}/v1/events`, {
@@ -88,8 +63,7 @@ describe('SIGKILL during ingest', () => {
     const clients = Array.from({ length: 32 }, client);
     // Kill once a good number of writes went through, while requests are in flight.
     while (acknowledged.size < 1500) await new Promise((r) => setTimeout(r, 5));
-    const exited = new Promise((r) => first.process.once('exit', r));
-    first.process.kill('SIGKILL');
+    const exited = first.kill('SIGKILL');
     killed = true;
     await Promise.allSettled(clients);
     await exited;
@@ -112,8 +86,7 @@ describe('SIGKILL during ingest', () => {
       const after = await loggedIds(second.url);
       expect(after.length).toBe(new Set(sent.map((e) => e.id)).size);
     } finally {
-      second.process.kill('SIGTERM');
-      await new Promise((r) => second.process.once('exit', r));
+      await second.kill('SIGTERM');
     }
   }, 120_000);
 });

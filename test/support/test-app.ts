@@ -7,30 +7,44 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
+import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
 import { testConfigYaml } from './test-config.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The delivery engine, when asked for. */
+  engine?: DeliveryEngine;
   store: Store;
   config: CompiledConfig;
   close(): Promise<void>;
 }
 
 /** Builds the app on a fresh SQLite file; `close()` removes it. */
-export async function buildTestApp(options: { bodyLimit?: string; yaml?: string } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { bodyLimit?: string; yaml?: string; delivery?: DeliveryEngineOptions } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-api-'));
   const config = compileConfig(options.yaml ?? testConfigYaml(options), 'test.yaml', {});
   const store = new SqliteStore({ path: join(dir, 'hub.db') });
   await store.migrate();
-  const { app } = await buildApp({ config, store, logger: pino({ level: 'silent' }) });
+  const engine = options.delivery ? new DeliveryEngine(config, store, options.delivery) : undefined;
+  const { app } = await buildApp({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    ...(engine ? { delivery: engine } : {}),
+  });
+  engine?.start();
   return {
     app,
     store,
     config,
+    ...(engine ? { engine } : {}),
     close: async () => {
       await app.close();
+      await engine?.stop(2000);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -9,7 +9,9 @@ export const KEYS = {
 } as const;
 
 /** YAML of the test hub; `store` and `port` vary per test. */
-export function testConfigYaml(options: { store?: string; port?: number; bodyLimit?: string } = {}): string {
+export function testConfigYaml(
+  options: { store?: string; port?: number; bodyLimit?: string; subscriptions?: string } = {},
+): string {
   return `
 store: ${options.store ?? '{ sqlite: ":memory:" }'}
 server:
@@ -42,7 +44,10 @@ ownership:
   inventory.incoming: [erp]
 statusMaps:
   wms-east: { PCK: picked, PKD: packed, SHP: shipped }
-subscriptions:
+${options.subscriptions ?? DEFAULT_SUBSCRIPTIONS}`;
+}
+
+const DEFAULT_SUBSCRIPTIONS = `subscriptions:
   - name: erp-orders
     target: erp
     types: [com.manifold.order.*]
@@ -56,9 +61,25 @@ subscriptions:
     types: [com.manifold.inventory.*]
     http: { url: http://127.0.0.1:9/erp-inventory }
 `;
-}
 
 let counter = 0;
+
+/** A valid `order.picked` event from `wms-east` (an order event: held on failure by default). */
+export function pickedEvent(
+  orderId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  counter += 1;
+  return {
+    specversion: '1.0',
+    id: `pick-${process.pid}-${Date.now()}-${counter}`,
+    source: '/wms-east',
+    type: 'com.manifold.order.picked.v1',
+    correlationid: `corr-${orderId}`,
+    data: { orderId, location: 'DC-EAST', lines: [{ lineId: '1', quantity: counter }] },
+    ...overrides,
+  };
+}
 
 /** A valid `inventory.adjusted` event from `wms-east` with a fresh id. */
 export function adjustedEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {

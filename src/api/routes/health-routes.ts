@@ -1,6 +1,7 @@
 /** `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable). */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { TargetHealth } from '../../engine/delivery/delivery-engine.js';
 import type { Store } from '../../store/store-port.js';
 
 const Readiness = Type.Object({
@@ -12,6 +13,13 @@ const Readiness = Type.Object({
     migrationsKnown: Type.Integer(),
     detail: Type.Optional(Type.String()),
   }),
+  targets: Type.Array(
+    Type.Object({
+      system: Type.String(),
+      circuit: Type.Object({ state: Type.String() }, { additionalProperties: true }),
+    }),
+    { description: 'circuit breaker per delivery target; an open circuit does not make the hub unready' },
+  ),
 });
 
 /** Registers the health routes. `isShuttingDown` makes readiness fail while draining. */
@@ -19,6 +27,7 @@ export function registerHealthRoutes(
   app: FastifyInstance,
   store: Store,
   isShuttingDown: () => boolean,
+  targets: () => TargetHealth[],
 ): void {
   app.get(
     '/healthz',
@@ -52,6 +61,7 @@ export function registerHealthRoutes(
               ? { detail: health.detail }
               : {}),
         },
+        targets: targets(),
       };
     },
   );

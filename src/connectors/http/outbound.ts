@@ -15,7 +15,7 @@ import {
   parseRetryAfter,
 } from '../../domain/delivery/retry-policy.js';
 import { idempotencyKey, toRequestBody } from './mapping.js';
-import { signatureHeader } from './signature.js';
+import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
 /** Characters of the response body kept for the attempt record and the exception queue. */
 export const BODY_EXCERPT_CHARS = 512;
@@ -198,7 +198,11 @@ export class HttpConnector {
     headers['content-type'] = contentType;
     headers['idempotency-key'] = idempotencyKey(events);
     if (config.secret !== undefined) {
-      headers['manifold-signature'] = signatureHeader(config.secret, body, Math.floor(now.getTime() / 1000));
+      headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(
+        config.secret,
+        body,
+        Math.floor(now.getTime() / 1000),
+      );
     }
     return headers;
   }

@@ -20,6 +20,7 @@ import type {
   StoreHealth,
 } from '../store-port.js';
 import { appendUnits, prepareUnits, toError } from './postgres-append.js';
+import { PostgresDelivery } from './postgres-delivery.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
 
@@ -61,6 +62,8 @@ export interface PostgresStoreOptions {
 /** The PostgreSQL adapter of the store port. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
+  /** Claims leased in the database, so several hub processes can share the outbox. */
+  readonly delivery: PostgresDelivery;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -80,6 +83,7 @@ export class PostgresStore implements Store {
     // without a listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
+    this.delivery = new PostgresDelivery(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
   }
 
   async migrate(): Promise<string[]> {

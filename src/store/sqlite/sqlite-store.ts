@@ -22,6 +22,7 @@ import type {
   Store,
   StoreHealth,
 } from '../store-port.js';
+import { SqliteDelivery, type WriteStep } from './sqlite-delivery.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
 
@@ -94,9 +95,13 @@ export class SqliteStore implements Store {
   private readonly groups: GroupCommit<NewEvent[], AppendOutcome[]>;
   private readonly path: string;
   private writer: Worker | undefined;
-  private readonly inFlight = new Map<number, { resolve: (r: WriterResult[]) => void; reject: (e: Error) => void }>();
+  private readonly inFlight = new Map<
+    number,
+    { resolve: (r: WriterResult[]) => void; reject: (e: Error) => void }
+  >();
   private lastRequestId = 0;
   private closed = false;
+  readonly delivery: SqliteDelivery;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -108,6 +113,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     for (const pragma of THROUGHPUT_PRAGMAS) this.db.pragma(pragma);
     this.now = options.now ?? (() => new Date());
+    this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
@@ -144,13 +150,14 @@ export class SqliteStore implements Store {
   async health(): Promise<StoreHealth> {
     try {
       const row = this.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
-      const ok = row.n === MIGRATIONS.length && !this.closed;
-      return {
-        ok,
-        applied: row.n,
-        known: MIGRATIONS.length,
-        ...(ok ? {} : { detail: 'migrations pending' }),
-      };
+      const migrated = row.n === MIGRATIONS.length;
+      const ok = migrated && !this.closed && this.writer !== undefined;
+      const detail = !migrated
+        ? 'migrations pending'
+        : this.closed
+          ? 'store closed'
+          : 'writer thread not running';
+      return { ok, applied: row.n, known: MIGRATIONS.length, ...(ok ? {} : { detail }) };
     } catch (error) {
       return { ok: false, applied: 0, known: MIGRATIONS.length, detail: (error as Error).message };
     }
@@ -181,7 +188,9 @@ export class SqliteStore implements Store {
   }
 
   /** Sends one group to the writer thread and waits for its durable commit. */
-  private request(message: Omit<AppendMessage, 'requestId'> | { kind: 'close' }): Promise<WriterResult[]> {
+  private request(
+    message: Omit<AppendMessage, 'requestId'> | { kind: 'exec'; steps: WriteStep[] } | { kind: 'close' },
+  ): Promise<WriterResult[]> {
     const worker = this.writer;
     if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
     const requestId = ++this.lastRequestId;

@@ -17,7 +17,10 @@ import Database from 'better-sqlite3';
  *   system: string, envelope: string, partitionKey: string, outbox: [string, string][] }} RowInput
  * @typedef {{ status: 'accepted' | 'duplicate', seq: number }} Outcome
  * @typedef {{ kind: 'append', requestId: number, at: string, units: RowInput[][] }} AppendRequest
+ * @typedef {{ sql: string, params?: unknown[] | Record<string, unknown>, mode: 'run' | 'all' | 'get' }} Step
+ * @typedef {{ kind: 'exec', requestId: number, steps: Step[] }} ExecRequest
  * @typedef {{ kind: 'close', requestId: number }} CloseRequest
+ * @typedef {AppendRequest | ExecRequest} WriteRequest
  */
 
 const { path, pragmas } = /** @type {{ path: string, pragmas: string[] }} */ (workerData);
@@ -56,27 +59,59 @@ const appendUnit = db.transaction(
         return { status: 'duplicate', seq: Number(findEvent.get(row.source, row.id)) };
       }
       const seq = Number(inserted.lastInsertRowid);
-      for (const [subscription, target] of row.outbox) insertOutbox.run(subscription, target, seq, row.partitionKey, at);
+      for (const [subscription, target] of row.outbox)
+        insertOutbox.run(subscription, target, seq, row.partitionKey, at);
       return { status: 'accepted', seq };
     }),
 );
 
-const commitGroup = db.transaction(
-  /** @type {(units: RowInput[][], at: string) => Array<Outcome[] | { error: string }>} */
-  (units, at) =>
-    units.map((unit) => {
+/** @type {Map<string, import('better-sqlite3').Statement>} */
+const statements = new Map();
+
+/** Runs one step of an `exec` request with a cached statement. */
+function runStep(/** @type {Step} */ step) {
+  let statement = statements.get(step.sql);
+  if (!statement) {
+    statement = db.prepare(step.sql);
+    statements.set(step.sql, statement);
+  }
+  const params = step.params === undefined ? [] : Array.isArray(step.params) ? step.params : [step.params];
+  if (step.mode === 'all') return statement.all(...params);
+  if (step.mode === 'get') return statement.get(...params);
+  const result = statement.run(...params);
+  return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
+}
+
+/** An `exec` request: its steps, in order, in one savepoint. */
+const execUnit = db.transaction((/** @type {Step[]} */ steps) => steps.map(runStep));
+
+/** Answers of one request: per unit for appends, per step for an exec. */
+function apply(/** @type {WriteRequest} */ request) {
+  if (request.kind === 'exec') {
+    try {
+      return { results: execUnit(request.steps) };
+    } catch (error) {
+      return { failure: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return {
+    results: request.units.map((unit) => {
       try {
-        return appendUnit(unit, at);
+        return appendUnit(unit, request.at);
       } catch (error) {
         return { error: error instanceof Error ? error.message : String(error) };
       }
     }),
-);
+  };
+}
+
+/** Every queued request in one transaction (one fsync); each keeps its own savepoints. */
+const commitGroup = db.transaction((/** @type {WriteRequest[]} */ requests) => requests.map(apply));
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 
 /** Requests that arrived while a commit ran: the next commit takes them all (group commit). */
-/** @type {AppendRequest[]} */
+/** @type {WriteRequest[]} */
 let queued = [];
 let scheduled = false;
 
@@ -84,15 +119,11 @@ function commitQueued() {
   scheduled = false;
   const requests = queued;
   queued = [];
-  const units = requests.flatMap((request) => request.units);
   try {
-    const results = commitGroup.immediate(units, requests[0]?.at ?? new Date().toISOString());
-    let offset = 0;
-    for (const request of requests) {
-      const count = request.units.length;
-      port.postMessage({ requestId: request.requestId, results: results.slice(offset, offset + count) });
-      offset += count;
-    }
+    const answers = commitGroup.immediate(requests);
+    requests.forEach((request, i) => {
+      port.postMessage({ requestId: request.requestId, ...answers[i] });
+    });
   } catch (error) {
     const failure = error instanceof Error ? error.message : String(error);
     for (const request of requests) port.postMessage({ requestId: request.requestId, failure });
@@ -100,7 +131,7 @@ function commitQueued() {
 }
 
 port.on('message', (/** @type {string} */ text) => {
-  const request = /** @type {AppendRequest | CloseRequest} */ (JSON.parse(text));
+  const request = /** @type {WriteRequest | CloseRequest} */ (JSON.parse(text));
   if (request.kind === 'close') {
     if (queued.length > 0) commitQueued();
     db.close();

@@ -1,0 +1,51 @@
+// Shared helpers of the benchmarks: child processes that log their URL, and machine facts.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** Starts a process whose stdout goes to a file in `dir`; resolves once `readyPattern` appears in it. */
+export async function startProcess(dir, command, args, readyPattern, env = {}) {
+  const logFile = join(dir, `${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+  const log = openSync(logFile, 'w');
+  const child = spawn(command, args, { stdio: ['ignore', log, 'inherit'], env: { ...process.env, ...env } });
+  closeSync(log);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (let waited = 0; waited < 20_000; waited += 50) {
+    const match = readyPattern.exec(readFileSync(logFile, 'utf8'));
+    if (match) return { child, url: match[1] };
+    if (exited) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${command} did not start; see ${logFile}`);
+}
+
+/** Sends SIGTERM and waits for the exit. */
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** One line describing the machine. */
+export function machine() {
+  return `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Resident memory of a process, in MiB (Linux). */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** The p-th percentile (0..100) of numbers. */
+export function percentile(values, p) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

@@ -1,0 +1,265 @@
+/**
+ * The operators' queue (admin): `GET /v1/exceptions[/{id}]`, retry and resolve one, bulk retry by filter,
+ * and the audit log of those actions at `GET /v1/audit`.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../errors.js';
+import { EXCEPTION_STATUSES, type ExceptionQuery } from '../../store/delivery-port.js';
+import type { ApiContext } from '../api-context.js';
+
+const Problem = { $ref: 'Problem#' };
+const adminErrors = { 400: Problem, 401: Problem, 403: Problem };
+
+const ExceptionSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    code: Type.String(),
+    status: Type.Union(EXCEPTION_STATUSES.map((s) => Type.Literal(s))),
+    detail: Type.String(),
+    subscription: Type.Optional(Type.String()),
+    system: Type.Optional(Type.String()),
+    eventId: Type.Optional(Type.String()),
+    eventSeq: Type.Optional(Type.Integer()),
+    subject: Type.Optional(Type.String()),
+    lastStatus: Type.Optional(Type.Integer()),
+    lastBody: Type.Optional(Type.String()),
+    lastError: Type.Optional(Type.String()),
+    attempts: Type.Optional(Type.Integer()),
+    firstAttemptAt: Type.Optional(Type.String()),
+    lastAttemptAt: Type.Optional(Type.String()),
+    createdAt: Type.String(),
+    resolvedAt: Type.Optional(Type.String()),
+    resolvedBy: Type.Optional(Type.String()),
+    resolution: Type.Optional(Type.String()),
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+const Filters = {
+  subscription: Type.Optional(Type.String()),
+  code: Type.Optional(Type.String()),
+  system: Type.Optional(Type.String()),
+  status: Type.Optional(Type.Union(EXCEPTION_STATUSES.map((s) => Type.Literal(s)))),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+};
+const ListQuery = Type.Object(
+  {
+    ...Filters,
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const NoteBody = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+const ResolveBody = Type.Object(
+  { note: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const BulkRetryBody = Type.Object(
+  {
+    ...Filters,
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Registers the exception and audit routes. */
+export function registerExceptionRoutes(
+  app: FastifyInstance,
+  { auth, store, wakeDelivery }: ApiContext,
+): void {
+  const filterOf = (
+    q: Static<typeof BulkRetryBody> | Static<typeof ListQuery>,
+  ): Omit<ExceptionQuery, 'limit'> => ({
+    ...(q.subscription !== undefined ? { subscription: q.subscription } : {}),
+    ...(q.code !== undefined ? { code: q.code } : {}),
+    ...(q.system !== undefined ? { system: q.system } : {}),
+    ...(q.status !== undefined ? { status: q.status } : {}),
+    ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
+  });
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/v1/exceptions',
+    {
+      schema: {
+        summary: 'List exceptions (admin)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(ExceptionSchema), next: Type.Optional(Type.String()) }),
+          ...adminErrors,
+        },
+      },
+    },
+    async (request) => {
+      auth.requireAdmin(request);
+      const q = request.query;
+      const items = await store.delivery.listExceptions({
+        ...filterOf(q),
+        ...(q.cursor !== undefined ? { afterId: Number(q.cursor) } : {}),
+        limit: q.limit + 1,
+      });
+      const page = items.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return items.length > q.limit && last ? { items: page, next: String(last.id) } : { items: page };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/exceptions/:id',
+    {
+      schema: {
+        summary: 'One exception (admin)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+      },
+    },
+    async (request) => {
+      auth.requireAdmin(request);
+      const found = await store.delivery.getException(request.params.id);
+      if (!found) throw new NotFoundError(`no exception ${request.params.id}`);
+      return found;
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof NoteBody> }>(
+    '/v1/exceptions/:id/retry',
+    {
+      schema: {
+        summary: 'Send the parked event again (admin, audited)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: NoteBody,
+        response: { 200: ExceptionSchema, 404: Problem, 409: Problem, ...adminErrors },
+      },
+    },
+    async (request) => {
+      const who = auth.requireAdmin(request);
+      const id = request.params.id;
+      const existing = await store.delivery.getException(id);
+      if (!existing) throw new NotFoundError(`no exception ${id}`);
+      const [retried] = await store.delivery.retryExceptions([id], {
+        who,
+        at: new Date().toISOString(),
+        ...(request.body?.note ? { note: request.body.note } : {}),
+      });
+      wakeDelivery(existing.subscription);
+      return retried ?? existing;
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ResolveBody> }>(
+    '/v1/exceptions/:id/resolve',
+    {
+      schema: {
+        summary: 'Close an exception without sending (admin, audited; a note is required)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: ResolveBody,
+        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+      },
+    },
+    async (request) => {
+      const who = auth.requireAdmin(request);
+      const resolved = await store.delivery.resolveException(request.params.id, {
+        who,
+        at: new Date().toISOString(),
+        note: request.body.note,
+      });
+      if (!resolved) throw new NotFoundError(`no exception ${request.params.id}`);
+      wakeDelivery(resolved.subscription);
+      return resolved;
+    },
+  );
+
+  app.post<{ Body: Static<typeof BulkRetryBody> }>(
+    '/v1/exceptions/retry',
+    {
+      schema: {
+        summary: 'Retry every open exception matching a filter (admin, audited)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        body: BulkRetryBody,
+        response: {
+          200: Type.Object({ retried: Type.Integer(), ids: Type.Array(Type.Integer()) }),
+          ...adminErrors,
+        },
+      },
+    },
+    async (request) => {
+      const who = auth.requireAdmin(request);
+      const body = request.body ?? { limit: 1000 };
+      const open = await store.delivery.listExceptions({
+        ...filterOf(body),
+        status: 'open',
+        limit: body.limit,
+      });
+      const retried = await store.delivery.retryExceptions(
+        open.map((e) => e.id),
+        { who, at: new Date().toISOString(), ...(body.note ? { note: body.note } : {}) },
+      );
+      for (const subscription of new Set(retried.map((e) => e.subscription))) wakeDelivery(subscription);
+      return { retried: retried.length, ids: retried.map((e) => e.id) };
+    },
+  );
+
+  const AuditQuery = Type.Object(
+    {
+      cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+      limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    },
+    { additionalProperties: false },
+  );
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
+    '/v1/audit',
+    {
+      schema: {
+        summary: 'Audit log of admin actions: who (which key), when, what, why (admin)',
+        tags: ['operations'],
+        security: [{ bearer: [] }],
+        querystring: AuditQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object(
+                {
+                  id: Type.Integer(),
+                  at: Type.String(),
+                  actor: Type.String(),
+                  action: Type.String(),
+                  target: Type.String(),
+                },
+                { additionalProperties: true },
+              ),
+            ),
+            next: Type.Optional(Type.String()),
+          }),
+          ...adminErrors,
+        },
+      },
+    },
+    async (request) => {
+      auth.requireAdmin(request);
+      const q = request.query;
+      const items = await store.delivery.listAudit({
+        ...(q.cursor !== undefined ? { afterId: Number(q.cursor) } : {}),
+        limit: q.limit + 1,
+      });
+      const page = items.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return items.length > q.limit && last ? { items: page, next: String(last.id) } : { items: page };
+    },
+  );
+}

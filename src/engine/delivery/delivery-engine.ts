@@ -1,0 +1,112 @@
+/**
+ * The delivery engine: one runner per subscription with a connector block, a circuit breaker and an
+ * optional rate limit per target system, all sharing one HTTP connector (a pool per origin). Ingest wakes
+ * the runners of the subscriptions it wrote outbox rows for; otherwise they poll for retries coming due.
+ */
+import { hostname } from 'node:os';
+import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
+import { connectionsByOrigin, type DeliveryResponse, HttpConnector } from '../../connectors/http/outbound.js';
+import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
+import { TokenBucket } from '../../domain/delivery/token-bucket.js';
+import type { DeliveryClaim } from '../../store/delivery-port.js';
+import type { Store } from '../../store/store-port.js';
+import { SubscriptionRunner } from './subscription-runner.js';
+
+export interface DeliveryEngineOptions {
+  /** Idle poll interval (default 250 ms). */
+  pollMs?: number;
+  now?: () => Date;
+  random?: () => number;
+  onAttempt?: (
+    subscription: CompiledSubscription,
+    claims: DeliveryClaim[],
+    response: DeliveryResponse,
+  ) => void;
+  onError?: (subscription: CompiledSubscription, error: unknown) => void;
+}
+
+export interface TargetHealth {
+  system: string;
+  circuit: CircuitSnapshot;
+}
+
+export class DeliveryEngine {
+  private readonly runners = new Map<string, SubscriptionRunner>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly connector: HttpConnector;
+  private readonly now: () => Date;
+
+  constructor(config: CompiledConfig, store: Store, options: DeliveryEngineOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.connector = new HttpConnector({ connections: connectionsByOrigin(config.subscriptions) });
+    const owner = `${hostname()}:${process.pid}`;
+    const startMs = this.now().getTime();
+    const targetBuckets = new Map<string, TokenBucket>();
+    for (const system of config.systems.values()) {
+      if (system.rateLimit) targetBuckets.set(system.name, new TokenBucket(system.rateLimit, startMs));
+    }
+    for (const subscription of config.subscriptions) {
+      if (!subscription.http) continue;
+      const breaker = this.breakerFor(subscription.target);
+      const buckets: TokenBucket[] = [];
+      if (subscription.rateLimit) buckets.push(new TokenBucket(subscription.rateLimit, startMs));
+      const targetBucket = targetBuckets.get(subscription.target);
+      if (targetBucket) buckets.push(targetBucket);
+      const http = subscription.http;
+      this.runners.set(
+        subscription.name,
+        new SubscriptionRunner(subscription, {
+          store: store.delivery,
+          send: (_subscription, events) => this.connector.send(http, events, this.now()),
+          breaker,
+          buckets,
+          now: this.now,
+          random: options.random ?? Math.random,
+          owner,
+          pollMs: options.pollMs ?? 250,
+          ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+          ...(options.onError ? { onError: options.onError } : {}),
+        }),
+      );
+    }
+  }
+
+  private breakerFor(system: string): CircuitBreaker {
+    let breaker = this.breakers.get(system);
+    if (!breaker) {
+      breaker = new CircuitBreaker();
+      this.breakers.set(system, breaker);
+    }
+    return breaker;
+  }
+
+  start(): void {
+    for (const runner of this.runners.values()) runner.start();
+  }
+
+  /** Claims now for these subscriptions (all when omitted): ingest just wrote rows for them. */
+  wake(subscriptions?: Iterable<string>): void {
+    if (!subscriptions) {
+      for (const runner of this.runners.values()) runner.wake();
+      return;
+    }
+    for (const name of subscriptions) this.runners.get(name)?.wake();
+  }
+
+  /** Circuit state per target system. */
+  targets(): TargetHealth[] {
+    const nowMs = this.now().getTime();
+    return [...this.breakers].map(([system, breaker]) => ({ system, circuit: breaker.snapshot(nowMs) }));
+  }
+
+  /** Requests in flight per subscription. */
+  inFlight(): Record<string, number> {
+    return Object.fromEntries([...this.runners].map(([name, runner]) => [name, runner.inFlightCount]));
+  }
+
+  /** Stops claiming and waits (at most `graceMs`) for requests in flight, then closes the connector. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop(graceMs)));
+    await this.connector.close();
+  }
+}

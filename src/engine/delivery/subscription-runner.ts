@@ -1,0 +1,250 @@
+/**
+ * Delivers one subscription's outbox: claims due heads of keys (per-key FIFO is the store's job), sends
+ * them through the connector within the subscription's concurrency and rate limit and the target's
+ * circuit breaker, and records each attempt with its consequence (delivered, retry later, or parked with
+ * an exception). The backlog stays on disk: at most `concurrency` rows are in memory at a time.
+ */
+import type { CompiledSubscription } from '../../config/compiled-config.js';
+import type { DeliveryResponse } from '../../connectors/http/outbound.js';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { CircuitBreaker } from '../../domain/delivery/circuit-breaker.js';
+import { isExhausted, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
+import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
+import type { AttemptNext, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+
+/** What a runner needs from the hub around it. */
+export interface RunnerContext {
+  store: DeliveryStore;
+  send: (subscription: CompiledSubscription, events: CloudEvent[]) => Promise<DeliveryResponse>;
+  breaker: CircuitBreaker;
+  /** Rate limits that apply: the subscription's, then the target system's. */
+  buckets: TokenBucket[];
+  now: () => Date;
+  random: () => number;
+  owner: string;
+  /** Idle poll for retries that come due and rows appended by other processes. */
+  pollMs: number;
+  /** Told about every attempt (metrics, logs). */
+  onAttempt?: (
+    subscription: CompiledSubscription,
+    claims: DeliveryClaim[],
+    response: DeliveryResponse,
+  ) => void;
+  onError?: (subscription: CompiledSubscription, error: unknown) => void;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const MAX_BATCH_EVENTS = 100;
+
+/** The default `onFailure` (issue #3): hold a key's later events behind a parked order event, skip otherwise. */
+export function holdsKey(subscription: CompiledSubscription, event: CloudEvent): boolean {
+  if (subscription.onFailure) return subscription.onFailure === 'hold';
+  return event.type.startsWith('com.manifold.order.');
+}
+
+export class SubscriptionRunner {
+  /** Claimed rows: waiting in `buffer` or being sent. */
+  private readonly inFlight = new Set<number>();
+  /** Claimed rows not sent yet, in claim (log) order. */
+  private readonly buffer: DeliveryClaim[] = [];
+  private readonly requests = new Set<Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  /** A wake that came while no sleep was pending: the next sleep returns at once. */
+  private woken = false;
+  private readonly concurrency: number;
+
+  constructor(
+    readonly subscription: CompiledSubscription,
+    private readonly context: RunnerContext,
+  ) {
+    this.concurrency = subscription.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  /** Rows this runner has in flight now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New work may be there: claim now instead of at the next poll. */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+
+  /** Stops claiming; waits for requests in flight (their results are recorded), at most `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.allSettled([...this.requests]).then(() => undefined), timeout]);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const waitMs = await this.tick();
+        if (waitMs > 0) await this.sleep(waitMs);
+      } catch (error) {
+        this.context.onError?.(this.subscription, error);
+        await this.sleep(this.context.pollMs * 5);
+      }
+    }
+  }
+
+  /** One round of claiming and dispatching; returns how long to wait before the next. */
+  private async tick(): Promise<number> {
+    const { context } = this;
+    const nowMs = context.now().getTime();
+    const breaker = context.breaker.snapshot(nowMs);
+    if (breaker.state === 'open')
+      return Math.max(1, Math.min((breaker.retryAt ?? nowMs) - nowMs, context.pollMs * 10));
+    const batch = this.subscription.http?.batch ? MAX_BATCH_EVENTS : 1;
+    await this.refill(batch, breaker.state === 'half_open');
+    let sending = this.inFlight.size - this.buffer.length;
+    while (sending < this.concurrency && this.buffer.length > 0) {
+      const sendAt = context.now().getTime();
+      const tokenWait = Math.max(0, ...context.buckets.map((bucket) => bucket.waitMs(sendAt)));
+      if (tokenWait > 0) return tokenWait;
+      // Half-open lets one probe through; the rest of the buffer waits for its answer.
+      if (!context.breaker.canSend(sendAt)) return context.pollMs;
+      for (const bucket of context.buckets) bucket.tryTake(sendAt);
+      const group = this.buffer.splice(0, batch);
+      sending += 1;
+      const request = this.deliver(group).finally(() => {
+        for (const claim of group) this.inFlight.delete(claim.outboxId);
+        this.requests.delete(request);
+        this.wake();
+      });
+      this.requests.add(request);
+    }
+    return this.buffer.length > 0 && sending < this.concurrency ? 0 : context.pollMs;
+  }
+
+  /**
+   * Keeps up to two rounds of work claimed ahead, claimed in chunks: one claim query per several
+   * deliveries. Claimed rows count as in flight (excluded from the next claim, and holding their keys).
+   */
+  private async refill(batch: number, probing: boolean): Promise<void> {
+    if (this.buffer.length >= this.concurrency * batch) return;
+    const room = (probing ? 1 : 2 * this.concurrency) * batch - this.inFlight.size;
+    const chunk = probing ? 1 : this.concurrency * batch;
+    if (room < chunk && this.inFlight.size > 0) return;
+    if (room <= 0) return;
+    const claims = await this.context.store.claimDeliveries({
+      subscription: this.subscription.name,
+      limit: room,
+      now: this.context.now().toISOString(),
+      leaseMs: Math.max(60_000, (this.subscription.http?.timeoutMs ?? 10_000) * 3),
+      owner: this.context.owner,
+      inFlight: this.inFlight,
+    });
+    for (const claim of claims) {
+      this.inFlight.add(claim.outboxId);
+      this.buffer.push(claim);
+    }
+  }
+
+  private async deliver(claims: DeliveryClaim[]): Promise<void> {
+    const { context, subscription } = this;
+    const started = context.now();
+    let response: DeliveryResponse;
+    try {
+      response = await context.send(
+        subscription,
+        claims.map((c) => c.event),
+      );
+    } catch (error) {
+      response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message };
+    }
+    const finished = context.now();
+    if (response.outcome === 'retryable') context.breaker.onFailure(finished.getTime());
+    else context.breaker.onSuccess(finished.getTime());
+    context.onAttempt?.(subscription, claims, response);
+    for (const claim of claims) {
+      try {
+        await context.store.completeAttempt({
+          claim,
+          startedAt: started.toISOString(),
+          finishedAt: finished.toISOString(),
+          outcome: response.outcome,
+          ...(response.status !== undefined ? { status: response.status } : {}),
+          ...(response.error !== undefined ? { error: response.error } : {}),
+          ...(response.bodyExcerpt !== undefined ? { bodyExcerpt: response.bodyExcerpt } : {}),
+          latencyMs: finished.getTime() - Date.parse(claim.ingestedAt),
+          next: this.nextStep(claim, response, started, finished),
+        });
+      } catch (error) {
+        // Not recorded: the row stays pending and is sent again (at least once; same Idempotency-Key).
+        context.onError?.(subscription, error);
+      }
+    }
+  }
+
+  private nextStep(
+    claim: DeliveryClaim,
+    response: DeliveryResponse,
+    started: Date,
+    finished: Date,
+  ): AttemptNext {
+    if (response.outcome === 'delivered') return { kind: 'delivered' };
+    const policy = this.subscription.retry;
+    const attempts = claim.attempts + 1;
+    const firstAttemptAt = claim.firstAttemptAt ? new Date(claim.firstAttemptAt) : started;
+    if (response.outcome === 'retryable' && !isExhausted(policy, attempts, firstAttemptAt, finished)) {
+      const elapsed = finished.getTime() - firstAttemptAt.getTime();
+      const delay = nextAttemptDelayMs(policy, attempts, this.context.random, response.retryAfterMs, elapsed);
+      return { kind: 'retry', at: new Date(finished.getTime() + delay).toISOString() };
+    }
+    const code = response.outcome === 'permanent' ? 'delivery_rejected' : 'delivery_failed';
+    const why =
+      response.outcome === 'permanent'
+        ? `${this.subscription.target} refused the event (${response.status ?? response.error}); not retried`
+        : `gave up after ${attempts} attempt(s): ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
+    return {
+      kind: 'park',
+      blocksKey: holdsKey(this.subscription, claim.event),
+      exception: {
+        code,
+        detail: why,
+        subscription: this.subscription.name,
+        system: this.subscription.target,
+        outboxId: claim.outboxId,
+        eventSeq: claim.eventSeq,
+        eventId: claim.event.id,
+        subject: claim.partitionKey,
+        ...(response.status !== undefined ? { lastStatus: response.status } : {}),
+        ...(response.bodyExcerpt !== undefined ? { lastBody: response.bodyExcerpt } : {}),
+        ...(response.error !== undefined ? { lastError: response.error } : {}),
+        attempts,
+        firstAttemptAt: firstAttemptAt.toISOString(),
+        lastAttemptAt: finished.toISOString(),
+        at: finished.toISOString(),
+      },
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || !this.running) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}

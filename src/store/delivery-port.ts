@@ -1,0 +1,214 @@
+/**
+ * The delivery half of the store port: claiming outbox work in per-key order, recording attempts,
+ * the exception queue, the audit log and replays. Implemented by every adapter; the conformance suite
+ * (test/delivery-conformance.test.ts) holds them to the same behaviour.
+ */
+import type { CloudEvent } from '../domain/cloud-event.js';
+
+/** An outbox row handed to the delivery engine, with its event. */
+export interface DeliveryClaim {
+  outboxId: number;
+  subscription: string;
+  target: string;
+  eventSeq: number;
+  partitionKey: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** When the first attempt was made (ISO 8601), for `maxAgeMs`. */
+  firstAttemptAt?: string;
+  ingestedAt: string;
+  event: CloudEvent;
+  /** Set when the row was created by a replay. */
+  replayId?: number;
+}
+
+export interface ClaimQuery {
+  subscription: string;
+  /** Most rows to hand out. */
+  limit: number;
+  /** The engine's clock (ISO 8601): only rows due by then. */
+  now: string;
+  /** How long a claim is held before another process may take it (crash of the claimer). */
+  leaseMs: number;
+  /** Which process claims (for the lease). */
+  owner: string;
+  /** Outbox ids this process already has in flight (excluded, and they keep their keys blocked). */
+  inFlight: ReadonlySet<number>;
+}
+
+export const ATTEMPT_OUTCOMES = ['delivered', 'retryable', 'permanent'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** One attempt to deliver one outbox row, as kept for the timeline and metrics. */
+export interface DeliveryAttempt {
+  id: number;
+  outboxId: number;
+  eventSeq: number;
+  subscription: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  outcome: AttemptOutcome;
+  status?: number;
+  error?: string;
+  /** From the hub's ingest of the event to the end of this attempt. */
+  latencyMs: number;
+}
+
+/** What follows an attempt. */
+export type AttemptNext =
+  | { kind: 'delivered' }
+  /** Try again at `at` (ISO 8601). */
+  | { kind: 'retry'; at: string }
+  /** Give up: park the row and open an exception. `blocksKey` holds later events of the same key. */
+  | { kind: 'park'; blocksKey: boolean; exception: NewException };
+
+export interface AttemptResult {
+  claim: DeliveryClaim;
+  startedAt: string;
+  finishedAt: string;
+  outcome: AttemptOutcome;
+  status?: number;
+  error?: string;
+  bodyExcerpt?: string;
+  latencyMs: number;
+  next: AttemptNext;
+}
+
+export const EXCEPTION_STATUSES = ['open', 'resolved'] as const;
+export type ExceptionStatus = (typeof EXCEPTION_STATUSES)[number];
+
+/** A new entry of the operators' exception queue (delivery failures and asynchronous rejections). */
+export interface NewException {
+  /** Stable code, e.g. `delivery_failed`, `delivery_rejected`, `edi_rejected`. */
+  code: string;
+  detail: string;
+  subscription?: string;
+  /** The system concerned (the delivery target, or the sender of a rejected document). */
+  system?: string;
+  outboxId?: number;
+  eventSeq?: number;
+  eventId?: string;
+  subject?: string;
+  lastStatus?: number;
+  /** First 512 characters of the last response body. */
+  lastBody?: string;
+  lastError?: string;
+  attempts?: number;
+  firstAttemptAt?: string;
+  lastAttemptAt?: string;
+  /** The raw document of an inbound rejection, kept so it can be fixed and replayed. */
+  payload?: string;
+  at: string;
+}
+
+export interface ExceptionRecord extends Omit<NewException, 'at'> {
+  id: number;
+  status: ExceptionStatus;
+  createdAt: string;
+  resolvedAt?: string;
+  /** Who resolved it (the key's principal, e.g. `admin`). */
+  resolvedBy?: string;
+  /** `retried` (sent again) or `resolved` (closed by an operator; the parked row is skipped). */
+  resolution?: 'retried' | 'resolved';
+  note?: string;
+}
+
+export interface ExceptionQuery {
+  subscription?: string;
+  code?: string;
+  system?: string;
+  status?: ExceptionStatus;
+  /** Created at or after (ISO 8601). */
+  since?: string;
+  /** Cursor: ids greater than this. */
+  afterId?: number;
+  limit: number;
+}
+
+/** Who did an admin action, and why. */
+export interface Actor {
+  /** The principal (`admin`, or a system name). */
+  who: string;
+  at: string;
+  note?: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  /** What the action was about, e.g. `exception:12`, `replay:3`. */
+  target: string;
+  note?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface ReplaySelection {
+  subscription: string;
+  /** Ingested at or after (ISO 8601). */
+  from: string;
+  /** Ingested before (ISO 8601). */
+  to?: string;
+  /** Type patterns (`*` wildcards) — resolved by the engine into `typeList`. */
+  types?: string[];
+  subject?: string;
+  correlationid?: string;
+}
+
+export interface ReplayRecord {
+  id: number;
+  selection: ReplaySelection;
+  createdAt: string;
+  createdBy: string;
+  total: number;
+  delivered: number;
+  pending: number;
+  parked: number;
+  status: 'running' | 'completed';
+}
+
+export interface BacklogStat {
+  subscription: string;
+  pending: number;
+  parked: number;
+  /** Created time of the oldest pending row (ISO 8601). */
+  oldestPendingAt?: string;
+}
+
+export interface DeliveryStore {
+  /** Due rows of a subscription whose key has no earlier pending (or blocking parked) row. */
+  claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]>;
+  /** Records an attempt and its consequence (delivered, retry later, or parked with an exception). */
+  completeAttempt(result: AttemptResult): Promise<void>;
+  /** Attempts of one event's deliveries, oldest first. */
+  listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]>;
+  /** Pending and parked counts, and the oldest pending row, per subscription. */
+  deliveryBacklog(): Promise<BacklogStat[]>;
+
+  createException(exception: NewException): Promise<ExceptionRecord>;
+  listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]>;
+  getException(id: number): Promise<ExceptionRecord | undefined>;
+  /**
+   * Sends the parked rows of these open exceptions again (due now, with a fresh age budget), marks the
+   * exceptions resolved as `retried`, and audits it, in one transaction. Returns those it changed.
+   */
+  retryExceptions(ids: number[], actor: Actor): Promise<ExceptionRecord[]>;
+  /** Closes an open exception without sending (its parked row is skipped, unblocking the key); audited. */
+  resolveException(id: number, actor: Actor): Promise<ExceptionRecord | undefined>;
+  listAudit(query: { afterId?: number; limit: number }): Promise<AuditEntry[]>;
+
+  /**
+   * Queues the selection again for one subscription, in log order, as new outbox rows pointing at the
+   * original events (same ids, so receivers dedupe); audited.
+   */
+  createReplay(
+    selection: ReplaySelection,
+    types: string[] | undefined,
+    target: string,
+    actor: Actor,
+  ): Promise<ReplayRecord>;
+  getReplay(id: number): Promise<ReplayRecord | undefined>;
+}

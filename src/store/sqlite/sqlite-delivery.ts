@@ -1,0 +1,423 @@
+/**
+ * The delivery half of the SQLite store: reads on the main connection, writes as `exec` requests to the
+ * writer thread (so they share its group commit). The embedded store serves one hub process, so claims
+ * need no lease in the database: the engine's in-flight set is the lease.
+ */
+import type Database from 'better-sqlite3';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import type {
+  Actor,
+  AttemptResult,
+  AuditEntry,
+  BacklogStat,
+  ClaimQuery,
+  DeliveryAttempt,
+  DeliveryClaim,
+  DeliveryStore,
+  ExceptionQuery,
+  ExceptionRecord,
+  NewException,
+  ReplayRecord,
+  ReplaySelection,
+} from '../delivery-port.js';
+import { GroupCommit } from '../group-commit.js';
+
+/** One SQL statement for the writer thread; `?` placeholders. */
+export interface WriteStep {
+  sql: string;
+  params?: unknown[];
+  mode: 'run' | 'all' | 'get';
+}
+
+export type ExecFn = (steps: WriteStep[]) => Promise<unknown[]>;
+
+interface ClaimRow {
+  id: number;
+  subscription: string;
+  target: string;
+  event_seq: number;
+  partition_key: string;
+  attempts: number;
+  first_attempt_at: string | null;
+  replay_id: number | null;
+  ingested_at: string;
+  envelope: string;
+}
+
+type ExceptionRow = Record<string, string | number | null>;
+
+const INSERT_EXCEPTION = `INSERT INTO exceptions (code, detail, subscription, system, outbox_id, event_seq, event_id,
+  subject, last_status, last_body, last_error, attempts, first_attempt_at, last_attempt_at, payload, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+
+function exceptionParams(e: NewException): unknown[] {
+  return [
+    e.code,
+    e.detail,
+    e.subscription ?? null,
+    e.system ?? null,
+    e.outboxId ?? null,
+    e.eventSeq ?? null,
+    e.eventId ?? null,
+    e.subject ?? null,
+    e.lastStatus ?? null,
+    e.lastBody ?? null,
+    e.lastError ?? null,
+    e.attempts ?? null,
+    e.firstAttemptAt ?? null,
+    e.lastAttemptAt ?? null,
+    e.payload ?? null,
+    e.at,
+  ];
+}
+
+/** Delivery bookkeeping on SQLite. */
+export class SqliteDelivery implements DeliveryStore {
+  /** Prepared once: claiming is the delivery hot path. */
+  private claimStatement: Database.Statement | undefined;
+
+  /**
+   * Attempt records made in the same turn of the event loop go to the writer as one request: a busy
+   * subscription completes many deliveries at once, and each message costs the main thread.
+   */
+  private readonly completions: GroupCommit<WriteStep[], undefined>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly exec: ExecFn,
+  ) {
+    this.completions = new GroupCommit(
+      async (units) => {
+        await this.exec(units.flat());
+        return units.map(() => undefined);
+      },
+      { maxInFlight: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  async claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]> {
+    this.claimStatement ??= this.db.prepare(
+      `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
+              o.replay_id, e.ingested_at, e.envelope
+       FROM outbox o JOIN events e ON e.seq = o.event_seq
+       WHERE o.subscription = ? AND o.status = 'pending'
+         AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+         AND o.id NOT IN (SELECT value FROM json_each(?))
+         AND NOT EXISTS (
+           SELECT 1 FROM outbox p
+           WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
+             AND p.status IN ('pending', 'parked') AND (p.status = 'pending' OR p.blocks_key = 1))
+       ORDER BY o.id LIMIT ?`,
+    );
+    const rows = this.claimStatement.all(
+      query.subscription,
+      query.now,
+      JSON.stringify([...query.inFlight]),
+      query.limit,
+    ) as ClaimRow[];
+    return rows.map((row) => ({
+      outboxId: row.id,
+      subscription: row.subscription,
+      target: row.target,
+      eventSeq: row.event_seq,
+      partitionKey: row.partition_key,
+      attempts: row.attempts,
+      ...(row.first_attempt_at ? { firstAttemptAt: row.first_attempt_at } : {}),
+      ...(row.replay_id !== null ? { replayId: row.replay_id } : {}),
+      ingestedAt: row.ingested_at,
+      event: JSON.parse(row.envelope) as CloudEvent,
+    }));
+  }
+
+  async completeAttempt(result: AttemptResult): Promise<void> {
+    const { claim, next } = result;
+    const steps: WriteStep[] = [
+      {
+        sql: `INSERT INTO delivery_attempts (outbox_id, event_seq, subscription, attempt, started_at, finished_at,
+                outcome, status, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          claim.outboxId,
+          claim.eventSeq,
+          claim.subscription,
+          claim.attempts + 1,
+          result.startedAt,
+          result.finishedAt,
+          result.outcome,
+          result.status ?? null,
+          result.error ?? null,
+          Math.round(result.latencyMs),
+        ],
+        mode: 'run',
+      },
+    ];
+    const status = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'pending' : 'parked';
+    steps.push({
+      sql: `UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?),
+              last_attempt_at = ?, status = ?, next_attempt_at = ?, delivered_at = ?, blocks_key = ?
+            WHERE id = ?`,
+      params: [
+        result.startedAt,
+        result.finishedAt,
+        status,
+        next.kind === 'retry' ? next.at : null,
+        next.kind === 'delivered' ? result.finishedAt : null,
+        next.kind === 'park' && next.blocksKey ? 1 : 0,
+        claim.outboxId,
+      ],
+      mode: 'run',
+    });
+    if (next.kind === 'park')
+      steps.push({ sql: INSERT_EXCEPTION, params: exceptionParams(next.exception), mode: 'get' });
+    // Grouped with other completions: if the group fails, none is recorded and those rows are sent again
+    // (at least once, same Idempotency-Key).
+    await this.completions.submit(steps);
+  }
+
+  async listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM delivery_attempts WHERE event_seq = ? ORDER BY id')
+      .all(query.eventSeq) as Record<string, string | number | null>[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      outboxId: r.outbox_id as number,
+      eventSeq: r.event_seq as number,
+      subscription: r.subscription as string,
+      attempt: r.attempt as number,
+      startedAt: r.started_at as string,
+      finishedAt: r.finished_at as string,
+      outcome: r.outcome as DeliveryAttempt['outcome'],
+      ...(r.status !== null ? { status: r.status as number } : {}),
+      ...(r.error !== null ? { error: r.error as string } : {}),
+      latencyMs: r.latency_ms as number,
+    }));
+  }
+
+  async deliveryBacklog(): Promise<BacklogStat[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT subscription, sum(status = 'pending') AS pending, sum(status = 'parked') AS parked,
+                min(CASE WHEN status = 'pending' THEN created_at END) AS oldest
+         FROM outbox WHERE status IN ('pending', 'parked') GROUP BY subscription`,
+      )
+      .all() as { subscription: string; pending: number; parked: number; oldest: string | null }[];
+    return rows.map((r) => ({
+      subscription: r.subscription,
+      pending: r.pending,
+      parked: r.parked,
+      ...(r.oldest ? { oldestPendingAt: r.oldest } : {}),
+    }));
+  }
+
+  async createException(exception: NewException): Promise<ExceptionRecord> {
+    const [row] = await this.exec([
+      { sql: INSERT_EXCEPTION, params: exceptionParams(exception), mode: 'get' },
+    ]);
+    return toException(row as ExceptionRow);
+  }
+
+  async listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('subscription = ?', query.subscription);
+    add('code = ?', query.code);
+    add('system = ?', query.system);
+    add('status = ?', query.status);
+    add('created_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString());
+    add('id > ?', query.afterId);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM exceptions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
+      )
+      .all(...params, query.limit) as ExceptionRow[];
+    return rows.map(toException);
+  }
+
+  async getException(id: number): Promise<ExceptionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
+    return row ? toException(row) : undefined;
+  }
+
+  async retryExceptions(ids: number[], actor: Actor): Promise<ExceptionRecord[]> {
+    if (ids.length === 0) return [];
+    const list = JSON.stringify(ids);
+    const open = `SELECT value FROM json_each(?)`;
+    const results = await this.exec([
+      {
+        sql: `INSERT INTO audit_log (at, actor, action, target, note)
+              SELECT ?, ?, 'exception.retry', 'exception:' || id, ? FROM exceptions
+              WHERE id IN (${open}) AND status = 'open' ORDER BY id`,
+        params: [actor.at, actor.who, actor.note ?? null, list],
+        mode: 'run',
+      },
+      {
+        // A fresh budget: attempts and age count again from the operator's retry.
+        sql: `UPDATE outbox SET status = 'pending', next_attempt_at = NULL, first_attempt_at = NULL, attempts = 0,
+                blocks_key = 0
+              WHERE status = 'parked' AND id IN (
+                SELECT outbox_id FROM exceptions WHERE id IN (${open}) AND status = 'open' AND outbox_id IS NOT NULL)`,
+        params: [list],
+        mode: 'run',
+      },
+      {
+        sql: `UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = 'retried',
+                note = ?
+              WHERE id IN (${open}) AND status = 'open' RETURNING *`,
+        params: [actor.at, actor.who, actor.note ?? null, list],
+        mode: 'all',
+      },
+    ]);
+    return (results[2] as ExceptionRow[]).map(toException).sort((a, b) => a.id - b.id);
+  }
+
+  async resolveException(id: number, actor: Actor): Promise<ExceptionRecord | undefined> {
+    await this.exec([
+      {
+        sql: `INSERT INTO audit_log (at, actor, action, target, note)
+              SELECT ?, ?, 'exception.resolve', 'exception:' || id, ? FROM exceptions WHERE id = ? AND status = 'open'`,
+        params: [actor.at, actor.who, actor.note ?? null, id],
+        mode: 'run',
+      },
+      {
+        sql: `UPDATE outbox SET status = 'skipped', blocks_key = 0
+              WHERE status = 'parked' AND id = (SELECT outbox_id FROM exceptions WHERE id = ? AND status = 'open')`,
+        params: [id],
+        mode: 'run',
+      },
+      {
+        sql: `UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolution = 'resolved',
+                note = ? WHERE id = ? AND status = 'open'`,
+        params: [actor.at, actor.who, actor.note ?? null, id],
+        mode: 'run',
+      },
+    ]);
+    return this.getException(id);
+  }
+
+  async listAudit(query: { afterId?: number; limit: number }): Promise<AuditEntry[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?')
+      .all(query.afterId ?? 0, query.limit) as Record<string, string | number | null>[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      at: r.at as string,
+      actor: r.actor as string,
+      action: r.action as string,
+      target: r.target as string,
+      ...(r.note !== null ? { note: r.note as string } : {}),
+      ...(r.detail !== null ? { detail: JSON.parse(r.detail as string) as Record<string, unknown> } : {}),
+    }));
+  }
+
+  async createReplay(
+    selection: ReplaySelection,
+    types: string[] | undefined,
+    target: string,
+    actor: Actor,
+  ): Promise<ReplayRecord> {
+    const filters: string[] = ['ingested_at >= ?', 'system <> ?'];
+    const params: unknown[] = [new Date(selection.from).toISOString(), target];
+    if (selection.to !== undefined) {
+      filters.push('ingested_at < ?');
+      params.push(new Date(selection.to).toISOString());
+    }
+    if (types !== undefined) {
+      filters.push('type IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(types));
+    }
+    if (selection.subject !== undefined) {
+      filters.push('subject = ?');
+      params.push(selection.subject);
+    }
+    if (selection.correlationid !== undefined) {
+      filters.push('correlationid = ?');
+      params.push(selection.correlationid);
+    }
+    // The writer thread is the only writer, so max(id) inside the transaction is the replay just made.
+    const replayId = '(SELECT max(id) FROM replays)';
+    const [created] = await this.exec([
+      {
+        sql: `INSERT INTO replays (subscription, selection, created_at, created_by) VALUES (?, ?, ?, ?) RETURNING id`,
+        params: [selection.subscription, JSON.stringify(selection), actor.at, actor.who],
+        mode: 'get',
+      },
+      {
+        sql: `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at, replay_id)
+              SELECT ?, ?, seq, coalesce(json_extract(envelope, '$.partitionkey'), subject), ?, ${replayId}
+              FROM events WHERE ${filters.join(' AND ')} ORDER BY seq`,
+        params: [selection.subscription, target, actor.at, ...params],
+        mode: 'run',
+      },
+      {
+        sql: `UPDATE replays SET total = (SELECT count(*) FROM outbox WHERE replay_id = replays.id) WHERE id = ${replayId}`,
+        mode: 'run',
+      },
+      {
+        sql: `INSERT INTO audit_log (at, actor, action, target, note, detail)
+              VALUES (?, ?, 'replay.create', 'replay:' || ${replayId}, ?, ?)`,
+        params: [actor.at, actor.who, actor.note ?? null, JSON.stringify(selection)],
+        mode: 'run',
+      },
+    ]);
+    return (await this.getReplay((created as { id: number }).id)) as ReplayRecord;
+  }
+
+  async getReplay(id: number): Promise<ReplayRecord | undefined> {
+    const replay = this.db.prepare('SELECT * FROM replays WHERE id = ?').get(id) as
+      | { id: number; selection: string; created_at: string; created_by: string; total: number }
+      | undefined;
+    if (!replay) return undefined;
+    const counts = this.db
+      .prepare(
+        `SELECT sum(status IN ('delivered', 'skipped')) AS delivered, sum(status = 'pending') AS pending,
+                sum(status = 'parked') AS parked FROM outbox WHERE replay_id = ?`,
+      )
+      .get(id) as { delivered: number | null; pending: number | null; parked: number | null };
+    const pending = counts.pending ?? 0;
+    const parked = counts.parked ?? 0;
+    return {
+      id: replay.id,
+      selection: JSON.parse(replay.selection) as ReplaySelection,
+      createdAt: replay.created_at,
+      createdBy: replay.created_by,
+      total: replay.total,
+      delivered: counts.delivered ?? 0,
+      pending,
+      parked,
+      status: pending === 0 ? 'completed' : 'running',
+    };
+  }
+}
+
+function toException(r: ExceptionRow): ExceptionRecord {
+  const optional = (key: string, name: string, value = r[key]) =>
+    value === null || value === undefined ? {} : { [name]: value };
+  return {
+    id: r.id as number,
+    code: r.code as string,
+    status: r.status as ExceptionRecord['status'],
+    detail: r.detail as string,
+    createdAt: r.created_at as string,
+    ...optional('subscription', 'subscription'),
+    ...optional('system', 'system'),
+    ...optional('outbox_id', 'outboxId'),
+    ...optional('event_seq', 'eventSeq'),
+    ...optional('event_id', 'eventId'),
+    ...optional('subject', 'subject'),
+    ...optional('last_status', 'lastStatus'),
+    ...optional('last_body', 'lastBody'),
+    ...optional('last_error', 'lastError'),
+    ...optional('attempts', 'attempts'),
+    ...optional('first_attempt_at', 'firstAttemptAt'),
+    ...optional('last_attempt_at', 'lastAttemptAt'),
+    ...optional('payload', 'payload'),
+    ...optional('resolved_at', 'resolvedAt'),
+    ...optional('resolved_by', 'resolvedBy'),
+    ...optional('resolution', 'resolution'),
+    ...optional('note', 'note'),
+  } as ExceptionRecord;
+}

@@ -1,0 +1,816 @@
+/**
+ * The delivery conformance suite: claims in per-key order, attempts, the exception queue, the audit log and
+ * replays, run against every adapter of the store port like test/store-conformance.test.ts. `STORES=sqlite`
+ * (or `postgres`) narrows the run; PostgreSQL is skipped with a warning when unreachable, except under CI.
+ * PostgreSQL also runs the several-processes tests: real leases, `SKIP LOCKED`, per-key order across
+ * two stores claiming at once.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudEvent } from '../src/domain/cloud-event.js';
+import type {
+  Actor,
+  AttemptNext,
+  AttemptResult,
+  ClaimQuery,
+  DeliveryClaim,
+  NewException,
+} from '../src/store/delivery-port.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import type { OutboxRow, Store } from '../src/store/store-port.js';
+import {
+  openTestStore,
+  requestedStores,
+  type StoreKind,
+  storeUnavailable,
+  TEST_POSTGRES_URL,
+  type TestStore,
+} from './support/stores.js';
+
+const TARGET = 'wms-east';
+const HOUR = 3_600_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
+
+/** A subscription of its own per test, so tests sharing one database never see each other's rows. */
+const newSubscription = () => `sub-${randomUUID()}`;
+
+interface Queued {
+  subscription: string;
+  /** The outbox rows, in id order (one per key given). */
+  rows: OutboxRow[];
+  events: CloudEvent[];
+}
+
+interface QueueOptions {
+  subscription?: string;
+  /** The sending system (default `erp`). */
+  system?: string;
+  extra?: (i: number) => Partial<CloudEvent>;
+}
+
+/** Appends one event per key (its subject), each with an outbox row for the subscription. */
+async function queue(store: Store, keys: string[], options: QueueOptions = {}): Promise<Queued> {
+  const subscription = options.subscription ?? newSubscription();
+  const source = `/test/${randomUUID()}`;
+  const events: CloudEvent[] = keys.map((subject, i) => ({
+    specversion: '1.0',
+    id: `e${i}`,
+    source,
+    type: 'com.manifold.test.v1',
+    subject,
+    data: { n: i },
+    ...(options.extra?.(i) ?? {}),
+  }));
+  const outcomes = await store.append(
+    events.map((event) => ({
+      system: options.system ?? 'erp',
+      event,
+      outbox: [{ subscription, target: TARGET }],
+    })),
+  );
+  const seqs = new Set(outcomes.map((o) => o.seq));
+  const rows = (await store.listOutbox({ subscription, limit: 10_000 })).filter((r) => seqs.has(r.eventSeq));
+  expect(rows).toHaveLength(keys.length);
+  return { subscription, rows, events };
+}
+
+function query(subscription: string, overrides: Partial<ClaimQuery> = {}): ClaimQuery {
+  // A zero lease leaves only the in-flight set to hold rows, as on the embedded store.
+  return {
+    subscription,
+    limit: 100,
+    now: iso(),
+    leaseMs: 0,
+    owner: 'test',
+    inFlight: new Set(),
+    ...overrides,
+  };
+}
+
+const ids = (claims: DeliveryClaim[]) => claims.map((c) => c.outboxId);
+const rowIds = (rows: OutboxRow[], ...indexes: number[]) => indexes.map((i) => rows[i]?.id);
+
+function attempt(claim: DeliveryClaim, next: AttemptNext, extra: Partial<AttemptResult> = {}): AttemptResult {
+  const at = iso();
+  const outcome = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'retryable' : 'permanent';
+  return { claim, startedAt: at, finishedAt: at, outcome, latencyMs: 12, next, ...extra };
+}
+
+/** The exception the engine would open when it gives up on `claim`, every field set. */
+function failure(claim: DeliveryClaim, at = iso()): NewException {
+  return {
+    code: 'delivery_failed',
+    detail: `gave up after ${claim.attempts + 1} attempts`,
+    subscription: claim.subscription,
+    system: claim.target,
+    outboxId: claim.outboxId,
+    eventSeq: claim.eventSeq,
+    eventId: claim.event.id,
+    subject: claim.partitionKey,
+    lastStatus: 500,
+    lastBody: 'internal error',
+    lastError: 'HTTP 500',
+    attempts: claim.attempts + 1,
+    firstAttemptAt: claim.firstAttemptAt ?? at,
+    lastAttemptAt: at,
+    at,
+  };
+}
+
+const park = (claim: DeliveryClaim, blocksKey: boolean): AttemptNext => ({
+  kind: 'park',
+  blocksKey,
+  exception: failure(claim),
+});
+
+const admin = (note = 'checked with the warehouse'): Actor => ({ who: 'admin', at: iso(), note });
+
+function conformance(kind: StoreKind): void {
+  let testStore: TestStore;
+  let store: Store;
+
+  beforeAll(async () => {
+    testStore = await openTestStore(kind);
+    store = testStore.store;
+  });
+  afterAll(async () => {
+    await testStore?.cleanup();
+  });
+
+  /** Claims the single head of `subscription` and checks it is `row`. */
+  async function claimOne(
+    subscription: string,
+    row: OutboxRow | undefined,
+    overrides: Partial<ClaimQuery> = {},
+  ) {
+    const claims = await store.delivery.claimDeliveries(query(subscription, overrides));
+    expect(ids(claims)).toEqual([row?.id]);
+    return claims[0] as DeliveryClaim;
+  }
+
+  describe('claimDeliveries', () => {
+    it('hands out due rows in id order, one head per key, with their events', async () => {
+      const { subscription, rows, events } = await queue(store, ['A', 'B', 'A', 'C', 'B', 'A']);
+      const claims = await store.delivery.claimDeliveries(query(subscription));
+      expect(ids(claims)).toEqual(rowIds(rows, 0, 1, 3));
+      const logged = (await store.listEvents({ source: events[0]?.source as string, limit: 10 })).items;
+      expect(claims[0]).toStrictEqual({
+        outboxId: rows[0]?.id,
+        subscription,
+        target: TARGET,
+        eventSeq: rows[0]?.eventSeq,
+        partitionKey: 'A',
+        attempts: 0,
+        ingestedAt: logged[0]?.ingestedAt,
+        event: events[0],
+      });
+      expect(claims.map((c) => c.event.id)).toEqual(['e0', 'e1', 'e3']);
+      expect(ids(await store.delivery.claimDeliveries(query(subscription, { limit: 2 })))).toEqual(
+        rowIds(rows, 0, 1),
+      );
+      expect(await store.delivery.claimDeliveries(query(newSubscription()))).toEqual([]);
+    });
+
+    it('excludes in-flight rows, which keep their key blocked', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A', 'B', 'C']);
+      const inFlight = new Set([rows[0]?.id as number, rows[2]?.id as number]);
+      expect(ids(await store.delivery.claimDeliveries(query(subscription, { inFlight })))).toEqual(
+        rowIds(rows, 3),
+      );
+    });
+
+    it('makes a retried row due only at its time, its key blocked meanwhile', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A', 'B']);
+      const first = await store.delivery.claimDeliveries(query(subscription));
+      expect(ids(first)).toEqual(rowIds(rows, 0, 2));
+      const retry = attempt(first[0] as DeliveryClaim, { kind: 'retry', at: iso(HOUR) }, { status: 503 });
+      await store.delivery.completeAttempt(retry);
+      await store.delivery.completeAttempt(attempt(first[1] as DeliveryClaim, { kind: 'delivered' }));
+      expect(await store.delivery.claimDeliveries(query(subscription))).toEqual([]);
+      expect(await store.delivery.claimDeliveries(query(subscription, { now: iso(HOUR - 60_000) }))).toEqual(
+        [],
+      );
+      const again = await claimOne(subscription, rows[0], { now: iso(HOUR + 60_000) });
+      expect(again.attempts).toBe(1);
+      expect(again.firstAttemptAt).toBe(retry.startedAt);
+    });
+
+    it('lets the next row of a key go once the head is delivered', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A', 'A']);
+      const head = await claimOne(subscription, rows[0]);
+      await store.delivery.completeAttempt(attempt(head, { kind: 'delivered' }));
+      await claimOne(subscription, rows[1]);
+      const [delivered] = await store.listOutbox({ subscription, limit: 1 });
+      expect(delivered).toMatchObject({ id: rows[0]?.id, status: 'delivered', attempts: 1 });
+    });
+
+    it('holds the key behind a row parked with blocksKey, and lets it go on without', async () => {
+      const held = await queue(store, ['A', 'A', 'B']);
+      const heads = await store.delivery.claimDeliveries(query(held.subscription));
+      await store.delivery.completeAttempt(
+        attempt(heads[0] as DeliveryClaim, park(heads[0] as DeliveryClaim, true)),
+      );
+      expect(ids(await store.delivery.claimDeliveries(query(held.subscription)))).toEqual(
+        rowIds(held.rows, 2),
+      );
+
+      const skipped = await queue(store, ['A', 'A']);
+      const head = await claimOne(skipped.subscription, skipped.rows[0]);
+      await store.delivery.completeAttempt(attempt(head, park(head, false)));
+      await claimOne(skipped.subscription, skipped.rows[1]);
+      const [parked] = await store.listOutbox({ subscription: skipped.subscription, limit: 1 });
+      expect(parked).toMatchObject({ status: 'parked', attempts: 1 });
+    });
+  });
+
+  describe('attempts', () => {
+    it('are listed per event, oldest first, numbered from 1', async () => {
+      const { subscription, rows } = await queue(store, ['A']);
+      const first = await claimOne(subscription, rows[0]);
+      const failed = attempt(
+        first,
+        { kind: 'retry', at: iso(-1) },
+        { status: 503, error: 'HTTP 503', latencyMs: 40.4 },
+      );
+      await store.delivery.completeAttempt(failed);
+      const second = await claimOne(subscription, rows[0]);
+      const done = attempt(second, { kind: 'delivered' }, { status: 200, latencyMs: 75 });
+      await store.delivery.completeAttempt(done);
+      const attempts = await store.delivery.listAttempts({ eventSeq: rows[0]?.eventSeq as number });
+      const common = { outboxId: rows[0]?.id, eventSeq: rows[0]?.eventSeq, subscription };
+      expect(attempts).toStrictEqual([
+        {
+          ...common,
+          id: expect.any(Number),
+          attempt: 1,
+          startedAt: failed.startedAt,
+          finishedAt: failed.finishedAt,
+          outcome: 'retryable',
+          status: 503,
+          error: 'HTTP 503',
+          latencyMs: 40,
+        },
+        {
+          ...common,
+          id: expect.any(Number),
+          attempt: 2,
+          startedAt: done.startedAt,
+          finishedAt: done.finishedAt,
+          outcome: 'delivered',
+          status: 200,
+          latencyMs: 75,
+        },
+      ]);
+      expect(attempts[1]?.id).toBeGreaterThan(attempts[0]?.id as number);
+      expect(await store.delivery.listAttempts({ eventSeq: 0 })).toEqual([]);
+    });
+  });
+
+  describe('deliveryBacklog', () => {
+    it('counts pending and parked rows and gives the oldest pending one', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'B', 'C']);
+      await sleep(5);
+      await queue(store, ['D'], { subscription });
+      const [a, b] = await store.delivery.claimDeliveries(query(subscription, { limit: 2 }));
+      await store.delivery.completeAttempt(attempt(a as DeliveryClaim, { kind: 'delivered' }));
+      await store.delivery.completeAttempt(attempt(b as DeliveryClaim, park(b as DeliveryClaim, false)));
+      const backlog = await store.delivery.deliveryBacklog();
+      expect(backlog.find((s) => s.subscription === subscription)).toStrictEqual({
+        subscription,
+        pending: 2,
+        parked: 1,
+        oldestPendingAt: rows[2]?.createdAt,
+      });
+      const done = await queue(store, ['A']);
+      const head = await claimOne(done.subscription, done.rows[0]);
+      await store.delivery.completeAttempt(attempt(head, { kind: 'delivered' }));
+      expect((await store.delivery.deliveryBacklog()).some((s) => s.subscription === done.subscription)).toBe(
+        false,
+      );
+    });
+  });
+
+  describe('exceptions', () => {
+    it('park opens an exception with every field', async () => {
+      const { subscription, rows } = await queue(store, ['ORDER-1']);
+      const head = await claimOne(subscription, rows[0]);
+      const next = park(head, true);
+      await store.delivery.completeAttempt(attempt(head, next));
+      const [opened] = await store.delivery.listExceptions({ subscription, limit: 10 });
+      const { at, ...fields } = next.kind === 'park' ? next.exception : ({} as NewException);
+      expect(opened).toStrictEqual({ ...fields, id: expect.any(Number), status: 'open', createdAt: at });
+      expect(opened?.outboxId).toBe(rows[0]?.id);
+      expect(await store.delivery.getException(opened?.id as number)).toStrictEqual(opened);
+      expect(await store.delivery.getException(999_999_999)).toBeUndefined();
+    });
+
+    it('records an inbound rejection without an outbox row, with its payload', async () => {
+      const at = iso();
+      const exception: NewException = {
+        code: 'edi_rejected',
+        detail: '850 segment PO1*3: unknown SKU',
+        system: `partner-${randomUUID()}`,
+        payload: 'ISA*00*          *00*          *ZZ*PARTNER~PO1*3*10*EA~',
+        at,
+      };
+      const created = await store.delivery.createException(exception);
+      expect(created).toStrictEqual({
+        id: expect.any(Number),
+        code: 'edi_rejected',
+        status: 'open',
+        detail: exception.detail,
+        system: exception.system,
+        payload: exception.payload,
+        createdAt: at,
+      });
+      expect(await store.delivery.getException(created.id)).toStrictEqual(created);
+      // Resolving it touches no outbox row.
+      const resolved = await store.delivery.resolveException(created.id, admin());
+      expect(resolved).toMatchObject({ status: 'resolved', resolution: 'resolved' });
+    });
+
+    it('are listed by subscription, code, system, status and since, in id order, with a cursor', async () => {
+      const tag = randomUUID();
+      const early = iso(-HOUR);
+      const late = iso();
+      const make = (subscription: string, code: string, system: string, at: string) =>
+        store.delivery.createException({ code, detail: 'x', subscription, system, at });
+      const one = await make(`s1-${tag}`, `c1-${tag}`, `y1-${tag}`, early);
+      const two = await make(`s1-${tag}`, `c2-${tag}`, `y2-${tag}`, late);
+      const three = await make(`s2-${tag}`, `c1-${tag}`, `y1-${tag}`, late);
+      const four = await make(`s1-${tag}`, `c1-${tag}`, `y2-${tag}`, late);
+      await store.delivery.resolveException(four.id, admin());
+      const list = async (filter: Omit<Parameters<Store['delivery']['listExceptions']>[0], 'limit'>) =>
+        (await store.delivery.listExceptions({ limit: 100, ...filter })).map((e) => e.id);
+      expect(await list({ subscription: `s1-${tag}` })).toEqual([one.id, two.id, four.id]);
+      expect(await list({ code: `c1-${tag}` })).toEqual([one.id, three.id, four.id]);
+      expect(await list({ system: `y2-${tag}` })).toEqual([two.id, four.id]);
+      expect(await list({ subscription: `s1-${tag}`, status: 'open' })).toEqual([one.id, two.id]);
+      expect(await list({ subscription: `s1-${tag}`, status: 'resolved' })).toEqual([four.id]);
+      expect(await list({ code: `c1-${tag}`, since: iso(-HOUR / 2) })).toEqual([three.id, four.id]);
+      expect(await list({ code: `c1-${tag}`, since: early })).toEqual([one.id, three.id, four.id]);
+      expect(await list({ code: `c1-${tag}`, system: `y1-${tag}`, subscription: `s2-${tag}` })).toEqual([
+        three.id,
+      ]);
+      const page1 = await store.delivery.listExceptions({ subscription: `s1-${tag}`, limit: 2 });
+      expect(page1.map((e) => e.id)).toEqual([one.id, two.id]);
+      const page2 = await store.delivery.listExceptions({
+        subscription: `s1-${tag}`,
+        limit: 2,
+        afterId: page1[1]?.id as number,
+      });
+      expect(page2.map((e) => e.id)).toEqual([four.id]);
+    });
+
+    it('retry re-queues the parked row due now with a fresh budget, resolves as retried and audits', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A']);
+      const first = await claimOne(subscription, rows[0]);
+      await store.delivery.completeAttempt(attempt(first, { kind: 'retry', at: iso(HOUR) }));
+      const second = await claimOne(subscription, rows[0], { now: iso(2 * HOUR) });
+      await store.delivery.completeAttempt(attempt(second, park(second, true)));
+      expect(await store.delivery.claimDeliveries(query(subscription))).toEqual([]);
+      const [opened] = await store.delivery.listExceptions({ subscription, limit: 10 });
+      const other = await store.delivery.createException({ code: 'edi_rejected', detail: 'x', at: iso() });
+      await store.delivery.resolveException(other.id, admin());
+      const before = await store.delivery.listAudit({ limit: 10_000 });
+      const lastAudit = before[before.length - 1]?.id ?? 0;
+
+      const actor = admin('target fixed');
+      const retried = await store.delivery.retryExceptions(
+        [opened?.id as number, opened?.id as number, other.id, 999_999_999],
+        actor,
+      );
+      expect(retried).toStrictEqual([
+        {
+          ...opened,
+          status: 'resolved',
+          resolution: 'retried',
+          resolvedAt: actor.at,
+          resolvedBy: 'admin',
+          note: 'target fixed',
+        },
+      ]);
+      expect(await store.delivery.getException(opened?.id as number)).toStrictEqual(retried[0]);
+      const requeued = await claimOne(subscription, rows[0]);
+      expect(requeued.attempts).toBe(0);
+      expect(requeued.firstAttemptAt).toBeUndefined();
+      expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toStrictEqual([
+        {
+          id: expect.any(Number),
+          at: actor.at,
+          actor: 'admin',
+          action: 'exception.retry',
+          target: `exception:${opened?.id}`,
+          note: 'target fixed',
+        },
+      ]);
+      // Already resolved: nothing changes, nothing is audited.
+      expect(await store.delivery.retryExceptions([opened?.id as number], admin())).toEqual([]);
+      expect(await store.delivery.retryExceptions([], admin())).toEqual([]);
+      expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toHaveLength(1);
+    });
+
+    it('retry of several exceptions audits each, in id order', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'B']);
+      const heads = await store.delivery.claimDeliveries(query(subscription));
+      for (const head of heads) await store.delivery.completeAttempt(attempt(head, park(head, true)));
+      const opened = await store.delivery.listExceptions({ subscription, limit: 10 });
+      const before = await store.delivery.listAudit({ limit: 10_000 });
+      const lastAudit = before[before.length - 1]?.id ?? 0;
+      const retried = await store.delivery.retryExceptions(opened.map((e) => e.id).reverse(), admin());
+      expect(retried.map((e) => e.id)).toEqual(opened.map((e) => e.id));
+      const audit = await store.delivery.listAudit({ afterId: lastAudit, limit: 100 });
+      expect(audit.map((a) => a.target)).toEqual(opened.map((e) => `exception:${e.id}`));
+      expect(ids(await store.delivery.claimDeliveries(query(subscription)))).toEqual(rowIds(rows, 0, 1));
+    });
+
+    it('resolve skips the parked row, unblocking its key, and audits; a second resolve changes nothing', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A']);
+      const head = await claimOne(subscription, rows[0]);
+      await store.delivery.completeAttempt(attempt(head, park(head, true)));
+      expect(await store.delivery.claimDeliveries(query(subscription))).toEqual([]);
+      const [opened] = await store.delivery.listExceptions({ subscription, limit: 10 });
+      const before = await store.delivery.listAudit({ limit: 10_000 });
+      const lastAudit = before[before.length - 1]?.id ?? 0;
+
+      const actor = admin('duplicate order, cancelled in the ERP');
+      const resolved = await store.delivery.resolveException(opened?.id as number, actor);
+      expect(resolved).toStrictEqual({
+        ...opened,
+        status: 'resolved',
+        resolution: 'resolved',
+        resolvedAt: actor.at,
+        resolvedBy: 'admin',
+        note: actor.note,
+      });
+      await claimOne(subscription, rows[1]);
+      const [skipped] = await store.listOutbox({ subscription, limit: 1 });
+      expect(skipped?.status).toBe('skipped');
+      expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toStrictEqual([
+        {
+          id: expect.any(Number),
+          at: actor.at,
+          actor: 'admin',
+          action: 'exception.resolve',
+          target: `exception:${opened?.id}`,
+          note: actor.note,
+        },
+      ]);
+      expect(await store.delivery.resolveException(opened?.id as number, admin('again'))).toStrictEqual(
+        resolved,
+      );
+      expect(await store.delivery.retryExceptions([opened?.id as number], admin())).toEqual([]);
+      expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toHaveLength(1);
+      expect(await store.delivery.resolveException(999_999_999, admin())).toBeUndefined();
+    });
+  });
+
+  describe('listAudit', () => {
+    it('pages in id order with a cursor', async () => {
+      for (let i = 0; i < 3; i++) {
+        const e = await store.delivery.createException({ code: 'x', detail: 'x', at: iso() });
+        await store.delivery.resolveException(e.id, admin(`n${i}`));
+      }
+      const all = await store.delivery.listAudit({ limit: 10_000 });
+      const tail = all.slice(-3);
+      expect(tail.map((a) => a.note)).toEqual(['n0', 'n1', 'n2']);
+      const start = all[all.length - 4]?.id ?? 0;
+      const page = await store.delivery.listAudit({ afterId: start, limit: 2 });
+      expect(page).toStrictEqual(tail.slice(0, 2));
+      expect(await store.delivery.listAudit({ afterId: page[1]?.id as number, limit: 2 })).toStrictEqual(
+        tail.slice(2),
+      );
+    });
+  });
+
+  describe('createReplay', () => {
+    /**
+     * Four events of two types in two ingest batches; the second comes from the target (an echo). Keys are
+     * the `partitionkey` where one is set, else the subject, as at ingest.
+     */
+    async function replayFixture() {
+      const tag = randomUUID();
+      const types = [`com.manifold.replay.${tag}.a.v1`, `com.manifold.replay.${tag}.b.v1`];
+      const subscription = newSubscription();
+      const event = (type: number, subject: string, correlationid: string) => ({
+        type: types[type] as string,
+        correlationid: `${correlationid}-${tag}`,
+        subject: `${subject}-${tag}`,
+        ...(subject === 'S1' ? { partitionkey: `KEY-${subject}-${tag}` } : {}),
+      });
+      const first = await queue(store, ['S1'], { subscription, extra: () => event(0, 'S1', 'C1') });
+      const echo = await queue(store, ['S2'], {
+        subscription,
+        system: TARGET,
+        extra: () => event(1, 'S2', 'C1'),
+      });
+      await sleep(5);
+      const later = await queue(store, ['S2', 'S1'], {
+        subscription,
+        extra: (i) => (i === 0 ? event(0, 'S2', 'C2') : event(1, 'S1', 'C1')),
+      });
+      const rows = [...first.rows, ...echo.rows, ...later.rows];
+      const logged = await store.listEvents({ afterSeq: (rows[0]?.eventSeq as number) - 1, limit: 4 });
+      return { tag, types, subscription, rows, logged: logged.items };
+    }
+
+    it('queues the selection in log order behind the live rows, without echoes, and audits', async () => {
+      const { tag, types, subscription, rows, logged } = await replayFixture();
+      const from = logged[0]?.ingestedAt as string;
+      const before = await store.delivery.listAudit({ limit: 10_000 });
+      const lastAudit = before[before.length - 1]?.id ?? 0;
+      const actor = admin('ERP restored from backup');
+      const selection = { subscription, from, types: ['com.manifold.replay.*'] };
+      const replay = await store.delivery.createReplay(selection, types, TARGET, actor);
+      expect(replay).toStrictEqual({
+        id: expect.any(Number),
+        selection,
+        createdAt: actor.at,
+        createdBy: 'admin',
+        total: 3,
+        delivered: 0,
+        pending: 3,
+        parked: 0,
+        status: 'running',
+      });
+      expect(await store.delivery.getReplay(replay.id)).toStrictEqual(replay);
+      const outbox = await store.listOutbox({ subscription, limit: 100 });
+      const added = outbox.filter((r) => r.id > (rows[3]?.id as number));
+      expect(added.map((r) => r.eventSeq)).toEqual([rows[0], rows[2], rows[3]].map((r) => r?.eventSeq));
+      expect(rows.map((r) => r.partitionKey)).toEqual([
+        `KEY-S1-${tag}`,
+        `S2-${tag}`,
+        `S2-${tag}`,
+        `KEY-S1-${tag}`,
+      ]);
+      expect(added.map((r) => [r.partitionKey, r.status, r.attempts, r.target])).toEqual([
+        [rows[0]?.partitionKey, 'pending', 0, TARGET],
+        [rows[2]?.partitionKey, 'pending', 0, TARGET],
+        [rows[3]?.partitionKey, 'pending', 0, TARGET],
+      ]);
+      expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toStrictEqual([
+        {
+          id: expect.any(Number),
+          at: actor.at,
+          actor: 'admin',
+          action: 'replay.create',
+          target: `replay:${replay.id}`,
+          note: actor.note,
+          detail: selection,
+        },
+      ]);
+
+      // Delivered in key order: the live rows first, then the replayed copies with the original events.
+      const handed: DeliveryClaim[] = [];
+      for (let round = 0; round < 10; round++) {
+        const claims = await store.delivery.claimDeliveries(query(subscription));
+        if (claims.length === 0) break;
+        for (const claim of claims) {
+          handed.push(claim);
+          const replayed = claim.replayId !== undefined;
+          const last = replayed && claim.eventSeq === rows[3]?.eventSeq;
+          await store.delivery.completeAttempt(
+            attempt(claim, last ? park(claim, false) : { kind: 'delivered' }),
+          );
+        }
+      }
+      expect(handed.map((c) => c.outboxId)).toHaveLength(7);
+      const live = handed.filter((c) => c.replayId === undefined);
+      const replayed = handed.filter((c) => c.replayId !== undefined);
+      expect(replayed.every((c) => c.replayId === replay.id)).toBe(true);
+      expect(replayed.map((c) => c.outboxId).sort((a, b) => a - b)).toEqual(added.map((r) => r.id));
+      for (const claim of replayed) {
+        const original = logged.find((e) => e.seq === claim.eventSeq);
+        expect(claim.event).toStrictEqual(original?.event);
+        // Never before the live rows of its key.
+        const liveOfKey = live.filter((c) => c.partitionKey === claim.partitionKey);
+        for (const l of liveOfKey) expect(handed.indexOf(l)).toBeLessThan(handed.indexOf(claim));
+      }
+      expect(await store.delivery.getReplay(replay.id)).toMatchObject({
+        total: 3,
+        delivered: 2,
+        pending: 0,
+        parked: 1,
+        status: 'completed',
+      });
+    });
+
+    it('selects by time range, type, subject and correlationid', async () => {
+      const { tag, types, subscription, rows, logged } = await replayFixture();
+      const seq = (i: number) => rows[i]?.eventSeq;
+      const from = logged[0]?.ingestedAt as string;
+      const second = logged[2]?.ingestedAt as string;
+      expect(second > from).toBe(true);
+
+      const before = async () => (await store.listOutbox({ subscription, limit: 1000 })).length;
+      const replaySeqs = async (
+        selection: Omit<Parameters<Store['delivery']['createReplay']>[0], 'subscription'>,
+        list: string[] | undefined = types,
+      ) => {
+        const known = await before();
+        const replay = await store.delivery.createReplay(
+          { subscription, ...selection },
+          list,
+          TARGET,
+          admin(),
+        );
+        const outbox = await store.listOutbox({ subscription, limit: 1000 });
+        const added = outbox.slice(known);
+        expect(replay.total).toBe(added.length);
+        expect(added.every((r) => r.status === 'pending')).toBe(true);
+        return added.map((r) => r.eventSeq);
+      };
+      expect(await replaySeqs({ from, to: second })).toEqual([seq(0)]);
+      expect(await replaySeqs({ from: second })).toEqual([seq(2), seq(3)]);
+      expect(await replaySeqs({ from }, [types[1] as string])).toEqual([seq(3)]);
+      expect(await replaySeqs({ from }, undefined)).toEqual([seq(0), seq(2), seq(3)]);
+      expect(await replaySeqs({ from, subject: `S1-${tag}` })).toEqual([seq(0), seq(3)]);
+      expect(await replaySeqs({ from, correlationid: `C2-${tag}` })).toEqual([seq(2)]);
+      expect(await replaySeqs({ from, subject: `S1-${tag}`, correlationid: `C2-${tag}` })).toEqual([]);
+      const empty = await store.delivery.createReplay(
+        { subscription, from: iso(HOUR) },
+        undefined,
+        TARGET,
+        admin(),
+      );
+      expect(empty).toMatchObject({ total: 0, pending: 0, status: 'completed' });
+      expect(await store.delivery.getReplay(999_999_999)).toBeUndefined();
+    });
+  });
+
+  if (kind === 'postgres') describe('several processes on one database', () => severalProcesses());
+}
+
+/**
+ * PostgreSQL only: hub processes sharing one database, each a store of its own on one schema. Claims are
+ * leased in the rows, so these hold without any in-flight set.
+ */
+function severalProcesses(): void {
+  const schema = `delivery_${randomBytes(6).toString('hex')}`;
+  const opened: PostgresStore[] = [];
+  let first: PostgresStore;
+  let second: PostgresStore;
+  let raw: pg.Client;
+
+  const open = () => {
+    const store = new PostgresStore({ url: TEST_POSTGRES_URL, schema, poolSize: 4 });
+    opened.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    first = open();
+    await first.migrate();
+    second = open();
+    await second.migrate();
+    raw = new pg.Client({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
+    await raw.connect();
+  });
+  afterAll(async () => {
+    await raw?.end();
+    await Promise.allSettled(opened.map((s) => s.close()));
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+
+  const leased = (subscription: string, owner: string, leaseMs = 60_000): ClaimQuery =>
+    query(subscription, { owner, leaseMs });
+
+  it('never hands out a row under a valid lease, to any process, and the lease blocks its key', async () => {
+    const { subscription, rows } = await queue(first, ['A', 'A', 'B']);
+    const claims = await first.delivery.claimDeliveries(leased(subscription, 'p1'));
+    expect(ids(claims)).toEqual(rowIds(rows, 0, 2));
+    expect(await second.delivery.claimDeliveries(leased(subscription, 'p2'))).toEqual([]);
+    // Not even to its own process when that one has lost track of it (empty in-flight set).
+    expect(await first.delivery.claimDeliveries(leased(subscription, 'p1'))).toEqual([]);
+    const lease = async (id: number | undefined) =>
+      (await raw.query('SELECT lease_owner, lease_until > now() AS valid FROM outbox WHERE id = $1', [id]))
+        .rows;
+    expect(await lease(rows[0]?.id)).toEqual([{ lease_owner: 'p1', valid: true }]);
+    await first.delivery.completeAttempt(attempt(claims[0] as DeliveryClaim, { kind: 'delivered' }));
+    expect(await lease(rows[0]?.id)).toEqual([{ lease_owner: null, valid: null }]);
+    expect(ids(await second.delivery.claimDeliveries(leased(subscription, 'p2')))).toEqual(rowIds(rows, 1));
+    expect(await lease(rows[1]?.id)).toEqual([{ lease_owner: 'p2', valid: true }]);
+  });
+
+  it('skips a head locked by a claim not yet committed, and keeps the rows behind it blocked', async () => {
+    const { subscription, rows } = await queue(first, ['A', 'A', 'B']);
+    await raw.query('BEGIN');
+    try {
+      // Another process's claim, between its lock and its commit.
+      await raw.query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE', [rows[0]?.id]);
+      expect(ids(await second.delivery.claimDeliveries(leased(subscription, 'p2')))).toEqual(rowIds(rows, 2));
+      await raw.query(
+        `UPDATE outbox SET lease_until = now() + interval '1 minute', lease_owner = 'p1' WHERE id = $1`,
+        [rows[0]?.id],
+      );
+    } finally {
+      await raw.query('COMMIT');
+    }
+    expect(await second.delivery.claimDeliveries(leased(subscription, 'p2'))).toEqual([]);
+  });
+
+  it('hands an expired lease to another process; the late completion of the first does not undo it', async () => {
+    const { subscription, rows } = await queue(first, ['A', 'A']);
+    const [crashed] = await first.delivery.claimDeliveries(leased(subscription, 'p1', 150));
+    expect(crashed?.outboxId).toBe(rows[0]?.id);
+    expect(await second.delivery.claimDeliveries(leased(subscription, 'p2'))).toEqual([]);
+    await sleep(250);
+    const [taken] = await second.delivery.claimDeliveries(leased(subscription, 'p2'));
+    expect(taken).toStrictEqual(crashed);
+    await second.delivery.completeAttempt(attempt(taken as DeliveryClaim, { kind: 'delivered' }));
+    // The first process comes back after its lease and reports a failure: the row stays delivered.
+    await first.delivery.completeAttempt(
+      attempt(crashed as DeliveryClaim, park(crashed as DeliveryClaim, true)),
+    );
+    const [row] = await first.listOutbox({ subscription, limit: 1 });
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(await first.delivery.listExceptions({ subscription, limit: 10 })).toEqual([]);
+    expect(await first.delivery.listAttempts({ eventSeq: rows[0]?.eventSeq as number })).toHaveLength(2);
+    expect(ids(await first.delivery.claimDeliveries(leased(subscription, 'p1')))).toEqual(rowIds(rows, 1));
+  });
+
+  it('two processes claiming at once never hold two rows of one key, and deliver each key in order', {
+    timeout: 60_000,
+  }, async () => {
+    const keys = Array.from({ length: 20 }, (_, k) => `KEY-${k}`);
+    const perKey = 10;
+    const { subscription, rows } = await queue(
+      first,
+      Array.from({ length: keys.length * perKey }, (_, i) => keys[i % keys.length] as string),
+    );
+    const expected = new Map(
+      keys.map((key) => [key, rows.filter((r) => r.partitionKey === key).map((r) => r.id)]),
+    );
+    const holder = new Map<string, string>();
+    const delivered = new Map<string, number[]>(keys.map((key) => [key, []]));
+    const violations: string[] = [];
+    const handedTo = new Map<string, number>();
+    let remaining = rows.length;
+
+    /** One hub process: claims while its earlier claims are still being sent, as the engine does. */
+    async function runProcess(name: string, store: PostgresStore): Promise<void> {
+      const inFlight = new Set<number>();
+      const running: Promise<void>[] = [];
+      while (remaining > 0) {
+        const claims = await store.delivery.claimDeliveries({
+          ...leased(subscription, name),
+          limit: 4,
+          inFlight,
+        });
+        for (const claim of claims) {
+          const other = holder.get(claim.partitionKey);
+          if (other)
+            violations.push(`${name} got ${claim.outboxId} of ${claim.partitionKey} held by ${other}`);
+          holder.set(claim.partitionKey, name);
+          handedTo.set(name, (handedTo.get(name) ?? 0) + 1);
+          delivered.get(claim.partitionKey)?.push(claim.outboxId);
+          inFlight.add(claim.outboxId);
+          const send = (async () => {
+            await sleep(Math.random() * 3);
+            // Released before the commit that lets another process see the next row of the key.
+            holder.delete(claim.partitionKey);
+            remaining -= 1;
+            await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }));
+            inFlight.delete(claim.outboxId);
+          })();
+          running.push(send);
+        }
+        await sleep(claims.length === 0 ? 2 : 0);
+      }
+      await Promise.all(running);
+    }
+
+    await Promise.all([runProcess('p1', first), runProcess('p2', second)]);
+    expect(violations).toEqual([]);
+    expect(delivered).toEqual(expected);
+    // Both took part, so their claims really raced.
+    expect(handedTo.get('p1')).toBeGreaterThan(0);
+    expect(handedTo.get('p2')).toBeGreaterThan(0);
+    const outbox = await first.listOutbox({ subscription, limit: 1000 });
+    expect(outbox.every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
+  });
+}
+
+for (const kind of requestedStores()) {
+  const unavailable = await storeUnavailable(kind);
+  if (!unavailable) {
+    describe(`delivery: ${kind}`, () => conformance(kind));
+  } else if (process.env.CI) {
+    describe(`delivery: ${kind}`, () => {
+      it('is available (required when CI is set)', () => {
+        throw new Error(unavailable);
+      });
+    });
+  } else {
+    console.warn(`delivery conformance: skipping ${kind}: ${unavailable}`);
+    describe.skip(`delivery: ${kind} (skipped: ${unavailable})`, () => {
+      it('conformance', () => undefined);
+    });
+  }
+}
