@@ -98,5 +98,30 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = toProblem(error, request.url);
   if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  else if (problem.status !== 404) {
+    // Rejections are what operators look for in logs: which sender, what, and the business correlation.
+    request.log.info(
+      {
+        status: problem.status,
+        problem: problem.type,
+        detail: problem.detail,
+        correlationids: correlationIds(request.body),
+      },
+      'request rejected',
+    );
+  }
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/** Correlation ids of the CloudEvents in a parsed body (at most 10), for log lines. */
+function correlationIds(body: unknown): string[] | undefined {
+  const items = Array.isArray(body) ? body.slice(0, 10) : [body];
+  const ids = items
+    .map((item) =>
+      typeof item === 'object' && item !== null
+        ? (item as { correlationid?: unknown }).correlationid
+        : undefined,
+    )
+    .filter((id): id is string => typeof id === 'string');
+  return ids.length > 0 ? ids : undefined;
 }

@@ -35,6 +35,10 @@ export interface RunnerContext {
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_BATCH_EVENTS = 100;
+/** Most rows a runner holds claimed (buffered, on the wire, or being recorded), in rounds of `concurrency`. */
+export const MAX_CLAIMED_ROUNDS = 4;
+/** Shortest time between two claim queries of a busy runner. */
+const CLAIM_GAP_MS = 2;
 
 /** The default `onFailure` (issue #3): hold a key's later events behind a parked order event, skip otherwise. */
 export function holdsKey(subscription: CompiledSubscription, event: CloudEvent): boolean {
@@ -45,12 +49,16 @@ export function holdsKey(subscription: CompiledSubscription, event: CloudEvent):
 export class SubscriptionRunner {
   /** Claimed rows: waiting in `buffer` or being sent. */
   private readonly inFlight = new Set<number>();
+  /** Requests on the wire (bounded by the subscription's concurrency). */
+  private sending = 0;
   /** Claimed rows not sent yet, in claim (log) order. */
   private readonly buffer: DeliveryClaim[] = [];
   private readonly requests = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private lastClaimAt = 0;
+  private claimTimer: NodeJS.Timeout | undefined;
   /** A wake that came while no sleep was pending: the next sleep returns at once. */
   private woken = false;
   private readonly concurrency: number;
@@ -82,6 +90,7 @@ export class SubscriptionRunner {
   /** Stops claiming; waits for requests in flight (their results are recorded), at most `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
+    if (this.claimTimer) clearTimeout(this.claimTimer);
     this.wake();
     await this.loop;
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
@@ -109,8 +118,7 @@ export class SubscriptionRunner {
       return Math.max(1, Math.min((breaker.retryAt ?? nowMs) - nowMs, context.pollMs * 10));
     const batch = this.subscription.http?.batch ? MAX_BATCH_EVENTS : 1;
     await this.refill(batch, breaker.state === 'half_open');
-    let sending = this.inFlight.size - this.buffer.length;
-    while (sending < this.concurrency && this.buffer.length > 0) {
+    while (this.sending < this.concurrency && this.buffer.length > 0) {
       const sendAt = context.now().getTime();
       const tokenWait = Math.max(0, ...context.buckets.map((bucket) => bucket.waitMs(sendAt)));
       if (tokenWait > 0) return tokenWait;
@@ -118,7 +126,7 @@ export class SubscriptionRunner {
       if (!context.breaker.canSend(sendAt)) return context.pollMs;
       for (const bucket of context.buckets) bucket.tryTake(sendAt);
       const group = this.buffer.splice(0, batch);
-      sending += 1;
+      this.sending += 1;
       const request = this.deliver(group).finally(() => {
         for (const claim of group) this.inFlight.delete(claim.outboxId);
         this.requests.delete(request);
@@ -126,7 +134,7 @@ export class SubscriptionRunner {
       });
       this.requests.add(request);
     }
-    return this.buffer.length > 0 && sending < this.concurrency ? 0 : context.pollMs;
+    return this.buffer.length > 0 && this.sending < this.concurrency ? 0 : context.pollMs;
   }
 
   /**
@@ -135,10 +143,28 @@ export class SubscriptionRunner {
    */
   private async refill(batch: number, probing: boolean): Promise<void> {
     if (this.buffer.length >= this.concurrency * batch) return;
-    const room = (probing ? 1 : 2 * this.concurrency) * batch - this.inFlight.size;
+    // While requests are in flight, claim at most every CLAIM_GAP_MS: under a stream of appends (each
+    // waking the runner) one query then picks up everything that arrived meanwhile, instead of one each.
+    const sinceClaim = performance.now() - this.lastClaimAt;
+    if (this.inFlight.size > 0 && sinceClaim < CLAIM_GAP_MS) {
+      this.claimTimer ??= setTimeout(() => {
+        this.claimTimer = undefined;
+        this.wake();
+      }, CLAIM_GAP_MS - sinceClaim);
+      return;
+    }
+    // Rows whose attempt is being recorded count only against a wider bound: a slow commit must not stop
+    // claiming at once, but neither may unrecorded rows pile up (memory; what a crash would resend).
+    const room = probing
+      ? 1 - this.inFlight.size
+      : Math.min(
+          2 * this.concurrency * batch - this.buffer.length - this.sending * batch,
+          MAX_CLAIMED_ROUNDS * this.concurrency * batch - this.inFlight.size,
+        );
     const chunk = probing ? 1 : this.concurrency * batch;
     if (room < chunk && this.inFlight.size > 0) return;
     if (room <= 0) return;
+    this.lastClaimAt = performance.now();
     const claims = await this.context.store.claimDeliveries({
       subscription: this.subscription.name,
       limit: room,
@@ -165,6 +191,10 @@ export class SubscriptionRunner {
     } catch (error) {
       response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message };
     }
+    // The connection is free once the target has answered: the next request may go while this one's
+    // record commits. The rows stay claimed (and their keys held) until the record is durable.
+    this.sending -= 1;
+    this.wake();
     const finished = context.now();
     if (response.outcome === 'retryable') context.breaker.onFailure(finished.getTime());
     else context.breaker.onSuccess(finished.getTime());
