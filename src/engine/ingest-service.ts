@@ -9,6 +9,7 @@ import { validateEvent } from '../contracts/index.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { catalogueEntry, partitionKeyOf } from '../domain/event-catalogue.js';
 import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
+import { compileFilter } from '../domain/subscription-filter.js';
 import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
 import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../store/store-port.js';
 
@@ -17,6 +18,12 @@ export interface IngestResult {
   source: string;
   status: AppendOutcome['status'];
   seq: number;
+}
+
+interface Route {
+  target: OutboxTarget;
+  /** Whether the subscription has a `filter` to apply per event. */
+  filtered: boolean;
 }
 
 interface ItemRejection {
@@ -28,8 +35,10 @@ interface ItemRejection {
 /** Ingests events on behalf of an authenticated system. */
 export class IngestService {
   private readonly ownershipContext: OwnershipContext;
-  /** Outbox targets per event type and sender, computed once per pair. */
-  private readonly routes = new Map<string, OutboxTarget[]>();
+  /** Subscriptions per event type and sender (types and echo suppression), computed once per pair. */
+  private readonly routes = new Map<string, Route[]>();
+  /** Each subscription's compiled `filter`. */
+  private readonly filters: Map<string, (event: CloudEvent) => boolean>;
 
   /**
    * @param onAppended told which subscriptions got new outbox rows, after the commit (wakes delivery)
@@ -44,6 +53,7 @@ export class IngestService {
       systems: config.systems,
       statusMaps: config.statusMaps,
     };
+    this.filters = new Map(config.subscriptions.map((s) => [s.name, compileFilter(s.filter)]));
   }
 
   /**
@@ -102,17 +112,24 @@ export class IngestService {
       };
     }
     const stored: CloudEvent = { ...event, subject: key, partitionkey: event.partitionkey ?? key };
-    return { system, event: stored, outbox: this.outboxTargets(event.type, system) };
+    return { system, event: stored, outbox: this.outboxTargets(stored, system) };
   }
 
-  private outboxTargets(type: string, sender: string): OutboxTarget[] {
-    const cacheKey = `${sender} ${type}`;
-    let targets = this.routes.get(cacheKey);
-    if (!targets) {
-      targets = this.config.subscriptions
-        .filter((s) => s.target !== sender && s.matchesType(type))
-        .map((s) => ({ subscription: s.name, target: s.target }));
-      this.routes.set(cacheKey, targets);
+  private outboxTargets(event: CloudEvent, sender: string): OutboxTarget[] {
+    const cacheKey = `${sender} ${event.type}`;
+    let routes = this.routes.get(cacheKey);
+    if (!routes) {
+      routes = this.config.subscriptions
+        .filter((s) => s.target !== sender && s.matchesType(event.type))
+        .map((s) => ({
+          target: { subscription: s.name, target: s.target },
+          filtered: s.filter !== undefined,
+        }));
+      this.routes.set(cacheKey, routes);
+    }
+    const targets: OutboxTarget[] = [];
+    for (const route of routes) {
+      if (!route.filtered || this.filters.get(route.target.subscription)?.(event)) targets.push(route.target);
     }
     return targets;
   }

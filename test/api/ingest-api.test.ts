@@ -1,7 +1,7 @@
 /** Every ingest rule of `POST /v1/events`, through HTTP in-process. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { adjustedEvent, KEYS } from '../support/test-config.js';
+import { adjustedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 
 let hub: TestApp;
 beforeEach(async () => {
@@ -387,5 +387,32 @@ describe('POST /v1/events: text every store can keep', () => {
     const problem = expectProblem(await postEvents(event), 400, 'validation-failed');
     expect(problem.errors?.[0]?.pointer).toBe('/data/sku');
     expect(await logged()).toHaveLength(0);
+  });
+});
+
+describe('POST /v1/events: subscription filters', () => {
+  it('queues an event only for subscriptions whose filter matches its subject and data', async () => {
+    await hub.close();
+    hub = await buildTestApp({
+      yaml: testConfigYaml({
+        subscriptions: `subscriptions:
+  - { name: east-only, target: erp, types: [com.manifold.inventory.*], filter: { data: { location: DC-EAST } }, http: { url: http://127.0.0.1:9/a } }
+  - { name: sku-2, target: erp, types: [com.manifold.inventory.*], filter: { subject: 'SKU-2@*' }, http: { url: http://127.0.0.1:9/b } }
+  - { name: all, target: erp, types: [com.manifold.inventory.*], http: { url: http://127.0.0.1:9/c } }`,
+      }),
+    });
+    await postEvents(adjustedEvent());
+    await postEvents(
+      adjustedEvent({
+        source: '/wms-west',
+        data: { sku: 'SKU-2', location: 'DC-WEST', delta: 1, reason: 'correction' },
+      }),
+      { key: KEYS.wmsWest },
+    );
+    const rows = await logged();
+    const subscriptionsOf = async (seq: number) =>
+      (await hub.store.listOutbox({ eventSeq: seq, limit: 10 })).map((o) => o.subscription).sort();
+    expect(await subscriptionsOf(rows[0]!.seq)).toEqual(['all', 'east-only']);
+    expect(await subscriptionsOf(rows[1]!.seq)).toEqual(['all', 'sku-2']);
   });
 });
