@@ -96,7 +96,7 @@ const rowIds = (rows: OutboxRow[], ...indexes: number[]) => indexes.map((i) => r
 function attempt(claim: DeliveryClaim, next: AttemptNext, extra: Partial<AttemptResult> = {}): AttemptResult {
   const at = iso();
   const outcome = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'retryable' : 'permanent';
-  return { claim, startedAt: at, finishedAt: at, outcome, latencyMs: 12, next, ...extra };
+  return { claim, owner: 'test', startedAt: at, finishedAt: at, outcome, latencyMs: 12, next, ...extra };
 }
 
 /** The exception the engine would open when it gives up on `claim`, every field set. */
@@ -639,6 +639,38 @@ function conformance(kind: StoreKind): void {
       expect(empty).toMatchObject({ total: 0, pending: 0, status: 'completed' });
       expect(await store.delivery.getReplay(999_999_999)).toBeUndefined();
     });
+
+    it("applies the subscription's filter (subject pattern, data fields as text) like ingest does", async () => {
+      const subscription = newSubscription();
+      const tag = randomUUID().slice(0, 8);
+      const made = await queue(store, [`ORD-1-${tag}`, `ORD-2-${tag}`, `SKU-1-${tag}`], {
+        subscription,
+        extra: (i) => ({
+          correlationid: tag,
+          data: { n: i, site: { location: i === 1 ? 'DC-WEST' : 'DC-EAST' } },
+        }),
+      });
+      const seqs = made.rows.map((r) => r.eventSeq);
+      const from = iso(-HOUR);
+      const replayed = async (filter: Parameters<Store['delivery']['createReplay']>[4]) => {
+        const known = (await store.listOutbox({ subscription, limit: 1000 })).length;
+        await store.delivery.createReplay(
+          { subscription, from, correlationid: tag },
+          undefined,
+          TARGET,
+          admin(),
+          filter,
+        );
+        return (await store.listOutbox({ subscription, limit: 1000 })).slice(known).map((r) => r.eventSeq);
+      };
+      expect(await replayed({ subject: 'ORD-*' })).toEqual([seqs[0], seqs[1]]);
+      expect(await replayed({ data: { 'site.location': 'DC-EAST' } })).toEqual([seqs[0], seqs[2]]);
+      expect(
+        await replayed({ subject: 'ORD-*', data: { 'site.location': ['DC-WEST', 'DC-NORTH'] } }),
+      ).toEqual([seqs[1]]);
+      expect(await replayed({ data: { n: 2 } })).toEqual([seqs[2]]);
+      expect(await replayed({ subject: 'ORD_%' })).toEqual([]);
+    });
   });
 
   if (kind === 'postgres') describe('several processes on one database', () => severalProcesses());
@@ -692,7 +724,9 @@ function severalProcesses(): void {
       (await raw.query('SELECT lease_owner, lease_until > now() AS valid FROM outbox WHERE id = $1', [id]))
         .rows;
     expect(await lease(rows[0]?.id)).toEqual([{ lease_owner: 'p1', valid: true }]);
-    await first.delivery.completeAttempt(attempt(claims[0] as DeliveryClaim, { kind: 'delivered' }));
+    await first.delivery.completeAttempt(
+      attempt(claims[0] as DeliveryClaim, { kind: 'delivered' }, { owner: 'p1' }),
+    );
     expect(await lease(rows[0]?.id)).toEqual([{ lease_owner: null, valid: null }]);
     expect(ids(await second.delivery.claimDeliveries(leased(subscription, 'p2')))).toEqual(rowIds(rows, 1));
     expect(await lease(rows[1]?.id)).toEqual([{ lease_owner: 'p2', valid: true }]);
@@ -723,16 +757,36 @@ function severalProcesses(): void {
     await sleep(250);
     const [taken] = await second.delivery.claimDeliveries(leased(subscription, 'p2'));
     expect(taken).toStrictEqual(crashed);
-    await second.delivery.completeAttempt(attempt(taken as DeliveryClaim, { kind: 'delivered' }));
+    await second.delivery.completeAttempt(
+      attempt(taken as DeliveryClaim, { kind: 'delivered' }, { owner: 'p2' }),
+    );
     // The first process comes back after its lease and reports a failure: the row stays delivered.
     await first.delivery.completeAttempt(
-      attempt(crashed as DeliveryClaim, park(crashed as DeliveryClaim, true)),
+      attempt(crashed as DeliveryClaim, park(crashed as DeliveryClaim, true), { owner: 'p1' }),
     );
     const [row] = await first.listOutbox({ subscription, limit: 1 });
     expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(await first.delivery.listExceptions({ subscription, limit: 10 })).toEqual([]);
     expect(await first.delivery.listAttempts({ eventSeq: rows[0]?.eventSeq as number })).toHaveLength(2);
     expect(ids(await first.delivery.claimDeliveries(leased(subscription, 'p1')))).toEqual(rowIds(rows, 1));
+  });
+
+  it('a late result of an expired claim does not undo the lease of the process that took it over', async () => {
+    const { subscription, rows } = await queue(first, ['A', 'A']);
+    const [stale] = await first.delivery.claimDeliveries(leased(subscription, 'p1', 150));
+    await sleep(250);
+    const [taken] = await second.delivery.claimDeliveries(leased(subscription, 'p2'));
+    expect(taken?.outboxId).toBe(rows[0]?.id);
+    // p1 reports its old attempt (delivered, or a retry due now) while p2 still holds the row.
+    await first.delivery.completeAttempt(
+      attempt(stale as DeliveryClaim, { kind: 'delivered' }, { owner: 'p1' }),
+    );
+    const [row] = await first.listOutbox({ subscription, limit: 1 });
+    expect(row).toMatchObject({ status: 'pending' });
+    const lease = await raw.query('SELECT lease_owner FROM outbox WHERE id = $1', [rows[0]?.id]);
+    expect(lease.rows).toEqual([{ lease_owner: 'p2' }]);
+    // The next row of the key stays blocked behind p2's claim.
+    expect(await first.delivery.claimDeliveries(leased(subscription, 'p3'))).toEqual([]);
   });
 
   it('two processes claiming at once never hold two rows of one key, and deliver each key in order', {
@@ -776,7 +830,7 @@ function severalProcesses(): void {
             // Released before the commit that lets another process see the next row of the key.
             holder.delete(claim.partitionKey);
             remaining -= 1;
-            await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }));
+            await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }, { owner: name }));
             inFlight.delete(claim.outboxId);
           })();
           running.push(send);

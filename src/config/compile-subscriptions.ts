@@ -47,7 +47,7 @@ const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
 
-/** `subscriptions: [ { name, target, types, filter?, http?, retry?, rateLimit?, onFailure? } ]`. */
+/** `subscriptions: [ { name, target, types, filter?, http, retry?, rateLimit?, onFailure? } ]`. */
 export function compileSubscriptions(
   value: ConfigValue | undefined,
   declared: DeclaredNames,
@@ -84,7 +84,8 @@ export function compileSubscriptions(
     };
     const filter = readFilter(map.get('filter'));
     if (filter !== undefined) subscription.filter = filter;
-    const http = readHttp(map.get('http'));
+    // The connector block is required: a subscription nothing can deliver would only pile up its outbox.
+    const http = readHttp(map.require('http'));
     if (http !== undefined) subscription.http = http;
     const rateLimit = readRateLimit(map.get('rateLimit'));
     if (rateLimit !== undefined) subscription.rateLimit = rateLimit;

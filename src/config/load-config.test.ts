@@ -170,6 +170,7 @@ ${BASE.replace('{ adminKey: admin-key-0000000001 }', '{ adminKey: admin-key-0000
     target: erp
     types: com.manifold.inventory.availability.v1
     filter: { subject: 'SKU-*', data: { channel: web } }
+    http: { url: 'https://shop.example.com/hooks' }
     onFailure: skip
 `);
     expect(config.store).toEqual({
@@ -189,6 +190,7 @@ describe('issues', () => {
   - name: releases
     target: wms-west
     types: [com.manifold.order.released.v1]
+    http: { url: 'https://wms.example.com/hooks' }
 `;
     const issues = issuesOf(text);
     expect(issues).toHaveLength(1);
@@ -253,6 +255,7 @@ subscriptions:
   - name: a
     target: wms-west
     types: [com.manifold.order.*]
+    http: { url: 'https://wms.example.com/hooks' }
 `;
     const issues = issuesOf(text);
     expect(issues.map((issue) => issue.path)).toEqual([
@@ -295,7 +298,7 @@ subscriptions:
   });
 
   it('reports a missing key at its mapping', () => {
-    const text = `${BASE}subscriptions:\n  - name: orders\n    types: [com.manifold.order.*]\n`;
+    const text = `${BASE}subscriptions:\n  - name: orders\n    types: [com.manifold.order.*]\n    http: { url: 'https://erp.example.com/h' }\n`;
     expect(issueAt(issuesOf(text), 'subscriptions[0]')).toMatchObject({
       ...at(text, 'name: orders'),
       message: "missing required key 'target'",
@@ -495,7 +498,8 @@ statusMaps:
     expect(issueAt(issues, 'subscriptions[1].color').message).toBe(
       "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, retry, rateLimit, onFailure",
     );
-    expect(issues).toHaveLength(12);
+    expect(issueAt(issues, 'subscriptions[1]').message).toBe("missing required key 'http'");
+    expect(issues).toHaveLength(13);
   });
 
   it('suggests the near miss for an unknown key', () => {

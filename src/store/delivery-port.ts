@@ -4,6 +4,7 @@
  * (test/delivery-conformance.test.ts) holds them to the same behaviour.
  */
 import type { CloudEvent } from '../domain/cloud-event.js';
+import type { SubscriptionFilter } from '../domain/subscription-filter.js';
 
 /** An outbox row handed to the delivery engine, with its event. */
 export interface DeliveryClaim {
@@ -66,6 +67,8 @@ export type AttemptNext =
 
 export interface AttemptResult {
   claim: DeliveryClaim;
+  /** Who claimed the row (`ClaimQuery.owner`): only the current lease holder's result moves the row. */
+  owner: string;
   startedAt: string;
   finishedAt: string;
   outcome: AttemptOutcome;
@@ -209,6 +212,8 @@ export interface DeliveryStore {
     types: string[] | undefined,
     target: string,
     actor: Actor,
+    /** The subscription's `filter`, applied as ingest applies it. */
+    filter?: SubscriptionFilter,
   ): Promise<ReplayRecord>;
   getReplay(id: number): Promise<ReplayRecord | undefined>;
 }

@@ -257,6 +257,9 @@ describe('delivery', () => {
     accept = true;
     const one = await admin('POST', `/v1/exceptions/${open[0]!.id}/retry`, { note: 'sku created in ERP' });
     expect(one.json()).toMatchObject({ status: 'resolved', resolution: 'retried' });
+    const twice = await admin('POST', `/v1/exceptions/${open[0]!.id}/retry`, {});
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json()).toMatchObject({ type: 'https://manifold.dev/problems/exception-not-open' });
     await until(
       () =>
         sink!.received.filter((r) => r.headers['idempotency-key'] === open[0]!.eventId).length === 2 ||

@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../errors.js';
+import { ManifoldError, NotFoundError } from '../../errors.js';
 import { EXCEPTION_STATUSES, type ExceptionQuery } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
 
@@ -149,6 +149,14 @@ export function registerExceptionRoutes(
       const id = request.params.id;
       const existing = await store.delivery.getException(id);
       if (!existing) throw new NotFoundError(`no exception ${id}`);
+      if (existing.status !== 'open') {
+        throw new ManifoldError(
+          'exception-not-open',
+          409,
+          'Exception already resolved',
+          `exception ${id} was already resolved (${existing.resolution ?? 'resolved'} by ${existing.resolvedBy ?? 'unknown'} at ${existing.resolvedAt ?? '?'}); nothing was sent`,
+        );
+      }
       const [retried] = await store.delivery.retryExceptions([id], {
         who,
         at: new Date().toISOString(),

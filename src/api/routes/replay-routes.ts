@@ -68,11 +68,13 @@ export function registerReplayRoutes(
       const wanted = body.types ? compileTypePatterns(body.types) : () => true;
       const types = CATALOGUE.map((c) => c.type).filter((t) => wanted(t) && subscription.matchesType(t));
       const { note, ...selection } = body;
-      const replay = await store.delivery.createReplay(selection, types, subscription.target, {
-        who,
-        at: new Date().toISOString(),
-        ...(note ? { note } : {}),
-      });
+      const replay = await store.delivery.createReplay(
+        selection,
+        types,
+        subscription.target,
+        { who, at: new Date().toISOString(), ...(note ? { note } : {}) },
+        subscription.filter,
+      );
       wakeDelivery(subscription.name);
       reply.code(201);
       return replay;

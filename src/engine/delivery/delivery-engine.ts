@@ -3,6 +3,7 @@
  * optional rate limit per target system, all sharing one HTTP connector (a pool per origin). Ingest wakes
  * the runners of the subscriptions it wrote outbox rows for; otherwise they poll for retries coming due.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
 import { connectionsByOrigin, type DeliveryResponse, HttpConnector } from '../../connectors/http/outbound.js';
@@ -39,7 +40,8 @@ export class DeliveryEngine {
   constructor(config: CompiledConfig, store: Store, options: DeliveryEngineOptions = {}) {
     this.now = options.now ?? (() => new Date());
     this.connector = new HttpConnector({ connections: connectionsByOrigin(config.subscriptions) });
-    const owner = `${hostname()}:${process.pid}`;
+    // Unique per engine: two engines in one process must not pass for each other's leases.
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const startMs = this.now().getTime();
     const targetBuckets = new Map<string, TokenBucket>();
     for (const system of config.systems.values()) {

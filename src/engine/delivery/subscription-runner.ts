@@ -2,7 +2,8 @@
  * Delivers one subscription's outbox: claims due heads of keys (per-key FIFO is the store's job), sends
  * them through the connector within the subscription's concurrency and rate limit and the target's
  * circuit breaker, and records each attempt with its consequence (delivered, retry later, or parked with
- * an exception). The backlog stays on disk: at most `concurrency` rows are in memory at a time.
+ * an exception). The backlog stays on disk: at most MAX_CLAIMED_ROUNDS × concurrency rows (× the batch
+ * size with `batch: true`) are held in memory at a time.
  */
 import type { CompiledSubscription } from '../../config/compiled-config.js';
 import type { DeliveryResponse } from '../../connectors/http/outbound.js';
@@ -53,6 +54,10 @@ export class SubscriptionRunner {
   private sending = 0;
   /** Claimed rows not sent yet, in claim (log) order. */
   private readonly buffer: DeliveryClaim[] = [];
+  /** When each buffered claim was made (performance.now()), parallel to `buffer`. */
+  private readonly claimedAt: number[] = [];
+  /** How long a claim is leased (PostgreSQL): three request timeouts, at least a minute. */
+  private readonly leaseMs: number;
   private readonly requests = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | undefined;
@@ -68,6 +73,7 @@ export class SubscriptionRunner {
     private readonly context: RunnerContext,
   ) {
     this.concurrency = subscription.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY;
+    this.leaseMs = Math.max(60_000, (subscription.http?.timeoutMs ?? 10_000) * 3);
   }
 
   /** Rows this runner has in flight now. */
@@ -114,8 +120,17 @@ export class SubscriptionRunner {
     const { context } = this;
     const nowMs = context.now().getTime();
     const breaker = context.breaker.snapshot(nowMs);
-    if (breaker.state === 'open')
+    if (breaker.state === 'open') {
+      // Claimed rows must not wait out the open period: their leases (PostgreSQL) would expire and another
+      // hub could send them, and the rows after them, before this one does.
+      this.releaseBuffer(this.buffer.length);
       return Math.max(1, Math.min((breaker.retryAt ?? nowMs) - nowMs, context.pollMs * 10));
+    }
+    // Likewise drop rows buffered for half their lease (e.g. waiting for rate-limit tokens).
+    let stale = 0;
+    while (stale < this.buffer.length && (this.claimedAt[stale] ?? 0) < performance.now() - this.leaseMs / 2)
+      stale += 1;
+    this.releaseBuffer(stale);
     const batch = this.subscription.http?.batch ? MAX_BATCH_EVENTS : 1;
     await this.refill(batch, breaker.state === 'half_open');
     while (this.sending < this.concurrency && this.buffer.length > 0) {
@@ -126,6 +141,7 @@ export class SubscriptionRunner {
       if (!context.breaker.canSend(sendAt)) return context.pollMs;
       for (const bucket of context.buckets) bucket.tryTake(sendAt);
       const group = this.buffer.splice(0, batch);
+      this.claimedAt.splice(0, group.length);
       this.sending += 1;
       const request = this.deliver(group).finally(() => {
         for (const claim of group) this.inFlight.delete(claim.outboxId);
@@ -169,14 +185,22 @@ export class SubscriptionRunner {
       subscription: this.subscription.name,
       limit: room,
       now: this.context.now().toISOString(),
-      leaseMs: Math.max(60_000, (this.subscription.http?.timeoutMs ?? 10_000) * 3),
+      leaseMs: this.leaseMs,
       owner: this.context.owner,
       inFlight: this.inFlight,
     });
+    const claimedAt = performance.now();
     for (const claim of claims) {
       this.inFlight.add(claim.outboxId);
       this.buffer.push(claim);
+      this.claimedAt.push(claimedAt);
     }
+  }
+
+  /** Gives up the first `count` buffered claims unsent; they are claimed again (here or elsewhere) later. */
+  private releaseBuffer(count: number): void {
+    for (const claim of this.buffer.splice(0, count)) this.inFlight.delete(claim.outboxId);
+    this.claimedAt.splice(0, count);
   }
 
   private async deliver(claims: DeliveryClaim[]): Promise<void> {
@@ -203,6 +227,7 @@ export class SubscriptionRunner {
       try {
         await context.store.completeAttempt({
           claim,
+          owner: context.owner,
           startedAt: started.toISOString(),
           finishedAt: finished.toISOString(),
           outcome: response.outcome,

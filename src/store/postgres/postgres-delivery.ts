@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { SubscriptionFilter } from '../../domain/subscription-filter.js';
 import type {
   Actor,
   AttemptResult,
@@ -76,7 +77,7 @@ WITH attempt AS (
   UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, $5::timestamptz),
     last_attempt_at = $6::timestamptz, status = $11, next_attempt_at = $12::timestamptz,
     delivered_at = $13::timestamptz, blocks_key = $14, lease_until = NULL, lease_owner = NULL
-  WHERE id = $1 AND status = 'pending'
+  WHERE id = $1 AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $15)
   RETURNING id
 )`;
 
@@ -198,6 +199,9 @@ export class PostgresDelivery implements DeliveryStore {
       next.kind === 'retry' ? next.at : null,
       next.kind === 'delivered' ? result.finishedAt : null,
       next.kind === 'park' && next.blocksKey,
+      // Only the lease holder moves the row: a claimer whose lease ran out (and was taken over) records
+      // its attempt but must not undo the new holder's claim.
+      result.owner,
     ];
     // One statement, so the attempt, the row's move and the exception commit together in one round trip.
     if (next.kind === 'park') {
@@ -381,6 +385,7 @@ export class PostgresDelivery implements DeliveryStore {
     types: string[] | undefined,
     target: string,
     actor: Actor,
+    filter?: SubscriptionFilter,
   ): Promise<ReplayRecord> {
     const id = await this.transaction(this.options.beginAppendSql, async (client) => {
       const created = await client.query<{ id: string }>(
@@ -401,6 +406,18 @@ export class PostgresDelivery implements DeliveryStore {
       add('type = ANY (?::text[])', types);
       add('subject = ?', selection.subject);
       add('correlationid = ?', selection.correlationid);
+      // The subscription's own filter, as ingest applies it (values compared as text).
+      if (filter?.subject !== undefined) add(`subject LIKE ? ESCAPE '\\'`, likePattern(filter.subject));
+      for (const [path, expected] of Object.entries(filter?.data ?? {})) {
+        add(
+          `envelope #>> ? IN (SELECT jsonb_array_elements_text(?::jsonb))`,
+          `{data,${path.split('.').join(',')}}`,
+        );
+        // The second placeholder of the clause: add() numbered only the first.
+        params.push(JSON.stringify((Array.isArray(expected) ? expected : [expected]).map(String)));
+        const last = filters.length - 1;
+        filters[last] = (filters[last] as string).replace('?::jsonb', `$${params.length}::jsonb`);
+      }
       const inserted = await client.query(
         `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at, replay_id)
          SELECT $1, $2, seq, coalesce(envelope->>'partitionkey', subject), $3::timestamptz, $4::bigint
@@ -516,4 +533,9 @@ function toException(r: DbRow): ExceptionRecord {
     if (value !== null && value !== undefined) record[name] = fromDb(column, value);
   }
   return record as unknown as ExceptionRecord;
+}
+
+/** A `*` pattern as a LIKE pattern (with `\` escaping LIKE's own wildcards). */
+function likePattern(pattern: string): string {
+  return pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
 }

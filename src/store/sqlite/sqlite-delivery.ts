@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { SubscriptionFilter } from '../../domain/subscription-filter.js';
 import type {
   Actor,
   AttemptResult,
@@ -318,6 +319,7 @@ export class SqliteDelivery implements DeliveryStore {
     types: string[] | undefined,
     target: string,
     actor: Actor,
+    filter?: SubscriptionFilter,
   ): Promise<ReplayRecord> {
     const filters: string[] = ['ingested_at >= ?', 'system <> ?'];
     const params: unknown[] = [new Date(selection.from).toISOString(), target];
@@ -336,6 +338,18 @@ export class SqliteDelivery implements DeliveryStore {
     if (selection.correlationid !== undefined) {
       filters.push('correlationid = ?');
       params.push(selection.correlationid);
+    }
+    // The subscription's own filter, as ingest applies it (values compared as text).
+    if (filter?.subject !== undefined) {
+      filters.push('subject GLOB ?');
+      params.push(filter.subject.replace(/[[?]/g, (c) => `[${c}]`));
+    }
+    for (const [path, expected] of Object.entries(filter?.data ?? {})) {
+      filters.push('CAST(json_extract(envelope, ?) AS TEXT) IN (SELECT value FROM json_each(?))');
+      params.push(
+        `$.data.${path}`,
+        JSON.stringify((Array.isArray(expected) ? expected : [expected]).map(String)),
+      );
     }
     // The writer thread is the only writer, so max(id) inside the transaction is the replay just made.
     const replayId = '(SELECT max(id) FROM replays)';
