@@ -30,6 +30,8 @@ import type {
   ReplayRecord,
   ReplaySelection,
 } from '../delivery-port.js';
+import { exceptionParams } from '../exception-params.js';
+import { SqlConditions } from '../sql-conditions.js';
 import { toError } from './postgres-append.js';
 
 /** Opens a write transaction with a durable commit, whatever the role's defaults. */
@@ -106,27 +108,6 @@ const EXCEPTION_COLUMN_LIST = EXCEPTION_COLUMNS.map(([name]) => name).join(', ')
 /** `$n::type, …` for the exception columns, numbered from `first`. */
 function exceptionPlaceholders(first: number): string {
   return EXCEPTION_COLUMNS.map(([, type], i) => `$${first + i}::${type}`).join(', ');
-}
-
-function exceptionParams(e: NewException): unknown[] {
-  return [
-    e.code,
-    e.detail,
-    e.subscription ?? null,
-    e.system ?? null,
-    e.outboxId ?? null,
-    e.eventSeq ?? null,
-    e.eventId ?? null,
-    e.subject ?? null,
-    e.lastStatus ?? null,
-    e.lastBody ?? null,
-    e.lastError ?? null,
-    e.attempts ?? null,
-    e.firstAttemptAt ?? null,
-    e.lastAttemptAt ?? null,
-    e.payload ?? null,
-    e.at,
-  ];
 }
 
 interface ClaimRow {
@@ -270,25 +251,16 @@ export class PostgresDelivery implements DeliveryStore {
   }
 
   async listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    add('subscription = ?', query.subscription);
-    add('code = ?', query.code);
-    add('system = ?', query.system);
-    add('status = ?', query.status);
-    add('created_at >= ?::timestamptz', query.since);
-    add('id > ?', query.afterId);
-    params.push(query.limit);
+    const conditions = new SqlConditions('numbered')
+      .add('subscription = ?', query.subscription)
+      .add('code = ?', query.code)
+      .add('system = ?', query.system)
+      .add('status = ?', query.status)
+      .add('created_at >= ?::timestamptz', query.since)
+      .add('id > ?', query.afterId);
     const { rows } = await this.pool.query<DbRow>(
-      `SELECT * FROM exceptions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${
-        params.length
-      }`,
-      params,
+      `SELECT * FROM exceptions ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`,
+      conditions.params,
     );
     return rows.map(toException);
   }

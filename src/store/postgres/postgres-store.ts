@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
+import { SqlConditions } from '../sql-conditions.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -173,46 +174,28 @@ export class PostgresStore implements Store {
   }
 
   async listEvents(query: EventQuery): Promise<EventPage> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    add('seq > ?', query.afterSeq);
-    add('type = ?', query.type);
-    add('subject = ?', query.subject);
-    add('source = ?', query.source);
-    add('correlationid = ?', query.correlationid);
-    add('ingested_at >= ?::timestamptz', query.since);
-    add('ingested_at < ?::timestamptz', query.until);
-    params.push(query.limit + 1);
-    const sql = `SELECT seq, system, ingested_at, envelope FROM events ${
-      where.length ? `WHERE ${where.join(' AND ')}` : ''
-    } ORDER BY seq LIMIT $${params.length}`;
-    const { rows } = await this.pool.query<EventDbRow>(sql, params);
+    const conditions = new SqlConditions('numbered')
+      .add('seq > ?', query.afterSeq)
+      .add('type = ?', query.type)
+      .add('subject = ?', query.subject)
+      .add('source = ?', query.source)
+      .add('correlationid = ?', query.correlationid)
+      .add('ingested_at >= ?::timestamptz', query.since)
+      .add('ingested_at < ?::timestamptz', query.until);
+    const sql = `SELECT seq, system, ingested_at, envelope FROM events ${conditions.where} ORDER BY seq LIMIT ${conditions.next(query.limit + 1)}`;
+    const { rows } = await this.pool.query<EventDbRow>(sql, conditions.params);
     const items = rows.slice(0, query.limit).map(toLoggedEvent);
     const last = items[items.length - 1];
     return rows.length > query.limit && last ? { items, nextAfterSeq: last.seq } : { items };
   }
 
   async listOutbox(query: OutboxQuery): Promise<OutboxRow[]> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(`${clause} $${params.length}`);
-    };
-    add('subscription =', query.subscription);
-    add('event_seq =', query.eventSeq);
-    add('id >', query.afterId);
-    params.push(query.limit);
-    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${
-      params.length
-    }`;
-    const { rows } = await this.pool.query<OutboxDbRow>(sql, params);
+    const conditions = new SqlConditions('numbered')
+      .add('subscription = ?', query.subscription)
+      .add('event_seq = ?', query.eventSeq)
+      .add('id > ?', query.afterId);
+    const sql = `SELECT * FROM outbox ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`;
+    const { rows } = await this.pool.query<OutboxDbRow>(sql, conditions.params);
     return rows.map((r) => ({
       id: Number(r.id),
       subscription: r.subscription,

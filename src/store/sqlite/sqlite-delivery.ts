@@ -21,7 +21,9 @@ import type {
   ReplayRecord,
   ReplaySelection,
 } from '../delivery-port.js';
+import { exceptionParams } from '../exception-params.js';
 import { GroupCommit } from '../group-commit.js';
+import { SqlConditions } from '../sql-conditions.js';
 
 /** One SQL statement for the writer thread; `?` placeholders. */
 export interface WriteStep {
@@ -50,27 +52,6 @@ type ExceptionRow = Record<string, string | number | null>;
 const INSERT_EXCEPTION = `INSERT INTO exceptions (code, detail, subscription, system, outbox_id, event_seq, event_id,
   subject, last_status, last_body, last_error, attempts, first_attempt_at, last_attempt_at, payload, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
-
-function exceptionParams(e: NewException): unknown[] {
-  return [
-    e.code,
-    e.detail,
-    e.subscription ?? null,
-    e.system ?? null,
-    e.outboxId ?? null,
-    e.eventSeq ?? null,
-    e.eventId ?? null,
-    e.subject ?? null,
-    e.lastStatus ?? null,
-    e.lastBody ?? null,
-    e.lastError ?? null,
-    e.attempts ?? null,
-    e.firstAttemptAt ?? null,
-    e.lastAttemptAt ?? null,
-    e.payload ?? null,
-    e.at,
-  ];
-}
 
 /** Delivery bookkeeping on SQLite. */
 export class SqliteDelivery implements DeliveryStore {
@@ -217,24 +198,18 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   async listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      where.push(clause);
-      params.push(value);
-    };
-    add('subscription = ?', query.subscription);
-    add('code = ?', query.code);
-    add('system = ?', query.system);
-    add('status = ?', query.status);
-    add('created_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString());
-    add('id > ?', query.afterId);
+    const conditions = new SqlConditions('question')
+      .add('subscription = ?', query.subscription)
+      .add('code = ?', query.code)
+      .add('system = ?', query.system)
+      .add('status = ?', query.status)
+      .add('created_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString())
+      .add('id > ?', query.afterId);
     const rows = this.db
       .prepare(
-        `SELECT * FROM exceptions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
+        `SELECT * FROM exceptions ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`,
       )
-      .all(...params, query.limit) as ExceptionRow[];
+      .all(...conditions.params) as ExceptionRow[];
     return rows.map(toException);
   }
 

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
+import { SqlConditions } from '../sql-conditions.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -233,47 +234,30 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(query: EventQuery): Promise<EventPage> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      where.push(clause);
-      params.push(value);
-    };
-    add('seq > ?', query.afterSeq);
-    add('type = ?', query.type);
-    add('subject = ?', query.subject);
-    add('source = ?', query.source);
-    add('correlationid = ?', query.correlationid);
     // Stored times are toISOString() text; normalise so that text order is time order.
-    add('ingested_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString());
-    add('ingested_at < ?', query.until === undefined ? undefined : new Date(query.until).toISOString());
-    const sql = `SELECT seq, system, ingested_at, envelope FROM events ${
-      where.length ? `WHERE ${where.join(' AND ')}` : ''
-    } ORDER BY seq LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as EventRow[];
+    const iso = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
+    const conditions = new SqlConditions('question')
+      .add('seq > ?', query.afterSeq)
+      .add('type = ?', query.type)
+      .add('subject = ?', query.subject)
+      .add('source = ?', query.source)
+      .add('correlationid = ?', query.correlationid)
+      .add('ingested_at >= ?', iso(query.since))
+      .add('ingested_at < ?', iso(query.until));
+    const sql = `SELECT seq, system, ingested_at, envelope FROM events ${conditions.where} ORDER BY seq LIMIT ${conditions.next(query.limit + 1)}`;
+    const rows = this.db.prepare(sql).all(...conditions.params) as EventRow[];
     const items = rows.slice(0, query.limit).map(toLoggedEvent);
     const last = items[items.length - 1];
     return rows.length > query.limit && last ? { items, nextAfterSeq: last.seq } : { items };
   }
 
   async listOutbox(query: OutboxQuery): Promise<OutboxRow[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.subscription !== undefined) {
-      where.push('subscription = ?');
-      params.push(query.subscription);
-    }
-    if (query.eventSeq !== undefined) {
-      where.push('event_seq = ?');
-      params.push(query.eventSeq);
-    }
-    if (query.afterId !== undefined) {
-      where.push('id > ?');
-      params.push(query.afterId);
-    }
-    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit) as OutboxDbRow[];
+    const conditions = new SqlConditions('question')
+      .add('subscription = ?', query.subscription)
+      .add('event_seq = ?', query.eventSeq)
+      .add('id > ?', query.afterId);
+    const sql = `SELECT * FROM outbox ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`;
+    const rows = this.db.prepare(sql).all(...conditions.params) as OutboxDbRow[];
     return rows.map((r) => ({
       id: r.id,
       subscription: r.subscription,
