@@ -189,10 +189,20 @@ export class SqliteStore implements Store {
       if (reply.failure !== undefined) pending.reject(new Error(`SQLite commit failed: ${reply.failure}`));
       else pending.resolve(reply.results ?? []);
     });
+    // A writer that dies (an error, or out of memory) fails what it had pending: nothing of it was
+    // acknowledged, so callers get an error and may retry. A new writer takes over so that the hub
+    // recovers without a restart; /readyz is 503 in between.
+    let failure: Error | undefined;
     worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => {
+      if (this.writer !== worker) return; // closed on purpose
+      const error = failure ?? new Error(`SQLite writer thread exited (code ${code})`);
       for (const pending of this.inFlight.values()) pending.reject(error);
       this.inFlight.clear();
       this.writer = undefined;
+      if (!this.closed) setTimeout(() => this.closed || this.writer || this.startWriter(), 100).unref();
     });
     this.writer = worker;
   }
@@ -276,8 +286,9 @@ export class SqliteStore implements Store {
     this.closed = true;
     if (this.writer) {
       await this.request({ kind: 'close' }).catch(() => undefined);
-      await this.writer.terminate();
+      const writer = this.writer;
       this.writer = undefined;
+      await writer.terminate();
     }
     this.db.close();
   }

@@ -136,13 +136,32 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 
 /** Requests that arrived while a commit ran: the next commit takes them all (group commit). */
 /** @type {WriteRequest[]} */
-let queued = [];
+const queued = [];
 let scheduled = false;
+
+/** Most rows in one transaction: bounds the writer's memory and one commit's latency. */
+const MAX_GROUP_ROWS = 20_000;
+
+/** Rows a request writes (events, or statements of an exec). */
+const sizeOf = (/** @type {WriteRequest} */ r) =>
+  r.kind === 'exec' ? r.steps.length : r.units.reduce((n, unit) => n + unit.length, 0);
 
 function commitQueued() {
   scheduled = false;
-  const requests = queued;
-  queued = [];
+  let rows = 0;
+  let take = 0;
+  while (
+    take < queued.length &&
+    (take === 0 || rows + sizeOf(/** @type {WriteRequest} */ (queued[take])) <= MAX_GROUP_ROWS)
+  ) {
+    rows += sizeOf(/** @type {WriteRequest} */ (queued[take]));
+    take += 1;
+  }
+  const requests = queued.splice(0, take);
+  if (queued.length > 0) {
+    scheduled = true;
+    setImmediate(commitQueued);
+  }
   try {
     const answers = commitGroup(requests);
     requests.forEach((request, i) => {
