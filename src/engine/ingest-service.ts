@@ -104,14 +104,20 @@ export class IngestService {
         problems: [{ pointer: '/type', detail: decision.reason }],
       };
     }
+    // Delivery order is per key (DESIGN §2.5): the key comes from the data, so a sender cannot reorder an
+    // order's events by labelling them differently. `subject` and `partitionkey`, when sent, must agree.
     const key = partitionKeyOf(entry, event.data) as string;
-    if (event.subject !== undefined && event.subject !== key) {
-      return {
-        kind: 'validation',
-        problems: [{ pointer: '/subject', detail: `must be '${key}', the partition key derived from data` }],
-      };
+    for (const attribute of ['subject', 'partitionkey'] as const) {
+      if (event[attribute] !== undefined && event[attribute] !== key) {
+        return {
+          kind: 'validation',
+          problems: [
+            { pointer: `/${attribute}`, detail: `must be '${key}', the partition key derived from data` },
+          ],
+        };
+      }
     }
-    const stored: CloudEvent = { ...event, subject: key, partitionkey: event.partitionkey ?? key };
+    const stored: CloudEvent = { ...event, subject: key, partitionkey: key };
     return { system, event: stored, outbox: this.outboxTargets(stored, system) };
   }
 

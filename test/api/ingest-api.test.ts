@@ -256,6 +256,16 @@ describe('POST /v1/events: bad input', () => {
     expect(problem.errors?.[0]?.pointer).toBe('/subject');
   });
 
+  it('400 when the partitionkey is not the key derived from data (it would reorder deliveries)', async () => {
+    const problem = expectProblem(
+      await postEvents(adjustedEvent({ partitionkey: 'batch-7' })),
+      400,
+      'validation-failed',
+    );
+    expect(problem.errors?.[0]?.pointer).toBe('/partitionkey');
+    expect((await postEvents(adjustedEvent({ partitionkey: 'SKU-1@DC-EAST' }))).statusCode).toBe(202);
+  });
+
   it('400 for malformed JSON', async () => {
     expectProblem(await postEvents('{"specversion": "1.0", '), 400, 'malformed-json');
   });

@@ -197,7 +197,7 @@ export class SqliteStore implements Store {
       failure = error;
     });
     worker.on('exit', (code) => {
-      if (this.writer !== worker) return; // closed on purpose
+      if (this.writer !== worker || this.closed) return; // replaced, or closed on purpose
       const error = failure ?? new Error(`SQLite writer thread exited (code ${code})`);
       for (const pending of this.inFlight.values()) pending.reject(error);
       this.inFlight.clear();
@@ -284,9 +284,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     await this.groups.idle();
     this.closed = true;
-    if (this.writer) {
+    const writer = this.writer;
+    if (writer) {
       await this.request({ kind: 'close' }).catch(() => undefined);
-      const writer = this.writer;
       this.writer = undefined;
       await writer.terminate();
     }
