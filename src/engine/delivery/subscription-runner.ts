@@ -177,7 +177,7 @@ export class SubscriptionRunner {
           2 * this.concurrency * batch - this.buffer.length - this.sending * batch,
           MAX_CLAIMED_ROUNDS * this.concurrency * batch - this.inFlight.size,
         );
-    const chunk = probing ? 1 : this.concurrency * batch;
+    const chunk = probing ? 1 : Math.max(1, this.concurrency >> 1) * batch;
     if (room < chunk && this.inFlight.size > 0) return;
     if (room <= 0) return;
     this.lastClaimAt = performance.now();

@@ -49,15 +49,25 @@ interface ClaimRow {
 
 type ExceptionRow = Record<string, string | number | null>;
 
+/** Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key). */
+const CLAIM_SQL = `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
+         o.replay_id, e.ingested_at, e.envelope
+  FROM outbox o JOIN events e ON e.seq = o.event_seq
+  WHERE o.subscription = ? AND o.status = 'pending'
+    AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+    AND o.id NOT IN (SELECT value FROM json_each(?))
+    AND NOT EXISTS (
+      SELECT 1 FROM outbox p
+      WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
+        AND p.status IN ('pending', 'parked') AND (p.status = 'pending' OR p.blocks_key = 1))
+  ORDER BY o.id LIMIT ?`;
+
 const INSERT_EXCEPTION = `INSERT INTO exceptions (code, detail, subscription, system, outbox_id, event_seq, event_id,
   subject, last_status, last_body, last_error, attempts, first_attempt_at, last_attempt_at, payload, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
 /** Delivery bookkeeping on SQLite. */
 export class SqliteDelivery implements DeliveryStore {
-  /** Prepared once: claiming is the delivery hot path. */
-  private claimStatement: Database.Statement | undefined;
-
   /**
    * Attempt records made in the same turn of the event loop go to the writer as one request: a busy
    * subscription completes many deliveries at once, and each message costs the main thread.
@@ -78,25 +88,15 @@ export class SqliteDelivery implements DeliveryStore {
   }
 
   async claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]> {
-    this.claimStatement ??= this.db.prepare(
-      `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
-              o.replay_id, e.ingested_at, e.envelope
-       FROM outbox o JOIN events e ON e.seq = o.event_seq
-       WHERE o.subscription = ? AND o.status = 'pending'
-         AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-         AND o.id NOT IN (SELECT value FROM json_each(?))
-         AND NOT EXISTS (
-           SELECT 1 FROM outbox p
-           WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
-             AND p.status IN ('pending', 'parked') AND (p.status = 'pending' OR p.blocks_key = 1))
-       ORDER BY o.id LIMIT ?`,
-    );
-    const rows = this.claimStatement.all(
-      query.subscription,
-      query.now,
-      JSON.stringify([...query.inFlight]),
-      query.limit,
-    ) as ClaimRow[];
+    // Read on the writer thread: its connection is the only writer, so its page cache stays warm, while
+    // this thread's cache is invalidated by every commit of the writer (profiled: 4× slower claims).
+    const [rows] = (await this.exec([
+      {
+        sql: CLAIM_SQL,
+        params: [query.subscription, query.now, JSON.stringify([...query.inFlight]), query.limit],
+        mode: 'all',
+      },
+    ])) as [ClaimRow[]];
     return rows.map((row) => ({
       outboxId: row.id,
       subscription: row.subscription,
