@@ -1,6 +1,6 @@
 /**
- * The delivery half of the SQLite store: reads on the main connection, writes as `exec` requests to the
- * writer thread (so they share its group commit). The embedded store serves one hub process, so claims
+ * The delivery half of the SQLite store: claims and writes as `exec` requests to the writer thread (so
+ * writes share its group commit, and claims its warm page cache); admin reads on the main connection. The embedded store serves one hub process, so claims
  * need no lease in the database: the engine's in-flight set is the lease.
  */
 import type Database from 'better-sqlite3';
