@@ -36,7 +36,6 @@ const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
  */
 export const THROUGHPUT_PRAGMAS = ['cache_size = -16384', 'wal_autocheckpoint = 10000'] as const;
 
-
 /** What the writer thread answers per unit: its outcomes, or the error that rolled it back. */
 type WriterResult = AppendOutcome[] | { error: string };
 
