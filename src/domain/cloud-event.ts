@@ -22,25 +22,6 @@ export interface CloudEvent {
   [extension: string]: unknown;
 }
 
-/** Context attributes the CloudEvents spec and DESIGN §2.4 define; anything else is an extension. */
-export const KNOWN_ATTRIBUTES = [
-  'specversion',
-  'id',
-  'source',
-  'type',
-  'time',
-  'subject',
-  'datacontenttype',
-  'dataschema',
-  'correlationid',
-  'causationid',
-  'sequence',
-  'partitionkey',
-  'traceparent',
-  'data',
-  'data_base64',
-] as const;
-
 /** An event as it sits in the log: the envelope plus the log's own position and receipt time. */
 export interface LoggedEvent {
   /** Position in the append-only log: strictly increasing, assigned at commit. */

@@ -4,6 +4,7 @@
  * the adapter class so each file reads on its own.
  */
 import type pg from 'pg';
+import { type EventRow, eventRow } from '../event-row.js';
 import type { AppendOutcome, NewEvent, OutboxTarget } from '../store-port.js';
 
 /** Events per insert statement: a flush of many large units is split so no parameter grows unbounded. */
@@ -48,15 +49,7 @@ const FIND_SQL = `SELECT source, id, seq FROM events
   WHERE (source, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 
 /** An event with its columns computed and its envelope serialised, ready for `APPEND_SQL`. */
-interface PreparedEvent {
-  source: string;
-  id: string;
-  type: string;
-  subject: string;
-  correlationid: string | null;
-  system: string;
-  envelope: string;
-  partitionKey: string;
+interface PreparedEvent extends EventRow {
   outbox: OutboxTarget[];
 }
 
@@ -230,18 +223,8 @@ function* runs(units: PreparedUnit[]): Generator<PreparedUnit[]> {
   if (run.length > 0) yield run;
 }
 
-function prepareEvent({ system, event, outbox }: NewEvent): PreparedEvent {
-  return {
-    source: event.source,
-    id: event.id,
-    type: event.type,
-    subject: event.subject ?? '',
-    correlationid: event.correlationid ?? null,
-    system,
-    envelope: JSON.stringify(event),
-    partitionKey: event.partitionkey ?? event.subject ?? '',
-    outbox,
-  };
+function prepareEvent(newEvent: NewEvent): PreparedEvent {
+  return { ...eventRow(newEvent), outbox: newEvent.outbox };
 }
 
 function eventKey(event: { source: string; id: string }): string {

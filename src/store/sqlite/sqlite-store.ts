@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
+import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
@@ -46,15 +47,7 @@ interface WriterReply {
 }
 
 /** One event as the writer thread inserts it (see `writer-worker.js`). */
-interface RowInput {
-  source: string;
-  id: string;
-  type: string;
-  subject: string;
-  correlationid: string | null;
-  system: string;
-  envelope: string;
-  partitionKey: string;
+interface RowInput extends NewEventRow {
   outbox: [string, string][];
 }
 
@@ -288,18 +281,8 @@ export class SqliteStore implements Store {
   }
 }
 
-function toRowInput({ system, event, outbox }: NewEvent): RowInput {
-  return {
-    source: event.source,
-    id: event.id,
-    type: event.type,
-    subject: event.subject ?? '',
-    correlationid: event.correlationid ?? null,
-    system,
-    envelope: JSON.stringify(event),
-    partitionKey: event.partitionkey ?? event.subject ?? '',
-    outbox: outbox.map((o) => [o.subscription, o.target]),
-  };
+function toRowInput(newEvent: NewEvent): RowInput {
+  return { ...eventRow(newEvent), outbox: newEvent.outbox.map((o) => [o.subscription, o.target]) };
 }
 
 function toLoggedEvent(row: EventRow): LoggedEvent {
