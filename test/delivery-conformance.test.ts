@@ -20,10 +20,10 @@ import type {
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { OutboxRow, Store } from '../src/store/store-port.js';
 import {
+  describeWithStore,
   openTestStore,
   requestedStores,
   type StoreKind,
-  storeUnavailable,
   TEST_POSTGRES_URL,
   type TestStore,
 } from './support/stores.js';
@@ -852,19 +852,5 @@ function severalProcesses(): void {
 }
 
 for (const kind of requestedStores()) {
-  const unavailable = await storeUnavailable(kind);
-  if (!unavailable) {
-    describe(`delivery: ${kind}`, () => conformance(kind));
-  } else if (process.env.CI) {
-    describe(`delivery: ${kind}`, () => {
-      it('is available (required when CI is set)', () => {
-        throw new Error(unavailable);
-      });
-    });
-  } else {
-    console.warn(`delivery conformance: skipping ${kind}: ${unavailable}`);
-    describe.skip(`delivery: ${kind} (skipped: ${unavailable})`, () => {
-      it('conformance', () => undefined);
-    });
-  }
+  await describeWithStore(kind, `delivery: ${kind}`, () => conformance(kind));
 }

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudEvent, LoggedEvent } from '../src/domain/cloud-event.js';
 import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../src/store/store-port.js';
 import {
+  describeWithStore,
   openTestStore,
   requestedStores,
   type StoreKind,
-  storeUnavailable,
   type TestStore,
 } from './support/stores.js';
 
@@ -438,19 +438,5 @@ function conformance(kind: StoreKind): void {
 }
 
 for (const kind of requestedStores()) {
-  const unavailable = await storeUnavailable(kind);
-  if (!unavailable) {
-    describe(`store: ${kind}`, () => conformance(kind));
-  } else if (process.env.CI) {
-    describe(`store: ${kind}`, () => {
-      it('is available (required when CI is set)', () => {
-        throw new Error(unavailable);
-      });
-    });
-  } else {
-    console.warn(`store conformance: skipping ${kind}: ${unavailable}`);
-    describe.skip(`store: ${kind} (skipped: ${unavailable})`, () => {
-      it('conformance', () => undefined);
-    });
-  }
+  await describeWithStore(kind, `store: ${kind}`, () => conformance(kind));
 }

@@ -6,14 +6,14 @@
  * that dies holding leases only delays its keys until the lease runs out; the other hub then takes them.
  * Skipped with a warning when PostgreSQL is unreachable, except under CI.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import type { CloudEvent } from '../../src/domain/cloud-event.js';
 import { DeliveryEngine } from '../../src/engine/delivery/delivery-engine.js';
 import type { Store } from '../../src/store/store-port.js';
 import { type ReceivedRequest, type Sink, startSink } from '../support/sink.js';
-import { openTestStore, storeUnavailable, TEST_POSTGRES_URL, type TestStore } from '../support/stores.js';
+import { describeWithStore, openTestStore, TEST_POSTGRES_URL, type TestStore } from '../support/stores.js';
 import { pickedEvent, testConfigYaml } from '../support/test-config.js';
 
 const SUBSCRIPTION = 'erp-orders';
@@ -270,18 +270,4 @@ function twoHubs(): void {
   });
 }
 
-const unavailable = await storeUnavailable('postgres');
-if (!unavailable) {
-  describe('two hubs on one PostgreSQL', () => twoHubs());
-} else if (process.env.CI) {
-  describe('two hubs on one PostgreSQL', () => {
-    it('is available (required when CI is set)', () => {
-      throw new Error(unavailable);
-    });
-  });
-} else {
-  console.warn(`two hubs on PostgreSQL: skipping: ${unavailable}`);
-  describe.skip(`two hubs on one PostgreSQL (skipped: ${unavailable})`, () => {
-    it('share the outbox', () => undefined);
-  });
-}
+await describeWithStore('postgres', 'two hubs on one PostgreSQL', () => twoHubs());

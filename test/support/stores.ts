@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { describe, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
@@ -112,4 +113,26 @@ export async function openTestStore(kind: StoreKind, options: TestStoreOptions =
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Declares `suite` under `title` when the store is reachable. Otherwise: under CI (where every store
+ * must be there) a failing test naming the reason; elsewhere a visibly skipped suite with the reason.
+ */
+export async function describeWithStore(kind: StoreKind, title: string, suite: () => void): Promise<void> {
+  const unavailable = await storeUnavailable(kind);
+  if (!unavailable) {
+    describe(title, suite);
+  } else if (process.env.CI) {
+    describe(title, () => {
+      it('is available (required when CI is set)', () => {
+        throw new Error(unavailable);
+      });
+    });
+  } else {
+    console.warn(`${title}: skipping: ${unavailable}`);
+    describe.skip(`${title} (skipped: ${unavailable})`, () => {
+      it('runs', () => undefined);
+    });
+  }
 }
