@@ -72,3 +72,19 @@ export class NotFoundError extends ManifoldError {
     super('not-found', 404, 'Not found', detail);
   }
 }
+
+/** 409: the request conflicts with the current state (not enough stock, a closed reservation, a key in use). */
+export class ConflictError extends ManifoldError {
+  override readonly name = 'ConflictError';
+  constructor(code: string, title: string, detail: string, extensions: Record<string, unknown> = {}) {
+    super(code, 409, title, detail, [], extensions);
+  }
+}
+
+/** 422: understood but refused (an Idempotency-Key reused with a different body). */
+export class UnprocessableError extends ManifoldError {
+  override readonly name = 'UnprocessableError';
+  constructor(code: string, title: string, detail: string) {
+    super(code, 422, title, detail);
+  }
+}

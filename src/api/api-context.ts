@@ -1,6 +1,7 @@
 /** What the HTTP routes are built from. */
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { IngestService } from '../engine/ingest-service.js';
+import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import type { Store } from '../store/store-port.js';
 import type { Authenticator } from './auth.js';
 
@@ -9,6 +10,8 @@ export interface ApiContext {
   store: Store;
   auth: Authenticator;
   ingest: IngestService;
+  /** Reservations, reconciliation and the inventory loops. */
+  inventory: InventoryEngine;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import { IngestService } from '../engine/ingest-service.js';
+import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
@@ -18,7 +19,9 @@ import { sendProblem } from './problem.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerInventoryRoutes } from './routes/inventory-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
+import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
 
 /** What the API needs of the delivery engine (absent: the API runs without delivery, as in some tests). */
@@ -93,13 +96,18 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
   const auth = new Authenticator(config);
   const wakeDelivery = (subscription: string | undefined) =>
     delivery?.wake(subscription === undefined ? undefined : [subscription]);
-  const context: ApiContext = {
+  let inventory: InventoryEngine | undefined;
+  const ingest = new IngestService(
     config,
     store,
-    auth,
-    ingest: new IngestService(config, store, (subscriptions) => delivery?.wake(subscriptions)),
-    wakeDelivery,
-  };
+    (subscriptions) => delivery?.wake(subscriptions),
+    (types) => inventory?.ingested(types),
+  );
+  inventory = new InventoryEngine(config, store, ingest, {
+    onError: (loop, error) =>
+      logger.error({ err: error, loop }, 'inventory loop failed; retried on the next tick'),
+  });
+  const context: ApiContext = { config, store, auth, ingest, inventory, wakeDelivery };
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -164,6 +172,8 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
   registerEventRoutes(app, context);
   registerExceptionRoutes(app, context);
   registerReplayRoutes(app, context);
+  registerInventoryRoutes(app, context);
+  registerReservationRoutes(app, context);
   app.get(
     '/openapi.json',
     { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },

@@ -10,6 +10,7 @@ import {
   type CompiledChannel,
   type CompiledLocation,
   type CompiledSystem,
+  RECONCILE_MODES,
   type ServerConfig,
   type StoreConfig,
   SYSTEM_KINDS,
@@ -51,7 +52,18 @@ const MIN_KEY_LENGTH = 16;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
 const SERVER_KEYS = ['host', 'port', 'adminKey', 'adminKeySha256', 'bodyLimit', 'maxBatchEvents'] as const;
-const SYSTEM_KEYS = ['kind', 'key', 'keys', 'keySha256', 'locations', 'channel', 'x12', 'rateLimit'] as const;
+const SYSTEM_KEYS = [
+  'kind',
+  'key',
+  'keys',
+  'keySha256',
+  'locations',
+  'channel',
+  'x12',
+  'rateLimit',
+  'reconcile',
+  'driftThreshold',
+] as const;
 const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
 const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
 const PLACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -244,7 +256,10 @@ function readReferences(
   return names;
 }
 
-/** `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12?, rateLimit? } }`. */
+/**
+ * `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12?, rateLimit?, reconcile?,
+ * driftThreshold? } }`.
+ */
 export function compileSystems(
   map: MapReader | undefined,
   declared: DeclaredNames,
@@ -280,6 +295,11 @@ export function compileSystems(
     // A limit for the whole system, shared by every subscription that targets it (cloud ERP API quotas).
     const rateLimit = readRateLimit(body.get('rateLimit'));
     if (rateLimit !== undefined) system.rateLimit = rateLimit;
+    // Reconciliation of this system's inventory snapshots: report drift only, or adopt its counts.
+    const reconcile = body.get('reconcile')?.oneOf(RECONCILE_MODES, 'reconcile mode');
+    if (reconcile !== undefined) system.reconcile = reconcile;
+    const driftThreshold = body.get('driftThreshold')?.int(0);
+    if (driftThreshold !== undefined) system.driftThreshold = driftThreshold;
     systems.set(name, system);
   }
   return systems;

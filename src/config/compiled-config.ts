@@ -19,7 +19,14 @@ export interface CompiledSystem {
   x12?: { id: string; qualifier: string; version?: string };
   /** Token bucket shared by all subscriptions targeting this system (its `concurrency` is not used). */
   rateLimit?: RateLimitPolicy;
+  /** What an inventory snapshot from this system does: `report` drift (default) or `adopt` its counts. */
+  reconcile?: ReconcileMode;
+  /** Units of drift in one snapshot above which an `inventory_drift` exception opens (default 0). */
+  driftThreshold?: number;
 }
+
+export const RECONCILE_MODES = ['report', 'adopt'] as const;
+export type ReconcileMode = (typeof RECONCILE_MODES)[number];
 
 export interface CompiledLocation {
   name: string;

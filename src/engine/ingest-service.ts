@@ -7,7 +7,7 @@
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { validateEvent } from '../contracts/index.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
-import { catalogueEntry, partitionKeyOf } from '../domain/event-catalogue.js';
+import { catalogueEntry, HUB_SYSTEM, partitionKeyOf } from '../domain/event-catalogue.js';
 import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
 import { compileFilter } from '../domain/subscription-filter.js';
 import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
@@ -47,6 +47,8 @@ export class IngestService {
     private readonly config: CompiledConfig,
     private readonly store: Store,
     private readonly onAppended: (subscriptions: Set<string>) => void = () => undefined,
+    /** Told the types of newly accepted events, after the commit (wakes the inventory fact applier). */
+    private readonly onAccepted: (types: Set<string>) => void = () => undefined,
   ) {
     this.ownershipContext = {
       ownership: config.ownership,
@@ -69,17 +71,43 @@ export class IngestService {
       else prepared.push(outcome);
     });
     if (rejections.length > 0) throw rejectionError(rejections, batch);
-    const outcomes = await this.store.append(prepared);
-    const woken = new Set<string>();
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'accepted')
-        for (const target of (prepared[i] as NewEvent).outbox) woken.add(target.subscription);
-    });
-    if (woken.size > 0) this.onAppended(woken);
+    const outcomes = await this.appendAndWake(prepared);
     return outcomes.map((outcome, i) => {
       const { event } = prepared[i] as NewEvent;
       return { id: event.id, source: event.source, status: outcome.status, seq: outcome.seq };
     });
+  }
+
+  /**
+   * Appends events the hub itself emits (availability, positions, milestones) from `/manifold`: checked
+   * against their contracts (a failure is a bug, thrown), keyed and routed like inbound events.
+   */
+  async emit(events: readonly CloudEvent[]): Promise<AppendOutcome[]> {
+    const prepared = events.map((event) => {
+      const problems = validateEvent(event);
+      if (problems.length > 0) {
+        throw new Error(`hub event ${event.type} breaks its contract: ${JSON.stringify(problems)}`);
+      }
+      const key = partitionKeyOf(catalogueEntry(event.type)!, event.data) as string;
+      const stored: CloudEvent = { ...event, subject: key, partitionkey: key };
+      return { system: HUB_SYSTEM, event: stored, outbox: this.outboxTargets(stored, HUB_SYSTEM) };
+    });
+    return this.appendAndWake(prepared);
+  }
+
+  private async appendAndWake(prepared: NewEvent[]): Promise<AppendOutcome[]> {
+    const outcomes = await this.store.append(prepared);
+    const woken = new Set<string>();
+    const types = new Set<string>();
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status !== 'accepted') return;
+      const item = prepared[i] as NewEvent;
+      types.add(item.event.type);
+      for (const target of item.outbox) woken.add(target.subscription);
+    });
+    if (woken.size > 0) this.onAppended(woken);
+    if (types.size > 0) this.onAccepted(types);
+    return outcomes;
   }
 
   private prepare(system: string, raw: unknown): NewEvent | ItemRejection {

@@ -8,6 +8,7 @@
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { DeliveryStore } from './delivery-port.js';
+import type { InventoryStore } from './inventory-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {
@@ -84,6 +85,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Outbox claims, attempts, exceptions, audit and replays (usable after `migrate()`). */
   readonly delivery: DeliveryStore;
+  /** Positions, ledger, reservations, idempotency keys, cursors and drift reports (after `migrate()`). */
+  readonly inventory: InventoryStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

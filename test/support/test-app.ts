@@ -8,6 +8,7 @@ import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
+import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
 import { testConfigYaml } from './test-config.js';
@@ -18,6 +19,8 @@ export interface TestApp {
   engine?: DeliveryEngine;
   store: Store;
   config: CompiledConfig;
+  /** Reservations, reconciliation and the inventory loops (not started: call `settle()`). */
+  inventory: InventoryEngine;
   close(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ export async function buildTestApp(
   const store = new SqliteStore({ path: join(dir, 'hub.db') });
   await store.migrate();
   const engine = options.delivery ? new DeliveryEngine(config, store, options.delivery) : undefined;
-  const { app } = await buildApp({
+  const { app, context } = await buildApp({
     config,
     store,
     logger: pino({ level: 'silent' }),
@@ -41,8 +44,10 @@ export async function buildTestApp(
     app,
     store,
     config,
+    inventory: context.inventory,
     ...(engine ? { engine } : {}),
     close: async () => {
+      await context.inventory.stop();
       await app.close();
       await engine?.stop(2000);
       await store.close();

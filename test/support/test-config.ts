@@ -6,6 +6,7 @@ export const KEYS = {
   wmsWest: 'test-wms-west-key-000001',
   tms: 'test-tms-key-00000000001',
   shop: 'test-shop-key-0000000001',
+  portal: 'test-portal-key-00000001',
 } as const;
 
 /** YAML of the test hub; `store` and `port` vary per test. */
@@ -26,11 +27,13 @@ systems:
   wms-west: { kind: wms, key: ${KEYS.wmsWest}, locations: [DC-WEST] }
   tms: { kind: tms, key: ${KEYS.tms} }
   shop: { kind: commerce, key: ${KEYS.shop}, channel: web }
+  portal: { kind: commerce, key: ${KEYS.portal}, channel: b2b }
 locations:
-  DC-EAST: { channels: [web] }
+  DC-EAST: { channels: [web, b2b] }
   DC-WEST: { channels: [web] }
 channels:
   web: { safetyStock: 2 }
+  b2b: { safetyStock: 0 }
 ownership:
   order.accepted: [shop, erp]
   order.picked: [wms-east, wms-west]

@@ -1,3 +1,5 @@
 /** The inventory domain (DESIGN §2.2): positions, buckets and the movement rules. */
+
+export * from './availability.js';
 export * from './position.js';
 export * from './rules.js';

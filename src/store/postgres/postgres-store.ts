@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlInventory } from '../sql-inventory.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -22,6 +23,7 @@ import type {
 } from '../store-port.js';
 import { appendUnits, prepareUnits, toError } from './postgres-append.js';
 import { PostgresDelivery } from './postgres-delivery.js';
+import { postgresRunner } from './postgres-steps.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
 
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   /** Claims leased in the database, so several hub processes can share the outbox. */
   readonly delivery: PostgresDelivery;
+  readonly inventory: SqlInventory;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -85,6 +88,7 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
     this.delivery = new PostgresDelivery(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
+    this.inventory = new SqlInventory(postgresRunner(this.pool), this.now);
   }
 
   async migrate(): Promise<string[]> {

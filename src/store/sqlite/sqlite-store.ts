@@ -10,10 +10,12 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
+import { ConditionNotMet } from '../condition-not-met.js';
 import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlInventory } from '../sql-inventory.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -44,6 +46,8 @@ interface WriterReply {
   requestId: number;
   results?: WriterResult[];
   failure?: string;
+  /** An exec request whose conditional step (index) changed no row; it wrote nothing. */
+  unmet?: number;
 }
 
 /** One event as the writer thread inserts it (see `writer-worker.js`). */
@@ -98,6 +102,7 @@ export class SqliteStore implements Store {
   private lastRequestId = 0;
   private closed = false;
   readonly delivery: SqliteDelivery;
+  readonly inventory: SqlInventory;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -109,6 +114,14 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
     this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
+    this.inventory = new SqlInventory(
+      {
+        write: (steps) => this.request({ kind: 'exec', steps }),
+        read: async <T>(sql: string, params: unknown[]) => this.db.prepare(sql).all(...params) as T[],
+        timestamp: (placeholder) => placeholder,
+      },
+      this.now,
+    );
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
@@ -174,6 +187,7 @@ export class SqliteStore implements Store {
       this.inFlight.delete(reply.requestId);
       if (!pending) return;
       if (reply.failure !== undefined) pending.reject(new Error(`SQLite commit failed: ${reply.failure}`));
+      else if (reply.unmet !== undefined) pending.reject(new ConditionNotMet(reply.unmet));
       else pending.resolve(reply.results ?? []);
     });
     // A writer that dies (an error, or out of memory) fails what it had pending: nothing of it was

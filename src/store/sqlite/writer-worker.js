@@ -17,7 +17,8 @@ import Database from 'better-sqlite3';
  *   system: string, envelope: string, partitionKey: string, outbox: [string, string][] }} RowInput
  * @typedef {{ status: 'accepted' | 'duplicate', seq: number }} Outcome
  * @typedef {{ kind: 'append', requestId: number, at: string, units: RowInput[][] }} AppendRequest
- * @typedef {{ sql: string, params?: unknown[] | Record<string, unknown>, mode: 'run' | 'all' | 'get' }} Step
+ * @typedef {{ sql: string, params?: unknown[] | Record<string, unknown>, mode: 'run' | 'all' | 'get',
+ *   expect?: number }} Step
  * @typedef {{ kind: 'exec', requestId: number, steps: Step[] }} ExecRequest
  * @typedef {{ kind: 'close', requestId: number }} CloseRequest
  * @typedef {AppendRequest | ExecRequest} WriteRequest
@@ -70,8 +71,20 @@ const appendUnit = db.transaction(appendRows);
 /** @type {Map<string, import('better-sqlite3').Statement>} */
 const statements = new Map();
 
+/**
+ * A `run` step whose `expect` (number of changed rows) was not met: a conditional write (`... WHERE
+ * available >= ?`, `... AND version = ?`) found its condition false. The request stops there; what it
+ * wrote before is rolled back with it.
+ */
+class UnmetExpectation extends Error {
+  constructor(/** @type {number} */ step) {
+    super(`step ${step}: expected change not made`);
+    this.step = step;
+  }
+}
+
 /** Runs one step of an `exec` request with a cached statement. */
-function runStep(/** @type {Step} */ step) {
+function runStep(/** @type {Step} */ step, /** @type {number} */ index) {
   let statement = statements.get(step.sql);
   if (!statement) {
     statement = db.prepare(step.sql);
@@ -81,18 +94,42 @@ function runStep(/** @type {Step} */ step) {
   if (step.mode === 'all') return statement.all(...params);
   if (step.mode === 'get') return statement.get(...params);
   const result = statement.run(...params);
+  if (step.expect !== undefined && result.changes !== step.expect) throw new UnmetExpectation(index);
   return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
 }
 
-/** An `exec` request: its steps, in order, in one savepoint. */
-const execUnit = db.transaction((/** @type {Step[]} */ steps) => steps.map(runStep));
+/**
+ * The steps of one `exec` request, without a transaction of its own. An unmet expectation before the
+ * request changed anything needs no rollback: it is answered as `unmet` and the group goes on. After a
+ * change it is thrown, so that the request is redone in a savepoint and rolled back alone.
+ */
+function runSteps(/** @type {Step[]} */ steps) {
+  const results = [];
+  let changed = false;
+  for (let i = 0; i < steps.length; i += 1) {
+    const step = /** @type {Step} */ (steps[i]);
+    try {
+      const result = runStep(step, i);
+      results.push(result);
+      if (step.mode === 'run' && /** @type {{ changes: number }} */ (result).changes > 0) changed = true;
+    } catch (error) {
+      if (error instanceof UnmetExpectation && !changed) return { unmet: error.step };
+      throw error;
+    }
+  }
+  return { results };
+}
+
+/** An `exec` request in one savepoint. */
+const execUnit = db.transaction((/** @type {Step[]} */ steps) => runSteps(steps));
 
 /** Answers of one request: per unit for appends, per step for an exec. */
 function apply(/** @type {WriteRequest} */ request) {
   if (request.kind === 'exec') {
     try {
-      return { results: execUnit(request.steps) };
+      return execUnit(request.steps);
     } catch (error) {
+      if (error instanceof UnmetExpectation) return { unmet: error.step };
       return { failure: error instanceof Error ? error.message : String(error) };
     }
   }
@@ -118,7 +155,7 @@ const commitGroupIsolated = db.transaction((/** @type {WriteRequest[]} */ reques
 const commitGroupFast = db.transaction((/** @type {WriteRequest[]} */ requests) =>
   requests.map((request) =>
     request.kind === 'exec'
-      ? { results: request.steps.map(runStep) }
+      ? runSteps(request.steps)
       : { results: request.units.map((unit) => appendRows(unit, request.at)) },
   ),
 );

@@ -1,0 +1,141 @@
+/**
+ * The inventory side of the hub: reservations, reconciliation, and three background loops — the fact
+ * applier (log → positions), the availability publisher (ledger → channel events) and the expiry sweep.
+ * Each loop runs when woken (after an ingest or a reservation) and on a timer as a safety net; one pass
+ * of a loop never overlaps another pass of the same loop.
+ */
+import type { CompiledConfig } from '../../config/compiled-config.js';
+import type { Store } from '../../store/store-port.js';
+import type { IngestService } from '../ingest-service.js';
+import { AvailabilityPublisher } from './availability-publisher.js';
+import { FACT_TYPES, FactApplier } from './fact-applier.js';
+import { Reconciliation } from './reconciliation.js';
+import { ReservationService } from './reservation-service.js';
+
+export interface InventoryEngineOptions {
+  now?: () => Date;
+  /** How often the loops run without being woken, ms (default 1,000). */
+  intervalMs?: number;
+  onError?: (loop: string, error: unknown) => void;
+}
+
+/** One background loop: runs `step` until it reports no work, never twice at once. */
+class Loop {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    readonly name: string,
+    private readonly step: () => Promise<number>,
+    private readonly onError: (loop: string, error: unknown) => void,
+  ) {}
+
+  /** Runs now, or once more after the current pass. */
+  wake(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.step()) > 0) {
+            // keep going while there is work
+          }
+        } while (this.again);
+      } catch (error) {
+        this.onError(this.name, error);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+}
+
+export class InventoryEngine {
+  readonly reservations: ReservationService;
+  readonly reconciliation: Reconciliation;
+  readonly publisher: AvailabilityPublisher;
+  private readonly applier: FactApplier;
+  private readonly facts: Loop;
+  private readonly publish: Loop;
+  private readonly sweep: Loop;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly factTypes = new Set(FACT_TYPES);
+
+  constructor(
+    config: CompiledConfig,
+    store: Store,
+    ingest: IngestService,
+    private readonly options: InventoryEngineOptions = {},
+  ) {
+    const now = options.now ?? (() => new Date());
+    const onError = options.onError ?? (() => undefined);
+    const changed = () => void this.publish.wake();
+    this.reservations = new ReservationService(config, store, now, changed);
+    this.reconciliation = new Reconciliation(config, store, now, changed);
+    this.publisher = new AvailabilityPublisher(config, store, ingest, now);
+    this.applier = new FactApplier(store, now);
+    this.facts = new Loop(
+      'inventory-facts',
+      async () => {
+        const n = await this.applier.step();
+        if (n > 0) changed();
+        return n;
+      },
+      onError,
+    );
+    this.publish = new Loop('inventory-publisher', () => this.publisher.step(), onError);
+    this.sweep = new Loop(
+      'reservation-expiry',
+      async () => {
+        await this.reservations.expire();
+        return 0;
+      },
+      onError,
+    );
+  }
+
+  /** Tells the engine which types were just ingested (wakes the fact applier for inventory facts). */
+  ingested(types: Iterable<string>): void {
+    for (const type of types) {
+      if (this.factTypes.has(type)) {
+        void this.facts.wake();
+        return;
+      }
+    }
+  }
+
+  /** Starts the loops (and runs them once: facts logged and holds expired while the hub was down). */
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      void this.facts.wake();
+      void this.sweep.wake();
+      void this.publish.wake();
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.intervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Runs every loop until there is nothing left to do (tests, shutdown). */
+  async settle(): Promise<void> {
+    await this.facts.wake();
+    await this.sweep.wake();
+    await this.publish.wake();
+    await this.publish.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([this.facts.idle(), this.sweep.idle(), this.publish.idle()]);
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * Reservations (issue #4 item 4): soft holds on free stock with an expiry, placed at a location by the
+ * documented policy, checked in aggregate, and never oversold. The check that matters is the store's
+ * conditional UPDATE at write time; what this service reads first only chooses the location. When the read
+ * was stale (another hold took the units in between), the write is refused and the service reads again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { CompiledConfig } from '../../config/compiled-config.js';
+import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
+import { type Demand, placeDemand } from '../../domain/inventory/availability.js';
+import type { BucketDeltas } from '../../domain/inventory/position.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.js';
+import { ConditionNotMet } from '../../store/condition-not-met.js';
+import type { Movement, ReservationLine, ReservationRecord } from '../../store/inventory-port.js';
+import type { Store } from '../../store/store-port.js';
+
+/** Who asks: a system (by name) or the admin key (`admin:<keyId>`). */
+export type Caller = { kind: 'system'; name: string } | { kind: 'admin'; id: string };
+
+export interface ReserveRequest {
+  channel: string;
+  lines: Demand[];
+  ttlSeconds: number;
+  reference?: string;
+}
+
+/** The answer of a POST, stored with its Idempotency-Key. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean;
+}
+
+/** Longest hold: a week. Longer promises are orders, not reservations. */
+export const MAX_TTL_SECONDS = 7 * 24 * 3600;
+/** Reads and writes tried before a request that keeps losing races is refused. */
+const MAX_ROUNDS = 8;
+
+const callerName = (caller: Caller) => (caller.kind === 'admin' ? caller.id : caller.name);
+
+/** The public form of a reservation (201 and GET bodies). */
+export function reservationView(r: ReservationRecord): Record<string, unknown> {
+  const single = r.lines.length === 1 ? (r.lines[0] as ReservationLine) : undefined;
+  return {
+    id: r.id,
+    channel: r.channel,
+    status: r.status,
+    ...(single ? { sku: single.sku, location: single.location, quantity: single.quantity } : {}),
+    lines: r.lines,
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
+    ...(r.reference === undefined ? {} : { reference: r.reference }),
+    ...(r.orderId === undefined ? {} : { orderId: r.orderId }),
+    ...(r.closedAt === undefined ? {} : { closedAt: r.closedAt }),
+  };
+}
+
+/** Movements that give a reservation's units back (or commit them), one per SKU × location. */
+function lineMovements(
+  r: ReservationRecord,
+  deltasOf: (quantity: number) => BucketDeltas,
+  reason: Movement['reason'],
+  system: string,
+  documentRef: string,
+): Movement[] {
+  const totals = new Map<string, ReservationLine>();
+  for (const line of r.lines) {
+    const key = `${line.sku}\u0000${line.location}`;
+    const entry = totals.get(key);
+    if (entry) entry.quantity += line.quantity;
+    else totals.set(key, { ...line });
+  }
+  return [...totals.values()].map((line) => ({
+    sku: line.sku,
+    location: line.location,
+    deltas: deltasOf(line.quantity),
+    reason,
+    guard: 'promise' as const,
+    system,
+    documentRef,
+  }));
+}
+
+export class ReservationService {
+  /** Idempotency keys whose first request is still being processed in this process. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly config: CompiledConfig,
+    private readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+    /** Told after every change of positions (wakes the availability publisher). */
+    private readonly onChange: () => void = () => undefined,
+  ) {}
+
+  /** The locations serving a channel, in config order. */
+  serving(channel: string): string[] {
+    return [...this.config.locations.values()].filter((l) => l.channels.includes(channel)).map((l) => l.name);
+  }
+
+  /** Checks what the request names against config and the store; throws the matching problem. */
+  private async check(caller: Caller, request: ReserveRequest): Promise<string[]> {
+    if (!this.config.channels.has(request.channel)) {
+      throw new ValidationError(`unknown channel '${request.channel}'`, [
+        { pointer: '/channel', detail: `no channel '${request.channel}' in the configuration` },
+      ]);
+    }
+    if (caller.kind === 'system') {
+      const own = this.config.systems.get(caller.name)?.channel;
+      if (own !== request.channel) {
+        throw new ForbiddenError(
+          'forbidden',
+          own === undefined
+            ? `system '${caller.name}' takes orders for no channel and cannot reserve for '${request.channel}'`
+            : `system '${caller.name}' reserves for channel '${own}' only, not '${request.channel}'`,
+        );
+      }
+    }
+    const serving = this.serving(request.channel);
+    const problems: { pointer: string; detail: string }[] = [];
+    request.lines.forEach((line, i) => {
+      if (line.location === undefined) return;
+      if (!this.config.locations.has(line.location)) {
+        problems.push({ pointer: `/lines/${i}/location`, detail: `unknown location '${line.location}'` });
+      } else if (!serving.includes(line.location)) {
+        problems.push({
+          pointer: `/lines/${i}/location`,
+          detail: `location '${line.location}' does not serve channel '${request.channel}'`,
+        });
+      }
+    });
+    if (problems.length > 0) {
+      throw new ValidationError(problems.map((p) => p.detail).join('; '), problems);
+    }
+    for (const sku of new Set(request.lines.map((l) => l.sku))) {
+      if (!(await this.store.inventory.knownSku(sku))) throw new NotFoundError(`unknown SKU '${sku}'`);
+    }
+    return serving;
+  }
+
+  /**
+   * Creates a reservation. With an Idempotency-Key, a retry with the same body gets the stored answer, a
+   * different body 422, and a retry while the first is still running 409.
+   */
+  async reserve(caller: Caller, request: ReserveRequest, idempotencyKey?: string): Promise<StoredResponse> {
+    const scope = `reservations:${callerName(caller)}`;
+    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    if (idempotencyKey !== undefined) {
+      const stored = await this.replay(scope, idempotencyKey, requestHash);
+      if (stored) return stored;
+      const flight = `${scope}\u0000${idempotencyKey}`;
+      if (this.inFlight.has(flight)) {
+        throw new ConflictError(
+          'idempotency-key-in-use',
+          'Request with this key in progress',
+          'a request with this Idempotency-Key is still being processed; retry later',
+        );
+      }
+      this.inFlight.add(flight);
+      try {
+        return await this.reserveOnce(caller, request, { scope, key: idempotencyKey, requestHash });
+      } finally {
+        this.inFlight.delete(flight);
+      }
+    }
+    return this.reserveOnce(caller, request);
+  }
+
+  private async replay(scope: string, key: string, requestHash: string): Promise<StoredResponse | undefined> {
+    const stored = await this.store.inventory.getIdempotent(scope, key);
+    if (!stored) return undefined;
+    if (stored.requestHash !== requestHash) {
+      throw new UnprocessableError(
+        'idempotency-key-reused',
+        'Idempotency-Key reused',
+        'this Idempotency-Key was used with a different request body',
+      );
+    }
+    return { status: stored.status, body: stored.body, replayed: true };
+  }
+
+  private async reserveOnce(
+    caller: Caller,
+    request: ReserveRequest,
+    idempotency?: { scope: string; key: string; requestHash: string },
+  ): Promise<StoredResponse> {
+    const serving = await this.check(caller, request);
+    const skus = [...new Set(request.lines.map((l) => l.sku))];
+    for (let round = 1; ; round += 1) {
+      const free = new Map<string, number>();
+      for (const sku of skus) {
+        for (const p of await this.store.inventory.positions(sku))
+          free.set(`${sku}\u0000${p.location}`, p.available);
+      }
+      const placement = placeDemand(
+        request.lines,
+        (sku, location) => free.get(`${sku}\u0000${location}`) ?? 0,
+        serving,
+      );
+      if (!placement.ok) {
+        const s = placement.shortfall;
+        const where =
+          s.location === undefined ? `at any location serving '${request.channel}'` : `at ${s.location}`;
+        throw new ConflictError(
+          'insufficient-stock',
+          'Insufficient stock',
+          `${s.requested} of '${s.sku}' requested, ${s.available} available ${where}`,
+          {
+            sku: s.sku,
+            requested: s.requested,
+            available: s.available,
+            ...(s.location ? { location: s.location } : {}),
+          },
+        );
+      }
+      const at = this.now();
+      const id = `rsv_${randomUUID().replaceAll('-', '')}`;
+      const holder = callerName(caller);
+      const record: ReservationRecord = {
+        id,
+        channel: request.channel,
+        system: holder,
+        status: 'open',
+        ...(request.reference === undefined ? {} : { reference: request.reference }),
+        expiresAt: new Date(at.getTime() + request.ttlSeconds * 1000).toISOString(),
+        createdAt: at.toISOString(),
+        lines: request.lines.map((line, i) => ({
+          sku: line.sku,
+          location: placement.locationOf[i] as string,
+          quantity: line.quantity,
+        })),
+      };
+      const movements: Movement[] = placement.placed.map((p) => ({
+        sku: p.sku,
+        location: p.location,
+        deltas: { reserved: p.quantity },
+        reason: 'reservation_created',
+        guard: 'promise',
+        system: holder,
+        documentRef: id,
+      }));
+      const response = { status: 201, body: reservationView(record) };
+      try {
+        await this.store.inventory.createReservation(
+          record,
+          movements,
+          idempotency && { ...idempotency, status: response.status, body: response.body },
+        );
+        this.onChange();
+        return { ...response, replayed: false };
+      } catch (error) {
+        if (error instanceof ConditionNotMet && round < MAX_ROUNDS) continue; // stock moved: read again
+        if (!(error instanceof ConditionNotMet) && idempotency) {
+          // Another process may have stored this key first (unique key): answer with its response.
+          const stored = await this.replay(idempotency.scope, idempotency.key, idempotency.requestHash);
+          if (stored) return stored;
+        }
+        if (error instanceof ConditionNotMet) {
+          throw new ConflictError(
+            'insufficient-stock',
+            'Insufficient stock',
+            'the stock was taken by concurrent requests while this one was placed; retry',
+            { sku: request.lines[0]?.sku, requested: request.lines[0]?.quantity, available: 0 },
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** A reservation the caller may see and act on (its holder, or admin). */
+  async get(caller: Caller, id: string): Promise<ReservationRecord> {
+    const record = await this.store.inventory.getReservation(id);
+    if (!record) throw new NotFoundError(`no reservation '${id}'`);
+    if (caller.kind === 'system' && record.system !== caller.name) {
+      throw new ForbiddenError('forbidden', `reservation '${id}' is held by another system`);
+    }
+    return record;
+  }
+
+  /** Releases a hold (idempotent: releasing a released or expired hold answers its current state). */
+  async release(caller: Caller, id: string): Promise<ReservationRecord> {
+    const record = await this.get(caller, id);
+    if (record.status === 'committed') {
+      throw new ConflictError(
+        'reservation-committed',
+        'Reservation already committed',
+        `reservation '${id}' was committed to order '${record.orderId}'; cancel the order line instead`,
+      );
+    }
+    if (record.status !== 'open') return record;
+    const at = this.now().toISOString();
+    const movements = lineMovements(
+      record,
+      (q) => ({ reserved: -q }),
+      'reservation_released',
+      callerName(caller),
+      id,
+    );
+    try {
+      await this.store.inventory.closeReservation(
+        id,
+        { status: 'released', at, by: callerName(caller) },
+        movements,
+      );
+      this.onChange();
+    } catch (error) {
+      if (!(error instanceof ConditionNotMet)) throw error;
+      return this.release(caller, id); // closed meanwhile (expired or committed): answer from its state
+    }
+    return (await this.store.inventory.getReservation(id)) as ReservationRecord;
+  }
+
+  /** Turns a hold into an order commitment: `reserved → committed`, in one transaction. */
+  async commit(caller: Caller, id: string, orderId: string): Promise<ReservationRecord> {
+    const record = await this.get(caller, id);
+    const at = this.now();
+    if (record.status === 'committed' && record.orderId === orderId) return record; // a retry
+    if (record.status !== 'open' || Date.parse(record.expiresAt) <= at.getTime()) {
+      const status = record.status === 'open' ? 'expired' : record.status;
+      throw new ConflictError(
+        `reservation-${status}`,
+        'Reservation not open',
+        `reservation '${id}' is ${status}${record.orderId ? ` (order '${record.orderId}')` : ''}; it cannot be committed`,
+        { status },
+      );
+    }
+    const movements = lineMovements(
+      record,
+      (q) => ({ reserved: -q, committed: q }),
+      'reservation_committed',
+      callerName(caller),
+      orderId,
+    );
+    try {
+      await this.store.inventory.closeReservation(
+        id,
+        { status: 'committed', at: at.toISOString(), by: callerName(caller), orderId },
+        movements,
+      );
+      this.onChange();
+    } catch (error) {
+      if (!(error instanceof ConditionNotMet)) throw error;
+      return this.commit(caller, id, orderId); // closed meanwhile: answer from its state
+    }
+    return (await this.store.inventory.getReservation(id)) as ReservationRecord;
+  }
+
+  /**
+   * Releases every hold past its expiry with reason `reservation_expired` — also those that expired while
+   * the hub was down (it runs at start). Returns how many it released.
+   */
+  async expire(limit = 500): Promise<number> {
+    const now = this.now().toISOString();
+    let released = 0;
+    for (const id of await this.store.inventory.expiredReservations(now, limit)) {
+      const record = await this.store.inventory.getReservation(id);
+      if (record?.status !== 'open') continue;
+      const movements = lineMovements(
+        record,
+        (q) => ({ reserved: -q }),
+        'reservation_expired',
+        HUB_SYSTEM,
+        id,
+      );
+      try {
+        await this.store.inventory.closeReservation(
+          id,
+          { status: 'expired', at: now, by: HUB_SYSTEM },
+          movements,
+        );
+        released += 1;
+      } catch (error) {
+        if (!(error instanceof ConditionNotMet)) throw error; // committed or released meanwhile
+      }
+    }
+    if (released > 0) this.onChange();
+    return released;
+  }
+}
