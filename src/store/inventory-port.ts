@@ -225,8 +225,8 @@ export interface InventoryStore {
     rows: { sku: string; channel: string; available: number }[],
     ledgerId: number,
   ): Promise<void>;
-  /** Resolves open `oversold` exceptions of these subjects (`sku@location`) whose stock recovered. */
-  resolveRecovered(subjects: string[], at: string): Promise<number>;
+  /** Resolves open `oversold` exceptions of these positions where `available` is ≥ 0 (checked at write). */
+  resolveRecovered(positions: { sku: string; location: string }[], at: string): Promise<number>;
 
   saveDriftReport(report: NewDriftReport): Promise<number>;
   driftReports(query: DriftQuery): Promise<DriftReport[]>;

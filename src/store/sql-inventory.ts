@@ -533,14 +533,17 @@ export class SqlInventory implements InventoryStore {
     );
   }
 
-  async resolveRecovered(subjects: string[], at: string): Promise<number> {
-    if (subjects.length === 0) return 0;
+  async resolveRecovered(positions: { sku: string; location: string }[], at: string): Promise<number> {
+    if (positions.length === 0) return 0;
+    // The recovery is checked at write time: a fact applied since the caller read the position may have
+    // oversold it again (and opened the exception this would otherwise close).
     const results = (await this.runner.write(
-      subjects.map((subject) => ({
+      positions.map(({ sku, location }) => ({
         sql: `UPDATE exceptions SET status = 'resolved', resolution = 'resolved', resolved_by = 'manifold',
                 resolved_at = ${this.runner.timestamp('?')}, note = 'stock recovered: available is no longer negative'
-              WHERE code = 'oversold' AND subject = ? AND status = 'open'`,
-        params: [at, subject],
+              WHERE code = 'oversold' AND subject = ? AND status = 'open' AND EXISTS (
+                SELECT 1 FROM inventory_positions WHERE sku = ? AND location = ? AND ${AVAILABLE_SQL} >= 0)`,
+        params: [at, `${sku}@${location}`, sku, location],
         mode: 'run' as const,
       })),
     )) as { changes: number }[];

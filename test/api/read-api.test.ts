@@ -70,9 +70,9 @@ describe('GET /v1/events', () => {
     const ids = async (query: string) =>
       ((await getEvents(query)).json() as Page).items.map((i) => i.event.id);
     expect(await ids('?type=com.manifold.inventory.counted.v1')).toEqual(['count-x']);
-    expect(await ids('?subject=SKU-2@DC-EAST')).toHaveLength(2);
+    expect(await ids('?subject=SKU-2@DC-EAST&source=/wms-east')).toHaveLength(2);
     expect(await ids('?source=/wms-west')).toHaveLength(1);
-    expect(await ids('?correlationid=c-a')).toHaveLength(2);
+    expect(await ids('?correlationid=c-a&source=/wms-east')).toHaveLength(2);
     expect(await ids('?correlationid=c-a&type=com.manifold.inventory.adjusted.v1')).toHaveLength(1);
   });
 

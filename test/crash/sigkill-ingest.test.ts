@@ -20,13 +20,17 @@ async function post(url: string, event: Record<string, unknown>): Promise<number
   return response.status;
 }
 
+/** Ids of the events the clients sent (from `/wms-east`; the hub's own position/availability events aside). */
 async function loggedIds(url: string): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const response = await fetch(`${url}/v1/events?limit=5000${cursor ? `&cursor=${cursor}` : ''}`, {
-      headers: { authorization: `Bearer ${KEYS.admin}` },
-    });
+    const response = await fetch(
+      `${url}/v1/events?source=/wms-east&limit=5000${cursor ? `&cursor=${cursor}` : ''}`,
+      {
+        headers: { authorization: `Bearer ${KEYS.admin}` },
+      },
+    );
     expect(response.status).toBe(200);
     const page = (await response.json()) as { items: { event: { id: string } }[]; next?: string };
     ids.push(...page.items.map((item) => item.event.id));

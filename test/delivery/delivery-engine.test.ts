@@ -42,7 +42,7 @@ const orders = (url: string, extra = '') => `
 const inventory = (url: string, extra = '') => `
   - name: erp-inventory
     target: erp
-    types: [com.manifold.inventory.*]
+    types: [com.manifold.inventory.adjusted.v1, com.manifold.inventory.counted.v1]
     http: { url: ${url}/inventory }
     ${FAST_RETRY}
     ${extra}`;

@@ -24,7 +24,7 @@ server:
 systems:
   erp: { kind: erp, key: ${KEYS.erp} }
   wms-east: { kind: wms, key: ${KEYS.wmsEast}, locations: [DC-EAST] }
-  wms-west: { kind: wms, key: ${KEYS.wmsWest}, locations: [DC-WEST] }
+  wms-west: { kind: wms, key: ${KEYS.wmsWest}, locations: [DC-WEST], reconcile: adopt, driftThreshold: 3 }
   tms: { kind: tms, key: ${KEYS.tms} }
   shop: { kind: commerce, key: ${KEYS.shop}, channel: web }
   portal: { kind: commerce, key: ${KEYS.portal}, channel: b2b }
@@ -61,7 +61,7 @@ const DEFAULT_SUBSCRIPTIONS = `subscriptions:
     http: { url: http://127.0.0.1:9/shop }
   - name: erp-inventory
     target: erp
-    types: [com.manifold.inventory.*]
+    types: [com.manifold.inventory.adjusted.v1, com.manifold.inventory.counted.v1]
     http: { url: http://127.0.0.1:9/erp-inventory }
 `;
 

@@ -60,12 +60,12 @@ export class AvailabilityPublisher {
     }
     const time = this.now().toISOString();
     const events: CloudEvent[] = [];
-    const recovered: string[] = [];
+    const recovered: { sku: string; location: string }[] = [];
     const channelsOf = new Map<string, Set<string>>();
     for (const [subject, t] of touched) {
       const position = bySku.get(t.sku)?.find((p) => p.location === t.location);
       if (!position) continue;
-      if (position.available >= 0) recovered.push(subject);
+      if (position.available >= 0) recovered.push({ sku: t.sku, location: t.location });
       events.push({
         specversion: '1.0',
         id: `position:${subject}:${last.id}`,

@@ -329,7 +329,7 @@ export class ReservationService {
         `reservation-${status}`,
         'Reservation not open',
         `reservation '${id}' is ${status}${record.orderId ? ` (order '${record.orderId}')` : ''}; it cannot be committed`,
-        { status },
+        { reservationStatus: status },
       );
     }
     const movements = lineMovements(
