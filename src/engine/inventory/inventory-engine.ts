@@ -14,6 +14,8 @@ import { ReservationService } from './reservation-service.js';
 
 export interface InventoryEngineOptions {
   now?: () => Date;
+  /** How long Idempotency-Keys are kept, ms (default 24 h). */
+  idempotencyTtlMs?: number;
   /** How often the loops run without being woken, ms (default 1,000). */
   intervalMs?: number;
   onError?: (loop: string, error: unknown) => void;
@@ -92,10 +94,18 @@ export class InventoryEngine {
       onError,
     );
     this.publish = new Loop('inventory-publisher', () => this.publisher.step(), onError);
+    const keepKeysMs = options.idempotencyTtlMs ?? 24 * 3600_000;
+    let prunedAt = 0;
     this.sweep = new Loop(
       'reservation-expiry',
       async () => {
         await this.reservations.expire();
+        // Idempotency-Keys older than their retention are forgotten, every ten minutes at most.
+        const at = now().getTime();
+        if (at - prunedAt >= 600_000) {
+          prunedAt = at;
+          await store.inventory.pruneIdempotency(new Date(at - keepKeysMs).toISOString());
+        }
         return 0;
       },
       onError,
