@@ -267,6 +267,31 @@ describe('oversold and rejected facts', () => {
     // The applier went on past it.
     await fact('received', { sku: s, location: 'DC-EAST', quantity: 1 });
     expect((await call('GET', `/v1/inventory/${s}`, KEYS.shop)).body.positions[0].buckets.on_hand).toBe(3);
+    // Retry applies it against today's position: still short → 409, the exception stays open.
+    const still = await call('POST', `/v1/exceptions/${mine.id}/retry`, KEYS.admin, {});
+    expect(still.status).toBe(409);
+    expect(still.body.detail).toContain('only 3 in on_hand');
+    await fact('received', { sku: s, location: 'DC-EAST', quantity: 7 });
+    const retried = await call('POST', `/v1/exceptions/${mine.id}/retry`, KEYS.admin, {
+      note: 'stock found',
+    });
+    expect(retried.body).toMatchObject({ status: 'resolved', resolution: 'retried' });
+    const position = (await call('GET', `/v1/inventory/${s}`, KEYS.shop)).body.positions[0];
+    expect(position.buckets.on_hand).toBe(5);
+    const [entry] = (await call('GET', `/v1/inventory/${s}/ledger?limit=1`, KEYS.admin)).body.items;
+    expect(entry).toMatchObject({
+      reason: 'shrinkage',
+      deltas: { on_hand: -5 },
+      eventId: JSON.parse(mine.payload).id,
+    });
+    // An oversold or drift exception has nothing to redo.
+    await fact('counted', { sku: s, location: 'DC-EAST', onHand: 5 });
+    expect((await reserve({ sku: s, channel: 'web', quantity: 5 })).status).toBe(201);
+    await fact('counted', { sku: s, location: 'DC-EAST', onHand: 1 });
+    const oversold = (
+      await call('GET', '/v1/exceptions?code=oversold&status=open', KEYS.admin)
+    ).body.items.find((e: { subject: string }) => e.subject === `${s}@DC-EAST`);
+    expect((await call('POST', `/v1/exceptions/${oversold.id}/retry`, KEYS.admin, {})).status).toBe(409);
   });
 });
 

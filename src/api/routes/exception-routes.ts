@@ -73,7 +73,7 @@ const BulkRetryBody = Type.Object(
 /** Registers the exception and audit routes. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
-  { auth, store, wakeDelivery }: ApiContext,
+  { auth, store, inventory, wakeDelivery }: ApiContext,
 ): void {
   const filterOf = (
     q: Static<typeof BulkRetryBody> | Static<typeof ListQuery>,
@@ -157,6 +157,19 @@ export function registerExceptionRoutes(
           `exception ${id} was already resolved (${existing.resolution ?? 'resolved'} by ${existing.resolvedBy ?? 'unknown'} at ${existing.resolvedAt ?? '?'}); nothing was sent`,
         );
       }
+      if (existing.outboxId === undefined) {
+        // Not a delivery: a rejected inventory fact is applied again against today's position; anything
+        // else (oversold, drift) has nothing to redo and is resolved once its cause is fixed.
+        if (existing.code !== 'inventory_rejected' || existing.eventSeq === undefined) {
+          throw new ManifoldError(
+            'not-retryable',
+            409,
+            'Nothing to retry',
+            `exception ${id} (${existing.code}) has nothing to send or apply again; fix its cause and resolve it with a note`,
+          );
+        }
+        await inventory.reapply(existing.eventSeq);
+      }
       const [retried] = await store.delivery.retryExceptions([id], {
         who,
         at: new Date().toISOString(),
@@ -214,8 +227,9 @@ export function registerExceptionRoutes(
         status: 'open',
         limit: body.limit,
       });
+      // Bulk retry re-sends deliveries only; inventory exceptions are retried one by one.
       const retried = await store.delivery.retryExceptions(
-        open.map((e) => e.id),
+        open.filter((e) => e.outboxId !== undefined).map((e) => e.id),
         { who, at: new Date().toISOString(), ...(body.note ? { note: body.note } : {}) },
       );
       for (const subscription of new Set(retried.map((e) => e.subscription))) wakeDelivery(subscription);

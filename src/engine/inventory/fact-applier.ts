@@ -26,6 +26,7 @@ import {
   type RuleResult,
   received,
 } from '../../domain/inventory/rules.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -80,6 +81,36 @@ export class FactApplier {
       }
     }
     throw new Error('inventory facts: positions kept changing under 20 attempts in a row');
+  }
+
+  /**
+   * Applies one logged fact again, against the position as it is now (an operator's retry of its
+   * `inventory_rejected` exception, after fixing the stock). 409 when the rule still refuses it.
+   */
+  async reapply(seq: number): Promise<void> {
+    const [logged] = (await this.store.listEvents({ afterSeq: seq - 1, limit: 1 })).items;
+    if (logged?.seq !== seq || !FACT_TYPES.includes(logged.event.type)) {
+      throw new NotFoundError(`no inventory fact at log position ${seq}`);
+    }
+    const row: InboundEventRow = {
+      seq,
+      system: logged.system,
+      type: logged.event.type,
+      envelope: logged.event as unknown as Record<string, unknown>,
+    };
+    for (let attempt = 0; ; attempt += 1) {
+      const { movements, exceptions } = await this.compute([row]);
+      const refused = exceptions.find((e) => e.code === 'inventory_rejected');
+      if (refused) {
+        throw new ConflictError('inventory-fact-refused', 'Fact still refused', refused.detail);
+      }
+      try {
+        await this.store.inventory.applyMovements(movements, { exceptions }, this.now().toISOString());
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionNotMet) || attempt >= 20) throw error;
+      }
+    }
   }
 
   private async compute(

@@ -122,6 +122,12 @@ export class InventoryEngine {
     }
   }
 
+  /** Applies a rejected inventory fact again (operator retry); 409 when it is still refused. */
+  async reapply(eventSeq: number): Promise<void> {
+    await this.applier.reapply(eventSeq);
+    void this.publish.wake();
+  }
+
   /** Starts the loops (and runs them once: facts logged and holds expired while the hub was down). */
   start(): void {
     if (this.timer) return;
