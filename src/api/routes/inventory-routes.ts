@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { channelAtp } from '../../domain/inventory/availability.js';
 import { BUCKETS } from '../../domain/inventory/position.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
@@ -216,13 +217,12 @@ export function registerInventoryRoutes(
         throw new ValidationError(detail, [{ pointer: '/location', detail }]);
       }
       const positions = await store.inventory.positions(sku);
-      const scoped = location === undefined ? positions : positions.filter((p) => p.location === location);
-      const sum = scoped.filter((p) => serving.includes(p.location)).reduce((n, p) => n + p.available, 0);
+      const locations = location === undefined ? serving : [location];
       return {
         sku,
         channel,
         ...(location === undefined ? {} : { location }),
-        available: Math.max(0, sum - settings.safetyStock),
+        available: channelAtp(positions, locations, settings.safetyStock),
       };
     },
   );

@@ -117,7 +117,7 @@ export class SqliteStore implements Store {
     this.inventory = new SqlInventory(
       {
         write: (steps) => this.request({ kind: 'exec', steps }),
-        read: async <T>(sql: string, params: unknown[]) => this.db.prepare(sql).all(...params) as T[],
+        read: async <T>(sql: string, params: unknown[]) => this.prepared(sql).all(...params) as T[],
         timestamp: (placeholder) => placeholder,
       },
       this.now,
@@ -129,6 +129,18 @@ export class SqliteStore implements Store {
       maxInFlight: Number.POSITIVE_INFINITY,
       cut: 'microtask',
     });
+  }
+
+  /** Statements of the reading connection, prepared once (preparing costs as much as a small read). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async migrate(): Promise<string[]> {
