@@ -301,7 +301,9 @@ function conformance(kind: StoreKind) {
       // Kept until pruned: a cut-off before the key's creation keeps it, one after forgets it.
       expect(await store.inventory.pruneIdempotency('2000-01-01T00:00:00.000Z')).toBe(0);
       expect(await store.inventory.getIdempotent('reservations:shop', key)).toBeDefined();
-      expect(await store.inventory.pruneIdempotency(new Date(Date.now() + 1000).toISOString())).toBeGreaterThan(0);
+      expect(
+        await store.inventory.pruneIdempotency(new Date(Date.now() + 1000).toISOString()),
+      ).toBeGreaterThan(0);
       expect(await store.inventory.getIdempotent('reservations:shop', key)).toBeUndefined();
     });
   });
