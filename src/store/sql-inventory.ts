@@ -192,7 +192,11 @@ export class SqlInventory implements InventoryStore {
   /** The steps of one movement: (create the row,) the conditional update, the ledger row. */
   private movementSteps(movement: Movement, at: string): SqlStep[] {
     const steps: SqlStep[] = [];
-    if (movement.guard === 'fact') {
+    // A position is created by a movement that can apply to an empty one: a fact, or one that takes
+    // nothing out (a return received). A hold or a commitment needs stock, so it never creates one.
+    const takes = BUCKETS.some((b) => (movement.deltas[b] ?? 0) < 0);
+    const promises = movement.guard === 'promise' && availableDelta(movement.deltas) < 0;
+    if (movement.guard === 'fact' || (!takes && !promises)) {
       steps.push({
         sql: 'INSERT INTO inventory_positions (sku, location, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO NOTHING',
         params: [movement.sku, movement.location, at],
