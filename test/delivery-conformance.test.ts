@@ -6,6 +6,7 @@
  * two stores claiming at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
@@ -92,6 +93,59 @@ function query(subscription: string, overrides: Partial<ClaimQuery> = {}): Claim
 
 const ids = (claims: DeliveryClaim[]) => claims.map((c) => c.outboxId);
 const rowIds = (rows: OutboxRow[], ...indexes: number[]) => indexes.map((i) => rows[i]?.id);
+
+const AVAILABILITY = 'com.manifold.inventory.availability.v1';
+
+/** One event for `queueEvents`: its subject (the partition key), type and data. */
+interface EventSpec {
+  subject: string;
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+/** An availability figure of `sku` on `channel`: coalesced in delivery (last value per key). */
+const availability = (sku: string, channel: string, available: number): EventSpec => ({
+  subject: `${sku}@${channel}`,
+  type: AVAILABILITY,
+  data: { sku, channel, available },
+});
+
+/** Like `queue`, with each event's type and data given. */
+function queueEvents(store: Store, specs: EventSpec[], options: QueueOptions = {}): Promise<Queued> {
+  return queue(
+    store,
+    specs.map((spec) => spec.subject),
+    {
+      ...options,
+      extra: (i) => ({
+        type: specs[i]?.type as string,
+        ...(specs[i]?.data ? { data: specs[i]?.data } : {}),
+      }),
+    },
+  );
+}
+
+/**
+ * `superseded_by` of outbox rows, in the order asked, read from the database itself: no read of the
+ * store port returns the column yet.
+ */
+async function supersededBy(store: Store, ids: (number | undefined)[]): Promise<(number | null)[]> {
+  let rows: { id: number | string; superseded_by: number | string | null }[];
+  if (store.kind === 'sqlite') {
+    const { db } = store.delivery as unknown as { db: Database.Database };
+    rows = db
+      .prepare('SELECT id, superseded_by FROM outbox WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as typeof rows;
+  } else {
+    const { pool } = store.delivery as unknown as { pool: pg.Pool };
+    rows = (await pool.query('SELECT id, superseded_by FROM outbox WHERE id = ANY ($1::bigint[])', [ids]))
+      .rows;
+  }
+  const byId = new Map(
+    rows.map((r) => [Number(r.id), r.superseded_by === null ? null : Number(r.superseded_by)]),
+  );
+  return ids.map((id) => byId.get(id as number) ?? null);
+}
 
 function attempt(claim: DeliveryClaim, next: AttemptNext, extra: Partial<AttemptResult> = {}): AttemptResult {
   const at = iso();
@@ -223,6 +277,237 @@ function conformance(kind: StoreKind): void {
       await claimOne(skipped.subscription, skipped.rows[1]);
       const [parked] = await store.listOutbox({ subscription: skipped.subscription, limit: 1 });
       expect(parked).toMatchObject({ status: 'parked', attempts: 1 });
+    });
+  });
+
+  describe('coalescing (availability: last value per key)', () => {
+    it('claims only the newest pending availability row per key, skips the older ones as superseded, and delivers every other type in order', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const sku = `SKU-${tag}`;
+      const specs: EventSpec[] = [];
+      for (let i = 0; i < 50; i++) {
+        specs.push(availability(sku, 'web', 1000 - i));
+        if (i % 10 === 0) specs.push({ subject: `ORD-${tag}`, type: 'com.manifold.order.picked.v1' });
+        if (i % 10 === 5)
+          specs.push({ subject: `${sku}@DC-EAST`, type: 'com.manifold.inventory.position.v1' });
+        if (i % 20 === 3) specs.push(availability(sku, 'b2b', i));
+      }
+      const { subscription, rows } = await queueEvents(store, specs);
+      const of = (subject: string) => rows.filter((r) => r.partitionKey === subject);
+      const web = of(`${sku}@web`);
+      const b2b = of(`${sku}@b2b`);
+      const orders = of(`ORD-${tag}`);
+      const positions = of(`${sku}@DC-EAST`);
+      expect([web.length, b2b.length, orders.length, positions.length]).toEqual([50, 3, 5, 5]);
+      const newestWeb = web[49] as OutboxRow;
+      const newestB2b = b2b[2] as OutboxRow;
+
+      // The first claim: the heads of the order and position keys, and the newest figure of each
+      // availability key (a head now: every older row of its key was skipped).
+      const first = await store.delivery.claimDeliveries(query(subscription));
+      expect(ids(first)).toEqual(
+        [orders[0], positions[0], newestB2b, newestWeb].map((r) => r?.id).sort((a, b) => (a ?? 0) - (b ?? 0)),
+      );
+      expect(first.find((c) => c.outboxId === newestWeb.id)?.event.data).toEqual({
+        sku,
+        channel: 'web',
+        available: 951,
+      });
+      const outbox = new Map((await store.listOutbox({ subscription, limit: 1000 })).map((r) => [r.id, r]));
+      for (const row of [...web.slice(0, 49), ...b2b.slice(0, 2)])
+        expect(outbox.get(row.id)?.status).toBe('skipped');
+      for (const row of [...orders, ...positions, newestWeb, newestB2b])
+        expect(outbox.get(row.id)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(
+        await supersededBy(
+          store,
+          web.map((r) => r.id),
+        ),
+      ).toEqual([...Array(49).fill(newestWeb.id), null]);
+      expect(
+        await supersededBy(
+          store,
+          b2b.map((r) => r.id),
+        ),
+      ).toEqual([newestB2b.id, newestB2b.id, null]);
+      expect(
+        await supersededBy(
+          store,
+          [...orders, ...positions].map((r) => r.id),
+        ),
+      ).toEqual(Array(10).fill(null));
+
+      // Draining the rest: every order and position event, in order; no older figure ever goes out.
+      const handed = [...first];
+      for (const claim of first) await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }));
+      for (let round = 0; round < 20; round++) {
+        const claims = await store.delivery.claimDeliveries(query(subscription));
+        if (claims.length === 0) break;
+        handed.push(...claims);
+        for (const claim of claims)
+          await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }));
+      }
+      const sent = (subject: string) =>
+        handed.filter((c) => c.partitionKey === subject).map((c) => c.outboxId);
+      expect(sent(`ORD-${tag}`)).toEqual(orders.map((r) => r.id));
+      expect(sent(`${sku}@DC-EAST`)).toEqual(positions.map((r) => r.id));
+      expect(sent(`${sku}@web`)).toEqual([newestWeb.id]);
+      expect(sent(`${sku}@b2b`)).toEqual([newestB2b.id]);
+      expect(handed).toHaveLength(12);
+      expect((await store.delivery.deliveryBacklog()).some((s) => s.subscription === subscription)).toBe(
+        false,
+      );
+      const done = await store.listOutbox({ subscription, limit: 1000 });
+      expect(done.filter((r) => r.status === 'delivered')).toHaveLength(12);
+      expect(done.filter((r) => r.status === 'skipped')).toHaveLength(51);
+    });
+
+    it('still fills a small claim, never with a superseded row', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const { subscription, rows } = await queueEvents(store, [
+        availability(tag, 'web', 3),
+        availability(tag, 'web', 2),
+        availability(tag, 'web', 1),
+        { subject: `ORD-${tag}`, type: 'com.manifold.order.picked.v1' },
+      ]);
+      const [newest] = await store.delivery.claimDeliveries(query(subscription, { limit: 1 }));
+      expect(newest?.outboxId).toBe(rows[2]?.id);
+      expect(newest?.event.data).toMatchObject({ available: 1 });
+      await claimOne(subscription, rows[3], { limit: 1, inFlight: new Set([rows[2]?.id as number]) });
+      expect(await supersededBy(store, rowIds(rows, 0, 1, 2, 3))).toEqual([
+        rows[2]?.id,
+        rows[2]?.id,
+        null,
+        null,
+      ]);
+    });
+
+    it('never supersedes a row in flight: the newest figure goes once it is done', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const { subscription, rows } = await queueEvents(store, [availability(tag, 'web', 1)]);
+      const head = await claimOne(subscription, rows[0]);
+      const later = await queueEvents(
+        store,
+        [availability(tag, 'web', 2), availability(tag, 'web', 3), availability(tag, 'web', 4)],
+        { subscription },
+      );
+      const inFlight = new Set([head.outboxId]);
+      expect(await store.delivery.claimDeliveries(query(subscription, { inFlight }))).toEqual([]);
+      const [stillHeld] = await store.listOutbox({ subscription, limit: 1 });
+      expect(stillHeld).toMatchObject({ id: head.outboxId, status: 'pending', attempts: 0 });
+      expect(await supersededBy(store, [head.outboxId])).toEqual([null]);
+
+      await store.delivery.completeAttempt(attempt(head, { kind: 'delivered' }));
+      const newest = await claimOne(subscription, later.rows[2]);
+      expect(newest.event.data).toMatchObject({ available: 4 });
+      const outbox = await store.listOutbox({ subscription, limit: 10 });
+      expect(outbox.map((r) => r.status)).toEqual(['delivered', 'skipped', 'skipped', 'pending']);
+      expect(
+        await supersededBy(
+          store,
+          outbox.map((r) => r.id),
+        ),
+      ).toEqual([null, newest.outboxId, newest.outboxId, null]);
+    });
+
+    it('keeps the backoff of a row waiting for a retry, then sends the newest figure in its place', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const { subscription, rows } = await queueEvents(store, [availability(tag, 'web', 1)]);
+      const head = await claimOne(subscription, rows[0]);
+      await store.delivery.completeAttempt(attempt(head, { kind: 'retry', at: iso(HOUR) }, { status: 503 }));
+      const later = await queueEvents(store, [availability(tag, 'web', 2), availability(tag, 'web', 3)], {
+        subscription,
+      });
+      expect(await store.delivery.claimDeliveries(query(subscription))).toEqual([]);
+      expect((await store.listOutbox({ subscription, limit: 1 }))[0]).toMatchObject({ status: 'pending' });
+
+      const newest = await claimOne(subscription, later.rows[1], { now: iso(HOUR + 60_000) });
+      expect(newest.attempts).toBe(0);
+      const outbox = await store.listOutbox({ subscription, limit: 10 });
+      expect(outbox.map((r) => [r.status, r.attempts])).toEqual([
+        ['skipped', 1],
+        ['skipped', 0],
+        ['pending', 0],
+      ]);
+      expect(
+        await supersededBy(
+          store,
+          outbox.map((r) => r.id),
+        ),
+      ).toEqual([newest.outboxId, newest.outboxId, null]);
+      // Its attempt stays on record.
+      expect(await store.delivery.listAttempts({ eventSeq: rows[0]?.eventSeq as number })).toHaveLength(1);
+    });
+
+    it('never touches a parked row, held or not', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const held = await queueEvents(store, [availability(tag, 'web', 1)]);
+      const heldHead = await claimOne(held.subscription, held.rows[0]);
+      await store.delivery.completeAttempt(attempt(heldHead, park(heldHead, true)));
+      await queueEvents(store, [availability(tag, 'web', 2), availability(tag, 'web', 3)], {
+        subscription: held.subscription,
+      });
+      expect(await store.delivery.claimDeliveries(query(held.subscription))).toEqual([]);
+      expect(
+        (await store.listOutbox({ subscription: held.subscription, limit: 10 })).map((r) => r.status),
+      ).toEqual(['parked', 'pending', 'pending']);
+
+      const skipped = await queueEvents(store, [availability(tag, 'b2b', 1)]);
+      const skippedHead = await claimOne(skipped.subscription, skipped.rows[0]);
+      await store.delivery.completeAttempt(attempt(skippedHead, park(skippedHead, false)));
+      const later = await queueEvents(store, [availability(tag, 'b2b', 2), availability(tag, 'b2b', 3)], {
+        subscription: skipped.subscription,
+      });
+      await claimOne(skipped.subscription, later.rows[1]);
+      const outbox = await store.listOutbox({ subscription: skipped.subscription, limit: 10 });
+      expect(outbox.map((r) => r.status)).toEqual(['parked', 'skipped', 'pending']);
+      expect(
+        await supersededBy(
+          store,
+          outbox.map((r) => r.id),
+        ),
+      ).toEqual([null, later.rows[1]?.id, null]);
+    });
+
+    it('coalesces replayed rows like live ones: the replay ends on the newest figure', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const { subscription, rows } = await queueEvents(store, [
+        availability(tag, 'web', 1),
+        availability(tag, 'web', 2),
+        availability(tag, 'web', 3),
+      ]);
+      const live = await claimOne(subscription, rows[2]);
+      await store.delivery.completeAttempt(attempt(live, { kind: 'delivered' }));
+      const replay = await store.delivery.createReplay(
+        { subscription, from: iso(-HOUR), subject: `${tag}@web` },
+        [AVAILABILITY],
+        TARGET,
+        admin(),
+      );
+      expect(replay.total).toBe(3);
+      const again = await store.delivery.claimDeliveries(query(subscription));
+      expect(again.map((c) => [c.replayId, c.eventSeq])).toEqual([[replay.id, rows[2]?.eventSeq]]);
+      await store.delivery.completeAttempt(attempt(again[0] as DeliveryClaim, { kind: 'delivered' }));
+      expect(await store.delivery.getReplay(replay.id)).toMatchObject({
+        total: 3,
+        delivered: 3,
+        pending: 0,
+        status: 'completed',
+      });
+    });
+
+    it('never coalesces other types, even on one key', async () => {
+      const { subscription, rows } = await queue(store, ['A', 'A', 'A'], {
+        extra: () => ({ type: 'com.manifold.inventory.position.v1' }),
+      });
+      const handed: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const claims = await store.delivery.claimDeliveries(query(subscription));
+        handed.push(...ids(claims));
+        for (const claim of claims)
+          await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }));
+      }
+      expect(handed).toEqual(rowIds(rows, 0, 1, 2));
     });
   });
 
@@ -787,6 +1072,110 @@ function severalProcesses(): void {
     expect(lease.rows).toEqual([{ lease_owner: 'p2' }]);
     // The next row of the key stays blocked behind p2's claim.
     expect(await first.delivery.claimDeliveries(leased(subscription, 'p3'))).toEqual([]);
+  });
+
+  it('never supersedes a row another process holds; the newest figure goes once it is done', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const { subscription, rows } = await queueEvents(first, [availability(tag, 'web', 1)]);
+    const [held] = await first.delivery.claimDeliveries(leased(subscription, 'p1'));
+    expect(held?.outboxId).toBe(rows[0]?.id);
+    const later = await queueEvents(first, [availability(tag, 'web', 2), availability(tag, 'web', 3)], {
+      subscription,
+    });
+    expect(await second.delivery.claimDeliveries(leased(subscription, 'p2'))).toEqual([]);
+    const row = async (id: number | undefined) =>
+      (await raw.query('SELECT status, lease_owner, superseded_by FROM outbox WHERE id = $1', [id])).rows[0];
+    expect(await row(rows[0]?.id)).toEqual({ status: 'pending', lease_owner: 'p1', superseded_by: null });
+    await first.delivery.completeAttempt(
+      attempt(held as DeliveryClaim, { kind: 'delivered' }, { owner: 'p1' }),
+    );
+    expect(ids(await second.delivery.claimDeliveries(leased(subscription, 'p2')))).toEqual(
+      rowIds(later.rows, 1),
+    );
+    expect(await row(later.rows[0]?.id)).toEqual({
+      status: 'skipped',
+      lease_owner: null,
+      superseded_by: String(later.rows[1]?.id),
+    });
+    expect(await row(later.rows[1]?.id)).toMatchObject({ status: 'pending', lease_owner: 'p2' });
+  });
+
+  it('two processes coalescing at once while figures keep coming: per key, only newer figures go out, ending on the newest', {
+    timeout: 60_000,
+  }, async () => {
+    const tag = randomUUID().slice(0, 8);
+    const keys = Array.from({ length: 8 }, (_, k) => `SKU-${k}-${tag}`);
+    const subscription = newSubscription();
+    const perKey = 25;
+    let appending = true;
+    const appended = (async () => {
+      for (let wave = 0; wave < perKey; wave++) {
+        await queueEvents(
+          first,
+          keys.map((sku) => availability(sku, 'web', wave)),
+          { subscription },
+        );
+        await sleep(2);
+      }
+      appending = false;
+    })();
+    const holder = new Map<string, string>();
+    const sent = new Map<string, number[]>(keys.map((sku) => [`${sku}@web`, []]));
+    const violations: string[] = [];
+
+    async function runProcess(name: string, store: PostgresStore): Promise<void> {
+      const inFlight = new Set<number>();
+      let idle = 0;
+      while (appending || idle < 20) {
+        const claims = await store.delivery.claimDeliveries({
+          ...leased(subscription, name),
+          limit: 4,
+          inFlight,
+        });
+        idle = claims.length === 0 ? idle + 1 : 0;
+        await Promise.all(
+          claims.map(async (claim) => {
+            const other = holder.get(claim.partitionKey);
+            if (other)
+              violations.push(`${name} got ${claim.outboxId} of ${claim.partitionKey} held by ${other}`);
+            holder.set(claim.partitionKey, name);
+            inFlight.add(claim.outboxId);
+            sent.get(claim.partitionKey)?.push((claim.event.data as { available: number }).available);
+            await sleep(Math.random() * 5);
+            holder.delete(claim.partitionKey);
+            await store.delivery.completeAttempt(attempt(claim, { kind: 'delivered' }, { owner: name }));
+            inFlight.delete(claim.outboxId);
+          }),
+        );
+        await sleep(claims.length === 0 ? 3 : 0);
+      }
+    }
+
+    await Promise.all([appended, runProcess('p1', first), runProcess('p2', second)]);
+    expect(violations).toEqual([]);
+    for (const [key, figures] of sent) {
+      // In log order, never one figure twice, ending on the newest.
+      expect(figures, key).toEqual([...new Set(figures)].sort((a, b) => a - b));
+      expect(figures.at(-1), key).toBe(perKey - 1);
+    }
+    const outbox = await first.listOutbox({ subscription, limit: 10_000 });
+    expect(outbox).toHaveLength(keys.length * perKey);
+    const delivered = outbox.filter((r) => r.status === 'delivered');
+    expect(delivered).toHaveLength([...sent.values()].reduce((n, figures) => n + figures.length, 0));
+    expect(delivered.length).toBeLessThan(outbox.length);
+    expect(outbox.every((r) => r.status === 'delivered' || r.status === 'skipped')).toBe(true);
+    // Every skipped row names a newer row of its key.
+    const byId = new Map(outbox.map((r) => [r.id, r]));
+    const skipped = outbox.filter((r) => r.status === 'skipped');
+    const superseders = await supersededBy(
+      first,
+      skipped.map((r) => r.id),
+    );
+    skipped.forEach((row, i) => {
+      const newer = byId.get(superseders[i] as number);
+      expect(newer?.partitionKey).toBe(row.partitionKey);
+      expect(newer?.id).toBeGreaterThan(row.id);
+    });
   });
 
   it('two processes claiming at once never hold two rows of one key, and deliver each key in order', {

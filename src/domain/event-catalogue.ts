@@ -47,6 +47,12 @@ export interface CatalogueEntry {
   ownership: TypeOwnership;
   /** Which data field(s) make the subject (partition key): the order id, or `sku@location`. */
   subjectFrom: 'orderId' | 'sku@location' | 'sku@channel';
+  /**
+   * Last value per partition key in delivery (DESIGN §2.5): a pending row of this type that has a newer
+   * pending row of the same subscription and key (also of a coalescing type) is skipped, never sent.
+   * Only for types whose every event carries the whole current value of its key.
+   */
+  coalesce?: true;
 }
 
 const fact = (f: Fact): TypeOwnership => ({ kind: 'fact', fact: f });
@@ -94,7 +100,12 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { type: 'com.manifold.order.milestone.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.released.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.exception.v1', ownership: hub, subjectFrom: 'orderId' },
-  { type: 'com.manifold.inventory.availability.v1', ownership: hub, subjectFrom: 'sku@channel' },
+  {
+    type: 'com.manifold.inventory.availability.v1',
+    ownership: hub,
+    subjectFrom: 'sku@channel',
+    coalesce: true,
+  },
   { type: 'com.manifold.inventory.position.v1', ownership: hub, subjectFrom: 'sku@location' },
 ];
 
@@ -103,6 +114,13 @@ const BY_TYPE = new Map(CATALOGUE.map((entry) => [entry.type, entry]));
 /** The catalogue entry of a type, or undefined when the type is not in the v1 catalogue. */
 export function catalogueEntry(type: string): CatalogueEntry | undefined {
   return BY_TYPE.get(type);
+}
+
+const COALESCABLE = CATALOGUE.filter((entry) => entry.coalesce).map((entry) => entry.type);
+
+/** The types delivery coalesces (last value per subscription and partition key), in catalogue order. */
+export function coalescableTypes(): readonly string[] {
+  return COALESCABLE;
 }
 
 /** The system name the hub uses as `source` (`/manifold`) for events it emits. */

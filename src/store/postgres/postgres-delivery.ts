@@ -10,10 +10,12 @@
  * process's view; a head being claimed by a transaction not yet committed is still pending too (so the
  * rows behind it stay blocked) and row-locked (so SKIP LOCKED passes over it), and once that claim commits
  * the re-check of the locked row sees the fresh lease. An open row only closes (delivered, skipped,
- * parked without blocking), so a head seen in an older snapshot is still a head.
+ * parked without blocking), so a head seen in an older snapshot is still a head. Coalescing (COALESCE_SQL)
+ * only closes rows too (pending to skipped), and only rows no process holds.
  */
 import type pg from 'pg';
 import type { CloudEvent } from '../../domain/cloud-event.js';
+import { coalescableTypes } from '../../domain/event-catalogue.js';
 import type { SubscriptionFilter } from '../../domain/subscription-filter.js';
 import type {
   Actor,
@@ -37,14 +39,28 @@ import { toError } from './postgres-append.js';
 /** Opens a write transaction with a durable commit, whatever the role's defaults. */
 const BEGIN_SQL = 'BEGIN; SET LOCAL synchronous_commit = on';
 
+/** The coalescing types as an SQL list, for `IN (…)` (constants of the catalogue, quoted). */
+const COALESCING = sqlTextList(coalescableTypes());
+
 /**
  * Leases the due heads of one subscription's keys, in id order. The head test and the lease test come
  * before the lock, so rows behind a blocked head are never locked, and a row another claimer holds is
  * skipped rather than waited for.
+ *
+ * A head of a coalescing type that has a newer pending row of its key, also of a coalescing type, is
+ * `superseded`: it is not leased but answered as such (its other columns null), for COALESCE_SQL. Types
+ * are read with a subquery per row so that every plan starts from the outbox's key index, never from
+ * the (ever growing) log's type index.
  */
 const CLAIM_SQL = `
 WITH heads AS (
-  SELECT o.id FROM outbox o
+  SELECT o.id,
+         (SELECT type FROM events WHERE seq = o.event_seq) IN (${COALESCING}) AND EXISTS (
+           SELECT 1 FROM outbox n
+           WHERE n.subscription = o.subscription AND n.partition_key = o.partition_key AND n.id > o.id
+             AND n.status = 'pending' AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
+         ) AS superseded
+  FROM outbox o
   WHERE o.subscription = $1 AND o.status = 'pending'
     AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $2::timestamptz)
     AND (o.lease_until IS NULL OR o.lease_until <= now())
@@ -58,13 +74,43 @@ WITH heads AS (
   FOR UPDATE SKIP LOCKED
 ), leased AS (
   UPDATE outbox o SET lease_until = now() + $5::double precision * interval '1 millisecond', lease_owner = $6
-  FROM heads WHERE o.id = heads.id
+  FROM heads WHERE o.id = heads.id AND NOT heads.superseded
   RETURNING o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
             o.replay_id
 )
-SELECT leased.*, e.ingested_at, e.envelope
+SELECT leased.*, e.ingested_at, e.envelope, false AS superseded
 FROM leased JOIN events e ON e.seq = leased.event_seq
-ORDER BY leased.id`;
+UNION ALL
+SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM heads WHERE superseded
+ORDER BY id`;
+
+/**
+ * Coalescing (DESIGN §2.5) of the keys of superseded heads ($4): every row of those keys that is pending,
+ * due, not leased, not in flight ($3), of a coalescing type and older than the key's newest pending row of
+ * a coalescing type becomes `skipped`, `superseded_by` that newest row. The rows are locked with
+ * `SKIP LOCKED` and their conditions re-checked on the locked version, so a row another process is
+ * claiming or has just leased is left alone. Bounded by the keys of one claim; each row is skipped once.
+ */
+const COALESCE_SQL = `
+WITH newest AS MATERIALIZED (
+  SELECT h.partition_key, (
+    SELECT n.id FROM outbox n
+    WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.status = 'pending'
+      AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
+    ORDER BY n.id DESC LIMIT 1) AS id
+  FROM outbox h WHERE h.id = ANY ($4::bigint[]) AND h.subscription = $1
+), victims AS (
+  SELECT r.id, newest.id AS newest
+  FROM newest JOIN outbox r ON r.subscription = $1 AND r.partition_key = newest.partition_key
+  WHERE r.status = 'pending' AND r.id < newest.id
+    AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= $2::timestamptz)
+    AND (r.lease_until IS NULL OR r.lease_until <= now())
+    AND r.id <> ALL ($3::bigint[])
+    AND (SELECT type FROM events WHERE seq = r.event_seq) IN (${COALESCING})
+  FOR UPDATE OF r SKIP LOCKED
+)
+UPDATE outbox o SET status = 'skipped', superseded_by = victims.newest, lease_until = NULL, lease_owner = NULL
+FROM victims WHERE o.id = victims.id`;
 
 /**
  * Records an attempt and moves its row on, clearing the lease. The row only moves if it is still pending:
@@ -123,6 +169,11 @@ interface ClaimRow {
   envelope: CloudEvent;
 }
 
+/** A row of a claim's answer: a leased row, or a superseded head (only its id set). */
+type ClaimAnswer = (ClaimRow & { superseded: false }) | { id: string; superseded: true };
+
+const isClaim = (row: ClaimAnswer): row is ClaimRow & { superseded: false } => !row.superseded;
+
 type DbValue = string | number | boolean | Date | null;
 type DbRow = Record<string, DbValue>;
 
@@ -143,23 +194,31 @@ export class PostgresDelivery implements DeliveryStore {
   ) {}
 
   async claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]> {
-    const { rows } = await this.pool.query<ClaimRow>({
+    const first = await this.claim(query, query.limit, [...query.inFlight]);
+    const claims = first.filter(isClaim);
+    const superseded = first.filter((row) => row.superseded).map((row) => row.id);
+    if (superseded.length === 0) return claims.map(toClaim);
+    // Coalescing: skip the superseded heads and the older rows of their keys, then claim again, so the
+    // newest row of each of those keys goes out now. This claim's own rows count as in flight (also when
+    // a zero lease has already passed). Heads superseded again are left for the next claim.
+    const inFlight = [...query.inFlight, ...claims.map((row) => Number(row.id))];
+    await this.pool.query({
+      name: 'manifold_coalesce',
+      text: COALESCE_SQL,
+      values: [query.subscription, query.now, inFlight, superseded],
+    });
+    const again = await this.claim(query, query.limit - claims.length, inFlight);
+    return [...claims, ...again.filter(isClaim)].map(toClaim).sort((a, b) => a.outboxId - b.outboxId);
+  }
+
+  /** One claim statement: leased rows and superseded heads, in id order. */
+  private async claim(query: ClaimQuery, limit: number, inFlight: number[]): Promise<ClaimAnswer[]> {
+    const { rows } = await this.pool.query<ClaimAnswer>({
       name: 'manifold_claim',
       text: CLAIM_SQL,
-      values: [query.subscription, query.now, [...query.inFlight], query.limit, query.leaseMs, query.owner],
+      values: [query.subscription, query.now, inFlight, limit, query.leaseMs, query.owner],
     });
-    return rows.map((row) => ({
-      outboxId: Number(row.id),
-      subscription: row.subscription,
-      target: row.target,
-      eventSeq: Number(row.event_seq),
-      partitionKey: row.partition_key,
-      attempts: row.attempts,
-      ...(row.first_attempt_at ? { firstAttemptAt: row.first_attempt_at.toISOString() } : {}),
-      ...(row.replay_id !== null ? { replayId: Number(row.replay_id) } : {}),
-      ingestedAt: row.ingested_at.toISOString(),
-      event: row.envelope,
-    }));
+    return rows;
   }
 
   async completeAttempt(result: AttemptResult): Promise<void> {
@@ -505,6 +564,26 @@ function toException(r: DbRow): ExceptionRecord {
     if (value !== null && value !== undefined) record[name] = fromDb(column, value);
   }
   return record as unknown as ExceptionRecord;
+}
+
+function toClaim(row: ClaimRow): DeliveryClaim {
+  return {
+    outboxId: Number(row.id),
+    subscription: row.subscription,
+    target: row.target,
+    eventSeq: Number(row.event_seq),
+    partitionKey: row.partition_key,
+    attempts: row.attempts,
+    ...(row.first_attempt_at ? { firstAttemptAt: row.first_attempt_at.toISOString() } : {}),
+    ...(row.replay_id !== null ? { replayId: Number(row.replay_id) } : {}),
+    ingestedAt: row.ingested_at.toISOString(),
+    event: row.envelope,
+  };
+}
+
+/** Constant strings as an SQL list for `IN (…)`; `NULL` (matching nothing) when there are none. */
+function sqlTextList(values: readonly string[]): string {
+  return values.length === 0 ? 'NULL' : values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
 }
 
 /** A `*` pattern as a LIKE pattern (with `\` escaping LIKE's own wildcards). */
