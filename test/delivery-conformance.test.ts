@@ -6,7 +6,6 @@
  * two stores claiming at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
@@ -125,26 +124,14 @@ function queueEvents(store: Store, specs: EventSpec[], options: QueueOptions = {
   );
 }
 
-/**
- * `superseded_by` of outbox rows, in the order asked, read from the database itself: no read of the
- * store port returns the column yet.
- */
+/** `supersededBy` of outbox rows, in the order asked (null when not superseded), through the store port. */
 async function supersededBy(store: Store, ids: (number | undefined)[]): Promise<(number | null)[]> {
-  let rows: { id: number | string; superseded_by: number | string | null }[];
-  if (store.kind === 'sqlite') {
-    const { db } = store.delivery as unknown as { db: Database.Database };
-    rows = db
-      .prepare('SELECT id, superseded_by FROM outbox WHERE id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(ids)) as typeof rows;
-  } else {
-    const { pool } = store.delivery as unknown as { pool: pg.Pool };
-    rows = (await pool.query('SELECT id, superseded_by FROM outbox WHERE id = ANY ($1::bigint[])', [ids]))
-      .rows;
+  const result: (number | null)[] = [];
+  for (const id of ids) {
+    const [row] = id === undefined ? [] : await store.listOutbox({ afterId: id - 1, limit: 1 });
+    result.push(row && row.id === id ? (row.supersededBy ?? null) : null);
   }
-  const byId = new Map(
-    rows.map((r) => [Number(r.id), r.superseded_by === null ? null : Number(r.superseded_by)]),
-  );
-  return ids.map((id) => byId.get(id as number) ?? null);
+  return result;
 }
 
 function attempt(claim: DeliveryClaim, next: AttemptNext, extra: Partial<AttemptResult> = {}): AttemptResult {

@@ -63,6 +63,8 @@ export interface OutboxRow {
   partitionKey: string;
   status: OutboxStatus;
   attempts: number;
+  /** A skipped availability figure: the newer outbox row of its key that went instead (coalescing). */
+  supersededBy?: number;
   createdAt: string;
 }
 

@@ -48,6 +48,7 @@ interface OutboxDbRow {
   partition_key: string;
   status: OutboxRow['status'];
   attempts: number;
+  superseded_by: string | null;
   created_at: Date;
 }
 
@@ -208,6 +209,7 @@ export class PostgresStore implements Store {
       partitionKey: r.partition_key,
       status: r.status,
       attempts: r.attempts,
+      ...(r.superseded_by === null ? {} : { supersededBy: Number(r.superseded_by) }),
       createdAt: r.created_at.toISOString(),
     }));
   }

@@ -77,6 +77,7 @@ interface OutboxDbRow {
   partition_key: string;
   status: OutboxRow['status'];
   attempts: number;
+  superseded_by: number | null;
   created_at: string;
 }
 
@@ -289,6 +290,7 @@ export class SqliteStore implements Store {
       partitionKey: r.partition_key,
       status: r.status,
       attempts: r.attempts,
+      ...(r.superseded_by === null ? {} : { supersededBy: r.superseded_by }),
       createdAt: r.created_at,
     }));
   }
