@@ -2,6 +2,7 @@
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import type { OrderEngine } from '../engine/orders/order-engine.js';
 import type { Store } from '../store/store-port.js';
 import type { Authenticator } from './auth.js';
 
@@ -12,6 +13,8 @@ export interface ApiContext {
   ingest: IngestService;
   /** Reservations, reconciliation and the inventory loops. */
   inventory: InventoryEngine;
+  /** The order processor and the order service. */
+  orders: OrderEngine;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
 }

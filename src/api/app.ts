@@ -11,6 +11,7 @@ import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
@@ -20,6 +21,7 @@ import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerInventoryRoutes } from './routes/inventory-routes.js';
+import { registerOrderRoutes } from './routes/order-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
@@ -97,17 +99,28 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
   const wakeDelivery = (subscription: string | undefined) =>
     delivery?.wake(subscription === undefined ? undefined : [subscription]);
   let inventory: InventoryEngine | undefined;
+  let orders: OrderEngine | undefined;
   const ingest = new IngestService(
     config,
     store,
     (subscriptions) => delivery?.wake(subscriptions),
-    (types) => inventory?.ingested(types),
+    (types) => {
+      inventory?.ingested(types);
+      orders?.ingested(types);
+    },
   );
-  inventory = new InventoryEngine(config, store, ingest, {
-    onError: (loop, error) =>
-      logger.error({ err: error, loop }, 'inventory loop failed; retried on the next tick'),
+  const onError = (loop: string, error: unknown) =>
+    logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
+  const inventoryEngine = new InventoryEngine(config, store, ingest, {
+    onError,
+    idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
   });
-  const context: ApiContext = { config, store, auth, ingest, inventory, wakeDelivery };
+  inventory = inventoryEngine;
+  orders = new OrderEngine(config, store, ingest, {
+    onError,
+    onStockChange: () => inventoryEngine.changed(),
+  });
+  const context: ApiContext = { config, store, auth, ingest, inventory, orders, wakeDelivery };
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -174,6 +187,7 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
   registerReplayRoutes(app, context);
   registerInventoryRoutes(app, context);
   registerReservationRoutes(app, context);
+  registerOrderRoutes(app, context);
   app.get(
     '/openapi.json',
     { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },

@@ -137,7 +137,7 @@ function readFilter(value: ConfigValue | undefined): CompiledSubscription['filte
 }
 
 /** `http: { url, secret?, headers?, timeoutMs?, batch? }`: the webhook connector. */
-function readHttp(value: ConfigValue | undefined): HttpConnectorConfig | undefined {
+export function readHttp(value: ConfigValue | undefined): HttpConnectorConfig | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
   map.allowOnly(['url', 'secret', 'headers', 'timeoutMs', 'batch']);

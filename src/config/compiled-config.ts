@@ -91,6 +91,24 @@ export interface ServerConfig {
   maxBatchEvents: number;
 }
 
+export const SHORT_PICK_POLICIES = ['recommit', 'backorder'] as const;
+export type ShortPickPolicy = (typeof SHORT_PICK_POLICIES)[number];
+
+/** `orders:` — how orders are taken (issue #5). */
+export interface OrdersConfig {
+  /** Optional synchronous validation and enrichment by a system (the ERP) before stock is committed. */
+  validate?: {
+    system: string;
+    http: HttpConnectorConfig;
+    /** What a timeout (or an unreachable validator) does: hold the order (`credit_hold`) or accept it. */
+    onTimeout: 'hold' | 'accept';
+  };
+  /** A short pick's shortfall: committed at another location when one has it, else backordered. */
+  shortPick: ShortPickPolicy;
+  /** How long Idempotency-Keys of POST requests are kept, hours (default 24). */
+  idempotencyHours: number;
+}
+
 export interface CompiledConfig {
   /** Path of the file this came from, for messages. */
   file: string;
@@ -104,4 +122,5 @@ export interface CompiledConfig {
   /** system → (platform status code → milestone). */
   statusMaps: Map<string, Map<string, Milestone>>;
   subscriptions: CompiledSubscription[];
+  orders: OrdersConfig;
 }

@@ -4,6 +4,7 @@
  * before throwing, so one run of `check-config` shows everything to fix.
  */
 import { readFileSync } from 'node:fs';
+import { compileOrders } from './compile-orders.js';
 import {
   compileChannels,
   compileLocations,
@@ -33,6 +34,7 @@ export const TOP_LEVEL_KEYS = [
   'ownership',
   'statusMaps',
   'subscriptions',
+  'orders',
 ] as const;
 
 /** Reads and compiles a configuration file; throws `ConfigError` listing every issue. */
@@ -91,11 +93,12 @@ export function compileConfig(
   const ownership = compileOwnership(section('ownership'), declared);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared);
+  const orders = compileOrders(root.get('orders'), declared);
 
   if (source.issues.length > 0 || server === undefined) {
     throw new ConfigError(sortByPosition(source.issues));
   }
-  return { file, store, server, systems, locations, channels, ownership, statusMaps, subscriptions };
+  return { file, store, server, systems, locations, channels, ownership, statusMaps, subscriptions, orders };
 }
 
 function sortByPosition(issues: ConfigIssue[]): ConfigIssue[] {

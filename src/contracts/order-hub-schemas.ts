@@ -56,6 +56,12 @@ export const OrderMilestoneSchema = dataSchema(
     inferred: Type.Array(StringEnum(MILESTONES), {
       description: 'Milestones skipped on the way (arrived out of order), oldest first.',
     }),
+    status: Type.Optional(
+      Type.String({
+        pattern: '^(partially_)?[a-z_]+$',
+        description: 'The milestone, or partially_<milestone> while only some units reached it.',
+      }),
+    ),
     lines: Type.Array(LineProgressSchema, { minItems: 1, description: 'Per-line quantities.' }),
   },
 );
@@ -111,9 +117,28 @@ export const OrderExceptionSchema = dataSchema(
 /** The `data` of `com.manifold.order.exception.v1`. */
 export type OrderExceptionData = Static<typeof OrderExceptionSchema>;
 
+/** `com.manifold.order.release-cancelled.v1`: released lines the WMS must no longer pick. */
+export const OrderReleaseCancelledSchema = dataSchema(
+  {
+    type: 'com.manifold.order.release-cancelled.v1',
+    title: 'Order release cancelled',
+    description:
+      'Lines released to a location whose order was cancelled before picking: the WMS must not pick them.',
+  },
+  {
+    orderId: orderId(),
+    location: Identifier('The location whose WMS had the release.'),
+    lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Released lines withdrawn.' }),
+    reason: Type.Optional(Text('Why (the cancellation reason).', 256)),
+  },
+);
+/** The `data` of `com.manifold.order.release-cancelled.v1`. */
+export type OrderReleaseCancelledData = Static<typeof OrderReleaseCancelledSchema>;
+
 /** Every hub-emitted order data schema; each one's `$id` names its type. */
 export const ORDER_HUB_DATA_SCHEMAS = [
   OrderMilestoneSchema,
   OrderReleasedSchema,
   OrderExceptionSchema,
+  OrderReleaseCancelledSchema,
 ] as const;

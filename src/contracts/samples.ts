@@ -109,6 +109,12 @@ export const SAMPLE_DATA: Record<string, unknown> = {
     code: 'short_pick',
     detail: 'Line 1: picked 1 of 2 at DC-EAST; commit the shortfall elsewhere or backorder it.',
   },
+  'com.manifold.order.release-cancelled.v1': {
+    orderId: 'SO-1001',
+    location: 'DC-EAST',
+    lines: [{ lineId: '1', sku: 'SKU-1', quantity: 2 }],
+    reason: 'customer request',
+  },
   'com.manifold.inventory.availability.v1': { sku: 'SKU-1', channel: 'web', available: 31 },
   'com.manifold.inventory.position.v1': {
     sku: 'SKU-1',

@@ -83,16 +83,33 @@ export class IngestService {
    * against their contracts (a failure is a bug, thrown), keyed and routed like inbound events.
    */
   async emit(events: readonly CloudEvent[]): Promise<AppendOutcome[]> {
-    const prepared = events.map((event) => {
-      const problems = validateEvent(event);
-      if (problems.length > 0) {
-        throw new Error(`hub event ${event.type} breaks its contract: ${JSON.stringify(problems)}`);
-      }
-      const key = partitionKeyOf(catalogueEntry(event.type)!, event.data) as string;
-      const stored: CloudEvent = { ...event, subject: key, partitionkey: key };
-      return { system: HUB_SYSTEM, event: stored, outbox: this.outboxTargets(stored, HUB_SYSTEM) };
-    });
-    return this.appendAndWake(prepared);
+    return this.appendAndWake(events.map((event) => this.hubEvent(event)));
+  }
+
+  /**
+   * A hub event checked against its contract (a failure is a bug, thrown), keyed and routed, ready to be
+   * appended — by `emit`, or inside a writer's own transaction (the order processor).
+   */
+  hubEvent(event: CloudEvent): NewEvent {
+    const problems = validateEvent(event);
+    if (problems.length > 0) {
+      throw new Error(`hub event ${event.type} breaks its contract: ${JSON.stringify(problems)}`);
+    }
+    const key = partitionKeyOf(catalogueEntry(event.type)!, event.data) as string;
+    const stored: CloudEvent = { ...event, subject: key, partitionkey: key };
+    return { system: HUB_SYSTEM, event: stored, outbox: this.outboxTargets(stored, HUB_SYSTEM) };
+  }
+
+  /** Tells delivery (and the loops) about events appended by another writer's transaction. */
+  appended(events: readonly NewEvent[]): void {
+    const woken = new Set<string>();
+    const types = new Set<string>();
+    for (const item of events) {
+      types.add(item.event.type);
+      for (const target of item.outbox) woken.add(target.subscription);
+    }
+    if (woken.size > 0) this.onAppended(woken);
+    if (types.size > 0) this.onAccepted(types);
   }
 
   private async appendAndWake(prepared: NewEvent[]): Promise<AppendOutcome[]> {

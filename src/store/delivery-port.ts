@@ -122,6 +122,8 @@ export interface ExceptionQuery {
   subscription?: string;
   code?: string;
   system?: string;
+  /** What it is about: an order id, `sku@location`. */
+  subject?: string;
   status?: ExceptionStatus;
   /** Created at or after (ISO 8601). */
   since?: string;

@@ -92,11 +92,12 @@ export interface ReservationRecord {
   lines: ReservationLine[];
 }
 
-/** A stored response of an idempotent POST. */
+/** A stored response of an idempotent POST; status 0 while the first request is still running. */
 export interface IdempotentResponse {
   requestHash: string;
   status: number;
   body: unknown;
+  createdAt: string;
 }
 
 /** The idempotency key to record with a write, and the response to replay for it. */
@@ -209,6 +210,21 @@ export interface InventoryStore {
   expiredReservations(now: string, limit: number): Promise<string[]>;
 
   getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined>;
+  /**
+   * Claims a key for a request about to run (stored as in flight, status 0): false when the key exists.
+   * `staleBefore`: an in-flight claim older than this (its process died) is taken over.
+   */
+  beginIdempotent(
+    scope: string,
+    key: string,
+    requestHash: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<boolean>;
+  /** Stores the answer of a claimed key. */
+  finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void>;
+  /** Forgets a claim whose request ended without an answer worth replaying. */
+  abandonIdempotent(scope: string, key: string): Promise<void>;
   /** Forgets idempotency keys created before `before`; returns how many. */
   pruneIdempotency(before: string): Promise<number>;
 

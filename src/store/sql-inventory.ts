@@ -40,8 +40,12 @@ export interface SqlStep {
 
 /** How an adapter runs the shared statements. */
 export interface StepRunner {
-  /** Runs the steps in one durable transaction; `ConditionNotMet(step)` when an expectation fails. */
-  write(steps: SqlStep[]): Promise<unknown[]>;
+  /**
+   * Runs the steps in one durable transaction; `ConditionNotMet(step)` when an expectation fails.
+   * `appendsToLog`: the steps insert events, so the transaction takes the log's write lock first (the log's
+   * order must be its commit order on PostgreSQL; SQLite has one writer anyway).
+   */
+  write(steps: SqlStep[], options?: { appendsToLog?: boolean }): Promise<unknown[]>;
   /** A read outside any write transaction. */
   read<T>(sql: string, params: unknown[]): Promise<T[]>;
   /** `?` as a timestamp parameter to store in a TIMESTAMPTZ column (PostgreSQL) or text (SQLite). */
@@ -190,7 +194,7 @@ export class SqlInventory implements InventoryStore {
   // Movements.
 
   /** The steps of one movement: (create the row,) the conditional update, the ledger row. */
-  private movementSteps(movement: Movement, at: string): SqlStep[] {
+  movementSteps(movement: Movement, at: string): SqlStep[] {
     const steps: SqlStep[] = [];
     // A position is created by a movement that can apply to an empty one: a fact, or one that takes
     // nothing out (a return received). A hold or a commitment needs stock, so it never creates one.
@@ -295,7 +299,7 @@ export class SqlInventory implements InventoryStore {
     return steps;
   }
 
-  private cursorStep(name: string, from: number, to: number): SqlStep {
+  cursorStep(name: string, from: number, to: number): SqlStep {
     return {
       sql: 'UPDATE hub_cursors SET position = ? WHERE name = ? AND position = ?',
       params: [to, name, from],
@@ -304,7 +308,7 @@ export class SqlInventory implements InventoryStore {
     };
   }
 
-  private exceptionStep(exception: InventoryException, at: string): SqlStep {
+  exceptionStep(exception: InventoryException, at: string): SqlStep {
     const values = [
       exception.code,
       exception.detail,
@@ -448,12 +452,65 @@ export class SqlInventory implements InventoryStore {
   // Idempotency keys.
 
   async getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined> {
-    const [row] = await this.runner.read<{ request_hash: string; status: number | string; response: string }>(
-      'SELECT request_hash, status, response FROM idempotency_keys WHERE scope = ? AND key = ?',
+    const [row] = await this.runner.read<{
+      request_hash: string;
+      status: number | string;
+      response: string;
+      created_at: string;
+    }>(
+      'SELECT request_hash, status, response, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
       [scope, key],
     );
     if (!row) return undefined;
-    return { requestHash: row.request_hash, status: Number(row.status), body: JSON.parse(row.response) };
+    return {
+      requestHash: row.request_hash,
+      status: Number(row.status),
+      body: JSON.parse(row.response),
+      createdAt: row.created_at,
+    };
+  }
+
+  async beginIdempotent(scope: string, key: string, requestHash: string, at: string, staleBefore: string) {
+    try {
+      await this.runner.write([
+        {
+          sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0 AND created_at < ?',
+          params: [scope, key, staleBefore],
+          mode: 'run',
+        },
+        {
+          sql: `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+                VALUES (?, ?, ?, 0, 'null', ?) ON CONFLICT (scope, key) DO NOTHING`,
+          params: [scope, key, requestHash, at],
+          mode: 'run',
+          expect: 1,
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionNotMet) return false;
+      throw error;
+    }
+  }
+
+  async finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void> {
+    await this.runner.write([
+      {
+        sql: 'UPDATE idempotency_keys SET status = ?, response = ? WHERE scope = ? AND key = ?',
+        params: [status, JSON.stringify(body), scope, key],
+        mode: 'run',
+      },
+    ]);
+  }
+
+  async abandonIdempotent(scope: string, key: string): Promise<void> {
+    await this.runner.write([
+      {
+        sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0',
+        params: [scope, key],
+        mode: 'run',
+      },
+    ]);
   }
 
   async pruneIdempotency(before: string): Promise<number> {

@@ -9,6 +9,7 @@
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { InventoryStore } from './inventory-port.js';
+import type { OrderStore } from './order-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {
@@ -89,6 +90,8 @@ export interface Store {
   readonly delivery: DeliveryStore;
   /** Positions, ledger, reservations, idempotency keys, cursors and drift reports (after `migrate()`). */
   readonly inventory: InventoryStore;
+  /** Orders, their timeline annotations, and the order processor's atomic unit (after `migrate()`). */
+  readonly orders: OrderStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

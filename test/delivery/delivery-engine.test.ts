@@ -163,7 +163,9 @@ describe('delivery', () => {
     await ingest([first, second, other]);
     await sink!.waitFor(2);
     const exception = await until(async () => {
-      const page = (await admin('GET', '/v1/exceptions?status=open')).json() as { items: { id: number }[] };
+      const page = (await admin('GET', '/v1/exceptions?status=open&code=delivery_rejected')).json() as {
+        items: { id: number }[];
+      };
       return page.items[0];
     });
     const detail = (await admin('GET', `/v1/exceptions/${exception.id}`)).json();

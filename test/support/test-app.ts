@@ -9,6 +9,7 @@ import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
+import type { OrderEngine } from '../../src/engine/orders/order-engine.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
 import { testConfigYaml } from './test-config.js';
@@ -21,6 +22,8 @@ export interface TestApp {
   config: CompiledConfig;
   /** Reservations, reconciliation and the inventory loops (not started: call `settle()`). */
   inventory: InventoryEngine;
+  /** The order processor and service (the loop is woken by ingest; `settle()` waits for it). */
+  orders: OrderEngine;
   close(): Promise<void>;
 }
 
@@ -45,8 +48,10 @@ export async function buildTestApp(
     store,
     config,
     inventory: context.inventory,
+    orders: context.orders,
     ...(engine ? { engine } : {}),
     close: async () => {
+      await context.orders.stop();
       await context.inventory.stop();
       await app.close();
       await engine?.stop(2000);

@@ -41,6 +41,7 @@ const Filters = {
   subscription: Type.Optional(Type.String()),
   code: Type.Optional(Type.String()),
   system: Type.Optional(Type.String()),
+  subject: Type.Optional(Type.String({ description: 'What it is about: an order id, sku@location' })),
   status: Type.Optional(Type.Union(EXCEPTION_STATUSES.map((s) => Type.Literal(s)))),
   since: Type.Optional(Type.String({ format: 'date-time' })),
 };
@@ -81,6 +82,7 @@ export function registerExceptionRoutes(
     ...(q.subscription !== undefined ? { subscription: q.subscription } : {}),
     ...(q.code !== undefined ? { code: q.code } : {}),
     ...(q.system !== undefined ? { system: q.system } : {}),
+    ...(q.subject !== undefined ? { subject: q.subject } : {}),
     ...(q.status !== undefined ? { status: q.status } : {}),
     ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
   });

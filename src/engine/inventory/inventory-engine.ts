@@ -22,7 +22,7 @@ export interface InventoryEngineOptions {
 }
 
 /** One background loop: runs `step` until it reports no work, never twice at once. */
-class Loop {
+export class Loop {
   private running: Promise<void> | undefined;
   private again = false;
 
@@ -110,6 +110,11 @@ export class InventoryEngine {
       },
       onError,
     );
+  }
+
+  /** Positions changed elsewhere (the order processor): publish. */
+  changed(): void {
+    void this.publish.wake();
   }
 
   /** Tells the engine which types were just ingested (wakes the fact applier for inventory facts). */

@@ -314,6 +314,7 @@ export class PostgresDelivery implements DeliveryStore {
       .add('subscription = ?', query.subscription)
       .add('code = ?', query.code)
       .add('system = ?', query.system)
+      .add('subject = ?', query.subject)
       .add('status = ?', query.status)
       .add('created_at >= ?::timestamptz', query.since)
       .add('id > ?', query.afterId);

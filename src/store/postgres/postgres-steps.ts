@@ -14,12 +14,12 @@ export function numbered(sql: string): string {
 }
 
 /** A step runner on a pool. */
-export function postgresRunner(pool: pg.Pool): StepRunner {
+export function postgresRunner(pool: pg.Pool, options: { beginAppendSql: string }): StepRunner {
   return {
-    async write(steps: SqlStep[]): Promise<unknown[]> {
+    async write(steps: SqlStep[], write: { appendsToLog?: boolean } = {}): Promise<unknown[]> {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
+        await client.query(write.appendsToLog ? options.beginAppendSql : 'BEGIN');
         const results: unknown[] = [];
         try {
           for (const [index, step] of steps.entries()) {

@@ -11,6 +11,7 @@ import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlOrders } from '../sql-orders.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   /** Claims leased in the database, so several hub processes can share the outbox. */
   readonly delivery: PostgresDelivery;
   readonly inventory: SqlInventory;
+  readonly orders: SqlOrders;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -89,7 +91,9 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
     this.delivery = new PostgresDelivery(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
-    this.inventory = new SqlInventory(postgresRunner(this.pool), this.now);
+    const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
+    this.inventory = new SqlInventory(runner, this.now);
+    this.orders = new SqlOrders(runner, this.inventory);
   }
 
   async migrate(): Promise<string[]> {

@@ -250,6 +250,7 @@ export class SqliteDelivery implements DeliveryStore {
       .add('subscription = ?', query.subscription)
       .add('code = ?', query.code)
       .add('system = ?', query.system)
+      .add('subject = ?', query.subject)
       .add('status = ?', query.status)
       .add('created_at >= ?', query.since === undefined ? undefined : new Date(query.since).toISOString())
       .add('id > ?', query.afterId);

@@ -16,6 +16,7 @@ import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlOrders } from '../sql-orders.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -104,6 +105,7 @@ export class SqliteStore implements Store {
   private closed = false;
   readonly delivery: SqliteDelivery;
   readonly inventory: SqlInventory;
+  readonly orders: SqlOrders;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -115,14 +117,13 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
     this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
-    this.inventory = new SqlInventory(
-      {
-        write: (steps) => this.request({ kind: 'exec', steps }),
-        read: async <T>(sql: string, params: unknown[]) => this.prepared(sql).all(...params) as T[],
-        timestamp: (placeholder) => placeholder,
-      },
-      this.now,
-    );
+    const runner = {
+      write: (steps: WriteStep[]) => this.request({ kind: 'exec', steps }),
+      read: async <T>(sql: string, params: unknown[]) => this.prepared(sql).all(...params) as T[],
+      timestamp: (placeholder: string) => placeholder,
+    };
+    this.inventory = new SqlInventory(runner, this.now);
+    this.orders = new SqlOrders(runner, this.inventory);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.

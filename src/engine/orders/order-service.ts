@@ -1,0 +1,295 @@
+/**
+ * Orders through the API (issue #5): `POST /v1/orders` with the Idempotency-Key rules of the IETF
+ * draft (missing → 400; same key and body → the stored answer; another body → 422; the first still
+ * running → 409; keys kept `orders.idempotencyHours`), the reads, and the timeline.
+ *
+ * A POSTed order takes the same path as an `order.accepted` event: it is ingested as one (source = the
+ * caller, id derived from the key, so a retry after a crash is a duplicate, not a second order) and the
+ * answer waits for the order processor to have applied it.
+ */
+import { createHash } from 'node:crypto';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import {
+  ConflictError,
+  ManifoldError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.js';
+import type { OrderRecord } from '../../store/order-port.js';
+import type { Store } from '../../store/store-port.js';
+import type { IngestService } from '../ingest-service.js';
+import type { OrderProcessor } from './order-processor.js';
+
+/** How long an in-flight key blocks retries before it is taken to be abandoned (its process died). */
+const IN_FLIGHT_STALE_MS = 60_000;
+/** How long a POST waits for the processor before answering 202. */
+const PROCESS_WAIT_MS = 15_000;
+
+export interface OrderAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export class OrderService {
+  constructor(
+    private readonly store: Store,
+    private readonly ingest: IngestService,
+    private readonly processor: OrderProcessor,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(system: string, body: unknown, idempotencyKey: string | undefined): Promise<OrderAnswer> {
+    if (idempotencyKey === undefined || idempotencyKey.trim() === '') {
+      throw new ValidationError(
+        'an Idempotency-Key header is required to create an order',
+        [{ pointer: '/', detail: 'send Idempotency-Key: <unique value per order attempt>' }],
+        'idempotency-key-missing',
+      );
+    }
+    const scope = `orders:${system}`;
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const at = this.now();
+    const stored = await this.store.inventory.getIdempotent(scope, idempotencyKey);
+    if (stored) return this.answerStored(stored, requestHash, at);
+    const staleBefore = new Date(at.getTime() - IN_FLIGHT_STALE_MS).toISOString();
+    if (
+      !(await this.store.inventory.beginIdempotent(
+        scope,
+        idempotencyKey,
+        requestHash,
+        at.toISOString(),
+        staleBefore,
+      ))
+    ) {
+      const again = await this.store.inventory.getIdempotent(scope, idempotencyKey);
+      if (again) return this.answerStored(again, requestHash, at);
+      throw inFlight();
+    }
+    try {
+      const answer = await this.run(system, body, scope, idempotencyKey);
+      if (answer.status === 202) await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+      else await this.store.inventory.finishIdempotent(scope, idempotencyKey, answer.status, answer.body);
+      return answer;
+    } catch (error) {
+      // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored.
+      if (error instanceof ManifoldError && error.status < 500) {
+        await this.store.inventory.finishIdempotent(scope, idempotencyKey, error.status, {
+          problem: error.code,
+        });
+        // The problem is rebuilt on replay from the same error: keep it simple and answer it now.
+        await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+      } else {
+        await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+      }
+      throw error;
+    }
+  }
+
+  private answerStored(
+    stored: { requestHash: string; status: number; body: unknown; createdAt: string },
+    requestHash: string,
+    at: Date,
+  ): OrderAnswer {
+    if (stored.requestHash !== requestHash) {
+      throw new UnprocessableError(
+        'idempotency-key-reused',
+        'Idempotency-Key reused',
+        'this Idempotency-Key was used with a different request body',
+      );
+    }
+    if (stored.status === 0) throw inFlight();
+    void at;
+    return { status: stored.status, body: stored.body, replayed: true };
+  }
+
+  private async run(system: string, body: unknown, scope: string, key: string): Promise<OrderAnswer> {
+    const data = body as { orderId?: unknown };
+    if (typeof data.orderId === 'string') {
+      const existing = await this.store.orders.getOrder(data.orderId);
+      if (existing) {
+        throw new ConflictError(
+          'order-exists',
+          'Order exists',
+          `order '${data.orderId}' was already accepted (by ${existing.system}); send changes as events`,
+        );
+      }
+    }
+    const event: CloudEvent = {
+      specversion: '1.0',
+      id: `order-${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex').slice(0, 32)}`,
+      source: `/${system}`,
+      type: 'com.manifold.order.accepted.v1',
+      time: this.now().toISOString(),
+      datacontenttype: 'application/json',
+      correlationid: typeof data.orderId === 'string' ? data.orderId : undefined,
+      data: body,
+    };
+    if (event.correlationid === undefined) delete event.correlationid;
+    let result: Awaited<ReturnType<IngestService['ingest']>>;
+    try {
+      result = await this.ingest.ingest(system, [event], false);
+    } catch (error) {
+      throw asBodyProblem(error);
+    }
+    const [accepted] = result;
+    const orderId = String(data.orderId);
+    if (!(await this.processor.waitFor(accepted?.seq ?? 0, PROCESS_WAIT_MS))) {
+      return { status: 202, body: { orderId, status: 'processing' }, replayed: false };
+    }
+    const order = await this.store.orders.getOrder(orderId);
+    if (!order) throw new Error(`order ${orderId} was processed but is not stored`);
+    return { status: 201, body: await this.view(order), replayed: false };
+  }
+
+  async get(orderId: string): Promise<Record<string, unknown>> {
+    const order = await this.store.orders.getOrder(orderId);
+    if (!order) throw new NotFoundError(`no order '${orderId}'`);
+    return this.view(order);
+  }
+
+  /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
+  async view(order: OrderRecord): Promise<Record<string, unknown>> {
+    const exceptions = (
+      await this.store.delivery.listExceptions({ status: 'open', limit: 1000, subject: order.orderId })
+    )
+      .filter((e) => e.subject === order.orderId)
+      .map((e) => ({ id: e.id, code: e.code, detail: e.detail, createdAt: e.createdAt }));
+    const doc = order.document;
+    return {
+      orderId: order.orderId,
+      channel: order.channel,
+      system: order.system,
+      milestone: order.milestone,
+      status: order.status,
+      reached: order.state.reached,
+      customer: doc.customer,
+      shipTo: doc.shipTo,
+      ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
+      lines: order.state.lines.map((l) => ({
+        ...l,
+        unitPrice: doc.lines.find((d) => d.lineId === l.lineId)?.unitPrice ?? l.unitPrice,
+      })),
+      holds: [...new Set(exceptions.map((e) => e.code))],
+      exceptions,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      version: order.version,
+    };
+  }
+
+  /**
+   * Every event in and out of the order in log order — with what the processor made of the inbound ones
+   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber.
+   */
+  async timeline(orderId: string): Promise<Record<string, unknown>> {
+    const order = await this.store.orders.getOrder(orderId);
+    if (!order) throw new NotFoundError(`no order '${orderId}'`);
+    const annotations = await this.store.orders.annotations(orderId);
+    const entries: Record<string, unknown>[] = [];
+    let afterSeq: number | undefined;
+    for (;;) {
+      const page = await this.store.listEvents({
+        subject: orderId,
+        limit: 1000,
+        ...(afterSeq === undefined ? {} : { afterSeq }),
+      });
+      for (const logged of page.items) {
+        const e = logged.event;
+        const note = annotations.find((a) => a.eventSeq === logged.seq);
+        const data = e.data as Record<string, unknown> | undefined;
+        const hub = logged.system === 'manifold';
+        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt);
+        entries.push({
+          seq: logged.seq,
+          at: logged.ingestedAt,
+          direction: hub ? 'out' : 'in',
+          system: logged.system,
+          type: e.type,
+          id: e.id,
+          ...(e.correlationid ? { correlationid: e.correlationid } : {}),
+          ...(e.causationid ? { causationid: e.causationid } : {}),
+          ...(note
+            ? {
+                milestoneBefore: note.before ?? null,
+                milestoneAfter: note.after ?? null,
+                status: note.status,
+                inferred: note.inferred,
+                late: note.late,
+                ...(note.note ? { note: note.note } : {}),
+              }
+            : {}),
+          ...(e.type === 'com.manifold.order.milestone.v1' && data
+            ? {
+                milestoneBefore: data.previous ?? null,
+                milestoneAfter: data.milestone,
+                inferred: data.inferred ?? [],
+                status: data.status,
+              }
+            : {}),
+          ...(data && typeof data.tracking === 'string' ? { tracking: data.tracking } : {}),
+          ...(data && typeof data.location === 'string' ? { location: data.location } : {}),
+          deliveries,
+        });
+      }
+      if (page.nextAfterSeq === undefined) break;
+      afterSeq = page.nextAfterSeq;
+    }
+    return { orderId, milestone: order.milestone, status: order.status, entries };
+  }
+
+  private async deliveries(eventSeq: number, ingestedAt: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.store.listOutbox({ eventSeq, limit: 100 });
+    if (rows.length === 0) return [];
+    const attempts = await this.store.delivery.listAttempts({ eventSeq });
+    return rows.map((row) => {
+      const mine = attempts.filter((a) => a.outboxId === row.id);
+      const delivered = mine.find((a) => a.outcome === 'delivered');
+      return {
+        subscription: row.subscription,
+        target: row.target,
+        status: row.status,
+        attempts: mine.map((a) => ({
+          attempt: a.attempt,
+          at: a.startedAt,
+          outcome: a.outcome,
+          ...(a.status === undefined ? {} : { httpStatus: a.status }),
+          ...(a.error === undefined ? {} : { error: a.error }),
+          latencyMs: a.latencyMs,
+        })),
+        ...(delivered
+          ? { latencyFromIngestMs: Date.parse(delivered.finishedAt) - Date.parse(ingestedAt) }
+          : {}),
+        ...(row.supersededBy === undefined ? {} : { supersededBy: row.supersededBy }),
+      };
+    });
+  }
+}
+
+function inFlight(): ConflictError {
+  return new ConflictError(
+    'idempotency-key-in-flight',
+    'Request with this key in progress',
+    'the first request with this Idempotency-Key is still being processed; retry later',
+  );
+}
+
+/** Ingest problems point into the CloudEvent (`/data/lines/0`); for POST /v1/orders they point into the body. */
+function asBodyProblem(error: unknown): unknown {
+  if (!(error instanceof ManifoldError)) return error;
+  const errors = error.errors
+    .filter((e) => e.pointer.startsWith('/data') || e.pointer === '/type')
+    .map((e) => ({
+      ...e,
+      pointer: e.pointer.startsWith('/data') ? e.pointer.slice('/data'.length) || '/' : '/channel',
+    }));
+  return new ManifoldError(
+    error.code,
+    error.status,
+    error.title,
+    error.message.replaceAll('/data/', '/'),
+    errors.length > 0 ? errors : error.errors,
+    error.extensions,
+  );
+}

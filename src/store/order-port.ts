@@ -1,0 +1,86 @@
+/**
+ * The order half of the store port (issue #5): canonical orders with their lifecycle state and a version
+ * for compare-and-set, the processor's annotations of each order event (for the timeline), and one
+ * atomic write of everything a batch of order events causes: hub events with their outbox rows,
+ * inventory movements, order rows, annotations, exceptions and the processor's cursor.
+ */
+import type { OrderState } from '../domain/orders/lifecycle.js';
+import type { InventoryException, Movement } from './inventory-port.js';
+import type { NewEvent } from './store-port.js';
+
+/** The order as taken (and enriched), kept beside its lifecycle state. */
+export interface OrderDocument {
+  orderId: string;
+  channel: string;
+  customer: Record<string, unknown>;
+  shipTo: Record<string, unknown>;
+  lines: { lineId: string; sku: string; quantity: number; unitPrice?: number }[];
+  /** Fields the ERP's validation added (terms, prices, customer number…). */
+  enrichment?: Record<string, unknown>;
+  /** The accepted event's id and source. */
+  acceptedEvent: { source: string; id: string };
+}
+
+export interface OrderRecord {
+  orderId: string;
+  channel: string;
+  /** The system that sent the order. */
+  system: string;
+  milestone: string;
+  status: string;
+  /** Open holds on the order (`credit_hold`, `backordered`, …). */
+  holds: string[];
+  state: OrderState;
+  document: OrderDocument;
+  /** Bumped by every write; 0 for an order not yet stored. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the processor noted about one inbound event of an order. */
+export interface OrderAnnotation {
+  orderId: string;
+  eventSeq: number;
+  before?: string;
+  after?: string;
+  status?: string;
+  inferred: string[];
+  late: boolean;
+  note?: string;
+  at: string;
+}
+
+export interface OrderQuery {
+  channel?: string;
+  milestone?: string;
+  /** Created at or after (ISO 8601). */
+  since?: string;
+  /** Cursor: orders created after this `createdAt|orderId`. */
+  after?: { createdAt: string; orderId: string };
+  limit: number;
+}
+
+/** Everything one batch of order events writes, all or nothing. */
+export interface OrderUnit {
+  /** Hub events (milestones, releases, exceptions) with their outbox rows, appended to the log. */
+  events: NewEvent[];
+  movements: Movement[];
+  /** Orders to write: inserted when `expectVersion` is 0, else updated only at that version. */
+  orders: { record: OrderRecord; expectVersion: number }[];
+  annotations: OrderAnnotation[];
+  exceptions: InventoryException[];
+  cursor?: { name: string; from: number; to: number };
+  at: string;
+}
+
+export interface OrderStore {
+  getOrder(orderId: string): Promise<OrderRecord | undefined>;
+  listOrders(query: OrderQuery): Promise<OrderRecord[]>;
+  annotations(orderId: string): Promise<OrderAnnotation[]>;
+  /**
+   * Writes a unit. `ConditionNotMet(i)` with `i` the index of a refused movement, or −1 when an order's
+   * version, an event id or the cursor had moved (another writer): read again and recompute.
+   */
+  commit(unit: OrderUnit): Promise<void>;
+}
