@@ -78,6 +78,8 @@ export interface OrderStore {
   getOrder(orderId: string): Promise<OrderRecord | undefined>;
   listOrders(query: OrderQuery): Promise<OrderRecord[]>;
   annotations(orderId: string): Promise<OrderAnnotation[]>;
+  /** Orders that may still hold commitments (not shipped, delivered, invoiced, returned or cancelled), newest first. */
+  openOrders(limit: number): Promise<OrderRecord[]>;
   /**
    * Writes a unit. `ConditionNotMet(i)` with `i` the index of a refused movement, or −1 when an order's
    * version, an event id or the cursor had moved (another writer): read again and recompute.

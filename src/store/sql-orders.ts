@@ -72,6 +72,15 @@ export class SqlOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
+  async openOrders(limit: number): Promise<OrderRecord[]> {
+    const rows = await this.runner.read<OrderRow>(
+      `SELECT * FROM orders WHERE milestone IN ('accepted', 'committed', 'released', 'picked', 'packed')
+       ORDER BY created_at DESC, order_id DESC LIMIT ?`,
+      [limit],
+    );
+    return rows.map(toOrder);
+  }
+
   async annotations(orderId: string): Promise<OrderAnnotation[]> {
     const rows = await this.runner.read<OrderRow>(
       'SELECT * FROM order_timeline WHERE order_id = ? ORDER BY event_seq, id',

@@ -282,6 +282,34 @@ describe('the lifecycle from the owners', () => {
     expect(o.exceptions.map((e: { code: string }) => e.code)).toContain('unknown_status');
   });
 
+  it('backorders the newest commitments when a count oversells the location', async () => {
+    const s = sku();
+    await stock(s, 'DC-EAST', 8);
+    const first = oid();
+    const second = oid();
+    await post(order(first, [{ lineId: '1', sku: s, quantity: 4 }]));
+    await post(order(second, [{ lineId: '1', sku: s, quantity: 4 }]));
+    await stock(s, 'DC-EAST', 5); // the count finds 5: 8 committed, oversold by 3
+    await hub.orders.settle();
+    await hub.inventory.settle();
+    const newest = (await call('GET', `/v1/orders/${second}`, KEYS.admin)).body;
+    expect(newest.lines[0]).toMatchObject({ committed: 1, backordered: 3 });
+    expect(newest.holds).toContain('backordered');
+    const oldest = (await call('GET', `/v1/orders/${first}`, KEYS.admin)).body;
+    expect(oldest.lines[0]).toMatchObject({ committed: 4, backordered: 0 });
+    const position = (await call('GET', `/v1/inventory/${s}`, KEYS.admin)).body.positions[0];
+    expect(position).toMatchObject({ available: 0 });
+    expect(position.buckets.committed).toBe(5);
+    const withdrawn = await call(
+      'GET',
+      `/v1/events?subject=${second}&type=com.manifold.order.release-cancelled.v1`,
+      KEYS.admin,
+    );
+    expect(withdrawn.body.items[0].event.data.lines).toEqual([{ lineId: '1', sku: s, quantity: 3 }]);
+    const oversold = await call('GET', `/v1/exceptions?code=oversold&subject=${s}@DC-EAST`, KEYS.admin);
+    expect(oversold.body.items[0].status).toBe('resolved');
+  });
+
   it('a storefront cannot say shipped', async () => {
     const response = await hub.app.inject({
       method: 'POST',

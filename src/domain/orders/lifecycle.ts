@@ -86,7 +86,12 @@ export type OrderInput =
    * picked units raises `cancel_after_pick`.
    */
   | { kind: 'cancelled'; lines?: LineQuantity[] }
-  | { kind: 'returned'; location: string; lines: LineQuantity[] };
+  | { kind: 'returned'; location: string; lines: LineQuantity[] }
+  /**
+   * The hub takes back committed, not yet picked units (the location was found oversold): they become
+   * backordered, their commitment is released, and released ones are withdrawn from the WMS.
+   */
+  | { kind: 'backorder'; lines: LineQuantity[] };
 
 /** What the processor must do besides storing the new state. */
 export type OrderEffect =
@@ -364,6 +369,35 @@ export function apply(state: OrderState, input: OrderInput): Transition {
         l.backordered = Math.min(l.backordered, Math.max(0, active(l) - l.committed));
       }
       for (const [location, lines] of cancelRelease) effects.push({ kind: 'cancelRelease', location, lines });
+      break;
+    }
+    case 'backorder': {
+      const withdrawn = new Map<string, { lineId: string; sku: string; quantity: number }[]>();
+      for (const q of input.lines) {
+        const l = line(q.lineId);
+        if (!l || !valid(l, q.quantity) || q.quantity === 0 || l.location === undefined) continue;
+        const picked = effective(l, 'picked');
+        const take = Math.min(q.quantity, Math.max(0, l.committed - picked));
+        if (take === 0) continue;
+        const unreleased = Math.max(0, l.committed - Math.max(l.released, picked));
+        const released = Math.max(0, take - unreleased);
+        l.committed -= take;
+        l.released -= released;
+        l.backordered += take;
+        effects.push({
+          kind: 'releaseCommitment',
+          lineId: l.lineId,
+          sku: l.sku,
+          location: l.location,
+          quantity: take,
+        });
+        if (released > 0) {
+          const list = withdrawn.get(l.location) ?? [];
+          list.push({ lineId: l.lineId, sku: l.sku, quantity: released });
+          withdrawn.set(l.location, list);
+        }
+      }
+      for (const [location, lines] of withdrawn) effects.push({ kind: 'cancelRelease', location, lines });
       break;
     }
     case 'returned':

@@ -41,7 +41,16 @@ export class OrderEngine {
       options.onStockChange,
     );
     this.service = new OrderService(store, ingest, this.processor, options.now);
-    this.loop = new Loop('orders', () => this.processor.step(), options.onError ?? (() => undefined));
+    this.loop = new Loop(
+      'orders',
+      async () => {
+        const n = await this.processor.step();
+        // Oversold locations take back the newest commitments (cheap when nothing is oversold).
+        if (n === 0) await this.processor.rebalance();
+        return n;
+      },
+      options.onError ?? (() => undefined),
+    );
   }
 
   /** Wakes the processor when order events were ingested. */

@@ -522,16 +522,19 @@ export class OrderProcessor {
           guard: 'fact',
         });
         return;
-      case 'cancelRelease':
+      case 'cancelRelease': {
+        const reason =
+          ctx.row.type === 'oversold'
+            ? 'backordered: the location was found oversold'
+            : (ctx.envelope.data as { reason?: unknown } | undefined)?.reason;
         ctx.emit('com.manifold.order.release-cancelled.v1', {
           orderId: w.record.orderId,
           location: effect.location,
           lines: effect.lines,
-          ...(typeof (ctx.envelope.data as { reason?: unknown }).reason === 'string'
-            ? { reason: (ctx.envelope.data as { reason: string }).reason }
-            : {}),
+          ...(typeof reason === 'string' ? { reason } : {}),
         });
         return;
+      }
       case 'exception':
         ctx.exception(w.record, effect.code, effect.detail);
         return;
@@ -579,6 +582,95 @@ export class OrderProcessor {
     }
   }
 
+  /**
+   * Backorders the newest commitments at locations an owner's count left oversold (DESIGN §2.2): for each
+   * open `oversold` exception whose position still has negative `available`, committed units not yet
+   * picked are taken back from the newest orders first until the shortfall is covered; released ones are
+   * withdrawn from the WMS. The oversold exception then resolves itself when the publisher sees the
+   * position recovered. Returns how many orders it changed.
+   */
+  async rebalance(): Promise<number> {
+    const open = await this.store.delivery.listExceptions({ code: 'oversold', status: 'open', limit: 100 });
+    let changed = 0;
+    for (const exception of open) {
+      const subject = exception.subject ?? '';
+      const at = subject.lastIndexOf('@');
+      if (at <= 0) continue;
+      const sku = subject.slice(0, at);
+      const location = subject.slice(at + 1);
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const position = (await this.store.inventory.positions(sku)).find((p) => p.location === location);
+        if (!position || position.available >= 0) break;
+        let shortfall = -position.available;
+        const now = this.now().toISOString();
+        const unit: OrderUnit = {
+          events: [],
+          movements: [],
+          orders: [],
+          annotations: [],
+          exceptions: [],
+          at: now,
+        };
+        const stock = new StockView(this.store);
+        for (const record of await this.store.orders.openOrders(1000)) {
+          if (shortfall <= 0) break;
+          const lines = record.state.lines
+            .filter((l) => l.sku === sku && l.location === location)
+            .map((l) => ({ lineId: l.lineId, quantity: Math.max(0, l.committed - effective(l, 'picked')) }))
+            .filter((l) => l.quantity > 0);
+          if (lines.length === 0) continue;
+          const take: { lineId: string; quantity: number }[] = [];
+          for (const l of lines) {
+            const q = Math.min(l.quantity, shortfall);
+            if (q <= 0) break;
+            take.push({ lineId: l.lineId, quantity: q });
+            shortfall -= q;
+          }
+          const row: InboundEventRow = {
+            seq: 0,
+            system: HUB_SYSTEM,
+            type: 'oversold',
+            envelope: { id: `oversold-${exception.id}` },
+          };
+          const ctx = new EventContext(
+            this,
+            row,
+            row.envelope as unknown as CloudEvent,
+            unit,
+            new Set(),
+            now,
+            `oversold-${exception.id}-v${record.version}`,
+          );
+          const w: Working = { record: { ...record }, expectVersion: record.version };
+          const before = w.record.milestone;
+          const t = apply(w.record.state, { kind: 'backorder', lines: take });
+          this.store_(ctx, w, t);
+          for (const effect of t.effects) await this.effect(ctx, w, effect, stock);
+          if (!w.record.holds.includes('backordered')) w.record.holds.push('backordered');
+          const what = take.map((l) => `line ${l.lineId}: ${l.quantity}`).join(', ');
+          ctx.exception(
+            w.record,
+            'backordered',
+            `order ${record.orderId}: ${sku}@${location} was found oversold (exception ${exception.id}); backordered ${what}, newest orders first`,
+          );
+          void before;
+          unit.orders.push({ record: w.record, expectVersion: w.expectVersion });
+        }
+        if (unit.orders.length === 0) break;
+        try {
+          await this.store.orders.commit(unit);
+          this.ingest.appended(unit.events);
+          this.onChange();
+          changed += unit.orders.length;
+          break;
+        } catch (error) {
+          if (!(error instanceof ConditionNotMet)) throw error; // an order or the stock moved: again
+        }
+      }
+    }
+    return changed;
+  }
+
   /** Exposed to the per-event context. */
   hubEvent(event: CloudEvent): NewEvent {
     return this.ingest.hubEvent(event);
@@ -619,6 +711,8 @@ class EventContext {
     private readonly unit: OrderUnit,
     private readonly refused: Set<string>,
     readonly at: string,
+    /** What emitted event ids are derived from: the inbound event's log position by default. */
+    private readonly idBase: string = String(row.seq),
   ) {
     this.trace = {
       eventId: envelope.id,
@@ -650,7 +744,7 @@ class EventContext {
     this.unit.events.push(
       this.processor.hubEvent({
         specversion: '1.0',
-        id: `${kind}:${(data as { orderId: string }).orderId}:${this.row.seq}:${this.emitted}`,
+        id: `${kind}:${(data as { orderId: string }).orderId}:${this.idBase}:${this.emitted}`,
         source: `/${HUB_SYSTEM}`,
         type,
         time: this.at,
