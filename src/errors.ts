@@ -13,6 +13,9 @@ export interface FieldProblem {
   code?: string;
 }
 
+/** Where problem `type` URIs start (RFC 9457); the error's `code` completes it. */
+export const PROBLEM_BASE = 'https://manifold.dev/problems/';
+
 export class ManifoldError extends Error {
   override readonly name: string = 'ManifoldError';
   constructor(
@@ -87,4 +90,17 @@ export class UnprocessableError extends ManifoldError {
   constructor(code: string, title: string, detail: string) {
     super(code, 422, title, detail);
   }
+}
+
+/** The RFC 9457 document of an error, as the API answers it (and as an idempotent replay stores it). */
+export function problemOf(error: ManifoldError, instance?: string): Record<string, unknown> {
+  return {
+    type: PROBLEM_BASE + error.code,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    ...(instance ? { instance } : {}),
+    ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+    ...error.extensions,
+  };
 }

@@ -5,7 +5,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type FieldProblem, ManifoldError } from '../errors.js';
 
-export const PROBLEM_BASE = 'https://manifold.dev/problems/';
+export { PROBLEM_BASE } from '../errors.js';
+
+import { PROBLEM_BASE } from '../errors.js';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface ProblemDocument {

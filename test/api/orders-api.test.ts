@@ -310,6 +310,36 @@ describe('the lifecycle from the owners', () => {
     expect(oversold.body.items[0].status).toBe('resolved');
   });
 
+  it('keeps an event for an order not yet known, and applies it on retry once the order exists', async () => {
+    const s = sku();
+    await stock(s, 'DC-EAST', 10);
+    const id = oid();
+    await event(KEYS.wmsEast, '/wms-east', 'picked', {
+      orderId: id,
+      location: 'DC-EAST',
+      lines: [{ lineId: '1', quantity: 2 }],
+    });
+    const [early] = (await call('GET', `/v1/exceptions?code=unknown_order&subject=${id}`, KEYS.admin)).body
+      .items;
+    expect(early.detail).toContain('has not accepted');
+    expect((await call('POST', `/v1/exceptions/${early.id}/retry`, KEYS.admin, {})).status).toBe(409);
+    await post(order(id, [{ lineId: '1', sku: s, quantity: 2 }]));
+    const retried = await call('POST', `/v1/exceptions/${early.id}/retry`, KEYS.admin, {});
+    expect(retried.body).toMatchObject({ status: 'resolved', resolution: 'retried' });
+    expect((await call('GET', `/v1/orders/${id}`, KEYS.admin)).body.milestone).toBe('picked');
+  });
+
+  it('refuses a storefront speaking for another channel’s order', async () => {
+    const s = sku();
+    await stock(s, 'DC-EAST', 10);
+    const id = oid();
+    await post(order(id, [{ lineId: '1', sku: s, quantity: 1 }], 'b2b'), randomUUID(), KEYS.portal);
+    await event(KEYS.shop, '/shop', 'cancelled', { orderId: id, reason: 'not mine' });
+    const o = (await call('GET', `/v1/orders/${id}`, KEYS.admin)).body;
+    expect(o.milestone).toBe('released');
+    expect(o.exceptions.map((e: { code: string }) => e.code)).toContain('ownership_violation');
+  });
+
   it('a storefront cannot say shipped', async () => {
     const response = await hub.app.inject({
       method: 'POST',

@@ -35,13 +35,13 @@ channels:
   web: { safetyStock: 2 }
   b2b: { safetyStock: 0 }
 ownership:
-  order.accepted: [shop, erp]
+  order.accepted: [shop, portal, erp]
   order.picked: [wms-east, wms-west]
   order.packed: [wms-east, wms-west]
   order.shipped: [wms-east, wms-west]
   order.delivered: [tms]
   order.invoiced: [erp]
-  order.cancelled: [shop, erp]
+  order.cancelled: [shop, portal, erp]
   order.returned: [wms-east, wms-west]
   inventory.on_hand: [wms-east, wms-west]
   inventory.incoming: [erp]

@@ -74,7 +74,7 @@ const BulkRetryBody = Type.Object(
 /** Registers the exception and audit routes. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
-  { auth, store, inventory, wakeDelivery }: ApiContext,
+  { auth, store, inventory, orders, wakeDelivery }: ApiContext,
 ): void {
   const filterOf = (
     q: Static<typeof BulkRetryBody> | Static<typeof ListQuery>,
@@ -162,7 +162,10 @@ export function registerExceptionRoutes(
       if (existing.outboxId === undefined) {
         // Not a delivery: a rejected inventory fact is applied again against today's position; anything
         // else (oversold, drift) has nothing to redo and is resolved once its cause is fixed.
-        if (existing.code !== 'inventory_rejected' || existing.eventSeq === undefined) {
+        const orderEvent = ['unknown_status', 'unknown_order', 'order_processing_failed'].includes(
+          existing.code,
+        );
+        if ((existing.code !== 'inventory_rejected' && !orderEvent) || existing.eventSeq === undefined) {
           throw new ManifoldError(
             'not-retryable',
             409,
@@ -170,7 +173,8 @@ export function registerExceptionRoutes(
             `exception ${id} (${existing.code}) has nothing to send or apply again; fix its cause and resolve it with a note`,
           );
         }
-        await inventory.reapply(existing.eventSeq);
+        if (orderEvent) await orders.processor.reapply(existing.eventSeq);
+        else await inventory.reapply(existing.eventSeq);
       }
       const [retried] = await store.delivery.retryExceptions([id], {
         who,

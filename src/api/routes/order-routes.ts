@@ -7,6 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { MILESTONES } from '../../domain/event-catalogue.js';
+import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
@@ -40,6 +41,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       const system = auth.requireSystem(request);
       const answer = await service.create(system, request.body, request.headers['idempotency-key']);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      if (answer.status >= 400) reply.type('application/problem+json');
       return reply.code(answer.status).send(answer.body);
     },
   );
@@ -87,7 +89,22 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
     async (request) => {
       auth.authenticate(request);
       const q = request.query;
-      const after = q.cursor ? JSON.parse(Buffer.from(q.cursor, 'base64url').toString()) : undefined;
+      let after: { createdAt: string; orderId: string } | undefined;
+      if (q.cursor) {
+        try {
+          after = JSON.parse(Buffer.from(q.cursor, 'base64url').toString());
+        } catch {
+          after = undefined;
+        }
+        if (typeof after?.createdAt !== 'string' || typeof after?.orderId !== 'string') {
+          throw new ValidationError('invalid cursor', [
+            {
+              pointer: '/cursor',
+              detail: 'not a cursor this API returned; use the `next` of the previous page',
+            },
+          ]);
+        }
+      }
       const rows = await store.orders.listOrders({
         limit: q.limit + 1,
         ...(q.channel === undefined ? {} : { channel: q.channel }),

@@ -51,6 +51,43 @@ export interface LineState {
   cancelled: number;
   returned: number;
   invoiced: number;
+  /**
+   * Units committed and not yet shipped, per location (a line may be split: a short pick's shortfall
+   * committed elsewhere). `location` is the first one; inventory effects follow this map.
+   */
+  committedAt?: Record<string, number>;
+  /** Units shipped and not yet delivered, per location they left from. */
+  inTransitAt?: Record<string, number>;
+}
+
+/** Takes up to `quantity` out of a per-location map, in its order; returns what was taken where. */
+function drain(map: Record<string, number>, quantity: number, first?: string): [string, number][] {
+  const taken: [string, number][] = [];
+  let left = quantity;
+  const order =
+    first !== undefined && first in map
+      ? [first, ...Object.keys(map).filter((k) => k !== first)]
+      : Object.keys(map);
+  for (const location of order) {
+    if (left <= 0) break;
+    const take = Math.min(left, map[location] ?? 0);
+    if (take <= 0) continue;
+    map[location] = (map[location] ?? 0) - take;
+    if (map[location] === 0) delete map[location];
+    taken.push([location, take]);
+    left -= take;
+  }
+  return taken;
+}
+
+/** The per-location commitments of a line (older states without the map: all at `location`). */
+function commitments(l: LineState, shippedBefore: number): Record<string, number> {
+  if (l.committedAt === undefined) {
+    l.committedAt = {};
+    const open = l.committed - shippedBefore;
+    if (l.location !== undefined && open > 0) l.committedAt[l.location] = open;
+  }
+  return l.committedAt;
 }
 
 export interface OrderState {
@@ -91,7 +128,7 @@ export type OrderInput =
    * The hub takes back committed, not yet picked units (the location was found oversold): they become
    * backordered, their commitment is released, and released ones are withdrawn from the WMS.
    */
-  | { kind: 'backorder'; lines: LineQuantity[] };
+  | { kind: 'backorder'; location?: string; lines: LineQuantity[] };
 
 /** What the processor must do besides storing the new state. */
 export type OrderEffect =
@@ -258,8 +295,12 @@ export function apply(state: OrderState, input: OrderInput): Transition {
       for (const c of input.lines) {
         const l = line(c.lineId);
         if (!l) continue;
-        l.location = c.location;
+        const map = commitments(l, effective(l, 'shipped'));
+        const before = l.committed;
+        l.location ??= c.location;
         add(l, 'committed', c.quantity, active(l));
+        const added = l.committed - before;
+        if (added > 0) map[c.location] = (map[c.location] ?? 0) + added;
       }
       for (const b of input.backordered) {
         const l = line(b.lineId);
@@ -349,14 +390,12 @@ export function apply(state: OrderState, input: OrderInput): Transition {
         const released = Math.max(0, freed - unreleased);
         l.cancelled += cancel;
         if (freed > 0) {
-          if (l.location !== undefined) {
-            effects.push({
-              kind: 'releaseCommitment',
-              lineId: l.lineId,
-              sku: l.sku,
-              location: l.location,
-              quantity: freed,
-            });
+          for (const [location, quantity] of drain(
+            commitments(l, effective(l, 'shipped')),
+            freed,
+            l.location,
+          )) {
+            effects.push({ kind: 'releaseCommitment', lineId: l.lineId, sku: l.sku, location, quantity });
           }
           if (released > 0 && l.location !== undefined) {
             const list = cancelRelease.get(l.location) ?? [];
@@ -384,13 +423,13 @@ export function apply(state: OrderState, input: OrderInput): Transition {
         l.committed -= take;
         l.released -= released;
         l.backordered += take;
-        effects.push({
-          kind: 'releaseCommitment',
-          lineId: l.lineId,
-          sku: l.sku,
-          location: l.location,
-          quantity: take,
-        });
+        for (const [location, quantity] of drain(
+          commitments(l, effective(l, 'shipped')),
+          take,
+          input.location ?? l.location,
+        )) {
+          effects.push({ kind: 'releaseCommitment', lineId: l.lineId, sku: l.sku, location, quantity });
+        }
         if (released > 0) {
           const list = withdrawn.get(l.location) ?? [];
           list.push({ lineId: l.lineId, sku: l.sku, quantity: released });
@@ -432,24 +471,42 @@ export function apply(state: OrderState, input: OrderInput): Transition {
       });
     }
     if (shipped > 0 && l.location !== undefined) {
-      const stillCommitted = Math.max(0, l.committed - was.shipped);
+      const from = input.kind === 'shipped' && input.location ? input.location : l.location;
+      // The committed part comes out of the commitment at the shipping location (a split line ships from
+      // each of its locations); units shipped beyond it were never committed there.
+      const map = commitments(l, was.shipped);
+      const committed = Math.min(shipped, map[from] ?? 0);
+      if (committed > 0) {
+        map[from] = (map[from] ?? 0) - committed;
+        if (map[from] === 0) delete map[from];
+      }
+      l.inTransitAt = { ...l.inTransitAt, [from]: (l.inTransitAt?.[from] ?? 0) + shipped };
       effects.push({
         kind: 'ship',
         lineId: l.lineId,
         sku: l.sku,
-        location: input.kind === 'shipped' && input.location ? input.location : l.location,
+        location: from,
         quantity: shipped,
-        committed: Math.min(shipped, stillCommitted),
+        committed,
       });
     }
     if (delivered > 0 && l.location !== undefined) {
-      effects.push({
-        kind: 'deliver',
-        lineId: l.lineId,
-        sku: l.sku,
-        location: l.location,
-        quantity: delivered,
-      });
+      const transit = { ...(l.inTransitAt ?? { [l.location]: delivered }) };
+      const taken = drain(transit, delivered);
+      l.inTransitAt = transit;
+      const covered = taken.reduce((n, [, q]) => n + q, 0);
+      for (const [location, quantity] of taken) {
+        effects.push({ kind: 'deliver', lineId: l.lineId, sku: l.sku, location, quantity });
+      }
+      if (covered < delivered) {
+        effects.push({
+          kind: 'deliver',
+          lineId: l.lineId,
+          sku: l.sku,
+          location: l.location,
+          quantity: delivered - covered,
+        });
+      }
     }
   });
 

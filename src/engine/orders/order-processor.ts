@@ -12,6 +12,7 @@
  */
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { ValidationOutcome } from '../../connectors/http/order-validator.js';
+import { validateEvent } from '../../contracts/index.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
@@ -25,6 +26,7 @@ import {
   type OrderState,
   type Transition,
 } from '../../domain/orders/lifecycle.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
 import type { OrderAnnotation, OrderDocument, OrderRecord, OrderUnit } from '../../store/order-port.js';
@@ -125,6 +127,24 @@ export class OrderProcessor {
       this.release(from);
       return 0;
     }
+    try {
+      return await this.process(from, events);
+    } catch (error) {
+      if (error instanceof ConditionNotMet) throw error;
+      // Something in the batch cannot be processed (a bug, data a hub contract refuses). Nothing may stall
+      // the orders behind it: the events go one by one, and the one that fails is set aside as an
+      // exception holding the event, for an operator, while the cursor moves past it.
+      const [first] = events;
+      if (events.length > 1)
+        return this.process(from, [first as InboundEventRow]).catch(() =>
+          this.setAside(from, first as InboundEventRow, error),
+        );
+      return this.setAside(from, first as InboundEventRow, error);
+    }
+  }
+
+  private async process(from: number, events: InboundEventRow[]): Promise<number> {
+    const last = events[events.length - 1] as InboundEventRow;
     await this.validateNew(events);
     const refused = new Set<string>();
     for (let attempt = 0; attempt < 50; attempt += 1) {
@@ -145,6 +165,68 @@ export class OrderProcessor {
       }
     }
     throw new Error('orders: could not write a batch in 50 attempts');
+  }
+
+  /**
+   * Processes one logged order event again (an operator's retry of its `unknown_status`, `unknown_order`
+   * or `order_processing_failed` exception, after fixing the cause: a statusMaps entry, the order).
+   * 409 when it would only fail the same way again.
+   */
+  async reapply(seq: number): Promise<void> {
+    const [logged] = (await this.store.listEvents({ afterSeq: seq - 1, limit: 1 })).items;
+    if (logged?.seq !== seq || !ORDER_TYPES.includes(logged.event.type)) {
+      throw new NotFoundError(`no order event at log position ${seq}`);
+    }
+    const row: InboundEventRow = {
+      seq,
+      system: logged.system,
+      type: logged.event.type,
+      envelope: logged.event as unknown as Record<string, unknown>,
+    };
+    const refused = new Set<string>();
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const { unit } = await this.compute([row], refused);
+      const again = unit.exceptions.find((e) => ['unknown_status', 'unknown_order'].includes(e.code));
+      if (again) throw new ConflictError('still-failing', 'Still failing', again.detail);
+      try {
+        await this.store.orders.commit(unit);
+        this.ingest.appended(unit.events);
+        if (unit.movements.length > 0) this.onChange();
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionNotMet)) throw error;
+        if (error.step >= 0) refused.add(movementKey(unit.movements[error.step] as Movement));
+      }
+    }
+    throw new Error(`orders: could not apply event ${seq} again`);
+  }
+
+  /** Records an event that could not be processed as an `order_processing_failed` exception and skips it. */
+  private async setAside(from: number, row: InboundEventRow, error: unknown): Promise<number> {
+    const data = row.envelope.data as { orderId?: string } | undefined;
+    const at = this.now().toISOString();
+    await this.store.orders.commit({
+      events: [],
+      movements: [],
+      orders: [],
+      annotations: [],
+      exceptions: [
+        {
+          code: 'order_processing_failed',
+          detail: `${row.type} ${String(row.envelope.id)} from ${row.system} could not be processed and was set aside: ${(error as Error).message ?? String(error)}`,
+          system: row.system,
+          subject: data?.orderId ?? `event:${row.seq}`,
+          eventSeq: row.seq,
+          eventId: String(row.envelope.id),
+          payload: JSON.stringify(row.envelope),
+        },
+      ],
+      cursor: { name: ORDER_CURSOR, from, to: row.seq },
+      at,
+    });
+    this.validations.delete(row.seq);
+    this.release(row.seq);
+    return 1;
   }
 
   /** Calls the validator for new orders of the batch, concurrently. */
@@ -216,6 +298,29 @@ export class OrderProcessor {
         });
         continue;
       }
+      // A channel's system may only speak for its own channel's orders (the event data carries no channel,
+      // so ingest could not check it): anything else is refused here, kept as an exception.
+      const own = this.config.systems.get(row.system)?.channel;
+      if (own !== undefined && own !== w.record.channel) {
+        ctx.annotate(
+          w.record,
+          w.record.milestone,
+          w.record.milestone,
+          [],
+          false,
+          `refused: ${row.system} speaks for channel ${own}, not ${w.record.channel}`,
+        );
+        unit.exceptions.push({
+          code: 'ownership_violation',
+          detail: `${row.type} ${envelope.id} from ${row.system} (channel ${own}) names order ${data.orderId} of channel ${w.record.channel}; not applied`,
+          system: row.system,
+          subject: data.orderId,
+          eventSeq: row.seq,
+          eventId: envelope.id,
+          payload: JSON.stringify(envelope),
+        });
+        continue;
+      }
       const input = this.inputOf(ctx, w.record, row, envelope);
       if (!input) continue;
       await this.transition(ctx, w, input, stock);
@@ -267,16 +372,20 @@ export class OrderProcessor {
           );
           return undefined;
         }
-        // A status carries no quantities: it speaks for every unit still open at that stage.
+        // A status carries no quantities: it speaks for every unit still open at that stage — for a
+        // delivery, every unit shipped and not yet delivered (a carrier cannot deliver what never left).
         const all = (stage: 'picked' | 'packed' | 'shipped' | 'delivered' | 'invoiced') =>
           record.state.lines
-            .map((l) => ({
-              lineId: l.lineId,
-              quantity: Math.max(
-                0,
-                l.ordered - l.cancelled - (stage === 'invoiced' ? l.invoiced : effective(l, stage)),
-              ),
-            }))
+            .map((l) => {
+              const open = l.ordered - l.cancelled;
+              const quantity =
+                stage === 'invoiced'
+                  ? open - l.invoiced
+                  : stage === 'delivered'
+                    ? effective(l, 'shipped') - effective(l, 'delivered')
+                    : open - effective(l, stage);
+              return { lineId: l.lineId, quantity: Math.max(0, quantity) };
+            })
             .filter((q) => q.quantity > 0);
         switch (milestone) {
           case 'picked':
@@ -315,8 +424,29 @@ export class OrderProcessor {
     const document = documentOf(row, data);
     const validation = this.validations.get(row.seq);
     let hold: string | undefined;
-    if (validation?.decision === 'accept') mergeEnrichment(document, validation.fields);
-    else if (validation?.decision === 'refuse')
+    if (validation?.decision === 'accept') {
+      const before = document.customer;
+      mergeEnrichment(document, validation.fields);
+      // Enriched customer fields travel in hub events (releases); fields their contract refuses (an
+      // email that is not one) stay in `enrichment` instead of stalling the order.
+      const probe = validateEvent({
+        specversion: '1.0',
+        id: 'probe',
+        source: `/${HUB_SYSTEM}`,
+        type: 'com.manifold.order.released.v1',
+        data: {
+          orderId: data.orderId,
+          location: 'probe',
+          customer: document.customer,
+          lines: [{ lineId: '1', sku: 'probe', quantity: 1 }],
+          shipTo: document.shipTo,
+        },
+      });
+      if (probe.length > 0) {
+        document.enrichment = { ...document.enrichment, customer: validation.fields.customer };
+        document.customer = before;
+      }
+    } else if (validation?.decision === 'refuse')
       hold = `refused by ${this.config.orders.validate?.system}: ${validation.reason}`;
     else if (validation?.decision === 'unavailable') {
       if (this.config.orders.validate?.onTimeout === 'hold')
@@ -542,7 +672,12 @@ export class OrderProcessor {
         const line = w.record.state.lines.find((l) => l.lineId === effect.lineId);
         if (!line) return;
         // The shortfall's commitment at the short location is given back…
-        const freed = Math.min(effect.shortfall, line.committed);
+        const map =
+          line.committedAt ??
+          (line.location === undefined
+            ? {}
+            : { [line.location]: line.committed - effective(line, 'shipped') });
+        const freed = Math.min(effect.shortfall, map[effect.location] ?? 0);
         if (freed > 0) {
           ctx.move({
             ...base,
@@ -552,6 +687,9 @@ export class OrderProcessor {
             reason: 'order_cancelled',
             guard: 'promise',
           });
+          map[effect.location] = (map[effect.location] ?? 0) - freed;
+          if (map[effect.location] === 0) delete map[effect.location];
+          line.committedAt = map;
           line.committed -= freed;
           line.released = Math.max(line.picked, line.released - freed);
         }
@@ -576,6 +714,11 @@ export class OrderProcessor {
             backordered: [{ lineId: line.lineId, quantity: effect.shortfall }],
           });
           if (!w.record.holds.includes('backordered')) w.record.holds.push('backordered');
+          ctx.exception(
+            w.record,
+            'backordered',
+            `order ${w.record.orderId} line ${line.lineId} (${line.sku}): the ${effect.shortfall} short at ${effect.location} are backordered (policy shortPick: backorder)`,
+          );
         }
         return;
       }
@@ -615,8 +758,14 @@ export class OrderProcessor {
         for (const record of await this.store.orders.openOrders(1000)) {
           if (shortfall <= 0) break;
           const lines = record.state.lines
-            .filter((l) => l.sku === sku && l.location === location)
-            .map((l) => ({ lineId: l.lineId, quantity: Math.max(0, l.committed - effective(l, 'picked')) }))
+            .filter((l) => l.sku === sku)
+            .map((l) => {
+              const here = l.committedAt?.[location] ?? (l.location === location ? l.committed : 0);
+              return {
+                lineId: l.lineId,
+                quantity: Math.max(0, Math.min(here, l.committed - effective(l, 'picked'))),
+              };
+            })
             .filter((l) => l.quantity > 0);
           if (lines.length === 0) continue;
           const take: { lineId: string; quantity: number }[] = [];
@@ -643,7 +792,7 @@ export class OrderProcessor {
           );
           const w: Working = { record: { ...record }, expectVersion: record.version };
           const before = w.record.milestone;
-          const t = apply(w.record.state, { kind: 'backorder', lines: take });
+          const t = apply(w.record.state, { kind: 'backorder', location, lines: take });
           this.store_(ctx, w, t);
           for (const effect of t.effects) await this.effect(ctx, w, effect, stock);
           if (!w.record.holds.includes('backordered')) w.record.holds.push('backordered');

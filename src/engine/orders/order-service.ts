@@ -13,6 +13,7 @@ import {
   ConflictError,
   ManifoldError,
   NotFoundError,
+  problemOf,
   UnprocessableError,
   ValidationError,
 } from '../../errors.js';
@@ -75,11 +76,12 @@ export class OrderService {
     } catch (error) {
       // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored.
       if (error instanceof ManifoldError && error.status < 500) {
-        await this.store.inventory.finishIdempotent(scope, idempotencyKey, error.status, {
-          problem: error.code,
-        });
-        // The problem is rebuilt on replay from the same error: keep it simple and answer it now.
-        await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+        await this.store.inventory.finishIdempotent(
+          scope,
+          idempotencyKey,
+          error.status,
+          problemOf(error, '/v1/orders'),
+        );
       } else {
         await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
       }
@@ -108,6 +110,10 @@ export class OrderService {
     const data = body as { orderId?: unknown };
     if (typeof data.orderId === 'string') {
       const existing = await this.store.orders.getOrder(data.orderId);
+      // Our own earlier attempt (answered 202 while it was processed) is this order: answer it.
+      if (existing && existing.document.acceptedEvent.id === eventIdOf(scope, key)) {
+        return { status: 201, body: await this.view(existing), replayed: false };
+      }
       if (existing) {
         throw new ConflictError(
           'order-exists',
@@ -118,7 +124,7 @@ export class OrderService {
     }
     const event: CloudEvent = {
       specversion: '1.0',
-      id: `order-${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex').slice(0, 32)}`,
+      id: eventIdOf(scope, key),
       source: `/${system}`,
       type: 'com.manifold.order.accepted.v1',
       time: this.now().toISOString(),
@@ -139,7 +145,14 @@ export class OrderService {
       return { status: 202, body: { orderId, status: 'processing' }, replayed: false };
     }
     const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new Error(`order ${orderId} was processed but is not stored`);
+    if (!order) {
+      throw new ManifoldError(
+        'order-set-aside',
+        422,
+        'Order could not be processed',
+        `order '${orderId}' was logged but could not be processed; it is kept as an order_processing_failed exception for an operator`,
+      );
+    }
     return { status: 201, body: await this.view(order), replayed: false };
   }
 
@@ -265,6 +278,11 @@ export class OrderService {
       };
     });
   }
+}
+
+/** The id of the `order.accepted` event a POST with this key becomes: a retry is a duplicate, not a new order. */
+function eventIdOf(scope: string, key: string): string {
+  return `order-${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex').slice(0, 32)}`;
 }
 
 function inFlight(): ConflictError {
