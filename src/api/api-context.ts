@@ -1,5 +1,6 @@
 /** What the HTTP routes are built from. */
 import type { CompiledConfig } from '../config/compiled-config.js';
+import type { EdiInbound } from '../engine/edi/edi-inbound.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import type { OrderEngine } from '../engine/orders/order-engine.js';
@@ -15,6 +16,8 @@ export interface ApiContext {
   inventory: InventoryEngine;
   /** The order processor and the order service. */
   orders: OrderEngine;
+  /** Inbound X12 from trading partners. */
+  edi: EdiInbound;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
 }

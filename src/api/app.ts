@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
+import { EdiInbound } from '../engine/edi/edi-inbound.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
@@ -17,6 +18,7 @@ import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
 import { sendProblem } from './problem.js';
+import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -120,7 +122,8 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
     onError,
     onStockChange: () => inventoryEngine.changed(),
   });
-  const context: ApiContext = { config, store, auth, ingest, inventory, orders, wakeDelivery };
+  const edi = new EdiInbound(config, store, ingest);
+  const context: ApiContext = { config, store, auth, ingest, inventory, orders, edi, wakeDelivery };
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -188,6 +191,7 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
   registerInventoryRoutes(app, context);
   registerReservationRoutes(app, context);
   registerOrderRoutes(app, context);
+  registerEdiRoutes(app, context);
   app.get(
     '/openapi.json',
     { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../engine/hub.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerEdiCommands } from './edi-commands.js';
 
 const program = new Command();
 program.name('manifold').description('Manifold distribution sync hub').showHelpAfterError();
@@ -29,6 +30,7 @@ program
   });
 
 registerAdminCommands(program);
+registerEdiCommands(program);
 
 function loadOrExit(file: string) {
   try {

@@ -334,17 +334,28 @@ function readCredentials(body: MapReader, holder: string, keys: KeyRegistry): Bu
 }
 
 /** `x12: { id, qualifier, version? }`: the partner's interchange identity (ISA05/06, ISA12). */
-function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
+export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['id', 'qualifier', 'version']);
+  map.allowOnly(['id', 'qualifier', 'version', 'itemMap']);
   const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
   const qualifier = map
     .require('qualifier')
     ?.matching(/^[A-Za-z0-9]{2}$/, 'X12 id qualifier', 'use 2 letters or digits (ZZ, 01, 12, …)');
   const version = map.get('version')?.matching(/^\d{5}$/, 'X12 version', 'use 5 digits (00401)');
   if (id === undefined || qualifier === undefined) return undefined;
-  return version === undefined ? { id, qualifier } : { id, qualifier, version };
+  const x12: NonNullable<CompiledSystem['x12']> = { id, qualifier };
+  if (version !== undefined) x12.version = version;
+  // The partner's item ids → SKUs, for its POs (PO1 item ids), before VN/SK/BP.
+  const itemMap = map.get('itemMap')?.map();
+  if (itemMap !== undefined) {
+    x12.itemMap = {};
+    for (const entry of itemMap.list()) {
+      const sku = entry.value.string();
+      if (sku !== undefined) x12.itemMap[entry.name] = sku;
+    }
+  }
+  return x12;
 }
 
 /** `ownership: { FACT: [SYSTEM…] }`: who may assert each fact (DESIGN §2.1). */

@@ -16,7 +16,7 @@ export interface CompiledSystem {
   locations: string[];
   /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
   channel?: string;
-  x12?: { id: string; qualifier: string; version?: string };
+  x12?: { id: string; qualifier: string; version?: string; itemMap?: Record<string, string> };
   /** Token bucket shared by all subscriptions targeting this system (its `concurrency` is not used). */
   rateLimit?: RateLimitPolicy;
   /** What an inventory snapshot from this system does: `report` drift (default) or `adopt` its counts. */
@@ -123,4 +123,6 @@ export interface CompiledConfig {
   statusMaps: Map<string, Map<string, Milestone>>;
   subscriptions: CompiledSubscription[];
   orders: OrdersConfig;
+  /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
+  edi?: { x12: { id: string; qualifier: string } };
 }

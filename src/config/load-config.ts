@@ -15,6 +15,7 @@ import {
   compileSystems,
   declaredNames,
   KeyRegistry,
+  readX12,
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
 import type { CompiledConfig } from './compiled-config.js';
@@ -35,6 +36,7 @@ export const TOP_LEVEL_KEYS = [
   'statusMaps',
   'subscriptions',
   'orders',
+  'edi',
 ] as const;
 
 /** Reads and compiles a configuration file; throws `ConfigError` listing every issue. */
@@ -94,11 +96,26 @@ export function compileConfig(
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared);
   const orders = compileOrders(root.get('orders'), declared);
+  const ediMap = section('edi');
+  ediMap?.allowOnly(['x12']);
+  const hubX12 = readX12(ediMap?.require('x12'));
 
   if (source.issues.length > 0 || server === undefined) {
     throw new ConfigError(sortByPosition(source.issues));
   }
-  return { file, store, server, systems, locations, channels, ownership, statusMaps, subscriptions, orders };
+  return {
+    file,
+    store,
+    server,
+    systems,
+    locations,
+    channels,
+    ownership,
+    statusMaps,
+    subscriptions,
+    orders,
+    ...(hubX12 ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier } } } : {}),
+  };
 }
 
 function sortByPosition(issues: ConfigIssue[]): ConfigIssue[] {

@@ -228,6 +228,8 @@ export interface InventoryStore {
   /** Forgets idempotency keys created before `before`; returns how many. */
   pruneIdempotency(before: string): Promise<number>;
 
+  /** The next value of a named counter (1, 2, …), durably: X12 control numbers per partner. */
+  nextCounter(name: string): Promise<number>;
   /** Where a hub cursor stands. */
   cursor(name: string): Promise<number>;
   /** Moves a cursor from `from` to `to`; false when another process moved it first. */

@@ -522,6 +522,22 @@ export class SqlInventory implements InventoryStore {
 
   // Cursors and the fact applier's feed.
 
+  async nextCounter(name: string): Promise<number> {
+    const [, row] = (await this.runner.write([
+      {
+        sql: 'INSERT INTO hub_cursors (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
+        params: [name],
+        mode: 'run',
+      },
+      {
+        sql: 'UPDATE hub_cursors SET position = position + 1 WHERE name = ? RETURNING position',
+        params: [name],
+        mode: 'get',
+      },
+    ])) as [unknown, { position: number | string }];
+    return Number(row.position);
+  }
+
   async cursor(name: string): Promise<number> {
     const [row] = await this.runner.read<{ position: number | string }>(
       'SELECT position FROM hub_cursors WHERE name = ?',

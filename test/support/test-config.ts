@@ -7,6 +7,7 @@ export const KEYS = {
   tms: 'test-tms-key-00000000001',
   shop: 'test-shop-key-0000000001',
   portal: 'test-portal-key-00000001',
+  acme: 'test-acme-edi-key-0000001',
 } as const;
 
 /** YAML of the test hub; `store` and `port` vary per test. */
@@ -28,14 +29,18 @@ systems:
   tms: { kind: tms, key: ${KEYS.tms} }
   shop: { kind: commerce, key: ${KEYS.shop}, channel: web }
   portal: { kind: commerce, key: ${KEYS.portal}, channel: b2b }
+  acme: { kind: edi, key: ${KEYS.acme}, channel: edi-acme, x12: { id: '4405197800', qualifier: '12' } }
+edi:
+  x12: { id: '999999999', qualifier: '01' }
 locations:
-  DC-EAST: { channels: [web, b2b] }
+  DC-EAST: { channels: [web, b2b, edi-acme] }
   DC-WEST: { channels: [web] }
 channels:
   web: { safetyStock: 2 }
   b2b: { safetyStock: 0 }
+  edi-acme: { safetyStock: 0 }
 ownership:
-  order.accepted: [shop, portal, erp]
+  order.accepted: [shop, portal, acme, erp]
   order.picked: [wms-east, wms-west]
   order.packed: [wms-east, wms-west]
   order.shipped: [wms-east, wms-west]

@@ -1,0 +1,169 @@
+/**
+ * X12 850 (purchase order) → the `order.accepted` data of the canonical model (issue #6 item 4).
+ *
+ * | X12 | canonical |
+ * |---|---|
+ * | BEG03 (PO number) | `orderId` = `<partner>-<BEG03>` |
+ * | the partner's channel (config) | `channel` |
+ * | N1*BY (or the partner) | `customer` `{id, name}` |
+ * | PO101 (assigned id; else the line's position) | `lines[].lineId` |
+ * | PO102 | `lines[].quantity` (whole units) |
+ * | PO104 | `lines[].unitPrice` |
+ * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
+ * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
+ *
+ * Pure: a transaction set in, the data or the problems (with the X12 position) out.
+ */
+import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
+
+export interface Partner {
+  /** The partner system's name (`acme`): prefixes order ids. */
+  name: string;
+  /** The channel its orders are taken on. */
+  channel: string;
+  /** The partner's item ids → SKUs, checked before VN/SK/BP. */
+  itemMap?: Record<string, string>;
+}
+
+/** A mapping problem, with where in the document it is and the AK4-style element position. */
+export interface MappingProblem {
+  segment: string;
+  ordinal: number;
+  element?: number;
+  detail: string;
+}
+
+export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: MappingProblem[] };
+
+/** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
+const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
+
+interface Party {
+  name: string;
+  id?: string;
+  lines: string[];
+  city?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+/** The N1 loops of a set: N1 and the N2/N3/N4 that follow it, by entity code (ST, BY, …). */
+function parties(segments: readonly Segment[]): Map<string, { party: Party; at: Segment }> {
+  const found = new Map<string, { party: Party; at: Segment }>();
+  let current: Party | undefined;
+  for (const segment of segments) {
+    if (segment.id === 'N1') {
+      current = { name: valueAt(segment, 2), lines: [] };
+      const id = valueAt(segment, 4);
+      if (id) current.id = id;
+      found.set(valueAt(segment, 1), { party: current, at: segment });
+    } else if (current && segment.id === 'N2') {
+      current.name = [current.name, valueAt(segment, 1)].filter(Boolean).join(' ');
+    } else if (current && segment.id === 'N3') {
+      for (const position of [1, 2])
+        if (valueAt(segment, position)) current.lines.push(valueAt(segment, position));
+    } else if (current && segment.id === 'N4') {
+      current.city = valueAt(segment, 1);
+      current.region = valueAt(segment, 2);
+      current.postalCode = valueAt(segment, 3);
+      current.country = valueAt(segment, 4);
+    } else if (!['PER', 'REF'].includes(segment.id)) {
+      current = undefined;
+    }
+  }
+  return found;
+}
+
+/** Maps one 850 set to `order.accepted` data. */
+export function map850(set: TransactionSet, partner: Partner): MappingResult<Record<string, unknown>> {
+  const problems: MappingProblem[] = [];
+  const beg = set.segments.find((s) => s.id === 'BEG');
+  const poNumber = beg ? valueAt(beg, 3) : '';
+  if (!beg || !poNumber) {
+    problems.push({
+      segment: 'BEG',
+      ordinal: beg?.ordinal ?? set.header.ordinal,
+      ...(beg ? { element: 3 } : {}),
+      detail: beg ? 'BEG03 (purchase order number) is empty' : 'no BEG segment',
+    });
+  }
+  const lines: Record<string, unknown>[] = [];
+  set.segments
+    .filter((s) => s.id === 'PO1')
+    .forEach((po1, index) => {
+      const quantity = Number(valueAt(po1, 2));
+      if (!Number.isInteger(quantity) || quantity < 1) {
+        problems.push({
+          segment: 'PO1',
+          ordinal: po1.ordinal,
+          element: 2,
+          detail: `PO102 quantity '${valueAt(po1, 2)}' is not a whole number ≥ 1`,
+        });
+        return;
+      }
+      const pairs: [string, string][] = [];
+      for (let position = 6; position + 1 <= po1.elements.length; position += 2) {
+        pairs.push([valueAt(po1, position), valueAt(po1, position + 1)]);
+      }
+      const mapped = pairs.map(([, id]) => partner.itemMap?.[id]).find((sku) => sku !== undefined);
+      const sku =
+        mapped ?? ITEM_QUALIFIERS.map((q) => pairs.find(([qualifier]) => qualifier === q)?.[1]).find(Boolean);
+      if (!sku) {
+        problems.push({
+          segment: 'PO1',
+          ordinal: po1.ordinal,
+          element: 7,
+          detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+        });
+        return;
+      }
+      const price = Number(valueAt(po1, 4));
+      lines.push({
+        lineId: valueAt(po1, 1) || String(index + 1),
+        sku,
+        quantity,
+        unitPrice: Number.isFinite(price) && valueAt(po1, 4) !== '' ? price : 0,
+      });
+    });
+  if (lines.length === 0 && problems.length === 0) {
+    problems.push({
+      segment: 'ST',
+      ordinal: set.header.ordinal,
+      detail: 'the purchase order has no PO1 lines',
+    });
+  }
+  const found = parties(set.segments);
+  const shipTo = found.get('ST');
+  if (!shipTo) {
+    problems.push({ segment: 'N1', ordinal: set.header.ordinal, detail: 'no ship-to party (N1*ST)' });
+  } else if (!shipTo.party.lines[0] || !shipTo.party.city || !shipTo.party.postalCode) {
+    problems.push({
+      segment: 'N1',
+      ordinal: shipTo.at.ordinal,
+      detail: 'the ship-to party lacks an N3 address line or an N4 city and postal code',
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const st = (shipTo as { party: Party }).party;
+  const buyer = found.get('BY')?.party;
+  return {
+    ok: true,
+    data: {
+      orderId: `${partner.name}-${poNumber}`,
+      channel: partner.channel,
+      customer: { id: buyer?.id ?? partner.name, name: buyer?.name || partner.name },
+      lines,
+      shipTo: {
+        name: st.name || st.id || 'ship-to',
+        line1: st.lines[0] as string,
+        ...(st.lines[1] ? { line2: st.lines[1] } : {}),
+        city: st.city as string,
+        ...(st.region ? { region: st.region } : {}),
+        postalCode: st.postalCode as string,
+        // N404 is optional in X12 (domestic): US unless given.
+        country: st.country && /^[A-Z]{2}$/.test(st.country) ? st.country : 'US',
+      },
+    },
+  };
+}

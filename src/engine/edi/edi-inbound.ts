@@ -1,0 +1,296 @@
+/**
+ * Inbound X12 from a trading partner (issue #6 items 2, 3, 4 and 6, first part): `POST /v1/edi/{partner}`.
+ *
+ * The interchange is parsed and validated; its ISA sender and receiver must be the calling partner and
+ * the hub (else TA1 `R` and nothing is applied); an interchange already received from the partner (same
+ * ISA13) is acknowledged again with the stored answer and not applied twice. Each sound transaction set is
+ * mapped to canonical events and ingested as the partner (source `/<partner>`), so ownership, contracts,
+ * idempotency and delivery apply as to any other event; an 850 becomes an order through the same path
+ * as `POST /v1/orders`. A set that is not sound, not supported or refused by the mapping or the ingest is
+ * rejected in the 997/999 (AK5/IK5 `R` with its codes) and kept as an `edi_rejected` exception holding
+ * the raw set, for an operator to fix and replay. The answer is the 997 (999 for 5010 groups) and/or TA1.
+ */
+import type { CompiledConfig, CompiledSystem } from '../../config/compiled-config.js';
+import { map850 } from '../../connectors/edi/mappings/inbound-850.js';
+import {
+  acknowledge,
+  type ControlNumberKind,
+  type ControlNumbers,
+  elementIssue,
+  interchangeIssue,
+  parseX12,
+  segmentIssue,
+  setIssue,
+  validateX12,
+  valueAt,
+  writeInterchange,
+  type X12Issue,
+} from '../../connectors/edi/x12/index.js';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  ManifoldError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors.js';
+import type { Store } from '../../store/store-port.js';
+import type { IngestService } from '../ingest-service.js';
+
+/** Control numbers of the hub's outbound interchanges, per partner and kind, from the store: never reused. */
+export class StoreControlNumbers implements ControlNumbers {
+  constructor(private readonly store: Store) {}
+  next(partner: string, kind: ControlNumberKind): Promise<number> {
+    return this.store.inventory.nextCounter(`x12:${partner}:${kind}`);
+  }
+}
+
+export interface EdiAnswer {
+  /** The acknowledgements (TA1, 997/999), as X12 text. */
+  body: string;
+  /** True when this is the stored answer to an interchange received before. */
+  resent: boolean;
+  /** Per set: what became of it. */
+  sets: { control: string; type: string; outcome: 'applied' | 'rejected' | 'duplicate'; detail?: string }[];
+}
+
+export class EdiInbound {
+  private readonly controlNumbers: ControlNumbers;
+
+  constructor(
+    private readonly config: CompiledConfig,
+    private readonly store: Store,
+    private readonly ingest: IngestService,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.controlNumbers = new StoreControlNumbers(store);
+  }
+
+  async receive(caller: string, partnerName: string, body: Buffer): Promise<EdiAnswer> {
+    const partner = this.config.systems.get(partnerName);
+    if (!partner?.x12)
+      throw new NotFoundError(`no EDI partner '${partnerName}' (a system with x12: in the configuration)`);
+    if (caller !== partnerName) {
+      throw new ForbiddenError(
+        'forbidden',
+        `system '${caller}' cannot send interchanges as partner '${partnerName}'`,
+      );
+    }
+    const hub = this.config.edi?.x12;
+    if (!hub) {
+      throw new ConflictError(
+        'edi-not-configured',
+        'EDI not configured',
+        'the hub has no `edi: {x12: {id, qualifier}}` identity in its configuration',
+      );
+    }
+    const text = body.toString('utf8');
+    const document = parseX12(text);
+    if (document.interchanges.length === 0) {
+      throw new ValidationError(
+        'the body holds no X12 interchange (it must start with ISA)',
+        [{ pointer: '/', detail: document.issues.map((i) => i.message).join('; ') || 'no ISA segment' }],
+        'not-x12',
+      );
+    }
+    const issues: X12Issue[] = [...validateX12(document)];
+    const answer: EdiAnswer = { body: '', resent: false, sets: [] };
+    const parts: string[] = [];
+    for (const [index, interchange] of document.interchanges.entries()) {
+      const isa = interchange.header;
+      const at = { ordinal: isa.ordinal, offset: isa.offset, segmentId: 'ISA', interchange: index };
+      const x12 = partner.x12;
+      if (valueAt(isa, 5).trim() !== x12.qualifier)
+        issues.push(
+          interchangeIssue(
+            '005',
+            `ISA05 '${valueAt(isa, 5)}' is not partner ${partnerName}'s qualifier ${x12.qualifier}`,
+            at,
+          ),
+        );
+      if (valueAt(isa, 6).trim() !== x12.id)
+        issues.push(
+          interchangeIssue(
+            '006',
+            `ISA06 '${valueAt(isa, 6).trim()}' is not partner ${partnerName}'s id ${x12.id}`,
+            at,
+          ),
+        );
+      if (valueAt(isa, 7).trim() !== hub.qualifier)
+        issues.push(
+          interchangeIssue(
+            '007',
+            `ISA07 '${valueAt(isa, 7)}' is not the hub's qualifier ${hub.qualifier}`,
+            at,
+          ),
+        );
+      if (valueAt(isa, 8).trim() !== hub.id)
+        issues.push(
+          interchangeIssue('009', `ISA08 '${valueAt(isa, 8).trim()}' is not the hub's id ${hub.id}`, at),
+        );
+      const control = String(Number(valueAt(isa, 13)));
+      const scope = `edi:${partnerName}`;
+      const stored = await this.store.inventory.getIdempotent(scope, control);
+      if (stored && stored.status !== 0) {
+        // A resend: acknowledged again with the first answer, nothing applied twice.
+        parts.push(String(stored.body));
+        answer.resent = true;
+        answer.sets.push({
+          control,
+          type: 'ISA',
+          outcome: 'duplicate',
+          detail: `interchange ${control} was received before`,
+        });
+        continue;
+      }
+      const own = () => issues.filter((i) => i.interchange === index);
+      const rejected = own().some((i) => i.list === 'TA105');
+      const at0 = this.now().toISOString();
+      if (!rejected) {
+        if (
+          !(await this.store.inventory.beginIdempotent(
+            scope,
+            control,
+            'x12',
+            at0,
+            new Date(Date.now() - 60_000).toISOString(),
+          ))
+        ) {
+          throw new ConflictError(
+            'interchange-in-flight',
+            'Interchange in progress',
+            `interchange ${control} from ${partnerName} is being processed; send it again later`,
+          );
+        }
+        await this.applyInterchange(
+          partnerName,
+          partner,
+          text,
+          document.interchanges[index] as typeof interchange,
+          index,
+          issues,
+          answer,
+          control,
+        );
+      }
+      const single = { ...document, interchanges: [interchange] };
+      const replies = acknowledge(
+        single,
+        own().map((i) => ({ ...i, interchange: 0 })),
+        { date: this.now() },
+      );
+      let reply = '';
+      for (const r of replies) {
+        reply += await writeInterchange(r.reply, {
+          controlNumbers: this.controlNumbers,
+          partner: partnerName,
+          newline: true,
+        });
+      }
+      if (!rejected) await this.store.inventory.finishIdempotent(scope, control, 200, reply);
+      parts.push(reply);
+    }
+    answer.body = parts.join('');
+    return answer;
+  }
+
+  private async applyInterchange(
+    partnerName: string,
+    partner: CompiledSystem,
+    text: string,
+    interchange: ReturnType<typeof parseX12>['interchanges'][number],
+    index: number,
+    issues: X12Issue[],
+    answer: EdiAnswer,
+    isaControl: string,
+  ): Promise<void> {
+    for (const [groupIndex, group] of interchange.groups.entries()) {
+      if (valueAt(group.header, 1) === 'FA') continue; // acknowledgements of what the hub sent
+      if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.list === 'AK905'))
+        continue;
+      for (const [setIndex, set] of group.sets.entries()) {
+        const type = valueAt(set.header, 1);
+        const control = valueAt(set.header, 2);
+        const where = { interchange: index, group: groupIndex, set: setIndex };
+        const raw = text.slice(
+          set.header.offset,
+          group.sets[setIndex + 1]?.header.offset ?? group.trailer?.offset ?? text.length,
+        );
+        const reject = async (detail: string) => {
+          answer.sets.push({ control, type, outcome: 'rejected', detail });
+          const codes = issues
+            .filter((i) => i.interchange === index && i.group === groupIndex && i.set === setIndex)
+            .map((i) => `${i.list} ${i.code}${i.element ? ` (element ${i.element})` : ''}: ${i.message}`);
+          await this.store.delivery.createException({
+            code: 'edi_rejected',
+            detail: `${type} ${control} in interchange ${isaControl} from ${partnerName} rejected: ${detail}${codes.length ? ` — ${codes.join('; ')}` : ''}`,
+            system: partnerName,
+            subject: `x12:${partnerName}:${isaControl}:${control}`,
+            payload: raw,
+            at: this.now().toISOString(),
+          });
+        };
+        if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.set === setIndex)) {
+          await reject('the set is not sound');
+          continue;
+        }
+        const base = { ordinal: set.header.ordinal, offset: set.header.offset, segmentId: 'ST', ...where };
+        if (type !== '850') {
+          issues.push(
+            setIssue('1', `transaction set ${type} is not accepted inbound from ${partnerName}`, base),
+          );
+          await reject(`set ${type} not supported inbound`);
+          continue;
+        }
+        const mapped = map850(set, {
+          name: partnerName,
+          channel: partner.channel ?? partnerName,
+          ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
+        });
+        if (!mapped.ok) {
+          for (const p of mapped.problems) {
+            const segment = set.segments.find((s) => s.ordinal === p.ordinal) ?? set.header;
+            const at = {
+              ordinal: p.ordinal,
+              offset: segment.offset,
+              segmentId: p.segment,
+              ...where,
+              positionInSet: p.ordinal - set.header.ordinal + 1,
+            };
+            issues.push(
+              p.element === undefined
+                ? segmentIssue('3', p.detail, at)
+                : elementIssue('7', p.detail, { ...at, element: p.element }),
+            );
+          }
+          await reject(mapped.problems.map((p) => p.detail).join('; '));
+          continue;
+        }
+        const event: CloudEvent = {
+          specversion: '1.0',
+          id: `x12-${isaControl}-${Number(valueAt(group.header, 6))}-${control}`,
+          source: `/${partnerName}`,
+          type: 'com.manifold.order.accepted.v1',
+          time: this.now().toISOString(),
+          datacontenttype: 'application/json',
+          correlationid: String(mapped.data.orderId),
+          x12interchange: isaControl,
+          data: mapped.data,
+        };
+        try {
+          await this.ingest.ingest(partnerName, [event], false);
+          answer.sets.push({
+            control,
+            type,
+            outcome: 'applied',
+            detail: `order ${String(mapped.data.orderId)}`,
+          });
+        } catch (error) {
+          if (!(error instanceof ManifoldError)) throw error;
+          issues.push(setIssue('5', error.message, base));
+          await reject(error.message);
+        }
+      }
+    }
+  }
+}
