@@ -8,6 +8,9 @@ export const KEYS = {
   shop: 'test-shop-key-0000000001',
   portal: 'test-portal-key-00000001',
   acme: 'test-acme-edi-key-0000001',
+  threepl: 'test-threepl-edi-key-0001',
+  freightco: 'test-freightco-edi-key-01',
+  supplier: 'test-supplier-edi-key-001',
 } as const;
 
 /** YAML of the test hub; `store` and `port` vary per test. */
@@ -30,6 +33,9 @@ systems:
   shop: { kind: commerce, key: ${KEYS.shop}, channel: web }
   portal: { kind: commerce, key: ${KEYS.portal}, channel: b2b }
   acme: { kind: edi, key: ${KEYS.acme}, channel: edi-acme, x12: { id: '4405197800', qualifier: '12' } }
+  threepl: { kind: edi, key: ${KEYS.threepl}, locations: [DC-WEST], x12: { id: 'THREEPL', qualifier: 'ZZ' } }
+  freightco: { kind: carrier, key: ${KEYS.freightco}, x12: { id: 'FRGT', qualifier: 'ZZ' } }
+  supplier: { kind: edi, key: ${KEYS.supplier}, locations: [DC-EAST], x12: { id: 'SUPPLIER', qualifier: 'ZZ' } }
 edi:
   x12: { id: '999999999', qualifier: '01' }
 locations:
@@ -43,13 +49,13 @@ ownership:
   order.accepted: [shop, portal, acme, erp]
   order.picked: [wms-east, wms-west]
   order.packed: [wms-east, wms-west]
-  order.shipped: [wms-east, wms-west]
-  order.delivered: [tms]
+  order.shipped: [wms-east, wms-west, threepl]
+  order.delivered: [tms, freightco]
   order.invoiced: [erp]
   order.cancelled: [shop, portal, erp]
   order.returned: [wms-east, wms-west]
   inventory.on_hand: [wms-east, wms-west]
-  inventory.incoming: [erp]
+  inventory.incoming: [erp, supplier]
 statusMaps:
   wms-east: { PCK: picked, PKD: packed, SHP: shipped }
 ${options.subscriptions ?? DEFAULT_SUBSCRIPTIONS}`;

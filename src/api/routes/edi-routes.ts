@@ -32,7 +32,14 @@ export function registerEdiRoutes(app: FastifyInstance, { auth, edi }: ApiContex
         );
       }
       const answer = await edi.receive(system, request.params.partner, body);
-      reply.header('x-manifold-sets', JSON.stringify(answer.sets));
+      // JSON with every non-ASCII character escaped: header values must be Latin-1.
+      reply.header(
+        'x-manifold-sets',
+        JSON.stringify(answer.sets).replace(
+          /[\u007f-\uffff]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        ),
+      );
       if (answer.resent) reply.header('x-manifold-resent', 'true');
       return reply.code(200).type('application/edi-x12').send(answer.body);
     },

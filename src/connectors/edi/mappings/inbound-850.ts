@@ -98,7 +98,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
           segment: 'PO1',
           ordinal: po1.ordinal,
           element: 2,
-          detail: `PO102 quantity '${valueAt(po1, 2)}' is not a whole number ≥ 1`,
+          detail: `PO102 quantity '${valueAt(po1, 2)}' is not a whole number >= 1`,
         });
         return;
       }

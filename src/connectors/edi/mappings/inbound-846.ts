@@ -1,0 +1,113 @@
+/**
+ * X12 846 (inventory inquiry/advice, from a supplier) → `inventory.incoming` data of the canonical model
+ * (issue #6 item 4), one per LIN item.
+ *
+ * A supplier's 846 says what it can ship us: QTY01 `33` (quantity available for sale) is read as the
+ * units to expect at our location. QTY01 `17` (quantity on hand) is the supplier's own stock, not
+ * committed to us, and is not mapped; nor is any other QTY qualifier. An item without a `QTY*33` is a
+ * problem (the set is rejected), so that a partner sending other qualifiers is noticed, not silently
+ * ignored.
+ *
+ * | X12 | canonical |
+ * |---|---|
+ * | LIN-02/03, LIN-04/05 … item id pairs: the partner's item map, else `VN`, `SK`, `BP` | `sku` |
+ * | the partner system's `locations[0]` (config) | `location` |
+ * | QTY-02 of the item's QTY with QTY-01 `33` (summed when several) | `quantity` (whole units; an item with 0 is left out: the canonical `incoming` carries at least 1, so a 0 does not clear an earlier figure) |
+ * | the item's DTM with DTM-01 `018` (available), `017` (estimated delivery), `067` (current schedule delivery) or `002` (delivery requested), DTM-02/03; else BIA-04 (the report's date); else the time of receipt | `expectedAt` (UTC) |
+ *
+ * Pure: a transaction set in, the data or the problems (with the X12 position) out.
+ */
+import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
+import type { MappingProblem, MappingResult } from './inbound-850.js';
+import { skuOf, x12DateTime } from './item-ids.js';
+
+/** QTY-01 read as the units to expect. */
+export const INCOMING_QUANTITY_QUALIFIER = '33';
+/** DTM-01 qualifiers read as the expected date, in order of preference. */
+const EXPECTED_DATE_QUALIFIERS = ['018', '017', '067', '002'];
+
+export interface InventoryAdviceContext {
+  /** The location the units are expected at. */
+  location: string;
+  /** The partner's item ids → SKUs. */
+  itemMap?: Record<string, string>;
+  /** The time of receipt, for `expectedAt` when the set gives no date. */
+  receivedAt: string;
+}
+
+/** Maps one 846 set to `inventory.incoming` data, one per LIN item. */
+export function map846(
+  set: TransactionSet,
+  context: InventoryAdviceContext,
+): MappingResult<Record<string, unknown>[]> {
+  const problems: MappingProblem[] = [];
+  const bia = set.segments.find((s) => s.id === 'BIA');
+  const reportDate = bia ? x12DateTime(valueAt(bia, 4)) : undefined;
+  // The LIN loops: each LIN and the segments up to the next LIN (or CTT).
+  const items: { lin: Segment; body: Segment[] }[] = [];
+  for (const segment of set.segments) {
+    if (segment.id === 'LIN') items.push({ lin: segment, body: [] });
+    else if (segment.id === 'CTT') break;
+    else items.at(-1)?.body.push(segment);
+  }
+  const data: Record<string, unknown>[] = [];
+  for (const { lin, body } of items) {
+    const pairs: [string, string][] = [];
+    for (let position = 2; position + 1 <= lin.elements.length; position += 2) {
+      pairs.push([valueAt(lin, position), valueAt(lin, position + 1)]);
+    }
+    const sku = skuOf(pairs, context.itemMap);
+    if (!sku) {
+      problems.push({
+        segment: 'LIN',
+        ordinal: lin.ordinal,
+        element: 3,
+        detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+      });
+      continue;
+    }
+    const quantities = body.filter((s) => s.id === 'QTY' && valueAt(s, 1) === INCOMING_QUANTITY_QUALIFIER);
+    if (quantities.length === 0) {
+      problems.push({
+        segment: 'LIN',
+        ordinal: lin.ordinal,
+        detail: `item ${sku} has no QTY with QTY01 ${INCOMING_QUANTITY_QUALIFIER} (quantity available)`,
+      });
+      continue;
+    }
+    let quantity = 0;
+    for (const qty of quantities) {
+      const value = Number(valueAt(qty, 2));
+      if (valueAt(qty, 2) === '' || !Number.isInteger(value) || value < 0) {
+        problems.push({
+          segment: 'QTY',
+          ordinal: qty.ordinal,
+          element: 2,
+          detail: `QTY02 '${valueAt(qty, 2)}' is not a whole number >= 0`,
+        });
+      }
+      quantity += value;
+    }
+    const dates = body.filter((s) => s.id === 'DTM');
+    const expected = EXPECTED_DATE_QUALIFIERS.map((q) => dates.find((d) => valueAt(d, 1) === q))
+      .filter((d): d is Segment => d !== undefined)
+      .map((d) => x12DateTime(valueAt(d, 2), valueAt(d, 3)))
+      .find(Boolean);
+    if (quantity === 0) continue; // nothing to expect: `inventory.incoming` carries at least 1 unit
+    data.push({
+      sku,
+      location: context.location,
+      quantity,
+      expectedAt: expected ?? reportDate ?? context.receivedAt,
+    });
+  }
+  if (items.length === 0) {
+    problems.push({
+      segment: 'ST',
+      ordinal: set.header.ordinal,
+      detail: 'the inventory advice has no LIN item',
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, data };
+}
