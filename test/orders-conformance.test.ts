@@ -19,6 +19,7 @@ import { ORDER_CURSOR } from '../src/engine/orders/order-processor.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
+import { freshOrderId as freshOrder, freshSku, shipTo } from './support/orders.js';
 import {
   describeWithStore,
   openTestStore,
@@ -39,16 +40,6 @@ const SUBSCRIPTIONS = `subscriptions:
     types: [com.manifold.order.released.v1]
     http: { url: http://127.0.0.1:9/wms-east }
 `;
-
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
-const freshSku = () => `SKU-${randomUUID().slice(0, 8)}`;
-const freshOrder = () => `SO-${randomUUID().slice(0, 8)}`;
 
 function received(sku: string, location: string, onHand: number): Movement {
   return {

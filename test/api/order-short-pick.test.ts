@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freshOrderId as oid, shipTo, freshSku as sku } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 
@@ -24,15 +25,6 @@ async function start(shortPick: 'recommit' | 'backorder'): Promise<TestApp> {
 }
 
 const app = () => hub as TestApp;
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
-const sku = () => `SKU-${randomUUID().slice(0, 8)}`;
-const oid = () => `SO-${randomUUID().slice(0, 8)}`;
 
 async function call(method: 'GET' | 'POST', url: string, key: string, payload?: unknown, headers = {}) {
   const response = await app().app.inject({

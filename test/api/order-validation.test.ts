@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/connectors/http/signature.js';
+import { freshOrderId as oid, shipTo, freshSku as sku } from '../support/orders.js';
 import { type Sink, type SinkAnswer, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
@@ -50,16 +51,6 @@ async function deadUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/validate`;
 }
-
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
-const sku = () => `SKU-${randomUUID().slice(0, 8)}`;
-const oid = () => `SO-${randomUUID().slice(0, 8)}`;
 
 function order(orderId: string, s: string, quantity = 2) {
   return {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshOrderId as oid, shipTo, freshSku as sku } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
 
@@ -14,14 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await hub.close();
 });
-
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
 
 function order(orderId: string, lines: { lineId: string; sku: string; quantity: number }[], channel = 'web') {
   return {
@@ -75,9 +68,6 @@ async function stock(sku: string, location: 'DC-EAST' | 'DC-WEST', onHand: numbe
   expect(response.statusCode).toBe(202);
   await hub.inventory.settle();
 }
-
-const sku = () => `SKU-${randomUUID().slice(0, 8)}`;
-const oid = () => `SO-${randomUUID().slice(0, 8)}`;
 
 describe('POST /v1/orders and Idempotency-Key', () => {
   it('requires the key; replays the same body; 422 for another body; one order for 10 concurrent retries', async () => {

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
+import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 
@@ -219,14 +220,6 @@ const sinkGets = (sink: Sink, orderId: string, n: number, type?: string) =>
     (events) => events.length >= n,
     `${n} ${type ?? 'events'} of ${orderId} at the sink`,
   );
-
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
 
 function orderBody(orderId: string, lines: { lineId: string; sku: string; quantity: number }[]) {
   return {

@@ -13,6 +13,7 @@ import {
   type SegmentInput,
   valueAt,
 } from '../../src/connectors/edi/x12/index.js';
+import { shipTo } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
 
@@ -106,14 +107,6 @@ async function event(key: string, source: string, type: string, data: Record<str
   await hub.orders.settle();
   await hub.inventory.settle();
 }
-
-const shipTo = {
-  name: 'Ada Shop',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
 
 /** A web order of two lines committed at DC-WEST (the only location with stock). */
 async function westOrder(orderId: string) {
