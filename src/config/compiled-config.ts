@@ -39,6 +39,10 @@ export interface CompiledChannel {
   safetyStock: number;
 }
 
+/** The X12 transaction sets a subscription can send (`edi: {sets}`). */
+export const EDI_OUTBOUND_SET_IDS = ['855', '856', '810', '846', '940'] as const;
+export type EdiOutboundSetId = (typeof EDI_OUTBOUND_SET_IDS)[number];
+
 export interface HttpConnectorConfig {
   url: string;
   secret?: string;
@@ -71,6 +75,10 @@ export interface CompiledSubscription {
   /** Optional narrowing beyond `types`, kept as written: a subject pattern and data field values. */
   filter?: { subject?: string; data?: Record<string, unknown> };
   http?: HttpConnectorConfig;
+  /** Outbound X12 (issue #6): the sets sent to the target, an EDI partner (a system with `x12:`). */
+  edi?: { sets: EdiOutboundSetId[] };
+  /** A folder drop instead of HTTP (EDI subscriptions only): `<partner>-<ISA13>.x12`, written atomically. */
+  dir?: { path: string };
   retry: RetryPolicy;
   rateLimit?: RateLimitPolicy;
   onFailure?: 'hold' | 'skip';
@@ -125,4 +133,9 @@ export interface CompiledConfig {
   orders: OrdersConfig;
   /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
   edi?: { x12: { id: string; qualifier: string } };
+}
+
+/** The locations whose stock a channel is offered, in config order (ATP and allocation follow it). */
+export function servingLocations(config: Pick<CompiledConfig, 'locations'>, channel: string): string[] {
+  return [...config.locations.values()].filter((l) => l.channels.includes(channel)).map((l) => l.name);
 }

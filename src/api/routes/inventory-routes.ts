@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { servingLocations } from '../../config/compiled-config.js';
 import { channelAtp } from '../../domain/inventory/availability.js';
 import { BUCKETS } from '../../domain/inventory/position.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -93,8 +94,7 @@ export function registerInventoryRoutes(
   app: FastifyInstance,
   { auth, store, config, inventory }: ApiContext,
 ): void {
-  const channelLocations = (channel: string) =>
-    [...config.locations.values()].filter((l) => l.channels.includes(channel)).map((l) => l.name);
+  const channelLocations = (channel: string) => servingLocations(config, channel);
 
   app.get<{ Params: { sku: string } }>(
     '/v1/inventory/:sku',

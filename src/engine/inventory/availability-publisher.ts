@@ -10,7 +10,7 @@
  * again with the figures of that moment (ids differ by the batch's last ledger id), never loses one.
  * It also resolves `oversold` exceptions of positions whose `available` is back at zero or more.
  */
-import type { CompiledConfig } from '../../config/compiled-config.js';
+import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { channelAtp } from '../../domain/inventory/availability.js';
@@ -33,10 +33,11 @@ export class AvailabilityPublisher {
 
   /** The current ATP of a SKU on every channel, from its positions. */
   atp(positions: readonly PositionRecord[], channel: string): number {
-    const serving = [...this.config.locations.values()]
-      .filter((l) => l.channels.includes(channel))
-      .map((l) => l.name);
-    return channelAtp(positions, serving, this.config.channels.get(channel)?.safetyStock ?? 0);
+    return channelAtp(
+      positions,
+      servingLocations(this.config, channel),
+      this.config.channels.get(channel)?.safetyStock ?? 0,
+    );
   }
 
   /** Publishes the next batch of ledger entries; returns how many it consumed (0: caught up). */

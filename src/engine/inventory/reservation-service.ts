@@ -5,7 +5,7 @@
  * was stale (another hold took the units in between), the write is refused and the service reads again.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { CompiledConfig } from '../../config/compiled-config.js';
+import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { type Demand, placeDemand } from '../../domain/inventory/availability.js';
 import type { BucketDeltas } from '../../domain/inventory/position.js';
@@ -110,7 +110,7 @@ export class ReservationService {
 
   /** The locations serving a channel, in config order. */
   serving(channel: string): string[] {
-    return [...this.config.locations.values()].filter((l) => l.channels.includes(channel)).map((l) => l.name);
+    return servingLocations(this.config, channel);
   }
 
   /** Checks what the request names against config and the store; throws the matching problem. */

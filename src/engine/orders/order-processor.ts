@@ -10,7 +10,7 @@
  * fills a SKU's lines; else the one with most stock gets what it has) and the rest is backordered; the
  * committed lines are released to each location's WMS with `com.manifold.order.released.v1`.
  */
-import type { CompiledConfig } from '../../config/compiled-config.js';
+import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import type { ValidationOutcome } from '../../connectors/http/order-validator.js';
 import { validateEvent } from '../../contracts/index.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
@@ -504,9 +504,7 @@ export class OrderProcessor {
     lines: { lineId: string; sku: string; quantity: number }[],
     exclude?: string,
   ): Promise<void> {
-    const serving = [...this.config.locations.values()]
-      .filter((l) => l.channels.includes(w.record.channel) && l.name !== exclude)
-      .map((l) => l.name);
+    const serving = servingLocations(this.config, w.record.channel).filter((name) => name !== exclude);
     const committed: { lineId: string; location: string; quantity: number }[] = [];
     const backordered: { lineId: string; quantity: number }[] = [];
     for (const sku of new Set(lines.map((l) => l.sku))) {
