@@ -69,9 +69,10 @@ function conformance(kind: StoreKind): void {
         '0003_inventory',
         '0004_coalesce',
         '0005_orders',
+        '0006_edi_outbound',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 5, known: 5 });
+      expect(await store.health()).toEqual({ ok: true, applied: 6, known: 6 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -88,6 +89,7 @@ function conformance(kind: StoreKind): void {
           '0003_inventory',
           '0004_coalesce',
           '0005_orders',
+          '0006_edi_outbound',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

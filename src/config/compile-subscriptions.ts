@@ -6,11 +6,13 @@
 import { CATALOGUE } from '../domain/event-catalogue.js';
 import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
 import type { DeclaredNames } from './compile-sections.js';
-import type {
-  CompiledSubscription,
-  HttpConnectorConfig,
-  RateLimitPolicy,
-  RetryPolicy,
+import {
+  type CompiledSubscription,
+  EDI_OUTBOUND_SET_IDS,
+  type EdiOutboundSetId,
+  type HttpConnectorConfig,
+  type RateLimitPolicy,
+  type RetryPolicy,
 } from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
 import { positionOf } from './yaml-source.js';
@@ -39,6 +41,8 @@ const SUBSCRIPTION_KEYS = [
   'types',
   'filter',
   'http',
+  'edi',
+  'dir',
   'retry',
   'rateLimit',
   'onFailure',
@@ -47,10 +51,25 @@ const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
 
-/** `subscriptions: [ { name, target, types, filter?, http, retry?, rateLimit?, onFailure? } ]`. */
+/** The canonical event type each outbound X12 set is made from (see `connectors/edi/mappings/outbound.ts`). */
+export const EDI_SET_EVENT_TYPES: Record<EdiOutboundSetId, string> = {
+  '855': 'com.manifold.order.milestone.v1',
+  '856': 'com.manifold.order.shipped.v1',
+  '810': 'com.manifold.order.invoiced.v1',
+  '846': 'com.manifold.inventory.availability.v1',
+  '940': 'com.manifold.order.released.v1',
+};
+
+/**
+ * `subscriptions: [ { name, target, types, filter?, http | (edi + (http | dir)), retry?, rateLimit?,
+ * onFailure? } ]`. With `edi: {sets}` the target must be an EDI partner (a system with `x12:`), `types`
+ * defaults to the sets' event types, and delivery is by `http` or by a `dir` folder drop.
+ */
 export function compileSubscriptions(
   value: ConfigValue | undefined,
   declared: DeclaredNames,
+  /** The systems with an `x12:` identity: the only targets an `edi:` subscription may have. */
+  ediPartners: ReadonlySet<string> = new Set(),
 ): CompiledSubscription[] {
   const subscriptions: CompiledSubscription[] = [];
   const firstLineByName = new Map<string, number>();
@@ -74,7 +93,17 @@ export function compileSubscriptions(
         );
     }
     const target = map.require('target')?.reference(declared.systems, 'system', 'systems');
-    const types = readTypes(map.require('types'));
+    const ediValue = map.get('edi');
+    const edi = readEdi(ediValue);
+    if (edi !== undefined && target !== undefined && !ediPartners.has(target)) {
+      ediValue?.report(
+        `subscription target '${target}' is not an EDI partner; an edi: subscription needs a target with x12: { id, qualifier } (systems.${target}.x12)`,
+      );
+    }
+    const types =
+      edi !== undefined && !map.has('types')
+        ? [...new Set(edi.sets.map((set) => EDI_SET_EVENT_TYPES[set]))]
+        : readTypes(map.require('types'));
     const subscription: CompiledSubscription = {
       name: name ?? '',
       target: target ?? '',
@@ -85,8 +114,28 @@ export function compileSubscriptions(
     const filter = readFilter(map.get('filter'));
     if (filter !== undefined) subscription.filter = filter;
     // The connector block is required: a subscription nothing can deliver would only pile up its outbox.
-    const http = readHttp(map.require('http'));
-    if (http !== undefined) subscription.http = http;
+    if (edi !== undefined) {
+      subscription.edi = edi;
+      const dirValue = map.get('dir');
+      if (map.has('http') && dirValue !== undefined) {
+        dirValue.report('give either http: or dir: for an edi: subscription, not both');
+      } else if (!map.has('http') && dirValue === undefined) {
+        ediValue?.report(
+          'an edi: subscription needs http: { url } (POST application/edi-x12) or dir: <folder> (file drop)',
+        );
+      }
+      const http = map.has('http') ? readHttp(map.get('http')) : undefined;
+      if (http !== undefined) {
+        subscription.http = http;
+        if (http.batch) map.get('http')?.report('batch: true is not supported for edi: subscriptions');
+      }
+      const path = dirValue?.string();
+      if (path !== undefined) subscription.dir = { path };
+    } else {
+      if (map.has('dir')) map.get('dir')?.report('dir: is only for edi: subscriptions (outbound X12 files)');
+      const http = readHttp(map.require('http'));
+      if (http !== undefined) subscription.http = http;
+    }
     const rateLimit = readRateLimit(map.get('rateLimit'));
     if (rateLimit !== undefined) subscription.rateLimit = rateLimit;
     const onFailure = map.get('onFailure')?.oneOf(ON_FAILURE_POLICIES, 'onFailure policy');
@@ -94,6 +143,29 @@ export function compileSubscriptions(
     subscriptions.push(subscription);
   }
   return subscriptions;
+}
+
+/** `edi: { sets: [855, 856, 810, 846, 940] }` (a non-empty subset). */
+function readEdi(value: ConfigValue | undefined): { sets: EdiOutboundSetId[] } | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['sets']);
+  const setsValue = map.require('sets');
+  const items = setsValue?.list({ allowSingle: true });
+  if (items === undefined) return undefined;
+  if (items.length === 0)
+    setsValue?.report(`expected at least one X12 set: ${EDI_OUTBOUND_SET_IDS.join(', ')}`);
+  const sets: EdiOutboundSetId[] = [];
+  for (const item of items) {
+    const id = item.string();
+    if (id === undefined) continue;
+    if (!(EDI_OUTBOUND_SET_IDS as readonly string[]).includes(id)) {
+      item.report(`X12 set '${id}' is not sent by Manifold; use ${EDI_OUTBOUND_SET_IDS.join(', ')}`, id);
+      continue;
+    }
+    if (!sets.includes(id as EdiOutboundSetId)) sets.push(id as EdiOutboundSetId);
+  }
+  return { sets };
 }
 
 /** Non-empty list of type patterns, each matching at least one type of the catalogue (catches typos). */

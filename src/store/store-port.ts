@@ -8,6 +8,7 @@
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { DeliveryStore } from './delivery-port.js';
+import type { EdiStore } from './edi-port.js';
 import type { InventoryStore } from './inventory-port.js';
 import type { OrderStore } from './order-port.js';
 
@@ -92,6 +93,8 @@ export interface Store {
   readonly inventory: InventoryStore;
   /** Orders, their timeline annotations, and the order processor's atomic unit (after `migrate()`). */
   readonly orders: OrderStore;
+  /** Outbound X12 interchanges and the partners' 997/999 answers (after `migrate()`). */
+  readonly edi: EdiStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

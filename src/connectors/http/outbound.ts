@@ -105,9 +105,22 @@ export class HttpConnector {
     now = new Date(),
   ): Promise<DeliveryResponse> {
     const { contentType, body } = toRequestBody(events, config.batch);
+    return this.sendBody(config, { contentType, body, idempotencyKey: idempotencyKey(events) }, now);
+  }
+
+  /**
+   * Makes one attempt to POST a body of the caller's (an X12 interchange as `application/edi-x12`), with
+   * the same headers as `send`: the signature of that body and `Idempotency-Key`. Same outcomes as `send`.
+   */
+  async sendBody(
+    config: HttpConnectorConfig,
+    request: { contentType: string; body: string; idempotencyKey: string },
+    now = new Date(),
+  ): Promise<DeliveryResponse> {
+    const { contentType, body } = request;
     if (this.closed) return { outcome: 'retryable', latencyMs: 0, error: 'connector closed: not sent' };
     const url = new URL(config.url);
-    const headers = this.headersFor(config, events, contentType, body, now);
+    const headers = this.headersFor(config, request.idempotencyKey, contentType, body, now);
     const controller = new AbortController();
     // One deadline for the whole exchange: connect, headers and body. undici's own timeouts are per phase
     // (and bodyTimeout per chunk), so a target trickling bytes could otherwise hold an attempt forever.
@@ -185,7 +198,7 @@ export class HttpConnector {
 
   private headersFor(
     config: HttpConnectorConfig,
-    events: readonly CloudEvent[],
+    key: string,
     contentType: string,
     body: string,
     now: Date,
@@ -196,7 +209,7 @@ export class HttpConnector {
       if (!CONNECTOR_HEADERS.has(lower)) headers[lower] = value;
     }
     headers['content-type'] = contentType;
-    headers['idempotency-key'] = idempotencyKey(events);
+    headers['idempotency-key'] = key;
     if (config.secret !== undefined) {
       headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(
         config.secret,

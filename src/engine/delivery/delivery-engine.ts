@@ -11,7 +11,8 @@ import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circ
 import { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
-import { SubscriptionRunner } from './subscription-runner.js';
+import { EdiOutbound } from '../edi/edi-outbound.js';
+import { type RunnerContext, SubscriptionRunner } from './subscription-runner.js';
 
 export interface DeliveryEngineOptions {
   /** Idle poll interval (default 250 ms). */
@@ -47,19 +48,32 @@ export class DeliveryEngine {
     for (const system of config.systems.values()) {
       if (system.rateLimit) targetBuckets.set(system.name, new TokenBucket(system.rateLimit, startMs));
     }
+    // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
+    const edi = new EdiOutbound(config, store, this.now);
     for (const subscription of config.subscriptions) {
-      if (!subscription.http) continue;
+      if (!subscription.http && !subscription.dir) continue;
       const breaker = this.breakerFor(subscription.target);
       const buckets: TokenBucket[] = [];
       if (subscription.rateLimit) buckets.push(new TokenBucket(subscription.rateLimit, startMs));
       const targetBucket = targetBuckets.get(subscription.target);
       if (targetBucket) buckets.push(targetBucket);
       const http = subscription.http;
+      const send: RunnerContext['send'] = subscription.edi
+        ? async (sub, events) => {
+            const [event] = events;
+            if (!event || events.length !== 1)
+              throw new Error('an edi: subscription sends one event at a time');
+            return edi.send(sub, event, this.connector);
+          }
+        : async (_subscription, events) =>
+            http
+              ? this.connector.send(http, events, this.now())
+              : { outcome: 'permanent', latencyMs: 0, error: 'no connector' };
       this.runners.set(
         subscription.name,
         new SubscriptionRunner(subscription, {
           store: store.delivery,
-          send: (_subscription, events) => this.connector.send(http, events, this.now()),
+          send,
           breaker,
           buckets,
           now: this.now,

@@ -11,6 +11,8 @@
  * incoming stock. A set that is not sound, not supported or refused by the mapping or the ingest is
  * rejected in the 997/999 (AK5/IK5 `R` with its codes) and kept as an `edi_rejected` exception holding
  * the raw set, for an operator to fix and replay. The answer is the 997 (999 for 5010 groups) and/or TA1.
+ * Groups of 997/999s (`FA`) are not acknowledged: their AK1/AK2/AK5(IK5)/AK9 are matched to the
+ * interchanges the hub sent (`edi_outbound`) and recorded as accepted or rejected with their codes.
  */
 import type { CompiledConfig, CompiledSystem } from '../../config/compiled-config.js';
 import { map214 } from '../../connectors/edi/mappings/inbound-214.js';
@@ -244,7 +246,11 @@ export class EdiInbound {
     isaControl: string,
   ): Promise<void> {
     for (const [groupIndex, group] of interchange.groups.entries()) {
-      if (valueAt(group.header, 1) === 'FA') continue; // acknowledgements of what the hub sent
+      if (valueAt(group.header, 1) === 'FA') {
+        // 997/999s answering the interchanges the hub sent: matched to `edi_outbound`, never acknowledged.
+        await this.functionalAcknowledgements(partnerName, group, groupIndex, index, issues, answer);
+        continue;
+      }
       if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.list === 'AK905'))
         continue;
       for (const [setIndex, set] of group.sets.entries()) {
@@ -332,6 +338,99 @@ export class EdiInbound {
         }
         answer.sets.push({ control, type, outcome: 'applied', detail: mapped.data.detail });
       }
+    }
+  }
+
+  /**
+   * A partner's 997/999 group: AK1 (GS01, GS06 of the hub's group), per set AK2 (ST01, ST02) and its
+   * AK5/IK5 (`A`/`E` accepted; `R`, `M`, `W`, `X` rejected, with AK502–AK506), and AK9 for a group
+   * answered without AK2s. Each verdict is recorded on the partner's `edi_outbound` rows it names.
+   */
+  private async functionalAcknowledgements(
+    partnerName: string,
+    group: ReturnType<typeof parseX12>['interchanges'][number]['groups'][number],
+    groupIndex: number,
+    index: number,
+    issues: X12Issue[],
+    answer: EdiAnswer,
+  ): Promise<void> {
+    const at = this.now().toISOString();
+    for (const [setIndex, set] of group.sets.entries()) {
+      const type = valueAt(set.header, 1);
+      const control = valueAt(set.header, 2);
+      if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.set === setIndex)) {
+        answer.sets.push({ control, type, outcome: 'rejected', detail: 'the acknowledgement is not sound' });
+        continue;
+      }
+      const notes: string[] = [];
+      let gsControl: number | undefined;
+      let current: { setId: string; stControl: number } | undefined;
+      let setsSeen = 0;
+      const codesOf = (segment: (typeof set.segments)[number], from: number, to: number) => {
+        const codes: string[] = [];
+        for (let n = from; n <= to; n++) {
+          const code = valueAt(segment, n).trim();
+          if (code) codes.push(code);
+        }
+        return codes;
+      };
+      const record = async (
+        verdict: string,
+        codes: string[],
+        target: { setId?: string; stControl?: number },
+      ) => {
+        if (gsControl === undefined || Number.isNaN(gsControl)) return;
+        const status = ['A', 'E'].includes(verdict)
+          ? 'accepted'
+          : ['R', 'M', 'W', 'X'].includes(verdict)
+            ? 'rejected'
+            : undefined;
+        const what = `group ${gsControl}${target.stControl === undefined ? '' : ` set ${target.setId ?? ''} ${target.stControl}`}`;
+        if (!status) {
+          notes.push(`${what}: ${verdict || 'no'} status not recorded`);
+          return;
+        }
+        const matched = await this.store.edi.recordAcknowledgement({
+          partner: partnerName,
+          gsControl,
+          ...(target.stControl === undefined ? {} : { stControl: target.stControl }),
+          ...(target.setId ? { setId: target.setId } : {}),
+          status,
+          codes,
+          at,
+        });
+        notes.push(
+          matched > 0
+            ? `${what} ${status}${codes.length ? ` (${codes.join(', ')})` : ''}`
+            : `${what}: no interchange sent to ${partnerName} matches`,
+        );
+      };
+      for (const segment of set.segments) {
+        switch (segment.id) {
+          case 'AK1':
+            gsControl = Number(valueAt(segment, 2));
+            break;
+          case 'AK2':
+            current = { setId: valueAt(segment, 1), stControl: Number(valueAt(segment, 2)) };
+            setsSeen += 1;
+            break;
+          case 'AK5':
+          case 'IK5':
+            if (current) await record(valueAt(segment, 1), codesOf(segment, 2, 6), current);
+            current = undefined;
+            break;
+          case 'AK9':
+            // Without AK2s the group's verdict stands for all its sets.
+            if (setsSeen === 0) await record(valueAt(segment, 1), codesOf(segment, 5, 9), {});
+            break;
+        }
+      }
+      answer.sets.push({
+        control,
+        type,
+        outcome: 'applied',
+        detail: notes.join('; ') || 'no AK1/AK2 to match',
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOrders } from '../sql-orders.js';
 import type {
@@ -71,6 +72,7 @@ export class PostgresStore implements Store {
   readonly delivery: PostgresDelivery;
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
+  readonly edi: SqlEdi;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -94,6 +96,7 @@ export class PostgresStore implements Store {
     const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
+    this.edi = new SqlEdi(runner);
   }
 
   async migrate(): Promise<string[]> {

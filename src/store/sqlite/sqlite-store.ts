@@ -15,6 +15,7 @@ import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOrders } from '../sql-orders.js';
 import type {
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
   readonly delivery: SqliteDelivery;
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
+  readonly edi: SqlEdi;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -124,6 +126,7 @@ export class SqliteStore implements Store {
     };
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
+    this.edi = new SqlEdi(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
