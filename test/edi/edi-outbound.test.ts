@@ -217,6 +217,17 @@ describe('outbound X12 subscriptions', () => {
     expect(accepted.headers['x-manifold-sets']).toContain('accepted');
     let kept = await hub!.store.edi.getOutbound('acme-edi', '/wms-east', eventId);
     expect(kept).toMatchObject({ ackStatus: 'accepted', ackCodes: [] });
+    // The order's timeline shows the 856 sent for the shipment and the partner's verdict on it.
+    const timeline = await hub!.app.inject({
+      method: 'GET',
+      url: `/v1/orders/${ORDER}/timeline`,
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
+    const shipped = timeline
+      .json()
+      .entries.find((e: { type: string }) => e.type === 'com.manifold.order.shipped.v1');
+    const delivery = shipped.deliveries.find((d: { subscription: string }) => d.subscription === 'acme-edi');
+    expect(delivery.x12).toMatchObject({ set: '856', acknowledgement: 'accepted', interchange: kept?.isa13 });
 
     const ack = await partnerAck(request!.body, true);
     const rejected = await post(

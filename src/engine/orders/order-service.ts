@@ -213,7 +213,7 @@ export class OrderService {
         const note = annotations.find((a) => a.eventSeq === logged.seq);
         const data = e.data as Record<string, unknown> | undefined;
         const hub = logged.system === 'manifold';
-        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt);
+        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e);
         entries.push({
           seq: logged.seq,
           at: logged.ingestedAt,
@@ -252,10 +252,30 @@ export class OrderService {
     return { orderId, milestone: order.milestone, status: order.status, entries };
   }
 
-  private async deliveries(eventSeq: number, ingestedAt: string): Promise<Record<string, unknown>[]> {
+  private async deliveries(
+    eventSeq: number,
+    ingestedAt: string,
+    event: CloudEvent,
+  ): Promise<Record<string, unknown>[]> {
     const rows = await this.store.listOutbox({ eventSeq, limit: 100 });
     if (rows.length === 0) return [];
     const attempts = await this.store.delivery.listAttempts({ eventSeq });
+    // The X12 document an EDI subscription sent for the event, and the partner's 997/999 verdict on it.
+    const documents = new Map<string, Record<string, unknown>>();
+    for (const row of rows) {
+      const sent = await this.store.edi.getOutbound(row.subscription, event.source, event.id);
+      if (sent) {
+        documents.set(row.subscription, {
+          set: sent.setId,
+          interchange: sent.isa13,
+          group: sent.gsControl,
+          transactionSet: sent.stControl,
+          acknowledgement: sent.ackStatus ?? 'pending',
+          ...(sent.ackAt ? { acknowledgedAt: sent.ackAt } : {}),
+          ...(sent.ackCodes?.length ? { codes: sent.ackCodes } : {}),
+        });
+      }
+    }
     return rows.map((row) => {
       const mine = attempts.filter((a) => a.outboxId === row.id);
       const delivered = mine.find((a) => a.outcome === 'delivered');
@@ -275,6 +295,7 @@ export class OrderService {
           ? { latencyFromIngestMs: Date.parse(delivered.finishedAt) - Date.parse(ingestedAt) }
           : {}),
         ...(row.supersededBy === undefined ? {} : { supersededBy: row.supersededBy }),
+        ...(documents.has(row.subscription) ? { x12: documents.get(row.subscription) } : {}),
       };
     });
   }
