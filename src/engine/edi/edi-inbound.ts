@@ -22,6 +22,7 @@ import {
   type MappingResult,
   map850,
 } from '../../connectors/edi/mappings/inbound-850.js';
+import { map940 } from '../../connectors/edi/mappings/inbound-940.js';
 import { map945, orderReference945 } from '../../connectors/edi/mappings/inbound-945.js';
 import {
   acknowledge,
@@ -96,6 +97,26 @@ export class EdiInbound {
     '945': { map: (set, name, partner) => this.shippingAdvice(set, name, partner) },
     '214': { map: (set, name) => this.shipmentStatus(set, name) },
     '846': { map: async (set, name, partner) => this.inventoryAdvice(set, name, partner) },
+    // A client's warehouse shipping order (Manifold fronts its 3PL): an order on the partner's channel.
+    '940': {
+      map: async (set, name, partner) => {
+        const mapped = map940(set, {
+          name,
+          channel: partner.channel ?? name,
+          ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
+        });
+        if (!mapped.ok) return mapped;
+        const orderId = String(mapped.data.orderId);
+        return {
+          ok: true,
+          data: {
+            events: [{ type: 'com.manifold.order.accepted.v1', data: mapped.data, correlationid: orderId }],
+            detail: `order ${orderId}`,
+          },
+        };
+      },
+      unnumbered: true,
+    },
   };
 
   constructor(

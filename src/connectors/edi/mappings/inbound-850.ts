@@ -14,7 +14,8 @@
  *
  * Pure: a transaction set in, the data or the problems (with the X12 position) out.
  */
-import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
+import { type TransactionSet, valueAt } from '../x12/model.js';
+import { customerOf, parties, shipToAddress } from './parties.js';
 
 export interface Partner {
   /** The partner system's name (`acme`): prefixes order ids. */
@@ -37,43 +38,6 @@ export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: Ma
 
 /** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
 const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
-
-interface Party {
-  name: string;
-  id?: string;
-  lines: string[];
-  city?: string;
-  region?: string;
-  postalCode?: string;
-  country?: string;
-}
-
-/** The N1 loops of a set: N1 and the N2/N3/N4 that follow it, by entity code (ST, BY, …). */
-function parties(segments: readonly Segment[]): Map<string, { party: Party; at: Segment }> {
-  const found = new Map<string, { party: Party; at: Segment }>();
-  let current: Party | undefined;
-  for (const segment of segments) {
-    if (segment.id === 'N1') {
-      current = { name: valueAt(segment, 2), lines: [] };
-      const id = valueAt(segment, 4);
-      if (id) current.id = id;
-      found.set(valueAt(segment, 1), { party: current, at: segment });
-    } else if (current && segment.id === 'N2') {
-      current.name = [current.name, valueAt(segment, 1)].filter(Boolean).join(' ');
-    } else if (current && segment.id === 'N3') {
-      for (const position of [1, 2])
-        if (valueAt(segment, position)) current.lines.push(valueAt(segment, position));
-    } else if (current && segment.id === 'N4') {
-      current.city = valueAt(segment, 1);
-      current.region = valueAt(segment, 2);
-      current.postalCode = valueAt(segment, 3);
-      current.country = valueAt(segment, 4);
-    } else if (!['PER', 'REF'].includes(segment.id)) {
-      current = undefined;
-    }
-  }
-  return found;
-}
 
 /** Maps one 850 set to `order.accepted` data. */
 export function map850(set: TransactionSet, partner: Partner): MappingResult<Record<string, unknown>> {
@@ -134,36 +98,17 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
     });
   }
   const found = parties(set.segments);
-  const shipTo = found.get('ST');
-  if (!shipTo) {
-    problems.push({ segment: 'N1', ordinal: set.header.ordinal, detail: 'no ship-to party (N1*ST)' });
-  } else if (!shipTo.party.lines[0] || !shipTo.party.city || !shipTo.party.postalCode) {
-    problems.push({
-      segment: 'N1',
-      ordinal: shipTo.at.ordinal,
-      detail: 'the ship-to party lacks an N3 address line or an N4 city and postal code',
-    });
-  }
-  if (problems.length > 0) return { ok: false, problems };
-  const st = (shipTo as { party: Party }).party;
-  const buyer = found.get('BY')?.party;
+  const shipTo = shipToAddress(set, found);
+  if (!shipTo.ok) problems.push(shipTo.problem);
+  if (problems.length > 0 || !shipTo.ok) return { ok: false, problems };
   return {
     ok: true,
     data: {
       orderId: `${partner.name}-${poNumber}`,
       channel: partner.channel,
-      customer: { id: buyer?.id ?? partner.name, name: buyer?.name || partner.name },
+      customer: customerOf(found, partner.name),
       lines,
-      shipTo: {
-        name: st.name || st.id || 'ship-to',
-        line1: st.lines[0] as string,
-        ...(st.lines[1] ? { line2: st.lines[1] } : {}),
-        city: st.city as string,
-        ...(st.region ? { region: st.region } : {}),
-        postalCode: st.postalCode as string,
-        // N404 is optional in X12 (domestic): US unless given.
-        country: st.country && /^[A-Z]{2}$/.test(st.country) ? st.country : 'US',
-      },
+      shipTo: shipTo.address,
     },
   };
 }
