@@ -1,5 +1,6 @@
 /** What the HTTP routes are built from. */
 import type { CompiledConfig } from '../config/compiled-config.js';
+import type { EdiEngine } from '../engine/edi/edi-engine.js';
 import type { EdiInbound } from '../engine/edi/edi-inbound.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
@@ -18,6 +19,8 @@ export interface ApiContext {
   orders: OrderEngine;
   /** Inbound X12 from trading partners. */
   edi: EdiInbound;
+  /** The EDI loops: unacknowledged interchanges and watched inboxes (started with the hub). */
+  ediEngine: EdiEngine;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
 }

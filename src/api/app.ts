@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
+import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { EdiInbound } from '../engine/edi/edi-inbound.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
@@ -123,7 +124,18 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
     onStockChange: () => inventoryEngine.changed(),
   });
   const edi = new EdiInbound(config, store, ingest);
-  const context: ApiContext = { config, store, auth, ingest, inventory, orders, edi, wakeDelivery };
+  const ediEngine = new EdiEngine(config, store, edi, { onError });
+  const context: ApiContext = {
+    config,
+    store,
+    auth,
+    ingest,
+    inventory,
+    orders,
+    edi,
+    ediEngine,
+    wakeDelivery,
+  };
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {

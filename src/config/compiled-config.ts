@@ -16,13 +16,36 @@ export interface CompiledSystem {
   locations: string[];
   /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
   channel?: string;
-  x12?: { id: string; qualifier: string; version?: string; itemMap?: Record<string, string> };
+  x12?: X12Partner;
   /** Token bucket shared by all subscriptions targeting this system (its `concurrency` is not used). */
   rateLimit?: RateLimitPolicy;
   /** What an inventory snapshot from this system does: `report` drift (default) or `adopt` its counts. */
   reconcile?: ReconcileMode;
   /** Units of drift in one snapshot above which an `inventory_drift` exception opens (default 0). */
   driftThreshold?: number;
+}
+
+/** A trading partner's X12 identity and options (`systems.<name>.x12`). */
+export interface X12Partner {
+  id: string;
+  qualifier: string;
+  version?: string;
+  itemMap?: Record<string, string>;
+  /** An outbound interchange still without a 997/999 this long after it was sent → `edi_unacknowledged`. */
+  ackWithinMinutes?: number;
+  /** A watched inbound folder: files are received as from the partner, then moved to `processed/` or `failed/`. */
+  inbox?: string;
+  /** Delimiters of the interchanges written to this partner (default `*`, `>`, `~`, `^`; a newline after each segment). */
+  delimiters?: X12PartnerDelimiters;
+}
+
+export interface X12PartnerDelimiters {
+  element?: string;
+  component?: string;
+  segment?: string;
+  repetition?: string;
+  /** A line feed after each segment terminator (default true). */
+  newline?: boolean;
 }
 
 export const RECONCILE_MODES = ['report', 'adopt'] as const;

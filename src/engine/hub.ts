@@ -53,6 +53,7 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
   delivery.start();
   hub.context.inventory.start();
   hub.context.orders.start();
+  hub.context.ediEngine.start();
   const url = await hub.app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ url, store: store.kind, config: config.file }, 'manifold hub listening');
   let stopping: Promise<void> | undefined;
@@ -65,6 +66,7 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       const closed = await Promise.race([hub.app.close().then(() => 'closed' as const), timer]);
       if (closed === 'timeout') logger.warn({ graceMs }, 'in-flight requests did not finish in time');
       // Deliveries in flight finish and are recorded; anything cut off is sent again after restart.
+      await hub.context.ediEngine.stop();
       await hub.context.orders.stop();
       await hub.context.inventory.stop();
       await delivery.stop(graceMs);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { ApiContext } from '../../src/api/api-context.js';
 import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
@@ -24,6 +25,8 @@ export interface TestApp {
   inventory: InventoryEngine;
   /** The order processor and service (the loop is woken by ingest; `settle()` waits for it). */
   orders: OrderEngine;
+  /** Everything the routes are built from (the EDI inbound service, the EDI engine: not started). */
+  context: ApiContext;
   close(): Promise<void>;
 }
 
@@ -49,8 +52,10 @@ export async function buildTestApp(
     config,
     inventory: context.inventory,
     orders: context.orders,
+    context,
     ...(engine ? { engine } : {}),
     close: async () => {
+      await context.ediEngine.stop();
       await context.orders.stop();
       await context.inventory.stop();
       await app.close();

@@ -14,7 +14,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CompiledConfig, CompiledSubscription, EdiOutboundSetId } from '../../config/compiled-config.js';
+import type {
+  CompiledConfig,
+  CompiledSubscription,
+  EdiOutboundSetId,
+  X12PartnerDelimiters,
+} from '../../config/compiled-config.js';
 import {
   map810,
   map846,
@@ -27,6 +32,7 @@ import {
 } from '../../connectors/edi/mappings/outbound.js';
 import {
   assignControlNumbers,
+  type FormatOptions,
   formatInterchange,
   type SetInput,
   X12WriteError,
@@ -116,7 +122,7 @@ export class EdiOutbound {
         gsControl: group?.controlNumber ?? 0,
         stControl: group?.sets[0]?.controlNumber ?? 0,
       };
-      body = formatInterchange(input, { newline: true });
+      body = formatInterchange(input, formatOptions(partner.delimiters));
     } catch (error) {
       if (error instanceof X12WriteError)
         return { kind: 'problem', detail: `cannot write the ${setId}: ${error.message}` };
@@ -218,6 +224,12 @@ export class EdiOutbound {
         return map940(data as unknown as Parameters<typeof map940>[0], context);
     }
   }
+}
+
+/** The writer's options for a partner's `delimiters:` (a newline after each segment unless `newline: false`). */
+export function formatOptions(delimiters: X12PartnerDelimiters | undefined): FormatOptions {
+  const { newline = true, ...chars } = delimiters ?? {};
+  return Object.keys(chars).length > 0 ? { newline, delimiters: chars } : { newline };
 }
 
 /** Writes `name` in `dir` atomically: a temp file in the same folder, then a rename over the name. */
