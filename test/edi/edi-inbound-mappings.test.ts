@@ -248,6 +248,35 @@ describe('inbound 945 (warehouse shipping advice)', () => {
   });
 });
 
+describe('replaying a rejected set', () => {
+  it('applies a 945 kept as edi_rejected once the order it names exists (retry), and 409 while it does not', async () => {
+    const early = interchange('threepl', 'SW', '945', [
+      seg('W06', 'N', 'SO-945-R'),
+      seg('LX', '1'),
+      seg('W12', 'CC', '4', '4', '', 'EA', '', 'VN', 'W-100'),
+    ]);
+    expect((await send(early, 'threepl')).sets[0]).toMatchObject({ outcome: 'rejected' });
+    const [kept] = (await get('/v1/exceptions?code=edi_rejected&system=threepl')).body.items;
+    expect(kept.payload).toMatch(/^ISA/);
+    const retry = () =>
+      hub.app.inject({
+        method: 'POST',
+        url: `/v1/exceptions/${kept.id}/retry`,
+        headers: { authorization: `Bearer ${KEYS.admin}` },
+        payload: { note: 'order arrived' },
+      });
+    const tooSoon = await retry();
+    expect(tooSoon.statusCode).toBe(409);
+    expect(tooSoon.json().type).toMatch(/still-failing$/);
+    await westOrder('SO-945-R');
+    const retried = await retry();
+    expect(retried.json()).toMatchObject({ status: 'resolved', resolution: 'retried' });
+    await hub.orders.settle();
+    const order = (await get('/v1/orders/SO-945-R')).body;
+    expect(order.lines[0]).toMatchObject({ lineId: '1', shipped: 4 });
+  });
+});
+
 describe('inbound 214 (carrier shipment status)', () => {
   it('acknowledges the public sample (AT7 AG, AF: in transit) without an event, on the acme order of L11*PO', async () => {
     await acmeOrderShipped('900169');

@@ -74,7 +74,7 @@ const BulkRetryBody = Type.Object(
 /** Registers the exception and audit routes. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
-  { auth, store, inventory, orders, wakeDelivery }: ApiContext,
+  { auth, store, inventory, orders, edi, wakeDelivery }: ApiContext,
 ): void {
   const filterOf = (
     q: Static<typeof BulkRetryBody> | Static<typeof ListQuery>,
@@ -165,15 +165,20 @@ export function registerExceptionRoutes(
         const orderEvent = ['unknown_status', 'unknown_order', 'order_processing_failed'].includes(
           existing.code,
         );
-        if ((existing.code !== 'inventory_rejected' && !orderEvent) || existing.eventSeq === undefined) {
+        if (existing.code === 'edi_rejected') {
+          // A rejected X12 set is mapped and applied again from the interchange the exception holds.
+          await edi.replay(existing);
+        } else if (
+          (existing.code !== 'inventory_rejected' && !orderEvent) ||
+          existing.eventSeq === undefined
+        ) {
           throw new ManifoldError(
             'not-retryable',
             409,
             'Nothing to retry',
             `exception ${id} (${existing.code}) has nothing to send or apply again; fix its cause and resolve it with a note`,
           );
-        }
-        if (orderEvent) await orders.processor.reapply(existing.eventSeq);
+        } else if (orderEvent) await orders.processor.reapply(existing.eventSeq);
         else await inventory.reapply(existing.eventSeq);
       }
       const [retried] = await store.delivery.retryExceptions([id], {

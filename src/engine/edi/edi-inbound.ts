@@ -29,6 +29,7 @@ import {
   type ControlNumberKind,
   type ControlNumbers,
   elementIssue,
+  type FunctionalGroup,
   interchangeIssue,
   parseX12,
   segmentIssue,
@@ -266,6 +267,7 @@ export class EdiInbound {
     answer: EdiAnswer,
     isaControl: string,
   ): Promise<void> {
+    const interchangeText = text.slice(interchange.header.offset, interchangeEnd(text, interchange));
     for (const [groupIndex, group] of interchange.groups.entries()) {
       if (valueAt(group.header, 1) === 'FA') {
         // 997/999s answering the interchanges the hub sent: matched to `edi_outbound`, never acknowledged.
@@ -292,7 +294,8 @@ export class EdiInbound {
             detail: `${type} ${control} in interchange ${isaControl} from ${partnerName} rejected: ${detail}${codes.length ? ` — ${codes.join('; ')}` : ''}`,
             system: partnerName,
             subject: `x12:${partnerName}:${isaControl}:${control}`,
-            payload: raw,
+            // The whole interchange (ISA…IEA): a retry re-reads the set from it with its own delimiters.
+            payload: interchangeText,
             at: this.now().toISOString(),
           });
         };
@@ -301,17 +304,10 @@ export class EdiInbound {
           continue;
         }
         const base = { ordinal: set.header.ordinal, offset: set.header.offset, segmentId: 'ST', ...where };
-        const mapping = this.mappings[type];
-        if (!mapping) {
-          issues.push(
-            setIssue('1', `transaction set ${type} is not accepted inbound from ${partnerName}`, base),
-          );
-          await reject(`set ${type} not supported inbound`);
-          continue;
-        }
-        const mapped = await mapping.map(set, partnerName, partner);
-        if (!mapped.ok) {
-          for (const p of mapped.problems) {
+        const applied = await this.applySet(partnerName, partner, group, set, isaControl);
+        if (!applied.ok) {
+          if (applied.unsupported) issues.push(setIssue('1', applied.unsupported, base));
+          for (const p of applied.problems ?? []) {
             const segment = set.segments.find((s) => s.ordinal === p.ordinal) ?? set.header;
             const at = {
               ordinal: p.ordinal,
@@ -326,30 +322,11 @@ export class EdiInbound {
                 : elementIssue('7', p.detail, { ...at, element: p.element }),
             );
           }
-          await reject(mapped.problems.map((p) => p.detail).join('; '));
+          if (applied.refused) issues.push(setIssue('5', applied.refused, base));
+          await reject(applied.detail);
           continue;
         }
-        const stem = `x12-${isaControl}-${Number(valueAt(group.header, 6))}-${control}`;
-        const events: CloudEvent[] = mapped.data.events.map((e, n) => ({
-          specversion: '1.0',
-          id: mapping.unnumbered && mapped.data.events.length === 1 ? stem : `${stem}-${n + 1}`,
-          source: `/${partnerName}`,
-          type: e.type,
-          time: this.now().toISOString(),
-          datacontenttype: 'application/json',
-          ...(e.correlationid ? { correlationid: e.correlationid } : {}),
-          x12interchange: isaControl,
-          data: e.data,
-        }));
-        try {
-          if (events.length > 0) await this.ingest.ingest(partnerName, events, false);
-        } catch (error) {
-          if (!(error instanceof ManifoldError)) throw error;
-          issues.push(setIssue('5', error.message, base));
-          await reject(error.message);
-          continue;
-        }
-        for (const exception of mapped.data.exceptions ?? []) {
+        for (const exception of applied.exceptions) {
           await this.store.delivery.createException({
             ...exception,
             system: partnerName,
@@ -357,9 +334,104 @@ export class EdiInbound {
             at: this.now().toISOString(),
           });
         }
-        answer.sets.push({ control, type, outcome: 'applied', detail: mapped.data.detail });
+        answer.sets.push({ control, type, outcome: 'applied', detail: applied.detail });
       }
     }
+  }
+
+  /**
+   * Maps one sound set and ingests its events as the partner (ids derived from ISA13, GS06 and ST02, so
+   * a replay of the same set is a duplicate, never a second application).
+   */
+  private async applySet(
+    partnerName: string,
+    partner: CompiledSystem,
+    group: FunctionalGroup,
+    set: TransactionSet,
+    isaControl: string,
+  ): Promise<
+    | { ok: true; detail?: string; exceptions: NonNullable<SetEffect['exceptions']> }
+    | { ok: false; detail: string; unsupported?: string; problems?: MappingProblem[]; refused?: string }
+  > {
+    const type = valueAt(set.header, 1);
+    const control = valueAt(set.header, 2);
+    const mapping = this.mappings[type];
+    if (!mapping) {
+      const unsupported = `transaction set ${type} is not accepted inbound from ${partnerName}`;
+      return { ok: false, detail: `set ${type} not supported inbound`, unsupported };
+    }
+    const mapped = await mapping.map(set, partnerName, partner);
+    if (!mapped.ok) {
+      return {
+        ok: false,
+        detail: mapped.problems.map((p) => p.detail).join('; '),
+        problems: mapped.problems,
+      };
+    }
+    const stem = `x12-${isaControl}-${Number(valueAt(group.header, 6))}-${control}`;
+    const events: CloudEvent[] = mapped.data.events.map((e, n) => ({
+      specversion: '1.0',
+      id: mapping.unnumbered && mapped.data.events.length === 1 ? stem : `${stem}-${n + 1}`,
+      source: `/${partnerName}`,
+      type: e.type,
+      time: this.now().toISOString(),
+      datacontenttype: 'application/json',
+      ...(e.correlationid ? { correlationid: e.correlationid } : {}),
+      x12interchange: isaControl,
+      data: e.data,
+    }));
+    try {
+      if (events.length > 0) await this.ingest.ingest(partnerName, events, false);
+    } catch (error) {
+      if (!(error instanceof ManifoldError)) throw error;
+      return { ok: false, detail: error.message, refused: error.message };
+    }
+    return {
+      ok: true,
+      ...(mapped.data.detail === undefined ? {} : { detail: mapped.data.detail }),
+      exceptions: mapped.data.exceptions ?? [],
+    };
+  }
+
+  /**
+   * Applies a rejected set again (an operator's retry of its `edi_rejected` exception, after fixing the
+   * cause: an item map, the order it names, the stock). The exception holds the whole interchange; the set
+   * is found by its ISA13 and ST02 (the exception's subject). 409 when it still cannot be applied.
+   */
+  async replay(exception: { system?: string; subject?: string; payload?: string }): Promise<void> {
+    const [, partnerName, isaControl, setControl] = (exception.subject ?? '').split(':');
+    const partner = partnerName ? this.config.systems.get(partnerName) : undefined;
+    if (!partner || !exception.payload || isaControl === undefined || setControl === undefined) {
+      throw new ConflictError(
+        'not-retryable',
+        'Nothing to retry',
+        'this exception holds no interchange to apply again',
+      );
+    }
+    const document = parseX12(exception.payload);
+    for (const interchange of document.interchanges) {
+      if (String(Number(valueAt(interchange.header, 13))) !== isaControl) continue;
+      for (const group of interchange.groups) {
+        const set = group.sets.find((s) => valueAt(s.header, 2) === setControl);
+        if (!set) continue;
+        const applied = await this.applySet(partnerName as string, partner, group, set, isaControl);
+        if (!applied.ok) throw new ConflictError('still-failing', 'Still failing', applied.detail);
+        for (const e of applied.exceptions) {
+          await this.store.delivery.createException({
+            ...e,
+            system: partnerName as string,
+            payload: exception.payload,
+            at: this.now().toISOString(),
+          });
+        }
+        return;
+      }
+    }
+    throw new ConflictError(
+      'not-retryable',
+      'Nothing to retry',
+      `set ${setControl} of interchange ${isaControl} is not in the exception's payload`,
+    );
   }
 
   /**
@@ -622,4 +694,11 @@ export class EdiInbound {
     }
     return undefined;
   }
+}
+
+/** Where an interchange's text ends: after its IEA segment (its terminator included), or the text's end. */
+function interchangeEnd(text: string, interchange: { trailer?: { offset: number } }): number {
+  if (!interchange.trailer) return text.length;
+  const next = text.indexOf('ISA', interchange.trailer.offset + 3);
+  return next === -1 ? text.length : next;
 }
