@@ -293,6 +293,15 @@ describe('inbound 214 (carrier shipment status)', () => {
     ]);
     expect((await get('/v1/events?source=/freightco')).body.items).toEqual([]);
     expect((await get('/v1/orders/acme-900169')).body.milestone).toBe('shipped');
+    // The in-transit statuses are on the order's timeline as notes.
+    const timeline = (await get('/v1/orders/acme-900169/timeline')).body;
+    const notes = timeline.entries
+      .filter((e: { type: string }) => e.type === 'note')
+      .map((e: { note: string }) => e.note);
+    expect(notes).toEqual([
+      'freightco (X12 214): AT7 AG in transit at 2020-09-11T11:59:00Z',
+      'freightco (X12 214): AT7 AF in transit at 2020-09-10T11:35:00Z',
+    ]);
   });
 
   it('turns AT7 D1 into order.delivered (with B10-02 as the order id) and SD into a carrier_exception', async () => {

@@ -75,6 +75,8 @@ interface SetEffect {
   exceptions?: { code: string; detail: string; subject: string }[];
   /** What became of the set, for the answer's `sets`. */
   detail: string;
+  /** Facts that move nothing but belong on an order's timeline (a carrier's in-transit statuses). */
+  notes?: { orderId: string; note: string }[];
 }
 
 /** An inbound set type: its mapping to effects; `unnumbered` keeps the 850's single event id without `-1`. */
@@ -386,6 +388,25 @@ export class EdiInbound {
       if (!(error instanceof ManifoldError)) throw error;
       return { ok: false, detail: error.message, refused: error.message };
     }
+    if (mapped.data.notes?.length) {
+      const at = this.now().toISOString();
+      // Timeline notes without a log event of their own (event position 0): shown in time order.
+      await this.store.orders.commit({
+        events: [],
+        movements: [],
+        orders: [],
+        annotations: mapped.data.notes.map((n) => ({
+          orderId: n.orderId,
+          eventSeq: 0,
+          inferred: [],
+          late: false,
+          note: n.note,
+          at,
+        })),
+        exceptions: [],
+        at,
+      });
+    }
     return {
       ok: true,
       ...(mapped.data.detail === undefined ? {} : { detail: mapped.data.detail }),
@@ -610,7 +631,7 @@ export class EdiInbound {
         `no order for reference(s) ${mapped.data.references.map((r) => `'${r}'`).join(', ')} (L11*PO, B10-02; as is or with an EDI partner's prefix)`,
       );
     }
-    const effect: SetEffect = { events: [], exceptions: [], detail: '' };
+    const effect: SetEffect = { events: [], exceptions: [], detail: '', notes: [] };
     const notes: string[] = [];
     for (const status of mapped.data.statuses) {
       const when = status.at ? ` at ${status.at}` : '';
@@ -635,6 +656,10 @@ export class EdiInbound {
           break;
         case 'in-transit':
           notes.push(`${status.code} in transit${when}`);
+          effect.notes?.push({
+            orderId: order.orderId,
+            note: `${partnerName} (X12 214): AT7 ${status.code} in transit${when}`,
+          });
           break;
         case 'other':
           notes.push(`${status.code} not mapped${when}`);

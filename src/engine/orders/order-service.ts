@@ -249,6 +249,11 @@ export class OrderService {
       if (page.nextAfterSeq === undefined) break;
       afterSeq = page.nextAfterSeq;
     }
+    // Notes without an event of their own (a carrier's in-transit statuses from EDI), in time order.
+    for (const note of annotations.filter((a) => a.eventSeq === 0)) {
+      entries.push({ at: note.at, direction: 'in', type: 'note', note: note.note ?? '', deliveries: [] });
+    }
+    entries.sort((a, b) => String(a.at).localeCompare(String(b.at)));
     return { orderId, milestone: order.milestone, status: order.status, entries };
   }
 
