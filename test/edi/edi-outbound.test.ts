@@ -136,6 +136,61 @@ async function partnerAck(sent: string, reject = false): Promise<string> {
 }
 
 describe('outbound X12 subscriptions', () => {
+  it('sends 855, 940, 856, 810 and 846 through subscriptions, each a sound interchange', async () => {
+    sink = await startSink();
+    // The order sets in one subscription; the partner channel's availability (846) in another, filtered
+    // on its channel (order events carry no channel, so one filter cannot serve both).
+    hub = await buildTestApp({
+      yaml: testConfigYaml({
+        subscriptions: `subscriptions:
+  - name: acme-edi
+    target: acme
+    edi: { sets: [855, 856, 810, 940] }
+    http: { url: ${sink.url}/edi }
+    ${FAST_RETRY}
+  - name: acme-846
+    target: acme
+    edi: { sets: [846] }
+    filter: { data: { channel: edi-acme } }
+    http: { url: ${sink.url}/edi-846 }
+    ${FAST_RETRY}
+`,
+      }),
+      delivery: { pollMs: 10 },
+    });
+    await orderShipped();
+    const invoiced = await post('/v1/events', KEYS.erp, {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/erp',
+      type: 'com.manifold.order.invoiced.v1',
+      data: {
+        orderId: ORDER,
+        invoiceNumber: 'INV-9001',
+        invoiceDate: '2026-11-27',
+        lines: [{ lineId: '1', quantity: 120, unitPrice: 9.25 }],
+        total: 1110,
+      },
+    });
+    expect(invoiced.statusCode).toBe(202);
+    await hub!.orders.settle();
+    await hub!.inventory.settle();
+    const sets = await until(async () => {
+      const found = new Set(
+        sink!.received.flatMap((r) =>
+          segmentsOf(r.body)
+            .filter((s) => s.id === 'ST')
+            .map((s) => valueAt(s, 1)),
+        ),
+      );
+      return ['855', '940', '856', '810', '846'].every((set) => found.has(set)) ? found : undefined;
+    }, 'all five sets');
+    expect([...sets].sort()).toEqual(['810', '846', '855', '856', '940']);
+    for (const request of sink.received) expect(validateX12(parseX12(request.body))).toEqual([]);
+    const tds = sink.received.flatMap((r) => segmentsOf(r.body)).find((s) => s.id === 'TDS');
+    expect(tds && valueAt(tds, 1)).toBe('111000');
+  });
+
   it('sends an 856 for a shipped order of the partner, signed, with the Idempotency-Key, that validates', async () => {
     sink = await startSink();
     await start(`http: { url: ${sink.url}/edi, secret: ${SECRET} }`);
