@@ -164,35 +164,19 @@ export class EdiInbound {
     for (const [index, interchange] of document.interchanges.entries()) {
       const isa = interchange.header;
       const at = { ordinal: isa.ordinal, offset: isa.offset, segmentId: 'ISA', interchange: index };
-      const x12 = partner.x12;
-      if (valueAt(isa, 5).trim() !== x12.qualifier)
-        issues.push(
-          interchangeIssue(
-            '005',
-            `ISA05 '${valueAt(isa, 5)}' is not partner ${partnerName}'s qualifier ${x12.qualifier}`,
-            at,
-          ),
-        );
-      if (valueAt(isa, 6).trim() !== x12.id)
-        issues.push(
-          interchangeIssue(
-            '006',
-            `ISA06 '${valueAt(isa, 6).trim()}' is not partner ${partnerName}'s id ${x12.id}`,
-            at,
-          ),
-        );
-      if (valueAt(isa, 7).trim() !== hub.qualifier)
-        issues.push(
-          interchangeIssue(
-            '007',
-            `ISA07 '${valueAt(isa, 7)}' is not the hub's qualifier ${hub.qualifier}`,
-            at,
-          ),
-        );
-      if (valueAt(isa, 8).trim() !== hub.id)
-        issues.push(
-          interchangeIssue('009', `ISA08 '${valueAt(isa, 8).trim()}' is not the hub's id ${hub.id}`, at),
-        );
+      // ISA05/06 must be the calling partner, ISA07/08 the hub (TA1 note codes 005, 006, 007, 009).
+      const identity = [
+        [5, '005', partner.x12.qualifier, `partner ${partnerName}'s qualifier`],
+        [6, '006', partner.x12.id, `partner ${partnerName}'s id`],
+        [7, '007', hub.qualifier, "the hub's qualifier"],
+        [8, '009', hub.id, "the hub's id"],
+      ] as const;
+      for (const [position, note, expected, what] of identity) {
+        const sent = valueAt(isa, position).trim();
+        if (sent !== expected) {
+          issues.push(interchangeIssue(note, `ISA0${position} '${sent}' is not ${what} ${expected}`, at));
+        }
+      }
       const control = String(Number(valueAt(isa, 13)));
       const scope = `edi:${partnerName}`;
       const stored = await this.store.inventory.getIdempotent(scope, control);
