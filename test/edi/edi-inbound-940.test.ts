@@ -6,18 +6,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatInterchange,
-  parseX12,
-  type SegmentInput,
-  valueAt,
-} from '../../src/connectors/edi/x12/index.js';
+import { parseX12, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
+import { sample, toHub } from './support.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/edi/${name}`, import.meta.url), 'utf8');
+const fixture = sample;
 
 let hub: TestApp;
 beforeEach(async () => {
@@ -28,7 +23,6 @@ afterEach(async () => {
 });
 
 const ACME = { qualifier: '12', id: '4405197800' };
-const HUB = { qualifier: '01', id: '999999999' };
 
 /** The public 940 sample, addressed from acme (the client) to the hub. */
 function sample940(): string {
@@ -38,26 +32,9 @@ function sample940(): string {
   );
 }
 
-let isa = 500;
 /** One 940 interchange from acme to the hub, written by the project's writer. */
 function interchange940(segments: SegmentInput[]): string {
-  isa += 1;
-  return formatInterchange(
-    {
-      sender: ACME,
-      receiver: HUB,
-      controlNumber: isa,
-      groups: [
-        {
-          functionalId: 'OW',
-          version: '004010',
-          controlNumber: isa,
-          sets: [{ id: '940', controlNumber: 1, segments }],
-        },
-      ],
-    },
-    { newline: true },
-  );
+  return toHub(ACME, 'OW', '940', segments);
 }
 
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });

@@ -5,19 +5,14 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatInterchange,
-  parseX12,
-  type SegmentInput,
-  valueAt,
-} from '../../src/connectors/edi/x12/index.js';
+import { parseX12, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { shipTo } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
+import { sample, toHub } from './support.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/edi/${name}`, import.meta.url), 'utf8');
+const fixture = sample;
 
 let hub: TestApp;
 beforeEach(async () => {
@@ -34,28 +29,10 @@ const IDENTITY: Record<Partner, { qualifier: string; id: string }> = {
   freightco: { qualifier: 'ZZ', id: 'FRGT' },
   supplier: { qualifier: 'ZZ', id: 'SUPPLIER' },
 };
-const HUB = { qualifier: '01', id: '999999999' };
 
-let isa = 100;
 /** One interchange from `partner` to the hub holding one set, written by the project's writer. */
 function interchange(partner: Partner, functionalId: string, set: string, segments: SegmentInput[]): string {
-  isa += 1;
-  return formatInterchange(
-    {
-      sender: IDENTITY[partner],
-      receiver: HUB,
-      controlNumber: isa,
-      groups: [
-        {
-          functionalId,
-          version: '004010',
-          controlNumber: isa,
-          sets: [{ id: set, controlNumber: 1, segments }],
-        },
-      ],
-    },
-    { newline: true },
-  );
+  return toHub(IDENTITY[partner], functionalId, set, segments);
 }
 
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });

@@ -5,13 +5,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseX12, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
+import { sample } from './support.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/edi/${name}`, import.meta.url), 'utf8');
+const fixture = sample;
 const PO = fixture('850-vics-nodex12.edi');
 
 let hub: TestApp;

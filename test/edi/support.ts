@@ -1,6 +1,12 @@
 /** Helpers of the X12 suites: the public samples and plain views of parsed structures. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Element, Segment, X12Document } from '../../src/connectors/edi/x12/index.js';
+import {
+  type Element,
+  formatInterchange,
+  type Segment,
+  type SegmentInput,
+  type X12Document,
+} from '../../src/connectors/edi/x12/index.js';
 
 export const FIXTURES = new URL('../fixtures/edi/', import.meta.url);
 
@@ -95,4 +101,37 @@ export function interchangeText(
     `GE*${bodies.length}*1`,
     `IEA*1*${isaControl}`,
   ].join('~\n')}~\n`;
+}
+
+/** The hub's X12 identity in test/support/test-config.ts (`edi: {x12}`). */
+export const HUB_X12 = { qualifier: '01', id: '999999999' };
+
+let nextControl = 500;
+/**
+ * One interchange from a partner to the hub with one group and one set, written by the project's writer;
+ * each call takes fresh ISA13/GS06 control numbers.
+ */
+export function toHub(
+  sender: { qualifier: string; id: string },
+  functionalId: string,
+  setId: string,
+  segments: SegmentInput[],
+): string {
+  nextControl += 1;
+  return formatInterchange(
+    {
+      sender,
+      receiver: HUB_X12,
+      controlNumber: nextControl,
+      groups: [
+        {
+          functionalId,
+          version: '004010',
+          controlNumber: nextControl,
+          sets: [{ id: setId, controlNumber: 1, segments }],
+        },
+      ],
+    },
+    { newline: true },
+  );
 }
