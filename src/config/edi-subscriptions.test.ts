@@ -1,6 +1,7 @@
 /** Config of outbound X12 subscriptions (`edi: {sets}` with `http` or `dir`), and its errors with file:line. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigIssue, compileConfig } from './load-config.js';
+import { configIssues as issuesOf, lineOf } from '../../test/support/config-issues.js';
+import { ConfigError, compileConfig } from './load-config.js';
 
 const BASE = `server: { adminKey: admin-key-0000000001 }
 systems:
@@ -9,20 +10,6 @@ systems:
 edi:
   x12: { id: MANIFOLD, qualifier: ZZ }
 `;
-
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    compileConfig(text, 'manifold.yaml', {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-function lineOf(text: string, needle: string): number {
-  return text.slice(0, text.indexOf(needle)).split('\n').length;
-}
 
 describe('edi: subscriptions', () => {
   it('compiles http and dir deliveries, with types from the sets', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { configIssues as issuesOf } from '../../test/support/config-issues.js';
 import { FACTS } from '../domain/event-catalogue.js';
 import { hashKey } from './compile-sections.js';
 import type { CompiledConfig } from './compiled-config.js';
@@ -18,17 +19,6 @@ systems:
 locations: { DC-EAST: { channels: [web] } }
 channels: { web: { safetyStock: 2 } }
 `;
-
-/** The issues `compileConfig` throws for `text` (fails the test when it compiles). */
-function issuesOf(text: string, env: NodeJS.ProcessEnv = {}): ConfigIssue[] {
-  try {
-    compileConfig(text, 'manifold.yaml', env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** 1-based line and column of the `occurrence`-th `needle` in `text`. */
 function at(text: string, needle: string, occurrence = 1): { line: number; column: number } {

@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigIssue, compileConfig } from '../../src/config/load-config.js';
+import { compileConfig } from '../../src/config/load-config.js';
 import { parseX12, validateX12, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { formatOptions } from '../../src/engine/edi/edi-outbound.js';
+import { configIssues as issuesOf, lineOf } from '../support/config-issues.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 
@@ -124,20 +125,6 @@ edi:
 systems:
   erp: { kind: erp, key: erp-key-000000000001 }
 `;
-
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    compileConfig(text, 'manifold.yaml', {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-function lineOf(text: string, needle: string): number {
-  return text.slice(0, text.indexOf(needle)).split('\n').length;
-}
 
 describe('x12 partner options in config', () => {
   it('compiles ackWithinMinutes, inbox and delimiters', () => {
