@@ -23,6 +23,7 @@ import { type Sink, startSink } from '../support/sink.js';
 import { describeWithStore, openTestStore, requestedStores, type StoreKind } from '../support/stores.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { postAs } from './support.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
 const ORDER = 'acme-08292233294';
@@ -57,18 +58,8 @@ async function start(connector: string) {
   return hub;
 }
 
-async function post(
-  url: string,
-  key: string,
-  payload: unknown,
-  contentType = 'application/cloudevents+json',
-) {
-  return hub!.app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+function post(url: string, key: string, payload: unknown, contentType?: string) {
+  return postAs(hub!.app, url, key, payload, contentType);
 }
 
 /** Stock, acme's 850 (order acme-08292233294, released), then wms-east ships every line. */

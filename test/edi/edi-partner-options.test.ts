@@ -13,6 +13,7 @@ import { formatOptions } from '../../src/engine/edi/edi-outbound.js';
 import { configIssues as issuesOf, lineOf } from '../support/config-issues.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { postAs } from './support.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
 const ORDER = 'acme-08292233294';
@@ -26,18 +27,8 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function post(
-  url: string,
-  key: string,
-  payload: unknown,
-  contentType = 'application/cloudevents+json',
-) {
-  return hub!.app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+function post(url: string, key: string, payload: unknown, contentType?: string) {
+  return postAs(hub!.app, url, key, payload, contentType);
 }
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
