@@ -2,19 +2,10 @@
  * An inventory position of one SKU at one location (DESIGN §2.2): whole units per bucket. Pure data and
  * arithmetic; the rules that decide which deltas are allowed live in `rules.ts`.
  */
+import { INVENTORY_BUCKETS } from '../../contracts/common-schemas.js';
 
-/** The stored buckets of a position, in the order of `inventory.position.v1`. */
-export const BUCKETS = [
-  'on_hand',
-  'reserved',
-  'committed',
-  'allocated',
-  'quarantined',
-  'damaged',
-  'returned',
-  'incoming',
-  'in_transit',
-] as const;
+/** The stored buckets of a position: those of the v1 contract (`inventory.position.v1`), in its order. */
+export const BUCKETS = INVENTORY_BUCKETS;
 /** A stored bucket of a position. */
 export type Bucket = (typeof BUCKETS)[number];
 
