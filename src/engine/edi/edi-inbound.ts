@@ -102,22 +102,7 @@ export class EdiInbound {
     '846': { map: async (set, name, partner) => this.inventoryAdvice(set, name, partner) },
     // A client's warehouse shipping order (Manifold fronts its 3PL): an order on the partner's channel.
     '940': {
-      map: async (set, name, partner) => {
-        const mapped = map940(set, {
-          name,
-          channel: partner.channel ?? name,
-          ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-        });
-        if (!mapped.ok) return mapped;
-        const orderId = String(mapped.data.orderId);
-        return {
-          ok: true,
-          data: {
-            events: [{ type: 'com.manifold.order.accepted.v1', data: mapped.data, correlationid: orderId }],
-            detail: `order ${orderId}`,
-          },
-        };
-      },
+      map: async (set, name, partner) => this.purchaseOrder(set, name, partner, map940),
       unnumbered: true,
     },
   };
@@ -532,13 +517,14 @@ export class EdiInbound {
     }
   }
 
-  /** 850 → `order.accepted`, through the same path as `POST /v1/orders`. */
+  /** 850 (or a client's 940) → `order.accepted`, through the same path as `POST /v1/orders`. */
   private purchaseOrder(
     set: TransactionSet,
     partnerName: string,
     partner: CompiledSystem,
+    map: typeof map850 = map850,
   ): MappingResult<SetEffect> {
-    const mapped = map850(set, {
+    const mapped = map(set, {
       name: partnerName,
       channel: partner.channel ?? partnerName,
       ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
