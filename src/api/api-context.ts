@@ -4,8 +4,10 @@ import type { EdiEngine } from '../engine/edi/edi-engine.js';
 import type { EdiInbound } from '../engine/edi/edi-inbound.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import type { Telemetry } from '../engine/observability/telemetry.js';
 import type { OrderEngine } from '../engine/orders/order-engine.js';
 import type { Store } from '../store/store-port.js';
+import type { DeliveryControl } from './app.js';
 import type { Authenticator } from './auth.js';
 
 export interface ApiContext {
@@ -21,6 +23,10 @@ export interface ApiContext {
   edi: EdiInbound;
   /** The EDI loops: unacknowledged interchanges and watched inboxes (started with the hub). */
   ediEngine: EdiEngine;
+  /** Metrics and the rolling per-subscription delivery figures. */
+  telemetry: Telemetry;
+  /** The delivery engine's controls (absent when the API runs without delivery, as in some tests). */
+  delivery?: DeliveryControl;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
 }

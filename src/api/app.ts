@@ -13,6 +13,7 @@ import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { EdiInbound } from '../engine/edi/edi-inbound.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
@@ -24,6 +25,7 @@ import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerInventoryRoutes } from './routes/inventory-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerOrderRoutes } from './routes/order-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
@@ -40,6 +42,8 @@ export interface AppOptions {
   store: Store;
   logger: Logger;
   delivery?: DeliveryControl;
+  /** The hub's metrics; a fresh one when omitted. */
+  telemetry?: Telemetry;
 }
 
 export interface HubApp {
@@ -86,7 +90,13 @@ function pointerToNul(value: unknown, at = ''): string | undefined {
 }
 
 /** Builds the Fastify app (not listening). */
-export async function buildApp({ config, store, logger, delivery }: AppOptions): Promise<HubApp> {
+export async function buildApp({
+  config,
+  store,
+  logger,
+  delivery,
+  telemetry = new Telemetry(),
+}: AppOptions): Promise<HubApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request lines are off: ingest logs one line per request with its correlation ids.
@@ -134,8 +144,15 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
     orders,
     edi,
     ediEngine,
+    telemetry,
+    ...(delivery ? { delivery } : {}),
     wakeDelivery,
   };
+  telemetry.attach({
+    backlog: () => store.delivery.deliveryBacklog(),
+    openExceptions: () => store.delivery.openExceptionCounts(),
+    circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
+  });
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -196,6 +213,7 @@ export async function buildApp({ config, store, logger, delivery }: AppOptions):
     () => shuttingDown,
     () => delivery?.targets() ?? [],
   );
+  registerMetricsRoutes(app, telemetry);
   registerSchemaRoutes(app);
   registerEventRoutes(app, context);
   registerExceptionRoutes(app, context);

@@ -9,6 +9,7 @@ import type { CompiledConfig } from '../config/compiled-config.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store-port.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
+import { Telemetry } from './observability/telemetry.js';
 
 export interface RunningHub {
   url: string;
@@ -30,7 +31,9 @@ export function createLogger(): Logger {
 /** Starts the hub on the configured host and port. */
 export async function startHub(config: CompiledConfig, logger: Logger = createLogger()): Promise<RunningHub> {
   const store = await openStore(config.store);
+  const telemetry = new Telemetry();
   const delivery = new DeliveryEngine(config, store, {
+    telemetry,
     onError: (subscription, error) =>
       logger.error({ err: error, subscription: subscription.name }, 'delivery error'),
     onAttempt: (subscription, claims, response) => {
@@ -49,7 +52,7 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       );
     },
   });
-  const hub = await buildApp({ config, store, logger, delivery });
+  const hub = await buildApp({ config, store, logger, delivery, telemetry });
   delivery.start();
   hub.context.inventory.start();
   hub.context.orders.start();

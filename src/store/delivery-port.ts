@@ -183,6 +183,12 @@ export interface BacklogStat {
   oldestPendingAt?: string;
 }
 
+export interface OpenExceptionCount {
+  code: string;
+  subscription?: string;
+  count: number;
+}
+
 export interface DeliveryStore {
   /** Due rows of a subscription whose key has no earlier pending (or blocking parked) row. */
   claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]>;
@@ -192,6 +198,8 @@ export interface DeliveryStore {
   listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]>;
   /** Pending and parked counts, and the oldest pending row, per subscription. */
   deliveryBacklog(): Promise<BacklogStat[]>;
+  /** Open exceptions per code (and subscription, when they have one): metrics, alerts, the console. */
+  openExceptionCounts(): Promise<OpenExceptionCount[]>;
 
   createException(exception: NewException): Promise<ExceptionRecord>;
   listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]>;

@@ -10,6 +10,7 @@ import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
+import { Telemetry } from '../../src/engine/observability/telemetry.js';
 import type { OrderEngine } from '../../src/engine/orders/order-engine.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
@@ -38,11 +39,15 @@ export async function buildTestApp(
   const config = compileConfig(options.yaml ?? testConfigYaml(options), 'test.yaml', {});
   const store = new SqliteStore({ path: join(dir, 'hub.db') });
   await store.migrate();
-  const engine = options.delivery ? new DeliveryEngine(config, store, options.delivery) : undefined;
+  const telemetry = new Telemetry();
+  const engine = options.delivery
+    ? new DeliveryEngine(config, store, { telemetry, ...options.delivery })
+    : undefined;
   const { app, context } = await buildApp({
     config,
     store,
     logger: pino({ level: 'silent' }),
+    telemetry,
     ...(engine ? { delivery: engine } : {}),
   });
   engine?.start();

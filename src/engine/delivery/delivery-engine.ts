@@ -12,6 +12,7 @@ import { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import { EdiOutbound } from '../edi/edi-outbound.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import { type RunnerContext, SubscriptionRunner } from './subscription-runner.js';
 
 export interface DeliveryEngineOptions {
@@ -25,6 +26,8 @@ export interface DeliveryEngineOptions {
     response: DeliveryResponse,
   ) => void;
   onError?: (subscription: CompiledSubscription, error: unknown) => void;
+  /** Counts every attempt (metrics, the console's throughput and error rate). */
+  telemetry?: Telemetry;
 }
 
 export interface TargetHealth {
@@ -50,6 +53,19 @@ export class DeliveryEngine {
     }
     // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
     const edi = new EdiOutbound(config, store, this.now);
+    const { telemetry } = options;
+    const onAttempt: DeliveryEngineOptions['onAttempt'] = telemetry
+      ? (subscription, claims, response) => {
+          const nowMs = this.now().getTime();
+          telemetry.attempt(
+            subscription.name,
+            response.outcome,
+            claims.length,
+            claims.map((c) => nowMs - Date.parse(c.ingestedAt)),
+          );
+          options.onAttempt?.(subscription, claims, response);
+        }
+      : options.onAttempt;
     for (const subscription of config.subscriptions) {
       if (!subscription.http && !subscription.dir) continue;
       const breaker = this.breakerFor(subscription.target);
@@ -80,7 +96,7 @@ export class DeliveryEngine {
           random: options.random ?? Math.random,
           owner,
           pollMs: options.pollMs ?? 250,
-          ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+          ...(onAttempt ? { onAttempt } : {}),
           ...(options.onError ? { onError: options.onError } : {}),
         }),
       );

@@ -29,6 +29,7 @@ import type {
   ExceptionQuery,
   ExceptionRecord,
   NewException,
+  OpenExceptionCount,
   ReplayRecord,
   ReplaySelection,
 } from '../delivery-port.js';
@@ -298,6 +299,18 @@ export class PostgresDelivery implements DeliveryStore {
       pending: r.pending,
       parked: r.parked,
       ...(r.oldest ? { oldestPendingAt: r.oldest.toISOString() } : {}),
+    }));
+  }
+
+  async openExceptionCounts(): Promise<OpenExceptionCount[]> {
+    const { rows } = await this.pool.query<{ code: string; subscription: string | null; n: number }>(
+      `SELECT code, subscription, count(*)::int AS n FROM exceptions WHERE status = 'open'
+       GROUP BY code, subscription ORDER BY code, subscription`,
+    );
+    return rows.map((r) => ({
+      code: r.code,
+      ...(r.subscription !== null ? { subscription: r.subscription } : {}),
+      count: r.n,
     }));
   }
 

@@ -19,6 +19,7 @@ import type {
   ExceptionQuery,
   ExceptionRecord,
   NewException,
+  OpenExceptionCount,
   ReplayRecord,
   ReplaySelection,
 } from '../delivery-port.js';
@@ -235,6 +236,20 @@ export class SqliteDelivery implements DeliveryStore {
       pending: r.pending,
       parked: r.parked,
       ...(r.oldest ? { oldestPendingAt: r.oldest } : {}),
+    }));
+  }
+
+  async openExceptionCounts(): Promise<OpenExceptionCount[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT code, subscription, count(*) AS n FROM exceptions WHERE status = 'open'
+         GROUP BY code, subscription ORDER BY code, subscription`,
+      )
+      .all() as { code: string; subscription: string | null; n: number }[];
+    return rows.map((r) => ({
+      code: r.code,
+      ...(r.subscription !== null ? { subscription: r.subscription } : {}),
+      count: r.n,
     }));
   }
 

@@ -1,0 +1,216 @@
+/**
+ * The hub's metrics (prom-client, served at `GET /metrics`) and the rolling delivery figures the console
+ * and the alert rules read. Counters are bumped where things happen; gauges that describe the store
+ * (backlog, oldest pending, open exceptions) are read from it when scraped, so that they are true for
+ * every hub process sharing a PostgreSQL store, not only for the one that did the work.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
+import type { BacklogStat, OpenExceptionCount } from '../../store/delivery-port.js';
+import { FlowWindow } from './flow-window.js';
+
+/** The circuit of one target, as the gauge encodes it: closed 0, half-open 1, open 2. */
+export const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+export type IngestOutcome = 'accepted' | 'duplicate' | 'rejected';
+export type DeliveryAttemptOutcome = 'delivered' | 'retryable' | 'permanent';
+
+/** What the scrape-time gauges read. Set once the hub's parts exist (`Telemetry.attach`). */
+export interface TelemetrySources {
+  backlog(): Promise<BacklogStat[]>;
+  openExceptions(): Promise<OpenExceptionCount[]>;
+  /** Circuit state per target system (this process's breakers). */
+  circuits(): { system: string; state: CircuitState }[];
+}
+
+export class Telemetry {
+  readonly registry = new Registry();
+  /** Delivered events and failed attempts per subscription over the last minute. */
+  readonly flows: FlowWindow;
+  private sources: TelemetrySources | undefined;
+  private readonly nowMs: () => number;
+
+  readonly ingested: Counter<'source' | 'type' | 'outcome'>;
+  readonly duplicates: Counter<'source'>;
+  readonly attempts: Counter<'subscription' | 'outcome'>;
+  readonly latency: Histogram<'subscription'>;
+  readonly reservations: Counter<'channel' | 'outcome'>;
+  readonly oversellsPrevented: Counter<'channel'>;
+  readonly driftUnits: Gauge<'system'>;
+  readonly edi: Counter<'partner' | 'set' | 'direction' | 'outcome'>;
+  readonly alertsFiring: Gauge<'rule'>;
+
+  constructor(options: { nowMs?: () => number; windowSeconds?: number } = {}) {
+    this.nowMs = options.nowMs ?? Date.now;
+    this.flows = new FlowWindow(options.windowSeconds ?? 60, this.nowMs);
+    const registers = [this.registry];
+    this.ingested = new Counter({
+      name: 'manifold_ingest_events_total',
+      help: 'Events offered to ingest, by sending system, event type and outcome (accepted, duplicate, rejected)',
+      labelNames: ['source', 'type', 'outcome'],
+      registers,
+    });
+    this.duplicates = new Counter({
+      name: 'manifold_ingest_duplicates_total',
+      help: 'Events suppressed as duplicates (same source and id as one already in the log)',
+      labelNames: ['source'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'manifold_delivery_attempts_total',
+      help: 'Delivery attempts by subscription and outcome (delivered, retryable, permanent)',
+      labelNames: ['subscription', 'outcome'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'manifold_delivery_latency_seconds',
+      help: "From the hub's ingest of an event to the target's 2xx, per subscription",
+      labelNames: ['subscription'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers,
+    });
+    this.reservations = new Counter({
+      name: 'manifold_reservations_total',
+      help: 'Reservation requests by channel and outcome (won, refused)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    this.oversellsPrevented = new Counter({
+      name: 'manifold_oversells_prevented_total',
+      help: 'Holds refused because the stock was not there (reservations, order commitments backordered)',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.driftUnits = new Gauge({
+      name: 'manifold_inventory_drift_units',
+      help: "Units by which the last snapshot of a system differed from Manifold's positions (sum of |difference|)",
+      labelNames: ['system'],
+      registers,
+    });
+    this.edi = new Counter({
+      name: 'manifold_edi_documents_total',
+      help: 'X12 transaction sets by partner, set, direction (in, out) and outcome (accepted, rejected, sent, failed)',
+      labelNames: ['partner', 'set', 'direction', 'outcome'],
+      registers,
+    });
+    this.alertsFiring = new Gauge({
+      name: 'manifold_alerts_firing',
+      help: 'Alert rules currently firing (1) or not (0)',
+      labelNames: ['rule'],
+      registers,
+    });
+
+    // One store read per scrape fills the three backlog gauges: prom-client collects them in turn, the
+    // first read is shared by the others of the same scrape.
+    let backlogRead: Promise<BacklogStat[]> | undefined;
+    const readBacklog = () => {
+      backlogRead ??= (this.sources?.backlog() ?? Promise.resolve([])).finally(() => {
+        setImmediate(() => {
+          backlogRead = undefined;
+        });
+      });
+      return backlogRead;
+    };
+    // Subscriptions and codes seen once stay on the page at 0, so that a drained backlog reads 0, not gone.
+    const subscriptions = new Set<string>();
+    const perSubscription = (
+      name: string,
+      help: string,
+      value: (stat: BacklogStat) => number,
+    ): Gauge<'subscription'> => {
+      const gauge: Gauge<'subscription'> = new Gauge({
+        name,
+        help,
+        labelNames: ['subscription'],
+        registers,
+        collect: async () => {
+          const stats = await readBacklog();
+          gauge.reset();
+          for (const s of stats) subscriptions.add(s.subscription);
+          for (const subscription of subscriptions) gauge.set({ subscription }, 0);
+          for (const s of stats) gauge.set({ subscription: s.subscription }, value(s));
+        },
+      });
+      return gauge;
+    };
+    perSubscription(
+      'manifold_delivery_backlog',
+      'Outbox rows waiting to be delivered, per subscription',
+      (s) => s.pending,
+    );
+    perSubscription(
+      'manifold_delivery_parked',
+      'Outbox rows parked in the exception queue, per subscription',
+      (s) => s.parked,
+    );
+    perSubscription(
+      'manifold_delivery_oldest_pending_seconds',
+      'Age of the oldest row waiting to be delivered, per subscription (0 when none)',
+      (s) => this.ageSeconds(s),
+    );
+    const codes = new Set<string>();
+    const exceptionsGauge: Gauge<'code'> = new Gauge({
+      name: 'manifold_exceptions_open',
+      help: 'Open exceptions by code',
+      labelNames: ['code'],
+      registers,
+      collect: async () => {
+        const counts = (await this.sources?.openExceptions()) ?? [];
+        exceptionsGauge.reset();
+        const byCode = new Map<string, number>([...codes].map((c) => [c, 0]));
+        for (const c of counts) byCode.set(c.code, (byCode.get(c.code) ?? 0) + c.count);
+        for (const [code, n] of byCode) {
+          codes.add(code);
+          exceptionsGauge.set({ code }, n);
+        }
+      },
+    });
+    const circuitGauge: Gauge<'target'> = new Gauge({
+      name: 'manifold_circuit_state',
+      help: 'Circuit breaker per delivery target: 0 closed, 1 half-open, 2 open',
+      labelNames: ['target'],
+      registers,
+      collect: () => {
+        circuitGauge.reset();
+        for (const c of this.sources?.circuits() ?? []) {
+          circuitGauge.set({ target: c.system }, CIRCUIT_GAUGE[c.state]);
+        }
+      },
+    });
+  }
+
+  /** Connects the scrape-time gauges to the store and the delivery engine. */
+  attach(sources: TelemetrySources): void {
+    this.sources = sources;
+  }
+
+  /** Age in seconds of a subscription's oldest pending row (0 when none). */
+  ageSeconds(stat: BacklogStat): number {
+    if (!stat.oldestPendingAt) return 0;
+    return Math.max(0, (this.nowMs() - Date.parse(stat.oldestPendingAt)) / 1000);
+  }
+
+  /** One delivery attempt of `events` events; `latencyMs` is from ingest to the end of the attempt. */
+  attempt(
+    subscription: string,
+    outcome: DeliveryAttemptOutcome,
+    events: number,
+    latenciesMs: number[],
+  ): void {
+    this.attempts.inc({ subscription, outcome });
+    this.flows.record(subscription, outcome === 'delivered', events);
+    if (outcome !== 'delivered') return;
+    for (const ms of latenciesMs) this.latency.observe({ subscription }, ms / 1000);
+  }
+
+  /** Ingest of one event by `source` (the sending system). */
+  ingest(source: string, type: string, outcome: IngestOutcome): void {
+    this.ingested.inc({ source, type, outcome });
+    if (outcome === 'duplicate') this.duplicates.inc({ source });
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
