@@ -4,6 +4,7 @@ import type { EdiEngine } from '../engine/edi/edi-engine.js';
 import type { EdiInbound } from '../engine/edi/edi-inbound.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import type { AlertEngine } from '../engine/observability/alert-engine.js';
 import type { Telemetry } from '../engine/observability/telemetry.js';
 import type { OrderEngine } from '../engine/orders/order-engine.js';
 import type { Store } from '../store/store-port.js';
@@ -23,6 +24,8 @@ export interface ApiContext {
   edi: EdiInbound;
   /** The EDI loops: unacknowledged interchanges and watched inboxes (started with the hub). */
   ediEngine: EdiEngine;
+  /** The alert rules' evaluation and state. */
+  alerts: AlertEngine;
   /** Metrics and the rolling per-subscription delivery figures. */
   telemetry: Telemetry;
   /** The delivery engine's controls (absent when the API runs without delivery, as in some tests). */

@@ -13,6 +13,7 @@ import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { EdiInbound } from '../engine/edi/edi-inbound.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import { AlertEngine } from '../engine/observability/alert-engine.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
@@ -20,6 +21,8 @@ import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
 import { sendProblem } from './problem.js';
+import { registerAlertRoutes } from './routes/alert-routes.js';
+import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
@@ -27,6 +30,7 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerInventoryRoutes } from './routes/inventory-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerOrderRoutes } from './routes/order-routes.js';
+import { registerOverviewRoutes } from './routes/overview-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
@@ -121,6 +125,7 @@ export async function buildApp({
       inventory?.ingested(types);
       orders?.ingested(types);
     },
+    telemetry,
   );
   const onError = (loop: string, error: unknown) =>
     logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
@@ -134,7 +139,21 @@ export async function buildApp({
     onStockChange: () => inventoryEngine.changed(),
   });
   const edi = new EdiInbound(config, store, ingest);
+  edi.onAnswer = (partner, answer) => {
+    for (const set of answer.sets) {
+      telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
+    }
+  };
   const ediEngine = new EdiEngine(config, store, edi, { onError });
+  const alerts = new AlertEngine(config, store, ingest, telemetry, {
+    onError,
+    circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
+    onTransition: (alert, transition) => {
+      const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };
+      if (transition === 'fired') logger.warn(fields, `alert firing: ${alert.summary}`);
+      else logger.info(fields, `alert resolved: ${alert.summary}`);
+    },
+  });
   const context: ApiContext = {
     config,
     store,
@@ -144,6 +163,7 @@ export async function buildApp({
     orders,
     edi,
     ediEngine,
+    alerts,
     telemetry,
     ...(delivery ? { delivery } : {}),
     wakeDelivery,
@@ -152,6 +172,7 @@ export async function buildApp({
     backlog: () => store.delivery.deliveryBacklog(),
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
+    drift: () => store.inventory.latestDrift(),
   });
 
   app.addSchema(ProblemSchema);
@@ -214,6 +235,7 @@ export async function buildApp({
     () => delivery?.targets() ?? [],
   );
   registerMetricsRoutes(app, telemetry);
+  registerAlertRoutes(app, context);
   registerSchemaRoutes(app);
   registerEventRoutes(app, context);
   registerExceptionRoutes(app, context);
@@ -222,6 +244,8 @@ export async function buildApp({
   registerReservationRoutes(app, context);
   registerOrderRoutes(app, context);
   registerEdiRoutes(app, context);
+  registerOverviewRoutes(app, context);
+  registerConsoleRoutes(app);
   app.get(
     '/openapi.json',
     { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },

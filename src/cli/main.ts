@@ -4,6 +4,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../engine/hub.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
+import { registerSimulateCommand } from './simulate/simulate-command.js';
 
 const program = new Command();
 program.name('manifold').description('Manifold distribution sync hub').showHelpAfterError();
@@ -31,6 +32,7 @@ program
 
 registerAdminCommands(program);
 registerEdiCommands(program);
+registerSimulateCommand(program);
 
 function loadOrExit(file: string) {
   try {

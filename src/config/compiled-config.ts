@@ -2,6 +2,7 @@
  * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
  * nothing downstream re-validates it.
  */
+import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
@@ -156,6 +157,18 @@ export interface CompiledConfig {
   orders: OrdersConfig;
   /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
   edi?: { x12: { id: string; qualifier: string } };
+  /** Trace context and span export. */
+  tracing: TracingConfig;
+  /** Alert rules, evaluated every few seconds. */
+  alerts: AlertRule[];
+}
+
+/** `tracing:` — traceparent is always carried; spans are exported over OTLP/HTTP when `otlp` is set. */
+export interface TracingConfig {
+  serviceName: string;
+  /** Share of new traces (no incoming traceparent) recorded, 0..1. */
+  sampleRatio: number;
+  otlp?: { url: string; headers: Record<string, string>; timeoutMs: number };
 }
 
 /** The locations whose stock a channel is offered, in config order (ATP and allocation follow it). */

@@ -57,6 +57,14 @@ describe('the example configuration', () => {
       'shop',
       'portal',
       'acme',
+      'oncall',
+    ]);
+    expect(config.alerts.map((a) => a.name)).toEqual([
+      'erp-orders-backlog',
+      'stale-deliveries',
+      'target-down',
+      'rejected-facts',
+      'stock-drift',
     ]);
     expect(config.systems.get('erp')?.keyHashes[0]?.equals(hashKey('dev-erp-key-0000000001'))).toBe(true);
     expect(config.systems.get('wms-west')?.locations).toEqual(['DC-WEST']);
@@ -87,7 +95,7 @@ describe('the example configuration', () => {
       expect(names).toContain(name);
     }
     for (const subscription of config.subscriptions) {
-      expect(subscription.http?.url).toMatch(/^http:\/\/127\.0\.0\.1:90(0[1-9]|10)\//);
+      expect(subscription.http?.url).toMatch(/^http:\/\/127\.0\.0\.1:90(0[1-9]|1[01])\//);
     }
   });
 

@@ -4,6 +4,7 @@
  * before throwing, so one run of `check-config` shows everything to fix.
  */
 import { readFileSync } from 'node:fs';
+import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
 import {
   compileChannels,
@@ -37,6 +38,8 @@ export const TOP_LEVEL_KEYS = [
   'subscriptions',
   'orders',
   'edi',
+  'tracing',
+  'alerts',
 ] as const;
 
 /** Reads and compiles a configuration file; throws `ConfigError` listing every issue. */
@@ -100,6 +103,12 @@ export function compileConfig(
   const ediMap = section('edi');
   ediMap?.allowOnly(['x12']);
   const hubX12 = readX12(ediMap?.require('x12'));
+  const tracing = compileTracing(root.get('tracing'));
+  const alerts = compileAlerts(
+    root.get('alerts'),
+    declared,
+    subscriptions.map((s) => s.name),
+  );
 
   if (source.issues.length > 0 || server === undefined) {
     throw new ConfigError(sortByPosition(source.issues));
@@ -115,6 +124,8 @@ export function compileConfig(
     statusMaps,
     subscriptions,
     orders,
+    tracing,
+    alerts,
     ...(hubX12 ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier } } } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { CATALOGUE } from '../domain/event-catalogue.js';
 import { dataSchemaId, SCHEMA_BASE_URI } from './common-schemas.js';
 import { ENVELOPE_OPTIONS, ENVELOPE_PROPERTIES } from './envelope-schema.js';
 import { INVENTORY_DATA_SCHEMAS } from './inventory-schemas.js';
+import { OPS_DATA_SCHEMAS } from './ops-schemas.js';
 import { ORDER_HUB_DATA_SCHEMAS } from './order-hub-schemas.js';
 import { ORDER_DATA_SCHEMAS } from './order-schemas.js';
 
@@ -14,6 +15,7 @@ const ALL_DATA_SCHEMAS: readonly TSchema[] = [
   ...INVENTORY_DATA_SCHEMAS,
   ...ORDER_DATA_SCHEMAS,
   ...ORDER_HUB_DATA_SCHEMAS,
+  ...OPS_DATA_SCHEMAS,
 ];
 
 function buildDataSchemas(): ReadonlyMap<string, TSchema> {

@@ -23,5 +23,6 @@ export {
 } from './envelope-schema.js';
 export { isCatalogueType, type ValidationProblem, validateData, validateEvent } from './event-validator.js';
 export * from './inventory-schemas.js';
+export * from './ops-schemas.js';
 export * from './order-hub-schemas.js';
 export * from './order-schemas.js';

@@ -116,6 +116,17 @@ export const SAMPLE_DATA: Record<string, unknown> = {
     reason: 'customer request',
   },
   'com.manifold.inventory.availability.v1': { sku: 'SKU-1', channel: 'web', available: 31 },
+  'com.manifold.ops.alert.v1': {
+    rule: 'erp-orders-backlog',
+    scope: 'erp-orders',
+    state: 'firing',
+    severity: 'critical',
+    kind: 'backlog',
+    value: 812,
+    threshold: 500,
+    summary: 'erp-orders: 812 events waiting (above 500 for 5m)',
+    since: '2026-11-27T09:00:00Z',
+  },
   'com.manifold.inventory.position.v1': {
     sku: 'SKU-1',
     location: 'DC-EAST',

@@ -46,7 +46,7 @@ export interface CatalogueEntry {
   type: string;
   ownership: TypeOwnership;
   /** Which data field(s) make the subject (partition key): the order id, or `sku@location`. */
-  subjectFrom: 'orderId' | 'sku@location' | 'sku@channel';
+  subjectFrom: 'orderId' | 'sku@location' | 'sku@channel' | 'rule';
   /**
    * Last value per partition key in delivery (DESIGN §2.5): a pending row of this type that has a newer
    * pending row of the same subscription and key (also of a coalescing type) is skipped, never sent.
@@ -108,6 +108,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     coalesce: true,
   },
   { type: 'com.manifold.inventory.position.v1', ownership: hub, subjectFrom: 'sku@location' },
+  { type: 'com.manifold.ops.alert.v1', ownership: hub, subjectFrom: 'rule' },
 ];
 
 const BY_TYPE = new Map(CATALOGUE.map((entry) => [entry.type, entry]));
@@ -143,5 +144,7 @@ export function partitionKeyOf(entry: CatalogueEntry, data: unknown): string | u
         : undefined;
     case 'sku@channel':
       return typeof d.sku === 'string' && typeof d.channel === 'string' ? `${d.sku}@${d.channel}` : undefined;
+    case 'rule':
+      return typeof d.rule === 'string' ? d.rule : undefined;
   }
 }

@@ -10,6 +10,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store-port.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
 import { Telemetry } from './observability/telemetry.js';
+import { tracingFor } from './observability/tracing.js';
 
 export interface RunningHub {
   url: string;
@@ -57,6 +58,7 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
   hub.context.inventory.start();
   hub.context.orders.start();
   hub.context.ediEngine.start();
+  hub.context.alerts.start();
   const url = await hub.app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ url, store: store.kind, config: config.file }, 'manifold hub listening');
   let stopping: Promise<void> | undefined;
@@ -69,11 +71,16 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       const closed = await Promise.race([hub.app.close().then(() => 'closed' as const), timer]);
       if (closed === 'timeout') logger.warn({ graceMs }, 'in-flight requests did not finish in time');
       // Deliveries in flight finish and are recorded; anything cut off is sent again after restart.
+      await hub.context.alerts.stop();
       await hub.context.ediEngine.stop();
       await hub.context.orders.stop();
       await hub.context.inventory.stop();
       await delivery.stop(graceMs);
       await store.close();
+      // The last spans (these deliveries, this shutdown's ingests) are exported before the process ends.
+      await tracingFor(config)
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
       logger.info('manifold hub stopped');
       logger.flush();
     })();

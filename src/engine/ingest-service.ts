@@ -12,6 +12,9 @@ import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
 import { compileFilter } from '../domain/subscription-filter.js';
 import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
 import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../store/store-port.js';
+import type { Telemetry } from './observability/telemetry.js';
+import type { TraceContext } from './observability/trace-context.js';
+import { type Tracing, tracingFor } from './observability/tracing.js';
 
 export interface IngestResult {
   id: string;
@@ -49,6 +52,10 @@ export class IngestService {
     private readonly onAppended: (subscriptions: Set<string>) => void = () => undefined,
     /** Told the types of newly accepted events, after the commit (wakes the inventory fact applier). */
     private readonly onAccepted: (types: Set<string>) => void = () => undefined,
+    /** Counts what ingest takes, suppresses and refuses. */
+    private readonly telemetry?: Telemetry,
+    /** Trace context for every stored event, and the ingest and process spans. */
+    readonly tracing: Tracing = tracingFor(config),
   ) {
     this.ownershipContext = {
       ownership: config.ownership,
@@ -61,8 +68,14 @@ export class IngestService {
   /**
    * Validates and appends `events` sent by `system`; all are rejected if one is bad. Resolves with one
    * result per event once the commit is durable. `batch` makes problem pointers start with the item index.
+   * `incoming` is the request's trace context: the parent of events that carry none of their own.
    */
-  async ingest(system: string, events: readonly unknown[], batch: boolean): Promise<IngestResult[]> {
+  async ingest(
+    system: string,
+    events: readonly unknown[],
+    batch: boolean,
+    incoming?: TraceContext,
+  ): Promise<IngestResult[]> {
     const prepared: NewEvent[] = [];
     const rejections: { index: number; rejection: ItemRejection }[] = [];
     events.forEach((raw, index) => {
@@ -70,10 +83,22 @@ export class IngestService {
       if ('kind' in outcome) rejections.push({ index, rejection: outcome });
       else prepared.push(outcome);
     });
-    if (rejections.length > 0) throw rejectionError(rejections, batch);
-    const outcomes = await this.appendAndWake(prepared);
+    if (rejections.length > 0) {
+      for (const raw of events) this.telemetry?.ingest(system, typeOf(raw), 'rejected');
+      throw rejectionError(rejections, batch);
+    }
+    const spans = this.tracing.startIngest(system, prepared, incoming);
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.appendAndWake(prepared);
+    } catch (error) {
+      spans?.fail(error);
+      throw error;
+    }
+    spans?.end(outcomes.map((o) => o.status));
     return outcomes.map((outcome, i) => {
       const { event } = prepared[i] as NewEvent;
+      this.telemetry?.ingest(system, event.type, outcome.status);
       return { id: event.id, source: event.source, status: outcome.status, seq: outcome.seq };
     });
   }
@@ -88,15 +113,17 @@ export class IngestService {
 
   /**
    * A hub event checked against its contract (a failure is a bug, thrown), keyed and routed, ready to be
-   * appended — by `emit`, or inside a writer's own transaction (the order processor).
+   * appended — by `emit`, or inside a writer's own transaction (the order processor). It carries the
+   * trace of `cause` (the inbound event it answers) with a new span id, or starts a trace.
    */
-  hubEvent(event: CloudEvent): NewEvent {
+  hubEvent(event: CloudEvent, cause?: TraceContext): NewEvent {
     const problems = validateEvent(event);
     if (problems.length > 0) {
       throw new Error(`hub event ${event.type} breaks its contract: ${JSON.stringify(problems)}`);
     }
     const key = partitionKeyOf(catalogueEntry(event.type)!, event.data) as string;
     const stored: CloudEvent = { ...event, subject: key, partitionkey: key };
+    this.tracing.traceHubEvent(stored, cause);
     return { system: HUB_SYSTEM, event: stored, outbox: this.outboxTargets(stored, HUB_SYSTEM) };
   }
 
@@ -106,6 +133,7 @@ export class IngestService {
     const types = new Set<string>();
     for (const item of events) {
       types.add(item.event.type);
+      if (this.telemetry && isBackorder(item.event)) this.telemetry.oversellsPrevented.inc({ via: 'order' });
       for (const target of item.outbox) woken.add(target.subscription);
     }
     if (woken.size > 0) this.onAppended(woken);
@@ -184,6 +212,20 @@ export class IngestService {
     }
     return targets;
   }
+}
+
+/** An order line backordered instead of committed: stock the hub would otherwise have oversold. */
+function isBackorder(event: CloudEvent): boolean {
+  return (
+    event.type === 'com.manifold.order.exception.v1' &&
+    (event.data as { code?: unknown } | undefined)?.code === 'backordered'
+  );
+}
+
+/** The type of an event that may not be valid, for the metrics' `type` label. */
+function typeOf(raw: unknown): string {
+  const type = (raw as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && catalogueEntry(type) ? type : 'invalid';
 }
 
 function rejectionError(rejections: { index: number; rejection: ItemRejection }[], batch: boolean): Error {

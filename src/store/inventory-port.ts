@@ -248,4 +248,6 @@ export interface InventoryStore {
 
   saveDriftReport(report: NewDriftReport): Promise<number>;
   driftReports(query: DriftQuery): Promise<DriftReport[]>;
+  /** Each system's newest drift report, without its lines (metrics and alerts). */
+  latestDrift(): Promise<Omit<DriftReport, 'lines'>[]>;
 }

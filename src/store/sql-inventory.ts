@@ -661,6 +661,15 @@ export class SqlInventory implements InventoryStore {
     return Number(first.id);
   }
 
+  async latestDrift(): Promise<Omit<DriftReport, 'lines'>[]> {
+    const rows = await this.runner.read<Record<string, string | number>>(
+      `SELECT * FROM drift_reports WHERE id IN (SELECT max(id) FROM drift_reports GROUP BY system)
+       ORDER BY system`,
+      [],
+    );
+    return rows.map((r) => driftHeader(r));
+  }
+
   async driftReports(query: DriftQuery): Promise<DriftReport[]> {
     const params: unknown[] = [];
     let where = '1 = 1';
@@ -690,14 +699,7 @@ export class SqlInventory implements InventoryStore {
         lineParams,
       );
       result.push({
-        id: Number(r.id),
-        system: String(r.system),
-        mode: r.mode as 'report' | 'adopt',
-        full: Number(r.full_count) === 1,
-        counted: Number(r.counted),
-        drifting: Number(r.drifting),
-        units: Number(r.units),
-        at: String(r.at),
+        ...driftHeader(r),
         lines: lines.map((l) => ({
           sku: String(l.sku),
           location: String(l.location),
@@ -709,4 +711,17 @@ export class SqlInventory implements InventoryStore {
     }
     return result;
   }
+}
+
+function driftHeader(r: Record<string, string | number>): Omit<DriftReport, 'lines'> {
+  return {
+    id: Number(r.id),
+    system: String(r.system),
+    mode: r.mode as 'report' | 'adopt',
+    full: Number(r.full_count) === 1,
+    counted: Number(r.counted),
+    drifting: Number(r.drifting),
+    units: Number(r.units),
+    at: String(r.at),
+  };
 }

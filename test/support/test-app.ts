@@ -60,6 +60,7 @@ export async function buildTestApp(
     context,
     ...(engine ? { engine } : {}),
     close: async () => {
+      await context.alerts.stop();
       await context.ediEngine.stop();
       await context.orders.stop();
       await context.inventory.stop();

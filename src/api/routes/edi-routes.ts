@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
@@ -31,7 +32,7 @@ export function registerEdiRoutes(app: FastifyInstance, { auth, edi }: ApiContex
           [{ pointer: '/', detail: 'empty or not an X12 body' }],
         );
       }
-      const answer = await edi.receive(system, request.params.partner, body);
+      const answer = await edi.receive(system, request.params.partner, body, incomingTrace(request.headers));
       // JSON with every non-ASCII character escaped: header values must be Latin-1.
       reply.header(
         'x-manifold-sets',

@@ -2,6 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LoggedEvent } from '../../domain/cloud-event.js';
+import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 import { readCloudEvents } from '../cloudevents-http.js';
@@ -93,7 +94,7 @@ export function registerEventRoutes(app: FastifyInstance, { auth, ingest, store,
           { pointer: '', detail: 'must have at least 1 item' },
         ]);
       }
-      const results = await ingest.ingest(system, events, batch);
+      const results = await ingest.ingest(system, events, batch, incomingTrace(request.headers));
       const accepted = results.filter((r) => r.status === 'accepted').length;
       // Debug, not info: at thousands of events per second the log is the event log itself (GET /v1/events);
       // rejections and delivery failures are logged at info/warn with their correlation ids.

@@ -7,6 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { MILESTONES } from '../../domain/event-catalogue.js';
+import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
@@ -39,7 +40,12 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
     },
     async (request, reply) => {
       const system = auth.requireSystem(request);
-      const answer = await service.create(system, request.body, request.headers['idempotency-key']);
+      const answer = await service.create(
+        system,
+        request.body,
+        request.headers['idempotency-key'],
+        incomingTrace(request.headers),
+      );
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       if (answer.status >= 400) reply.type('application/problem+json');
       return reply.code(answer.status).send(answer.body);

@@ -7,7 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../../engine/inventory/reservation-service.js';
 import { MAX_TTL_SECONDS, reservationView } from '../../engine/inventory/reservation-service.js';
-import { ValidationError } from '../../errors.js';
+import { ManifoldError, ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../auth.js';
 
@@ -64,7 +64,10 @@ function callerOf(auth: Authenticator, request: FastifyRequest): Caller {
 }
 
 /** Registers the reservation routes. */
-export function registerReservationRoutes(app: FastifyInstance, { auth, inventory }: ApiContext): void {
+export function registerReservationRoutes(
+  app: FastifyInstance,
+  { auth, inventory, telemetry }: ApiContext,
+): void {
   const service = inventory.reservations;
 
   app.post<{ Body: Static<typeof ReserveBody>; Headers: { 'idempotency-key'?: string } }>(
@@ -111,17 +114,26 @@ export function registerReservationRoutes(app: FastifyInstance, { auth, inventor
           ...(body.location === undefined ? {} : { location: body.location }),
         },
       ];
-      const answer = await service.reserve(
-        caller,
-        {
-          channel: body.channel,
-          lines,
-          ttlSeconds: body.ttlSeconds,
-          ...(body.reference === undefined ? {} : { reference: body.reference }),
-        },
-        request.headers['idempotency-key'],
-      );
+      const answer = await service
+        .reserve(
+          caller,
+          {
+            channel: body.channel,
+            lines,
+            ttlSeconds: body.ttlSeconds,
+            ...(body.reference === undefined ? {} : { reference: body.reference }),
+          },
+          request.headers['idempotency-key'],
+        )
+        .catch((error: unknown) => {
+          if (error instanceof ManifoldError && error.code === 'insufficient-stock') {
+            telemetry.reservations.inc({ channel: body.channel, outcome: 'refused' });
+            telemetry.oversellsPrevented.inc({ via: 'reservation' });
+          }
+          throw error;
+        });
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      else if (answer.status === 201) telemetry.reservations.inc({ channel: body.channel, outcome: 'won' });
       return reply.code(answer.status).send(answer.body);
     },
   );

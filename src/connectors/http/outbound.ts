@@ -40,7 +40,15 @@ const CONNECTOR_HEADERS = new Set([
   'keep-alive',
   'upgrade',
   'expect',
+  'traceparent',
+  'tracestate',
 ]);
+
+/** W3C trace context headers to send with a request (engine/observability/trace-context.ts). */
+export interface TraceHeaders {
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
+}
 
 /** What one delivery attempt came to, for the attempt record, the retry schedule and the breaker. */
 export interface DeliveryResponse {
@@ -97,15 +105,21 @@ export class HttpConnector {
    * Makes one attempt to deliver `events` (one, or several when `config.batch`). `now` stamps the
    * signature and dates a `Retry-After`. Network errors and timeouts come back as `retryable` with `error`;
    * a request that cannot be formed (a header value the client refuses) as `permanent`. Throws only for a
-   * caller's bug: no events, or several without `batch`.
+   * caller's bug: no events, or several without `batch`. `trace` is sent as the W3C `traceparent` and
+   * `tracestate` headers.
    */
   async send(
     config: HttpConnectorConfig,
     events: readonly CloudEvent[],
     now = new Date(),
+    trace?: TraceHeaders,
   ): Promise<DeliveryResponse> {
     const { contentType, body } = toRequestBody(events, config.batch);
-    return this.sendBody(config, { contentType, body, idempotencyKey: idempotencyKey(events) }, now);
+    return this.sendBody(
+      config,
+      { contentType, body, idempotencyKey: idempotencyKey(events), ...(trace ? { trace } : {}) },
+      now,
+    );
   }
 
   /**
@@ -114,13 +128,15 @@ export class HttpConnector {
    */
   async sendBody(
     config: HttpConnectorConfig,
-    request: { contentType: string; body: string; idempotencyKey: string },
+    request: { contentType: string; body: string; idempotencyKey: string; trace?: TraceHeaders },
     now = new Date(),
   ): Promise<DeliveryResponse> {
     const { contentType, body } = request;
     if (this.closed) return { outcome: 'retryable', latencyMs: 0, error: 'connector closed: not sent' };
     const url = new URL(config.url);
     const headers = this.headersFor(config, request.idempotencyKey, contentType, body, now);
+    if (request.trace?.traceparent !== undefined) headers.traceparent = request.trace.traceparent;
+    if (request.trace?.tracestate !== undefined) headers.tracestate = request.trace.tracestate;
     const controller = new AbortController();
     // One deadline for the whole exchange: connect, headers and body. undici's own timeouts are per phase
     // (and bodyTimeout per chunk), so a target trickling bytes could otherwise hold an attempt forever.

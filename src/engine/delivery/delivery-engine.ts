@@ -6,14 +6,21 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
-import { connectionsByOrigin, type DeliveryResponse, HttpConnector } from '../../connectors/http/outbound.js';
+import {
+  connectionsByOrigin,
+  type DeliveryResponse,
+  HttpConnector,
+  type TraceHeaders,
+} from '../../connectors/http/outbound.js';
+import type { CloudEvent } from '../../domain/cloud-event.js';
 import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
 import { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
-import { EdiOutbound } from '../edi/edi-outbound.js';
+import { EdiOutbound, setForType } from '../edi/edi-outbound.js';
 import type { Telemetry } from '../observability/telemetry.js';
-import { type RunnerContext, SubscriptionRunner } from './subscription-runner.js';
+import { type Tracing, tracingFor } from '../observability/tracing.js';
+import { SubscriptionRunner } from './subscription-runner.js';
 
 export interface DeliveryEngineOptions {
   /** Idle poll interval (default 250 ms). */
@@ -28,6 +35,8 @@ export interface DeliveryEngineOptions {
   onError?: (subscription: CompiledSubscription, error: unknown) => void;
   /** Counts every attempt (metrics, the console's throughput and error rate). */
   telemetry?: Telemetry;
+  /** Trace headers and `deliver` spans of every attempt; the config's (`tracingFor`) by default. */
+  tracing?: Tracing;
 }
 
 export interface TargetHealth {
@@ -54,6 +63,7 @@ export class DeliveryEngine {
     // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
     const edi = new EdiOutbound(config, store, this.now);
     const { telemetry } = options;
+    const tracing = options.tracing ?? tracingFor(config);
     const onAttempt: DeliveryEngineOptions['onAttempt'] = telemetry
       ? (subscription, claims, response) => {
           const nowMs = this.now().getTime();
@@ -74,22 +84,33 @@ export class DeliveryEngine {
       const targetBucket = targetBuckets.get(subscription.target);
       if (targetBucket) buckets.push(targetBucket);
       const http = subscription.http;
-      const send: RunnerContext['send'] = subscription.edi
-        ? async (sub, events) => {
+      const send: (
+        subscription: CompiledSubscription,
+        events: CloudEvent[],
+        trace: TraceHeaders,
+      ) => Promise<DeliveryResponse> = subscription.edi
+        ? async (sub, events, trace) => {
             const [event] = events;
             if (!event || events.length !== 1)
               throw new Error('an edi: subscription sends one event at a time');
-            return edi.send(sub, event, this.connector);
+            const response = await edi.send(sub, event, this.connector, trace);
+            const set = sub.edi ? setForType(sub.edi.sets, event.type) : undefined;
+            if (set && !response.bodyExcerpt?.startsWith('not sent')) {
+              const outcome = response.outcome === 'delivered' ? 'sent' : 'failed';
+              telemetry?.edi.inc({ partner: sub.target, set, direction: 'out', outcome });
+            }
+            return response;
           }
-        : async (_subscription, events) =>
+        : async (_subscription, events, trace) =>
             http
-              ? this.connector.send(http, events, this.now())
+              ? this.connector.send(http, events, this.now(), trace)
               : { outcome: 'permanent', latencyMs: 0, error: 'no connector' };
       this.runners.set(
         subscription.name,
         new SubscriptionRunner(subscription, {
           store: store.delivery,
-          send,
+          send: (sub, events, attempt) =>
+            tracing.deliver(sub, events, attempt, (trace) => send(sub, events, trace)),
           breaker,
           buckets,
           now: this.now,

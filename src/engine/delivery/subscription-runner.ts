@@ -16,7 +16,12 @@ import type { AttemptNext, DeliveryClaim, DeliveryStore } from '../../store/deli
 /** What a runner needs from the hub around it. */
 export interface RunnerContext {
   store: DeliveryStore;
-  send: (subscription: CompiledSubscription, events: CloudEvent[]) => Promise<DeliveryResponse>;
+  /** One attempt to send `events`; `attempt` counts from 1 (the first event's, for a batch). */
+  send: (
+    subscription: CompiledSubscription,
+    events: CloudEvent[],
+    attempt: number,
+  ) => Promise<DeliveryResponse>;
   breaker: CircuitBreaker;
   /** Rate limits that apply: the subscription's, then the target system's. */
   buckets: TokenBucket[];
@@ -211,6 +216,7 @@ export class SubscriptionRunner {
       response = await context.send(
         subscription,
         claims.map((c) => c.event),
+        (claims[0]?.attempts ?? 0) + 1,
       );
     } catch (error) {
       response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message };

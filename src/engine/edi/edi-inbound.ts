@@ -50,6 +50,7 @@ import {
 } from '../../errors.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import type { TraceContext } from '../observability/trace-context.js';
 
 /** Control numbers of the hub's outbound interchanges, per partner and kind, from the store: never reused. */
 export class StoreControlNumbers implements ControlNumbers {
@@ -107,6 +108,9 @@ export class EdiInbound {
     },
   };
 
+  /** Told every answer (metrics: sets in by partner, set and outcome). */
+  onAnswer?: (partner: string, answer: EdiAnswer) => void;
+
   constructor(
     private readonly config: CompiledConfig,
     private readonly store: Store,
@@ -116,7 +120,36 @@ export class EdiInbound {
     this.controlNumbers = new StoreControlNumbers(store);
   }
 
-  async receive(caller: string, partnerName: string, body: Buffer): Promise<EdiAnswer> {
+  /**
+   * Applies an X12 body from `caller` as `partnerName` and answers its acknowledgements. The events of
+   * its sets share one trace: a child of `incoming` (the request's), a `receive x12` span when tracing.
+   */
+  async receive(
+    caller: string,
+    partnerName: string,
+    body: Buffer,
+    incoming?: TraceContext,
+  ): Promise<EdiAnswer> {
+    const work = this.ingest.tracing.startWork('receive x12', incoming, {
+      'manifold.system': caller,
+      'manifold.partner': partnerName,
+    });
+    try {
+      const answer = await this.receiveTraced(caller, partnerName, body, work.trace);
+      work.end();
+      return answer;
+    } catch (error) {
+      work.end(error);
+      throw error;
+    }
+  }
+
+  private async receiveTraced(
+    caller: string,
+    partnerName: string,
+    body: Buffer,
+    trace: TraceContext,
+  ): Promise<EdiAnswer> {
     const partner = this.config.systems.get(partnerName);
     if (!partner?.x12)
       throw new NotFoundError(`no EDI partner '${partnerName}' (a system with x12: in the configuration)`);
@@ -205,6 +238,7 @@ export class EdiInbound {
           issues,
           answer,
           control,
+          trace,
         );
       }
       const single = { ...document, interchanges: [interchange] };
@@ -225,6 +259,7 @@ export class EdiInbound {
       parts.push(reply);
     }
     answer.body = parts.join('');
+    this.onAnswer?.(partnerName, answer);
     return answer;
   }
 
@@ -237,6 +272,7 @@ export class EdiInbound {
     issues: X12Issue[],
     answer: EdiAnswer,
     isaControl: string,
+    trace: TraceContext,
   ): Promise<void> {
     const interchangeText = text.slice(interchange.header.offset, interchangeEnd(text, interchange));
     for (const [groupIndex, group] of interchange.groups.entries()) {
@@ -275,7 +311,7 @@ export class EdiInbound {
           continue;
         }
         const base = { ordinal: set.header.ordinal, offset: set.header.offset, segmentId: 'ST', ...where };
-        const applied = await this.applySet(partnerName, partner, group, set, isaControl);
+        const applied = await this.applySet(partnerName, partner, group, set, isaControl, trace);
         if (!applied.ok) {
           if (applied.unsupported) issues.push(setIssue('1', applied.unsupported, base));
           for (const p of applied.problems ?? []) {
@@ -320,6 +356,7 @@ export class EdiInbound {
     group: FunctionalGroup,
     set: TransactionSet,
     isaControl: string,
+    trace?: TraceContext,
   ): Promise<
     | { ok: true; detail?: string; exceptions: NonNullable<SetEffect['exceptions']> }
     | { ok: false; detail: string; unsupported?: string; problems?: MappingProblem[]; refused?: string }
@@ -352,7 +389,7 @@ export class EdiInbound {
       data: e.data,
     }));
     try {
-      if (events.length > 0) await this.ingest.ingest(partnerName, events, false);
+      if (events.length > 0) await this.ingest.ingest(partnerName, events, false, trace);
     } catch (error) {
       if (!(error instanceof ManifoldError)) throw error;
       return { ok: false, detail: error.message, refused: error.message };

@@ -38,7 +38,7 @@ import {
   X12WriteError,
 } from '../../connectors/edi/x12/index.js';
 import { idempotencyKey } from '../../connectors/http/mapping.js';
-import type { DeliveryResponse, HttpConnector } from '../../connectors/http/outbound.js';
+import type { DeliveryResponse, HttpConnector, TraceHeaders } from '../../connectors/http/outbound.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { EdiOutboundRecord } from '../../store/edi-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -141,11 +141,12 @@ export class EdiOutbound {
     return { kind: 'interchange', record };
   }
 
-  /** One attempt to deliver `event` for an EDI subscription, by HTTP or a folder drop. */
+  /** One attempt to deliver `event` for an EDI subscription, by HTTP (with `trace` headers) or a folder drop. */
   async send(
     subscription: CompiledSubscription,
     event: CloudEvent,
     connector: HttpConnector,
+    trace?: TraceHeaders,
   ): Promise<DeliveryResponse> {
     const started = performance.now();
     const rendered = await this.render(subscription, event);
@@ -157,7 +158,12 @@ export class EdiOutbound {
     if (subscription.http) {
       return connector.sendBody(
         subscription.http,
-        { contentType: X12_CONTENT_TYPE, body: record.body, idempotencyKey: idempotencyKey([event]) },
+        {
+          contentType: X12_CONTENT_TYPE,
+          body: record.body,
+          idempotencyKey: idempotencyKey([event]),
+          ...(trace ? { trace } : {}),
+        },
         this.now(),
       );
     }

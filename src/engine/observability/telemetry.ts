@@ -21,6 +21,8 @@ export interface TelemetrySources {
   openExceptions(): Promise<OpenExceptionCount[]>;
   /** Circuit state per target system (this process's breakers). */
   circuits(): { system: string; state: CircuitState }[];
+  /** Units of drift of each system's newest inventory snapshot. */
+  drift(): Promise<{ system: string; units: number }[]>;
 }
 
 export class Telemetry {
@@ -35,8 +37,7 @@ export class Telemetry {
   readonly attempts: Counter<'subscription' | 'outcome'>;
   readonly latency: Histogram<'subscription'>;
   readonly reservations: Counter<'channel' | 'outcome'>;
-  readonly oversellsPrevented: Counter<'channel'>;
-  readonly driftUnits: Gauge<'system'>;
+  readonly oversellsPrevented: Counter<'via'>;
   readonly edi: Counter<'partner' | 'set' | 'direction' | 'outcome'>;
   readonly alertsFiring: Gauge<'rule'>;
 
@@ -77,15 +78,20 @@ export class Telemetry {
     });
     this.oversellsPrevented = new Counter({
       name: 'manifold_oversells_prevented_total',
-      help: 'Holds refused because the stock was not there (reservations, order commitments backordered)',
-      labelNames: ['channel'],
+      help: 'Holds refused because the stock was not there: reservations refused, order lines backordered instead of committed',
+      labelNames: ['via'],
       registers,
     });
-    this.driftUnits = new Gauge({
+    const driftGauge: Gauge<'system'> = new Gauge({
       name: 'manifold_inventory_drift_units',
-      help: "Units by which the last snapshot of a system differed from Manifold's positions (sum of |difference|)",
+      help: "Units by which each system's newest inventory snapshot differed from Manifold's positions",
       labelNames: ['system'],
       registers,
+      collect: async () => {
+        const reports = (await this.sources?.drift()) ?? [];
+        driftGauge.reset();
+        for (const r of reports) driftGauge.set({ system: r.system }, r.units);
+      },
     });
     this.edi = new Counter({
       name: 'manifold_edi_documents_total',

@@ -32,6 +32,7 @@ import type { InboundEventRow, InventoryException, Movement } from '../../store/
 import type { OrderAnnotation, OrderDocument, OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import { eventTrace } from '../observability/trace-context.js';
 
 export const ORDER_CURSOR = 'orders';
 
@@ -818,9 +819,9 @@ export class OrderProcessor {
     return changed;
   }
 
-  /** Exposed to the per-event context. */
-  hubEvent(event: CloudEvent): NewEvent {
-    return this.ingest.hubEvent(event);
+  /** Exposed to the per-event context: `cause` is the inbound event, whose trace the hub event joins. */
+  hubEvent(event: CloudEvent, cause?: CloudEvent): NewEvent {
+    return this.ingest.hubEvent(event, cause && eventTrace(cause));
   }
 }
 
@@ -889,19 +890,22 @@ class EventContext {
     this.emitted += 1;
     const kind = type.split('.')[3];
     this.unit.events.push(
-      this.processor.hubEvent({
-        specversion: '1.0',
-        id: `${kind}:${(data as { orderId: string }).orderId}:${this.idBase}:${this.emitted}`,
-        source: `/${HUB_SYSTEM}`,
-        type,
-        time: this.at,
-        datacontenttype: 'application/json',
-        causationid: this.envelope.id,
-        ...(typeof this.envelope.correlationid === 'string'
-          ? { correlationid: this.envelope.correlationid }
-          : {}),
-        data,
-      }),
+      this.processor.hubEvent(
+        {
+          specversion: '1.0',
+          id: `${kind}:${(data as { orderId: string }).orderId}:${this.idBase}:${this.emitted}`,
+          source: `/${HUB_SYSTEM}`,
+          type,
+          time: this.at,
+          datacontenttype: 'application/json',
+          causationid: this.envelope.id,
+          ...(typeof this.envelope.correlationid === 'string'
+            ? { correlationid: this.envelope.correlationid }
+            : {}),
+          data,
+        },
+        this.envelope,
+      ),
     );
   }
 

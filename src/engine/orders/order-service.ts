@@ -20,6 +20,7 @@ import {
 import type { OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import type { TraceContext } from '../observability/trace-context.js';
 import type { OrderProcessor } from './order-processor.js';
 
 /** How long an in-flight key blocks retries before it is taken to be abandoned (its process died). */
@@ -41,7 +42,13 @@ export class OrderService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(system: string, body: unknown, idempotencyKey: string | undefined): Promise<OrderAnswer> {
+  /** Creates an order from `body`; `trace` is the request's trace context (the order's trace parent). */
+  async create(
+    system: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+    trace?: TraceContext,
+  ): Promise<OrderAnswer> {
     if (idempotencyKey === undefined || idempotencyKey.trim() === '') {
       throw new ValidationError(
         'an Idempotency-Key header is required to create an order',
@@ -69,7 +76,7 @@ export class OrderService {
       throw inFlight();
     }
     try {
-      const answer = await this.run(system, body, scope, idempotencyKey);
+      const answer = await this.run(system, body, scope, idempotencyKey, trace);
       if (answer.status === 202) await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
       else await this.store.inventory.finishIdempotent(scope, idempotencyKey, answer.status, answer.body);
       return answer;
@@ -106,7 +113,13 @@ export class OrderService {
     return { status: stored.status, body: stored.body, replayed: true };
   }
 
-  private async run(system: string, body: unknown, scope: string, key: string): Promise<OrderAnswer> {
+  private async run(
+    system: string,
+    body: unknown,
+    scope: string,
+    key: string,
+    trace: TraceContext | undefined,
+  ): Promise<OrderAnswer> {
     const data = body as { orderId?: unknown };
     if (typeof data.orderId === 'string') {
       const existing = await this.store.orders.getOrder(data.orderId);
@@ -135,7 +148,7 @@ export class OrderService {
     if (event.correlationid === undefined) delete event.correlationid;
     let result: Awaited<ReturnType<IngestService['ingest']>>;
     try {
-      result = await this.ingest.ingest(system, [event], false);
+      result = await this.ingest.ingest(system, [event], false, trace);
     } catch (error) {
       throw asBodyProblem(error);
     }

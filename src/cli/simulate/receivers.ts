@@ -1,0 +1,194 @@
+/**
+ * The receiving systems: one HTTP server per port of the subscriptions' URLs (9001…9010 in the example),
+ * each routing by path to its subscription. A receiver checks the `Manifold-Signature` (docs/webhooks.md),
+ * counts every event by (source, id) to find duplicate deliveries, measures the latency from the event's
+ * `time`, answers 2xx — or 503 while its system is down, later when it is slow — and hands each first
+ * receipt to the system's actor.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type FaultPlan, isDown, slowDelay } from './faults.js';
+import type { ReceiverFigures } from './report.js';
+import type { SimSubscription } from './sim-config.js';
+
+/** An event as delivered by the hub. */
+export interface DeliveredEvent {
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  data: Record<string, unknown>;
+}
+
+/** Called once per event a subscription receives for the first time. */
+export type EventHandler = (subscription: SimSubscription, event: DeliveredEvent) => void;
+
+export interface ReceiverStats {
+  perReceiver: Map<
+    string,
+    Omit<ReceiverFigures, 'p50Ms' | 'p99Ms'> & { seen: Set<string>; latenciesMs: number[] }
+  >;
+  signatureFailures: number;
+  /** Requests answered 503 while the system was down, per system. */
+  refusedWhileDown: Map<string, number>;
+  /** Milliseconds from the event's `time` to its first receipt. */
+  latenciesMs: number[];
+}
+
+export interface Receivers {
+  stats: ReceiverStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on every subscription's host and port. `elapsedMs` tells where the run is (for the outage
+ * windows). Rejects with an explanation when a port is taken (a second simulator, or `npm start`'s
+ * neighbours).
+ */
+export async function startReceivers(
+  subscriptions: readonly SimSubscription[],
+  faults: FaultPlan,
+  elapsedMs: () => number,
+  handle: EventHandler,
+): Promise<Receivers> {
+  const stats: ReceiverStats = {
+    perReceiver: new Map(
+      subscriptions.map((s) => [
+        s.name,
+        { received: 0, unique: 0, duplicates: 0, seen: new Set<string>(), latenciesMs: [] as number[] },
+      ]),
+    ),
+    signatureFailures: 0,
+    refusedWhileDown: new Map(),
+    latenciesMs: [],
+  };
+  const byPort = new Map<string, SimSubscription[]>();
+  for (const s of subscriptions) {
+    const address = `${s.url.hostname}:${s.url.port || (s.url.protocol === 'https:' ? '443' : '80')}`;
+    byPort.set(address, [...(byPort.get(address) ?? []), s]);
+  }
+  const servers: Server[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const close = async () => {
+    for (const timer of timers) clearTimeout(timer);
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+  };
+
+  const onRequest = (candidates: SimSubscription[], req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+      const subscription =
+        candidates.find((s) => s.url.pathname === path) ??
+        (candidates.length === 1 ? candidates[0] : undefined);
+      const answer = (status: number, body = '', headers: Record<string, string> = {}) => {
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+          res.end(body);
+        };
+        const delay = subscription ? slowDelay(faults, subscription.target) : 0;
+        if (delay <= 0) return send();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send();
+        }, delay);
+        timers.add(timer);
+      };
+      if (subscription === undefined) return answer(404, `no subscription is delivered to ${path} here`);
+      if (isDown(faults, subscription.target, elapsedMs())) {
+        const refused = stats.refusedWhileDown;
+        refused.set(subscription.target, (refused.get(subscription.target) ?? 0) + 1);
+        return answer(503, `${subscription.target} is down (simulated outage)`);
+      }
+      const raw = Buffer.concat(chunks);
+      const receivedAt = Date.now();
+      if (subscription.secret !== undefined) {
+        const header = req.headers['manifold-signature'];
+        if (!signatureMatches(subscription.secret, raw, typeof header === 'string' ? header : undefined)) {
+          // Counted, not refused: a mismatch here means the hub and the simulator read different secrets,
+          // and refusing would park every event instead of showing the flows.
+          stats.signatureFailures += 1;
+        }
+      }
+      let events: DeliveredEvent[];
+      try {
+        const parsed = JSON.parse(raw.toString('utf8')) as DeliveredEvent | DeliveredEvent[];
+        events = Array.isArray(parsed) ? parsed : [parsed];
+      } catch {
+        return answer(400, 'not JSON');
+      }
+      const figures = stats.perReceiver.get(subscription.name)!;
+      for (const event of events) {
+        figures.received += 1;
+        const key = `${event.source} ${event.id}`;
+        if (figures.seen.has(key)) {
+          figures.duplicates += 1;
+          continue;
+        }
+        figures.seen.add(key);
+        figures.unique += 1;
+        const time = event.time === undefined ? Number.NaN : Date.parse(event.time);
+        if (Number.isFinite(time)) {
+          const latency = Math.max(0, receivedAt - time);
+          stats.latenciesMs.push(latency);
+          figures.latenciesMs.push(latency);
+        }
+        try {
+          handle(subscription, event);
+        } catch {
+          // An actor's bug must not fail the delivery: the report shows what the actors did.
+        }
+      }
+      answer(200, 'ok');
+    });
+  };
+
+  for (const [address, candidates] of byPort) {
+    const first = candidates[0] as SimSubscription;
+    const server = createServer((req, res) => onRequest(candidates, req, res));
+    servers.push(server);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(Number(first.url.port || 80), first.url.hostname, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      servers.pop();
+      await close();
+      const code = (error as { code?: string }).code;
+      throw new Error(
+        `cannot listen on ${address} for ${candidates.map((s) => s.name).join(', ')}: ${code ?? String(error)}` +
+          (code === 'EADDRINUSE' ? ' (is another simulator running?)' : ''),
+      );
+    }
+  }
+  return { stats, close };
+}
+
+/** The check of docs/webhooks.md: HMAC-SHA256 of `<t>.<raw body>`, any `v1` matching. */
+export function signatureMatches(secret: string, raw: Buffer, header: string | undefined): boolean {
+  const fields = (header ?? '').split(',').map((part) => part.trim().split('='));
+  const t = fields.find(([key]) => key === 't')?.[1];
+  if (!t || !/^\d+$/.test(t)) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.`).update(raw).digest();
+  return fields.some(
+    ([key, value]) =>
+      key === 'v1' &&
+      /^[0-9a-f]{64}$/i.test(value ?? '') &&
+      timingSafeEqual(expected, Buffer.from(value!, 'hex')),
+  );
+}

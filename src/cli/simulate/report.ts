@@ -1,0 +1,216 @@
+/** The simulator's report: what it measured during a run, as JSON (`--json`) or as text. */
+
+export interface ReceiverFigures {
+  /** Events received (a batch counts each of its events). */
+  received: number;
+  /** Distinct (source, id) received. */
+  unique: number;
+  /** Receipts of an event this receiver had already received. */
+  duplicates: number;
+  /** Latency of its first receipts (from the event's `time`). */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface OutageFigures {
+  system: string;
+  subscriptions: string[];
+  /** Milliseconds into the run the receivers went down and came back. */
+  fromMs: number;
+  toMs: number;
+  /** Requests answered 503 while down. */
+  refused: number;
+  /** Backlog of the system's subscriptions when it came back. */
+  backlogAtRecovery: number | null;
+  /** From coming back until the backlog was back to its level before the outage; null if never (or not measured). */
+  drainMs: number | null;
+}
+
+export interface SimulationReport {
+  hub: string;
+  config: string;
+  runTag: string;
+  startedAt: string;
+  /** The producing phase (`--duration`) and the whole run, drain included. */
+  durationMs: number;
+  elapsedMs: number;
+  faults: string[];
+  /** Systems of the configuration not played (no plain key in the file). */
+  notPlayed: string[];
+  orders: {
+    placed: number;
+    accepted: number;
+    refused: number;
+    byChannel: Record<string, { placed: number; accepted: number }>;
+    cancelledByErp: number;
+    shortPicks: number;
+    shipped: number;
+    delivered: number;
+    invoiced: number;
+    deliveryExceptions: number;
+  };
+  events: {
+    sent: number;
+    accepted: number;
+    duplicate: number;
+    rejected: number;
+    byType: Record<string, number>;
+    /** The first few rejections (status and detail), to find a simulator or hub bug. */
+    rejections: string[];
+  };
+  reservations: { held: number; refusedInsufficientStock: number; released: number; otherFailures: number };
+  deliveries: {
+    received: number;
+    unique: number;
+    duplicates: number;
+    signatureFailures: number;
+    perReceiver: Record<string, ReceiverFigures>;
+  };
+  duplicatesSuppressed: {
+    /** Repeats the hub acknowledged without applying them again, as answered to the simulator. */
+    total: number;
+    events: number;
+    orders: number;
+    edi: number;
+    /** Growth of `manifold_ingest_duplicates_total` during the run (null when /metrics has none). */
+    metric: number | null;
+  };
+  oversells: {
+    /** Positions (sku@location) of the run's SKUs that were seen with `available` < 0 or an `oversold` exception. */
+    count: number;
+    positions: string[];
+    /** Inventory reads made to check. */
+    checks: number;
+    /** Units of reservations refused and of API orders backordered for lack of stock (the protection at work). */
+    prevented: number;
+  };
+  backlog: {
+    /** Largest Σ `manifold_delivery_backlog` over the run's samples (null without /metrics). */
+    largest: number | null;
+    largestAtMs: number | null;
+    perSubscription: Record<string, number>;
+    /** What was still waiting, per subscription, at the last sample (only subscriptions with a backlog). */
+    atEnd: Record<string, number>;
+    samples: number;
+  };
+  outages: OutageFigures[];
+  latency: {
+    /** First receipts measured, from the event's `time` to its arrival at the receiver. */
+    samples: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    maxMs: number | null;
+    /** The same from the hub's `manifold_delivery_latency_seconds` (bucket upper bounds), null when absent. */
+    hubP50Ms: number | null;
+    hubP99Ms: number | null;
+  };
+  /** Exceptions raised on the run's orders and SKUs, by code. */
+  exceptions: Record<string, number>;
+  /** Whether every backlog was back to 0 (and every actor idle) before `--drain-timeout`. */
+  drained: boolean;
+  drainWaitMs: number;
+}
+
+/** Nearest-rank percentile of `values` (unsorted), or null when empty. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+const ms = (value: number | null): string => (value === null ? 'n/a' : formatMs(value));
+
+function formatMs(value: number): string {
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 120_000) return `${(value / 1000).toFixed(1)} s`;
+  return `${(value / 60_000).toFixed(1)} min`;
+}
+
+const list = (record: Record<string, number>): string =>
+  Object.entries(record)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
+
+/** The report as text, one figure per line, for a terminal. */
+export function formatReport(r: SimulationReport): string {
+  const lines: string[] = [];
+  const add = (label: string, value: string) => lines.push(`  ${label.padEnd(24)}${value}`);
+  lines.push(
+    `Manifold simulation ${r.runTag} against ${r.hub} (${r.config})`,
+    `  ${formatMs(r.durationMs)} of traffic, ${formatMs(r.elapsedMs)} in all; faults: ${r.faults.join(', ') || 'none'}`,
+  );
+  if (r.notPlayed.length > 0)
+    lines.push(`  not played (no plain key in the config): ${r.notPlayed.join(', ')}`);
+  lines.push('');
+  const byChannel = Object.entries(r.orders.byChannel)
+    .map(([channel, c]) => `${channel} ${c.accepted}/${c.placed}`)
+    .join(', ');
+  add(
+    'orders',
+    `${r.orders.placed} placed, ${r.orders.accepted} accepted (${byChannel}), ${r.orders.refused} refused`,
+  );
+  add(
+    '  lifecycle',
+    `${r.orders.shipped} shipped, ${r.orders.delivered} delivered, ${r.orders.invoiced} invoiced; ` +
+      `${r.orders.cancelledByErp} cancelled by the ERP, ${r.orders.shortPicks} short picks, ${r.orders.deliveryExceptions} delivery exceptions`,
+  );
+  add(
+    'events sent',
+    `${r.events.sent} (${r.events.accepted} accepted, ${r.events.duplicate} duplicate, ${r.events.rejected} rejected)`,
+  );
+  for (const rejection of r.events.rejections) add('  rejected', rejection);
+  add(
+    'reservations',
+    `${r.reservations.held} held, ${r.reservations.refusedInsufficientStock} refused (insufficient stock), ${r.reservations.released} released`,
+  );
+  add(
+    'deliveries',
+    `${r.deliveries.received} received (${r.deliveries.unique} distinct), ${r.deliveries.duplicates} duplicate deliveries, ${r.deliveries.signatureFailures} bad signatures`,
+  );
+  for (const [name, f] of Object.entries(r.deliveries.perReceiver).sort()) {
+    add(
+      `  ${name}`,
+      `${f.received}${f.duplicates > 0 ? ` (${f.duplicates} again)` : ''}, latency p50 ${ms(f.p50Ms)}, p99 ${ms(f.p99Ms)}`,
+    );
+  }
+  add(
+    'duplicates suppressed',
+    `${r.duplicatesSuppressed.total} (events ${r.duplicatesSuppressed.events}, orders ${r.duplicatesSuppressed.orders}, X12 ${r.duplicatesSuppressed.edi}); ` +
+      `hub metric +${r.duplicatesSuppressed.metric ?? 'n/a'}`,
+  );
+  add(
+    'oversells',
+    `${r.oversells.count}${r.oversells.count === 0 ? ' (must be 0)' : ` — ${r.oversells.positions.join(', ')}`}; ` +
+      `${r.oversells.checks} inventory checks, ${r.oversells.prevented} units of demand refused or backordered`,
+  );
+  const worst = Object.entries(r.backlog.perSubscription).sort((a, b) => b[1] - a[1])[0];
+  add(
+    'largest backlog',
+    r.backlog.largest === null
+      ? 'n/a (no /metrics)'
+      : `${r.backlog.largest} at ${ms(r.backlog.largestAtMs)}${worst && worst[1] > 0 ? ` (most: ${worst[0]} ${worst[1]})` : ''}`,
+  );
+  if (r.outages.length === 0) add('drain after outage', 'n/a (no <system>-down fault)');
+  for (const o of r.outages) {
+    add(
+      'drain after outage',
+      `${o.system} down ${ms(o.fromMs)}–${ms(o.toMs)} (${o.refused} requests refused), backlog ${o.backlogAtRecovery ?? 'n/a'} when back, ` +
+        `drained in ${o.drainMs === null ? 'n/a (not drained)' : formatMs(o.drainMs)}`,
+    );
+  }
+  add(
+    'latency',
+    `p50 ${ms(r.latency.p50Ms)}, p99 ${ms(r.latency.p99Ms)}, max ${ms(r.latency.maxMs)} over ${r.latency.samples} deliveries; ` +
+      `hub histogram p50 ≤ ${ms(r.latency.hubP50Ms)}, p99 ≤ ${ms(r.latency.hubP99Ms)}`,
+  );
+  add('exceptions raised', list(r.exceptions));
+  add(
+    'drained',
+    r.drained
+      ? `yes, ${formatMs(r.drainWaitMs)} after the traffic stopped`
+      : `no, gave up after ${formatMs(r.drainWaitMs)}; still waiting: ${list(r.backlog.atEnd)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

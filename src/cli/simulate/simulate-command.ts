@@ -1,0 +1,76 @@
+/** `bin/manifold simulate`: plays every system of the configuration against a running hub (issue #7). */
+import type { Command } from 'commander';
+import { ConfigError } from '../../config/load-config.js';
+import { parseDuration, SimulateOptionError } from './faults.js';
+import { formatReport } from './report.js';
+import { runSimulation } from './simulation.js';
+
+interface CommandOptions {
+  hub?: string;
+  config: string;
+  ordersPerSecond: string;
+  duration: string;
+  drainTimeout: string;
+  faults?: string;
+  adminKey?: string;
+  seed?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Adds `simulate` to the program. */
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'play the ERP, warehouses, TMS, storefront, portal and EDI partner of a configuration against a running hub, with faults, and report',
+    )
+    .option('--hub <url>', 'base URL of the running hub (default: server.host and server.port of --config)')
+    .option('-c, --config <file>', 'the configuration the hub runs with', 'examples/manifold.yaml')
+    .option('--orders-per-second <n>', 'orders placed per second over every channel', '2')
+    .option('--duration <d>', 'how long to place orders: 30s, 2m, …', '60s')
+    .option('--drain-timeout <d>', 'longest wait for the backlogs to drain afterwards', '120s')
+    .option(
+      '--faults <list>',
+      'comma-separated: <system>-down:<for>[@<at>], slow:<system>:<delay>, duplicates[:<share>], out-of-order[:<share>]',
+    )
+    .option(
+      '--admin-key <key>',
+      'admin key for reads (default: server.adminKey of --config, then $MANIFOLD_ADMIN_KEY)',
+    )
+    .option('--seed <n>', 'seed of the random choices (the same seed makes the same choices)')
+    .option('--json', 'print the report as JSON')
+    .option('--quiet', 'no progress lines on stderr')
+    .action(async (options: CommandOptions) => {
+      try {
+        const ordersPerSecond = Number(options.ordersPerSecond);
+        if (!(ordersPerSecond > 0 && ordersPerSecond <= 1000))
+          throw new SimulateOptionError(
+            `--orders-per-second: '${options.ordersPerSecond}' must be a number in (0, 1000]`,
+          );
+        const report = await runSimulation({
+          config: options.config,
+          ...(options.hub === undefined ? {} : { hub: options.hub }),
+          ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
+          ...(options.faults === undefined ? {} : { faults: options.faults }),
+          ...(options.seed === undefined ? {} : { seed: Number(options.seed) }),
+          ordersPerSecond,
+          durationMs: parseDuration(options.duration, '--duration'),
+          drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
+          ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+        process.exitCode = report.oversells.count === 0 ? 0 : 1;
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          process.stderr.write(`${error.message}\n`);
+          process.exit(2);
+        }
+        if (error instanceof SimulateOptionError) {
+          process.stderr.write(`manifold simulate: ${error.message}\n`);
+          process.exit(2);
+        }
+        throw error;
+      }
+    });
+}

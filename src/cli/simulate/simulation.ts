@@ -1,0 +1,352 @@
+/**
+ * One simulation run against a running hub: receivers up, stock seeded, `--duration` of traffic with the
+ * faults, then a bounded wait for every backlog to drain, and the report. A client of the public HTTP API
+ * only.
+ */
+import { Actors } from './actors.js';
+import { type FaultPlan, parseFaults } from './faults.js';
+import { HubClient } from './hub-client.js';
+import { HubMonitor, histogramPercentile } from './monitor.js';
+import { startReceivers } from './receivers.js';
+import { percentile, type SimulationReport } from './report.js';
+import { Scenario } from './scenario.js';
+import { readSimConfig } from './sim-config.js';
+import { SimContext } from './sim-context.js';
+
+export interface SimulateOptions {
+  /** The configuration the hub runs with (keys, subscriptions' URLs). */
+  config: string;
+  /** The hub's base URL; default `server.host`/`server.port` of the configuration. */
+  hub?: string;
+  /** Admin key for reads; default `server.adminKey` of the configuration, then `MANIFOLD_ADMIN_KEY`. */
+  adminKey?: string;
+  ordersPerSecond: number;
+  durationMs: number;
+  drainTimeoutMs: number;
+  /** `--faults` as written. */
+  faults?: string;
+  seed?: number;
+  /** Progress lines (every 5 s); default none. */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+const CHECK_INTERVAL_MS = 1000;
+const PROGRESS_INTERVAL_MS = 5000;
+
+/** Runs the simulation and resolves with its report. */
+export async function runSimulation(options: SimulateOptions): Promise<SimulationReport> {
+  const env = options.env ?? process.env;
+  const config = readSimConfig(options.config, env);
+  const hubUrl = options.hub ?? config.hubUrl;
+  const adminKey = options.adminKey ?? config.adminKey ?? env.MANIFOLD_ADMIN_KEY;
+  if (adminKey === undefined)
+    throw new Error('no admin key: the configuration has no plain server.adminKey; give --admin-key');
+  const faults = parseFaults(options.faults, [...config.systems.keys()], options.durationMs);
+  const hub = new HubClient(hubUrl);
+  const health = await hub.request('GET', '/healthz', undefined);
+  if (health.status !== 200)
+    throw new Error(
+      `no hub answers at ${hubUrl} (${health.error ?? health.status}); start it first (npm start)`,
+    );
+
+  const log = options.log ?? (() => undefined);
+  const tag = Date.now().toString(36).slice(-6).toUpperCase();
+  const sim = new SimContext(hub, config, faults, tag, options.seed ?? Date.now() % 2_147_483_647);
+  const actors = new Actors(sim);
+  const scenario = new Scenario(sim, actors);
+  const startedAt = new Date();
+  const clockStart = Date.now();
+  let trafficStart: number | undefined;
+  const elapsedMs = () => (trafficStart === undefined ? -1 : Date.now() - trafficStart);
+
+  const receivers = await startReceivers(config.subscriptions, faults, elapsedMs, (s, e) =>
+    actors.onDelivered(s, e),
+  );
+  const monitor = new HubMonitor(hub, elapsedMs);
+  const oversold = new Set<string>();
+  let inventoryChecks = 0;
+  const checkInventory = async (skus: readonly string[]) => {
+    await Promise.all(
+      skus.map(async (sku) => {
+        const answer = await hub.request('GET', `/v1/inventory/${encodeURIComponent(sku)}`, adminKey);
+        if (answer.status !== 200) return;
+        inventoryChecks += 1;
+        for (const p of (answer.body?.positions ?? []) as {
+          location: string;
+          available: number;
+          buckets: Record<string, number>;
+        }[]) {
+          if (p.available < 0 || Object.values(p.buckets ?? {}).some((v) => v < 0))
+            oversold.add(`${sku}@${p.location}`);
+        }
+      }),
+    );
+  };
+
+  try {
+    const counterStart = await monitor.counters();
+    log(
+      `simulation ${tag}: hub ${hubUrl}, ${options.ordersPerSecond} orders/s for ${options.durationMs / 1000} s; ` +
+        `orders from ${scenario.sourceNames().join(', ') || 'nobody (no channel system with a plain key)'}; ` +
+        `receiving ${config.subscriptions.length} subscriptions on ${new Set(config.subscriptions.map((s) => s.url.port)).size} ports`,
+    );
+    await scenario.seedStock();
+    if (!(await scenario.stockVisible(adminKey)))
+      log('warning: the seeded stock is not visible after 15 s; going on');
+
+    trafficStart = Date.now();
+    monitor.start();
+    const scarce = scenario.skus.filter((s) => s.scarce).map((s) => s.sku);
+    const intervalMs = 1000 / Math.max(options.ordersPerSecond, 0.001);
+    let tick = 0;
+    let nextCheck = 0;
+    let nextProgress = PROGRESS_INTERVAL_MS;
+    const checks: Promise<void>[] = [];
+    while (elapsedMs() < options.durationMs) {
+      const now = elapsedMs();
+      while (tick * intervalMs <= now) {
+        scenario.placeOrder();
+        tick += 1;
+      }
+      if (now >= nextCheck) {
+        checks.push(checkInventory(scarce));
+        nextCheck += CHECK_INTERVAL_MS;
+      }
+      if (now >= nextProgress) {
+        log(progress(sim, monitor, now));
+        nextProgress += PROGRESS_INTERVAL_MS;
+      }
+      await sleep(Math.max(5, Math.min(100, tick * intervalMs - elapsedMs())));
+    }
+    const trafficEnd = elapsedMs();
+    log(`traffic stopped at ${(trafficEnd / 1000).toFixed(1)} s; waiting for the backlogs to drain`);
+
+    // Drain: every outage over, every actor idle and the hub's backlog at 0, twice in a row.
+    const lastOutageEnd = Math.max(0, ...faults.down.map((d) => d.atMs + d.forMs));
+    const drainDeadline = trafficEnd + options.drainTimeoutMs;
+    let quiet = 0;
+    let drained = false;
+    while (elapsedMs() < drainDeadline) {
+      await sleep(500);
+      const backlog = monitor.latestTotal();
+      const calm = elapsedMs() >= lastOutageEnd && sim.idle() && (backlog === undefined || backlog === 0);
+      quiet = calm ? quiet + 1 : 0;
+      if (quiet >= 3) {
+        drained = true;
+        break;
+      }
+      if (elapsedMs() >= nextProgress) {
+        log(progress(sim, monitor, elapsedMs()));
+        nextProgress += PROGRESS_INTERVAL_MS;
+      }
+      if (elapsedMs() >= nextCheck) {
+        checks.push(checkInventory(scarce));
+        nextCheck += CHECK_INTERVAL_MS;
+      }
+    }
+    const drainWaitMs = elapsedMs() - trafficEnd;
+    await monitor.stop();
+    sim.close();
+    await Promise.all(checks);
+    await checkInventory(scenario.skus.map((s) => s.sku));
+    const counterEnd = await monitor.counters();
+    const exceptions = await runExceptions(hub, adminKey, startedAt, tag);
+    for (const subject of exceptions.oversold) oversold.add(subject);
+
+    return buildReport({
+      options,
+      hubUrl,
+      config: config.file,
+      tag,
+      startedAt,
+      elapsedMs: Date.now() - clockStart,
+      faults,
+      notPlayed: [...config.systems.values()].filter((s) => s.key === undefined).map((s) => s.name),
+      sim,
+      receivers,
+      monitor,
+      counterStart,
+      counterEnd,
+      oversold: [...oversold].sort(),
+      inventoryChecks,
+      exceptions: exceptions.byCode,
+      drained,
+      drainWaitMs,
+      subscriptionsOf: (system) => config.subscriptions.filter((s) => s.target === system).map((s) => s.name),
+    });
+  } finally {
+    sim.close();
+    await monitor.stop();
+    await receivers.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function progress(sim: SimContext, monitor: HubMonitor, atMs: number): string {
+  const c = sim.counters;
+  const backlog = monitor.latestTotal();
+  return (
+    `  ${(atMs / 1000).toFixed(0).padStart(4)} s  orders ${c.ordersAccepted}/${c.ordersPlaced}  events ${c.eventsSent}` +
+    `  shipped ${c.shipped}  delivered ${c.delivered}  backlog ${backlog ?? 'n/a'}`
+  );
+}
+
+/** Exceptions of this run (their subject or detail names the run's tag), by code; oversold subjects apart. */
+async function runExceptions(
+  hub: HubClient,
+  adminKey: string,
+  since: Date,
+  tag: string,
+): Promise<{ byCode: Record<string, number>; oversold: string[] }> {
+  const byCode: Record<string, number> = {};
+  const oversold: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page += 1) {
+    const query = new URLSearchParams({
+      since: since.toISOString(),
+      limit: '1000',
+      ...(cursor ? { cursor } : {}),
+    });
+    const answer = await hub.request('GET', `/v1/exceptions?${query}`, adminKey);
+    if (answer.status !== 200) break;
+    for (const item of (answer.body?.items ?? []) as { code: string; subject?: string; detail?: string }[]) {
+      if (!`${item.subject ?? ''} ${item.detail ?? ''}`.includes(tag)) continue;
+      byCode[item.code] = (byCode[item.code] ?? 0) + 1;
+      if (item.code === 'oversold' && item.subject) oversold.push(item.subject);
+    }
+    cursor = answer.body?.next;
+    if (!cursor) break;
+  }
+  return { byCode, oversold };
+}
+
+interface ReportInputs {
+  options: SimulateOptions;
+  hubUrl: string;
+  config: string;
+  tag: string;
+  startedAt: Date;
+  elapsedMs: number;
+  faults: FaultPlan;
+  notPlayed: string[];
+  sim: SimContext;
+  receivers: Awaited<ReturnType<typeof startReceivers>>;
+  monitor: HubMonitor;
+  counterStart: Awaited<ReturnType<HubMonitor['counters']>>;
+  counterEnd: Awaited<ReturnType<HubMonitor['counters']>>;
+  oversold: string[];
+  inventoryChecks: number;
+  exceptions: Record<string, number>;
+  drained: boolean;
+  drainWaitMs: number;
+  subscriptionsOf: (system: string) => string[];
+}
+
+function buildReport(r: ReportInputs): SimulationReport {
+  const c = r.sim.counters;
+  const rs = r.receivers.stats;
+  const perReceiver = Object.fromEntries(
+    [...rs.perReceiver].map(([name, f]) => [
+      name,
+      {
+        received: f.received,
+        unique: f.unique,
+        duplicates: f.duplicates,
+        p50Ms: percentile(f.latenciesMs, 50),
+        p99Ms: percentile(f.latenciesMs, 99),
+      },
+    ]),
+  );
+  const figures = Object.values(perReceiver);
+  const backlog = r.monitor.largest();
+  const suppressed = c.eventsDuplicate + c.replayedOrders + c.resentInterchanges;
+  const faultNames = [
+    ...r.faults.down.map((d) => `${d.system}-down:${d.forMs / 1000}s@${d.atMs / 1000}s`),
+    ...r.faults.slow.map((s) => `slow:${s.system}:${s.delayMs}ms`),
+    ...(r.faults.duplicates > 0 ? [`duplicates:${Math.round(r.faults.duplicates * 100)}%`] : []),
+    ...(r.faults.outOfOrder > 0 ? [`out-of-order:${Math.round(r.faults.outOfOrder * 100)}%`] : []),
+  ];
+  const metricGrowth =
+    r.counterEnd.duplicates === null ? null : r.counterEnd.duplicates - (r.counterStart.duplicates ?? 0);
+  return {
+    hub: r.hubUrl,
+    config: r.config,
+    runTag: r.tag,
+    startedAt: r.startedAt.toISOString(),
+    durationMs: r.options.durationMs,
+    elapsedMs: r.elapsedMs,
+    faults: faultNames,
+    notPlayed: r.notPlayed,
+    orders: {
+      placed: c.ordersPlaced,
+      accepted: c.ordersAccepted,
+      refused: c.ordersRefused,
+      byChannel: c.byChannel,
+      cancelledByErp: c.cancelledByErp,
+      shortPicks: c.shortPicks,
+      shipped: c.shipped,
+      delivered: c.delivered,
+      invoiced: c.invoiced,
+      deliveryExceptions: c.deliveryExceptions,
+    },
+    events: {
+      sent: c.eventsSent,
+      accepted: c.eventsAccepted,
+      duplicate: c.eventsDuplicate,
+      rejected: c.eventsRejected,
+      byType: c.byType,
+      rejections: c.rejections,
+    },
+    reservations: {
+      held: c.reservationsHeld,
+      refusedInsufficientStock: c.reservationsRefused,
+      released: c.reservationsReleased,
+      otherFailures: c.reservationsFailed,
+    },
+    deliveries: {
+      received: figures.reduce((t, f) => t + f.received, 0),
+      unique: figures.reduce((t, f) => t + f.unique, 0),
+      duplicates: figures.reduce((t, f) => t + f.duplicates, 0),
+      signatureFailures: rs.signatureFailures,
+      perReceiver,
+    },
+    duplicatesSuppressed: {
+      total: suppressed,
+      events: c.eventsDuplicate,
+      orders: c.replayedOrders,
+      edi: c.resentInterchanges,
+      metric: metricGrowth,
+    },
+    oversells: {
+      count: r.oversold.length,
+      positions: r.oversold,
+      checks: r.inventoryChecks,
+      prevented: c.backorderedUnits + c.reservationsRefusedUnits,
+    },
+    backlog: { ...backlog, samples: r.monitor.samples.length },
+    outages: r.faults.down.map((d) => {
+      const subscriptions = r.subscriptionsOf(d.system);
+      return {
+        system: d.system,
+        subscriptions,
+        fromMs: d.atMs,
+        toMs: d.atMs + d.forMs,
+        refused: rs.refusedWhileDown.get(d.system) ?? 0,
+        ...r.monitor.drain(subscriptions, d.atMs, d.atMs + d.forMs),
+      };
+    }),
+    latency: {
+      samples: rs.latenciesMs.length,
+      p50Ms: percentile(rs.latenciesMs, 50),
+      p99Ms: percentile(rs.latenciesMs, 99),
+      maxMs: rs.latenciesMs.length === 0 ? null : rs.latenciesMs.reduce((a, b) => Math.max(a, b), 0),
+      hubP50Ms: histogramPercentile(r.counterStart, r.counterEnd, 50),
+      hubP99Ms: histogramPercentile(r.counterStart, r.counterEnd, 99),
+    },
+    exceptions: r.exceptions,
+    drained: r.drained,
+    drainWaitMs: r.drainWaitMs,
+  };
+}

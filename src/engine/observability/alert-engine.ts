@@ -1,0 +1,270 @@
+/**
+ * Evaluates the configured alert rules every few seconds against the store (backlog, oldest pending,
+ * exceptions opened, drift) and the delivery engine (circuits). A rule that starts or stops firing is
+ * logged and emitted as `com.manifold.ops.alert.v1`, a hub event like any other: a subscription to it
+ * delivers it to an on-call webhook with the delivery engine's retries, signing and exception queue.
+ * The current state of every rule is at `GET /v1/alerts`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CompiledConfig } from '../../config/compiled-config.js';
+import {
+  type AlertInstance,
+  type AlertObservation,
+  type AlertRule,
+  instanceKey,
+  stepAlert,
+} from '../../domain/alerts/alert-state.js';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
+import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
+import type { BacklogStat } from '../../store/delivery-port.js';
+import type { Store } from '../../store/store-port.js';
+import type { IngestService } from '../ingest-service.js';
+import type { Telemetry } from './telemetry.js';
+
+export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
+
+export interface AlertEngineOptions {
+  /** Time between evaluations (default 5 s). */
+  intervalMs?: number;
+  now?: () => Date;
+  /** Circuit state per target system (the delivery engine's breakers). */
+  circuits?: () => { system: string; state: CircuitState }[];
+  /** Told each transition (the hub logs it). */
+  onTransition?: (alert: AlertInstance, transition: 'fired' | 'resolved') => void;
+  onError?: (loop: string, error: unknown) => void;
+}
+
+/** What one evaluation reads, shared by every rule. */
+interface Snapshot {
+  backlog?: Map<string, BacklogStat>;
+  drift?: Map<string, number>;
+}
+
+export class AlertEngine {
+  private readonly instances = new Map<string, AlertInstance>();
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private evaluatedAt: string | undefined;
+  /** Subscriptions that deliver (have a connector): the scopes of unscoped backlog rules. */
+  private readonly delivering: string[];
+
+  constructor(
+    private readonly config: CompiledConfig,
+    private readonly store: Store,
+    private readonly ingest: IngestService,
+    private readonly telemetry: Telemetry,
+    private readonly options: AlertEngineOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.delivering = config.subscriptions.filter((s) => s.http || s.dir).map((s) => s.name);
+  }
+
+  get rules(): readonly AlertRule[] {
+    return this.config.alerts;
+  }
+
+  start(): void {
+    if (this.timer || this.config.alerts.length === 0) return;
+    const interval = this.options.intervalMs ?? 5000;
+    this.timer = setInterval(() => void this.evaluate(), interval);
+    this.timer.unref();
+    void this.evaluate();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Every rule instance, firing first, then pending, then by rule name. */
+  list(): { evaluatedAt?: string; alerts: AlertInstance[] } {
+    const order = { firing: 0, pending: 1, ok: 2 };
+    const alerts = [...this.instances.values()].sort(
+      (a, b) =>
+        order[a.status] - order[b.status] ||
+        a.rule.localeCompare(b.rule) ||
+        (a.scope ?? '').localeCompare(b.scope ?? ''),
+    );
+    return { ...(this.evaluatedAt ? { evaluatedAt: this.evaluatedAt } : {}), alerts };
+  }
+
+  /** One evaluation of every rule (one at a time: a slow store does not pile them up). */
+  evaluate(): Promise<void> {
+    this.running ??= this.evaluateOnce()
+      .catch((error: unknown) => this.options.onError?.('alerts', error))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async evaluateOnce(): Promise<void> {
+    const nowMs = this.now().getTime();
+    const snapshot: Snapshot = {};
+    const events: CloudEvent[] = [];
+    const transitions: [AlertInstance, 'fired' | 'resolved'][] = [];
+    for (const rule of this.config.alerts) {
+      const observations = await this.observe(rule, snapshot, nowMs);
+      const seen = new Set<string>();
+      for (const observation of observations) {
+        const key = instanceKey(rule.name, observation.scope);
+        seen.add(key);
+        const { next, transition } = stepAlert(rule, this.instances.get(key), observation, nowMs);
+        this.instances.set(key, next);
+        if (transition) {
+          transitions.push([next, transition]);
+          events.push(this.event(next, transition, nowMs));
+        }
+      }
+      // A scope that is gone (a drained subscription's backlog row, a system without a report) reads as 0.
+      for (const [key, instance] of this.instances) {
+        if (instance.rule !== rule.name || seen.has(key)) continue;
+        const { next, transition } = stepAlert(
+          rule,
+          instance,
+          { ...instance, value: 0, breached: false, summary: `${instance.scope ?? rule.name}: back to 0` },
+          nowMs,
+        );
+        this.instances.set(key, next);
+        if (transition) {
+          transitions.push([next, transition]);
+          events.push(this.event(next, transition, nowMs));
+        }
+      }
+      let firing = 0;
+      for (const instance of this.instances.values()) {
+        if (instance.rule === rule.name && instance.status === 'firing') firing = 1;
+      }
+      this.telemetry.alertsFiring.set({ rule: rule.name }, firing);
+    }
+    this.evaluatedAt = new Date(nowMs).toISOString();
+    if (events.length > 0) await this.ingest.emit(events);
+    for (const [alert, transition] of transitions) this.options.onTransition?.(alert, transition);
+  }
+
+  private event(alert: AlertInstance, transition: 'fired' | 'resolved', nowMs: number): CloudEvent {
+    const at = new Date(nowMs).toISOString();
+    return {
+      specversion: '1.0',
+      id: `alert:${instanceKey(alert.rule, alert.scope)}:${transition}:${randomUUID()}`,
+      source: `/${HUB_SYSTEM}`,
+      type: ALERT_EVENT_TYPE,
+      time: at,
+      datacontenttype: 'application/json',
+      data: {
+        rule: alert.rule,
+        ...(alert.scope === undefined ? {} : { scope: alert.scope }),
+        state: transition === 'fired' ? 'firing' : 'resolved',
+        severity: alert.severity,
+        kind: alert.kind,
+        value: alert.value,
+        threshold: alert.threshold,
+        summary: alert.summary,
+        since: transition === 'fired' ? (alert.since ?? at) : at,
+      },
+    };
+  }
+
+  private async observe(rule: AlertRule, snapshot: Snapshot, nowMs: number): Promise<AlertObservation[]> {
+    const c = rule.condition;
+    switch (c.kind) {
+      case 'backlog': {
+        const backlog = await this.backlog(snapshot);
+        return (c.subscription ? [c.subscription] : this.delivering).map((scope) => {
+          const value = backlog.get(scope)?.pending ?? 0;
+          return {
+            scope,
+            value,
+            threshold: c.above,
+            breached: value > c.above,
+            summary: `${scope}: ${value} events waiting to be delivered (alert above ${c.above}${forText(c.forMs)})`,
+          };
+        });
+      }
+      case 'oldestPending': {
+        const backlog = await this.backlog(snapshot);
+        const threshold = c.olderThanMs / 1000;
+        return (c.subscription ? [c.subscription] : this.delivering).map((scope) => {
+          const stat = backlog.get(scope);
+          const oldest = stat?.oldestPendingAt ? Date.parse(stat.oldestPendingAt) : nowMs;
+          const value = Math.max(0, Math.round((nowMs - oldest) / 1000));
+          return {
+            scope,
+            value,
+            threshold,
+            breached: value > threshold,
+            summary: `${scope}: oldest undelivered event is ${seconds(value)} old (alert above ${seconds(threshold)}${forText(c.forMs)})`,
+          };
+        });
+      }
+      case 'exceptionRate': {
+        const since = new Date(nowMs - c.perMs).toISOString();
+        const opened = await this.store.delivery.listExceptions({
+          since,
+          limit: c.above + 1,
+          ...(c.code ? { code: c.code } : {}),
+        });
+        const value = opened.length;
+        const what = c.code ? `${c.code} exceptions` : 'exceptions';
+        return [
+          {
+            ...(c.code ? { scope: c.code } : {}),
+            value,
+            threshold: c.above,
+            breached: value > c.above,
+            summary: `${value > c.above ? `more than ${c.above}` : value} ${what} opened in the last ${seconds(c.perMs / 1000)}`,
+          },
+        ];
+      }
+      case 'circuitOpen': {
+        const circuits = this.options.circuits?.() ?? [];
+        return circuits
+          .filter((t) => !c.target || t.system === c.target)
+          .map((t) => ({
+            scope: t.system,
+            value: t.state === 'open' ? 1 : 0,
+            threshold: 0,
+            breached: t.state === 'open',
+            summary: `circuit to ${t.system} is ${t.state.replace('_', '-')}${forText(c.forMs)}`,
+          }));
+      }
+      case 'drift': {
+        snapshot.drift ??= new Map(
+          (await this.store.inventory.latestDrift()).map((r) => [r.system, r.units] as const),
+        );
+        const drift = snapshot.drift;
+        const systems = c.system ? [c.system] : [...drift.keys()];
+        return systems.map((scope) => {
+          const value = drift.get(scope) ?? 0;
+          return {
+            scope,
+            value,
+            threshold: c.above,
+            breached: value > c.above,
+            summary: `${scope}: last inventory snapshot drifts by ${value} units (alert above ${c.above})`,
+          };
+        });
+      }
+    }
+  }
+
+  private async backlog(snapshot: Snapshot): Promise<Map<string, BacklogStat>> {
+    snapshot.backlog ??= new Map(
+      (await this.store.delivery.deliveryBacklog()).map((s) => [s.subscription, s] as const),
+    );
+    return snapshot.backlog;
+  }
+}
+
+function forText(ms: number): string {
+  return ms > 0 ? ` for ${seconds(ms / 1000)}` : '';
+}
+
+function seconds(s: number): string {
+  if (s >= 3600 && s % 3600 === 0) return `${s / 3600}h`;
+  if (s >= 60 && s % 60 === 0) return `${s / 60}m`;
+  return `${Math.round(s)}s`;
+}

@@ -1,0 +1,184 @@
+/**
+ * `GET /metrics` (issue #7): the Prometheus exposition after real traffic through the in-process hub —
+ * ingest outcomes, duplicates, deliveries (attempts, latency, backlog, parked, oldest pending), circuits,
+ * open exceptions, reservations, oversells prevented, drift and EDI documents.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { postAs } from '../edi/support.js';
+import { type Sink, startSink } from '../support/sink.js';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { KEYS, testConfigYaml } from '../support/test-config.js';
+
+const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
+
+let hub: TestApp | undefined;
+let sink: Sink | undefined;
+afterEach(async () => {
+  await hub?.close();
+  await sink?.close();
+  hub = undefined;
+  sink = undefined;
+});
+
+/** The value of one sample line `name{labels}` (labels as printed, in order), or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = line.slice(name.length).match(/^\{(.*)\}/)?.[1] ?? '';
+    if (wanted.every((w) => labelText.split(',').includes(w))) return Number(line.split(' ').at(-1));
+  }
+  return undefined;
+}
+
+async function metrics(): Promise<string> {
+  const response = await hub!.app.inject({ method: 'GET', url: '/metrics' });
+  expect(response.statusCode).toBe(200);
+  expect(response.headers['content-type']).toContain('text/plain; version=0.0.4');
+  return response.body;
+}
+
+function counted(sku: string, location = 'DC-EAST', onHand = 10) {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: location === 'DC-EAST' ? '/wms-east' : '/wms-west',
+    type: 'com.manifold.inventory.counted.v1',
+    data: { sku, location, onHand },
+  };
+}
+
+const until = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+it('counts ingest by source, type and outcome, and duplicates', async () => {
+  hub = await buildTestApp();
+  const event = counted('SKU-M1');
+  expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, event)).statusCode).toBe(202);
+  expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, event)).statusCode).toBe(200);
+  const bad = { ...counted('SKU-M1'), data: { sku: 'SKU-M1' } };
+  expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, bad)).statusCode).toBe(400);
+  const text = await metrics();
+  const type = 'com.manifold.inventory.counted.v1';
+  expect(
+    sample(text, 'manifold_ingest_events_total', { source: 'wms-east', type, outcome: 'accepted' }),
+  ).toBe(1);
+  expect(
+    sample(text, 'manifold_ingest_events_total', { source: 'wms-east', type, outcome: 'duplicate' }),
+  ).toBe(1);
+  expect(
+    sample(text, 'manifold_ingest_events_total', { source: 'wms-east', type, outcome: 'rejected' }),
+  ).toBe(1);
+  expect(sample(text, 'manifold_ingest_duplicates_total', { source: 'wms-east' })).toBe(1);
+});
+
+it('shows deliveries: attempts by outcome, latency, backlog, parked, open exceptions and circuit state', {
+  timeout: 30_000,
+}, async () => {
+  sink = await startSink(() => ({ status: 500 }));
+  hub = await buildTestApp({
+    yaml: testConfigYaml({
+      subscriptions: `subscriptions:
+  - name: erp-inventory
+    target: erp
+    types: [com.manifold.inventory.counted.v1]
+    http: { url: ${sink.url}/erp }
+    retry: { maxAttempts: 1 }
+    onFailure: skip
+`,
+    }),
+    delivery: { pollMs: 10 },
+  });
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-D1'));
+  await until(
+    async () =>
+      (sample(await metrics(), 'manifold_delivery_parked', { subscription: 'erp-inventory' }) ?? 0) === 1,
+  );
+  sink.respond(() => ({ status: 200 }));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-D2'));
+  await until(async () => sink!.received.length >= 2);
+  await until(
+    async () =>
+      sample(await metrics(), 'manifold_delivery_attempts_total', {
+        subscription: 'erp-inventory',
+        outcome: 'delivered',
+      }) === 1,
+  );
+  const text = await metrics();
+  expect(
+    sample(text, 'manifold_delivery_attempts_total', { subscription: 'erp-inventory', outcome: 'retryable' }),
+  ).toBe(1);
+  expect(sample(text, 'manifold_delivery_latency_seconds_count', { subscription: 'erp-inventory' })).toBe(1);
+  expect(
+    sample(text, 'manifold_delivery_latency_seconds_bucket', { subscription: 'erp-inventory', le: '+Inf' }),
+  ).toBe(1);
+  expect(sample(text, 'manifold_delivery_backlog', { subscription: 'erp-inventory' })).toBe(0);
+  expect(sample(text, 'manifold_delivery_oldest_pending_seconds', { subscription: 'erp-inventory' })).toBe(0);
+  expect(sample(text, 'manifold_exceptions_open', { code: 'delivery_failed' })).toBe(1);
+  expect(sample(text, 'manifold_circuit_state', { target: 'erp' })).toBe(0);
+  expect(text).toContain('# TYPE manifold_delivery_latency_seconds histogram');
+});
+
+it('shows a backlog and its age while a target is down', { timeout: 30_000 }, async () => {
+  hub = await buildTestApp({
+    yaml: testConfigYaml({
+      subscriptions: `subscriptions:
+  - name: erp-inventory
+    target: erp
+    types: [com.manifold.inventory.counted.v1]
+    http: { url: http://127.0.0.1:9/erp }
+`,
+    }),
+  });
+  for (const sku of ['SKU-B1', 'SKU-B2', 'SKU-B3'])
+    await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted(sku));
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const text = await metrics();
+  expect(sample(text, 'manifold_delivery_backlog', { subscription: 'erp-inventory' })).toBe(3);
+  expect(
+    sample(text, 'manifold_delivery_oldest_pending_seconds', { subscription: 'erp-inventory' }),
+  ).toBeGreaterThanOrEqual(1);
+});
+
+it('counts reservations won and refused, oversells prevented, drift units and EDI documents', async () => {
+  hub = await buildTestApp();
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-R1', 'DC-EAST', 5));
+  await hub.inventory.settle();
+  const reserve = (quantity: number) =>
+    hub!.app.inject({
+      method: 'POST',
+      url: '/v1/reservations',
+      headers: { authorization: `Bearer ${KEYS.portal}` },
+      payload: { sku: 'SKU-R1', channel: 'b2b', quantity, ttlSeconds: 60 },
+    });
+  expect((await reserve(4)).statusCode).toBe(201);
+  expect((await reserve(4)).statusCode).toBe(409);
+  const snapshot = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/inventory/snapshots',
+    headers: { authorization: `Bearer ${KEYS.wmsEast}` },
+    payload: { counts: [{ sku: 'SKU-R1', location: 'DC-EAST', onHand: 12 }] },
+  });
+  expect(snapshot.statusCode).toBe(201);
+  expect((await postAs(hub.app, '/v1/edi/acme', KEYS.acme, PO, 'application/edi-x12')).statusCode).toBe(200);
+  const text = await metrics();
+  expect(sample(text, 'manifold_reservations_total', { channel: 'b2b', outcome: 'won' })).toBe(1);
+  expect(sample(text, 'manifold_reservations_total', { channel: 'b2b', outcome: 'refused' })).toBe(1);
+  expect(sample(text, 'manifold_oversells_prevented_total', { via: 'reservation' })).toBe(1);
+  expect(sample(text, 'manifold_inventory_drift_units', { system: 'wms-east' })).toBe(7);
+  expect(
+    sample(text, 'manifold_edi_documents_total', {
+      partner: 'acme',
+      set: '850',
+      direction: 'in',
+      outcome: 'applied',
+    }),
+  ).toBe(1);
+});

@@ -1,0 +1,295 @@
+/**
+ * `/orders/{id}`: the order's lines and milestones (inferred and late ones marked), then every event in and
+ * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
+ * 997s, the tracking numbers and the notes.
+ */
+import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
+import { formatMs, formatTime, shortType } from '../format.js';
+import { Link } from '../router.js';
+import type { Order, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
+import { useApi } from '../use-api.js';
+import { customerName, MILESTONES } from './orders-page.js';
+
+const QUANTITIES = [
+  'ordered',
+  'committed',
+  'backordered',
+  'picked',
+  'packed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'returned',
+  'invoiced',
+] as const;
+
+export function OrderTimelinePage({ orderId }: { orderId: string }) {
+  const path = `/v1/orders/${encodeURIComponent(orderId)}`;
+  const order = useApi<Order>(path, { refreshMs: 5000 });
+  const timeline = useApi<Timeline>(`${path}/timeline`, { refreshMs: 5000 });
+  const entries = timeline.data?.entries ?? [];
+  const inferred = new Set(entries.flatMap((e) => e.inferred ?? []));
+  const late = entries.filter((e) => e.late);
+  const tracking = entries.filter((e) => e.tracking);
+  const notes = entries.filter((e) => e.note);
+  const edi = entries.flatMap((e) =>
+    e.deliveries.filter((d) => d.x12).map((d) => ({ entry: e, delivery: d })),
+  );
+
+  return (
+    <section data-testid="order-timeline-page">
+      <PageHeader title={<>Order {orderId}</>}>
+        <Link href="/orders">← All orders</Link>
+      </PageHeader>
+      <ErrorBox error={order.error ?? timeline.error} />
+      {order.data ? (
+        <div className="card">
+          <dl className="facts" data-testid="order-facts">
+            <dt>Milestone</dt>
+            <dd data-testid="order-milestone">{order.data.milestone}</dd>
+            <dt>Status</dt>
+            <dd data-testid="order-status">{order.data.status}</dd>
+            <dt>Channel</dt>
+            <dd>
+              {order.data.channel} (from {order.data.system})
+            </dd>
+            <dt>Customer</dt>
+            <dd>{customerName(order.data.customer)}</dd>
+            <dt>Created</dt>
+            <dd>{formatTime(order.data.createdAt)}</dd>
+            <dt>Holds</dt>
+            <dd>
+              {order.data.holds.length === 0
+                ? 'none'
+                : order.data.holds.map((h) => (
+                    <Badge key={h} tone="bad">
+                      {h}
+                    </Badge>
+                  ))}
+            </dd>
+          </dl>
+          <ol className="milestones" data-testid="milestones">
+            {MILESTONES.filter((m) => order.data?.reached.includes(m)).map((m) => (
+              <li
+                key={m}
+                className={`${inferred.has(m) ? 'inferred' : ''} ${m === order.data?.milestone ? 'current' : ''}`}
+                data-testid={`milestone-${m}`}
+              >
+                {m}
+                {inferred.has(m) ? <small> inferred</small> : null}
+                {late.some((e) => shortType(e.type) === `order.${m}`) ? (
+                  <small className="late"> late report</small>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+          <table className="compact" data-testid="order-lines">
+            <thead>
+              <tr>
+                <th>Line</th>
+                <th>SKU</th>
+                <th>Location</th>
+                {QUANTITIES.map((q) => (
+                  <th key={q} className="num">
+                    {q}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {order.data.lines.map((line) => (
+                <tr key={line.lineId}>
+                  <td>{line.lineId}</td>
+                  <td>
+                    <Link href={`/inventory/${encodeURIComponent(line.sku)}`}>{line.sku}</Link>
+                  </td>
+                  <td>{line.location ?? '—'}</td>
+                  {QUANTITIES.map((q) => (
+                    <td key={q} className="num">
+                      {line[q]}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      {tracking.length > 0 || notes.length > 0 || edi.length > 0 ? (
+        <div className="grid-3">
+          <div className="card" data-testid="tracking">
+            <h3>Tracking</h3>
+            {tracking.length === 0 ? (
+              <Empty>No tracking number yet.</Empty>
+            ) : (
+              <ul className="plain">
+                {tracking.map((e) => (
+                  <li key={`${e.seq}-${e.tracking}`}>
+                    <code>{e.tracking}</code> <span className="muted">from {e.system}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <div className="card" data-testid="edi-documents">
+            <h3>EDI documents</h3>
+            {edi.length === 0 ? (
+              <Empty>None sent.</Empty>
+            ) : (
+              <ul className="plain">
+                {edi.map(({ entry, delivery }) => (
+                  <li key={`${entry.seq}-${delivery.subscription}`}>
+                    {delivery.x12?.set} #{delivery.x12?.interchange} to {delivery.target}:{' '}
+                    <AckBadge status={delivery.x12?.acknowledgement ?? 'pending'} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <div className="card" data-testid="notes">
+            <h3>Notes</h3>
+            {notes.length === 0 ? (
+              <Empty>No notes.</Empty>
+            ) : (
+              <ul className="plain">
+                {notes.map((e) => (
+                  <li key={`${e.seq ?? e.at}-note`}>
+                    <span className="muted">{formatTime(e.at)}</span> {e.note}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </div>
+      ) : null}
+
+      <div className="card">
+        <h2>Timeline</h2>
+        {timeline.data && entries.length === 0 ? <Empty>No events yet.</Empty> : null}
+        <ol className="timeline" data-testid="timeline">
+          {entries.map((entry) => (
+            <TimelineItem key={`${entry.seq ?? 'n'}-${entry.at}-${entry.type}`} entry={entry} />
+          ))}
+        </ol>
+      </div>
+    </section>
+  );
+}
+
+function AckBadge({ status }: { status: string }) {
+  const tone =
+    status === 'accepted' ? 'ok' : status === 'pending' ? 'warn' : status === 'rejected' ? 'bad' : 'info';
+  return <Badge tone={tone}>997 {status}</Badge>;
+}
+
+function TimelineItem({ entry }: { entry: TimelineEntry }) {
+  return (
+    <li
+      className={`timeline-entry dir-${entry.direction}`}
+      data-testid="timeline-entry"
+      data-type={entry.type}
+    >
+      <div className="timeline-head">
+        <span className={`direction direction-${entry.direction}`}>
+          {entry.direction === 'in' ? 'IN' : 'OUT'}
+        </span>
+        <strong>{entry.type === 'note' ? 'note' : shortType(entry.type)}</strong>
+        {entry.system ? (
+          <span className="muted">{entry.direction === 'in' ? `from ${entry.system}` : 'by the hub'}</span>
+        ) : null}
+        <span className="muted">{formatTime(entry.at)}</span>
+        {entry.milestoneAfter && entry.milestoneAfter === entry.milestoneBefore ? (
+          <span className="muted">milestone stays {entry.milestoneAfter}</span>
+        ) : entry.milestoneAfter ? (
+          <span>
+            {entry.milestoneBefore ?? '∅'} → <strong>{entry.milestoneAfter}</strong>
+          </span>
+        ) : null}
+        {(entry.inferred ?? []).length > 0 ? (
+          <Badge tone="info">inferred {entry.inferred?.join(', ')}</Badge>
+        ) : null}
+        {entry.late ? <Badge tone="warn">late</Badge> : null}
+        {entry.tracking ? (
+          <span>
+            tracking <code>{entry.tracking}</code>
+          </span>
+        ) : null}
+        {entry.location ? <span className="muted">@ {entry.location}</span> : null}
+      </div>
+      {entry.note && entry.type !== 'note' ? <div className="muted">{entry.note}</div> : null}
+      {entry.type === 'note' ? <div>{entry.note}</div> : null}
+      {entry.id ? (
+        <div className="muted small">
+          id <code>{entry.id}</code>
+          {entry.correlationid ? (
+            <>
+              {' '}
+              · correlation <code>{entry.correlationid}</code>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {entry.deliveries.length > 0 ? (
+        <table className="compact deliveries" data-testid="deliveries">
+          <thead>
+            <tr>
+              <th className="col-delivery">Delivery</th>
+              <th className="col-status">Status</th>
+              <th>Attempts</th>
+              <th className="num col-latency">Ingest → 2xx</th>
+              <th className="col-edi">EDI</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entry.deliveries.map((d) => (
+              <DeliveryRow key={d.subscription} delivery={d} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </li>
+  );
+}
+
+function DeliveryRow({ delivery }: { delivery: TimelineDelivery }) {
+  const tone =
+    delivery.status === 'delivered'
+      ? 'ok'
+      : delivery.status === 'parked'
+        ? 'bad'
+        : delivery.status === 'pending'
+          ? 'warn'
+          : 'muted';
+  return (
+    <tr data-testid={`delivery-${delivery.subscription}`}>
+      <td>
+        {delivery.subscription} → {delivery.target}
+      </td>
+      <td>
+        <Badge tone={tone}>{delivery.status}</Badge>
+      </td>
+      <td>
+        {delivery.attempts.length === 0
+          ? '—'
+          : delivery.attempts.map((a) => (
+              <div key={a.attempt} className="small">
+                #{a.attempt} {a.outcome}
+                {a.httpStatus !== undefined ? ` (${a.httpStatus})` : ''} in {formatMs(a.latencyMs)}
+                {a.error ? <span className="muted"> — {a.error}</span> : null}
+              </div>
+            ))}
+      </td>
+      <td className="num">{formatMs(delivery.latencyFromIngestMs)}</td>
+      <td>
+        {delivery.x12 ? (
+          <>
+            {delivery.x12.set} #{delivery.x12.interchange} <AckBadge status={delivery.x12.acknowledgement} />
+          </>
+        ) : (
+          '—'
+        )}
+      </td>
+    </tr>
+  );
+}
