@@ -52,19 +52,7 @@ export const REASON_CODES = [
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 /** Inventory buckets of a position (DESIGN §2.2), as they appear in `inventory.position.v1`. */
-export const INVENTORY_BUCKETS = [
-  'on_hand',
-  'reserved',
-  'committed',
-  'allocated',
-  'quarantined',
-  'damaged',
-  'returned',
-  'incoming',
-  'in_transit',
-] as const;
-/** A bucket of an inventory position. */
-export type InventoryBucket = (typeof INVENTORY_BUCKETS)[number];
+export { INVENTORY_BUCKETS, type InventoryBucket } from '../domain/inventory/buckets.js';
 
 /** Buckets a physical movement (`inventory.moved.v1`) may take units from or put them into. */
 export const MOVABLE_BUCKETS = ['available', 'quarantined', 'damaged', 'returned'] as const;

@@ -10,6 +10,7 @@ import { postAs } from '../edi/support.js';
 import { type ReceivedRequest, type Sink, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { until } from '../support/until.js';
 
 let hub: TestApp | undefined;
 const sinks: Sink[] = [];
@@ -26,14 +27,6 @@ const counted = (sku: string, onHand = 10) => ({
   type: 'com.manifold.inventory.counted.v1',
   data: { sku, location: 'DC-EAST', onHand },
 });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function alerts() {
   const response = await hub!.app.inject({
@@ -102,7 +95,7 @@ alerts:
     expect.objectContaining({ rule: 'erp-backlog', scope: 'erp-inventory', status: 'firing', value: 2 }),
     expect.objectContaining({ rule: 'stock-drift', scope: 'wms-east', status: 'firing', value: 8 }),
   ]);
-  await until(() => alertEvents(pager).length === 2);
+  await until(() => alertEvents(pager).length === 2, 'two alerts delivered');
   expect(alertEvents(pager).map((e) => e.data)).toEqual(
     expect.arrayContaining([
       expect.objectContaining({
@@ -127,16 +120,18 @@ alerts:
 
   // The ERP comes back (before its circuit opens): the backlog drains and the alert resolves; drift stays.
   erp.respond(() => ({ status: 200 }));
-  await until(async () =>
-    (await hub!.store.delivery.deliveryBacklog()).every(
-      (s) => s.subscription !== 'erp-inventory' || s.pending === 0,
-    ),
+  await until(
+    async () =>
+      (await hub!.store.delivery.deliveryBacklog()).every(
+        (s) => s.subscription !== 'erp-inventory' || s.pending === 0,
+      ),
+    'the ERP backlog drained',
   );
   await hub.context.alerts.evaluate();
   const after = await alerts();
   expect(after.firing).toBe(1);
   expect(after.alerts.find((a) => a.rule === 'erp-backlog')).toMatchObject({ status: 'ok', value: 0 });
-  await until(() => alertEvents(pager).length === 3);
+  await until(() => alertEvents(pager).length === 3, 'the resolved alert delivered');
   expect(alertEvents(pager)[2]?.data).toMatchObject({ rule: 'erp-backlog', state: 'resolved' });
 });
 

@@ -10,6 +10,7 @@ import { postAs } from '../edi/support.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { until } from '../support/until.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
 
@@ -49,14 +50,6 @@ function counted(sku: string, location = 'DC-EAST', onHand = 10) {
     data: { sku, location, onHand },
   };
 }
-
-const until = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 it('counts ingest by source, type and outcome, and duplicates', async () => {
   hub = await buildTestApp();
@@ -100,16 +93,18 @@ it('shows deliveries: attempts by outcome, latency, backlog, parked, open except
   await until(
     async () =>
       (sample(await metrics(), 'manifold_delivery_parked', { subscription: 'erp-inventory' }) ?? 0) === 1,
+    'the first event parked',
   );
   sink.respond(() => ({ status: 200 }));
   await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-D2'));
-  await until(async () => sink!.received.length >= 2);
+  await until(() => sink!.received.length >= 2, 'the second delivery');
   await until(
     async () =>
       sample(await metrics(), 'manifold_delivery_attempts_total', {
         subscription: 'erp-inventory',
         outcome: 'delivered',
       }) === 1,
+    'the delivered attempt counted',
   );
   const text = await metrics();
   expect(

@@ -23,6 +23,7 @@ import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { until } from '../support/until.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -394,12 +395,4 @@ async function send(
   });
   expect(response.status, await response.text()).toBe(202);
   return id;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -15,6 +15,7 @@ import type { Store } from '../../src/store/store-port.js';
 import { type ReceivedRequest, type Sink, startSink } from '../support/sink.js';
 import { describeWithStore, openTestStore, TEST_POSTGRES_URL, type TestStore } from '../support/stores.js';
 import { pickedEvent, testConfigYaml } from '../support/test-config.js';
+import { until } from '../support/until.js';
 
 const SUBSCRIPTION = 'erp-orders';
 const TARGET = 'erp';
@@ -22,8 +23,6 @@ const TARGET = 'erp';
 const CRASH_LEASE_MS = 200;
 /** The sink's answer delay: long enough for requests of different keys to overlap on the wire. */
 const ANSWER_DELAY_MS = 2;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let testStore: TestStore | undefined;
 let sink: Sink | undefined;
@@ -131,14 +130,6 @@ function idsByKey(events: CloudEvent[]): Map<string, string[]> {
     byKey.set(key, [...(byKey.get(key) ?? []), event.id]);
   }
   return byKey;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms`);
-    await sleep(10);
-  }
 }
 
 /** Waits until the sink has seen every id of `events` (at least once). */

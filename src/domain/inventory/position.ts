@@ -2,7 +2,7 @@
  * An inventory position of one SKU at one location (DESIGN §2.2): whole units per bucket. Pure data and
  * arithmetic; the rules that decide which deltas are allowed live in `rules.ts`.
  */
-import { INVENTORY_BUCKETS } from '../../contracts/common-schemas.js';
+import { INVENTORY_BUCKETS } from './buckets.js';
 
 /** The stored buckets of a position: those of the v1 contract (`inventory.position.v1`), in its order. */
 export const BUCKETS = INVENTORY_BUCKETS;

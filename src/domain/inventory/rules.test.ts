@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INVENTORY_BUCKETS } from '../../contracts/common-schemas.js';
+import { INVENTORY_BUCKETS } from './buckets.js';
 import {
   applyDeltas,
   available,

@@ -1,22 +1,11 @@
 /** `/inventory/{sku}`: positions per location and bucket, available, ATP per channel, and the recent ledger. */
 import { type FormEvent, useState } from 'react';
+import { INVENTORY_BUCKETS } from '../../../src/domain/inventory/buckets.js';
 import { Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
 import { navigate } from '../router.js';
 import type { Inventory, LedgerPage } from '../types.js';
 import { useApi } from '../use-api.js';
-
-const BUCKETS = [
-  'on_hand',
-  'reserved',
-  'committed',
-  'allocated',
-  'quarantined',
-  'damaged',
-  'returned',
-  'incoming',
-  'in_transit',
-] as const;
 
 export function InventoryPage({ sku }: { sku?: string }) {
   const [typed, setTyped] = useState(sku ?? '');
@@ -59,7 +48,7 @@ export function InventoryPage({ sku }: { sku?: string }) {
               <thead>
                 <tr>
                   <th>Location</th>
-                  {BUCKETS.map((b) => (
+                  {INVENTORY_BUCKETS.map((b) => (
                     <th key={b} className="num">
                       {b.replace('_', ' ')}
                     </th>
@@ -74,7 +63,7 @@ export function InventoryPage({ sku }: { sku?: string }) {
                     <td>
                       <strong>{p.location}</strong>
                     </td>
-                    {BUCKETS.map((b) => (
+                    {INVENTORY_BUCKETS.map((b) => (
                       <td key={b} className={`num ${p.buckets[b] ? '' : 'zero'}`} data-testid={`bucket-${b}`}>
                         {p.buckets[b] ?? 0}
                       </td>

@@ -3,12 +3,14 @@
  * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
  * 997s, the tracking numbers and the notes.
  */
+
+import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
 import type { Order, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
 import { useApi } from '../use-api.js';
-import { customerName, MILESTONES } from './orders-page.js';
+import { customerName } from './orders-page.js';
 
 const QUANTITIES = [
   'ordered',

@@ -1,25 +1,12 @@
 /** `/orders`: go to an order by id, or browse them filtered by channel and milestone, a page at a time. */
 import { type FormEvent, useState } from 'react';
+import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { query } from '../api.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import type { Order, Overview } from '../types.js';
 import { useApi } from '../use-api.js';
-
-export const MILESTONES = [
-  'accepted',
-  'committed',
-  'released',
-  'picked',
-  'packed',
-  'shipped',
-  'delivered',
-  'invoiced',
-  'cancelled',
-  'returned',
-  'credited',
-] as const;
 
 const PAGE_SIZE = 25;
 
