@@ -79,7 +79,9 @@ export function FlowMap({ overview }: { overview: Overview }) {
         const normal = { x: -(end.y - start.y) / length, y: (end.x - start.x) / length };
         const bend = (index - (count - 1) / 2) * 46;
         const control = { x: mid.x + normal.x * bend * 2, y: mid.y + normal.y * bend * 2 };
-        const label = { x: mid.x + normal.x * bend, y: mid.y + normal.y * bend };
+        // Parallel edges of a mostly vertical pair sit side by side: stack their labels as well.
+        const stack = Math.abs(normal.x) > Math.abs(normal.y) ? (index - (count - 1) / 2) * 30 : 0;
+        const label = { x: mid.x + normal.x * bend, y: mid.y + normal.y * bend + stack };
         return (
           <g
             key={subscription.name}

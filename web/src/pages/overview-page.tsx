@@ -8,6 +8,8 @@ import { FlowMap } from './flow-map.js';
 
 /** How often the overview reads the hub again. */
 export const OVERVIEW_REFRESH_MS = 2000;
+/** Rows shown per exception count (most first); the rest are summed in one line. */
+const LIST_ROWS = 10;
 
 export function OverviewPage() {
   const { data, error } = useApi<Overview>('/v1/overview', { refreshMs: OVERVIEW_REFRESH_MS });
@@ -142,12 +144,18 @@ function CountList<K extends string>({
       ) : (
         <table className="compact">
           <tbody>
-            {rows.map((row) => (
+            {rows.slice(0, LIST_ROWS).map((row) => (
               <tr key={row[field]}>
                 <td>{href ? <Link href={href(row[field])}>{row[field]}</Link> : row[field]}</td>
                 <td className="num">{row.count}</td>
               </tr>
             ))}
+            {rows.length > LIST_ROWS ? (
+              <tr className="muted">
+                <td>{`and ${rows.length - LIST_ROWS} more`}</td>
+                <td className="num">{rows.slice(LIST_ROWS).reduce((sum, row) => sum + row.count, 0)}</td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
       )}
