@@ -50,7 +50,9 @@ const alertEvents = (sink: Sink) =>
 it('fires on a backlog and on drift, delivers each alert to the webhook, and resolves when drained', {
   timeout: 30_000,
 }, async () => {
-  const erp = await startSink(() => ({ status: 503 }));
+  // The ERP refuses the first attempt of each of the two events, then takes their retries (5 s later): few
+  // enough failures that its circuit stays closed, late enough for the backlog to be seen.
+  const erp = await startSink((_request, index) => ({ status: index < 2 ? 503 : 200 }));
   const pager = await startSink(() => ({ status: 200 }));
   sinks.push(erp, pager);
   hub = await buildTestApp({
@@ -60,7 +62,7 @@ it('fires on a backlog and on drift, delivers each alert to the webhook, and res
     target: erp
     types: [com.manifold.inventory.counted.v1]
     http: { url: ${erp.url}/erp }
-    retry: { initialDelayMs: 1000, maxDelayMs: 1000 }
+    retry: { initialDelayMs: 5000, maxDelayMs: 5000 }
   - name: on-call
     target: portal
     types: [com.manifold.ops.alert.v1]
@@ -118,14 +120,14 @@ alerts:
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(alertEvents(pager)).toHaveLength(2);
 
-  // The ERP comes back (before its circuit opens): the backlog drains and the alert resolves; drift stays.
-  erp.respond(() => ({ status: 200 }));
+  // The retries succeed: the backlog drains and the alert resolves; drift stays.
   await until(
     async () =>
       (await hub!.store.delivery.deliveryBacklog()).every(
         (s) => s.subscription !== 'erp-inventory' || s.pending === 0,
       ),
     'the ERP backlog drained',
+    15_000,
   );
   await hub.context.alerts.evaluate();
   const after = await alerts();
