@@ -57,6 +57,7 @@ describe('the example configuration', () => {
       'shop',
       'portal',
       'acme',
+      'fastfreight',
       'oncall',
     ]);
     expect(config.alerts.map((a) => a.name)).toEqual([

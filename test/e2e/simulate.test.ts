@@ -92,6 +92,10 @@ describe('bin/manifold simulate', () => {
     expect(Object.keys(report.orders.byChannel).sort()).toEqual(['b2b', 'edi-acme', 'web']);
     expect(report.orders.shipped, text).toBeGreaterThan(0);
     expect(report.orders.delivered, text).toBeGreaterThan(0);
+    // The example's X12 carrier reports half of the shipments by 214: every one applied by the hub.
+    expect(report.orders.statusInterchanges, text).toBeGreaterThan(0);
+    expect(report.orders.inTransit, text).toBeGreaterThan(0);
+    expect(report.orders.statusInterchangesRefused, text).toBe(0);
     expect(report.oversells.count, text).toBe(0);
     expect(report.oversells.checks).toBeGreaterThan(0);
     expect(report.deliveries.received).toBeGreaterThan(0);

@@ -7,14 +7,18 @@
  *   late. A `release-cancelled` stops the work not yet done.
  * - **TMS / carrier**: a shipment is delivered after a while — as `order.delivered.v1`, or as its own
  *   status code mapped to delivered (`statusMaps`, the example's D1); sometimes a delivery exception code
- *   comes first (unmapped: the hub raises `unknown_status` for an operator).
+ *   comes first (unmapped: the hub raises `unknown_status` for an operator). When the configuration has
+ *   an X12 carrier (a `kind: carrier` system with `x12:`), half of the shipments are reported by it
+ *   instead, as 214s: en route (`X6`), sometimes damaged (`A9`: a `carrier_exception`), then delivered
+ *   (`D1`).
  * - **ERP**: a `delivered` milestone is invoiced.
  * Storefront, portal and the EDI gateway only receive (milestones, availability, 856/846 feeds): the
  * receivers count them.
  */
 import type { DeliveredEvent } from './receivers.js';
-import type { SimSubscription } from './sim-config.js';
+import type { SimSubscription, SimSystem } from './sim-config.js';
 import type { SimContext } from './sim-context.js';
+import { shipmentStatusInterchange } from './x12-status.js';
 
 const RELEASED = 'com.manifold.order.released.v1';
 const RELEASE_CANCELLED = 'com.manifold.order.release-cancelled.v1';
@@ -45,8 +49,15 @@ export class Actors {
   readonly book = new Map<string, BookedOrder>();
   private readonly cancelledReleases = new Set<string>();
   private readonly invoiced = new Set<string>();
+  /** The X12 carrier that reports half of the shipments by 214 (none when the config has no such system). */
+  private readonly carrierFeed: SimSystem | undefined;
+  private statusControl = 0;
 
-  constructor(private readonly sim: SimContext) {}
+  constructor(private readonly sim: SimContext) {
+    this.carrierFeed = [...sim.config.systems.values()].find(
+      (s) => s.kind === 'carrier' && s.x12 !== undefined && s.key !== undefined,
+    );
+  }
 
   /** Dispatches a first receipt to the actor of the subscription's target system. */
   onDelivered(subscription: SimSubscription, event: DeliveredEvent): void {
@@ -59,9 +70,11 @@ export class Actors {
     if (system.kind === 'wms' && event.type === RELEASED) this.release(system.name, orderId, data);
     else if (system.kind === 'wms' && event.type === RELEASE_CANCELLED)
       this.cancelledReleases.add(`${orderId}@${String(data.location)}`);
-    else if ((system.kind === 'tms' || system.kind === 'carrier') && event.type === SHIPPED)
-      this.ship(system.name, orderId);
-    else if (system.kind === 'erp' && event.type === MILESTONE && data.status === 'delivered')
+    else if ((system.kind === 'tms' || system.kind === 'carrier') && event.type === SHIPPED) {
+      const tracking = typeof data.tracking === 'string' ? data.tracking : `TRK-${orderId}`;
+      if (this.carrierFeed && this.sim.chance(0.5)) this.reportByEdi(this.carrierFeed, orderId, tracking);
+      else this.ship(system.name, orderId);
+    } else if (system.kind === 'erp' && event.type === MILESTONE && data.status === 'delivered')
       this.invoice(system.name, orderId, data);
   }
 
@@ -136,6 +149,42 @@ export class Actors {
     } else {
       sim.schedule(sim.between(500, 2000), deliver);
     }
+  }
+
+  /** The X12 carrier reports a shipment: en route, sometimes damaged, then delivered — each a 214. */
+  private reportByEdi(carrier: SimSystem, orderId: string, tracking: string): void {
+    const sim = this.sim;
+    const send = async (code: string): Promise<boolean> => {
+      const hub = sim.config.hubX12;
+      if (carrier.x12 === undefined || carrier.key === undefined || hub === undefined) return false;
+      this.statusControl = (this.statusControl % 999_999_998) + 1;
+      const text = shipmentStatusInterchange(
+        { orderId, tracking, code, at: new Date() },
+        { partner: carrier.x12, hub },
+        this.statusControl,
+      );
+      sim.counters.statusInterchanges += 1;
+      const answer = await sim.hub.postEdi(carrier.key, carrier.name, text);
+      const applied =
+        answer.status === 200 && (answer.headers.get('x-manifold-sets') ?? '').includes('"applied"');
+      if (!applied) {
+        sim.counters.statusInterchangesRefused += 1;
+        sim.rejected(`214 ${code} ${orderId}`, answer);
+      }
+      return applied;
+    };
+    const deliver = async () => {
+      if (await send('D1')) sim.counters.delivered += 1;
+    };
+    sim.schedule(sim.between(200, 600), async () => {
+      if (await send('X6')) sim.counters.inTransit += 1;
+      if (sim.chance(DELIVERY_EXCEPTION_SHARE * 2)) {
+        sim.schedule(sim.between(300, 800), async () => {
+          if (await send('A9')) sim.counters.deliveryExceptions += 1;
+          sim.schedule(sim.between(800, 2000), deliver);
+        });
+      } else sim.schedule(sim.between(500, 1500), deliver);
+    });
   }
 
   /** The ERP invoices what the milestone says was delivered, at the order's prices. */

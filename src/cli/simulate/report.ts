@@ -48,6 +48,11 @@ export interface SimulationReport {
     delivered: number;
     invoiced: number;
     deliveryExceptions: number;
+    /** En-route reports from the X12 carrier (214 `X6`). */
+    inTransit: number;
+    /** 214 interchanges sent by the X12 carrier, and those the hub did not apply. */
+    statusInterchanges: number;
+    statusInterchangesRefused: number;
   };
   events: {
     sent: number;
@@ -156,6 +161,12 @@ export function formatReport(r: SimulationReport): string {
     `${r.orders.shipped} shipped, ${r.orders.delivered} delivered, ${r.orders.invoiced} invoiced; ` +
       `${r.orders.cancelledByErp} cancelled by the ERP, ${r.orders.shortPicks} short picks, ${r.orders.deliveryExceptions} delivery exceptions`,
   );
+  if (r.orders.statusInterchanges > 0) {
+    add(
+      '  carrier 214s',
+      `${r.orders.statusInterchanges} sent (${r.orders.inTransit} in transit), ${r.orders.statusInterchangesRefused} not applied`,
+    );
+  }
   add(
     'events sent',
     `${r.events.sent} (${r.events.accepted} accepted, ${r.events.duplicate} duplicate, ${r.events.rejected} rejected)`,

@@ -19,6 +19,11 @@ export interface RunCounters {
   delivered: number;
   invoiced: number;
   deliveryExceptions: number;
+  /** Status reports of shipments on their way (the carrier's 214 `X6`). */
+  inTransit: number;
+  /** 214 interchanges the carrier sent, and those the hub did not apply (answered otherwise). */
+  statusInterchanges: number;
+  statusInterchangesRefused: number;
   eventsSent: number;
   eventsAccepted: number;
   eventsDuplicate: number;
@@ -63,6 +68,9 @@ export class SimContext {
     delivered: 0,
     invoiced: 0,
     deliveryExceptions: 0,
+    inTransit: 0,
+    statusInterchanges: 0,
+    statusInterchangesRefused: 0,
     eventsSent: 0,
     eventsAccepted: 0,
     eventsDuplicate: 0,

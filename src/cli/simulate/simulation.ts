@@ -290,6 +290,9 @@ function buildReport(r: ReportInputs): SimulationReport {
       delivered: c.delivered,
       invoiced: c.invoiced,
       deliveryExceptions: c.deliveryExceptions,
+      inTransit: c.inTransit,
+      statusInterchanges: c.statusInterchanges,
+      statusInterchangesRefused: c.statusInterchangesRefused,
     },
     events: {
       sent: c.eventsSent,
