@@ -70,9 +70,10 @@ function conformance(kind: StoreKind): void {
         '0004_coalesce',
         '0005_orders',
         '0006_edi_outbound',
+        '0007_operations',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 6, known: 6 });
+      expect(await store.health()).toEqual({ ok: true, applied: 7, known: 7 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -90,6 +91,7 @@ function conformance(kind: StoreKind): void {
           '0004_coalesce',
           '0005_orders',
           '0006_edi_outbound',
+          '0007_operations',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

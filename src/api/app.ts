@@ -145,7 +145,7 @@ export async function buildApp({
     }
   };
   const ediEngine = new EdiEngine(config, store, edi, { onError });
-  const alerts = new AlertEngine(config, store, ingest, telemetry, {
+  const alerts = new AlertEngine(config, store, ingest, {
     onError,
     circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
     onTransition: (alert, transition) => {
@@ -173,6 +173,13 @@ export async function buildApp({
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
     drift: () => store.inventory.latestDrift(),
+    alerts: async () => {
+      const { alerts: instances } = await alerts.list();
+      return config.alerts.map((rule) => ({
+        rule: rule.name,
+        firing: instances.some((a) => a.rule === rule.name && a.status === 'firing'),
+      }));
+    },
   });
 
   app.addSchema(ProblemSchema);

@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
 import type { InventoryStore } from './inventory-port.js';
+import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
@@ -95,6 +96,8 @@ export interface Store {
   readonly orders: OrderStore;
   /** Outbound X12 interchanges and the partners' 997/999 answers (after `migrate()`). */
   readonly edi: EdiStore;
+  /** Alert state and leases of singleton loops (after `migrate()`). */
+  readonly ops: OpsStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

@@ -165,12 +165,12 @@ alerts:
   });
   let nowMs = Date.now();
   let circuit: 'closed' | 'open' = 'open';
-  const engine = new AlertEngine(hub.config, hub.store, hub.context.ingest, hub.context.telemetry, {
+  const engine = new AlertEngine(hub.config, hub.store, hub.context.ingest, {
     now: () => new Date(nowMs),
     circuits: () => [{ system: 'erp', state: circuit }],
   });
-  const statuses = () =>
-    Object.fromEntries(engine.list().alerts.map((a) => [`${a.rule}[${a.scope}]`, a.status]));
+  const statuses = async () =>
+    Object.fromEntries((await engine.list()).alerts.map((a) => [`${a.rule}[${a.scope}]`, a.status]));
 
   await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-S1'));
   for (const n of [1, 2]) {
@@ -181,19 +181,19 @@ alerts:
     });
   }
   await engine.evaluate();
-  expect(statuses()).toEqual({
+  expect(await statuses()).toEqual({
     'rejections[inventory_rejected]': 'firing',
     'erp-down[erp]': 'pending',
     'stale[erp-inventory]': 'ok',
   });
   nowMs += 61_000;
   await engine.evaluate();
-  expect(statuses()).toMatchObject({ 'erp-down[erp]': 'firing', 'stale[erp-inventory]': 'firing' });
+  expect(await statuses()).toMatchObject({ 'erp-down[erp]': 'firing', 'stale[erp-inventory]': 'firing' });
   // Five minutes on, the two rejections are out of the window; the circuit closed.
   nowMs += 300_000;
   circuit = 'closed';
   await engine.evaluate();
-  expect(statuses()).toMatchObject({ 'rejections[inventory_rejected]': 'ok', 'erp-down[erp]': 'ok' });
+  expect(await statuses()).toMatchObject({ 'rejections[inventory_rejected]': 'ok', 'erp-down[erp]': 'ok' });
   const text = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
   expect(text).toContain('manifold_alerts_firing{rule="stale"} 1');
   expect(text).toContain('manifold_alerts_firing{rule="erp-down"} 0');

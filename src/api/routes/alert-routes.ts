@@ -44,7 +44,7 @@ export function registerAlertRoutes(app: FastifyInstance, { auth, alerts }: ApiC
     },
     async (request) => {
       auth.requireAdmin(request);
-      const { evaluatedAt, alerts: list } = alerts.list();
+      const { evaluatedAt, alerts: list } = await alerts.list();
       return {
         ...(evaluatedAt ? { evaluatedAt } : {}),
         rules: alerts.rules.length,

@@ -225,9 +225,8 @@ export function registerOverviewRoutes(
           byLocation: counted(byLocation, 'location'),
           sampled,
         },
-        alerts: alerts
-          .list()
-          .alerts.filter((a) => a.status === 'firing')
+        alerts: (await alerts.list()).alerts
+          .filter((a) => a.status === 'firing')
           .map((a) => ({
             rule: a.rule,
             ...(a.scope === undefined ? {} : { scope: a.scope }),

@@ -3,9 +3,12 @@
  * exceptions opened, drift) and the delivery engine (circuits). A rule that starts or stops firing is
  * logged and emitted as `com.manifold.ops.alert.v1`, a hub event like any other: a subscription to it
  * delivers it to an on-call webhook with the delivery engine's retries, signing and exception queue.
- * The current state of every rule is at `GET /v1/alerts`.
+ * The current state of every rule is kept in the store and served at `GET /v1/alerts`: a restart goes on
+ * from it (what fired stays firing, and is not sent again), and of several hub processes sharing a store
+ * the one holding the `alerts` lease evaluates while every one answers the same state.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import {
   type AlertInstance,
@@ -20,9 +23,10 @@ import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { BacklogStat } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
-import type { Telemetry } from './telemetry.js';
 
 export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
+/** The lease of the process that evaluates the rules. */
+const LEASE = 'alerts';
 
 export interface AlertEngineOptions {
   /** Time between evaluations (default 5 s). */
@@ -46,19 +50,25 @@ export class AlertEngine {
   private readonly now: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private evaluatedAt: string | undefined;
   /** Subscriptions that deliver (have a connector): the scopes of unscoped backlog rules. */
   private readonly delivering: string[];
+  private readonly ruleNames: Set<string>;
+  private readonly intervalMs: number;
+  /** Who this process is, for the lease. */
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
+  private leading = false;
 
   constructor(
     private readonly config: CompiledConfig,
     private readonly store: Store,
     private readonly ingest: IngestService,
-    private readonly telemetry: Telemetry,
     private readonly options: AlertEngineOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
     this.delivering = config.subscriptions.filter((s) => s.http || s.dir).map((s) => s.name);
+    this.ruleNames = new Set(config.alerts.map((r) => r.name));
+    this.intervalMs = options.intervalMs ?? 5000;
   }
 
   get rules(): readonly AlertRule[] {
@@ -67,8 +77,7 @@ export class AlertEngine {
 
   start(): void {
     if (this.timer || this.config.alerts.length === 0) return;
-    const interval = this.options.intervalMs ?? 5000;
-    this.timer = setInterval(() => void this.evaluate(), interval);
+    this.timer = setInterval(() => void this.evaluate(), this.intervalMs);
     this.timer.unref();
     void this.evaluate();
   }
@@ -77,21 +86,33 @@ export class AlertEngine {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    if (this.leading) await this.store.ops.releaseLease(LEASE, this.owner).catch(() => undefined);
+    this.leading = false;
   }
 
-  /** Every rule instance, firing first, then pending, then by rule name. */
-  list(): { evaluatedAt?: string; alerts: AlertInstance[] } {
+  /** Every instance of the configured rules, as stored: firing first, then pending, then by rule name. */
+  async list(): Promise<{ evaluatedAt?: string; alerts: AlertInstance[] }> {
+    const stored = (await this.store.ops.alertStates()).filter((s) => this.ruleNames.has(s.alert.rule));
     const order = { firing: 0, pending: 1, ok: 2 };
-    const alerts = [...this.instances.values()].sort(
-      (a, b) =>
-        order[a.status] - order[b.status] ||
-        a.rule.localeCompare(b.rule) ||
-        (a.scope ?? '').localeCompare(b.scope ?? ''),
+    const alerts = stored
+      .map((s) => s.alert)
+      .sort(
+        (a, b) =>
+          order[a.status] - order[b.status] ||
+          a.rule.localeCompare(b.rule) ||
+          (a.scope ?? '').localeCompare(b.scope ?? ''),
+      );
+    const evaluatedAt = stored.reduce<string | undefined>(
+      (latest, s) => (latest === undefined || (s.updatedAt ?? '') > latest ? s.updatedAt : latest),
+      undefined,
     );
-    return { ...(this.evaluatedAt ? { evaluatedAt: this.evaluatedAt } : {}), alerts };
+    return { ...(evaluatedAt ? { evaluatedAt } : {}), alerts };
   }
 
-  /** One evaluation of every rule (one at a time: a slow store does not pile them up). */
+  /**
+   * One evaluation of every rule, by the process holding the lease (one at a time: a slow store does
+   * not pile them up). Resolves without evaluating when another process holds it.
+   */
   evaluate(): Promise<void> {
     this.running ??= this.evaluateOnce()
       .catch((error: unknown) => this.options.onError?.('alerts', error))
@@ -103,6 +124,19 @@ export class AlertEngine {
 
   private async evaluateOnce(): Promise<void> {
     const nowMs = this.now().getTime();
+    const leaseMs = Math.max(15_000, this.intervalMs * 3);
+    if (!(await this.store.ops.tryLease(LEASE, this.owner, new Date(nowMs).toISOString(), leaseMs))) {
+      this.leading = false;
+      return;
+    }
+    if (!this.leading) {
+      // Taking over (a start, or another process stopped): go on from the stored state.
+      this.instances.clear();
+      for (const { key, alert } of await this.store.ops.alertStates()) {
+        if (this.ruleNames.has(alert.rule)) this.instances.set(key, alert);
+      }
+      this.leading = true;
+    }
     const snapshot: Snapshot = {};
     const events: CloudEvent[] = [];
     const transitions: [AlertInstance, 'fired' | 'resolved'][] = [];
@@ -134,14 +168,13 @@ export class AlertEngine {
           events.push(this.event(next, transition, nowMs));
         }
       }
-      let firing = 0;
-      for (const instance of this.instances.values()) {
-        if (instance.rule === rule.name && instance.status === 'firing') firing = 1;
-      }
-      this.telemetry.alertsFiring.set({ rule: rule.name }, firing);
     }
-    this.evaluatedAt = new Date(nowMs).toISOString();
+    // The alert events first: a crash before the state is saved sends a transition twice, never not at all.
     if (events.length > 0) await this.ingest.emit(events);
+    await this.store.ops.saveAlertStates(
+      [...this.instances].map(([key, alert]) => ({ key, alert })),
+      new Date(nowMs).toISOString(),
+    );
     for (const [alert, transition] of transitions) this.options.onTransition?.(alert, transition);
   }
 

@@ -23,6 +23,8 @@ export interface TelemetrySources {
   circuits(): { system: string; state: CircuitState }[];
   /** Units of drift of each system's newest inventory snapshot. */
   drift(): Promise<{ system: string; units: number }[]>;
+  /** Each configured alert rule and whether one of its instances fires (the stored state). */
+  alerts(): Promise<{ rule: string; firing: boolean }[]>;
 }
 
 export class Telemetry {
@@ -39,7 +41,6 @@ export class Telemetry {
   readonly reservations: Counter<'channel' | 'outcome'>;
   readonly oversellsPrevented: Counter<'via'>;
   readonly edi: Counter<'partner' | 'set' | 'direction' | 'outcome'>;
-  readonly alertsFiring: Gauge<'rule'>;
 
   constructor(options: { nowMs?: () => number; windowSeconds?: number } = {}) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -99,11 +100,16 @@ export class Telemetry {
       labelNames: ['partner', 'set', 'direction', 'outcome'],
       registers,
     });
-    this.alertsFiring = new Gauge({
+    const alertsGauge: Gauge<'rule'> = new Gauge({
       name: 'manifold_alerts_firing',
       help: 'Alert rules currently firing (1) or not (0)',
       labelNames: ['rule'],
       registers,
+      collect: async () => {
+        const rules = (await this.sources?.alerts()) ?? [];
+        alertsGauge.reset();
+        for (const r of rules) alertsGauge.set({ rule: r.rule }, r.firing ? 1 : 0);
+      },
     });
 
     // One store read per scrape fills the three backlog gauges: prom-client collects them in turn, the

@@ -12,6 +12,7 @@ import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import type {
   AppendOutcome,
@@ -73,6 +74,7 @@ export class PostgresStore implements Store {
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
+  readonly ops: SqlOps;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
+    this.ops = new SqlOps(runner);
   }
 
   async migrate(): Promise<string[]> {

@@ -17,6 +17,7 @@ import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import type {
   AppendOutcome,
@@ -108,6 +109,7 @@ export class SqliteStore implements Store {
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
+  readonly ops: SqlOps;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -127,6 +129,7 @@ export class SqliteStore implements Store {
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
+    this.ops = new SqlOps(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.

@@ -1,0 +1,28 @@
+/**
+ * The operations half of the store port (issue #7): the alert rules' state, kept so that a restart does
+ * not fire again what already fired and every hub process answers `GET /v1/alerts` alike; and leases, so
+ * that of several hub processes sharing a store one runs a singleton loop (the alert evaluator).
+ */
+import type { AlertInstance } from '../domain/alerts/alert-state.js';
+
+export interface StoredAlert {
+  /** `instanceKey(rule, scope)`. */
+  key: string;
+  alert: AlertInstance;
+  /** When it was last evaluated (read only). */
+  updatedAt?: string;
+}
+
+export interface OpsStore {
+  /**
+   * Takes the lease `name` for `owner` until `now + ttlMs`, or renews it; false while another owner holds
+   * it unexpired. `now` is the caller's clock (ISO 8601): keep the processes' clocks in step.
+   */
+  tryLease(name: string, owner: string, now: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (a stopping process), so another takes it at once. */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /** Every stored alert instance. */
+  alertStates(): Promise<StoredAlert[]>;
+  /** Upserts these instances (one transaction). */
+  saveAlertStates(alerts: StoredAlert[], at: string): Promise<void>;
+}
