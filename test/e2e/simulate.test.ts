@@ -96,6 +96,9 @@ describe('bin/manifold simulate', () => {
     expect(report.orders.statusInterchanges, text).toBeGreaterThan(0);
     expect(report.orders.inTransit, text).toBeGreaterThan(0);
     expect(report.orders.statusInterchangesRefused, text).toBe(0);
+    // The hub's X12 to the partner (855/856/810) is answered with 997s.
+    expect(report.deliveries.perReceiver['acme-edi']?.unique, text).toBeGreaterThan(0);
+    expect(report.orders.acknowledgementsSent, text).toBeGreaterThan(0);
     expect(report.oversells.count, text).toBe(0);
     expect(report.oversells.checks).toBeGreaterThan(0);
     expect(report.deliveries.received).toBeGreaterThan(0);

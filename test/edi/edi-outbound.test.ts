@@ -178,6 +178,11 @@ describe('outbound X12 subscriptions', () => {
     }, 'all five sets');
     expect([...sets].sort()).toEqual(['810', '846', '855', '856', '940']);
     for (const request of sink.received) expect(validateX12(parseX12(request.body))).toEqual([]);
+    // One acknowledgement for the order, though it went through committed and then released.
+    const acks = sink.received.filter((r) =>
+      segmentsOf(r.body).some((seg) => seg.id === 'ST' && valueAt(seg, 1) === '855'),
+    );
+    expect(acks).toHaveLength(1);
     const tds = sink.received.flatMap((r) => segmentsOf(r.body)).find((s) => s.id === 'TDS');
     expect(tds && valueAt(tds, 1)).toBe('111000');
   });

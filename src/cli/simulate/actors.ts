@@ -12,9 +12,18 @@
  *   instead, as 214s: en route (`X6`), sometimes damaged (`A9`: a `carrier_exception`), then delivered
  *   (`D1`).
  * - **ERP**: a `delivered` milestone is invoiced.
- * Storefront, portal and the EDI gateway only receive (milestones, availability, 856/846 feeds): the
- * receivers count them.
+ * - **EDI partner** (its gateway): every X12 interchange the hub sends it (855, 856, 810) is answered
+ *   with a 997 on `POST /v1/edi/<partner>`, as a trading partner must.
+ * Storefront and portal only receive (milestones, availability): the receivers count them.
  */
+
+import {
+  acknowledge,
+  MemoryControlNumbers,
+  parseX12,
+  validateX12,
+  writeInterchange,
+} from '../../connectors/edi/x12/index.js';
 import type { DeliveredEvent } from './receivers.js';
 import type { SimSubscription, SimSystem } from './sim-config.js';
 import type { SimContext } from './sim-context.js';
@@ -51,7 +60,11 @@ export class Actors {
   private readonly invoiced = new Set<string>();
   /** The X12 carrier that reports half of the shipments by 214 (none when the config has no such system). */
   private readonly carrierFeed: SimSystem | undefined;
-  private statusControl = 0;
+  /** ISA13s of this run's 214s and 997s: time-based, so that runs on one store never reuse one (a resend). */
+  private statusControl = (Math.floor(Date.now() / 1000) % 90_000_000) * 10;
+  private readonly ackNumbers = new MemoryControlNumbers(
+    900_000_000 + (Math.floor(Date.now() / 1000) % 9_000_000) * 10,
+  );
 
   constructor(private readonly sim: SimContext) {
     this.carrierFeed = [...sim.config.systems.values()].find(
@@ -149,6 +162,27 @@ export class Actors {
     } else {
       sim.schedule(sim.between(500, 2000), deliver);
     }
+  }
+
+  /** The partner's gateway answers an interchange from the hub with its 997. */
+  onInterchange(subscription: SimSubscription, interchange: string): void {
+    const sim = this.sim;
+    const partner = sim.config.systems.get(subscription.target);
+    if (partner?.key === undefined || partner.x12 === undefined) return;
+    const key = partner.key;
+    sim.schedule(sim.between(100, 500), async () => {
+      const document = parseX12(interchange);
+      const [reply] = acknowledge(document, validateX12(document));
+      if (reply === undefined) return;
+      const ack = await writeInterchange(reply.reply, {
+        controlNumbers: this.ackNumbers,
+        partner: partner.name,
+        newline: true,
+      });
+      sim.counters.acknowledgementsSent += 1;
+      const answer = await sim.hub.postEdi(key, partner.name, ack);
+      if (answer.status !== 200) sim.rejected(`997 from ${partner.name}`, answer);
+    });
   }
 
   /** The X12 carrier reports a shipment: en route, sometimes damaged, then delivered — each a 214. */

@@ -23,6 +23,8 @@ export interface DeliveredEvent {
 
 /** Called once per event a subscription receives for the first time. */
 export type EventHandler = (subscription: SimSubscription, event: DeliveredEvent) => void;
+/** Called once per X12 interchange (`application/edi-x12`) a subscription receives for the first time. */
+export type InterchangeHandler = (subscription: SimSubscription, interchange: string) => void;
 
 export interface ReceiverStats {
   perReceiver: Map<
@@ -51,6 +53,7 @@ export async function startReceivers(
   faults: FaultPlan,
   elapsedMs: () => number,
   handle: EventHandler,
+  handleInterchange: InterchangeHandler = () => undefined,
 ): Promise<Receivers> {
   const stats: ReceiverStats = {
     perReceiver: new Map(
@@ -121,6 +124,23 @@ export async function startReceivers(
           stats.signatureFailures += 1;
         }
       }
+      const figures = stats.perReceiver.get(subscription.name)!;
+      if (String(req.headers['content-type'] ?? '').startsWith('application/edi-x12')) {
+        // One interchange per event; a retry resends the same one with the same Idempotency-Key.
+        const key = String(req.headers['idempotency-key'] ?? raw.toString('utf8'));
+        figures.received += 1;
+        if (figures.seen.has(key)) figures.duplicates += 1;
+        else {
+          figures.seen.add(key);
+          figures.unique += 1;
+          try {
+            handleInterchange(subscription, raw.toString('utf8'));
+          } catch {
+            // As for events: an actor's bug must not fail the delivery.
+          }
+        }
+        return answer(200, 'ok');
+      }
       let events: DeliveredEvent[];
       try {
         const parsed = JSON.parse(raw.toString('utf8')) as DeliveredEvent | DeliveredEvent[];
@@ -128,7 +148,6 @@ export async function startReceivers(
       } catch {
         return answer(400, 'not JSON');
       }
-      const figures = stats.perReceiver.get(subscription.name)!;
       for (const event of events) {
         figures.received += 1;
         const key = `${event.source} ${event.id}`;

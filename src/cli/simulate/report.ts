@@ -53,6 +53,8 @@ export interface SimulationReport {
     /** 214 interchanges sent by the X12 carrier, and those the hub did not apply. */
     statusInterchanges: number;
     statusInterchangesRefused: number;
+    /** 997s the EDI partner sent back. */
+    acknowledgementsSent: number;
   };
   events: {
     sent: number;
@@ -161,6 +163,9 @@ export function formatReport(r: SimulationReport): string {
     `${r.orders.shipped} shipped, ${r.orders.delivered} delivered, ${r.orders.invoiced} invoiced; ` +
       `${r.orders.cancelledByErp} cancelled by the ERP, ${r.orders.shortPicks} short picks, ${r.orders.deliveryExceptions} delivery exceptions`,
   );
+  if (r.orders.acknowledgementsSent > 0) {
+    add('  partner 997s', `${r.orders.acknowledgementsSent} sent for the X12 the hub sent the partner`);
+  }
   if (r.orders.statusInterchanges > 0) {
     add(
       '  carrier 214s',

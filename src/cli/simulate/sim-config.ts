@@ -41,7 +41,7 @@ export interface SimConfig {
   subscriptions: SimSubscription[];
   /** The hub's X12 identity (ISA07/ISA08 of what partners send it). */
   hubX12?: { id: string; qualifier: string };
-  /** Subscriptions not over HTTP (X12 sets, a folder drop): not played. */
+  /** Subscriptions without `http` (folder drops): not played. */
   skippedSubscriptions: string[];
   /** system → a status code of its own that `statusMaps` maps to `delivered` (the carrier's D1). */
   deliveredCodes: Map<string, string>;
@@ -103,7 +103,8 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
   const subscriptions: SimSubscription[] = [];
   const skippedSubscriptions: string[] = [];
   for (const s of config.subscriptions) {
-    if (s.http === undefined || s.edi !== undefined) {
+    // X12 over HTTP is played too (the partner answers 997s); a folder drop is not.
+    if (s.http === undefined) {
       skippedSubscriptions.push(s.name);
       continue;
     }

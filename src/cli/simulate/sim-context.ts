@@ -24,6 +24,8 @@ export interface RunCounters {
   /** 214 interchanges the carrier sent, and those the hub did not apply (answered otherwise). */
   statusInterchanges: number;
   statusInterchangesRefused: number;
+  /** 997s the EDI partner sent back for the interchanges it received. */
+  acknowledgementsSent: number;
   eventsSent: number;
   eventsAccepted: number;
   eventsDuplicate: number;
@@ -71,6 +73,7 @@ export class SimContext {
     inTransit: 0,
     statusInterchanges: 0,
     statusInterchangesRefused: 0,
+    acknowledgementsSent: 0,
     eventsSent: 0,
     eventsAccepted: 0,
     eventsDuplicate: 0,

@@ -60,8 +60,12 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
   let trafficStart: number | undefined;
   const elapsedMs = () => (trafficStart === undefined ? -1 : Date.now() - trafficStart);
 
-  const receivers = await startReceivers(config.subscriptions, faults, elapsedMs, (s, e) =>
-    actors.onDelivered(s, e),
+  const receivers = await startReceivers(
+    config.subscriptions,
+    faults,
+    elapsedMs,
+    (s, e) => actors.onDelivered(s, e),
+    (s, x12) => actors.onInterchange(s, x12),
   );
   const monitor = new HubMonitor(hub, elapsedMs);
   const oversold = new Set<string>();
@@ -293,6 +297,7 @@ function buildReport(r: ReportInputs): SimulationReport {
       inTransit: c.inTransit,
       statusInterchanges: c.statusInterchanges,
       statusInterchangesRefused: c.statusInterchangesRefused,
+      acknowledgementsSent: c.acknowledgementsSent,
     },
     events: {
       sent: c.eventsSent,

@@ -202,6 +202,9 @@ export class EdiOutbound {
       case '855': {
         if (!['committed', 'released'].includes(String(data.milestone)))
           return { nothing: `an 855 is sent at committed or released, not at ${String(data.milestone)}` };
+        // One acknowledgement per order: at committed, or at released when committed was skipped.
+        if (data.milestone === 'released' && data.previous === 'committed')
+          return { nothing: 'the 855 was sent at committed' };
         const order = await orderOf();
         return map855(data as unknown as Parameters<typeof map855>[0], {
           ...context,
