@@ -24,25 +24,10 @@ import {
   type AlertKind,
   type AlertRule,
 } from '../domain/alerts/alert-state.js';
-import { parseDurationMs } from '../domain/duration.js';
 import type { DeclaredNames } from './compile-sections.js';
 import { readHttp } from './compile-subscriptions.js';
 import type { TracingConfig } from './compiled-config.js';
-import type { ConfigValue, MapReader } from './config-reader.js';
-
-/** A duration: `250ms`, `30s`, `5m`, `1h`, or a whole number of milliseconds. */
-export function readDuration(value: ConfigValue | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const raw = value.scalar;
-  if (typeof raw === 'number') return value.int(0);
-  const text = value.string();
-  if (text === undefined) return undefined;
-  const ms = parseDurationMs(text);
-  if (ms === undefined) {
-    value.report(`invalid duration '${text}'; expected e.g. 250ms, 30s, 5m, 1h or milliseconds`, text);
-  }
-  return ms;
-}
+import { type ConfigValue, type MapReader, readDuration } from './config-reader.js';
 
 export function compileTracing(value: ConfigValue | undefined): TracingConfig {
   const map = value?.map();

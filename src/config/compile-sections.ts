@@ -9,6 +9,7 @@ import {
   hasRepetitionSeparator,
   isDelimiterCharacter,
 } from '../connectors/edi/x12/delimiters.js';
+import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
 import { readRateLimit } from './compile-subscriptions.js';
 import {
@@ -21,7 +22,7 @@ import {
   SYSTEM_KINDS,
   type X12PartnerDelimiters,
 } from './compiled-config.js';
-import type { ConfigValue, MapReader } from './config-reader.js';
+import { type ConfigValue, type MapReader, readDuration } from './config-reader.js';
 
 /** The store used when `store` is absent. */
 export const DEFAULT_STORE: Readonly<StoreConfig & { kind: 'sqlite' }> = {
@@ -67,6 +68,7 @@ const SYSTEM_KEYS = [
   'channel',
   'x12',
   'rateLimit',
+  'circuitBreaker',
   'reconcile',
   'driftThreshold',
 ] as const;
@@ -301,6 +303,9 @@ export function compileSystems(
     // A limit for the whole system, shared by every subscription that targets it (cloud ERP API quotas).
     const rateLimit = readRateLimit(body.get('rateLimit'));
     if (rateLimit !== undefined) system.rateLimit = rateLimit;
+    // When delivery stops calling this system after failures, and for how long (docs/delivery.md).
+    const circuitBreaker = readCircuitBreaker(body.get('circuitBreaker'));
+    if (circuitBreaker !== undefined) system.circuitBreaker = circuitBreaker;
     // Reconciliation of this system's inventory snapshots: report drift only, or adopt its counts.
     const reconcile = body.get('reconcile')?.oneOf(RECONCILE_MODES, 'reconcile mode');
     if (reconcile !== undefined) system.reconcile = reconcile;
@@ -309,6 +314,26 @@ export function compileSystems(
     systems.set(name, system);
   }
   return systems;
+}
+
+/** `circuitBreaker: { failures?, openFor?, maxOpenFor? }`, over the defaults (5, 30s, 5m). */
+function readCircuitBreaker(value: ConfigValue | undefined): CircuitBreakerPolicy | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['failures', 'openFor', 'maxOpenFor']);
+  const policy: CircuitBreakerPolicy = {
+    failureThreshold: map.get('failures')?.int(1) ?? DEFAULT_CIRCUIT_BREAKER.failureThreshold,
+    openMs: readDuration(map.get('openFor')) ?? DEFAULT_CIRCUIT_BREAKER.openMs,
+    maxOpenMs: readDuration(map.get('maxOpenFor')) ?? DEFAULT_CIRCUIT_BREAKER.maxOpenMs,
+  };
+  if (policy.openMs < 100) map.get('openFor')?.report('openFor must be at least 100ms');
+  if (policy.maxOpenMs < policy.openMs) {
+    (map.get('maxOpenFor') ?? map.get('openFor'))?.report(
+      `maxOpenFor (${policy.maxOpenMs} ms) must not be shorter than openFor (${policy.openMs} ms)`,
+    );
+    return undefined;
+  }
+  return policy;
 }
 
 /** Exactly one of `key`, `keys` (rotation) or `keySha256`, as digests. */

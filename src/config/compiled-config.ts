@@ -3,6 +3,7 @@
  * nothing downstream re-validates it.
  */
 import type { AlertRule } from '../domain/alerts/alert-state.js';
+import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
@@ -24,6 +25,8 @@ export interface CompiledSystem {
   reconcile?: ReconcileMode;
   /** Units of drift in one snapshot above which an `inventory_drift` exception opens (default 0). */
   driftThreshold?: number;
+  /** The delivery circuit breaker of this target (default 5 failures, 30 s, up to 5 min). */
+  circuitBreaker?: CircuitBreakerPolicy;
 }
 
 /** A trading partner's X12 identity and options (`systems.<name>.x12`). */

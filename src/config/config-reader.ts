@@ -4,6 +4,7 @@
  * compiler can keep going and report every issue in one pass.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { parseDurationMs } from '../domain/duration.js';
 import { addIssue, childPath, indexPath, scalarText, type YamlSource } from './yaml-source.js';
 
 /** A value of the configuration at a key path, possibly absent. */
@@ -283,4 +284,18 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/** A duration: `250ms`, `30s`, `5m`, `1h`, or a whole number of milliseconds. */
+export function readDuration(value: ConfigValue | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const raw = value.scalar;
+  if (typeof raw === 'number') return value.int(0);
+  const text = value.string();
+  if (text === undefined) return undefined;
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    value.report(`invalid duration '${text}'; expected e.g. 250ms, 30s, 5m, 1h or milliseconds`, text);
+  }
+  return ms;
 }

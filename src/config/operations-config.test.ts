@@ -100,3 +100,32 @@ describe('alerts:', () => {
     ]);
   });
 });
+
+describe('systems.<name>.circuitBreaker', () => {
+  it('sets a target its own failures and opening, over the defaults', () => {
+    const config = compile(
+      BASE.replace(
+        'erp: { kind: erp, key: erp-key-000000000001 }',
+        'erp: { kind: erp, key: erp-key-000000000001, circuitBreaker: { failures: 3, openFor: 10s } }',
+      ),
+    );
+    expect(config.systems.get('erp')?.circuitBreaker).toEqual({
+      failureThreshold: 3,
+      openMs: 10_000,
+      maxOpenMs: 300_000,
+    });
+    expect(config.systems.get('wms-east')?.circuitBreaker).toBeUndefined();
+  });
+
+  it('refuses an opening longer than its maximum, at its line', () => {
+    const text = BASE.replace(
+      'erp: { kind: erp, key: erp-key-000000000001 }',
+      'erp: { kind: erp, key: erp-key-000000000001, circuitBreaker: { openFor: 10m, maxOpenFor: 1m, tries: 2 } }',
+    );
+    const issues = configIssues(text);
+    expect(issues.map((i) => [i.line, i.message])).toEqual([
+      [lineOf(text, 'circuitBreaker'), 'maxOpenFor (60000 ms) must not be shorter than openFor (600000 ms)'],
+      [lineOf(text, 'circuitBreaker'), expect.stringContaining("unknown key 'tries'")],
+    ]);
+  });
+});

@@ -336,6 +336,29 @@ describe('delivery', () => {
     expect(sent).toBe(5);
   });
 
+  it("uses the target's own circuit breaker: fewer failures open it, a shorter opening probes sooner", async () => {
+    sink = await startSink((_request, index) => ({ status: index < 2 ? 503 : 200 }));
+    const yaml = testConfigYaml({
+      subscriptions: `subscriptions:\n${inventory(
+        sink.url,
+        'rateLimit: { perSecond: 1000, concurrency: 1 }',
+      ).replace(
+        FAST_RETRY,
+        'retry: { maxAttempts: 100, initialDelayMs: 1, maxDelayMs: 2, maxAgeMs: 60000 }',
+      )}`,
+    }).replace(
+      `erp: { kind: erp, key: ${KEYS.erp} }`,
+      `erp: { kind: erp, key: ${KEYS.erp}, circuitBreaker: { failures: 2, openFor: 400ms, maxOpenFor: 2s } }`,
+    );
+    expect(yaml).toContain('circuitBreaker');
+    hub = await buildTestApp({ yaml, delivery: { pollMs: 10 } });
+    await ingest([adjustedEvent()]);
+    const [, second, third] = await sink.waitFor(3, 5000);
+    // Two failures opened it (the default needs five); the probe came after the 400 ms opening, not 30 s.
+    expect(third!.at - second!.at).toBeGreaterThanOrEqual(350);
+    expect(third!.at - second!.at).toBeLessThan(3000);
+  });
+
   it('respects a rate limit', async () => {
     await start((url) => inventory(url, 'rateLimit: { perSecond: 20, burst: 1, concurrency: 4 }'));
     const events = Array.from({ length: 10 }, () => adjustedEvent());

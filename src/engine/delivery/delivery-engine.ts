@@ -50,7 +50,11 @@ export class DeliveryEngine {
   private readonly connector: HttpConnector;
   private readonly now: () => Date;
 
+  /** The configured systems (each target's circuit breaker policy). */
+  private readonly systems: CompiledConfig['systems'];
+
   constructor(config: CompiledConfig, store: Store, options: DeliveryEngineOptions = {}) {
+    this.systems = config.systems;
     this.now = options.now ?? (() => new Date());
     this.connector = new HttpConnector({ connections: connectionsByOrigin(config.subscriptions) });
     // Unique per engine: two engines in one process must not pass for each other's leases.
@@ -127,7 +131,7 @@ export class DeliveryEngine {
   private breakerFor(system: string): CircuitBreaker {
     let breaker = this.breakers.get(system);
     if (!breaker) {
-      breaker = new CircuitBreaker();
+      breaker = new CircuitBreaker(this.systems.get(system)?.circuitBreaker);
       this.breakers.set(system, breaker);
     }
     return breaker;
