@@ -241,7 +241,7 @@ export async function buildApp({
     () => shuttingDown,
     () => delivery?.targets() ?? [],
   );
-  registerMetricsRoutes(app, telemetry);
+  registerMetricsRoutes(app, context);
   registerAlertRoutes(app, context);
   registerSchemaRoutes(app);
   registerEventRoutes(app, context);

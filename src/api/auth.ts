@@ -40,6 +40,25 @@ export class Authenticator {
     return principal;
   }
 
+  /**
+   * For `GET /metrics` when `server.metricsKey` is set: passes that key or the admin key; 401 without a
+   * key, 403 with any other. The metrics key opens nothing else.
+   */
+  requireMetricsReader(request: FastifyRequest, metricsKeyHash: Buffer): void {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new AuthenticationError('send the metrics key as `Authorization: Bearer <key>`');
+    const digest = createHash('sha256')
+      .update(match[1] as string)
+      .digest();
+    if (digest.equals(metricsKeyHash)) return;
+    if (this.byDigest.get(digest.toString('hex'))?.kind === 'admin') return;
+    throw new ForbiddenError(
+      'forbidden',
+      'GET /metrics needs the metrics key (server.metricsKey) or the admin key',
+    );
+  }
+
   /** The calling system; 403 for the admin key, which asserts no facts of its own. */
   requireSystem(request: FastifyRequest): string {
     const principal = this.authenticate(request);

@@ -58,7 +58,15 @@ export class KeyRegistry {
 const MIN_KEY_LENGTH = 16;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
-const SERVER_KEYS = ['host', 'port', 'adminKey', 'adminKeySha256', 'bodyLimit', 'maxBatchEvents'] as const;
+const SERVER_KEYS = [
+  'host',
+  'port',
+  'adminKey',
+  'adminKeySha256',
+  'metricsKey',
+  'bodyLimit',
+  'maxBatchEvents',
+] as const;
 const SYSTEM_KEYS = [
   'kind',
   'key',
@@ -148,7 +156,7 @@ function redactUrl(text: string): string {
   return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
-/** `server: { host, port, adminKey | adminKeySha256, bodyLimit, maxBatchEvents }`. */
+/** `server: { host, port, adminKey | adminKeySha256, metricsKey?, bodyLimit, maxBatchEvents }`. */
 export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry): ServerConfig | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
@@ -170,7 +178,18 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
     map.report("missing required key 'adminKey' (or 'adminKeySha256'): the key for operations");
   }
   if (adminKeyHash !== undefined) keys.claim(adminKeyHash, 'server.adminKey', adminKey ?? adminKeySha256!);
-  return { host, port, adminKeyHash: adminKeyHash ?? Buffer.alloc(0), bodyLimit, maxBatchEvents };
+  // A key that only reads GET /metrics (a Prometheus scraper's bearer token); without it /metrics is open.
+  const metricsKey = map.get('metricsKey');
+  const metricsKeyHash = metricsKey === undefined ? undefined : readPlainKey(metricsKey);
+  if (metricsKeyHash !== undefined) keys.claim(metricsKeyHash, 'server.metricsKey', metricsKey!);
+  return {
+    host,
+    port,
+    adminKeyHash: adminKeyHash ?? Buffer.alloc(0),
+    ...(metricsKeyHash === undefined ? {} : { metricsKeyHash }),
+    bodyLimit,
+    maxBatchEvents,
+  };
 }
 
 /** Bytes, from an integer or a size such as `512kb` or `1mb` (binary units). */

@@ -120,6 +120,8 @@ export interface ServerConfig {
   port: number;
   /** SHA-256 digest of the admin key. */
   adminKeyHash: Buffer;
+  /** SHA-256 digest of the key that may read `GET /metrics` (with the admin key); open when unset. */
+  metricsKeyHash?: Buffer;
   /** Largest accepted request body, bytes (default 1 MiB). */
   bodyLimit: number;
   /** Most events in one batch request (default 1,000). */

@@ -177,3 +177,22 @@ it('counts reservations won and refused, oversells prevented, drift units and ED
     }),
   ).toBe(1);
 });
+
+it('asks for the metrics key (or the admin key) when server.metricsKey is set; that key opens nothing else', async () => {
+  const metricsKey = 'scraper-key-0000000001';
+  const yaml = testConfigYaml().replace(
+    `adminKey: ${KEYS.admin}`,
+    `adminKey: ${KEYS.admin}\n  metricsKey: ${metricsKey}`,
+  );
+  expect(yaml).toContain('metricsKey');
+  hub = await buildTestApp({ yaml });
+  const get = (url: string, key?: string) =>
+    hub!.app.inject({ method: 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {} });
+  expect((await get('/metrics')).statusCode).toBe(401);
+  const other = await get('/metrics', KEYS.shop);
+  expect(other.statusCode).toBe(403);
+  expect(other.headers['content-type']).toContain('application/problem+json');
+  expect((await get('/metrics', metricsKey)).statusCode).toBe(200);
+  expect((await get('/metrics', KEYS.admin)).statusCode).toBe(200);
+  expect((await get('/v1/orders', metricsKey)).statusCode).toBe(401);
+});

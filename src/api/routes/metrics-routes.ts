@@ -1,8 +1,12 @@
-/** `GET /metrics`: the Prometheus text exposition (no auth, like `/healthz`: bind it to a private network). */
+/**
+ * `GET /metrics`: the Prometheus text exposition. Open like `/healthz` unless `server.metricsKey` is set;
+ * then the scraper sends it as a bearer token (the admin key works too).
+ */
 import type { FastifyInstance } from 'fastify';
-import type { Telemetry } from '../../engine/observability/telemetry.js';
+import type { ApiContext } from '../api-context.js';
 
-export function registerMetricsRoutes(app: FastifyInstance, telemetry: Telemetry): void {
+export function registerMetricsRoutes(app: FastifyInstance, { telemetry, auth, config }: ApiContext): void {
+  const { metricsKeyHash } = config.server;
   app.get(
     '/metrics',
     {
@@ -12,7 +16,8 @@ export function registerMetricsRoutes(app: FastifyInstance, telemetry: Telemetry
         produces: ['text/plain'],
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (metricsKeyHash) auth.requireMetricsReader(request, metricsKeyHash);
       const { contentType, body } = await telemetry.render();
       reply.type(contentType);
       return body;
