@@ -141,32 +141,24 @@ export class AlertEngine {
     const events: CloudEvent[] = [];
     const transitions: [AlertInstance, 'fired' | 'resolved'][] = [];
     for (const rule of this.config.alerts) {
-      const observations = await this.observe(rule, snapshot, nowMs);
-      const seen = new Set<string>();
-      for (const observation of observations) {
-        const key = instanceKey(rule.name, observation.scope);
-        seen.add(key);
+      const step = (key: string, observation: AlertObservation) => {
         const { next, transition } = stepAlert(rule, this.instances.get(key), observation, nowMs);
         this.instances.set(key, next);
-        if (transition) {
-          transitions.push([next, transition]);
-          events.push(this.event(next, transition, nowMs));
-        }
+        if (!transition) return;
+        transitions.push([next, transition]);
+        events.push(this.event(next, transition, nowMs));
+      };
+      const seen = new Set<string>();
+      for (const observation of await this.observe(rule, snapshot, nowMs)) {
+        const key = instanceKey(rule.name, observation.scope);
+        seen.add(key);
+        step(key, observation);
       }
       // A scope that is gone (a drained subscription's backlog row, a system without a report) reads as 0.
       for (const [key, instance] of this.instances) {
         if (instance.rule !== rule.name || seen.has(key)) continue;
-        const { next, transition } = stepAlert(
-          rule,
-          instance,
-          { ...instance, value: 0, breached: false, summary: `${instance.scope ?? rule.name}: back to 0` },
-          nowMs,
-        );
-        this.instances.set(key, next);
-        if (transition) {
-          transitions.push([next, transition]);
-          events.push(this.event(next, transition, nowMs));
-        }
+        const summary = `${instance.scope ?? rule.name}: back to 0`;
+        step(key, { ...instance, value: 0, breached: false, summary });
       }
     }
     // The alert events first: a crash before the state is saved sends a transition twice, never not at all.
