@@ -1,4 +1,19 @@
 /** The simulator's report: what it measured during a run, as JSON (`--json`) or as text. */
+import type { RunCounters } from './sim-context.js';
+
+/** The lifecycle counters the report shows as they were counted. */
+export type LifecycleCounter =
+  | 'byChannel'
+  | 'cancelledByErp'
+  | 'shortPicks'
+  | 'shipped'
+  | 'delivered'
+  | 'invoiced'
+  | 'deliveryExceptions'
+  | 'inTransit'
+  | 'statusInterchanges'
+  | 'statusInterchangesRefused'
+  | 'acknowledgementsSent';
 
 export interface ReceiverFigures {
   /** Events received (a batch counts each of its events). */
@@ -37,25 +52,8 @@ export interface SimulationReport {
   faults: string[];
   /** Systems of the configuration not played (no plain key in the file). */
   notPlayed: string[];
-  orders: {
-    placed: number;
-    accepted: number;
-    refused: number;
-    byChannel: Record<string, { placed: number; accepted: number }>;
-    cancelledByErp: number;
-    shortPicks: number;
-    shipped: number;
-    delivered: number;
-    invoiced: number;
-    deliveryExceptions: number;
-    /** En-route reports from the X12 carrier (214 `X6`). */
-    inTransit: number;
-    /** 214 interchanges sent by the X12 carrier, and those the hub did not apply. */
-    statusInterchanges: number;
-    statusInterchangesRefused: number;
-    /** 997s the EDI partner sent back. */
-    acknowledgementsSent: number;
-  };
+  /** The run's counters of the order lifecycle (sim-context.ts), with the orders placed, accepted, refused. */
+  orders: { placed: number; accepted: number; refused: number } & Pick<RunCounters, LifecycleCounter>;
   events: {
     sent: number;
     accepted: number;
