@@ -80,6 +80,10 @@ describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', () => {
     types: [com.manifold.inventory.adjusted.v1]
     http: { url: ${sink.url}/inventory }
     retry: { maxAttempts: 2, initialDelayMs: 20, maxDelayMs: 40 }
+alerts:
+  - name: parked-deliveries
+    severity: critical
+    exceptionRate: { above: 1, per: 5m, code: delivery_failed }
 `,
       }),
     );
@@ -287,6 +291,8 @@ describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', () => {
         'failing',
     );
     await page.getByTestId('subscription-row-tms-inventory').getByTestId('parked').getByText('2').waitFor();
+    // The hub evaluates its alert rules every 5 s: two failed deliveries fire the rule, shown above the map.
+    await page.getByTestId('alerts-firing').getByText('parked-deliveries').waitFor({ timeout: 15_000 });
     await page.getByTestId('exceptions-by-location').getByText('DC-EAST').waitFor();
     await page.getByTestId('exceptions-by-customer').getByText('C-200').waitFor();
     await screenshot('overview');
