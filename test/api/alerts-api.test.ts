@@ -3,13 +3,12 @@
  * rule that fires or resolves is logged, shown at `GET /v1/alerts` and delivered as
  * `com.manifold.ops.alert.v1` to a webhook through the delivery engine.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/engine/observability/alert-engine.js';
 import { postAs } from '../edi/support.js';
 import { type ReceivedRequest, type Sink, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
 let hub: TestApp | undefined;
@@ -18,14 +17,6 @@ afterEach(async () => {
   await hub?.close();
   for (const s of sinks.splice(0)) await s.close();
   hub = undefined;
-});
-
-const counted = (sku: string, onHand = 10) => ({
-  specversion: '1.0',
-  id: randomUUID(),
-  source: '/wms-east',
-  type: 'com.manifold.inventory.counted.v1',
-  data: { sku, location: 'DC-EAST', onHand },
 });
 
 async function alerts() {
@@ -79,8 +70,8 @@ alerts:
   });
   expect(await alerts()).toEqual({ rules: 2, firing: 0, alerts: [] });
 
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-A1'));
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-A2'));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-A1'));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-A2'));
   await hub.inventory.settle();
   const snapshot = await hub.app.inject({
     method: 'POST',
@@ -172,7 +163,7 @@ alerts:
   const statuses = async () =>
     Object.fromEntries((await engine.list()).alerts.map((a) => [`${a.rule}[${a.scope}]`, a.status]));
 
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-S1'));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-S1'));
   for (const n of [1, 2]) {
     await hub.store.delivery.createException({
       code: 'inventory_rejected',

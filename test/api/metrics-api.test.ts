@@ -3,13 +3,12 @@
  * ingest outcomes, duplicates, deliveries (attempts, latency, backlog, parked, oldest pending), circuits,
  * open exceptions, reservations, oversells prevented, drift and EDI documents.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { postAs } from '../edi/support.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
@@ -41,22 +40,12 @@ async function metrics(): Promise<string> {
   return response.body;
 }
 
-function counted(sku: string, location = 'DC-EAST', onHand = 10) {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: location === 'DC-EAST' ? '/wms-east' : '/wms-west',
-    type: 'com.manifold.inventory.counted.v1',
-    data: { sku, location, onHand },
-  };
-}
-
 it('counts ingest by source, type and outcome, and duplicates', async () => {
   hub = await buildTestApp();
-  const event = counted('SKU-M1');
+  const event = countedEvent('SKU-M1');
   expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, event)).statusCode).toBe(202);
   expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, event)).statusCode).toBe(200);
-  const bad = { ...counted('SKU-M1'), data: { sku: 'SKU-M1' } };
+  const bad = { ...countedEvent('SKU-M1'), data: { sku: 'SKU-M1' } };
   expect((await postAs(hub.app, '/v1/events', KEYS.wmsEast, bad)).statusCode).toBe(400);
   const text = await metrics();
   const type = 'com.manifold.inventory.counted.v1';
@@ -89,14 +78,14 @@ it('shows deliveries: attempts by outcome, latency, backlog, parked, open except
     }),
     delivery: { pollMs: 10 },
   });
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-D1'));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-D1'));
   await until(
     async () =>
       (sample(await metrics(), 'manifold_delivery_parked', { subscription: 'erp-inventory' }) ?? 0) === 1,
     'the first event parked',
   );
   sink.respond(() => ({ status: 200 }));
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-D2'));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-D2'));
   await until(() => sink!.received.length >= 2, 'the second delivery');
   await until(
     async () =>
@@ -133,7 +122,7 @@ it('shows a backlog and its age while a target is down', { timeout: 30_000 }, as
     }),
   });
   for (const sku of ['SKU-B1', 'SKU-B2', 'SKU-B3'])
-    await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted(sku));
+    await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent(sku));
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const text = await metrics();
   expect(sample(text, 'manifold_delivery_backlog', { subscription: 'erp-inventory' })).toBe(3);
@@ -144,7 +133,7 @@ it('shows a backlog and its age while a target is down', { timeout: 30_000 }, as
 
 it('counts reservations won and refused, oversells prevented, drift units and EDI documents', async () => {
   hub = await buildTestApp();
-  await postAs(hub.app, '/v1/events', KEYS.wmsEast, counted('SKU-R1', 'DC-EAST', 5));
+  await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-R1', 'DC-EAST', 5));
   await hub.inventory.settle();
   const reserve = (quantity: number) =>
     hub!.app.inject({

@@ -19,7 +19,7 @@ import {
 import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 
 let hub: TestApp | undefined;
 let sink: Sink | undefined;
@@ -65,13 +65,7 @@ alerts:
       method: 'POST',
       url: '/v1/events',
       headers: { authorization: `Bearer ${KEYS.wmsEast}`, 'content-type': 'application/cloudevents+json' },
-      payload: {
-        specversion: '1.0',
-        id: randomUUID(),
-        source: '/wms-east',
-        type: 'com.manifold.inventory.counted.v1',
-        data: { sku: 'SKU-AL', location: 'DC-EAST', onHand: 3 },
-      },
+      payload: countedEvent('SKU-AL', 'DC-EAST', 3),
     });
     expect(posted.statusCode).toBe(202);
     await hub.context.alerts.evaluate();
@@ -198,13 +192,7 @@ alerts:
       method: 'POST',
       url: '/v1/events',
       headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEYS.wmsEast}` },
-      payload: {
-        specversion: '1.0',
-        id: randomUUID(),
-        source: '/wms-east',
-        type: 'com.manifold.inventory.counted.v1',
-        data: { sku: 'SKU-O', location: 'DC-EAST', onHand: 10 },
-      },
+      payload: countedEvent('SKU-O'),
     });
     expect(stock.statusCode).toBe(202);
     await hub.inventory.settle();

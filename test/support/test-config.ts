@@ -109,3 +109,15 @@ export function adjustedEvent(overrides: Record<string, unknown> = {}): Record<s
     ...overrides,
   };
 }
+
+/** A `inventory.counted.v1` from the location's WMS (wms-east for DC-EAST, wms-west for DC-WEST), fresh id. */
+export function countedEvent(sku: string, location: 'DC-EAST' | 'DC-WEST' = 'DC-EAST', onHand = 10) {
+  counter += 1;
+  return {
+    specversion: '1.0',
+    id: `count-${process.pid}-${Date.now()}-${counter}`,
+    source: location === 'DC-EAST' ? '/wms-east' : '/wms-west',
+    type: 'com.manifold.inventory.counted.v1',
+    data: { sku, location, onHand },
+  };
+}
