@@ -5,9 +5,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/engine/observability/alert-engine.js';
-import { postAs } from '../edi/support.js';
 import { type ReceivedRequest, type Sink, startSink } from '../support/sink.js';
-import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { buildTestApp, postAs, type TestApp } from '../support/test-app.js';
 import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import { postAs } from '../edi/support.js';
 import { type Sink, startSink } from '../support/sink.js';
-import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { buildTestApp, postAs, type TestApp } from '../support/test-app.js';
 import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 

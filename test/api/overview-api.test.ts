@@ -18,8 +18,8 @@ import {
 } from '../../src/api/routes/overview-routes.js';
 import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
-import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
+import { buildTestApp, postAs, type TestApp } from '../support/test-app.js';
+import { adjustedEvent, countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 
 let hub: TestApp | undefined;
 let sink: Sink | undefined;
@@ -61,12 +61,7 @@ alerts:
       }),
     });
     expect((await overview(hub)).body.alerts).toEqual([]);
-    const posted = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { authorization: `Bearer ${KEYS.wmsEast}`, 'content-type': 'application/cloudevents+json' },
-      payload: countedEvent('SKU-AL', 'DC-EAST', 3),
-    });
+    const posted = await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-AL', 'DC-EAST', 3));
     expect(posted.statusCode).toBe(202);
     await hub.context.alerts.evaluate();
     expect((await overview(hub)).body.alerts).toEqual([
@@ -120,18 +115,12 @@ alerts:
 
   it('shows pending work as backlog with the age of its oldest row', async () => {
     hub = await buildTestApp(); // no delivery engine: what is ingested stays pending
-    const response = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEYS.wmsEast}` },
-      payload: {
-        specversion: '1.0',
-        id: randomUUID(),
-        source: '/wms-east',
-        type: 'com.manifold.inventory.adjusted.v1',
-        data: { sku: 'SKU-B', location: 'DC-EAST', delta: 3, reason: 'correction' },
-      },
-    });
+    const response = await postAs(
+      hub.app,
+      '/v1/events',
+      KEYS.wmsEast,
+      adjustedEvent({ data: { sku: 'SKU-B', location: 'DC-EAST', delta: 3, reason: 'correction' } }),
+    );
     expect(response.statusCode).toBe(202);
     const { body } = await overview(hub);
     const inventory = body.subscriptions.find((s) => s.name === 'erp-inventory');
@@ -154,18 +143,12 @@ alerts:
       }),
       delivery: { pollMs: 10 },
     });
-    const response = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEYS.wmsEast}` },
-      payload: {
-        specversion: '1.0',
-        id: randomUUID(),
-        source: '/wms-east',
-        type: 'com.manifold.inventory.adjusted.v1',
-        data: { sku: 'SKU-F', location: 'DC-EAST', delta: 2, reason: 'correction' },
-      },
-    });
+    const response = await postAs(
+      hub.app,
+      '/v1/events',
+      KEYS.wmsEast,
+      adjustedEvent({ data: { sku: 'SKU-F', location: 'DC-EAST', delta: 2, reason: 'correction' } }),
+    );
     expect(response.statusCode).toBe(202);
     const app = hub;
     const { body } = await until(
@@ -188,12 +171,7 @@ alerts:
 
   it("counts open exceptions by the order's customer and locations, and by sku@location", async () => {
     hub = await buildTestApp();
-    const stock = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEYS.wmsEast}` },
-      payload: countedEvent('SKU-O'),
-    });
+    const stock = await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-O'));
     expect(stock.statusCode).toBe(202);
     await hub.inventory.settle();
     const created = await hub.app.inject({

@@ -21,9 +21,8 @@ import {
 import { verifySignature } from '../../src/connectors/http/signature.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { describeWithStore, openTestStore, requestedStores, type StoreKind } from '../support/stores.js';
-import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { buildTestApp, postAs, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
-import { postAs } from './support.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
 const ORDER = 'acme-08292233294';

@@ -11,9 +11,8 @@ import { compileConfig } from '../../src/config/load-config.js';
 import { parseX12, validateX12, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { formatOptions } from '../../src/engine/edi/edi-outbound.js';
 import { configIssues as issuesOf, lineOf } from '../support/config-issues.js';
-import { buildTestApp, type TestApp } from '../support/test-app.js';
+import { buildTestApp, postAs, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
-import { postAs } from './support.js';
 
 const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.meta.url), 'utf8');
 const ORDER = 'acme-08292233294';

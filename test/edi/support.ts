@@ -1,6 +1,5 @@
 /** Helpers of the X12 suites: the public samples and plain views of parsed structures. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import {
   type Element,
   formatInterchange,
@@ -135,20 +134,4 @@ export function toHub(
     },
     { newline: true },
   );
-}
-
-/** POSTs to an in-process hub with a system's key; objects are sent as JSON (a CloudEvent by default). */
-export function postAs(
-  app: FastifyInstance,
-  url: string,
-  key: string,
-  payload: unknown,
-  contentType = 'application/cloudevents+json',
-) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
 }

@@ -71,3 +71,19 @@ export async function buildTestApp(
     },
   };
 }
+
+/** POSTs to an in-process hub with a system's key; objects are sent as JSON (a CloudEvent by default). */
+export function postAs(
+  app: FastifyInstance,
+  url: string,
+  key: string,
+  payload: unknown,
+  contentType = 'application/cloudevents+json',
+) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+}
