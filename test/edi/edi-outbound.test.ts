@@ -182,6 +182,16 @@ describe('outbound X12 subscriptions', () => {
       segmentsOf(r.body).some((seg) => seg.id === 'ST' && valueAt(seg, 1) === '855'),
     );
     expect(acks).toHaveLength(1);
+    // Each document sent is counted; the milestones that make no 855 are not.
+    const metrics = (await hub!.app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const set of ['855', '856', '810', '940', '846']) {
+      expect(metrics).toContain(
+        `manifold_edi_documents_total{partner="acme",set="${set}",direction="out",outcome="sent"}`,
+      );
+    }
+    expect(metrics).toContain(
+      'manifold_edi_documents_total{partner="acme",set="855",direction="out",outcome="sent"} 1',
+    );
     const tds = sink.received.flatMap((r) => segmentsOf(r.body)).find((s) => s.id === 'TDS');
     expect(tds && valueAt(tds, 1)).toBe('111000');
   });

@@ -17,7 +17,7 @@ import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circ
 import { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
-import { EdiOutbound, setForType } from '../edi/edi-outbound.js';
+import { EdiOutbound } from '../edi/edi-outbound.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { type Tracing, tracingFor } from '../observability/tracing.js';
 import { SubscriptionRunner } from './subscription-runner.js';
@@ -65,8 +65,14 @@ export class DeliveryEngine {
       if (system.rateLimit) targetBuckets.set(system.name, new TokenBucket(system.rateLimit, startMs));
     }
     // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
-    const edi = new EdiOutbound(config, store, this.now);
     const { telemetry } = options;
+    const edi = new EdiOutbound(
+      config,
+      store,
+      this.now,
+      telemetry &&
+        ((partner, set, outcome) => telemetry.edi.inc({ partner, set, direction: 'out', outcome })),
+    );
     const tracing = options.tracing ?? tracingFor(config);
     const onAttempt: DeliveryEngineOptions['onAttempt'] = telemetry
       ? (subscription, claims, response) => {
@@ -97,13 +103,7 @@ export class DeliveryEngine {
             const [event] = events;
             if (!event || events.length !== 1)
               throw new Error('an edi: subscription sends one event at a time');
-            const response = await edi.send(sub, event, this.connector, trace);
-            const set = sub.edi ? setForType(sub.edi.sets, event.type) : undefined;
-            if (set && !response.bodyExcerpt?.startsWith('not sent')) {
-              const outcome = response.outcome === 'delivered' ? 'sent' : 'failed';
-              telemetry?.edi.inc({ partner: sub.target, set, direction: 'out', outcome });
-            }
-            return response;
+            return edi.send(sub, event, this.connector, trace);
           }
         : async (_subscription, events, trace) =>
             http

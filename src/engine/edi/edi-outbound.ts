@@ -72,6 +72,8 @@ export class EdiOutbound {
     private readonly config: CompiledConfig,
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
+    /** Told each attempt at a document: `sent`, or `failed` (unmappable, refused, not delivered). */
+    private readonly onDocument?: (partner: string, set: string, outcome: 'sent' | 'failed') => void,
   ) {
     this.controlNumbers = new StoreControlNumbers(store);
   }
@@ -148,12 +150,31 @@ export class EdiOutbound {
     connector: HttpConnector,
     trace?: TraceHeaders,
   ): Promise<DeliveryResponse> {
+    const response = await this.attempt(subscription, event, connector, trace);
+    const set = setForType(subscription.edi?.sets ?? [], event.type);
+    if (set && !response.nothingToSend) {
+      this.onDocument?.(subscription.target, set, response.outcome === 'delivered' ? 'sent' : 'failed');
+    }
+    return response;
+  }
+
+  private async attempt(
+    subscription: CompiledSubscription,
+    event: CloudEvent,
+    connector: HttpConnector,
+    trace?: TraceHeaders,
+  ): Promise<DeliveryResponse & { nothingToSend?: true }> {
     const started = performance.now();
     const rendered = await this.render(subscription, event);
     if (rendered.kind === 'problem')
       return { outcome: 'permanent', latencyMs: performance.now() - started, error: rendered.detail };
     if (rendered.kind === 'nothing')
-      return { outcome: 'delivered', latencyMs: 0, bodyExcerpt: `not sent: ${rendered.reason}` };
+      return {
+        outcome: 'delivered',
+        latencyMs: 0,
+        bodyExcerpt: `not sent: ${rendered.reason}`,
+        nothingToSend: true,
+      };
     const { record } = rendered;
     if (subscription.http) {
       return connector.sendBody(
