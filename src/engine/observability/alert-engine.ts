@@ -23,6 +23,7 @@ import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { BacklogStat } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import { pendingAgeSeconds } from './telemetry.js';
 
 export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
 /** The lease of the process that evaluates the rules. */
@@ -213,9 +214,7 @@ export class AlertEngine {
         const backlog = await this.backlog(snapshot);
         const threshold = c.olderThanMs / 1000;
         return (c.subscription ? [c.subscription] : this.delivering).map((scope) => {
-          const stat = backlog.get(scope);
-          const oldest = stat?.oldestPendingAt ? Date.parse(stat.oldestPendingAt) : nowMs;
-          const value = Math.max(0, Math.round((nowMs - oldest) / 1000));
+          const value = Math.round(pendingAgeSeconds(backlog.get(scope), nowMs));
           return {
             scope,
             value,

@@ -27,6 +27,12 @@ export interface TelemetrySources {
   alerts(): Promise<{ rule: string; firing: boolean }[]>;
 }
 
+/** Age in seconds at `nowMs` of a subscription's oldest pending row (0 when none). */
+export function pendingAgeSeconds(stat: BacklogStat | undefined, nowMs: number): number {
+  if (!stat?.oldestPendingAt) return 0;
+  return Math.max(0, (nowMs - Date.parse(stat.oldestPendingAt)) / 1000);
+}
+
 export class Telemetry {
   readonly registry = new Registry();
   /** Delivered events and failed attempts per subscription over the last minute. */
@@ -196,10 +202,9 @@ export class Telemetry {
     this.sources = sources;
   }
 
-  /** Age in seconds of a subscription's oldest pending row (0 when none). */
-  ageSeconds(stat: BacklogStat): number {
-    if (!stat.oldestPendingAt) return 0;
-    return Math.max(0, (this.nowMs() - Date.parse(stat.oldestPendingAt)) / 1000);
+  /** Age in seconds of a subscription's oldest pending row now (0 when none). */
+  ageSeconds(stat: BacklogStat | undefined): number {
+    return pendingAgeSeconds(stat, this.nowMs());
   }
 
   /** One delivery attempt of `events` events; `latencyMs` is from ingest to the end of the attempt. */
