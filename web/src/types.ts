@@ -1,4 +1,5 @@
 /** The shapes of the hub's answers the console reads (see `GET /openapi.json`). */
+import type { LineState } from '../../src/domain/orders/lifecycle.js';
 
 export type Health = 'ok' | 'degraded' | 'failing';
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -44,22 +45,24 @@ export interface SubscriptionStatus {
   reasons: string[];
 }
 
-export interface OrderLine {
-  lineId: string;
-  sku: string;
-  ordered: number;
-  unitPrice?: number;
-  location?: string;
-  committed: number;
-  backordered: number;
-  picked: number;
-  packed: number;
-  shipped: number;
-  delivered: number;
-  cancelled: number;
-  returned: number;
-  invoiced: number;
-}
+/** A line of `GET /v1/orders/{id}`: the lifecycle's per-line quantities (src/domain/orders/lifecycle.ts). */
+export type OrderLine = Pick<
+  LineState,
+  | 'lineId'
+  | 'sku'
+  | 'ordered'
+  | 'unitPrice'
+  | 'location'
+  | 'committed'
+  | 'backordered'
+  | 'picked'
+  | 'packed'
+  | 'shipped'
+  | 'delivered'
+  | 'cancelled'
+  | 'returned'
+  | 'invoiced'
+>;
 
 export interface Order {
   orderId: string;
