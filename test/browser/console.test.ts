@@ -50,7 +50,9 @@ const requested: string[] = [];
 /** Whether the inventory receiver fails. */
 let inventoryDown = false;
 
-describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', () => {
+// A step may wait up to 15 s for the hub (its next alert evaluation is up to 5 s away, then the console's
+// 2 s refresh), more than Vitest's 5 s default for a test.
+describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', { timeout: 40_000 }, () => {
   beforeAll(async () => {
     if (!BUILT)
       throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
