@@ -216,7 +216,8 @@ export class DeliveryEngine {
     this.syncing ??= (async () => {
       const live = await processes.live();
       const rank = live.findIndex((p) => p.incarnation === processes.incarnation);
-      const share = { count: Math.max(1, live.length), rank: rank < 0 ? live.length : rank };
+      // Not (or no longer) registered: this process still sends, so it counts itself, last.
+      const share = rank < 0 ? { count: live.length + 1, rank: live.length } : { count: live.length, rank };
       if (share.count !== this.share.count || share.rank !== this.share.rank) this.applyShare(share);
       const nowMs = this.now().getTime();
       for (const circuit of await this.store.ops.circuits()) {
