@@ -177,6 +177,12 @@ export async function buildApp({
     backlog: () => store.delivery.deliveryBacklog(),
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
+    targetLimits: () =>
+      (delivery?.targets() ?? []).map((t) => ({
+        system: t.system,
+        limit: t.concurrency.limit,
+        paused: t.concurrency.pausedUntil !== undefined,
+      })),
     drift: () => store.inventory.latestDrift(),
     alerts: async () => {
       const { alerts: instances } = await alerts.list();

@@ -106,6 +106,9 @@ it('shows deliveries: attempts by outcome, latency, backlog, parked, open except
   expect(sample(text, 'manifold_delivery_oldest_pending_seconds', { subscription: 'erp-inventory' })).toBe(0);
   expect(sample(text, 'manifold_exceptions_open', { code: 'delivery_failed' })).toBe(1);
   expect(sample(text, 'manifold_circuit_state', { target: 'erp' })).toBe(0);
+  // A 500 is no throttle: the adaptive limit stays at its maximum (the subscription's default 4).
+  expect(sample(text, 'manifold_target_concurrency_limit', { target: 'erp' })).toBe(4);
+  expect(sample(text, 'manifold_target_paused', { target: 'erp' })).toBe(0);
   expect(text).toContain('# TYPE manifold_delivery_latency_seconds histogram');
 });
 
