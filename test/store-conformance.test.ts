@@ -71,9 +71,10 @@ function conformance(kind: StoreKind): void {
         '0005_orders',
         '0006_edi_outbound',
         '0007_operations',
+        '0008_processes',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 7, known: 7 });
+      expect(await store.health()).toEqual({ ok: true, applied: 8, known: 8 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -92,6 +93,7 @@ function conformance(kind: StoreKind): void {
           '0005_orders',
           '0006_edi_outbound',
           '0007_operations',
+          '0008_processes',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

@@ -16,6 +16,7 @@ import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
+import { ProcessRegistry } from '../engine/process-registry.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
@@ -48,6 +49,8 @@ export interface AppOptions {
   delivery?: DeliveryControl;
   /** The hub's metrics; a fresh one when omitted. */
   telemetry?: Telemetry;
+  /** This process in the store's process registry; a fresh, unregistered one when omitted (tests). */
+  processes?: ProcessRegistry;
 }
 
 export interface HubApp {
@@ -100,6 +103,7 @@ export async function buildApp({
   logger,
   delivery,
   telemetry = new Telemetry(),
+  processes = new ProcessRegistry(store),
 }: AppOptions): Promise<HubApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -165,6 +169,7 @@ export async function buildApp({
     ediEngine,
     alerts,
     telemetry,
+    processes,
     ...(delivery ? { delivery } : {}),
     wakeDelivery,
   };
