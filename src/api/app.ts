@@ -11,6 +11,7 @@ import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { EdiInbound } from '../engine/edi/edi-inbound.js';
+import { IdempotencyKeys } from '../engine/idempotency-keys.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
@@ -133,16 +134,20 @@ export async function buildApp({
   );
   const onError = (loop: string, error: unknown) =>
     logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
+  // One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation.
+  const keys = new IdempotencyKeys(store, processes);
   const inventoryEngine = new InventoryEngine(config, store, ingest, {
     onError,
+    keys,
     idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
   });
   inventory = inventoryEngine;
   orders = new OrderEngine(config, store, ingest, {
     onError,
+    keys,
     onStockChange: () => inventoryEngine.changed(),
   });
-  const edi = new EdiInbound(config, store, ingest);
+  const edi = new EdiInbound(config, store, ingest, keys);
   edi.onAnswer = (partner, answer) => {
     for (const set of answer.sets) {
       telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
