@@ -34,6 +34,14 @@ export interface OrderAnswer {
   replayed: boolean;
 }
 
+/**
+ * How much of an order's deliveries a reader sees: with `deliveriesTo`, only those to that system (its own
+ * exchanges with the hub), never another target's attempts, response excerpts or documents.
+ */
+export interface OrderReadOptions {
+  deliveriesTo?: string;
+}
+
 export class OrderService {
   constructor(
     private readonly store: Store,
@@ -176,11 +184,14 @@ export class OrderService {
   }
 
   /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
-  async view(order: OrderRecord): Promise<Record<string, unknown>> {
+  async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { deliveriesTo } = options;
     const exceptions = (
       await this.store.delivery.listExceptions({ status: 'open', limit: 1000, subject: order.orderId })
     )
       .filter((e) => e.subject === order.orderId)
+      // A parked delivery to another system carries that system's answer: not the reader's to see.
+      .filter((e) => deliveriesTo === undefined || e.subscription === undefined || e.system === deliveriesTo)
       .map((e) => ({ id: e.id, code: e.code, detail: e.detail, createdAt: e.createdAt }));
     const doc = order.document;
     return {
@@ -209,9 +220,15 @@ export class OrderService {
    * Every event in and out of the order in log order — with what the processor made of the inbound ones
    * (milestone before/after, inferred, late) — and every delivery of each to each subscriber.
    */
-  async timeline(orderId: string): Promise<Record<string, unknown>> {
+  async timeline(orderId: string, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
     const order = await this.store.orders.getOrder(orderId);
     if (!order) throw new NotFoundError(`no order '${orderId}'`);
+    return this.timelineOf(order, options);
+  }
+
+  /** The timeline of a stored order (see `timeline`). */
+  async timelineOf(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { orderId } = order;
     const annotations = await this.store.orders.annotations(orderId);
     const entries: Record<string, unknown>[] = [];
     let afterSeq: number | undefined;
@@ -226,7 +243,7 @@ export class OrderService {
         const note = annotations.find((a) => a.eventSeq === logged.seq);
         const data = e.data as Record<string, unknown> | undefined;
         const hub = logged.system === 'manifold';
-        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e);
+        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e, options.deliveriesTo);
         entries.push({
           seq: logged.seq,
           at: logged.ingestedAt,
@@ -274,8 +291,11 @@ export class OrderService {
     eventSeq: number,
     ingestedAt: string,
     event: CloudEvent,
+    deliveriesTo: string | undefined,
   ): Promise<Record<string, unknown>[]> {
-    const rows = await this.store.listOutbox({ eventSeq, limit: 100 });
+    const rows = (await this.store.listOutbox({ eventSeq, limit: 100 })).filter(
+      (row) => deliveriesTo === undefined || row.target === deliveriesTo,
+    );
     if (rows.length === 0) return [];
     const attempts = await this.store.delivery.listAttempts({ eventSeq });
     // The X12 document an EDI subscription sent for the event, and the partner's 997/999 verdict on it.
