@@ -11,10 +11,10 @@ import {
   orderLocations,
   type ReadScope,
 } from '../domain/read-scope.js';
-import { ForbiddenError } from '../errors.js';
 import type { OrderReadOptions } from '../engine/orders/order-service.js';
-import type { OrderRecord } from '../store/order-port.js';
+import { ForbiddenError } from '../errors.js';
 import type { ReservationRecord } from '../store/inventory-port.js';
+import type { OrderRecord } from '../store/order-port.js';
 
 export class Reader {
   private constructor(

@@ -190,7 +190,9 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
   // Metrics name systems, subscriptions and volumes: open only when the operator says so.
   const metricsPublic = map.get('metricsPublic')?.boolean() ?? false;
   if (metricsPublic && metricsKey !== undefined) {
-    map.get('metricsPublic')?.report("metricsPublic: true leaves GET /metrics open; remove it or 'metricsKey'");
+    map
+      .get('metricsPublic')
+      ?.report("metricsPublic: true leaves GET /metrics open; remove it or 'metricsKey'");
   }
   return {
     host,

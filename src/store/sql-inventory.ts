@@ -173,7 +173,9 @@ export class SqlInventory implements InventoryStore {
     }
     if (query.locations !== undefined) {
       where +=
-        query.locations.length === 0 ? ' AND 1 = 0' : ` AND location IN (${query.locations.map(() => '?').join(', ')})`;
+        query.locations.length === 0
+          ? ' AND 1 = 0'
+          : ` AND location IN (${query.locations.map(() => '?').join(', ')})`;
       params.push(...query.locations);
     }
     if (query.beforeId !== undefined) {

@@ -116,7 +116,9 @@ export function registerInventoryRoutes(
       const visible = positions.filter((p) => reader.mayReadLocation(p.location));
       const channels = [...config.channels.values()].filter((c) => reader.mayReadChannelStock(c.name));
       // A SKU the reader has no position of, and no stock of on its channels' locations, is not its to see.
-      const stocked = positions.some((p) => channels.some((c) => channelLocations(c.name).includes(p.location)));
+      const stocked = positions.some((p) =>
+        channels.some((c) => channelLocations(c.name).includes(p.location)),
+      );
       if (positions.length === 0 || (visible.length === 0 && !stocked)) {
         throw new NotFoundError(`unknown SKU '${sku}'`);
       }
@@ -222,13 +224,13 @@ export function registerInventoryRoutes(
     async (request) => {
       const reader = auth.reader(request);
       const { sku, channel, location } = request.query;
-      reader.requireChannelStock(channel);
       const settings = config.channels.get(channel);
       if (!settings) {
         throw new ValidationError(`unknown channel '${channel}'`, [
           { pointer: '/channel', detail: `no channel '${channel}' in the configuration` },
         ]);
       }
+      reader.requireChannelStock(channel);
       const serving = channelLocations(channel);
       if (location !== undefined && !serving.includes(location)) {
         const detail = config.locations.has(location)
@@ -311,7 +313,10 @@ export function registerInventoryRoutes(
         ...(system === undefined ? {} : { system }),
       });
       return {
-        reports: reports.map((r) => ({ ...r, lines: r.lines.filter((l) => reader.mayReadLocation(l.location)) })),
+        reports: reports.map((r) => ({
+          ...r,
+          lines: r.lines.filter((l) => reader.mayReadLocation(l.location)),
+        })),
       };
     },
   );

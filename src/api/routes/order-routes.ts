@@ -150,9 +150,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       const items = await Promise.all(page.map((o) => service.view(o, options)));
       return {
         items,
-        ...(more && cursor
-          ? { next: Buffer.from(JSON.stringify(cursor)).toString('base64url') }
-          : {}),
+        ...(more && cursor ? { next: Buffer.from(JSON.stringify(cursor)).toString('base64url') } : {}),
       };
     },
   );

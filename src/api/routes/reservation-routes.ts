@@ -180,7 +180,9 @@ export function registerReservationRoutes(
       },
     },
     async (request) =>
-      reservationView(await service.release(await holderCandidate(request, request.params.id), request.params.id)),
+      reservationView(
+        await service.release(await holderCandidate(request, request.params.id), request.params.id),
+      ),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: { orderId: string } }>(
@@ -207,7 +209,11 @@ export function registerReservationRoutes(
     },
     async (request) =>
       reservationView(
-        await service.commit(await holderCandidate(request, request.params.id), request.params.id, request.body.orderId),
+        await service.commit(
+          await holderCandidate(request, request.params.id),
+          request.params.id,
+          request.body.orderId,
+        ),
       ),
   );
 }
