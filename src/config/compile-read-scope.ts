@@ -45,23 +45,35 @@ export function compileReadScope(
   const inventory = map.get('inventory');
   const inventoryLevel = inventory?.oneOf(INVENTORY_READ_LEVELS, 'inventory read level');
   if (inventoryLevel !== undefined) scope.inventory = inventoryLevel;
-  // A level that names channels or locations the system has none of would read nothing: say so.
+  // A level by channel or location with none to read by would read nothing: say so (unless the names
+  // given were all wrong, which is reported already).
+  const noChannels = scope.channels.length === 0 && !hasItems(channels);
+  const noLocations = scope.locations.length === 0 && !hasItems(locations);
   for (const [level, at] of [
     [orderLevel, orders],
     [inventoryLevel, inventory],
   ] as const) {
-    if (level === 'channel' && scope.channels.length === 0) {
+    if (level === 'channel' && noChannels) {
       at?.report(
         "reads by channel but the system has no channel; set the system's 'channel' or list read.channels",
       );
     }
-    if (level === 'location' && scope.locations.length === 0) {
+    if (level === 'location' && noLocations) {
       at?.report(
         "reads by location but the system has no locations; set the system's 'locations' or list read.locations",
       );
     }
   }
   return scope;
+}
+
+/** True when `value` is a non-empty list or a single name. */
+function hasItems(value: ConfigValue | undefined): boolean {
+  if (value === undefined || value.isNull) return false;
+  return (
+    typeof value.scalar === 'string' ||
+    (Array.isArray(value.toJS()) && (value.toJS() as unknown[]).length > 0)
+  );
 }
 
 /** A list of declared names (one name alone reads as a list of one); unknown names are reported. */
