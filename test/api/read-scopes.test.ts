@@ -33,7 +33,7 @@ async function call(
     headers: { ...(key === undefined ? {} : { authorization: `Bearer ${key}` }), ...headers },
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   });
-  const json = (response.headers['content-type'] ?? '').includes('json');
+  const json = String(response.headers['content-type'] ?? '').includes('json');
   return { status: response.statusCode, body: json ? response.json() : response.body };
 }
 
