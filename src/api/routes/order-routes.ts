@@ -169,7 +169,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
     },
     async (request) => {
       const reader = auth.reader(request);
-      return service.timelineOf(await readable(request.params.id, reader), reader.orderReadOptions());
+      return service.timeline(await readable(request.params.id, reader), reader.orderReadOptions());
     },
   );
 

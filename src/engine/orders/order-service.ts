@@ -12,7 +12,6 @@ import type { CloudEvent } from '../../domain/cloud-event.js';
 import {
   ConflictError,
   ManifoldError,
-  NotFoundError,
   problemOf,
   UnprocessableError,
   ValidationError,
@@ -177,12 +176,6 @@ export class OrderService {
     return { status: 201, body: await this.view(order), replayed: false };
   }
 
-  async get(orderId: string): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
-    return this.view(order);
-  }
-
   /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
   async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
     const { deliveriesTo } = options;
@@ -218,16 +211,10 @@ export class OrderService {
 
   /**
    * Every event in and out of the order in log order — with what the processor made of the inbound ones
-   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber.
+   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber (or only to
+   * `options.deliveriesTo`).
    */
-  async timeline(orderId: string, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
-    return this.timelineOf(order, options);
-  }
-
-  /** The timeline of a stored order (see `timeline`). */
-  async timelineOf(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+  async timeline(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
     const { orderId } = order;
     const annotations = await this.store.orders.annotations(orderId);
     const entries: Record<string, unknown>[] = [];
