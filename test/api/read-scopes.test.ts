@@ -111,6 +111,22 @@ describe('orders by scope', () => {
     expect((await call('GET', `/v1/orders/${o.edi}`, KEYS.acme)).body.customer.name).toBe('Acme Stores');
     expect(ids((await call('GET', '/v1/orders', KEYS.acme)).body)).toEqual([o.edi]);
     expect((await call('GET', '/v1/orders?channel=web', KEYS.acme)).body.items).toEqual([]);
+    // Reusing the id answers that it is taken, not who took it nor what it holds.
+    const taken = await call(
+      'POST',
+      '/v1/orders',
+      KEYS.acme,
+      {
+        orderId: o.web,
+        channel: 'edi-acme',
+        customer: { id: 'X', name: 'X' },
+        lines: [{ lineId: '1', sku: o.a, quantity: 1, unitPrice: 5 }],
+        shipTo,
+      },
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(taken.status).toBe(409);
+    expect(taken.body.detail).not.toMatch(/shop|Web Customer/);
     // An EDI partner reads no inventory by default.
     expect((await call('GET', `/v1/inventory/${o.a}`, KEYS.acme)).status).toBe(403);
   });

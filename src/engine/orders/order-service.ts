@@ -138,7 +138,8 @@ export class OrderService {
         throw new ConflictError(
           'order-exists',
           'Order exists',
-          `order '${data.orderId}' was already accepted (by ${existing.system}); send changes as events`,
+          // Who took it is said only to that system: another caller learns no more than that the id is taken.
+          `order '${data.orderId}' was already accepted${existing.system === system ? ' (by you, with another Idempotency-Key)' : ''}; send changes as events`,
         );
       }
     }
