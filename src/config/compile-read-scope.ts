@@ -34,11 +34,11 @@ export function compileReadScope(
   if (map === undefined) return scope;
   map.allowOnly(READ_KEYS);
   const channels = map.get('channels');
-  if (channels !== undefined) scope.channels = names(channels, declared.channels, 'channel', 'channels');
+  const channelNames = channels && names(channels, declared.channels, 'channel', 'channels');
+  if (channelNames) scope.channels = channelNames.found;
   const locations = map.get('locations');
-  if (locations !== undefined) {
-    scope.locations = names(locations, declared.locations, 'location', 'locations');
-  }
+  const locationNames = locations && names(locations, declared.locations, 'location', 'locations');
+  if (locationNames) scope.locations = locationNames.found;
   const orders = map.get('orders');
   const orderLevel = orders?.oneOf(ORDER_READ_LEVELS, 'orders read level');
   if (orderLevel !== undefined) scope.orders = orderLevel;
@@ -47,8 +47,8 @@ export function compileReadScope(
   if (inventoryLevel !== undefined) scope.inventory = inventoryLevel;
   // A level by channel or location with none to read by would read nothing: say so (unless the names
   // given were all wrong, which is reported already).
-  const noChannels = scope.channels.length === 0 && !hasItems(channels);
-  const noLocations = scope.locations.length === 0 && !hasItems(locations);
+  const noChannels = scope.channels.length === 0 && (channelNames?.given ?? 0) === 0;
+  const noLocations = scope.locations.length === 0 && (locationNames?.given ?? 0) === 0;
   for (const [level, at] of [
     [orderLevel, orders],
     [inventoryLevel, inventory],
@@ -67,21 +67,21 @@ export function compileReadScope(
   return scope;
 }
 
-/** True when `value` is a non-empty list or a single name. */
-function hasItems(value: ConfigValue | undefined): boolean {
-  if (value === undefined || value.isNull) return false;
-  return (
-    typeof value.scalar === 'string' ||
-    (Array.isArray(value.toJS()) && (value.toJS() as unknown[]).length > 0)
-  );
-}
-
-/** A list of declared names (one name alone reads as a list of one); unknown names are reported. */
-function names(value: ConfigValue, known: readonly string[], singular: string, plural: string): string[] {
+/**
+ * A list of declared names (one name alone reads as a list of one): those found, and how many were
+ * given; unknown names are reported.
+ */
+function names(
+  value: ConfigValue,
+  known: readonly string[],
+  singular: string,
+  plural: string,
+): { found: string[]; given: number } {
+  const items = value.list({ allowSingle: true }) ?? [];
   const found: string[] = [];
-  for (const item of value.list({ allowSingle: true }) ?? []) {
+  for (const item of items) {
     const name = item.reference(known, singular, plural);
     if (name !== undefined && !found.includes(name)) found.push(name);
   }
-  return found;
+  return { found, given: items.length };
 }
