@@ -19,6 +19,8 @@ const OrderView = Type.Object({}, { additionalProperties: true, description: 'Th
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 /** Orders read at most per list request for a reader whose scope the store cannot filter by. */
 const LIST_SCAN_BUDGET = 5000;
+/** Orders read per query for such a reader (most rows may be skipped). */
+const LIST_SCAN_BATCH = 250;
 
 /** Registers the order routes. */
 export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders }: ApiContext): void {
@@ -119,13 +121,14 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       const filter = reader.orderFilter();
       // Read in batches until the page is full: rows the store cannot leave out (a `location` scope) are
       // skipped here. A page may hold fewer than `limit` orders when the scan budget ran out; `next` goes on.
+      const batchSize = reader.allOrders || filter ? q.limit + 1 : Math.max(q.limit + 1, LIST_SCAN_BATCH);
       const page: OrderRecord[] = [];
       let cursor = after;
       let more = false;
       let scanned = 0;
       scan: while (scanned < LIST_SCAN_BUDGET) {
         const batch = await store.orders.listOrders({
-          limit: q.limit + 1,
+          limit: batchSize,
           ...(q.channel === undefined ? {} : { channel: q.channel }),
           ...(filter === undefined ? {} : { readableBy: filter }),
           ...(q.milestone === undefined ? {} : { milestone: q.milestone }),
@@ -143,7 +146,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           cursor = { createdAt: order.createdAt, orderId: order.orderId };
           scanned += 1;
         }
-        if (batch.length <= q.limit) break;
+        if (batch.length < batchSize) break;
         more = scanned >= LIST_SCAN_BUDGET;
       }
       const options = reader.orderReadOptions();
