@@ -11,6 +11,7 @@ import {
 } from '../connectors/edi/x12/delimiters.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import { compileReadScope } from './compile-read-scope.js';
 import { readRateLimit } from './compile-subscriptions.js';
 import {
   type CompiledChannel,
@@ -64,6 +65,7 @@ const SERVER_KEYS = [
   'adminKey',
   'adminKeySha256',
   'metricsKey',
+  'metricsPublic',
   'bodyLimit',
   'maxBatchEvents',
 ] as const;
@@ -79,6 +81,7 @@ const SYSTEM_KEYS = [
   'circuitBreaker',
   'reconcile',
   'driftThreshold',
+  'read',
 ] as const;
 const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
 const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
@@ -156,7 +159,9 @@ function redactUrl(text: string): string {
   return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
-/** `server: { host, port, adminKey | adminKeySha256, metricsKey?, bodyLimit, maxBatchEvents }`. */
+/**
+ * `server: { host, port, adminKey | adminKeySha256, metricsKey?, metricsPublic?, bodyLimit, maxBatchEvents }`.
+ */
 export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry): ServerConfig | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
@@ -178,15 +183,23 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
     map.report("missing required key 'adminKey' (or 'adminKeySha256'): the key for operations");
   }
   if (adminKeyHash !== undefined) keys.claim(adminKeyHash, 'server.adminKey', adminKey ?? adminKeySha256!);
-  // A key that only reads GET /metrics (a Prometheus scraper's bearer token); without it /metrics is open.
+  // A key that only reads GET /metrics (a Prometheus scraper's bearer token); the admin key reads it too.
   const metricsKey = map.get('metricsKey');
   const metricsKeyHash = metricsKey === undefined ? undefined : readPlainKey(metricsKey);
   if (metricsKeyHash !== undefined) keys.claim(metricsKeyHash, 'server.metricsKey', metricsKey!);
+  // Metrics name systems, subscriptions and volumes: open only when the operator says so.
+  const metricsPublic = map.get('metricsPublic')?.boolean() ?? false;
+  if (metricsPublic && metricsKey !== undefined) {
+    map
+      .get('metricsPublic')
+      ?.report("metricsPublic: true leaves GET /metrics open; remove it or 'metricsKey'");
+  }
   return {
     host,
     port,
     adminKeyHash: adminKeyHash ?? Buffer.alloc(0),
     ...(metricsKeyHash === undefined ? {} : { metricsKeyHash }),
+    metricsPublic,
     bodyLimit,
     maxBatchEvents,
   };
@@ -284,8 +297,8 @@ function readReferences(
 }
 
 /**
- * `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12?, rateLimit?, reconcile?,
- * driftThreshold? } }`.
+ * `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, read?, x12?, rateLimit?,
+ * reconcile?, driftThreshold? } }`.
  */
 export function compileSystems(
   map: MapReader | undefined,
@@ -314,8 +327,10 @@ export function compileSystems(
     const locations = readReferences(body.get('locations'), declared.locations, 'location', 'locations', {
       allowSingle: true,
     });
-    const system: CompiledSystem = { name, kind: kind ?? 'other', keyHashes, locations };
     const channel = body.get('channel')?.reference(declared.channels, 'channel', 'channels');
+    const scoped = { kind: kind ?? 'other', locations, ...(channel === undefined ? {} : { channel }) };
+    const read = compileReadScope(body.get('read'), scoped, declared);
+    const system: CompiledSystem = { name, kind: kind ?? 'other', keyHashes, locations, read };
     if (channel !== undefined) system.channel = channel;
     const x12 = readX12(body.get('x12'));
     if (x12 !== undefined) system.x12 = x12;

@@ -316,7 +316,11 @@ describe('console routes', () => {
     hub = await buildTestApp();
     const healthz = await hub.app.inject({ method: 'GET', url: '/healthz' });
     expect(healthz.json()).toEqual({ status: 'ok' });
-    const metrics = await hub.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await hub.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     const missing = await hub.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(missing.statusCode).toBe(404);

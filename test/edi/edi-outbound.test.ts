@@ -183,7 +183,13 @@ describe('outbound X12 subscriptions', () => {
     );
     expect(acks).toHaveLength(1);
     // Each document sent is counted; the milestones that make no 855 are not.
-    const metrics = (await hub!.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (
+      await hub!.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${KEYS.admin}` },
+      })
+    ).body;
     for (const set of ['855', '856', '810', '940', '846']) {
       expect(metrics).toContain(
         `manifold_edi_documents_total{partner="acme",set="${set}",direction="out",outcome="sent"}`,

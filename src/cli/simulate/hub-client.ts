@@ -26,7 +26,11 @@ export interface OutgoingEvent {
 }
 
 export class HubClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** The key `GET /metrics` is read with (the metrics key or the admin key). */
+    private readonly metricsKey?: string,
+  ) {}
 
   /** Any request; `body` objects are sent as JSON, strings as they are. */
   async request(
@@ -84,7 +88,7 @@ export class HubClient {
 
   /** `GET /metrics` as text, or undefined when the hub does not answer it. */
   async metrics(): Promise<string | undefined> {
-    const answer = await this.request('GET', '/metrics', undefined);
+    const answer = await this.request('GET', '/metrics', this.metricsKey);
     return answer.status === 200 && typeof answer.body === 'string' ? answer.body : undefined;
   }
 }
