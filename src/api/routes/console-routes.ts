@@ -63,7 +63,9 @@ export function registerConsoleRoutes(app: FastifyInstance, webRoot: string = DE
       .header('content-security-policy', CONTENT_SECURITY_POLICY)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .sendFile('index.html', webRoot);
+      // The asset options (a year, immutable) would otherwise replace `no-cache`: index.html names the
+      // current build's assets, so a browser must ask again after an upgrade.
+      .sendFile('index.html', webRoot, { cacheControl: false });
   };
   for (const path of CONSOLE_PATHS) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
