@@ -56,6 +56,8 @@ export class KeyRegistry {
 }
 
 const MIN_KEY_LENGTH = 16;
+/** How long a client may take to send a whole request (headers and body), by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
 const SERVER_KEYS = [
@@ -66,6 +68,7 @@ const SERVER_KEYS = [
   'metricsKey',
   'bodyLimit',
   'maxBatchEvents',
+  'requestTimeout',
 ] as const;
 const SYSTEM_KEYS = [
   'kind',
@@ -165,6 +168,15 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
   const port = map.get('port')?.int(0, 65535) ?? 8080;
   const bodyLimit = readSize(map.get('bodyLimit')) ?? 1024 * 1024;
   const maxBatchEvents = map.get('maxBatchEvents')?.int(1) ?? 1000;
+  const requestTimeoutValue = map.get('requestTimeout');
+  let requestTimeoutMs = readDuration(requestTimeoutValue) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (requestTimeoutMs < 1000) {
+    requestTimeoutValue?.report(
+      'requestTimeout must be at least 1s: a client needs time to send its body',
+      String(requestTimeoutValue.scalar),
+    );
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  }
   const adminKey = map.get('adminKey');
   const adminKeySha256 = map.get('adminKeySha256');
   let adminKeyHash: Buffer | undefined;
@@ -189,6 +201,7 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
     ...(metricsKeyHash === undefined ? {} : { metricsKeyHash }),
     bodyLimit,
     maxBatchEvents,
+    requestTimeoutMs,
   };
 }
 

@@ -10,6 +10,7 @@ import { MILESTONES } from '../../domain/event-catalogue.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
+import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
 const OrderView = Type.Object({}, { additionalProperties: true, description: 'The canonical order' });
@@ -115,7 +116,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         limit: q.limit + 1,
         ...(q.channel === undefined ? {} : { channel: q.channel }),
         ...(q.milestone === undefined ? {} : { milestone: q.milestone }),
-        ...(q.since === undefined ? {} : { since: new Date(q.since).toISOString() }),
+        ...(q.since === undefined ? {} : { since: queryInstant(q.since, 'since') }),
         ...(after ? { after } : {}),
       });
       const page = rows.slice(0, q.limit);
