@@ -13,8 +13,8 @@
  * Pure: a transaction set in, the order references and the statuses (with their X12 position) out.
  */
 import { type TransactionSet, valueAt } from '../x12/model.js';
-import type { MappingResult } from './inbound-850.js';
-import { x12DateTime } from './item-ids.js';
+import type { MappingProblem, MappingResult } from './inbound-850.js';
+import { readX12DateTime } from './item-ids.js';
 
 export const DELIVERED_CODES = ['D1'] as const;
 export const IN_TRANSIT_CODES = ['X1', 'AF', 'X6', 'AG'] as const;
@@ -56,11 +56,22 @@ export function map214(set: TransactionSet): MappingResult<ShipmentStatusReport>
   const b10 = set.segments.find((s) => s.id === 'B10');
   if (b10 && valueAt(b10, 2) && !references.includes(valueAt(b10, 2))) references.push(valueAt(b10, 2));
   const statuses: ShipmentStatus[] = [];
+  const problems: MappingProblem[] = [];
   for (const at7 of set.segments.filter((s) => s.id === 'AT7')) {
     const code = valueAt(at7, 1);
     if (!code) continue; // an appointment-only AT7 (AT7-03/04)
     const reason = valueAt(at7, 2);
-    const at = x12DateTime(valueAt(at7, 5), valueAt(at7, 6));
+    const read = readX12DateTime(valueAt(at7, 5), valueAt(at7, 6));
+    if (!read.ok) {
+      problems.push({
+        segment: 'AT7',
+        ordinal: at7.ordinal,
+        element: read.element === 'date' ? 5 : 6,
+        detail: `AT7-0${read.element === 'date' ? 5 : 6}: ${read.detail}`,
+      });
+      continue;
+    }
+    const at = read.at;
     statuses.push({
       code,
       kind: kindOf(code),
@@ -69,6 +80,7 @@ export function map214(set: TransactionSet): MappingResult<ShipmentStatusReport>
       ordinal: at7.ordinal,
     });
   }
+  if (problems.length > 0) return { ok: false, problems };
   if (references.length === 0) {
     return {
       ok: false,
