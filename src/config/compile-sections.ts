@@ -124,8 +124,18 @@ export function compileStore(value: ConfigValue | undefined): StoreConfig {
   }
   if (sqlite !== undefined) {
     map.get('schema')?.report("'schema' applies to postgres only");
-    // Kept as written (relative to the process cwd, or `:memory:`); resolving it is the adapter's job.
-    return { kind: 'sqlite', path: sqlite.string() ?? DEFAULT_STORE.path };
+    // Kept as written (relative to the process cwd); resolving it is the adapter's job.
+    const path = sqlite.string();
+    if (path === ':memory:' || path?.startsWith('file::memory:')) {
+      // Each SQLite connection gets its own in-memory database: the writer thread would write one the
+      // readers never see (every write fails).
+      sqlite.report(
+        `'${path}' cannot hold the hub's data: the hub writes from a worker thread with its own connection, and an in-memory database is private to one connection; use a file path such as ./data/manifold.db`,
+        path,
+      );
+      return { ...DEFAULT_STORE };
+    }
+    return { kind: 'sqlite', path: path ?? DEFAULT_STORE.path };
   }
   if (postgres !== undefined) {
     const url = postgres.string();
@@ -230,6 +240,16 @@ function readPlainKey(value: ConfigValue): Buffer | undefined {
   if (key === undefined) return undefined;
   if (key.length < MIN_KEY_LENGTH) {
     value.report(`key is too short (${key.length} characters); use at least ${MIN_KEY_LENGTH} characters`);
+    return undefined;
+  }
+  // A key travels as `Authorization: Bearer <key>`: whitespace would split it, and HTTP carries no
+  // control characters, so such a key could never be presented.
+  const bad = [...key].findIndex((char) => /\s/u.test(char) || char < ' ' || char === '\u007f');
+  if (bad !== -1) {
+    const what = /\s/u.test([...key][bad] ?? '') ? 'whitespace' : 'a control character';
+    value.report(
+      `key contains ${what} (at character ${bad + 1}); a key is sent as 'Authorization: Bearer <key>' and must be one word of printable characters`,
+    );
     return undefined;
   }
   return hashKey(key);
