@@ -16,7 +16,7 @@ import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
-import { NotFoundError } from '../errors.js';
+import { ManifoldError, NotFoundError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
@@ -97,7 +97,8 @@ export async function buildApp({
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
-    return503OnClosing: true,
+    // Requests that arrive while the hub closes get 503 as a problem document (below), not Fastify's JSON.
+    return503OnClosing: false,
     requestTimeout: config.server.requestTimeoutMs,
     // Errors Fastify raises before routing (a URL that does not decode) are problems like any other.
     frameworkErrors: (error, request, reply) => sendProblem(error, request, reply),
@@ -205,6 +206,24 @@ export async function buildApp({
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendProblem(
+      new ManifoldError(
+        'shutting-down',
+        503,
+        'Service unavailable',
+        'the hub is shutting down; nothing was done, so send the request again (to another instance, or once it is back)',
+      ),
+      request,
+      reply,
+    );
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );

@@ -255,6 +255,31 @@ describe('HTTP-level errors are problem documents', () => {
     expect(JSON.parse(junk.slice(junk.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400 });
   });
 
+  it('a request arriving while the hub closes gets 503 as a problem document', async () => {
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = hub.app.server.address() as { port: number };
+    const body = JSON.stringify(adjustedEvent());
+    const head = `POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.wmsEast}\r\nContent-Type: application/cloudevents+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.write(`${head}${body.slice(0, 10)}`, () => resolve()));
+    // The first request is under way (its body half sent): the connection is busy while close begins.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = hub.app.close();
+    socket.write(`${body.slice(10)}GET /v1/schemas HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await ended;
+    await closed;
+    const second = answer.slice(answer.indexOf('HTTP/1.1', 1));
+    expect(answer).toMatch(/^HTTP\/1\.1 202 /);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(second).toContain('https://manifold.dev/problems/shutting-down');
+  });
+
   it('bounds how long a client may take to send its request (server.requestTimeout, 30 s by default)', async () => {
     expect(hub.app.server.requestTimeout).toBe(30_000);
     const slow = await buildTestApp({
