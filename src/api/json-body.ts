@@ -58,35 +58,58 @@ export interface RefusedValue {
  * which the log would keep as `null`, and a larger integer is silently rounded (…993 becomes …992).
  * Recursive: call it only on a body whose depth was checked.
  */
-export function findRefusedValue(value: unknown, at = ''): RefusedValue | undefined {
-  if (typeof value === 'string') {
-    return value.includes('\u0000') ? { pointer: at, detail: 'contains NUL' } : undefined;
-  }
+export function findRefusedValue(value: unknown): RefusedValue | undefined {
+  const path: string[] = [];
+  const detail = refusal(value, path);
+  if (detail === undefined) return undefined;
+  // The path was collected innermost first, on the way out.
+  const pointer = path
+    .reverse()
+    .map((key) => `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`)
+    .join('');
+  return { pointer, detail };
+}
+
+const NUL = 'contains NUL';
+
+/** What is wrong with the first refused value in `value`; its path is pushed on `path`, innermost first. */
+function refusal(value: unknown, path: string[]): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? NUL : undefined;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { pointer: at, detail: 'must be a finite number' };
-    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-      return {
-        pointer: at,
-        detail: `must be within ±${Number.MAX_SAFE_INTEGER}: a larger number cannot be kept exactly`,
-      };
+    if (!Number.isFinite(value)) return 'must be a finite number';
+    if (value > Number.MAX_SAFE_INTEGER || value < -Number.MAX_SAFE_INTEGER) {
+      return `must be within ±${Number.MAX_SAFE_INTEGER}: a larger number cannot be kept exactly`;
     }
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const here = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (key.includes('\u0000')) return { pointer: here, detail: 'contains NUL' };
-    const found = findRefusedValue(child, here);
-    if (found !== undefined) return found;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = refusal(value[index], path);
+      if (found !== undefined) {
+        path.push(String(index));
+        return found;
+      }
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const found = key.includes('\u0000') ? NUL : refusal((value as Record<string, unknown>)[key], path);
+    if (found !== undefined) {
+      path.push(key);
+      return found;
+    }
   }
   return undefined;
 }
 
 /**
- * Text that may hold a refused value: an escaped NUL, an exponent, or 16 digits in a row (every number
- * beyond 2^53 is written one of those two ways). Most bodies have none and are not walked.
+ * Text that may hold a refused value: an escaped NUL, or a number token (after `:`, `,`, `[` or at the
+ * start) with an exponent or 16 digits in a row; every number beyond 2^53 is written one of those ways.
+ * Most bodies have none and are not walked.
  */
-const MAY_HOLD_REFUSED = /\\u0000|\d[eE]|\d{16}/;
+const MAY_HOLD_REFUSED = /\\u0000|(?:^|[:,[])\s*-?(?:\d{16}|[\d.]+[eE])/;
 
 /**
  * Parses a JSON request body, or throws the 400 problem that says why it cannot be taken in. An empty
@@ -115,7 +138,7 @@ export function parseJsonBody(text: string): unknown {
   const refused = MAY_HOLD_REFUSED.test(text) ? findRefusedValue(parsed) : undefined;
   if (refused !== undefined) {
     const what =
-      refused.detail === 'contains NUL'
+      refused.detail === NUL
         ? 'text must not contain NUL (\\u0000) characters'
         : `${refused.pointer || 'the body'} ${refused.detail}`;
     throw new ValidationError(what, [refused]);
