@@ -210,10 +210,14 @@ export async function buildApp({
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
+  // Callback style: an async hook would cost every request a promise for a check that is false until close.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
     reply.header('connection', 'close');
-    return sendProblem(
+    sendProblem(
       new ManifoldError(
         'shutting-down',
         503,
