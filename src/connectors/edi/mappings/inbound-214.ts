@@ -6,6 +6,7 @@
  * | L11-01 with L11-02 `PO`, else B10-02 (shipment id): the order id as is, else `<edi partner>-<id>` (looked up by the engine) | `orderId` |
  * | AT7-01 `D1` (completed unloading at delivery location) | `com.manifold.order.delivered.v1` `{orderId, deliveredAt?}` |
  * | AT7-05/AT7-06 of the `D1` (date, time; taken as UTC: AT7-07 time zones are not converted) | `deliveredAt` |
+ * | AT7-05/AT7-06 that are no calendar day or time of day, or a time without a date | the set is rejected (AK4 on the element) |
  * | AT7-01 `X1` (arrived at delivery location), `AF` (departed pickup), `X6` (en route), `AG` (estimated delivery) | in transit: acknowledged, no event |
  * | AT7-01 `SD` (shipment delayed), `AH` (attempted delivery), `A9` (shipment damaged) | a `carrier_exception` exception carrying the code |
  * | any other AT7-01 | acknowledged, no event |
