@@ -57,6 +57,8 @@ export class KeyRegistry {
 }
 
 const MIN_KEY_LENGTH = 16;
+/** How long a client may take to send a whole request (headers and body), by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
 const SERVER_KEYS = [
@@ -68,6 +70,7 @@ const SERVER_KEYS = [
   'metricsPublic',
   'bodyLimit',
   'maxBatchEvents',
+  'requestTimeout',
 ] as const;
 const SYSTEM_KEYS = [
   'kind',
@@ -124,8 +127,18 @@ export function compileStore(value: ConfigValue | undefined): StoreConfig {
   }
   if (sqlite !== undefined) {
     map.get('schema')?.report("'schema' applies to postgres only");
-    // Kept as written (relative to the process cwd, or `:memory:`); resolving it is the adapter's job.
-    return { kind: 'sqlite', path: sqlite.string() ?? DEFAULT_STORE.path };
+    // Kept as written (relative to the process cwd); resolving it is the adapter's job.
+    const path = sqlite.string();
+    if (path === ':memory:' || path?.startsWith('file::memory:')) {
+      // Each SQLite connection gets its own in-memory database: the writer thread would write one the
+      // readers never see (every write fails).
+      sqlite.report(
+        `'${path}' cannot hold the hub's data: the hub writes from a worker thread with its own connection, and an in-memory database is private to one connection; use a file path such as ./data/manifold.db`,
+        path,
+      );
+      return { ...DEFAULT_STORE };
+    }
+    return { kind: 'sqlite', path: path ?? DEFAULT_STORE.path };
   }
   if (postgres !== undefined) {
     const url = postgres.string();
@@ -170,6 +183,15 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
   const port = map.get('port')?.int(0, 65535) ?? 8080;
   const bodyLimit = readSize(map.get('bodyLimit')) ?? 1024 * 1024;
   const maxBatchEvents = map.get('maxBatchEvents')?.int(1) ?? 1000;
+  const requestTimeoutValue = map.get('requestTimeout');
+  let requestTimeoutMs = readDuration(requestTimeoutValue) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (requestTimeoutMs < 1000) {
+    requestTimeoutValue?.report(
+      'requestTimeout must be at least 1s: a client needs time to send its body',
+      String(requestTimeoutValue.scalar),
+    );
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  }
   const adminKey = map.get('adminKey');
   const adminKeySha256 = map.get('adminKeySha256');
   let adminKeyHash: Buffer | undefined;
@@ -202,6 +224,7 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
     metricsPublic,
     bodyLimit,
     maxBatchEvents,
+    requestTimeoutMs,
   };
 }
 
@@ -230,6 +253,16 @@ function readPlainKey(value: ConfigValue): Buffer | undefined {
   if (key === undefined) return undefined;
   if (key.length < MIN_KEY_LENGTH) {
     value.report(`key is too short (${key.length} characters); use at least ${MIN_KEY_LENGTH} characters`);
+    return undefined;
+  }
+  // A key travels as `Authorization: Bearer <key>`: whitespace would split it, and HTTP carries no
+  // control characters, so such a key could never be presented.
+  const bad = [...key].findIndex((char) => /\s/u.test(char) || char < ' ' || char === '\u007f');
+  if (bad !== -1) {
+    const what = /\s/u.test([...key][bad] ?? '') ? 'whitespace' : 'a control character';
+    value.report(
+      `key contains ${what} (at character ${bad + 1}); a key is sent as 'Authorization: Bearer <key>' and must be one word of printable characters`,
+    );
     return undefined;
   }
   return hashKey(key);

@@ -131,6 +131,11 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Most events in one batch request (default 1,000). */
   maxBatchEvents: number;
+  /**
+   * How long a client may take to send its whole request, headers and body (default 30 s); a slower
+   * one gets 408. Answering is not bounded by it (an order waits for its commit after the body is in).
+   */
+  requestTimeoutMs: number;
 }
 
 export const SHORT_PICK_POLICIES = ['recommit', 'backorder'] as const;

@@ -12,6 +12,7 @@ import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { OrderRecord } from '../../store/order-port.js';
 import type { ApiContext } from '../api-context.js';
+import { queryInstant } from '../query-time.js';
 import type { Reader } from '../read-access.js';
 
 const Problem = { $ref: 'Problem#' };
@@ -132,7 +133,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           ...(q.channel === undefined ? {} : { channel: q.channel }),
           ...(filter === undefined ? {} : { readableBy: filter }),
           ...(q.milestone === undefined ? {} : { milestone: q.milestone }),
-          ...(q.since === undefined ? {} : { since: new Date(q.since).toISOString() }),
+          ...(q.since === undefined ? {} : { since: queryInstant(q.since, 'since') }),
           ...(cursor ? { after: cursor } : {}),
         });
         for (const order of batch) {

@@ -7,6 +7,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_QUANTITY } from '../../contracts/common-schemas.js';
 import type { Caller } from '../../engine/inventory/reservation-service.js';
 import { MAX_TTL_SECONDS, reservationView } from '../../engine/inventory/reservation-service.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../../errors.js';
@@ -15,7 +16,7 @@ import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../auth.js';
 
 const Problem = { $ref: 'Problem#' };
-const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Whole units, at least 1' });
+const Quantity = Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'Whole units, at least 1' });
 const Sku = Type.String({ minLength: 1, maxLength: 200 });
 const Location = Type.String({ minLength: 1, description: 'Location to hold at; by policy when absent' });
 

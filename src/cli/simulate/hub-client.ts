@@ -79,10 +79,14 @@ export class HubClient {
     return this.request('POST', '/v1/orders', key, order, { 'idempotency-key': idempotencyKey });
   }
 
-  /** `POST /v1/edi/{partner}`, an X12 interchange. */
+  /**
+   * `POST /v1/edi/{partner}`, an X12 interchange; the answer asked as JSON, so that its body holds the
+   * acknowledgements and what became of each set.
+   */
   postEdi(key: string, partner: string, interchange: string): Promise<HubAnswer> {
     return this.request('POST', `/v1/edi/${encodeURIComponent(partner)}`, key, interchange, {
       'content-type': 'application/edi-x12',
+      accept: 'application/json',
     });
   }
 
