@@ -33,7 +33,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 async function metrics(): Promise<string> {
-  const response = await hub!.app.inject({ method: 'GET', url: '/metrics' });
+  const response = await hub!.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${KEYS.admin}` },
+  });
   expect(response.statusCode).toBe(200);
   expect(response.headers['content-type']).toContain('text/plain; version=0.0.4');
   return response.body;

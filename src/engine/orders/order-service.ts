@@ -1,7 +1,8 @@
 /**
  * Orders through the API (issue #5): `POST /v1/orders` with the Idempotency-Key rules of the IETF
  * draft (missing → 400; same key and body → the stored answer; another body → 422; the first still
- * running → 409; keys kept `orders.idempotencyHours`), the reads, and the timeline.
+ * running → 409, at once again when its process died; keys kept `orders.idempotencyHours`), the reads,
+ * and the timeline.
  *
  * A POSTed order takes the same path as an `order.accepted` event: it is ingested as one (source = the
  * caller, id derived from the key, so a retry after a crash is a duplicate, not a second order) and the
@@ -9,22 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import {
-  ConflictError,
-  ManifoldError,
-  NotFoundError,
-  problemOf,
-  UnprocessableError,
-  ValidationError,
-} from '../../errors.js';
+import { ConflictError, ManifoldError, problemOf, ValidationError } from '../../errors.js';
 import type { OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
+import { type IdempotencyKeys, keyInFlight } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import type { TraceContext } from '../observability/trace-context.js';
 import type { OrderProcessor } from './order-processor.js';
 
-/** How long an in-flight key blocks retries before it is taken to be abandoned (its process died). */
-const IN_FLIGHT_STALE_MS = 60_000;
 /** How long a POST waits for the processor before answering 202. */
 const PROCESS_WAIT_MS = 15_000;
 
@@ -34,11 +27,20 @@ export interface OrderAnswer {
   replayed: boolean;
 }
 
+/**
+ * How much of an order's deliveries a reader sees: with `deliveriesTo`, only those to that system (its own
+ * exchanges with the hub), never another target's attempts, response excerpts or documents.
+ */
+export interface OrderReadOptions {
+  deliveriesTo?: string;
+}
+
 export class OrderService {
   constructor(
     private readonly store: Store,
     private readonly ingest: IngestService,
     private readonly processor: OrderProcessor,
+    private readonly keys: IdempotencyKeys,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -58,59 +60,24 @@ export class OrderService {
     }
     const scope = `orders:${system}`;
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const at = this.now();
-    const stored = await this.store.inventory.getIdempotent(scope, idempotencyKey);
-    if (stored) return this.answerStored(stored, requestHash, at);
-    const staleBefore = new Date(at.getTime() - IN_FLIGHT_STALE_MS).toISOString();
-    if (
-      !(await this.store.inventory.beginIdempotent(
-        scope,
-        idempotencyKey,
-        requestHash,
-        at.toISOString(),
-        staleBefore,
-      ))
-    ) {
-      const again = await this.store.inventory.getIdempotent(scope, idempotencyKey);
-      if (again) return this.answerStored(again, requestHash, at);
-      throw inFlight();
-    }
+    // A key whose first attempt died with its process is claimed here at once: `run()` then finds the
+    // order that attempt made (its event id is the key's), or makes it.
+    const claim = await this.keys.claim(scope, idempotencyKey, requestHash, keyInFlight);
+    if (claim.kind === 'stored') return { ...claim.answer, replayed: true };
     try {
       const answer = await this.run(system, body, scope, idempotencyKey, trace);
-      if (answer.status === 202) await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
-      else await this.store.inventory.finishIdempotent(scope, idempotencyKey, answer.status, answer.body);
+      if (answer.status === 202) await this.keys.abandon(scope, idempotencyKey);
+      else await this.keys.finish(scope, idempotencyKey, answer.status, answer.body);
       return answer;
     } catch (error) {
       // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored.
       if (error instanceof ManifoldError && error.status < 500) {
-        await this.store.inventory.finishIdempotent(
-          scope,
-          idempotencyKey,
-          error.status,
-          problemOf(error, '/v1/orders'),
-        );
+        await this.keys.finish(scope, idempotencyKey, error.status, problemOf(error, '/v1/orders'));
       } else {
-        await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+        await this.keys.abandon(scope, idempotencyKey);
       }
       throw error;
     }
-  }
-
-  private answerStored(
-    stored: { requestHash: string; status: number; body: unknown; createdAt: string },
-    requestHash: string,
-    at: Date,
-  ): OrderAnswer {
-    if (stored.requestHash !== requestHash) {
-      throw new UnprocessableError(
-        'idempotency-key-reused',
-        'Idempotency-Key reused',
-        'this Idempotency-Key was used with a different request body',
-      );
-    }
-    if (stored.status === 0) throw inFlight();
-    void at;
-    return { status: stored.status, body: stored.body, replayed: true };
   }
 
   private async run(
@@ -131,7 +98,8 @@ export class OrderService {
         throw new ConflictError(
           'order-exists',
           'Order exists',
-          `order '${data.orderId}' was already accepted (by ${existing.system}); send changes as events`,
+          // Who took it is said only to that system: another caller learns no more than that the id is taken.
+          `order '${data.orderId}' was already accepted${existing.system === system ? ' (by you, with another Idempotency-Key)' : ''}; send changes as events`,
         );
       }
     }
@@ -169,18 +137,15 @@ export class OrderService {
     return { status: 201, body: await this.view(order), replayed: false };
   }
 
-  async get(orderId: string): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
-    return this.view(order);
-  }
-
   /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
-  async view(order: OrderRecord): Promise<Record<string, unknown>> {
+  async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { deliveriesTo } = options;
     const exceptions = (
       await this.store.delivery.listExceptions({ status: 'open', limit: 1000, subject: order.orderId })
     )
       .filter((e) => e.subject === order.orderId)
+      // A parked delivery to another system carries that system's answer: not the reader's to see.
+      .filter((e) => deliveriesTo === undefined || e.subscription === undefined || e.system === deliveriesTo)
       .map((e) => ({ id: e.id, code: e.code, detail: e.detail, createdAt: e.createdAt }));
     const doc = order.document;
     return {
@@ -207,11 +172,11 @@ export class OrderService {
 
   /**
    * Every event in and out of the order in log order — with what the processor made of the inbound ones
-   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber.
+   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber (or only to
+   * `options.deliveriesTo`).
    */
-  async timeline(orderId: string): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
+  async timeline(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { orderId } = order;
     const annotations = await this.store.orders.annotations(orderId);
     const entries: Record<string, unknown>[] = [];
     let afterSeq: number | undefined;
@@ -226,7 +191,7 @@ export class OrderService {
         const note = annotations.find((a) => a.eventSeq === logged.seq);
         const data = e.data as Record<string, unknown> | undefined;
         const hub = logged.system === 'manifold';
-        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e);
+        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e, options.deliveriesTo);
         entries.push({
           seq: logged.seq,
           at: logged.ingestedAt,
@@ -274,8 +239,11 @@ export class OrderService {
     eventSeq: number,
     ingestedAt: string,
     event: CloudEvent,
+    deliveriesTo: string | undefined,
   ): Promise<Record<string, unknown>[]> {
-    const rows = await this.store.listOutbox({ eventSeq, limit: 100 });
+    const rows = (await this.store.listOutbox({ eventSeq, limit: 100 })).filter(
+      (row) => deliveriesTo === undefined || row.target === deliveriesTo,
+    );
     if (rows.length === 0) return [];
     const attempts = await this.store.delivery.listAttempts({ eventSeq });
     // The X12 document an EDI subscription sent for the event, and the partner's 997/999 verdict on it.
@@ -320,16 +288,8 @@ export class OrderService {
 }
 
 /** The id of the `order.accepted` event a POST with this key becomes: a retry is a duplicate, not a new order. */
-function eventIdOf(scope: string, key: string): string {
+export function eventIdOf(scope: string, key: string): string {
   return `order-${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex').slice(0, 32)}`;
-}
-
-function inFlight(): ConflictError {
-  return new ConflictError(
-    'idempotency-key-in-flight',
-    'Request with this key in progress',
-    'the first request with this Idempotency-Key is still being processed; retry later',
-  );
 }
 
 /** Ingest problems point into the CloudEvent (`/data/lines/0`); for POST /v1/orders they point into the body. */
