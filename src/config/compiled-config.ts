@@ -4,6 +4,7 @@
  */
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
+import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
 import type { ReadScope } from '../domain/read-scope.js';
 
@@ -81,12 +82,8 @@ export interface HttpConnectorConfig {
   batch: boolean;
 }
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  maxAgeMs: number;
-}
+/** Defined beside the retry rules in the domain; re-exported here for the config compiler. */
+export type { RetryPolicy };
 
 export interface RateLimitPolicy {
   perSecond: number;

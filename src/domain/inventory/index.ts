@@ -2,4 +2,5 @@
 
 export * from './availability.js';
 export * from './position.js';
+export * from './reason-codes.js';
 export * from './rules.js';

@@ -8,8 +8,9 @@
  * own movements never take `available` below zero; physical facts from the owner (count, adjustment,
  * moves into quarantine/damaged/returned) may, and the result then reports the shortfall.
  */
-import type { MovableBucket, ReasonCode } from '../../contracts/common-schemas.js';
+
 import { applyDeltas, available, type Bucket, type BucketDeltas, type Position } from './position.js';
+import type { MovableBucket, ReasonCode } from './reason-codes.js';
 
 /** Why a rule refused a movement; stable codes the API maps to problem types. */
 export const REFUSAL_CODES = [
