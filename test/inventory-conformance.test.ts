@@ -1,7 +1,7 @@
 /**
  * Inventory conformance: the same tests against every store adapter (`STORES=` narrows). Conditional
  * movements, compare-and-set, the ledger as the source of positions, reservations and — the point of the
- * issue — zero oversell under hundreds of concurrent reservations from two channels on scarce stock.
+ * suite — zero oversell under hundreds of concurrent reservations from two channels on scarce stock.
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';

@@ -1,5 +1,5 @@
 /**
- * Orders conformance (issue #5): the order path on every store adapter (`STORES=` narrows). An order
+ * Orders conformance (docs/orders.md): the order path on every store adapter (`STORES=` narrows). An order
  * created through the service, shipped and delivered through ingest: the stored order, the positions,
  * the hub events in the log (milestones in order, the release) with their outbox rows; one order for ten
  * concurrent creates with one Idempotency-Key; and, on PostgreSQL, two order engines on two stores of the

@@ -1,5 +1,5 @@
 /**
- * Building blocks shared by the v1 data schemas (DESIGN §2.2, §3.2): identifiers, quantities, money,
+ * Building blocks shared by the v1 data schemas: identifiers, quantities, money,
  * codes, addresses and order lines. Every catalogue schema is assembled from these so that one rule
  * (say, "quantities are whole units") is written once.
  */
@@ -19,10 +19,10 @@ export const CURRENCY_PATTERN = '^[A-Z]{3}$';
 /** ISO 3166-1 alpha-2 country code. */
 export const COUNTRY_PATTERN = '^[A-Z]{2}$';
 
-/** Exception codes (DESIGN §2.3): snake_case, open-ended (`credit_hold`, `short_pick`, …). */
+/** Exception codes (docs/orders.md): snake_case, open-ended (`credit_hold`, `short_pick`, …). */
 export const EXCEPTION_CODE_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
 
-/** Inventory buckets of a position (DESIGN §2.2), as they appear in `inventory.position.v1`. */
+/** Inventory buckets of a position (docs/inventory.md), as they appear in `inventory.position.v1`. */
 export { INVENTORY_BUCKETS, type InventoryBucket } from '../domain/inventory/buckets.js';
 /** Ledger reason codes and the buckets a movement may use, defined beside the movement rules. */
 export {

@@ -1,5 +1,5 @@
 /**
- * Movement rules of DESIGN §2.2: one pure function per inbound inventory event and per order-driven
+ * Movement rules of docs/inventory.md: one pure function per inbound inventory event and per order-driven
  * movement. Each looks at the current position and either returns the bucket deltas to record (with their
  * reason code) or refuses. Rules never throw and never touch storage; the store applies the deltas
  * atomically with a compare-and-set on the position.
