@@ -4,6 +4,12 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  AuditPageSchema,
+  BulkRetryResultSchema,
+  ExceptionPageSchema,
+  ExceptionViewSchema,
+} from '../../contracts/views/exception-views.js';
 import { ManifoldError, NotFoundError } from '../../errors.js';
 import { EXCEPTION_STATUSES, type ExceptionQuery } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
@@ -11,32 +17,6 @@ import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
 const adminErrors = { 400: Problem, 401: Problem, 403: Problem };
-
-const ExceptionSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    code: Type.String(),
-    status: Type.Union(EXCEPTION_STATUSES.map((s) => Type.Literal(s))),
-    detail: Type.String(),
-    subscription: Type.Optional(Type.String()),
-    system: Type.Optional(Type.String()),
-    eventId: Type.Optional(Type.String()),
-    eventSeq: Type.Optional(Type.Integer()),
-    subject: Type.Optional(Type.String()),
-    lastStatus: Type.Optional(Type.Integer()),
-    lastBody: Type.Optional(Type.String()),
-    lastError: Type.Optional(Type.String()),
-    attempts: Type.Optional(Type.Integer()),
-    firstAttemptAt: Type.Optional(Type.String()),
-    lastAttemptAt: Type.Optional(Type.String()),
-    createdAt: Type.String(),
-    resolvedAt: Type.Optional(Type.String()),
-    resolvedBy: Type.Optional(Type.String()),
-    resolution: Type.Optional(Type.String()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
 
 const Filters = {
   subscription: Type.Optional(Type.String()),
@@ -106,7 +86,7 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         querystring: ListQuery,
         response: {
-          200: Type.Object({ items: Type.Array(ExceptionSchema), next: Type.Optional(Type.String()) }),
+          200: ExceptionPageSchema,
           ...adminErrors,
         },
       },
@@ -133,7 +113,7 @@ export function registerExceptionRoutes(
         tags: ['operations'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
     async (request) => {
@@ -153,7 +133,7 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         params: IdParams,
         body: NoteBody,
-        response: { 200: ExceptionSchema, 404: Problem, 409: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, 409: Problem, ...adminErrors },
       },
       preValidation: noBodyIsEmptyObject,
     },
@@ -211,7 +191,7 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         params: IdParams,
         body: ResolveBody,
-        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
     async (request) => {
@@ -236,7 +216,7 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         body: BulkRetryBody,
         response: {
-          200: Type.Object({ retried: Type.Integer(), ids: Type.Array(Type.Integer()) }),
+          200: BulkRetryResultSchema,
           ...adminErrors,
         },
       },
@@ -276,21 +256,7 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         querystring: AuditQuery,
         response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object(
-                {
-                  id: Type.Integer(),
-                  at: Type.String(),
-                  actor: Type.String(),
-                  action: Type.String(),
-                  target: Type.String(),
-                },
-                { additionalProperties: true },
-              ),
-            ),
-            next: Type.Optional(Type.String()),
-          }),
+          200: AuditPageSchema,
           ...adminErrors,
         },
       },

@@ -7,6 +7,12 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import {
+  OrderPageSchema,
+  OrderProcessingSchema,
+  OrderViewSchema,
+  TimelineSchema,
+} from '../../contracts/views/order-views.js';
 import { MILESTONES } from '../../domain/event-catalogue.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -16,7 +22,6 @@ import { queryInstant } from '../query-time.js';
 import type { Reader } from '../read-access.js';
 
 const Problem = { $ref: 'Problem#' };
-const OrderView = Type.Object({}, { additionalProperties: true, description: 'The canonical order' });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 /** Orders read at most per list request for a reader whose scope the store cannot filter by. */
 const LIST_SCAN_BUDGET = 5000;
@@ -36,8 +41,8 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         security: [{ bearer: [] }],
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
         response: {
-          201: OrderView,
-          202: Type.Object({ orderId: Type.String(), status: Type.String() }),
+          201: OrderViewSchema,
+          202: OrderProcessingSchema,
           400: Problem,
           401: Problem,
           403: Problem,
@@ -68,7 +73,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         tags: ['orders'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: OrderView, 401: Problem, 404: Problem },
+        response: { 200: OrderViewSchema, 401: Problem, 404: Problem },
       },
     },
     async (request) => {
@@ -94,7 +99,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
         }),
         response: {
-          200: Type.Object({ items: Type.Array(OrderView), next: Type.Optional(Type.String()) }),
+          200: OrderPageSchema,
           400: Problem,
           401: Problem,
         },
@@ -168,7 +173,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         tags: ['orders'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Type.Object({}, { additionalProperties: true }), 401: Problem, 404: Problem },
+        response: { 200: TimelineSchema, 401: Problem, 404: Problem },
       },
     },
     async (request) => {
