@@ -5,9 +5,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  type AuditPage,
   AuditPageSchema,
+  type BulkRetryResult,
   BulkRetryResultSchema,
+  type ExceptionPage,
   ExceptionPageSchema,
+  type ExceptionView,
   ExceptionViewSchema,
 } from '../../contracts/views/exception-views.js';
 import { ManifoldError, NotFoundError } from '../../errors.js';
@@ -91,7 +95,7 @@ export function registerExceptionRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionPage> => {
       auth.requireAdmin(request);
       const q = request.query;
       const items = await store.delivery.listExceptions({
@@ -116,7 +120,7 @@ export function registerExceptionRoutes(
         response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       auth.requireAdmin(request);
       const found = await store.delivery.getException(request.params.id);
       if (!found) throw new NotFoundError(`no exception ${request.params.id}`);
@@ -137,7 +141,7 @@ export function registerExceptionRoutes(
       },
       preValidation: noBodyIsEmptyObject,
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       const who = auth.requireAdmin(request);
       const id = request.params.id;
       const existing = await store.delivery.getException(id);
@@ -194,7 +198,7 @@ export function registerExceptionRoutes(
         response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       const who = auth.requireAdmin(request);
       const resolved = await store.delivery.resolveException(request.params.id, {
         who,
@@ -222,7 +226,7 @@ export function registerExceptionRoutes(
       },
       preValidation: noBodyIsEmptyObject,
     },
-    async (request) => {
+    async (request): Promise<BulkRetryResult> => {
       const who = auth.requireAdmin(request);
       const body = request.body ?? { limit: 1000 };
       const open = await store.delivery.listExceptions({
@@ -261,7 +265,7 @@ export function registerExceptionRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<AuditPage> => {
       auth.requireAdmin(request);
       const q = request.query;
       const items = await store.delivery.listAudit({

@@ -8,10 +8,14 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { servingLocations } from '../../config/compiled-config.js';
 import {
+  type Availability,
   AvailabilitySchema,
+  type DriftReportList,
   DriftReportListSchema,
   DriftReportViewSchema,
+  type InventoryView,
   InventoryViewSchema,
+  type LedgerPage,
   LedgerPageSchema,
 } from '../../contracts/views/inventory-views.js';
 import { channelAtp } from '../../domain/inventory/availability.js';
@@ -54,7 +58,7 @@ export function registerInventoryRoutes(
         response: { 200: InventoryViewSchema, 401: Problem, 403: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<InventoryView> => {
       const reader = auth.reader(request);
       reader.requireInventory('channel', 'inventory');
       const { sku } = request.params;
@@ -109,7 +113,7 @@ export function registerInventoryRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<LedgerPage> => {
       const reader = auth.reader(request);
       reader.requireInventory('location', 'the ledger');
       const { sku } = request.params;
@@ -158,7 +162,7 @@ export function registerInventoryRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<Availability> => {
       const reader = auth.reader(request);
       const { sku, channel, location } = request.query;
       const settings = config.channels.get(channel);
@@ -235,7 +239,7 @@ export function registerInventoryRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<DriftReportList> => {
       const reader = auth.reader(request);
       reader.requireInventory('location', 'drift reports');
       const q = request.query;

@@ -8,9 +8,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
+  type OrderPage,
   OrderPageSchema,
   OrderProcessingSchema,
+  type OrderView,
   OrderViewSchema,
+  type Timeline,
   TimelineSchema,
 } from '../../contracts/views/order-views.js';
 import { MILESTONES } from '../../domain/event-catalogue.js';
@@ -76,7 +79,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         response: { 200: OrderViewSchema, 401: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<OrderView> => {
       const reader = auth.reader(request);
       return service.view(await readable(request.params.id, reader), reader.orderReadOptions());
     },
@@ -105,7 +108,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         },
       },
     },
-    async (request) => {
+    async (request): Promise<OrderPage> => {
       const reader = auth.reader(request);
       const q = request.query;
       let after: { createdAt: string; orderId: string } | undefined;
@@ -176,7 +179,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         response: { 200: TimelineSchema, 401: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<Timeline> => {
       const reader = auth.reader(request);
       return service.timeline(await readable(request.params.id, reader), reader.orderReadOptions());
     },

@@ -1,7 +1,7 @@
 /** `POST /v1/replays` and `GET /v1/replays/{id}` (admin): re-send a selection of the log to a subscription. */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { ReplayViewSchema } from '../../contracts/views/replay-views.js';
+import { type ReplayView, ReplayViewSchema } from '../../contracts/views/replay-views.js';
 import { CATALOGUE } from '../../domain/event-catalogue.js';
 import { compileTypePatterns } from '../../domain/type-pattern.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -40,7 +40,7 @@ export function registerReplayRoutes(
         response: { 201: ReplayViewSchema, 400: Problem, 401: Problem, 403: Problem },
       },
     },
-    async (request, reply) => {
+    async (request, reply): Promise<ReplayView> => {
       const who = auth.requireAdmin(request);
       const body = request.body;
       const subscription = config.subscriptions.find((s) => s.name === body.subscription);
@@ -84,7 +84,7 @@ export function registerReplayRoutes(
         response: { 200: ReplayViewSchema, 404: Problem, 401: Problem, 403: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<ReplayView> => {
       auth.requireAdmin(request);
       const replay = await store.delivery.getReplay(request.params.id);
       if (!replay) throw new NotFoundError(`no replay ${request.params.id}`);
