@@ -4,6 +4,16 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  type AuditPage,
+  AuditPageSchema,
+  type BulkRetryResult,
+  BulkRetryResultSchema,
+  type ExceptionPage,
+  ExceptionPageSchema,
+  type ExceptionView,
+  ExceptionViewSchema,
+} from '../../contracts/views/exception-views.js';
 import { ManifoldError, NotFoundError } from '../../errors.js';
 import { EXCEPTION_STATUSES, type ExceptionQuery } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
@@ -11,32 +21,6 @@ import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
 const adminErrors = { 400: Problem, 401: Problem, 403: Problem };
-
-const ExceptionSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    code: Type.String(),
-    status: Type.Union(EXCEPTION_STATUSES.map((s) => Type.Literal(s))),
-    detail: Type.String(),
-    subscription: Type.Optional(Type.String()),
-    system: Type.Optional(Type.String()),
-    eventId: Type.Optional(Type.String()),
-    eventSeq: Type.Optional(Type.Integer()),
-    subject: Type.Optional(Type.String()),
-    lastStatus: Type.Optional(Type.Integer()),
-    lastBody: Type.Optional(Type.String()),
-    lastError: Type.Optional(Type.String()),
-    attempts: Type.Optional(Type.Integer()),
-    firstAttemptAt: Type.Optional(Type.String()),
-    lastAttemptAt: Type.Optional(Type.String()),
-    createdAt: Type.String(),
-    resolvedAt: Type.Optional(Type.String()),
-    resolvedBy: Type.Optional(Type.String()),
-    resolution: Type.Optional(Type.String()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
 
 const Filters = {
   subscription: Type.Optional(Type.String()),
@@ -106,12 +90,12 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         querystring: ListQuery,
         response: {
-          200: Type.Object({ items: Type.Array(ExceptionSchema), next: Type.Optional(Type.String()) }),
+          200: ExceptionPageSchema,
           ...adminErrors,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionPage> => {
       auth.requireAdmin(request);
       const q = request.query;
       const items = await store.delivery.listExceptions({
@@ -133,10 +117,10 @@ export function registerExceptionRoutes(
         tags: ['operations'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       auth.requireAdmin(request);
       const found = await store.delivery.getException(request.params.id);
       if (!found) throw new NotFoundError(`no exception ${request.params.id}`);
@@ -153,11 +137,11 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         params: IdParams,
         body: NoteBody,
-        response: { 200: ExceptionSchema, 404: Problem, 409: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, 409: Problem, ...adminErrors },
       },
       preValidation: noBodyIsEmptyObject,
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       const who = auth.requireAdmin(request);
       const id = request.params.id;
       const existing = await store.delivery.getException(id);
@@ -211,10 +195,10 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         params: IdParams,
         body: ResolveBody,
-        response: { 200: ExceptionSchema, 404: Problem, ...adminErrors },
+        response: { 200: ExceptionViewSchema, 404: Problem, ...adminErrors },
       },
     },
-    async (request) => {
+    async (request): Promise<ExceptionView> => {
       const who = auth.requireAdmin(request);
       const resolved = await store.delivery.resolveException(request.params.id, {
         who,
@@ -236,13 +220,13 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         body: BulkRetryBody,
         response: {
-          200: Type.Object({ retried: Type.Integer(), ids: Type.Array(Type.Integer()) }),
+          200: BulkRetryResultSchema,
           ...adminErrors,
         },
       },
       preValidation: noBodyIsEmptyObject,
     },
-    async (request) => {
+    async (request): Promise<BulkRetryResult> => {
       const who = auth.requireAdmin(request);
       const body = request.body ?? { limit: 1000 };
       const open = await store.delivery.listExceptions({
@@ -276,26 +260,12 @@ export function registerExceptionRoutes(
         security: [{ bearer: [] }],
         querystring: AuditQuery,
         response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object(
-                {
-                  id: Type.Integer(),
-                  at: Type.String(),
-                  actor: Type.String(),
-                  action: Type.String(),
-                  target: Type.String(),
-                },
-                { additionalProperties: true },
-              ),
-            ),
-            next: Type.Optional(Type.String()),
-          }),
+          200: AuditPageSchema,
           ...adminErrors,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<AuditPage> => {
       auth.requireAdmin(request);
       const q = request.query;
       const items = await store.delivery.listAudit({

@@ -7,53 +7,23 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { servingLocations } from '../../config/compiled-config.js';
+import {
+  type Availability,
+  AvailabilitySchema,
+  type DriftReportList,
+  DriftReportListSchema,
+  DriftReportViewSchema,
+  type InventoryView,
+  InventoryViewSchema,
+  type LedgerPage,
+  LedgerPageSchema,
+} from '../../contracts/views/inventory-views.js';
 import { channelAtp } from '../../domain/inventory/availability.js';
-import { BUCKETS } from '../../domain/inventory/position.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
 const Sku = Type.String({ minLength: 1, maxLength: 200 });
-
-const Buckets = Type.Object(Object.fromEntries(BUCKETS.map((b) => [b, Type.Integer()])), {
-  additionalProperties: false,
-});
-
-const PositionView = Type.Object({
-  location: Type.String(),
-  buckets: Buckets,
-  available: Type.Integer({
-    description: 'on_hand − reserved − committed − quarantined − damaged − returned',
-  }),
-  version: Type.Integer(),
-  updatedAt: Type.Optional(Type.String()),
-});
-
-const InventoryView = Type.Object({
-  sku: Type.String(),
-  positions: Type.Array(PositionView),
-  channels: Type.Array(
-    Type.Object({
-      channel: Type.String(),
-      available: Type.Integer(),
-      safetyStock: Type.Integer(),
-      locations: Type.Array(Type.String()),
-    }),
-  ),
-});
-
-const LedgerEntry = Type.Object({
-  id: Type.Integer(),
-  location: Type.String(),
-  deltas: Type.Record(Type.String(), Type.Integer()),
-  reason: Type.String(),
-  system: Type.String(),
-  eventId: Type.Optional(Type.String()),
-  correlationId: Type.Optional(Type.String()),
-  documentRef: Type.Optional(Type.String()),
-  version: Type.Integer(),
-  at: Type.String(),
-});
 
 const SnapshotBody = Type.Object(
   {
@@ -70,26 +40,6 @@ const SnapshotBody = Type.Object(
   { additionalProperties: false },
 );
 
-const DriftReportView = Type.Object({
-  id: Type.Integer(),
-  system: Type.String(),
-  mode: Type.String(),
-  full: Type.Boolean(),
-  counted: Type.Integer(),
-  drifting: Type.Integer(),
-  units: Type.Integer(),
-  at: Type.String(),
-  lines: Type.Array(
-    Type.Object({
-      sku: Type.String(),
-      location: Type.String(),
-      theirs: Type.Integer(),
-      ours: Type.Integer(),
-      difference: Type.Integer(),
-    }),
-  ),
-});
-
 /** Registers the inventory routes. */
 export function registerInventoryRoutes(
   app: FastifyInstance,
@@ -105,10 +55,10 @@ export function registerInventoryRoutes(
         tags: ['inventory'],
         security: [{ bearer: [] }],
         params: Type.Object({ sku: Sku }),
-        response: { 200: InventoryView, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: InventoryViewSchema, 401: Problem, 403: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<InventoryView> => {
       const reader = auth.reader(request);
       reader.requireInventory('channel', 'inventory');
       const { sku } = request.params;
@@ -155,11 +105,7 @@ export function registerInventoryRoutes(
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
         response: {
-          200: Type.Object({
-            sku: Type.String(),
-            items: Type.Array(LedgerEntry),
-            nextBefore: Type.Optional(Type.Integer()),
-          }),
+          200: LedgerPageSchema,
           400: Problem,
           401: Problem,
           403: Problem,
@@ -167,7 +113,7 @@ export function registerInventoryRoutes(
         },
       },
     },
-    async (request) => {
+    async (request): Promise<LedgerPage> => {
       const reader = auth.reader(request);
       reader.requireInventory('location', 'the ledger');
       const { sku } = request.params;
@@ -209,19 +155,14 @@ export function registerInventoryRoutes(
           ),
         }),
         response: {
-          200: Type.Object({
-            sku: Type.String(),
-            channel: Type.String(),
-            location: Type.Optional(Type.String()),
-            available: Type.Integer(),
-          }),
+          200: AvailabilitySchema,
           400: Problem,
           401: Problem,
           403: Problem,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<Availability> => {
       const reader = auth.reader(request);
       const { sku, channel, location } = request.query;
       const settings = config.channels.get(channel);
@@ -257,7 +198,7 @@ export function registerInventoryRoutes(
         tags: ['inventory'],
         security: [{ bearer: [] }],
         body: SnapshotBody,
-        response: { 201: DriftReportView, 400: Problem, 401: Problem, 403: Problem },
+        response: { 201: DriftReportViewSchema, 400: Problem, 401: Problem, 403: Problem },
       },
     },
     async (request, reply) => {
@@ -291,14 +232,14 @@ export function registerInventoryRoutes(
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
         }),
         response: {
-          200: Type.Object({ reports: Type.Array(DriftReportView) }),
+          200: DriftReportListSchema,
           400: Problem,
           401: Problem,
           403: Problem,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<DriftReportList> => {
       const reader = auth.reader(request);
       reader.requireInventory('location', 'drift reports');
       const q = request.query;

@@ -7,6 +7,15 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import {
+  type OrderPage,
+  OrderPageSchema,
+  OrderProcessingSchema,
+  type OrderView,
+  OrderViewSchema,
+  type Timeline,
+  TimelineSchema,
+} from '../../contracts/views/order-views.js';
 import { MILESTONES } from '../../domain/event-catalogue.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -16,7 +25,6 @@ import { queryInstant } from '../query-time.js';
 import type { Reader } from '../read-access.js';
 
 const Problem = { $ref: 'Problem#' };
-const OrderView = Type.Object({}, { additionalProperties: true, description: 'The canonical order' });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 /** Orders read at most per list request for a reader whose scope the store cannot filter by. */
 const LIST_SCAN_BUDGET = 5000;
@@ -36,8 +44,8 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         security: [{ bearer: [] }],
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
         response: {
-          201: OrderView,
-          202: Type.Object({ orderId: Type.String(), status: Type.String() }),
+          201: OrderViewSchema,
+          202: OrderProcessingSchema,
           400: Problem,
           401: Problem,
           403: Problem,
@@ -68,10 +76,10 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         tags: ['orders'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: OrderView, 401: Problem, 404: Problem },
+        response: { 200: OrderViewSchema, 401: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<OrderView> => {
       const reader = auth.reader(request);
       return service.view(await readable(request.params.id, reader), reader.orderReadOptions());
     },
@@ -94,13 +102,13 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
         }),
         response: {
-          200: Type.Object({ items: Type.Array(OrderView), next: Type.Optional(Type.String()) }),
+          200: OrderPageSchema,
           400: Problem,
           401: Problem,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<OrderPage> => {
       const reader = auth.reader(request);
       const q = request.query;
       let after: { createdAt: string; orderId: string } | undefined;
@@ -168,10 +176,10 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
         tags: ['orders'],
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Type.Object({}, { additionalProperties: true }), 401: Problem, 404: Problem },
+        response: { 200: TimelineSchema, 401: Problem, 404: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<Timeline> => {
       const reader = auth.reader(request);
       return service.timeline(await readable(request.params.id, reader), reader.orderReadOptions());
     },

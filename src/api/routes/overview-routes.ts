@@ -3,85 +3,28 @@
  * each subscription's backlog, flow and circuit with a health verdict, and the open exceptions counted by
  * code, customer and location. It is computed on each call from the store and this process's telemetry.
  */
-import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import {
+  HEALTHS,
+  type Health,
+  OVERVIEW_EXCEPTION_SAMPLE,
+  type Overview,
+  OverviewSchema,
+} from '../../contracts/views/overview-views.js';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import type { ExceptionRecord } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
 
-export const HEALTHS = ['ok', 'degraded', 'failing'] as const;
-export type Health = (typeof HEALTHS)[number];
+export { HEALTHS, type Health, OVERVIEW_EXCEPTION_SAMPLE, type Overview };
 
-/** Open exceptions read to count by customer and location; beyond it the answer says `sampled: true`. */
-export const OVERVIEW_EXCEPTION_SAMPLE = 1000;
 /** Oldest pending row older than this (seconds): degraded. */
 export const DEGRADED_PENDING_SECONDS = 60;
 /** Oldest pending row older than this (seconds): failing. */
 export const FAILING_PENDING_SECONDS = 300;
 /** Error rate over the window at or above this: failing (any error at all: degraded). */
 export const FAILING_ERROR_RATE = 0.5;
-
-const CircuitView = Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]);
-const Counted = (key: string) =>
-  Type.Array(Type.Object({ [key]: Type.String(), count: Type.Integer() }, { additionalProperties: false }));
-
-const OverviewSchema = Type.Object({
-  generatedAt: Type.String(),
-  hub: Type.Object({
-    store: Type.String(),
-    uptimeSeconds: Type.Number(),
-    pid: Type.Integer(),
-  }),
-  systems: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      kind: Type.String(),
-      channel: Type.Optional(Type.String()),
-      locations: Type.Array(Type.String()),
-    }),
-  ),
-  subscriptions: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      target: Type.String(),
-      types: Type.Array(Type.String()),
-      backlog: Type.Integer({ description: 'rows waiting to be delivered' }),
-      parked: Type.Integer({ description: 'rows parked in the exception queue' }),
-      oldestPendingSeconds: Type.Number(),
-      throughputPerSecond: Type.Number(),
-      errorRate: Type.Number({ description: 'failed attempts ÷ attempts over the window' }),
-      delivered: Type.Integer(),
-      failed: Type.Integer(),
-      windowSeconds: Type.Integer(),
-      circuit: CircuitView,
-      health: Type.Union(HEALTHS.map((h) => Type.Literal(h))),
-      reasons: Type.Array(Type.String(), { description: 'why the health is not ok' }),
-    }),
-  ),
-  targets: Type.Array(Type.Object({ system: Type.String(), circuit: CircuitView })),
-  exceptions: Type.Object({
-    open: Type.Integer(),
-    byCode: Counted('code'),
-    byCustomer: Counted('customer'),
-    byLocation: Counted('location'),
-    sampled: Type.Boolean({
-      description: `true when more than ${OVERVIEW_EXCEPTION_SAMPLE} exceptions are open: byCustomer and byLocation count the oldest ${OVERVIEW_EXCEPTION_SAMPLE}`,
-    }),
-  }),
-  alerts: Type.Array(
-    Type.Object({
-      rule: Type.String(),
-      scope: Type.Optional(Type.String()),
-      severity: Type.String(),
-      summary: Type.String(),
-      since: Type.Optional(Type.String()),
-    }),
-    { description: 'Alert rules firing now (GET /v1/alerts has every rule)' },
-  ),
-});
-export type Overview = Static<typeof OverviewSchema>;
 
 /** What decides a subscription's health (see docs/console.md). */
 export interface HealthInputs {

@@ -1,6 +1,7 @@
 /** `POST /v1/replays` and `GET /v1/replays/{id}` (admin): re-send a selection of the log to a subscription. */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { type ReplayView, ReplayViewSchema } from '../../contracts/views/replay-views.js';
 import { CATALOGUE } from '../../domain/event-catalogue.js';
 import { compileTypePatterns } from '../../domain/type-pattern.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -22,21 +23,6 @@ const ReplayBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ReplaySchema = Type.Object(
-  {
-    id: Type.Integer(),
-    selection: Type.Object({}, { additionalProperties: true }),
-    createdAt: Type.String(),
-    createdBy: Type.String(),
-    total: Type.Integer(),
-    delivered: Type.Integer(),
-    pending: Type.Integer(),
-    parked: Type.Integer(),
-    status: Type.String(),
-  },
-  { additionalProperties: false },
-);
-
 /** Registers the replay routes. */
 export function registerReplayRoutes(
   app: FastifyInstance,
@@ -51,10 +37,10 @@ export function registerReplayRoutes(
         tags: ['operations'],
         security: [{ bearer: [] }],
         body: ReplayBody,
-        response: { 201: ReplaySchema, 400: Problem, 401: Problem, 403: Problem },
+        response: { 201: ReplayViewSchema, 400: Problem, 401: Problem, 403: Problem },
       },
     },
-    async (request, reply) => {
+    async (request, reply): Promise<ReplayView> => {
       const who = auth.requireAdmin(request);
       const body = request.body;
       const subscription = config.subscriptions.find((s) => s.name === body.subscription);
@@ -95,10 +81,10 @@ export function registerReplayRoutes(
         tags: ['operations'],
         security: [{ bearer: [] }],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: ReplaySchema, 404: Problem, 401: Problem, 403: Problem },
+        response: { 200: ReplayViewSchema, 404: Problem, 401: Problem, 403: Problem },
       },
     },
-    async (request) => {
+    async (request): Promise<ReplayView> => {
       auth.requireAdmin(request);
       const replay = await store.delivery.getReplay(request.params.id);
       if (!replay) throw new NotFoundError(`no replay ${request.params.id}`);

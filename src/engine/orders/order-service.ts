@@ -9,6 +9,13 @@
  * answer waits for the order processor to have applied it.
  */
 import { createHash } from 'node:crypto';
+import type {
+  OrderView,
+  Timeline,
+  TimelineDelivery,
+  TimelineEntry,
+  X12DocumentView,
+} from '../../contracts/views/order-views.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { ConflictError, ManifoldError, problemOf, ValidationError } from '../../errors.js';
 import type { OrderRecord } from '../../store/order-port.js';
@@ -138,7 +145,7 @@ export class OrderService {
   }
 
   /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
-  async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+  async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<OrderView> {
     const { deliveriesTo } = options;
     const exceptions = (
       await this.store.delivery.listExceptions({ status: 'open', limit: 1000, subject: order.orderId })
@@ -175,10 +182,10 @@ export class OrderService {
    * (milestone before/after, inferred, late) — and every delivery of each to each subscriber (or only to
    * `options.deliveriesTo`).
    */
-  async timeline(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+  async timeline(order: OrderRecord, options: OrderReadOptions = {}): Promise<Timeline> {
     const { orderId } = order;
     const annotations = await this.store.orders.annotations(orderId);
-    const entries: Record<string, unknown>[] = [];
+    const entries: TimelineEntry[] = [];
     let afterSeq: number | undefined;
     for (;;) {
       const page = await this.store.listEvents({
@@ -213,10 +220,11 @@ export class OrderService {
             : {}),
           ...(e.type === 'com.manifold.order.milestone.v1' && data
             ? {
-                milestoneBefore: data.previous ?? null,
-                milestoneAfter: data.milestone,
-                inferred: data.inferred ?? [],
-                status: data.status,
+                // The data of a milestone event the hub emitted: its schema says what these fields hold.
+                milestoneBefore: (data.previous as string | null | undefined) ?? null,
+                milestoneAfter: data.milestone as string,
+                inferred: (data.inferred as string[] | undefined) ?? [],
+                status: data.status as string | undefined,
               }
             : {}),
           ...(data && typeof data.tracking === 'string' ? { tracking: data.tracking } : {}),
@@ -240,14 +248,14 @@ export class OrderService {
     ingestedAt: string,
     event: CloudEvent,
     deliveriesTo: string | undefined,
-  ): Promise<Record<string, unknown>[]> {
+  ): Promise<TimelineDelivery[]> {
     const rows = (await this.store.listOutbox({ eventSeq, limit: 100 })).filter(
       (row) => deliveriesTo === undefined || row.target === deliveriesTo,
     );
     if (rows.length === 0) return [];
     const attempts = await this.store.delivery.listAttempts({ eventSeq });
     // The X12 document an EDI subscription sent for the event, and the partner's 997/999 verdict on it.
-    const documents = new Map<string, Record<string, unknown>>();
+    const documents = new Map<string, X12DocumentView>();
     for (const row of rows) {
       const sent = await this.store.edi.getOutbound(row.subscription, event.source, event.id);
       if (sent) {

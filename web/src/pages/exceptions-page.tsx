@@ -7,7 +7,7 @@ import { api, query } from '../api.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
-import type { ExceptionRecord, Overview } from '../types.js';
+import type { ExceptionPage, Overview } from '../types.js';
 import { useApi } from '../use-api.js';
 
 const PAGE_SIZE = 50;
@@ -34,7 +34,7 @@ export function ExceptionsPage() {
   const [resolving, setResolving] = useState<number>();
   const [busy, setBusy] = useState(false);
   const overview = useApi<Overview>('/v1/overview');
-  const list = useApi<{ items: ExceptionRecord[]; next?: string }>(
+  const list = useApi<ExceptionPage>(
     `/v1/exceptions${query({ code, subscription, status: status === 'all' ? '' : status, cursor, limit: PAGE_SIZE })}`,
     { refreshMs: 5000 },
   );

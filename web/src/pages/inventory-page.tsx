@@ -4,13 +4,13 @@ import { INVENTORY_BUCKETS } from '../../../src/domain/inventory/buckets.js';
 import { Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
 import { navigate } from '../router.js';
-import type { Inventory, LedgerPage } from '../types.js';
+import type { InventoryView, LedgerPage } from '../types.js';
 import { useApi } from '../use-api.js';
 
 export function InventoryPage({ sku }: { sku?: string }) {
   const [typed, setTyped] = useState(sku ?? '');
   const path = sku ? `/v1/inventory/${encodeURIComponent(sku)}` : undefined;
-  const inventory = useApi<Inventory>(path, { refreshMs: 5000 });
+  const inventory = useApi<InventoryView>(path, { refreshMs: 5000 });
   const ledger = useApi<LedgerPage>(path ? `${path}/ledger?limit=50` : undefined, { refreshMs: 5000 });
 
   const go = (event: FormEvent) => {

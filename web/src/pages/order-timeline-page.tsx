@@ -8,7 +8,7 @@ import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
-import type { Order, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
+import type { OrderView, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
 import { useApi } from '../use-api.js';
 import { customerName } from './orders-page.js';
 
@@ -27,7 +27,7 @@ const QUANTITIES = [
 
 export function OrderTimelinePage({ orderId }: { orderId: string }) {
   const path = `/v1/orders/${encodeURIComponent(orderId)}`;
-  const order = useApi<Order>(path, { refreshMs: 5000 });
+  const order = useApi<OrderView>(path, { refreshMs: 5000 });
   const timeline = useApi<Timeline>(`${path}/timeline`, { refreshMs: 5000 });
   const entries = timeline.data?.entries ?? [];
   const inferred = new Set(entries.flatMap((e) => e.inferred ?? []));

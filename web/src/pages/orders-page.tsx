@@ -5,7 +5,7 @@ import { query } from '../api.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
-import type { Order, Overview } from '../types.js';
+import type { OrderPage, Overview } from '../types.js';
 import { useApi } from '../use-api.js';
 
 const PAGE_SIZE = 25;
@@ -31,9 +31,7 @@ export function OrdersPage() {
   const channels = [
     ...new Set((overview.data?.systems ?? []).flatMap((s) => (s.channel ? [s.channel] : []))),
   ].sort();
-  const list = useApi<{ items: Order[]; next?: string }>(
-    `/v1/orders${query({ channel, milestone, cursor, limit: PAGE_SIZE })}`,
-  );
+  const list = useApi<OrderPage>(`/v1/orders${query({ channel, milestone, cursor, limit: PAGE_SIZE })}`);
 
   const go = (event: FormEvent) => {
     event.preventDefault();

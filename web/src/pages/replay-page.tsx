@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
 import { ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
-import type { Overview, Replay } from '../types.js';
+import type { Overview, ReplayView } from '../types.js';
 import { useApi } from '../use-api.js';
 
 /** `datetime-local` value (local time, minutes) of a date. */
@@ -25,7 +25,7 @@ export function ReplayPage() {
   const [failure, setFailure] = useState<Error>();
   const [replayId, setReplayId] = useState<number>();
   const [sending, setSending] = useState(false);
-  const progress = useApi<Replay>(replayId === undefined ? undefined : `/v1/replays/${replayId}`, {
+  const progress = useApi<ReplayView>(replayId === undefined ? undefined : `/v1/replays/${replayId}`, {
     refreshMs: 1000,
   });
   const subscriptions = overview.data?.subscriptions ?? [];
@@ -40,7 +40,7 @@ export function ReplayPage() {
         .split(',')
         .map((t) => t.trim())
         .filter((t) => t !== '');
-      const replay = await api<Replay>('/v1/replays', {
+      const replay = await api<ReplayView>('/v1/replays', {
         method: 'POST',
         body: {
           subscription: chosen,
