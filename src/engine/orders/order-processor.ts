@@ -26,12 +26,13 @@ import {
   type OrderState,
   type Transition,
 } from '../../domain/orders/lifecycle.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
 import type { OrderAnnotation, OrderDocument, OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import { type CursorMove, LogConsumer } from '../log-consumer.js';
 import { eventTrace } from '../observability/trace-context.js';
 
 export const ORDER_CURSOR = 'orders';
@@ -81,7 +82,7 @@ function progress(state: OrderState) {
 }
 
 export class OrderProcessor {
-  private waiters: { seq: number; resolve: () => void }[] = [];
+  private readonly log: LogConsumer<OrderUnit>;
   /** Validation answers per accepted event, kept across recomputations of a batch. */
   private readonly validations = new Map<number, ValidationOutcome>();
 
@@ -92,80 +93,48 @@ export class OrderProcessor {
     private readonly validator: Validator | undefined,
     private readonly now: () => Date = () => new Date(),
     private readonly onChange: () => void = () => undefined,
-  ) {}
-
-  /** Resolves once the processor has consumed the log up to `seq`. */
-  async waitFor(seq: number, timeoutMs: number): Promise<boolean> {
-    if ((await this.store.inventory.cursor(ORDER_CURSOR)) >= seq) return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = {
-        seq,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(true);
+  ) {
+    this.log = new LogConsumer<OrderUnit>(
+      store,
+      {
+        prepare: (events) => this.validateNew(events),
+        compute: async (events, attempt) => (await this.compute(events, attempt.refused)).unit,
+        write: (unit, cursor) => this.store.orders.commit(cursor ? { ...unit, cursor } : unit),
+        written: (unit, events) => {
+          for (const e of events) this.validations.delete(e.seq);
+          this.ingest.appended(unit.events);
+          if (unit.movements.length > 0) this.onChange();
         },
-      };
-      this.waiters.push(waiter);
-    });
+        // A movement the stock refused is dropped (and reported) on the next attempt.
+        refused: (error, unit, attempt) =>
+          attempt.refused.add(movementKey(unit.movements[error.step] as Movement)),
+        setAside: (row, error, cursor) => this.setAside(row, error, cursor),
+        stillFailing: (unit) => {
+          const again = unit.exceptions.find((e) => ['unknown_status', 'unknown_order'].includes(e.code));
+          if (again) throw new ConflictError('still-failing', 'Still failing', again.detail);
+        },
+      },
+      {
+        cursor: ORDER_CURSOR,
+        types: ORDER_TYPES,
+        batch: BATCH,
+        attempts: 50,
+        reapplyAttempts: 20,
+        // Anything but a refused movement moved under us: recompute, unless another process took the batch.
+        onConflict: 'yield',
+        label: 'orders',
+      },
+    );
   }
 
-  private release(upTo: number): void {
-    const ready = this.waiters.filter((w) => w.seq <= upTo);
-    this.waiters = this.waiters.filter((w) => w.seq > upTo);
-    for (const w of ready) w.resolve();
+  /** Resolves once the processor has consumed the log up to `seq`. */
+  waitFor(seq: number, timeoutMs: number): Promise<boolean> {
+    return this.log.waitFor(seq, timeoutMs);
   }
 
   /** Processes the next batch; returns how many events it consumed (0: caught up). */
-  async step(): Promise<number> {
-    const from = await this.store.inventory.cursor(ORDER_CURSOR);
-    const events = await this.store.inventory.eventsAfter(from, ORDER_TYPES, BATCH);
-    const last = events[events.length - 1];
-    if (!last) {
-      this.release(from);
-      return 0;
-    }
-    try {
-      return await this.process(from, events);
-    } catch (error) {
-      if (error instanceof ConditionNotMet) throw error;
-      // Something in the batch cannot be processed (a bug, data a hub contract refuses). Nothing may stall
-      // the orders behind it: the events go one by one, and the one that fails is set aside as an
-      // exception holding the event, for an operator, while the cursor moves past it.
-      const [first] = events;
-      if (events.length > 1)
-        return this.process(from, [first as InboundEventRow]).catch(() =>
-          this.setAside(from, first as InboundEventRow, error),
-        );
-      return this.setAside(from, first as InboundEventRow, error);
-    }
-  }
-
-  private async process(from: number, events: InboundEventRow[]): Promise<number> {
-    const last = events[events.length - 1] as InboundEventRow;
-    await this.validateNew(events);
-    const refused = new Set<string>();
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const { unit } = await this.compute(events, refused);
-      unit.cursor = { name: ORDER_CURSOR, from, to: last.seq };
-      try {
-        await this.store.orders.commit(unit);
-        for (const e of events) this.validations.delete(e.seq);
-        this.ingest.appended(unit.events);
-        if (unit.movements.length > 0) this.onChange();
-        this.release(last.seq);
-        return events.length;
-      } catch (error) {
-        if (!(error instanceof ConditionNotMet)) throw error;
-        // A movement the stock refused is dropped (and reported); anything else moved under us: recompute.
-        if (error.step >= 0) refused.add(movementKey(unit.movements[error.step] as Movement));
-        else if ((await this.store.inventory.cursor(ORDER_CURSOR)) !== from) return 0; // another process
-      }
-    }
-    throw new Error('orders: could not write a batch in 50 attempts');
+  step(): Promise<number> {
+    return this.log.step();
   }
 
   /**
@@ -173,37 +142,15 @@ export class OrderProcessor {
    * or `order_processing_failed` exception, after fixing the cause: a statusMaps entry, the order).
    * 409 when it would only fail the same way again.
    */
-  async reapply(seq: number): Promise<void> {
-    const [logged] = (await this.store.listEvents({ afterSeq: seq - 1, limit: 1 })).items;
-    if (logged?.seq !== seq || !ORDER_TYPES.includes(logged.event.type)) {
-      throw new NotFoundError(`no order event at log position ${seq}`);
-    }
-    const row: InboundEventRow = {
-      seq,
-      system: logged.system,
-      type: logged.event.type,
-      envelope: logged.event as unknown as Record<string, unknown>,
-    };
-    const refused = new Set<string>();
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const { unit } = await this.compute([row], refused);
-      const again = unit.exceptions.find((e) => ['unknown_status', 'unknown_order'].includes(e.code));
-      if (again) throw new ConflictError('still-failing', 'Still failing', again.detail);
-      try {
-        await this.store.orders.commit(unit);
-        this.ingest.appended(unit.events);
-        if (unit.movements.length > 0) this.onChange();
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionNotMet)) throw error;
-        if (error.step >= 0) refused.add(movementKey(unit.movements[error.step] as Movement));
-      }
-    }
-    throw new Error(`orders: could not apply event ${seq} again`);
+  reapply(seq: number): Promise<void> {
+    return this.log.reapply(seq, 'order event');
   }
 
-  /** Records an event that could not be processed as an `order_processing_failed` exception and skips it. */
-  private async setAside(from: number, row: InboundEventRow, error: unknown): Promise<number> {
+  /**
+   * Records an event that could not be processed as an `order_processing_failed` exception; the cursor
+   * moves past it in the same write.
+   */
+  private async setAside(row: InboundEventRow, error: unknown, cursor: CursorMove): Promise<void> {
     const data = row.envelope.data as { orderId?: string } | undefined;
     const at = this.now().toISOString();
     await this.store.orders.commit({
@@ -222,16 +169,14 @@ export class OrderProcessor {
           payload: JSON.stringify(row.envelope),
         },
       ],
-      cursor: { name: ORDER_CURSOR, from, to: row.seq },
+      cursor,
       at,
     });
     this.validations.delete(row.seq);
-    this.release(row.seq);
-    return 1;
   }
 
   /** Calls the validator for new orders of the batch, concurrently. */
-  private async validateNew(events: InboundEventRow[]): Promise<void> {
+  private async validateNew(events: readonly InboundEventRow[]): Promise<void> {
     const validator = this.validator;
     if (!validator) return;
     const pending = events.filter(
@@ -246,7 +191,7 @@ export class OrderProcessor {
     );
   }
 
-  private async compute(events: InboundEventRow[], refused: Set<string>): Promise<Computed> {
+  private async compute(events: readonly InboundEventRow[], refused: Set<string>): Promise<Computed> {
     const at = this.now().toISOString();
     const unit: OrderUnit = { events: [], movements: [], orders: [], annotations: [], exceptions: [], at };
     const working = new Map<string, Working>();
