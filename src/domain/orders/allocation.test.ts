@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AllocationRequest, firstThatFills, type LineAllocation } from './allocation.js';
+import {
+  type AllocationPolicy,
+  type AllocationRequest,
+  firstThatFills,
+  type LineAllocation,
+} from './allocation.js';
 
 const RUNS = { numRuns: 500 };
 const SKUS = ['A', 'B', 'C'];
@@ -29,11 +34,14 @@ const requests = fc
 
 const sum = (xs: number[]) => xs.reduce((n, x) => n + x, 0);
 
-describe('allocation policy: first location that fills, else the fullest', () => {
+/** Every policy: what any of them must keep. Add a new policy here. */
+const POLICIES: AllocationPolicy[] = [firstThatFills];
+
+describe.each(POLICIES)('allocation policy $name: what every policy keeps', (policy) => {
   it('answers every line once, committing and backordering exactly what was ordered', () => {
     fc.assert(
       fc.property(requests, (request) => {
-        const answer = firstThatFills.allocate(request);
+        const answer = policy.allocate(request);
         expect(answer.map((a) => a.lineId).sort()).toEqual(request.lines.map((l) => l.lineId).sort());
         for (const a of answer) {
           const line = request.lines.find((l) => l.lineId === a.lineId);
@@ -50,7 +58,7 @@ describe('allocation policy: first location that fills, else the fullest', () =>
   it('never commits more than is free at a location, nor anywhere but the serving locations', () => {
     fc.assert(
       fc.property(requests, (request) => {
-        const answer = firstThatFills.allocate(request);
+        const answer = policy.allocate(request);
         const committed = new Map<string, number>();
         for (const a of answer.filter((x) => x.commit > 0)) {
           expect(request.locations).toContain(a.location);
@@ -69,12 +77,14 @@ describe('allocation policy: first location that fills, else the fullest', () =>
   it('is deterministic: the same request gets the same answer', () => {
     fc.assert(
       fc.property(requests, (request) => {
-        expect(firstThatFills.allocate(request)).toEqual(firstThatFills.allocate(request));
+        expect(policy.allocate(request)).toEqual(policy.allocate(request));
       }),
       RUNS,
     );
   });
+});
 
+describe('allocation policy first-that-fills', () => {
   it('ships a SKU from one location, the first in preference order that fills it when there is one', () => {
     fc.assert(
       fc.property(requests, (request) => {
