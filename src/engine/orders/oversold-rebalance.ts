@@ -23,8 +23,8 @@ export class OversoldRebalance {
   ) {}
 
   /**
-   * Backorders the newest commitments at locations an owner's count left oversold (docs/inventory.md): for each
-   * open `oversold` exception whose position still has negative `available`, committed units not yet
+   * Backorders the newest commitments at locations an owner's count left oversold (docs/inventory.md):
+   * for each open `oversold` exception whose position still has negative `available`, committed units not yet
    * picked are taken back from the newest orders first until the shortfall is covered; released ones are
    * withdrawn from the WMS. The oversold exception then resolves itself when the publisher sees the
    * position recovered. Returns how many orders it changed.
@@ -88,7 +88,6 @@ export class OversoldRebalance {
             `oversold-${exception.id}-v${record.version}`,
           );
           const w: Working = { record: { ...record }, expectVersion: record.version };
-          const before = w.record.milestone;
           const t = apply(w.record.state, { kind: 'backorder', location, lines: take });
           this.effects.record(ctx, w, t);
           for (const effect of t.effects) await this.effects.effect(ctx, w, effect, stock);
@@ -99,7 +98,6 @@ export class OversoldRebalance {
             'backordered',
             `order ${record.orderId}: ${sku}@${location} was found oversold (exception ${exception.id}); backordered ${what}, newest orders first`,
           );
-          void before;
           unit.orders.push({ record: w.record, expectVersion: w.expectVersion });
         }
         if (unit.orders.length === 0) break;
