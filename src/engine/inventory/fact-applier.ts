@@ -3,7 +3,8 @@
  * log to the positions, in log order, once each: the cursor moves in the same transaction as the ledger
  * rows it produced. Each event goes through its pure rule (`domain/inventory/rules.ts`) against the
  * position as read, and is written with a compare-and-set on the position's version; when a reservation
- * changed the position in between, the batch is read and computed again.
+ * changed the position in between, the batch is read and computed again (the log consumer,
+ * `engine/log-consumer.ts`, owns the cursor, the batching and that retry).
  *
  * A fact a rule refuses (taking more out of a bucket than it holds) opens an `inventory_rejected`
  * exception with the event, and nothing is applied for it. A fact that leaves `available` negative is
@@ -26,10 +27,10 @@ import {
   type RuleResult,
   received,
 } from '../../domain/inventory/rules.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
-import { ConditionNotMet } from '../../store/condition-not-met.js';
+import { ConflictError } from '../../errors.js';
 import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
 import type { Store } from '../../store/store-port.js';
+import { LogConsumer } from '../log-consumer.js';
 
 export const FACT_CURSOR = 'inventory-facts';
 
@@ -54,68 +55,63 @@ interface Cached {
   version: number;
 }
 
+/** What one batch of facts writes. */
+interface FactWork {
+  movements: Movement[];
+  exceptions: InventoryException[];
+}
+
 export class FactApplier {
+  private readonly log: LogConsumer<FactWork>;
+
   constructor(
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.log = new LogConsumer(
+      store,
+      {
+        compute: (events) => this.compute(events),
+        write: ({ movements, exceptions }, cursor) =>
+          this.store.inventory.applyMovements(
+            movements,
+            cursor ? { cursor, exceptions } : { exceptions },
+            this.now().toISOString(),
+          ),
+        stillFailing: ({ exceptions }) => {
+          const refused = exceptions.find((e) => e.code === 'inventory_rejected');
+          if (refused) {
+            throw new ConflictError('inventory-fact-refused', 'Fact still refused', refused.detail);
+          }
+        },
+      },
+      {
+        cursor: FACT_CURSOR,
+        types: FACT_TYPES,
+        batch: BATCH,
+        attempts: 20,
+        reapplyAttempts: 20,
+        // A position changed since it was read, or another process moved the cursor: read again.
+        onConflict: 'reread',
+        label: 'inventory facts',
+      },
+    );
+  }
 
   /** Applies the next batch of facts; returns how many events it consumed (0: caught up). */
-  async step(): Promise<number> {
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const from = await this.store.inventory.cursor(FACT_CURSOR);
-      const events = await this.store.inventory.eventsAfter(from, FACT_TYPES, BATCH);
-      const last = events[events.length - 1];
-      if (!last) return 0;
-      const { movements, exceptions } = await this.compute(events);
-      try {
-        await this.store.inventory.applyMovements(
-          movements,
-          { cursor: { name: FACT_CURSOR, from, to: last.seq }, exceptions },
-          this.now().toISOString(),
-        );
-        return events.length;
-      } catch (error) {
-        // A position changed since it was read, or another process moved the cursor: read again.
-        if (!(error instanceof ConditionNotMet)) throw error;
-      }
-    }
-    throw new Error('inventory facts: positions kept changing under 20 attempts in a row');
+  step(): Promise<number> {
+    return this.log.step();
   }
 
   /**
    * Applies one logged fact again, against the position as it is now (an operator's retry of its
    * `inventory_rejected` exception, after fixing the stock). 409 when the rule still refuses it.
    */
-  async reapply(seq: number): Promise<void> {
-    const [logged] = (await this.store.listEvents({ afterSeq: seq - 1, limit: 1 })).items;
-    if (logged?.seq !== seq || !FACT_TYPES.includes(logged.event.type)) {
-      throw new NotFoundError(`no inventory fact at log position ${seq}`);
-    }
-    const row: InboundEventRow = {
-      seq,
-      system: logged.system,
-      type: logged.event.type,
-      envelope: logged.event as unknown as Record<string, unknown>,
-    };
-    for (let attempt = 0; ; attempt += 1) {
-      const { movements, exceptions } = await this.compute([row]);
-      const refused = exceptions.find((e) => e.code === 'inventory_rejected');
-      if (refused) {
-        throw new ConflictError('inventory-fact-refused', 'Fact still refused', refused.detail);
-      }
-      try {
-        await this.store.inventory.applyMovements(movements, { exceptions }, this.now().toISOString());
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionNotMet) || attempt >= 20) throw error;
-      }
-    }
+  reapply(seq: number): Promise<void> {
+    return this.log.reapply(seq, 'inventory fact');
   }
 
-  private async compute(
-    events: InboundEventRow[],
-  ): Promise<{ movements: Movement[]; exceptions: InventoryException[] }> {
+  private async compute(events: readonly InboundEventRow[]): Promise<FactWork> {
     const cache = new Map<string, Cached>();
     for (const sku of new Set(events.map((e) => (e.envelope.data as { sku: string }).sku))) {
       for (const p of await this.store.inventory.positions(sku)) {
