@@ -240,8 +240,13 @@ export interface ConnectorKind {
    * could not be read (its problems are reported); the subscription is then read as the default kind's.
    */
   readSection(map: MapReader, context: SectionContext): SubscriptionSection | undefined;
-  /** The outbound role: a sender per subscription of this kind, for one delivery engine. */
-  openOutbound?(context: ConnectorContext): (subscription: CompiledSubscription) => OutboundConnector;
+  /**
+   * The outbound role, opened once per delivery engine: then a sender per subscription of this kind,
+   * given its `section` as `readSection` compiled it.
+   */
+  openOutbound?(
+    context: ConnectorContext,
+  ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
 }
 
 /** Reads an outbound result as the delivery rules do (see `OutboundVerdict`; docs/delivery.md §6). */

@@ -102,8 +102,8 @@ export const ediConnector: ConnectorKind = {
       context.now,
       metrics && ((partner, set, outcome) => metrics.document({ partner, set, direction: 'out', outcome })),
     );
-    return (subscription) => {
-      const section = subscription.connector?.section as EdiSection;
+    return (subscription, compiled) => {
+      const section = compiled as EdiSection;
       const transport: Transport | undefined = section.http
         ? httpTransport(httpClient(context), section.http, context.now)
         : section.dir

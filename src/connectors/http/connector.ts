@@ -20,8 +20,8 @@ export const httpConnector: ConnectorKind = {
   }),
   openOutbound(context) {
     const client = httpClient(context);
-    return (subscription) => {
-      const http = subscription.connector?.section as HttpConnectorConfig;
+    return (_subscription, section) => {
+      const http = section as HttpConnectorConfig;
       const transport = httpTransport(client, http, context.now);
       return {
         send(events, { trace }) {

@@ -124,7 +124,10 @@ export class DeliveryEngine {
       ...(telemetry ? { metrics: { document: (labels) => telemetry.edi.inc(labels) } } : {}),
     };
     // Each kind's outbound role is opened once, on its first subscription.
-    const outbound = new Map<string, (subscription: CompiledSubscription) => OutboundConnector>();
+    const outbound = new Map<
+      string,
+      (subscription: CompiledSubscription, section: unknown) => OutboundConnector
+    >();
     const tracing = options.tracing ?? tracingFor(config);
     const onAttempt: DeliveryEngineOptions['onAttempt'] = telemetry
       ? (subscription, claims, response) => {
@@ -147,7 +150,7 @@ export class DeliveryEngine {
         open = kind.openOutbound(context);
         outbound.set(binding.kind, open);
       }
-      const connector = open(subscription);
+      const connector = open(subscription, binding.section);
       const target = this.targetFor(subscription.target, config.subscriptions);
       const buckets: TokenBucket[] = [];
       if (subscription.rateLimit) buckets.push(this.rateLimit(subscription.rateLimit, startMs));
