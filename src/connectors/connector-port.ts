@@ -121,12 +121,22 @@ export interface ProtocolReply {
   status?: number;
 }
 
+/** What the hub does with the events an inbound request or a source produced, as sent by `system`. */
+export interface InboundHub {
+  /**
+   * Validates and applies `events` (ownership, contracts, idempotency), all or none, durably; one outcome
+   * per event. Throws the hub's problem when they are refused (the reply then says so).
+   */
+  apply(system: string, events: InboundEvent[]): Promise<{ status: 'accepted' | 'duplicate' }[]>;
+}
+
 /**
  * The inbound role: a request in a system's own format, received for `system`, becomes canonical events
- * (applied by the hub, all or none) and the protocol reply owed to the sender.
+ * (applied through `hub`, all or none, in as many steps as the format has units: one per X12 set), and
+ * the protocol reply owed to the sender — which may depend on what was applied (a 997 says, set by set).
  */
 export interface InboundConnector<Request = { body: Buffer; contentType?: string }> {
-  receive(system: string, request: Request): Promise<{ events: InboundEvent[]; reply?: ProtocolReply }>;
+  receive(system: string, request: Request, hub: InboundHub): Promise<ProtocolReply>;
 }
 
 /**
