@@ -8,7 +8,12 @@ import { connectorKeys, connectorKinds, kindsFor } from '../connectors/registry.
 import { CATALOGUE } from '../domain/event-catalogue.js';
 import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
 import type { DeclaredNames } from './compile-sections.js';
-import type { CompiledSubscription, RateLimitPolicy, RetryPolicy } from './compiled-config.js';
+import type {
+  CompiledSubscription,
+  CompiledSystem,
+  RateLimitPolicy,
+  RetryPolicy,
+} from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
 import { positionOf } from './yaml-source.js';
 
@@ -41,8 +46,8 @@ const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
 export function compileSubscriptions(
   value: ConfigValue | undefined,
   declared: DeclaredNames,
-  /** The systems with an `x12:` identity: the only targets an `edi:` subscription may have. */
-  ediPartners: ReadonlySet<string> = new Set(),
+  /** The compiled systems, for the connector kinds' checks (an `edi:` target must have `x12:`). */
+  systems: ReadonlyMap<string, CompiledSystem> = new Map(),
 ): CompiledSubscription[] {
   const subscriptions: CompiledSubscription[] = [];
   const firstLineByName = new Map<string, number>();
@@ -70,7 +75,7 @@ export function compileSubscriptions(
     // before `types`, then the rest after `filter`, so messages keep the order of the keys.
     const kinds = kindsFor((key) => map.has(key));
     const [kind] = kinds;
-    const sectionContext = { target, config: { ediPartners } };
+    const sectionContext = { target, systems };
     let section: SubscriptionSection | undefined = kind?.readSection(map, sectionContext);
     const fallback = connectorKinds()[0];
     if (section === undefined && fallback !== undefined && fallback !== kind)

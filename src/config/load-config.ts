@@ -98,8 +98,7 @@ export function compileConfig(
   const systems = compileSystems(systemsMap, declared, keys);
   const ownership = compileOwnership(section('ownership'), declared);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
-  const ediPartners = new Set([...systems.values()].filter((s) => s.x12 !== undefined).map((s) => s.name));
-  const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, ediPartners);
+  const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
   const ediMap = section('edi');
   ediMap?.allowOnly(['x12']);

@@ -11,7 +11,7 @@
  * A format (CloudEvents JSON, X12) is kept apart from the transport that carries its documents (HTTP, a
  * folder; SFTP and AS2 later), so that one format rides any transport (`OutboundDocument`, `Transport`).
  */
-import type { CompiledConfig, CompiledSubscription } from '../config/compiled-config.js';
+import type { CompiledConfig, CompiledSubscription, CompiledSystem } from '../config/compiled-config.js';
 import type { ConfigValue, MapReader } from '../config/config-reader.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import type { DeliveryOutcome } from '../domain/delivery/retry-policy.js';
@@ -217,10 +217,8 @@ export interface CompiledConnector {
 export interface SectionContext {
   /** The target system (already checked to exist), when it was given. */
   target: string | undefined;
-  config: {
-    /** The systems with an `x12:` identity (EDI partners). */
-    ediPartners: ReadonlySet<string>;
-  };
+  /** The compiled systems (their `x12:` identity, locations, limits). */
+  systems: ReadonlyMap<string, CompiledSystem>;
 }
 
 /**

@@ -40,10 +40,10 @@ export const ediConnector: ConnectorKind = {
     key === 'dir'
       ? 'dir: is only for edi: subscriptions (outbound X12 files)'
       : `${key}: is only for edi: subscriptions`,
-  readSection(map, { target, config }) {
+  readSection(map, { target, systems }) {
     const ediValue = map.get('edi');
     const edi = readEdi(ediValue);
-    if (edi !== undefined && target !== undefined && !config.ediPartners.has(target)) {
+    if (edi !== undefined && target !== undefined && systems.get(target)?.x12 === undefined) {
       ediValue?.report(
         `subscription target '${target}' is not an EDI partner; an edi: subscription needs a target with x12: { id, qualifier } (systems.${target}.x12)`,
       );
