@@ -74,9 +74,10 @@ function conformance(kind: StoreKind): void {
         '0008_processes',
         '0009_idempotency_owner',
         '0010_throttling',
+        '0011_connector_state',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 10, known: 10 });
+      expect(await store.health()).toEqual({ ok: true, applied: 11, known: 11 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -98,6 +99,7 @@ function conformance(kind: StoreKind): void {
           '0008_processes',
           '0009_idempotency_owner',
           '0010_throttling',
+          '0011_connector_state',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

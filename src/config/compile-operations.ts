@@ -17,6 +17,7 @@
  * ```
  */
 
+import { readHttp } from '../connectors/http/config-section.js';
 import {
   ALERT_KINDS,
   ALERT_SEVERITIES,
@@ -25,7 +26,6 @@ import {
   type AlertRule,
 } from '../domain/alerts/alert-state.js';
 import type { DeclaredNames } from './compile-sections.js';
-import { readHttp } from './compile-subscriptions.js';
 import type { TracingConfig } from './compiled-config.js';
 import { type ConfigValue, type MapReader, readDuration } from './config-reader.js';
 

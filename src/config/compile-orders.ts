@@ -2,8 +2,9 @@
  * `orders: { validate?: { system, http: { url, timeoutMs? }, onTimeout?: hold | accept },
  * shortPick?: recommit | backorder, idempotencyHours? }` (docs/orders.md).
  */
+
+import { readHttp } from '../connectors/http/config-section.js';
 import type { DeclaredNames } from './compile-sections.js';
-import { readHttp } from './compile-subscriptions.js';
 import { type OrdersConfig, SHORT_PICK_POLICIES } from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
 

@@ -2,6 +2,7 @@
  * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
  * nothing downstream re-validates it.
  */
+import type { CompiledConnector } from '../connectors/connector-port.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
@@ -109,6 +110,12 @@ export interface CompiledSubscription {
   matchesType: (type: string) => boolean;
   /** Optional narrowing beyond `types`, kept as written: a subject pattern and data field values. */
   filter?: { subject?: string; data?: Record<string, unknown> };
+  /**
+   * The connector kind that delivers the subscription and its compiled section (src/connectors/registry.ts);
+   * absent only in a config with errors. `http`, `edi` and `dir` below are the same sections of the `http`
+   * and `edi` kinds, kept for their readers (the simulator, messages); other kinds have only this.
+   */
+  connector?: CompiledConnector;
   http?: HttpConnectorConfig;
   /** Outbound X12 (docs/edi.md): the sets sent to the target, an EDI partner (a system with `x12:`). */
   edi?: { sets: EdiOutboundSetId[] };

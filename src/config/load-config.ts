@@ -3,7 +3,9 @@
  * environment, validates every section and compiles it into a `CompiledConfig`. Every issue is collected
  * before throwing, so one run of `check-config` shows everything to fix.
  */
+
 import { readFileSync } from 'node:fs';
+import { readX12 } from '../connectors/edi/config-section.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
 import {
@@ -16,7 +18,6 @@ import {
   compileSystems,
   declaredNames,
   KeyRegistry,
-  readX12,
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
 import type { CompiledConfig } from './compiled-config.js';
@@ -97,8 +98,7 @@ export function compileConfig(
   const systems = compileSystems(systemsMap, declared, keys);
   const ownership = compileOwnership(section('ownership'), declared);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
-  const ediPartners = new Set([...systems.values()].filter((s) => s.x12 !== undefined).map((s) => s.name));
-  const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, ediPartners);
+  const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
   const ediMap = section('edi');
   ediMap?.allowOnly(['x12']);

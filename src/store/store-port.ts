@@ -7,6 +7,7 @@
  * one commit (group commit); each write is still atomic on its own.
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
+import type { ConnectorStateStore } from './connector-state-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
 import type { InventoryStore } from './inventory-port.js';
@@ -101,6 +102,8 @@ export interface Store {
   readonly ops: OpsStore;
   /** The registry of running hub process incarnations and their heartbeats (after `migrate()`). */
   readonly processes: ProcessStore;
+  /** Durable key/value state of each connector instance (after `migrate()`). */
+  readonly connectorState: ConnectorStateStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

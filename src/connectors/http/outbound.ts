@@ -9,11 +9,8 @@ import { Pool } from 'undici';
 import { DEFAULT_CONCURRENCY } from '../../config/compile-subscriptions.js';
 import type { CompiledSubscription, HttpConnectorConfig } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import {
-  classifyOutcome,
-  type DeliveryOutcome,
-  parseRetryAfter,
-} from '../../domain/delivery/retry-policy.js';
+import { classifyOutcome, parseRetryAfter } from '../../domain/delivery/retry-policy.js';
+import type { OutboundResult, TraceHeaders } from '../connector-port.js';
 import { idempotencyKey, toRequestBody } from './mapping.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -44,27 +41,10 @@ const CONNECTOR_HEADERS = new Set([
   'tracestate',
 ]);
 
-/** W3C trace context headers to send with a request (engine/observability/trace-context.ts). */
-export interface TraceHeaders {
-  traceparent?: string | undefined;
-  tracestate?: string | undefined;
-}
+export type { TraceHeaders } from '../connector-port.js';
 
-/** What one delivery attempt came to, for the attempt record, the retry schedule and the breaker. */
-export interface DeliveryResponse {
-  outcome: DeliveryOutcome;
-  status?: number;
-  /** The first 512 characters of the response body. */
-  bodyExcerpt?: string;
-  /** From the target's `Retry-After`, in milliseconds from when the response arrived. */
-  retryAfterMs?: number;
-  /** Time from sending to the end of the exchange (response read, or failure). */
-  latencyMs: number;
-  /** Why no answer came (network error, timeout), or why the request could not be made. */
-  error?: string;
-  /** Nothing left the hub (the connector was closed): says nothing about the target. */
-  notSent?: boolean;
-}
+/** What one delivery attempt came to (the port's `OutboundResult`, under its older name). */
+export type DeliveryResponse = OutboundResult;
 
 /** How the connector sizes its pools and names itself. */
 export interface HttpConnectorOptions {

@@ -1,20 +1,20 @@
 /**
  * The delivery engine: one runner per subscription with a connector block, and per target system a
  * circuit breaker, an adaptive concurrency limit and an optional rate limit shared by the runners to it,
- * all sharing one HTTP connector (a pool per origin). Ingest wakes the runners of the subscriptions it
+ * each subscription sending through the outbound role of its connector kind (src/connectors/registry.ts). Ingest wakes the runners of the subscriptions it
  * wrote outbox rows for; otherwise they poll for retries coming due.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_CONCURRENCY } from '../../config/compile-subscriptions.js';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
-import {
-  connectionsByOrigin,
-  type DeliveryResponse,
-  HttpConnector,
-  type TraceHeaders,
-} from '../../connectors/http/outbound.js';
-import type { CloudEvent } from '../../domain/cloud-event.js';
+import type {
+  ConnectorContext,
+  OutboundResult as DeliveryResponse,
+  OutboundConnector,
+  SharedResource,
+} from '../../connectors/connector-port.js';
+import { connectorKind } from '../../connectors/registry.js';
 import type { AdaptiveConcurrencySnapshot } from '../../domain/delivery/adaptive-concurrency.js';
 import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
 import {
@@ -26,7 +26,6 @@ import {
 import { TokenBucket, type TokenBucketPolicy } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
-import { EdiOutbound } from '../edi/edi-outbound.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { type Tracing, tracingFor } from '../observability/tracing.js';
 import { DeliveryTarget } from './delivery-target.js';
@@ -73,7 +72,8 @@ export interface TargetHealth {
 export class DeliveryEngine {
   private readonly runners = new Map<string, SubscriptionRunner>();
   private readonly targetsByName = new Map<string, DeliveryTarget>();
-  private readonly connector: HttpConnector;
+  /** Resources the connector kinds share (one HTTP client), closed when the engine stops. */
+  private readonly shared = new Map<string, SharedResource>();
   private readonly now: () => Date;
 
   /** The configured systems (each target's circuit breaker policy). */
@@ -92,7 +92,6 @@ export class DeliveryEngine {
   constructor(config: CompiledConfig, store: Store, options: DeliveryEngineOptions = {}) {
     this.systems = config.systems;
     this.now = options.now ?? (() => new Date());
-    this.connector = new HttpConnector({ connections: connectionsByOrigin(config.subscriptions) });
     // Unique per engine: two engines in one process must not pass for each other's leases.
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.owner = owner;
@@ -104,15 +103,31 @@ export class DeliveryEngine {
       const bucket = system.rateLimit?.bucket;
       if (bucket) targetBuckets.set(system.name, this.rateLimit(bucket, startMs));
     }
-    // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
     const { telemetry } = options;
-    const edi = new EdiOutbound(
+    const context: ConnectorContext = {
       config,
-      store,
-      this.now,
-      telemetry &&
-        ((partner, set, outcome) => telemetry.edi.inc({ partner, set, direction: 'out', outcome })),
-    );
+      stores: store,
+      now: this.now,
+      state: (instance) => ({
+        get: async <T>(key: string) => (await store.connectorState.get(instance, key)) as T | undefined,
+        put: (key, value) => store.connectorState.put(instance, key, value, this.now().toISOString()),
+        delete: (key) => store.connectorState.delete(instance, key),
+      }),
+      shared: <T extends SharedResource>(name: string, open: () => T): T => {
+        let resource = this.shared.get(name) as T | undefined;
+        if (resource === undefined) {
+          resource = open();
+          this.shared.set(name, resource);
+        }
+        return resource;
+      },
+      ...(telemetry ? { metrics: { document: (labels) => telemetry.edi.inc(labels) } } : {}),
+    };
+    // Each kind's outbound role is opened once, on its first subscription.
+    const outbound = new Map<
+      string,
+      (subscription: CompiledSubscription, section: unknown) => OutboundConnector
+    >();
     const tracing = options.tracing ?? tracingFor(config);
     const onAttempt: DeliveryEngineOptions['onAttempt'] = telemetry
       ? (subscription, claims, response) => {
@@ -127,34 +142,26 @@ export class DeliveryEngine {
         }
       : options.onAttempt;
     for (const subscription of config.subscriptions) {
-      if (!subscription.http && !subscription.dir) continue;
+      const binding = subscription.connector;
+      const kind = binding && connectorKind(binding.kind);
+      if (!binding || !kind?.openOutbound) continue;
+      let open = outbound.get(binding.kind);
+      if (!open) {
+        open = kind.openOutbound(context);
+        outbound.set(binding.kind, open);
+      }
+      const connector = open(subscription, binding.section);
       const target = this.targetFor(subscription.target, config.subscriptions);
       const buckets: TokenBucket[] = [];
       if (subscription.rateLimit) buckets.push(this.rateLimit(subscription.rateLimit, startMs));
       const targetBucket = targetBuckets.get(subscription.target);
       if (targetBucket) buckets.push(targetBucket);
-      const http = subscription.http;
-      const send: (
-        subscription: CompiledSubscription,
-        events: CloudEvent[],
-        trace: TraceHeaders,
-      ) => Promise<DeliveryResponse> = subscription.edi
-        ? async (sub, events, trace) => {
-            const [event] = events;
-            if (!event || events.length !== 1)
-              throw new Error('an edi: subscription sends one event at a time');
-            return edi.send(sub, event, this.connector, trace);
-          }
-        : async (_subscription, events, trace) =>
-            http
-              ? this.connector.send(http, events, this.now(), trace)
-              : { outcome: 'permanent', latencyMs: 0, error: 'no connector' };
       this.runners.set(
         subscription.name,
         new SubscriptionRunner(subscription, {
           store: store.delivery,
           send: (sub, events, attempt) =>
-            tracing.deliver(sub, events, attempt, (trace) => send(sub, events, trace)),
+            tracing.deliver(sub, events, attempt, (trace) => connector.send(events, { trace, attempt })),
           target,
           buckets,
           now: this.now,
@@ -177,7 +184,7 @@ export class DeliveryEngine {
     if (!target) {
       const settings = this.systems.get(system);
       const summed = subscriptions
-        .filter((s) => s.target === system && (s.http || s.dir))
+        .filter((s) => s.target === system && s.connector !== undefined)
         .reduce((sum, s) => sum + (s.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY), 0);
       target = new DeliveryTarget(
         system,
@@ -300,12 +307,12 @@ export class DeliveryEngine {
     return Object.fromEntries([...this.runners].map(([name, runner]) => [name, runner.inFlightCount]));
   }
 
-  /** Stops claiming and waits (at most `graceMs`) for requests in flight, then closes the connector. */
+  /** Stops claiming and waits (at most `graceMs`) for requests in flight, then closes the connectors. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.syncTimer) clearInterval(this.syncTimer);
     this.syncTimer = undefined;
     await this.syncing;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(graceMs)));
-    await this.connector.close();
+    await Promise.all([...this.shared.values()].map((resource) => resource.close()));
   }
 }

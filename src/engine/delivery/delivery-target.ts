@@ -4,7 +4,7 @@
  * this process. Runners ask it before each request and report each answer to it;
  * when a request ends it wakes the runners waiting for room. Rules: docs/delivery.md#6-protecting-targets.
  */
-import type { DeliveryResponse } from '../../connectors/http/outbound.js';
+import type { OutboundResult as DeliveryResponse } from '../../connectors/connector-port.js';
 import {
   AdaptiveConcurrency,
   type AdaptiveConcurrencySnapshot,

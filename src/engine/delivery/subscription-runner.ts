@@ -6,7 +6,7 @@
  * size with `batch: true`) are held in memory at a time.
  */
 import type { CompiledSubscription } from '../../config/compiled-config.js';
-import type { DeliveryResponse } from '../../connectors/http/outbound.js';
+import type { OutboundResult as DeliveryResponse } from '../../connectors/connector-port.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { ConcurrencyPermit } from '../../domain/delivery/adaptive-concurrency.js';
 import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
@@ -82,7 +82,7 @@ export class SubscriptionRunner {
     private readonly context: RunnerContext,
   ) {
     this.concurrency = subscription.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY;
-    this.leaseMs = Math.max(60_000, (subscription.http?.timeoutMs ?? 10_000) * 3);
+    this.leaseMs = Math.max(60_000, (subscription.connector?.attemptTimeoutMs ?? 10_000) * 3);
   }
 
   /** Rows this runner has in flight now. */
@@ -152,7 +152,7 @@ export class SubscriptionRunner {
     while (stale < this.buffer.length && (this.claimedAt[stale] ?? 0) < performance.now() - this.leaseMs / 2)
       stale += 1;
     this.releaseBuffer(stale);
-    const batch = this.subscription.http?.batch ? MAX_BATCH_EVENTS : 1;
+    const batch = this.subscription.connector?.batch ? MAX_BATCH_EVENTS : 1;
     await this.refill(batch, breaker.state === 'half_open');
     while (this.sending < this.concurrency && this.buffer.length > 0) {
       const sendAt = context.now().getTime();

@@ -15,15 +15,8 @@
  * interchanges the hub sent (`edi_outbound`) and recorded as accepted or rejected with their codes.
  */
 import type { CompiledConfig, CompiledSystem } from '../../config/compiled-config.js';
-import { map214 } from '../../connectors/edi/mappings/inbound-214.js';
-import { map846 } from '../../connectors/edi/mappings/inbound-846.js';
-import {
-  type MappingProblem,
-  type MappingResult,
-  map850,
-} from '../../connectors/edi/mappings/inbound-850.js';
-import { map940 } from '../../connectors/edi/mappings/inbound-940.js';
-import { map945, orderReference945 } from '../../connectors/edi/mappings/inbound-945.js';
+import { inboundSetMappings, type SetEffect, type SetMapping } from '../../connectors/edi/inbound-sets.js';
+import type { MappingProblem } from '../../connectors/edi/mappings/inbound-850.js';
 import {
   acknowledge,
   type ControlNumberKind,
@@ -70,44 +63,11 @@ export interface EdiAnswer {
   sets: { control: string; type: string; outcome: 'applied' | 'rejected' | 'duplicate'; detail?: string }[];
 }
 
-/** What a mapped set does: events ingested as the partner (all or none), then exceptions opened. */
-interface SetEffect {
-  events: { type: string; data: Record<string, unknown>; correlationid?: string }[];
-  /** Opened once the events are in (the partner is their `system`, the raw set their payload). */
-  exceptions?: { code: string; detail: string; subject: string }[];
-  /** What became of the set, for the answer's `sets`. */
-  detail: string;
-  /** Facts that move nothing but belong on an order's timeline (a carrier's in-transit statuses). */
-  notes?: { orderId: string; note: string }[];
-}
-
-/** An inbound set type: its mapping to effects; `unnumbered` keeps the 850's single event id without `-1`. */
-interface SetMapping {
-  map(set: TransactionSet, partnerName: string, partner: CompiledSystem): Promise<MappingResult<SetEffect>>;
-  unnumbered?: boolean;
-}
-
-/** A problem about the whole set, at its ST. */
-function setProblem(set: TransactionSet, segment: string, detail: string): MappingResult<never> {
-  const problem: MappingProblem = { segment, ordinal: set.header.ordinal, detail };
-  return { ok: false, problems: [problem] };
-}
-
 export class EdiInbound {
   private readonly controlNumbers: ControlNumbers;
 
-  /** The inbound sets, by ST01. */
-  private readonly mappings: Record<string, SetMapping> = {
-    '850': { map: async (set, name, partner) => this.purchaseOrder(set, name, partner), unnumbered: true },
-    '945': { map: (set, name, partner) => this.shippingAdvice(set, name, partner) },
-    '214': { map: (set, name) => this.shipmentStatus(set, name) },
-    '846': { map: async (set, name, partner) => this.inventoryAdvice(set, name, partner) },
-    // A client's warehouse shipping order (Manifold fronts its 3PL): an order on the partner's channel.
-    '940': {
-      map: async (set, name, partner) => this.purchaseOrder(set, name, partner, map940),
-      unnumbered: true,
-    },
-  };
+  /** The inbound sets, by ST01 (connectors/edi/inbound-sets.ts). */
+  private readonly mappings: Record<string, SetMapping>;
 
   /** Told every answer (metrics: sets in by partner, set and outcome). */
   onAnswer?: (partner: string, answer: EdiAnswer) => void;
@@ -121,6 +81,7 @@ export class EdiInbound {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.controlNumbers = new StoreControlNumbers(store);
+    this.mappings = inboundSetMappings({ systems: config.systems, orders: store.orders, now });
   }
 
   /**
@@ -563,179 +524,6 @@ export class EdiInbound {
         detail: notes.join('; ') || 'no AK1/AK2 to match',
       });
     }
-  }
-
-  /** 850 (or a client's 940) → `order.accepted`, through the same path as `POST /v1/orders`. */
-  private purchaseOrder(
-    set: TransactionSet,
-    partnerName: string,
-    partner: CompiledSystem,
-    map: typeof map850 = map850,
-  ): MappingResult<SetEffect> {
-    const mapped = map(set, {
-      name: partnerName,
-      channel: partner.channel ?? partnerName,
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-    });
-    if (!mapped.ok) return mapped;
-    const orderId = String(mapped.data.orderId);
-    return {
-      ok: true,
-      data: {
-        events: [{ type: 'com.manifold.order.accepted.v1', data: mapped.data, correlationid: orderId }],
-        detail: `order ${orderId}`,
-      },
-    };
-  }
-
-  /** 945 → `order.shipped` from the partner's location. */
-  private async shippingAdvice(
-    set: TransactionSet,
-    partnerName: string,
-    partner: CompiledSystem,
-  ): Promise<MappingResult<SetEffect>> {
-    const location = partner.locations[0];
-    if (!location) {
-      return setProblem(
-        set,
-        'ST',
-        `partner ${partnerName} has no location to ship from (systems.${partnerName}.locations)`,
-      );
-    }
-    const reference = orderReference945(set);
-    if (!reference.ok) return reference;
-    const order = await this.findOrder([reference.data], partnerName);
-    if (!order) {
-      const w06 = set.segments.find((s) => s.id === 'W06') ?? set.header;
-      return {
-        ok: false,
-        problems: [
-          {
-            segment: 'W06',
-            ordinal: w06.ordinal,
-            element: 2,
-            detail: `no order '${reference.data}' (nor '<partner>-${reference.data}')`,
-          },
-        ],
-      };
-    }
-    const mapped = map945(set, {
-      order: order.document,
-      location,
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-    });
-    if (!mapped.ok) return mapped;
-    return {
-      ok: true,
-      data: {
-        events: [{ type: 'com.manifold.order.shipped.v1', data: mapped.data, correlationid: order.orderId }],
-        detail: `order ${order.orderId} shipped from ${location}`,
-      },
-    };
-  }
-
-  /**
-   * 214 → `order.delivered` for AT7 `D1`; `carrier_exception` exceptions for `SD`, `AH`, `A9`; in-transit
-   * and other statuses are acknowledged and listed in the answer, not turned into events.
-   */
-  private async shipmentStatus(set: TransactionSet, partnerName: string): Promise<MappingResult<SetEffect>> {
-    const mapped = map214(set);
-    if (!mapped.ok) return mapped;
-    const order = await this.findOrder(mapped.data.references, partnerName);
-    if (!order) {
-      return setProblem(
-        set,
-        'L11',
-        `no order for reference(s) ${mapped.data.references.map((r) => `'${r}'`).join(', ')} (L11*PO, B10-02; as is or with an EDI partner's prefix)`,
-      );
-    }
-    const effect: SetEffect = { events: [], exceptions: [], detail: '', notes: [] };
-    const notes: string[] = [];
-    for (const status of mapped.data.statuses) {
-      const when = status.at ? ` at ${status.at}` : '';
-      switch (status.kind) {
-        case 'delivered':
-          if (effect.events.length === 0) {
-            effect.events.push({
-              type: 'com.manifold.order.delivered.v1',
-              data: { orderId: order.orderId, ...(status.at ? { deliveredAt: status.at } : {}) },
-              correlationid: order.orderId,
-            });
-          }
-          notes.push(`${status.code} delivered${when}`);
-          break;
-        case 'exception':
-          effect.exceptions?.push({
-            code: 'carrier_exception',
-            subject: order.orderId,
-            detail: `carrier ${partnerName} reports AT7 ${status.code}${status.reason ? ` (reason ${status.reason})` : ''} for order ${order.orderId}${when} (segment ${status.ordinal})`,
-          });
-          notes.push(`${status.code} carrier_exception${when}`);
-          break;
-        case 'in-transit':
-          notes.push(`${status.code} in transit${when}`);
-          effect.notes?.push({
-            orderId: order.orderId,
-            note: `${partnerName} (X12 214): AT7 ${status.code} in transit${when}`,
-          });
-          break;
-        case 'other':
-          notes.push(`${status.code} not mapped${when}`);
-          break;
-      }
-    }
-    effect.detail = `order ${order.orderId}: ${notes.join('; ')}`;
-    return { ok: true, data: effect };
-  }
-
-  /** 846 → `inventory.incoming` per item at the partner's location. */
-  private inventoryAdvice(
-    set: TransactionSet,
-    partnerName: string,
-    partner: CompiledSystem,
-  ): MappingResult<SetEffect> {
-    const location = partner.locations[0];
-    if (!location) {
-      return setProblem(
-        set,
-        'ST',
-        `partner ${partnerName} has no location to expect stock at (systems.${partnerName}.locations)`,
-      );
-    }
-    const mapped = map846(set, {
-      location,
-      receivedAt: this.now().toISOString(),
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-    });
-    if (!mapped.ok) return mapped;
-    return {
-      ok: true,
-      data: {
-        events: mapped.data.map((data) => ({ type: 'com.manifold.inventory.incoming.v1', data })),
-        detail:
-          mapped.data.length === 0
-            ? 'no item with units available'
-            : `incoming at ${location}: ${mapped.data.map((d) => `${String(d.sku)} ${String(d.quantity)}`).join(', ')}`,
-      },
-    };
-  }
-
-  /**
-   * The order a partner's reference names: as is, else prefixed like the 850 path does (`<partner>-<x>`),
-   * the sending partner first, then the other EDI partners (a 3PL or carrier ships another partner's orders).
-   */
-  private async findOrder(references: readonly string[], partnerName: string) {
-    const prefixes = [
-      partnerName,
-      ...[...this.config.systems.values()].filter((s) => s.x12 && s.name !== partnerName).map((s) => s.name),
-    ];
-    for (const reference of references) {
-      for (const candidate of [reference, ...prefixes.map((p) => `${p}-${reference}`)]) {
-        const order = await this.store.orders.getOrder(candidate);
-        if (order) return order;
-      }
-    }
-    return undefined;
   }
 }
 

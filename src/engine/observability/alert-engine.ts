@@ -67,7 +67,7 @@ export class AlertEngine {
     private readonly options: AlertEngineOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.delivering = config.subscriptions.filter((s) => s.http || s.dir).map((s) => s.name);
+    this.delivering = config.subscriptions.filter((s) => s.connector !== undefined).map((s) => s.name);
     this.ruleNames = new Set(config.alerts.map((r) => r.name));
     this.intervalMs = options.intervalMs ?? 5000;
   }

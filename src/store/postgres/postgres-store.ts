@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlConnectorState } from '../sql-connector-state.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
@@ -77,6 +78,7 @@ export class PostgresStore implements Store {
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
+  readonly connectorState: SqlConnectorState;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -103,6 +105,7 @@ export class PostgresStore implements Store {
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
     this.processes = new SqlProcesses(runner);
+    this.connectorState = new SqlConnectorState(runner);
   }
 
   async migrate(): Promise<string[]> {

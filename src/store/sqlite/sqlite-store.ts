@@ -15,6 +15,7 @@ import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlConnectorState } from '../sql-connector-state.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
@@ -112,6 +113,7 @@ export class SqliteStore implements Store {
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
+  readonly connectorState: SqlConnectorState;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -133,6 +135,7 @@ export class SqliteStore implements Store {
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
     this.processes = new SqlProcesses(runner);
+    this.connectorState = new SqlConnectorState(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.

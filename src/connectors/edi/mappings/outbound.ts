@@ -3,7 +3,7 @@
  * functional id, and its mapping; and `outboundInterchange()`, which wraps mapped sets into an
  * interchange from the hub to a partner (one functional group per GS01, in order of first appearance).
  *
- * Called by the delivery engine for subscriptions with `edi: {sets: [...]}` (`engine/edi/edi-outbound.ts`).
+ * Called by the delivery engine for subscriptions with `edi: {sets: [...]}` (`connectors/edi/outbound.ts`).
  */
 import type { GroupInput, InterchangeInput, PartyId, SetInput } from '../x12/index.js';
 import { map810 } from './outbound-810.js';

@@ -1,18 +1,14 @@
 /**
- * Outbound X12 through the delivery engine (docs/edi.md): a subscription with `edi: {sets}`
- * turns each claimed event into an interchange for its target partner — the set for the event's type,
- * mapped by the pure mappings of `connectors/edi/mappings/outbound-*.ts` (order lines from the store for
- * the 855, 856 and 810), control numbers per partner from the store — and sends it by HTTP (POST
- * `application/edi-x12`, signed, with the event's Idempotency-Key) or drops it in a folder
- * (`<partner>-<ISA13>.x12`, temp file + rename).
+ * Outbound X12 (the `edi` connector's outbound role): a subscription with `edi: {sets}` turns each claimed
+ * event into an interchange for its target partner — the set for the event's type, mapped through the set
+ * dispatch table (`outbound-sets.ts`, order lines from the store for the 855, 856 and 810), control
+ * numbers per partner from the store — and hands it to its transport: HTTP (POST `application/edi-x12`,
+ * signed, with the event's Idempotency-Key) or a folder drop (`<partner>-<ISA13>.x12`, temp file + rename).
  *
  * What was rendered is kept per (subscription, event) in `edi_outbound` before the first attempt, and a
  * retry resends it as is: same ISA13, GS06, ST02, so the partner sees a resend and does not apply it twice.
  * A mapping problem is a permanent failure (the exception queue, the problem as the error).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type {
   CompiledConfig,
@@ -20,36 +16,55 @@ import type {
   EdiOutboundSetId,
   X12PartnerDelimiters,
 } from '../../config/compiled-config.js';
-import {
-  map810,
-  map846,
-  map855,
-  map856,
-  map940,
-  OUTBOUND_SETS,
-  type OutboundResult,
-  outboundInterchange,
-} from '../../connectors/edi/mappings/outbound.js';
+import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { OutboundResult, TraceHeaders, Transport } from '../connector-port.js';
+import { idempotencyKey } from '../http/mapping.js';
+import { OUTBOUND_SETS, outboundInterchange } from './mappings/outbound.js';
+import { type OrderFacts, OUTBOUND_SET_MAPPERS } from './outbound-sets.js';
 import {
   assignControlNumbers,
+  type ControlNumberKind,
   type FormatOptions,
   formatInterchange,
-  type SetInput,
   X12WriteError,
-} from '../../connectors/edi/x12/index.js';
-import { idempotencyKey } from '../../connectors/http/mapping.js';
-import type { DeliveryResponse, HttpConnector, TraceHeaders } from '../../connectors/http/outbound.js';
-import type { CloudEvent } from '../../domain/cloud-event.js';
-import type { EdiOutboundRecord } from '../../store/edi-port.js';
-import type { Store } from '../../store/store-port.js';
-import { StoreControlNumbers } from './edi-inbound.js';
+} from './x12/index.js';
 
 /** The MIME type of X12 bodies. */
 export const X12_CONTENT_TYPE = 'application/edi-x12';
 
+/** An interchange kept for one event of one subscription (a row of `edi_outbound`). */
+export interface KeptInterchange {
+  subscription: string;
+  eventSource: string;
+  eventId: string;
+  partner: string;
+  setId: string;
+  isa13: number;
+  gsControl: number;
+  stControl: number;
+  body: string;
+  createdAt: string;
+}
+
+/** What outbound X12 needs of the hub's store (the store satisfies it). */
+export interface EdiOutboundStores {
+  edi: {
+    getOutbound(
+      subscription: string,
+      eventSource: string,
+      eventId: string,
+    ): Promise<KeptInterchange | undefined>;
+    /** Keeps `row` unless one is kept for its (subscription, event) already; returns the kept one. */
+    saveOutbound(row: KeptInterchange): Promise<KeptInterchange>;
+  };
+  orders: { getOrder(orderId: string): Promise<OrderFacts | undefined> };
+  /** Control numbers come from the store's counters (`x12:<partner>:<kind>`). */
+  inventory: { nextCounter(name: string): Promise<number> };
+}
+
 /** What an event comes to for an EDI subscription. */
 export type Rendered =
-  | { kind: 'interchange'; record: EdiOutboundRecord }
+  | { kind: 'interchange'; record: KeptInterchange }
   /** Nothing to send for this event (e.g. a milestone other than committed/released for an 855). */
   | { kind: 'nothing'; reason: string }
   /** The event cannot be mapped: a permanent failure. */
@@ -66,16 +81,18 @@ export function dropFileName(partner: string, isa13: number): string {
 }
 
 export class EdiOutbound {
-  private readonly controlNumbers: StoreControlNumbers;
+  private readonly controlNumbers: { next(partner: string, kind: ControlNumberKind): Promise<number> };
 
   constructor(
     private readonly config: CompiledConfig,
-    private readonly store: Store,
+    private readonly store: EdiOutboundStores,
     private readonly now: () => Date = () => new Date(),
     /** Told each attempt at a document: `sent`, or `failed` (unmappable, refused, not delivered). */
     private readonly onDocument?: (partner: string, set: string, outcome: 'sent' | 'failed') => void,
   ) {
-    this.controlNumbers = new StoreControlNumbers(store);
+    this.controlNumbers = {
+      next: (partner, kind) => store.inventory.nextCounter(`x12:${partner}:${kind}`),
+    };
   }
 
   /** The interchange for `event` (the kept one when rendered before), or why there is none. */
@@ -95,7 +112,15 @@ export class EdiOutbound {
       };
     }
     const date = this.now();
-    const mapped = await this.map(setId, event, partnerName, date);
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const mapped = await OUTBOUND_SET_MAPPERS[setId](data, {
+      date,
+      partner: partnerName,
+      order: async () => {
+        const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
+        return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);
+      },
+    });
     if ('nothing' in mapped) return { kind: 'nothing', reason: mapped.nothing };
     if (!mapped.ok) {
       return {
@@ -143,14 +168,14 @@ export class EdiOutbound {
     return { kind: 'interchange', record };
   }
 
-  /** One attempt to deliver `event` for an EDI subscription, by HTTP (with `trace` headers) or a folder drop. */
+  /** One attempt to deliver `event` for an EDI subscription over `transport` (HTTP with `trace`, a folder). */
   async send(
     subscription: CompiledSubscription,
     event: CloudEvent,
-    connector: HttpConnector,
-    trace?: TraceHeaders,
-  ): Promise<DeliveryResponse> {
-    const response = await this.attempt(subscription, event, connector, trace);
+    transport: Transport,
+    trace: TraceHeaders = {},
+  ): Promise<OutboundResult> {
+    const response = await this.attempt(subscription, event, transport, trace);
     const set = setForType(subscription.edi?.sets ?? [], event.type);
     if (set && !response.nothingToSend) {
       this.onDocument?.(subscription.target, set, response.outcome === 'delivered' ? 'sent' : 'failed');
@@ -161,9 +186,9 @@ export class EdiOutbound {
   private async attempt(
     subscription: CompiledSubscription,
     event: CloudEvent,
-    connector: HttpConnector,
-    trace?: TraceHeaders,
-  ): Promise<DeliveryResponse & { nothingToSend?: true }> {
+    transport: Transport,
+    trace: TraceHeaders,
+  ): Promise<OutboundResult & { nothingToSend?: true }> {
     const started = performance.now();
     const rendered = await this.render(subscription, event);
     if (rendered.kind === 'problem')
@@ -176,83 +201,18 @@ export class EdiOutbound {
         nothingToSend: true,
       };
     const { record } = rendered;
-    if (subscription.http) {
-      return connector.sendBody(
-        subscription.http,
-        {
-          contentType: X12_CONTENT_TYPE,
-          body: record.body,
-          idempotencyKey: idempotencyKey([event]),
-          ...(trace ? { trace } : {}),
-        },
-        this.now(),
-      );
-    }
-    if (subscription.dir) {
-      try {
-        await dropFile(subscription.dir.path, dropFileName(record.partner, record.isa13), record.body);
-        return { outcome: 'delivered', latencyMs: performance.now() - started };
-      } catch (error) {
-        return {
-          outcome: 'retryable',
-          latencyMs: performance.now() - started,
-          error: `cannot write to ${subscription.dir.path}: ${(error as Error).message}`,
-        };
-      }
-    }
-    return { outcome: 'permanent', latencyMs: 0, error: 'the subscription has neither http nor dir' };
-  }
-
-  private async map(
-    setId: EdiOutboundSetId,
-    event: CloudEvent,
-    partner: string,
-    date: Date,
-  ): Promise<OutboundResult<SetInput> | { nothing: string }> {
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    const context = { date, partner };
-    const orderOf = async () => {
-      const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
-      return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);
-    };
-    const noOrder: OutboundResult<SetInput> = {
-      ok: false,
-      problems: [{ field: 'orderId', detail: `no order '${String(data.orderId)}' in the hub` }],
-    };
-    switch (setId) {
-      case '855': {
-        if (!['committed', 'released'].includes(String(data.milestone)))
-          return { nothing: `an 855 is sent at committed or released, not at ${String(data.milestone)}` };
-        // One acknowledgement per order: at committed, or at released when committed was skipped.
-        if (data.milestone === 'released' && data.previous === 'committed')
-          return { nothing: 'the 855 was sent at committed' };
-        const order = await orderOf();
-        return map855(data as unknown as Parameters<typeof map855>[0], {
-          ...context,
-          ...(order ? { order: { lines: order.document.lines } } : {}),
-        });
-      }
-      case '856': {
-        const order = await orderOf();
-        if (!order) return noOrder;
-        return map856(data as unknown as Parameters<typeof map856>[0], {
-          ...context,
-          order: { lines: order.document.lines },
-        });
-      }
-      case '810': {
-        const order = await orderOf();
-        if (!order) return noOrder;
-        return map810(data as unknown as Parameters<typeof map810>[0], {
-          ...context,
-          order: { lines: order.document.lines, date: order.createdAt },
-        });
-      }
-      case '846':
-        return map846(data as unknown as Parameters<typeof map846>[0], context);
-      case '940':
-        return map940(data as unknown as Parameters<typeof map940>[0], context);
-    }
+    const result = await transport.carry(
+      {
+        contentType: X12_CONTENT_TYPE,
+        body: record.body,
+        idempotencyKey: idempotencyKey([event]),
+        fileName: dropFileName(record.partner, record.isa13),
+      },
+      trace,
+    );
+    // The partner answers with a 997/999 later; when one is expected within a time, it is still to come.
+    const expectsAck = this.config.systems.get(subscription.target)?.x12?.ackWithinMinutes !== undefined;
+    return result.outcome === 'delivered' && expectsAck ? { ...result, acknowledgement: 'pending' } : result;
   }
 }
 
@@ -260,17 +220,4 @@ export class EdiOutbound {
 export function formatOptions(delimiters: X12PartnerDelimiters | undefined): FormatOptions {
   const { newline = true, ...chars } = delimiters ?? {};
   return Object.keys(chars).length > 0 ? { newline, delimiters: chars } : { newline };
-}
-
-/** Writes `name` in `dir` atomically: a temp file in the same folder, then a rename over the name. */
-async function dropFile(dir: string, name: string, body: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.tmp`);
-  try {
-    await writeFile(temp, body, { encoding: 'utf8', flush: true });
-    await rename(temp, join(dir, name));
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

@@ -1,0 +1,270 @@
+/**
+ * The connector port: what a connector kind (`http`, `edi`, …) gives the hub and what the hub gives it.
+ * A kind is one folder under `src/connectors/<kind>/` and one line in `registry.ts`; the delivery engine,
+ * the compiled config and the subscription compiler only speak to this port. See src/connectors/README.md.
+ *
+ * Three roles, each optional:
+ * - outbound: canonical events → one attempt at the target system → a classified outcome;
+ * - inbound: a request in the system's own format → canonical events, plus the protocol reply owed;
+ * - source: a poll or a file pickup whose cursor commits with the events it produced.
+ *
+ * A format (CloudEvents JSON, X12) is kept apart from the transport that carries its documents (HTTP, a
+ * folder; SFTP and AS2 later), so that one format rides any transport (`OutboundDocument`, `Transport`).
+ */
+import type { CompiledConfig, CompiledSubscription, CompiledSystem } from '../config/compiled-config.js';
+import type { ConfigValue, MapReader } from '../config/config-reader.js';
+import type { CloudEvent } from '../domain/cloud-event.js';
+import type { DeliveryOutcome } from '../domain/delivery/retry-policy.js';
+import { targetSignal } from '../domain/delivery/target-signal.js';
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Outbound                                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** W3C trace context headers to send with a request (engine/observability/trace-context.ts). */
+export interface TraceHeaders {
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
+}
+
+/**
+ * What one outbound attempt came to, for the attempt record, the retry schedule, the target's adaptive
+ * limit and its breaker. `classifyResult` reads it as one of the `OutboundVerdict`s.
+ */
+export interface OutboundResult {
+  outcome: DeliveryOutcome;
+  /** The target's answer code (an HTTP status), when it answered. */
+  status?: number;
+  /** The first 512 characters of the answer. */
+  bodyExcerpt?: string;
+  /** The target asked to wait this long (`Retry-After`), in milliseconds from its answer. */
+  retryAfterMs?: number;
+  /** Time from sending to the end of the exchange (answer read, or failure). */
+  latencyMs: number;
+  /** Why no answer came (network error, timeout), or why the document could not be made. */
+  error?: string;
+  /** Nothing left the hub (the connector was closed): says nothing about the target. */
+  notSent?: boolean;
+  /**
+   * Sent, and the protocol's own acknowledgement (an X12 997/999, an AS2 MDN) comes later and apart. The
+   * outbox counts the attempt as delivered (`outcome: 'delivered'`); the connector matches the
+   * acknowledgement when it arrives and raises an exception when it does not come in time.
+   */
+  acknowledgement?: 'pending';
+}
+
+/**
+ * An outbound attempt as the delivery rules read it:
+ * - `delivered`: the target took it;
+ * - `acknowledgement-pending`: the target took it, its protocol acknowledgement is still to come;
+ * - `retry-throttled`: the target is up but asks to slow down (429, 503, `Retry-After`);
+ * - `retry-unreachable`: no answer (refused, reset, timeout, 502/504): the only one the breaker counts;
+ * - `retry-failed`: an answer that may go better later (a 500, a 408);
+ * - `rejected`: refused for good (a 4xx, an unmappable event): the message is set aside;
+ * - `unsent`: nothing went out (shutting down): says nothing about the target or the message.
+ */
+export type OutboundVerdict =
+  | 'delivered'
+  | 'acknowledgement-pending'
+  | 'retry-throttled'
+  | 'retry-unreachable'
+  | 'retry-failed'
+  | 'rejected'
+  | 'unsent';
+
+/** One attempt's context: the W3C trace headers to carry, and the attempt number (from 1). */
+export interface OutboundAttempt {
+  trace: TraceHeaders;
+  attempt: number;
+}
+
+/**
+ * The outbound role for one subscription. `send` makes one attempt and reports it; it never throws for the
+ * target's failures (they are outcomes). Retries, rate limits and the breaker are the delivery engine's.
+ */
+export interface OutboundConnector {
+  send(events: CloudEvent[], attempt: OutboundAttempt): Promise<OutboundResult>;
+}
+
+/** A document of a system's own format, ready for a transport. */
+export interface OutboundDocument {
+  contentType: string;
+  body: string;
+  /** The same for every attempt at the same events: the receiver drops repeats by it. */
+  idempotencyKey: string;
+  /** A name for transports that store documents (a folder, SFTP), e.g. `acme-000000042.x12`. */
+  fileName: string;
+}
+
+/** Carries a document to a system (HTTP POST, a file in a folder; SFTP and AS2 later). One call, one attempt. */
+export interface Transport {
+  carry(document: OutboundDocument, trace: TraceHeaders): Promise<OutboundResult>;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Inbound and source                                                                                 */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** A canonical event a connector read from a system, before the hub stamps its id and time. */
+export interface InboundEvent {
+  type: string;
+  data: Record<string, unknown>;
+  subject?: string;
+  correlationid?: string;
+}
+
+/** The reply a protocol owes the sender of a request: a 997/999 or TA1, an AS2 MDN, a webhook handshake. */
+export interface ProtocolReply {
+  contentType: string;
+  body: string;
+  /** A transport status to answer with (HTTP), when the protocol says which. */
+  status?: number;
+}
+
+/** What the hub does with the events an inbound request or a source produced, as sent by `system`. */
+export interface InboundHub {
+  /**
+   * Validates and applies `events` (ownership, contracts, idempotency), all or none, durably; one outcome
+   * per event. Throws the hub's problem when they are refused (the reply then says so).
+   */
+  apply(system: string, events: InboundEvent[]): Promise<{ status: 'accepted' | 'duplicate' }[]>;
+}
+
+/**
+ * The inbound role: a request in a system's own format, received for `system`, becomes canonical events
+ * (applied through `hub`, all or none, in as many steps as the format has units: one per X12 set), and
+ * the protocol reply owed to the sender — which may depend on what was applied (a 997 says, set by set).
+ */
+export interface InboundConnector<Request = { body: Buffer; contentType?: string }> {
+  receive(system: string, request: Request, hub: InboundHub): Promise<ProtocolReply>;
+}
+
+/**
+ * The source role: the hub asks, the connector fetches (a poll of an API, a file pickup). What it read and
+ * the cursor after it are committed together: `commit` writes the events and the new cursor in one
+ * transaction, so a crash between the two can neither lose events nor read them twice.
+ */
+export interface SourceConnector<Cursor = unknown> {
+  /** Reads what is new after `cursor` (undefined: from the beginning); `cursor` is what to store after it. */
+  pull(cursor: Cursor | undefined): Promise<{ events: InboundEvent[]; cursor: Cursor; more: boolean }>;
+}
+
+/** What the hub gives a source to commit a pull: its events and its cursor, atomically. */
+export interface SourceCommit<Cursor = unknown> {
+  commit(events: InboundEvent[], cursor: Cursor): Promise<void>;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* What the hub gives a connector                                                                     */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Durable state of one connector instance (`connector_state`): tokens, last values sent, files seen.
+ * Values are JSON; keys are the connector's own.
+ */
+export interface ConnectorState {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Counts of documents exchanged with trading partners (`manifold_edi_documents_total`). */
+export interface ConnectorMetrics {
+  document(labels: { partner: string; set: string; direction: 'in' | 'out'; outcome: string }): void;
+}
+
+/**
+ * What a connector kind is given when the delivery engine opens it. `stores` is the hub's store; a kind
+ * names the narrow part it needs as its own interface (the store satisfies it), so that connectors never
+ * import the store layer.
+ */
+export interface ConnectorContext {
+  config: CompiledConfig;
+  stores: unknown;
+  now: () => Date;
+  /** The durable state of one instance (a subscription's name, `<kind>:<partner>`). */
+  state(instance: string): ConnectorState;
+  /**
+   * A resource shared by every kind of one engine under `name` (one HTTP client with a pool per origin),
+   * made by `open` on first use and closed when the engine stops.
+   */
+  shared<T extends SharedResource>(name: string, open: () => T): T;
+  metrics?: ConnectorMetrics;
+}
+
+export interface SharedResource {
+  close(): Promise<void>;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* A connector kind and its config section                                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * How a subscription is delivered, as compiled by its kind: the kind's name (a key of the registry), its
+ * section as the kind compiled it, and what the delivery engine needs to know of it.
+ */
+export interface CompiledConnector {
+  kind: string;
+  section: unknown;
+  /** One attempt may carry several events (the engine caps a batch); otherwise one event per attempt. */
+  batch: boolean;
+  /** How long one attempt may take at most (a claimed row's lease is sized from it). */
+  attemptTimeoutMs: number;
+}
+
+/** What a kind's section compiler knows of the subscription around it. */
+export interface SectionContext {
+  /** The target system (already checked to exist), when it was given. */
+  target: string | undefined;
+  /** The compiled systems (their `x12:` identity, locations, limits). */
+  systems: ReadonlyMap<string, CompiledSystem>;
+}
+
+/**
+ * A kind's section of one subscription, read in three steps so that its messages keep their place
+ * among the subscription's own: `read` (before `types`), then the types hooks, then `complete`.
+ */
+export interface SubscriptionSection {
+  /** The event types when the subscription gives none (undefined: `types` is required). */
+  defaultTypes?: string[];
+  /** Reports types that cannot work with this section (`matches` is the compiled `types`). */
+  checkTypes?(types: string[], matches: (type: string) => boolean, typesValue: ConfigValue): void;
+  /** Reads the rest of the section and binds it to `subscription`. */
+  complete(subscription: CompiledSubscription): CompiledConnector | undefined;
+}
+
+export interface ConnectorKind {
+  /** The kind's name and the subscription key of its section (`http:`, `edi:`). */
+  readonly kind: string;
+  /** Other subscription keys the kind owns (`dir:` for `edi`). */
+  readonly extraKeys?: readonly string[];
+  /** Sections of other kinds this kind uses as its transport (`edi` rides `http:`). */
+  readonly rides?: readonly string[];
+  /** The message for one of this kind's keys found on a subscription of another kind. */
+  misplaced?(key: string): string;
+  /**
+   * Reads the kind's section of a subscription (`map` is the whole subscription). Undefined: the section
+   * could not be read (its problems are reported); the subscription is then read as the default kind's.
+   */
+  readSection(map: MapReader, context: SectionContext): SubscriptionSection | undefined;
+  /**
+   * The outbound role, opened once per delivery engine: then a sender per subscription of this kind,
+   * given its `section` as `readSection` compiled it.
+   */
+  openOutbound?(
+    context: ConnectorContext,
+  ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
+}
+
+/** Reads an outbound result as the delivery rules do (see `OutboundVerdict`; docs/delivery.md §6). */
+export function classifyResult(result: OutboundResult): OutboundVerdict {
+  const signal = targetSignal(result);
+  if (signal === 'unsent') return result.outcome === 'permanent' ? 'rejected' : 'unsent';
+  if (result.outcome === 'delivered')
+    return result.acknowledgement === 'pending' ? 'acknowledgement-pending' : 'delivered';
+  if (result.outcome === 'permanent') return 'rejected';
+  if (signal === 'throttled') return 'retry-throttled';
+  if (signal === 'unreachable') return 'retry-unreachable';
+  return 'retry-failed';
+}

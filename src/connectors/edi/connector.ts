@@ -1,0 +1,147 @@
+/**
+ * The `edi` connector kind: X12 with trading partners. A subscription's `edi: { sets }` section picks the
+ * sets sent to its target (an EDI partner, a system with `x12:`), carried by the HTTP transport
+ * (`http: { url }`, POST `application/edi-x12`) or the folder transport (`dir: <folder>`). Inbound X12
+ * (`POST /v1/edi/:partner` and the watched `x12.inbox` folders) is still received by `engine/edi`.
+ */
+import {
+  EDI_OUTBOUND_SET_IDS,
+  type EdiOutboundSetId,
+  type HttpConnectorConfig,
+} from '../../config/compiled-config.js';
+import type { ConfigValue } from '../../config/config-reader.js';
+import type { ConnectorKind, Transport } from '../connector-port.js';
+import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from '../http/config-section.js';
+import { folderTransport } from '../transport/folder.js';
+import { httpClient, httpTransport } from '../transport/http.js';
+import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
+
+/** The canonical event type each outbound X12 set is made from (see `mappings/outbound.ts`). */
+export const EDI_SET_EVENT_TYPES: Record<EdiOutboundSetId, string> = {
+  '855': 'com.manifold.order.milestone.v1',
+  '856': 'com.manifold.order.shipped.v1',
+  '810': 'com.manifold.order.invoiced.v1',
+  '846': 'com.manifold.inventory.availability.v1',
+  '940': 'com.manifold.order.released.v1',
+};
+
+/** The compiled `edi:` section: the sets, and the transport that carries them. */
+export interface EdiSection {
+  sets: EdiOutboundSetId[];
+  http?: HttpConnectorConfig;
+  dir?: { path: string };
+}
+
+export const ediConnector: ConnectorKind = {
+  kind: 'edi',
+  extraKeys: ['dir'],
+  rides: ['http'],
+  misplaced: (key) =>
+    key === 'dir'
+      ? 'dir: is only for edi: subscriptions (outbound X12 files)'
+      : `${key}: is only for edi: subscriptions`,
+  readSection(map, { target, systems }) {
+    const ediValue = map.get('edi');
+    const edi = readEdi(ediValue);
+    if (edi !== undefined && target !== undefined && systems.get(target)?.x12 === undefined) {
+      ediValue?.report(
+        `subscription target '${target}' is not an EDI partner; an edi: subscription needs a target with x12: { id, qualifier } (systems.${target}.x12)`,
+      );
+    }
+    if (edi === undefined) return undefined;
+    return {
+      defaultTypes: [...new Set(edi.sets.map((set) => EDI_SET_EVENT_TYPES[set]))],
+      checkTypes(types, matches, typesValue) {
+        if (types.length === 0) return;
+        // A set is made from one event type: types that leave it out mean the set is never sent.
+        for (const set of edi.sets) {
+          const needed = EDI_SET_EVENT_TYPES[set];
+          if (!matches(needed)) {
+            typesValue.report(
+              `edi set ${set} is made from ${needed} events, which these types leave out, so it would never be sent; add '${needed}' to types (or drop ${set} from edi.sets)`,
+            );
+          }
+        }
+      },
+      complete(subscription) {
+        subscription.edi = edi;
+        const section: EdiSection = { sets: edi.sets };
+        const dirValue = map.get('dir');
+        if (map.has('http') && dirValue !== undefined) {
+          dirValue.report('give either http: or dir: for an edi: subscription, not both');
+        } else if (!map.has('http') && dirValue === undefined) {
+          ediValue?.report(
+            'an edi: subscription needs http: { url } (POST application/edi-x12) or dir: <folder> (file drop)',
+          );
+        }
+        const http = map.has('http') ? readHttp(map.get('http')) : undefined;
+        if (http !== undefined) {
+          subscription.http = http;
+          section.http = http;
+          if (http.batch) map.get('http')?.report('batch: true is not supported for edi: subscriptions');
+        }
+        const path = dirValue?.string();
+        if (path !== undefined) {
+          subscription.dir = { path };
+          section.dir = { path };
+        }
+        return {
+          kind: 'edi',
+          section,
+          batch: http?.batch ?? false,
+          attemptTimeoutMs: http?.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        };
+      },
+    };
+  },
+  openOutbound(context) {
+    const { metrics } = context;
+    const edi = new EdiOutbound(
+      context.config,
+      context.stores as EdiOutboundStores,
+      context.now,
+      metrics && ((partner, set, outcome) => metrics.document({ partner, set, direction: 'out', outcome })),
+    );
+    return (subscription, compiled) => {
+      const section = compiled as EdiSection;
+      const transport: Transport | undefined = section.http
+        ? httpTransport(httpClient(context), section.http, context.now)
+        : section.dir
+          ? folderTransport(section.dir.path)
+          : undefined;
+      return {
+        async send(events, { trace }) {
+          const [event] = events;
+          if (!event || events.length !== 1)
+            throw new Error('an edi: subscription sends one event at a time');
+          if (!transport)
+            return { outcome: 'permanent', latencyMs: 0, error: 'the subscription has neither http nor dir' };
+          return edi.send(subscription, event, transport, trace);
+        },
+      };
+    };
+  },
+};
+
+/** `edi: { sets: [855, 856, 810, 846, 940] }` (a non-empty subset). */
+function readEdi(value: ConfigValue | undefined): { sets: EdiOutboundSetId[] } | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['sets']);
+  const setsValue = map.require('sets');
+  const items = setsValue?.list({ allowSingle: true });
+  if (items === undefined) return undefined;
+  if (items.length === 0)
+    setsValue?.report(`expected at least one X12 set: ${EDI_OUTBOUND_SET_IDS.join(', ')}`);
+  const sets: EdiOutboundSetId[] = [];
+  for (const item of items) {
+    const id = item.string();
+    if (id === undefined) continue;
+    if (!(EDI_OUTBOUND_SET_IDS as readonly string[]).includes(id)) {
+      item.report(`X12 set '${id}' is not sent by Manifold; use ${EDI_OUTBOUND_SET_IDS.join(', ')}`, id);
+      continue;
+    }
+    if (!sets.includes(id as EdiOutboundSetId)) sets.push(id as EdiOutboundSetId);
+  }
+  return { sets };
+}

@@ -1,0 +1,73 @@
+/**
+ * The outbound X12 set dispatch table: for each set a subscription may send (`edi: {sets}`), how one
+ * canonical event becomes its input — which events yield nothing, which order facts the mapping needs —
+ * over the pure mappings of `mappings/outbound-*.ts`.
+ */
+import type { EdiOutboundSetId } from '../../config/compiled-config.js';
+import { map810, map846, map855, map856, map940, type OutboundResult } from './mappings/outbound.js';
+import type { SetInput } from './x12/index.js';
+
+/** The order facts a set needs, as the hub's order store has them. */
+export interface OrderFacts {
+  document: { lines: readonly { lineId: string; sku: string; unitPrice?: number }[] };
+  createdAt: string;
+}
+
+/** What a set's mapping is given besides the event's data. */
+export interface SetContext {
+  date: Date;
+  partner: string;
+  /** The order named by `data.orderId`, if the hub has it. */
+  order(): Promise<OrderFacts | undefined>;
+}
+
+type SetMapper = (
+  data: Record<string, unknown>,
+  context: SetContext,
+) => Promise<OutboundResult<SetInput> | { nothing: string }>;
+
+const noOrder = (data: Record<string, unknown>): OutboundResult<SetInput> => ({
+  ok: false,
+  problems: [{ field: 'orderId', detail: `no order '${String(data.orderId)}' in the hub` }],
+});
+
+/** Set → how an event of its type is mapped. */
+export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
+  async '855'(data, { date, partner, order: orderOf }) {
+    if (!['committed', 'released'].includes(String(data.milestone)))
+      return { nothing: `an 855 is sent at committed or released, not at ${String(data.milestone)}` };
+    // One acknowledgement per order: at committed, or at released when committed was skipped.
+    if (data.milestone === 'released' && data.previous === 'committed')
+      return { nothing: 'the 855 was sent at committed' };
+    const order = await orderOf();
+    return map855(data as unknown as Parameters<typeof map855>[0], {
+      date,
+      partner,
+      ...(order ? { order: { lines: order.document.lines } } : {}),
+    });
+  },
+  async '856'(data, { date, partner, order: orderOf }) {
+    const order = await orderOf();
+    if (!order) return noOrder(data);
+    return map856(data as unknown as Parameters<typeof map856>[0], {
+      date,
+      partner,
+      order: { lines: order.document.lines },
+    });
+  },
+  async '810'(data, { date, partner, order: orderOf }) {
+    const order = await orderOf();
+    if (!order) return noOrder(data);
+    return map810(data as unknown as Parameters<typeof map810>[0], {
+      date,
+      partner,
+      order: { lines: order.document.lines, date: order.createdAt },
+    });
+  },
+  async '846'(data, { date, partner }) {
+    return map846(data as unknown as Parameters<typeof map846>[0], { date, partner });
+  },
+  async '940'(data, { date, partner }) {
+    return map940(data as unknown as Parameters<typeof map940>[0], { date, partner });
+  },
+};

@@ -1,0 +1,51 @@
+/**
+ * The connector kinds the hub knows, in the order their keys are listed in messages. Adding a kind is one
+ * folder under `src/connectors/<kind>/` and one line here (src/connectors/README.md); tests may register
+ * a kind of their own with `registerConnector`.
+ */
+import type { ConnectorKind } from './connector-port.js';
+import { ediConnector } from './edi/connector.js';
+import { httpConnector } from './http/connector.js';
+
+const kinds: ConnectorKind[] = [
+  httpConnector, // webhooks: CloudEvents JSON over HTTP (the default kind of a subscription)
+  ediConnector, // X12 over HTTP or a folder drop
+];
+
+/** The registered kinds, in registration order. */
+export function connectorKinds(): readonly ConnectorKind[] {
+  return kinds;
+}
+
+/** The kind named `kind`, if registered. */
+export function connectorKind(kind: string): ConnectorKind | undefined {
+  return kinds.find((k) => k.kind === kind);
+}
+
+/** Adds a kind (a test's own); returns the undo. A kind's name must be new. */
+export function registerConnector(kind: ConnectorKind): () => void {
+  if (connectorKind(kind.kind)) throw new Error(`a connector kind '${kind.kind}' is already registered`);
+  kinds.push(kind);
+  return () => {
+    const at = kinds.indexOf(kind);
+    if (at >= 0) kinds.splice(at, 1);
+  };
+}
+
+/** Every subscription key owned by a kind, in registration order (`http`, `edi`, `dir`, …). */
+export function connectorKeys(): string[] {
+  return kinds.flatMap((k) => [k.kind, ...(k.extraKeys ?? [])]);
+}
+
+/**
+ * The kind that delivers a subscription with these keys: the kinds whose section is present, less those
+ * another present kind rides as its transport. None: the first registered kind (it reports its missing
+ * section). Several: all of them, for the compiler to refuse.
+ */
+export function kindsFor(has: (key: string) => boolean): ConnectorKind[] {
+  const present = kinds.filter((k) => has(k.kind));
+  const ridden = new Set(present.flatMap((k) => k.rides ?? []));
+  const chosen = present.filter((k) => !ridden.has(k.kind));
+  const first = kinds[0];
+  return chosen.length === 0 && first ? [first] : chosen;
+}
