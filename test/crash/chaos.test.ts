@@ -67,7 +67,7 @@ function subscriptions(receiver: string): string {
     target: erp
     types: [com.manifold.order.*]
     http: ${http('/erp/orders')}
-    rateLimit: { perSecond: 1000, concurrency: 8 }
+    rateLimit: { perSecond: 1000, concurrency: 16 }
     retry: ${retry}
     onFailure: hold
   - name: wms-east-releases
@@ -89,7 +89,7 @@ function subscriptions(receiver: string): string {
     types: [com.manifold.order.milestone.v1, com.manifold.order.exception.v1]
     filter: { subject: 'WEB-*' }
     http: ${http('/shop/orders')}
-    rateLimit: { perSecond: 1000, concurrency: 4 }
+    rateLimit: { perSecond: 1000, concurrency: 8 }
     retry: ${retry}
   - name: shop-availability
     target: shop

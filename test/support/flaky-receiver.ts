@@ -61,10 +61,10 @@ export async function startFlakyReceiver(options: FlakyOptions): Promise<FlakyRe
   const {
     seed,
     maxFailures = 3,
-    unavailable = 0.15,
-    reset = 0.04,
-    hang = 0.02,
-    slow = 0.06,
+    unavailable = 0.12,
+    reset = 0.03,
+    hang = 0.005,
+    slow = 0.04,
     spellEveryMs = 7000,
     spellMs = 1500,
   } = options;
