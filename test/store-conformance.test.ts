@@ -71,9 +71,11 @@ function conformance(kind: StoreKind): void {
         '0005_orders',
         '0006_edi_outbound',
         '0007_operations',
+        '0008_processes',
+        '0009_idempotency_owner',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 7, known: 7 });
+      expect(await store.health()).toEqual({ ok: true, applied: 9, known: 9 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -92,6 +94,8 @@ function conformance(kind: StoreKind): void {
           '0005_orders',
           '0006_edi_outbound',
           '0007_operations',
+          '0008_processes',
+          '0009_idempotency_owner',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

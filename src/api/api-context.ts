@@ -7,6 +7,7 @@ import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import type { AlertEngine } from '../engine/observability/alert-engine.js';
 import type { Telemetry } from '../engine/observability/telemetry.js';
 import type { OrderEngine } from '../engine/orders/order-engine.js';
+import type { ProcessRegistry } from '../engine/process-registry.js';
 import type { Store } from '../store/store-port.js';
 import type { DeliveryControl } from './app.js';
 import type { Authenticator } from './auth.js';
@@ -28,6 +29,8 @@ export interface ApiContext {
   alerts: AlertEngine;
   /** Metrics and the rolling per-subscription delivery figures. */
   telemetry: Telemetry;
+  /** This process in the store's process registry (its incarnation, the live processes). */
+  processes: ProcessRegistry;
   /** The delivery engine's controls (absent when the API runs without delivery, as in some tests). */
   delivery?: DeliveryControl;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */

@@ -11,11 +11,13 @@ import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { EdiInbound } from '../engine/edi/edi-inbound.js';
+import { IdempotencyKeys } from '../engine/idempotency-keys.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
+import { ProcessRegistry } from '../engine/process-registry.js';
 import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
@@ -48,6 +50,8 @@ export interface AppOptions {
   delivery?: DeliveryControl;
   /** The hub's metrics; a fresh one when omitted. */
   telemetry?: Telemetry;
+  /** This process in the store's process registry; a fresh, unregistered one when omitted (tests). */
+  processes?: ProcessRegistry;
 }
 
 export interface HubApp {
@@ -100,6 +104,7 @@ export async function buildApp({
   logger,
   delivery,
   telemetry = new Telemetry(),
+  processes = new ProcessRegistry(store),
 }: AppOptions): Promise<HubApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -129,16 +134,20 @@ export async function buildApp({
   );
   const onError = (loop: string, error: unknown) =>
     logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
+  // One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation.
+  const keys = new IdempotencyKeys(store, processes);
   const inventoryEngine = new InventoryEngine(config, store, ingest, {
     onError,
+    keys,
     idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
   });
   inventory = inventoryEngine;
   orders = new OrderEngine(config, store, ingest, {
     onError,
+    keys,
     onStockChange: () => inventoryEngine.changed(),
   });
-  const edi = new EdiInbound(config, store, ingest);
+  const edi = new EdiInbound(config, store, ingest, keys);
   edi.onAnswer = (partner, answer) => {
     for (const set of answer.sets) {
       telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
@@ -165,6 +174,7 @@ export async function buildApp({
     ediEngine,
     alerts,
     telemetry,
+    processes,
     ...(delivery ? { delivery } : {}),
     wakeDelivery,
   };

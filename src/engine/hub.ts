@@ -11,6 +11,7 @@ import type { Store } from '../store/store-port.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
 import { Telemetry } from './observability/telemetry.js';
 import { tracingFor } from './observability/tracing.js';
+import { ProcessRegistry } from './process-registry.js';
 
 export interface RunningHub {
   url: string;
@@ -32,6 +33,13 @@ export function createLogger(): Logger {
 /** Starts the hub on the configured host and port. */
 export async function startHub(config: CompiledConfig, logger: Logger = createLogger()): Promise<RunningHub> {
   const store = await openStore(config.store);
+  // Registered before the first request, so that every Idempotency-Key it claims names a live
+  // incarnation; the loops built below may ask it how many hub processes are live.
+  const processes = new ProcessRegistry(store, {
+    onError: (loop, error) =>
+      logger.error({ err: error, loop }, 'heartbeat failed; retried on the next tick'),
+  });
+  await processes.start();
   const telemetry = new Telemetry();
   const delivery = new DeliveryEngine(config, store, {
     telemetry,
@@ -53,14 +61,19 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       );
     },
   });
-  const hub = await buildApp({ config, store, logger, delivery, telemetry });
+  const hub = await buildApp({ config, store, logger, delivery, telemetry, processes });
   delivery.start();
   hub.context.inventory.start();
   hub.context.orders.start();
   hub.context.ediEngine.start();
   hub.context.alerts.start();
   const url = await hub.app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ url, store: store.kind, config: config.file }, 'manifold hub listening');
+  // An earlier incarnation of this hub (same host, same address) is dead: its keys in flight are freed.
+  const replaced = await processes.listening(new URL(url).host);
+  logger.info(
+    { url, store: store.kind, config: config.file, incarnation: processes.incarnation, replaced },
+    'manifold hub listening',
+  );
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
@@ -76,6 +89,7 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
       await hub.context.orders.stop();
       await hub.context.inventory.stop();
       await delivery.stop(graceMs);
+      await processes.stop();
       await store.close();
       // The last spans (these deliveries, this shutdown's ingests) are exported before the process ends.
       await tracingFor(config)

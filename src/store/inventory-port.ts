@@ -98,6 +98,8 @@ export interface IdempotentResponse {
   status: number;
   body: unknown;
   createdAt: string;
+  /** While in flight: the process incarnation running the first request (absent for keys stored without one). */
+  owner?: string;
 }
 
 /** The idempotency key to record with a write, and the response to replay for it. */
@@ -211,20 +213,26 @@ export interface InventoryStore {
 
   getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined>;
   /**
-   * Claims a key for a request about to run (stored as in flight, status 0): false when the key exists.
-   * `staleBefore`: an in-flight claim older than this (its process died) is taken over.
+   * Claims a key for a request about to run in the process incarnation `owner` (stored as in flight,
+   * status 0): false when the key exists.
    */
   beginIdempotent(
     scope: string,
     key: string,
     requestHash: string,
     at: string,
-    staleBefore: string,
+    owner: string,
   ): Promise<boolean>;
+  /**
+   * Takes over a key left in flight by the dead incarnation `from` (undefined: a key without owner) for
+   * `owner`; false when the key is no longer in flight by `from` (answered, abandoned, or taken over by
+   * another process first).
+   */
+  takeOverIdempotent(scope: string, key: string, from: string | undefined, owner: string): Promise<boolean>;
   /** Stores the answer of a claimed key. */
   finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void>;
-  /** Forgets a claim whose request ended without an answer worth replaying. */
-  abandonIdempotent(scope: string, key: string): Promise<void>;
+  /** Forgets a claim of `owner` whose request ended without an answer worth replaying. */
+  abandonIdempotent(scope: string, key: string, owner: string): Promise<void>;
   /** Forgets idempotency keys created before `before`; returns how many. */
   pruneIdempotency(before: string): Promise<number>;
 

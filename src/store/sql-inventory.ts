@@ -457,8 +457,9 @@ export class SqlInventory implements InventoryStore {
       status: number | string;
       response: string;
       created_at: string;
+      owner: string | null;
     }>(
-      'SELECT request_hash, status, response, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
+      'SELECT request_hash, status, response, created_at, owner FROM idempotency_keys WHERE scope = ? AND key = ?',
       [scope, key],
     );
     if (!row) return undefined;
@@ -467,30 +468,33 @@ export class SqlInventory implements InventoryStore {
       status: Number(row.status),
       body: JSON.parse(row.response),
       createdAt: row.created_at,
+      ...(row.owner === null ? {} : { owner: row.owner }),
     };
   }
 
-  async beginIdempotent(scope: string, key: string, requestHash: string, at: string, staleBefore: string) {
-    try {
-      await this.runner.write([
-        {
-          sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0 AND created_at < ?',
-          params: [scope, key, staleBefore],
-          mode: 'run',
-        },
-        {
-          sql: `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
-                VALUES (?, ?, ?, 0, 'null', ?) ON CONFLICT (scope, key) DO NOTHING`,
-          params: [scope, key, requestHash, at],
-          mode: 'run',
-          expect: 1,
-        },
-      ]);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionNotMet) return false;
-      throw error;
-    }
+  async beginIdempotent(scope: string, key: string, requestHash: string, at: string, owner: string) {
+    const [result] = (await this.runner.write([
+      {
+        sql: `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at, owner)
+              VALUES (?, ?, ?, 0, 'null', ?, ?) ON CONFLICT (scope, key) DO NOTHING`,
+        params: [scope, key, requestHash, at, owner],
+        mode: 'run',
+      },
+    ])) as [{ changes: number }];
+    return result.changes === 1;
+  }
+
+  async takeOverIdempotent(scope: string, key: string, from: string | undefined, owner: string) {
+    // Compare-and-set on the owner: of several processes taking over one dead key, one wins.
+    const [result] = (await this.runner.write([
+      {
+        sql: `UPDATE idempotency_keys SET owner = ?
+              WHERE scope = ? AND key = ? AND status = 0 AND COALESCE(owner, '') = ?`,
+        params: [owner, scope, key, from ?? ''],
+        mode: 'run',
+      },
+    ])) as [{ changes: number }];
+    return result.changes === 1;
   }
 
   async finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void> {
@@ -503,11 +507,11 @@ export class SqlInventory implements InventoryStore {
     ]);
   }
 
-  async abandonIdempotent(scope: string, key: string): Promise<void> {
+  async abandonIdempotent(scope: string, key: string, owner: string): Promise<void> {
     await this.runner.write([
       {
-        sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0',
-        params: [scope, key],
+        sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0 AND owner = ?',
+        params: [scope, key, owner],
         mode: 'run',
       },
     ]);

@@ -12,6 +12,7 @@ import type { EdiStore } from './edi-port.js';
 import type { InventoryStore } from './inventory-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
+import type { ProcessStore } from './process-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {
@@ -98,6 +99,8 @@ export interface Store {
   readonly edi: EdiStore;
   /** Alert state and leases of singleton loops (after `migrate()`). */
   readonly ops: OpsStore;
+  /** The registry of running hub process incarnations and their heartbeats (after `migrate()`). */
+  readonly processes: ProcessStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

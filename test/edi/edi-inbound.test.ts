@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseX12, valueAt } from '../../src/connectors/edi/x12/index.js';
+import { IdempotencyKeys, keyInFlight } from '../../src/engine/idempotency-keys.js';
+import { ProcessRegistry } from '../../src/engine/process-registry.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
 import { sample } from './support.js';
@@ -83,6 +85,33 @@ describe('POST /v1/edi/{partner}', () => {
     expect(order.json()).toMatchObject({ channel: 'edi-acme', milestone: 'released', system: 'acme' });
     expect(order.json().lines).toHaveLength(6);
     expect(order.json().shipTo).toMatchObject({ city: 'SOLON', postalCode: '44139', country: 'US' });
+  });
+
+  it('an interchange left in flight by a process that died is applied at its first resend', async () => {
+    await stockAll();
+    const isa = parseX12(PO).interchanges[0]?.header;
+    const control = String(Number(isa && valueAt(isa, 13)));
+    // In flight in this process: 409, send it again later.
+    const live = new IdempotencyKeys(hub.store, hub.context.processes);
+    expect(await live.claim('edi:acme', control, 'x12', keyInFlight)).toEqual({ kind: 'claimed' });
+    const busy = await send(PO);
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().type).toMatch(/interchange-in-flight$/);
+    await live.abandon('edi:acme', control);
+    // In flight by an incarnation that is gone (killed mid-request): the resend applies it at once.
+    const dead = new IdempotencyKeys(hub.store, new ProcessRegistry(hub.store));
+    expect(await dead.claim('edi:acme', control, 'x12', keyInFlight)).toEqual({ kind: 'claimed' });
+    const resent = await send(PO);
+    expect(resent.statusCode).toBe(200);
+    expect(resent.headers['x-manifold-resent']).toBeUndefined();
+    const ak5 = segments(resent.body).find((s) => s.id === 'AK5');
+    expect(ak5 && valueAt(ak5, 1)).toBe('A');
+    const order = await hub.app.inject({
+      method: 'GET',
+      url: '/v1/orders/acme-08292233294',
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
+    expect(order.statusCode).toBe(200);
   });
 
   it('acknowledges a resent interchange again without applying it twice', async () => {

@@ -49,6 +49,7 @@ import {
   ValidationError,
 } from '../../errors.js';
 import type { Store } from '../../store/store-port.js';
+import type { IdempotencyKeys, StoredAnswer } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import type { TraceContext } from '../observability/trace-context.js';
 
@@ -115,6 +116,8 @@ export class EdiInbound {
     private readonly config: CompiledConfig,
     private readonly store: Store,
     private readonly ingest: IngestService,
+    /** The hub's Idempotency-Keys: an interchange's control number is its key. */
+    private readonly keys: IdempotencyKeys,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.controlNumbers = new StoreControlNumbers(store);
@@ -197,8 +200,13 @@ export class EdiInbound {
       }
       const control = String(Number(valueAt(isa, 13)));
       const scope = `edi:${partnerName}`;
-      const stored = await this.store.inventory.getIdempotent(scope, control);
-      if (stored && stored.status !== 0) {
+      const inFlight = () =>
+        new ConflictError(
+          'interchange-in-flight',
+          'Interchange in progress',
+          `interchange ${control} from ${partnerName} is being processed; send it again later`,
+        );
+      const resent = (stored: StoredAnswer) => {
         // A resend: acknowledged again with the first answer, nothing applied twice.
         parts.push(String(stored.body));
         answer.resent = true;
@@ -208,55 +216,58 @@ export class EdiInbound {
           outcome: 'duplicate',
           detail: `interchange ${control} was received before`,
         });
+      };
+      // In flight by a live process → 409; left in flight by a dead one → applied again (its events keep
+      // their ids, so what the first attempt logged is a duplicate).
+      const stored = await this.keys.lookup(scope, control, 'x12', inFlight);
+      if (stored) {
+        resent(stored);
         continue;
       }
       const own = () => issues.filter((i) => i.interchange === index);
       const rejected = own().some((i) => i.list === 'TA105');
-      const at0 = this.now().toISOString();
       if (!rejected) {
-        if (
-          !(await this.store.inventory.beginIdempotent(
-            scope,
+        const claim = await this.keys.claim(scope, control, 'x12', inFlight);
+        if (claim.kind === 'stored') {
+          resent(claim.answer);
+          continue;
+        }
+      }
+      try {
+        if (!rejected) {
+          await this.applyInterchange(
+            partnerName,
+            partner,
+            text,
+            document.interchanges[index] as typeof interchange,
+            index,
+            issues,
+            answer,
             control,
-            'x12',
-            at0,
-            new Date(Date.now() - 60_000).toISOString(),
-          ))
-        ) {
-          throw new ConflictError(
-            'interchange-in-flight',
-            'Interchange in progress',
-            `interchange ${control} from ${partnerName} is being processed; send it again later`,
+            trace,
           );
         }
-        await this.applyInterchange(
-          partnerName,
-          partner,
-          text,
-          document.interchanges[index] as typeof interchange,
-          index,
-          issues,
-          answer,
-          control,
-          trace,
+        const single = { ...document, interchanges: [interchange] };
+        const replies = acknowledge(
+          single,
+          own().map((i) => ({ ...i, interchange: 0 })),
+          { date: this.now() },
         );
+        let reply = '';
+        for (const r of replies) {
+          reply += await writeInterchange(r.reply, {
+            controlNumbers: this.controlNumbers,
+            partner: partnerName,
+            newline: true,
+          });
+        }
+        if (!rejected) await this.keys.finish(scope, control, 200, reply);
+        parts.push(reply);
+      } catch (error) {
+        // Not answered: the partner's resend applies it again (what was logged is a duplicate).
+        if (!rejected) await this.keys.abandon(scope, control).catch(() => undefined);
+        throw error;
       }
-      const single = { ...document, interchanges: [interchange] };
-      const replies = acknowledge(
-        single,
-        own().map((i) => ({ ...i, interchange: 0 })),
-        { date: this.now() },
-      );
-      let reply = '';
-      for (const r of replies) {
-        reply += await writeInterchange(r.reply, {
-          controlNumbers: this.controlNumbers,
-          partner: partnerName,
-          newline: true,
-        });
-      }
-      if (!rejected) await this.store.inventory.finishIdempotent(scope, control, 200, reply);
-      parts.push(reply);
     }
     answer.body = parts.join('');
     this.onAnswer?.(partnerName, answer);

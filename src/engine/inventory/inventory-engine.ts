@@ -6,7 +6,9 @@
  */
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { Store } from '../../store/store-port.js';
+import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
+import { ProcessRegistry } from '../process-registry.js';
 import { AvailabilityPublisher } from './availability-publisher.js';
 import { FACT_TYPES, FactApplier } from './fact-applier.js';
 import { Reconciliation } from './reconciliation.js';
@@ -16,6 +18,8 @@ export interface InventoryEngineOptions {
   now?: () => Date;
   /** How long Idempotency-Keys are kept, ms (default 24 h). */
   idempotencyTtlMs?: number;
+  /** The hub's Idempotency-Keys (default: owned by an unregistered incarnation of its own). */
+  keys?: IdempotencyKeys;
   /** How often the loops run without being woken, ms (default 1,000). */
   intervalMs?: number;
   onError?: (loop: string, error: unknown) => void;
@@ -80,7 +84,8 @@ export class InventoryEngine {
     const now = options.now ?? (() => new Date());
     const onError = options.onError ?? (() => undefined);
     const changed = () => void this.publish.wake();
-    this.reservations = new ReservationService(config, store, now, changed);
+    const keys = options.keys ?? new IdempotencyKeys(store, new ProcessRegistry(store), now);
+    this.reservations = new ReservationService(config, store, keys, now, changed);
     this.reconciliation = new Reconciliation(config, store, now, changed);
     this.publisher = new AvailabilityPublisher(config, store, ingest, now);
     this.applier = new FactApplier(store, now);

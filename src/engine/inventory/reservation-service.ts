@@ -9,16 +9,11 @@ import { type CompiledConfig, servingLocations } from '../../config/compiled-con
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { type Demand, placeDemand } from '../../domain/inventory/availability.js';
 import type { BucketDeltas } from '../../domain/inventory/position.js';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  UnprocessableError,
-  ValidationError,
-} from '../../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { Movement, ReservationLine, ReservationRecord } from '../../store/inventory-port.js';
 import type { Store } from '../../store/store-port.js';
+import { type IdempotencyKeys, keyInFlight } from '../idempotency-keys.js';
 
 /** Who asks: a system (by name) or the admin key (`admin:<keyId>`). */
 export type Caller = { kind: 'system'; name: string } | { kind: 'admin'; id: string };
@@ -103,6 +98,7 @@ export class ReservationService {
   constructor(
     private readonly config: CompiledConfig,
     private readonly store: Store,
+    private readonly keys: IdempotencyKeys,
     private readonly now: () => Date = () => new Date(),
     /** Told after every change of positions (wakes the availability publisher). */
     private readonly onChange: () => void = () => undefined,
@@ -160,14 +156,11 @@ export class ReservationService {
       const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
       const stored = await this.replay(scope, idempotencyKey, requestHash);
       if (stored) return stored;
+      // The key is stored in the reservation's own transaction, never in flight in the store: a crash
+      // leaves both or neither, so a retry after it replays the reservation or makes it. Only a retry
+      // racing the first request in this process is refused (across processes the loser replays).
       const flight = `${scope}\u0000${idempotencyKey}`;
-      if (this.inFlight.has(flight)) {
-        throw new ConflictError(
-          'idempotency-key-in-use',
-          'Request with this key in progress',
-          'a request with this Idempotency-Key is still being processed; retry later',
-        );
-      }
+      if (this.inFlight.has(flight)) throw keyInFlight();
       this.inFlight.add(flight);
       try {
         return await this.reserveOnce(caller, request, { scope, key: idempotencyKey, requestHash });
@@ -179,16 +172,8 @@ export class ReservationService {
   }
 
   private async replay(scope: string, key: string, requestHash: string): Promise<StoredResponse | undefined> {
-    const stored = await this.store.inventory.getIdempotent(scope, key);
-    if (!stored) return undefined;
-    if (stored.requestHash !== requestHash) {
-      throw new UnprocessableError(
-        'idempotency-key-reused',
-        'Idempotency-Key reused',
-        'this Idempotency-Key was used with a different request body',
-      );
-    }
-    return { status: stored.status, body: stored.body, replayed: true };
+    const stored = await this.keys.lookup(scope, key, requestHash, keyInFlight);
+    return stored && { ...stored, replayed: true };
   }
 
   private async reserveOnce(

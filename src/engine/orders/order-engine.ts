@@ -5,8 +5,10 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import { validateOrder } from '../../connectors/http/order-validator.js';
 import type { Store } from '../../store/store-port.js';
+import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { Loop } from '../inventory/inventory-engine.js';
+import { ProcessRegistry } from '../process-registry.js';
 import { ORDER_TYPES, OrderProcessor } from './order-processor.js';
 import { OrderService } from './order-service.js';
 
@@ -16,6 +18,8 @@ export interface OrderEngineOptions {
   onError?: (loop: string, error: unknown) => void;
   /** Told after the processor moved stock (wakes the availability publisher). */
   onStockChange?: () => void;
+  /** The hub's Idempotency-Keys (default: owned by an unregistered incarnation of its own). */
+  keys?: IdempotencyKeys;
 }
 
 export class OrderEngine {
@@ -40,7 +44,8 @@ export class OrderEngine {
       options.now,
       options.onStockChange,
     );
-    this.service = new OrderService(store, ingest, this.processor, options.now);
+    const keys = options.keys ?? new IdempotencyKeys(store, new ProcessRegistry(store), options.now);
+    this.service = new OrderService(store, ingest, this.processor, keys, options.now);
     this.loop = new Loop(
       'orders',
       async () => {

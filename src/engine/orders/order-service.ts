@@ -1,7 +1,8 @@
 /**
  * Orders through the API (issue #5): `POST /v1/orders` with the Idempotency-Key rules of the IETF
  * draft (missing → 400; same key and body → the stored answer; another body → 422; the first still
- * running → 409; keys kept `orders.idempotencyHours`), the reads, and the timeline.
+ * running → 409, at once again when its process died; keys kept `orders.idempotencyHours`), the reads,
+ * and the timeline.
  *
  * A POSTed order takes the same path as an `order.accepted` event: it is ingested as one (source = the
  * caller, id derived from the key, so a retry after a crash is a duplicate, not a second order) and the
@@ -9,22 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import {
-  ConflictError,
-  ManifoldError,
-  NotFoundError,
-  problemOf,
-  UnprocessableError,
-  ValidationError,
-} from '../../errors.js';
+import { ConflictError, ManifoldError, NotFoundError, problemOf, ValidationError } from '../../errors.js';
 import type { OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
+import { type IdempotencyKeys, keyInFlight } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import type { TraceContext } from '../observability/trace-context.js';
 import type { OrderProcessor } from './order-processor.js';
 
-/** How long an in-flight key blocks retries before it is taken to be abandoned (its process died). */
-const IN_FLIGHT_STALE_MS = 60_000;
 /** How long a POST waits for the processor before answering 202. */
 const PROCESS_WAIT_MS = 15_000;
 
@@ -39,6 +32,7 @@ export class OrderService {
     private readonly store: Store,
     private readonly ingest: IngestService,
     private readonly processor: OrderProcessor,
+    private readonly keys: IdempotencyKeys,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -58,59 +52,24 @@ export class OrderService {
     }
     const scope = `orders:${system}`;
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const at = this.now();
-    const stored = await this.store.inventory.getIdempotent(scope, idempotencyKey);
-    if (stored) return this.answerStored(stored, requestHash, at);
-    const staleBefore = new Date(at.getTime() - IN_FLIGHT_STALE_MS).toISOString();
-    if (
-      !(await this.store.inventory.beginIdempotent(
-        scope,
-        idempotencyKey,
-        requestHash,
-        at.toISOString(),
-        staleBefore,
-      ))
-    ) {
-      const again = await this.store.inventory.getIdempotent(scope, idempotencyKey);
-      if (again) return this.answerStored(again, requestHash, at);
-      throw inFlight();
-    }
+    // A key whose first attempt died with its process is claimed here at once: `run()` then finds the
+    // order that attempt made (its event id is the key's), or makes it.
+    const claim = await this.keys.claim(scope, idempotencyKey, requestHash, keyInFlight);
+    if (claim.kind === 'stored') return { ...claim.answer, replayed: true };
     try {
       const answer = await this.run(system, body, scope, idempotencyKey, trace);
-      if (answer.status === 202) await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
-      else await this.store.inventory.finishIdempotent(scope, idempotencyKey, answer.status, answer.body);
+      if (answer.status === 202) await this.keys.abandon(scope, idempotencyKey);
+      else await this.keys.finish(scope, idempotencyKey, answer.status, answer.body);
       return answer;
     } catch (error) {
       // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored.
       if (error instanceof ManifoldError && error.status < 500) {
-        await this.store.inventory.finishIdempotent(
-          scope,
-          idempotencyKey,
-          error.status,
-          problemOf(error, '/v1/orders'),
-        );
+        await this.keys.finish(scope, idempotencyKey, error.status, problemOf(error, '/v1/orders'));
       } else {
-        await this.store.inventory.abandonIdempotent(scope, idempotencyKey);
+        await this.keys.abandon(scope, idempotencyKey);
       }
       throw error;
     }
-  }
-
-  private answerStored(
-    stored: { requestHash: string; status: number; body: unknown; createdAt: string },
-    requestHash: string,
-    at: Date,
-  ): OrderAnswer {
-    if (stored.requestHash !== requestHash) {
-      throw new UnprocessableError(
-        'idempotency-key-reused',
-        'Idempotency-Key reused',
-        'this Idempotency-Key was used with a different request body',
-      );
-    }
-    if (stored.status === 0) throw inFlight();
-    void at;
-    return { status: stored.status, body: stored.body, replayed: true };
   }
 
   private async run(
@@ -320,16 +279,8 @@ export class OrderService {
 }
 
 /** The id of the `order.accepted` event a POST with this key becomes: a retry is a duplicate, not a new order. */
-function eventIdOf(scope: string, key: string): string {
+export function eventIdOf(scope: string, key: string): string {
   return `order-${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex').slice(0, 32)}`;
-}
-
-function inFlight(): ConflictError {
-  return new ConflictError(
-    'idempotency-key-in-flight',
-    'Request with this key in progress',
-    'the first request with this Idempotency-Key is still being processed; retry later',
-  );
 }
 
 /** Ingest problems point into the CloudEvent (`/data/lines/0`); for POST /v1/orders they point into the body. */

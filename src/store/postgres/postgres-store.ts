@@ -14,6 +14,7 @@ import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
+import { SqlProcesses } from '../sql-processes.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -75,6 +76,7 @@ export class PostgresStore implements Store {
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
+  readonly processes: SqlProcesses;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -100,6 +102,7 @@ export class PostgresStore implements Store {
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
+    this.processes = new SqlProcesses(runner);
   }
 
   async migrate(): Promise<string[]> {

@@ -19,6 +19,7 @@ import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
+import { SqlProcesses } from '../sql-processes.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -110,6 +111,7 @@ export class SqliteStore implements Store {
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
+  readonly processes: SqlProcesses;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -130,6 +132,7 @@ export class SqliteStore implements Store {
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
+    this.processes = new SqlProcesses(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
