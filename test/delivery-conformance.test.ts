@@ -205,6 +205,7 @@ function conformance(kind: StoreKind): void {
         eventSeq: rows[0]?.eventSeq,
         partitionKey: 'A',
         attempts: 0,
+        throttledAttempts: 0,
         ingestedAt: logged[0]?.ingestedAt,
         event: events[0],
       });
@@ -237,6 +238,21 @@ function conformance(kind: StoreKind): void {
       const again = await claimOne(subscription, rows[0], { now: iso(HOUR + 60_000) });
       expect(again.attempts).toBe(1);
       expect(again.firstAttemptAt).toBe(retry.startedAt);
+    });
+
+    it('counts throttled attempts apart from the others', async () => {
+      const { subscription, rows } = await queue(store, ['A']);
+      let claim = await claimOne(subscription, rows[0]);
+      const retry = (throttled: boolean, status: number) =>
+        attempt(claim, { kind: 'retry', at: iso() }, { status, throttled });
+      await store.delivery.completeAttempt(retry(true, 429));
+      claim = await claimOne(subscription, rows[0], { now: iso(1000) });
+      expect([claim.attempts, claim.throttledAttempts]).toEqual([1, 1]);
+      await store.delivery.completeAttempt(retry(false, 500));
+      claim = await claimOne(subscription, rows[0], { now: iso(1000) });
+      await store.delivery.completeAttempt(retry(true, 503));
+      claim = await claimOne(subscription, rows[0], { now: iso(1000) });
+      expect([claim.attempts, claim.throttledAttempts]).toEqual([3, 2]);
     });
 
     it('lets the next row of a key go once the head is delivered', async () => {
@@ -640,7 +656,9 @@ function conformance(kind: StoreKind): void {
     it('retry re-queues the parked row due now with a fresh budget, resolves as retried and audits', async () => {
       const { subscription, rows } = await queue(store, ['A', 'A']);
       const first = await claimOne(subscription, rows[0]);
-      await store.delivery.completeAttempt(attempt(first, { kind: 'retry', at: iso(HOUR) }));
+      await store.delivery.completeAttempt(
+        attempt(first, { kind: 'retry', at: iso(HOUR) }, { throttled: true }),
+      );
       const second = await claimOne(subscription, rows[0], { now: iso(2 * HOUR) });
       await store.delivery.completeAttempt(attempt(second, park(second, true)));
       expect(await store.delivery.claimDeliveries(query(subscription))).toEqual([]);
@@ -668,6 +686,7 @@ function conformance(kind: StoreKind): void {
       expect(await store.delivery.getException(opened?.id as number)).toStrictEqual(retried[0]);
       const requeued = await claimOne(subscription, rows[0]);
       expect(requeued.attempts).toBe(0);
+      expect(requeued.throttledAttempts).toBe(0);
       expect(requeued.firstAttemptAt).toBeUndefined();
       expect(await store.delivery.listAudit({ afterId: lastAudit, limit: 100 })).toStrictEqual([
         {

@@ -11,7 +11,6 @@ import {
 } from '../connectors/edi/x12/delimiters.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
-import { readRateLimit } from './compile-subscriptions.js';
 import {
   type CompiledChannel,
   type CompiledLocation,
@@ -20,6 +19,7 @@ import {
   type ServerConfig,
   type StoreConfig,
   SYSTEM_KINDS,
+  type TargetLimitPolicy,
   type X12PartnerDelimiters,
 } from './compiled-config.js';
 import { type ConfigValue, type MapReader, readDuration } from './config-reader.js';
@@ -320,7 +320,7 @@ export function compileSystems(
     const x12 = readX12(body.get('x12'));
     if (x12 !== undefined) system.x12 = x12;
     // A limit for the whole system, shared by every subscription that targets it (cloud ERP API quotas).
-    const rateLimit = readRateLimit(body.get('rateLimit'));
+    const rateLimit = readTargetLimit(body.get('rateLimit'));
     if (rateLimit !== undefined) system.rateLimit = rateLimit;
     // When delivery stops calling this system after failures, and for how long (docs/delivery.md).
     const circuitBreaker = readCircuitBreaker(body.get('circuitBreaker'));
@@ -335,15 +335,42 @@ export function compileSystems(
   return systems;
 }
 
-/** `circuitBreaker: { failures?, openFor?, maxOpenFor? }`, over the defaults (5, 30s, 5m). */
+/**
+ * `rateLimit: { perSecond?, burst?, concurrency? }` of a system: at least one of `perSecond` and
+ * `concurrency`. Unlike a subscription's, nothing is defaulted: an unset `concurrency` adds no cap.
+ */
+function readTargetLimit(value: ConfigValue | undefined): TargetLimitPolicy | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(['perSecond', 'burst', 'concurrency']);
+  const perSecond = map.get('perSecond')?.positiveNumber();
+  const burst = map.get('burst')?.int(1);
+  const concurrency = map.get('concurrency')?.int(1);
+  if (map.get('perSecond') === undefined && map.get('concurrency') === undefined) {
+    map.report("set 'perSecond', 'concurrency' or both");
+    return undefined;
+  }
+  if (perSecond === undefined && map.get('burst') !== undefined) {
+    map.get('burst')?.report("'burst' needs 'perSecond'");
+  }
+  const policy: TargetLimitPolicy = {};
+  // A bucket must hold at least one token, or a rate below 1/s could never send.
+  if (perSecond !== undefined)
+    policy.bucket = { perSecond, burst: burst ?? Math.max(1, Math.ceil(perSecond)) };
+  if (concurrency !== undefined) policy.concurrency = concurrency;
+  return policy;
+}
+
+/** `circuitBreaker: { failures?, openFor?, maxOpenFor?, probes? }`, over the defaults (5, 30s, 5m, 3). */
 function readCircuitBreaker(value: ConfigValue | undefined): CircuitBreakerPolicy | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['failures', 'openFor', 'maxOpenFor']);
+  map.allowOnly(['failures', 'openFor', 'maxOpenFor', 'probes']);
   const policy: CircuitBreakerPolicy = {
     failureThreshold: map.get('failures')?.int(1) ?? DEFAULT_CIRCUIT_BREAKER.failureThreshold,
     openMs: readDuration(map.get('openFor')) ?? DEFAULT_CIRCUIT_BREAKER.openMs,
     maxOpenMs: readDuration(map.get('maxOpenFor')) ?? DEFAULT_CIRCUIT_BREAKER.maxOpenMs,
+    halfOpenProbes: map.get('probes')?.int(1) ?? DEFAULT_CIRCUIT_BREAKER.halfOpenProbes,
   };
   if (policy.openMs < 100) map.get('openFor')?.report('openFor must be at least 100ms');
   if (policy.maxOpenMs < policy.openMs) {

@@ -19,8 +19,8 @@ export interface CompiledSystem {
   /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
   channel?: string;
   x12?: X12Partner;
-  /** Token bucket shared by all subscriptions targeting this system (its `concurrency` is not used). */
-  rateLimit?: RateLimitPolicy;
+  /** Limits of the whole target, shared by every subscription that sends to it (docs/delivery.md §6). */
+  rateLimit?: TargetLimitPolicy;
   /** What an inventory snapshot from this system does: `report` drift (default) or `adopt` its counts. */
   reconcile?: ReconcileMode;
   /** Units of drift in one snapshot above which an `inventory_drift` exception opens (default 0). */
@@ -89,6 +89,14 @@ export interface RateLimitPolicy {
   perSecond: number;
   burst: number;
   concurrency: number;
+}
+
+/** `systems.<name>.rateLimit`: what the target allows in all, summed over every subscription to it. */
+export interface TargetLimitPolicy {
+  /** Requests per second and burst (a token bucket); absent: no rate limit for the target. */
+  bucket?: { perSecond: number; burst: number };
+  /** Most requests in flight to the target; absent: the sum of its subscriptions' concurrency. */
+  concurrency?: number;
 }
 
 export interface CompiledSubscription {

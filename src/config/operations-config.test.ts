@@ -113,8 +113,19 @@ describe('systems.<name>.circuitBreaker', () => {
       failureThreshold: 3,
       openMs: 10_000,
       maxOpenMs: 300_000,
+      halfOpenProbes: 3,
     });
     expect(config.systems.get('wms-east')?.circuitBreaker).toBeUndefined();
+  });
+
+  it('reads how many probes go out while half-open', () => {
+    const config = compile(
+      BASE.replace(
+        'erp: { kind: erp, key: erp-key-000000000001 }',
+        'erp: { kind: erp, key: erp-key-000000000001, circuitBreaker: { probes: 1 } }',
+      ),
+    );
+    expect(config.systems.get('erp')?.circuitBreaker?.halfOpenProbes).toBe(1);
   });
 
   it('refuses an opening longer than its maximum, at its line', () => {
@@ -126,6 +137,40 @@ describe('systems.<name>.circuitBreaker', () => {
     expect(issues.map((i) => [i.line, i.message])).toEqual([
       [lineOf(text, 'circuitBreaker'), 'maxOpenFor (60000 ms) must not be shorter than openFor (600000 ms)'],
       [lineOf(text, 'circuitBreaker'), expect.stringContaining("unknown key 'tries'")],
+    ]);
+  });
+});
+
+describe('systems.<name>.rateLimit', () => {
+  const withLimit = (limit: string) =>
+    BASE.replace(
+      'erp: { kind: erp, key: erp-key-000000000001 }',
+      `erp: { kind: erp, key: erp-key-000000000001, rateLimit: ${limit} }`,
+    );
+
+  it('takes a concurrency alone: requests in flight to the target, over every subscription', () => {
+    expect(compile(withLimit('{ concurrency: 2 }')).systems.get('erp')?.rateLimit).toEqual({
+      concurrency: 2,
+    });
+  });
+
+  it('takes a rate alone, with its burst, and adds no concurrency cap', () => {
+    expect(compile(withLimit('{ perSecond: 2.5 }')).systems.get('erp')?.rateLimit).toEqual({
+      bucket: { perSecond: 2.5, burst: 3 },
+    });
+    expect(
+      compile(withLimit('{ perSecond: 10, burst: 4, concurrency: 3 }')).systems.get('erp')?.rateLimit,
+    ).toEqual({ bucket: { perSecond: 10, burst: 4 }, concurrency: 3 });
+  });
+
+  it('needs perSecond or concurrency, and burst only with perSecond', () => {
+    const empty = withLimit('{}');
+    expect(configIssues(empty).map((i) => [i.line, i.message])).toEqual([
+      [lineOf(empty, 'rateLimit'), "set 'perSecond', 'concurrency' or both"],
+    ]);
+    const burst = withLimit('{ concurrency: 2, burst: 5 }');
+    expect(configIssues(burst).map((i) => [i.line, i.message])).toEqual([
+      [lineOf(burst, 'rateLimit'), "'burst' needs 'perSecond'"],
     ]);
   });
 });

@@ -15,6 +15,8 @@ export interface DeliveryClaim {
   partitionKey: string;
   /** Attempts made before this one. */
   attempts: number;
+  /** Of `attempts`, those the target throttled (429, 503, Retry-After): they do not count to `maxAttempts`. */
+  throttledAttempts: number;
   /** When the first attempt was made (ISO 8601), for `maxAgeMs`. */
   firstAttemptAt?: string;
   ingestedAt: string;
@@ -72,6 +74,8 @@ export interface AttemptResult {
   startedAt: string;
   finishedAt: string;
   outcome: AttemptOutcome;
+  /** The target throttled this attempt: counted in the row's `throttledAttempts` too. */
+  throttled?: boolean;
   status?: number;
   error?: string;
   bodyExcerpt?: string;

@@ -320,7 +320,8 @@ describe('delivery', () => {
           FAST_RETRY,
           'retry: { maxAttempts: 100, initialDelayMs: 1, maxDelayMs: 2, maxAgeMs: 60000 }',
         ),
-      () => ({ status: 503 }),
+      // A gateway that cannot reach the target: an outage (a 503 is throttling and would not open it).
+      () => ({ status: 502 }),
     );
     await ingest([adjustedEvent()]);
     const ready = await until(async () => {
@@ -337,7 +338,7 @@ describe('delivery', () => {
   });
 
   it("uses the target's own circuit breaker: fewer failures open it, a shorter opening probes sooner", async () => {
-    sink = await startSink((_request, index) => ({ status: index < 2 ? 503 : 200 }));
+    sink = await startSink((_request, index) => ({ status: index < 2 ? 504 : 200 }));
     const yaml = testConfigYaml({
       subscriptions: `subscriptions:\n${inventory(
         sink.url,

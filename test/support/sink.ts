@@ -26,6 +26,8 @@ export interface Sink {
   received: ReceivedRequest[];
   /** Changes how later requests are answered. */
   respond(responder: Responder): void;
+  /** Requests received and not answered yet, now and at most so far (what a target counts as concurrent). */
+  inFlight(): { now: number; max: number };
   /** Resolves when `count` requests have arrived (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
@@ -37,7 +39,14 @@ export async function startSink(responder: Responder = () => ({ status: 200 })):
   const received: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -84,6 +93,7 @@ export async function startSink(responder: Responder = () => ({ status: 200 })):
     respond: (next) => {
       answer = next;
     },
+    inFlight: () => ({ now: inFlight, max: maxInFlight }),
     waitFor: (count, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         if (received.length >= count) return resolve(received);

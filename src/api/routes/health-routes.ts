@@ -17,8 +17,24 @@ const Readiness = Type.Object({
     Type.Object({
       system: Type.String(),
       circuit: Type.Object({ state: Type.String() }, { additionalProperties: true }),
+      concurrency: Type.Optional(
+        Type.Object(
+          {
+            limit: Type.Integer({ description: 'requests allowed in flight now (adaptive)' }),
+            maxLimit: Type.Integer(),
+            inFlight: Type.Integer(),
+            pausedUntil: Type.Optional(
+              Type.Number({ description: 'Retry-After pause of the target, epoch ms' }),
+            ),
+          },
+          { additionalProperties: true },
+        ),
+      ),
     }),
-    { description: 'circuit breaker per delivery target; an open circuit does not make the hub unready' },
+    {
+      description:
+        'circuit breaker and adaptive concurrency per delivery target; an open circuit does not make the hub unready',
+    },
   ),
 });
 

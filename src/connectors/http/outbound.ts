@@ -62,6 +62,8 @@ export interface DeliveryResponse {
   latencyMs: number;
   /** Why no answer came (network error, timeout), or why the request could not be made. */
   error?: string;
+  /** Nothing left the hub (the connector was closed): says nothing about the target. */
+  notSent?: boolean;
 }
 
 /** How the connector sizes its pools and names itself. */
@@ -132,7 +134,8 @@ export class HttpConnector {
     now = new Date(),
   ): Promise<DeliveryResponse> {
     const { contentType, body } = request;
-    if (this.closed) return { outcome: 'retryable', latencyMs: 0, error: 'connector closed: not sent' };
+    if (this.closed)
+      return { outcome: 'retryable', latencyMs: 0, error: 'connector closed: not sent', notSent: true };
     const url = new URL(config.url);
     const headers = this.headersFor(config, request.idempotencyKey, contentType, body, now);
     if (request.trace?.traceparent !== undefined) headers.traceparent = request.trace.traceparent;

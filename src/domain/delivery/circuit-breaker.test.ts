@@ -30,8 +30,8 @@ describe('CircuitBreaker', () => {
     expect(breaker.canSend(30_999)).toBe(false);
   });
 
-  it('lets exactly one probe through once the open period is over', () => {
-    const breaker = new CircuitBreaker();
+  it('lets exactly one probe through once the open period is over, with halfOpenProbes: 1', () => {
+    const breaker = new CircuitBreaker({ halfOpenProbes: 1 });
     failTimes(breaker, 5, 0);
     expect(breaker.snapshot(30_000).state).toBe('half_open');
     expect(breaker.canSend(30_000)).toBe(true);
@@ -39,8 +39,8 @@ describe('CircuitBreaker', () => {
     expect(breaker.canSend(45_000)).toBe(false);
   });
 
-  it('closes when the probe succeeds', () => {
-    const breaker = new CircuitBreaker();
+  it('closes when the probe succeeds, with halfOpenProbes: 1', () => {
+    const breaker = new CircuitBreaker({ halfOpenProbes: 1 });
     failTimes(breaker, 5, 0);
     breaker.canSend(30_000);
     breaker.onSuccess(30_100);
@@ -69,7 +69,12 @@ describe('CircuitBreaker', () => {
   });
 
   it('starts again at openMs after it closed', () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1000, maxOpenMs: 60_000 });
+    const breaker = new CircuitBreaker({
+      failureThreshold: 1,
+      openMs: 1000,
+      maxOpenMs: 60_000,
+      halfOpenProbes: 1,
+    });
     breaker.onFailure(0);
     breaker.canSend(1000);
     breaker.onFailure(1000);
@@ -98,7 +103,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('allows a new probe when a probe result never came back', () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1000 });
+    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1000, halfOpenProbes: 1 });
     breaker.onFailure(0);
     expect(breaker.canSend(1000)).toBe(true);
     expect(breaker.canSend(1999)).toBe(false);
@@ -109,35 +114,71 @@ describe('CircuitBreaker', () => {
     expect(() => new CircuitBreaker({ failureThreshold: 0 })).toThrow(RangeError);
     expect(() => new CircuitBreaker({ openMs: 0 })).toThrow(RangeError);
     expect(() => new CircuitBreaker({ openMs: 10, maxOpenMs: 5 })).toThrow(RangeError);
+    expect(() => new CircuitBreaker({ halfOpenProbes: 0 })).toThrow(RangeError);
   });
 
-  it('never sends while open, and lets a second probe out only after the first was given up (property)', () => {
+  it('lets a few probes out at once when half-open (3 by default), and closes after that many successes', () => {
+    const breaker = new CircuitBreaker();
+    failTimes(breaker, 5, 0);
+    expect([1, 2, 3, 4].map(() => breaker.canSend(30_000))).toEqual([true, true, true, false]);
+    breaker.onSuccess(30_010);
+    expect(breaker.snapshot(30_010).state).toBe('half_open');
+    // One answered: one more probe may go.
+    expect(breaker.canSend(30_010)).toBe(true);
+    expect(breaker.canSend(30_010)).toBe(false);
+    breaker.onSuccess(30_020);
+    breaker.onSuccess(30_030);
+    expect(breaker.snapshot(30_030)).toEqual({
+      state: 'closed',
+      consecutiveFailures: 0,
+      openPeriodMs: 30_000,
+    });
+  });
+
+  it('opens again, for twice as long, when any probe fails', () => {
+    const breaker = new CircuitBreaker();
+    failTimes(breaker, 5, 0);
+    breaker.canSend(30_000);
+    breaker.canSend(30_000);
+    breaker.onSuccess(30_010);
+    breaker.onFailure(30_020);
+    expect(breaker.snapshot(30_020)).toMatchObject({ state: 'open', retryAt: 90_020, openPeriodMs: 60_000 });
+    expect(breaker.canSend(30_020)).toBe(false);
+  });
+
+  it('never sends while open, and never has more than halfOpenProbes probes out until they were given up (property)', () => {
     const step = fc.record({
       advanceMs: fc.nat(40_000),
       action: fc.constantFrom('send', 'success', 'failure', 'send-and-fail', 'send-and-succeed'),
     });
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
-        const breaker = new CircuitBreaker();
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 200 }), (probes, steps) => {
+        const breaker = new CircuitBreaker({ halfOpenProbes: probes });
         let now = 0;
-        let outstandingProbeAt: number | undefined;
+        // Probes sent since the breaker last left `closed`, not answered: their send times.
+        let outstanding: number[] = [];
         for (const { advanceMs, action } of steps) {
           now += advanceMs;
           const before = breaker.snapshot(now);
+          if (before.state === 'closed') outstanding = [];
           const allowed = action === 'success' || action === 'failure' ? true : breaker.canSend(now);
           if (action !== 'success' && action !== 'failure') {
             if (before.state === 'open') expect(allowed).toBe(false);
             if (allowed && before.state !== 'closed') {
-              if (outstandingProbeAt !== undefined) {
-                expect(now - outstandingProbeAt).toBeGreaterThanOrEqual(before.openPeriodMs);
+              if (outstanding.length >= probes) {
+                // Only once the last probe out was given up (one open period) may more go.
+                expect(now - Math.max(...outstanding)).toBeGreaterThanOrEqual(before.openPeriodMs);
+                outstanding = [];
               }
-              outstandingProbeAt = now;
+              outstanding.push(now);
             }
           }
           if (!allowed || action === 'send') continue;
-          if (action.endsWith('fail') || action === 'failure') breaker.onFailure(now);
-          else breaker.onSuccess(now);
-          outstandingProbeAt = undefined;
+          if (action.endsWith('fail') || action === 'failure') {
+            breaker.onFailure(now);
+            if (breaker.snapshot(now).state === 'open') outstanding = [];
+          } else breaker.onSuccess(now);
+          outstanding.shift();
           expect(breaker.snapshot(now).openPeriodMs).toBeLessThanOrEqual(300_000);
         }
       }),

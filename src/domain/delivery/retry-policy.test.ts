@@ -5,6 +5,7 @@ import {
   backoffCapMs,
   classifyOutcome,
   isExhausted,
+  isPastMaxAge,
   nextAttemptDelayMs,
   parseRetryAfter,
 } from './retry-policy.js';
@@ -172,6 +173,16 @@ describe('isExhausted', () => {
     const policy = { ...POLICY, maxAgeMs: 60_000 };
     expect(isExhausted(policy, 1, first, new Date(first.getTime() + 59_999))).toBe(false);
     expect(isExhausted(policy, 1, first, new Date(first.getTime() + 60_000))).toBe(true);
+  });
+});
+
+describe('isPastMaxAge (the bound of throttled attempts)', () => {
+  const first = new Date('2025-03-10T00:00:00Z');
+
+  it('ignores the attempt count and is true only once maxAgeMs has passed', () => {
+    const policy = { ...POLICY, maxAttempts: 1, maxAgeMs: 20 * 60_000 };
+    expect(isPastMaxAge(policy, first, new Date(first.getTime() + 20 * 60_000 - 1))).toBe(false);
+    expect(isPastMaxAge(policy, first, new Date(first.getTime() + 20 * 60_000))).toBe(true);
   });
 });
 

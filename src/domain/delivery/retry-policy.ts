@@ -149,7 +149,14 @@ export function nextAttemptDelayMs(
 /**
  * Whether a message has used up its retries: `maxAttempts` attempts made, or `maxAgeMs` passed since the
  * first one. Asked after a failed attempt: true parks the message as an exception, false schedules another.
+ * `attempts` counts only attempts that failed on their own: throttled ones (the target asked to slow down,
+ * see target-signal.ts) are bounded by `maxAgeMs` alone (`isPastMaxAge`).
  */
 export function isExhausted(policy: RetryPolicy, attempts: number, firstAttemptAt: Date, now: Date): boolean {
-  return attempts >= policy.maxAttempts || now.getTime() - firstAttemptAt.getTime() >= policy.maxAgeMs;
+  return attempts >= policy.maxAttempts || isPastMaxAge(policy, firstAttemptAt, now);
+}
+
+/** Whether `maxAgeMs` has passed since the first attempt: the only bound of a throttled message. */
+export function isPastMaxAge(policy: RetryPolicy, firstAttemptAt: Date, now: Date): boolean {
+  return now.getTime() - firstAttemptAt.getTime() >= policy.maxAgeMs;
 }

@@ -1,10 +1,12 @@
 /**
- * The delivery engine: one runner per subscription with a connector block, a circuit breaker and an
- * optional rate limit per target system, all sharing one HTTP connector (a pool per origin). Ingest wakes
- * the runners of the subscriptions it wrote outbox rows for; otherwise they poll for retries coming due.
+ * The delivery engine: one runner per subscription with a connector block, and per target system a
+ * circuit breaker, an adaptive concurrency limit and an optional rate limit shared by the runners to it,
+ * all sharing one HTTP connector (a pool per origin). Ingest wakes the runners of the subscriptions it
+ * wrote outbox rows for; otherwise they poll for retries coming due.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_CONCURRENCY } from '../../config/compile-subscriptions.js';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
 import {
   connectionsByOrigin,
@@ -13,6 +15,7 @@ import {
   type TraceHeaders,
 } from '../../connectors/http/outbound.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
+import type { AdaptiveConcurrencySnapshot } from '../../domain/delivery/adaptive-concurrency.js';
 import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
 import { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
@@ -20,6 +23,7 @@ import type { Store } from '../../store/store-port.js';
 import { EdiOutbound } from '../edi/edi-outbound.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { type Tracing, tracingFor } from '../observability/tracing.js';
+import { DeliveryTarget } from './delivery-target.js';
 import { SubscriptionRunner } from './subscription-runner.js';
 
 export interface DeliveryEngineOptions {
@@ -42,11 +46,13 @@ export interface DeliveryEngineOptions {
 export interface TargetHealth {
   system: string;
   circuit: CircuitSnapshot;
+  /** The target's adaptive concurrency: limit now, maximum, requests in flight, `Retry-After` pause. */
+  concurrency: AdaptiveConcurrencySnapshot;
 }
 
 export class DeliveryEngine {
   private readonly runners = new Map<string, SubscriptionRunner>();
-  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly targetsByName = new Map<string, DeliveryTarget>();
   private readonly connector: HttpConnector;
   private readonly now: () => Date;
 
@@ -62,7 +68,8 @@ export class DeliveryEngine {
     const startMs = this.now().getTime();
     const targetBuckets = new Map<string, TokenBucket>();
     for (const system of config.systems.values()) {
-      if (system.rateLimit) targetBuckets.set(system.name, new TokenBucket(system.rateLimit, startMs));
+      const bucket = system.rateLimit?.bucket;
+      if (bucket) targetBuckets.set(system.name, new TokenBucket(bucket, startMs));
     }
     // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
     const { telemetry } = options;
@@ -88,7 +95,7 @@ export class DeliveryEngine {
       : options.onAttempt;
     for (const subscription of config.subscriptions) {
       if (!subscription.http && !subscription.dir) continue;
-      const breaker = this.breakerFor(subscription.target);
+      const target = this.targetFor(subscription.target, config.subscriptions);
       const buckets: TokenBucket[] = [];
       if (subscription.rateLimit) buckets.push(new TokenBucket(subscription.rateLimit, startMs));
       const targetBucket = targetBuckets.get(subscription.target);
@@ -115,7 +122,7 @@ export class DeliveryEngine {
           store: store.delivery,
           send: (sub, events, attempt) =>
             tracing.deliver(sub, events, attempt, (trace) => send(sub, events, trace)),
-          breaker,
+          target,
           buckets,
           now: this.now,
           random: options.random ?? Math.random,
@@ -128,13 +135,25 @@ export class DeliveryEngine {
     }
   }
 
-  private breakerFor(system: string): CircuitBreaker {
-    let breaker = this.breakers.get(system);
-    if (!breaker) {
-      breaker = new CircuitBreaker(this.systems.get(system)?.circuitBreaker);
-      this.breakers.set(system, breaker);
+  /**
+   * The shared state of a target system. Its concurrency is capped by `systems.<name>.rateLimit.concurrency`
+   * or, without one, by the sum of its subscriptions' concurrency (no cap beyond theirs).
+   */
+  private targetFor(system: string, subscriptions: readonly CompiledSubscription[]): DeliveryTarget {
+    let target = this.targetsByName.get(system);
+    if (!target) {
+      const settings = this.systems.get(system);
+      const summed = subscriptions
+        .filter((s) => s.target === system && (s.http || s.dir))
+        .reduce((sum, s) => sum + (s.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY), 0);
+      target = new DeliveryTarget(
+        system,
+        new CircuitBreaker(settings?.circuitBreaker),
+        settings?.rateLimit?.concurrency ?? Math.max(1, summed),
+      );
+      this.targetsByName.set(system, target);
     }
-    return breaker;
+    return target;
   }
 
   start(): void {
@@ -150,10 +169,14 @@ export class DeliveryEngine {
     for (const name of subscriptions) this.runners.get(name)?.wake();
   }
 
-  /** Circuit state per target system. */
+  /** Circuit state and adaptive concurrency per target system. */
   targets(): TargetHealth[] {
     const nowMs = this.now().getTime();
-    return [...this.breakers].map(([system, breaker]) => ({ system, circuit: breaker.snapshot(nowMs) }));
+    return [...this.targetsByName].map(([system, target]) => ({
+      system,
+      circuit: target.breaker.snapshot(nowMs),
+      concurrency: target.snapshot(nowMs),
+    }));
   }
 
   /** Requests in flight per subscription. */

@@ -8,10 +8,12 @@
 import type { CompiledSubscription } from '../../config/compiled-config.js';
 import type { DeliveryResponse } from '../../connectors/http/outbound.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import type { CircuitBreaker } from '../../domain/delivery/circuit-breaker.js';
-import { isExhausted, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
+import type { ConcurrencyPermit } from '../../domain/delivery/adaptive-concurrency.js';
+import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
+import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import type { AttemptNext, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+import type { DeliveryTarget } from './delivery-target.js';
 
 /** What a runner needs from the hub around it. */
 export interface RunnerContext {
@@ -22,7 +24,8 @@ export interface RunnerContext {
     events: CloudEvent[],
     attempt: number,
   ) => Promise<DeliveryResponse>;
-  breaker: CircuitBreaker;
+  /** The target system: its breaker and adaptive concurrency, shared with the other runners to it. */
+  target: DeliveryTarget;
   /** Rate limits that apply: the subscription's, then the target system's. */
   buckets: TokenBucket[];
   now: () => Date;
@@ -72,6 +75,7 @@ export class SubscriptionRunner {
   /** A wake that came while no sleep was pending: the next sleep returns at once. */
   private woken = false;
   private readonly concurrency: number;
+  private unwatchTarget: (() => void) | undefined;
 
   constructor(
     readonly subscription: CompiledSubscription,
@@ -89,6 +93,10 @@ export class SubscriptionRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A request to the same target by another runner ended: room may have come free for this one.
+    this.unwatchTarget = this.context.target.onRoom(() => {
+      if (this.buffer.length > 0) this.wake();
+    });
     this.loop = this.run();
   }
 
@@ -101,6 +109,7 @@ export class SubscriptionRunner {
   /** Stops claiming; waits for requests in flight (their results are recorded), at most `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
+    this.unwatchTarget?.();
     if (this.claimTimer) clearTimeout(this.claimTimer);
     this.wake();
     await this.loop;
@@ -124,12 +133,19 @@ export class SubscriptionRunner {
   private async tick(): Promise<number> {
     const { context } = this;
     const nowMs = context.now().getTime();
-    const breaker = context.breaker.snapshot(nowMs);
+    const breaker = context.target.breaker.snapshot(nowMs);
     if (breaker.state === 'open') {
       // Claimed rows must not wait out the open period: their leases (PostgreSQL) would expire and another
       // hub could send them, and the rows after them, before this one does.
       this.releaseBuffer(this.buffer.length);
       return Math.max(1, Math.min((breaker.retryAt ?? nowMs) - nowMs, context.pollMs * 10));
+    }
+    // The target asked for a pause (Retry-After): nothing goes to it until then. A long pause gives the
+    // claimed rows up, for the same reason as an open breaker.
+    const pauseMs = context.target.pauseMs(nowMs);
+    if (pauseMs > 0) {
+      if (pauseMs > this.leaseMs / 4) this.releaseBuffer(this.buffer.length);
+      return Math.min(pauseMs, context.pollMs * 10);
     }
     // Likewise drop rows buffered for half their lease (e.g. waiting for rate-limit tokens).
     let stale = 0;
@@ -142,13 +158,15 @@ export class SubscriptionRunner {
       const sendAt = context.now().getTime();
       const tokenWait = Math.max(0, ...context.buckets.map((bucket) => bucket.waitMs(sendAt)));
       if (tokenWait > 0) return tokenWait;
-      // Half-open lets one probe through; the rest of the buffer waits for its answer.
-      if (!context.breaker.canSend(sendAt)) return context.pollMs;
+      // The target's concurrency is full, it is paused, or it is half-open with its probes out: wait until
+      // a request to it ends (the target wakes this runner then).
+      const permit = context.target.tryAcquire(sendAt);
+      if (permit === undefined) return context.target.pauseMs(sendAt) || context.pollMs;
       for (const bucket of context.buckets) bucket.tryTake(sendAt);
       const group = this.buffer.splice(0, batch);
       this.claimedAt.splice(0, group.length);
       this.sending += 1;
-      const request = this.deliver(group).finally(() => {
+      const request = this.deliver(group, permit).finally(() => {
         for (const claim of group) this.inFlight.delete(claim.outboxId);
         this.requests.delete(request);
         this.wake();
@@ -177,7 +195,7 @@ export class SubscriptionRunner {
     // Rows whose attempt is being recorded count only against a wider bound: a slow commit must not stop
     // claiming at once, but neither may unrecorded rows pile up (memory; what a crash would resend).
     const room = probing
-      ? 1 - this.inFlight.size
+      ? this.context.target.breaker.policy.halfOpenProbes - this.inFlight.size
       : Math.min(
           2 * this.concurrency * batch - this.buffer.length - this.sending * batch,
           MAX_CLAIMED_ROUNDS * this.concurrency * batch - this.inFlight.size,
@@ -208,7 +226,7 @@ export class SubscriptionRunner {
     this.claimedAt.splice(0, count);
   }
 
-  private async deliver(claims: DeliveryClaim[]): Promise<void> {
+  private async deliver(claims: DeliveryClaim[], permit: ConcurrencyPermit): Promise<void> {
     const { context, subscription } = this;
     const started = context.now();
     let response: DeliveryResponse;
@@ -219,15 +237,15 @@ export class SubscriptionRunner {
         (claims[0]?.attempts ?? 0) + 1,
       );
     } catch (error) {
-      response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message };
+      response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message, notSent: true };
     }
     // The connection is free once the target has answered: the next request may go while this one's
     // record commits. The rows stay claimed (and their keys held) until the record is durable.
     this.sending -= 1;
     this.wake();
     const finished = context.now();
-    if (response.outcome === 'retryable') context.breaker.onFailure(finished.getTime());
-    else context.breaker.onSuccess(finished.getTime());
+    const signal = context.target.release(permit, response, finished.getTime());
+    const throttled = signal === 'throttled';
     context.onAttempt?.(subscription, claims, response);
     for (const claim of claims) {
       try {
@@ -237,11 +255,12 @@ export class SubscriptionRunner {
           startedAt: started.toISOString(),
           finishedAt: finished.toISOString(),
           outcome: response.outcome,
+          throttled,
           ...(response.status !== undefined ? { status: response.status } : {}),
           ...(response.error !== undefined ? { error: response.error } : {}),
           ...(response.bodyExcerpt !== undefined ? { bodyExcerpt: response.bodyExcerpt } : {}),
           latencyMs: finished.getTime() - Date.parse(claim.ingestedAt),
-          next: this.nextStep(claim, response, started, finished),
+          next: this.nextStep(claim, response, signal, started, finished),
         });
       } catch (error) {
         // Not recorded: the row stays pending and is sent again (at least once; same Idempotency-Key).
@@ -253,6 +272,7 @@ export class SubscriptionRunner {
   private nextStep(
     claim: DeliveryClaim,
     response: DeliveryResponse,
+    signal: TargetSignal,
     started: Date,
     finished: Date,
   ): AttemptNext {
@@ -260,7 +280,13 @@ export class SubscriptionRunner {
     const policy = this.subscription.retry;
     const attempts = claim.attempts + 1;
     const firstAttemptAt = claim.firstAttemptAt ? new Date(claim.firstAttemptAt) : started;
-    if (response.outcome === 'retryable' && !isExhausted(policy, attempts, firstAttemptAt, finished)) {
+    // A throttled attempt uses up no attempt of `maxAttempts`: the target is up and asked to wait, and a
+    // long throttle must not turn into exceptions. Only `maxAgeMs` bounds it.
+    const exhausted =
+      signal === 'throttled'
+        ? isPastMaxAge(policy, firstAttemptAt, finished)
+        : isExhausted(policy, attempts - claim.throttledAttempts, firstAttemptAt, finished);
+    if (response.outcome === 'retryable' && !exhausted) {
       const elapsed = finished.getTime() - firstAttemptAt.getTime();
       const delay = nextAttemptDelayMs(policy, attempts, this.context.random, response.retryAfterMs, elapsed);
       return { kind: 'retry', at: new Date(finished.getTime() + delay).toISOString() };
@@ -269,7 +295,7 @@ export class SubscriptionRunner {
     const why =
       response.outcome === 'permanent'
         ? `${this.subscription.target} refused the event (${response.status ?? response.error}); not retried`
-        : `gave up after ${attempts} attempt(s): ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
+        : `gave up after ${attempts} attempt(s)${signal === 'throttled' ? ', throttled until maxAgeMs passed' : ''}: ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
     return {
       kind: 'park',
       blocksKey: holdsKey(this.subscription, claim.event),

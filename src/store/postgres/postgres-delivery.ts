@@ -76,13 +76,13 @@ WITH heads AS (
 ), leased AS (
   UPDATE outbox o SET lease_until = now() + $5::double precision * interval '1 millisecond', lease_owner = $6
   FROM heads WHERE o.id = heads.id AND NOT heads.superseded
-  RETURNING o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
-            o.replay_id
+  RETURNING o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.throttled_attempts,
+            o.first_attempt_at, o.replay_id
 )
 SELECT leased.*, e.ingested_at, e.envelope, false AS superseded
 FROM leased JOIN events e ON e.seq = leased.event_seq
 UNION ALL
-SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM heads WHERE superseded
+SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM heads WHERE superseded
 ORDER BY id`;
 
 /**
@@ -123,7 +123,8 @@ WITH attempt AS (
     status, error, latency_ms)
   VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9, $10)
 ), moved AS (
-  UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, $5::timestamptz),
+  UPDATE outbox SET attempts = attempts + 1, throttled_attempts = throttled_attempts + $16::integer,
+    first_attempt_at = coalesce(first_attempt_at, $5::timestamptz),
     last_attempt_at = $6::timestamptz, status = $11, next_attempt_at = $12::timestamptz,
     delivered_at = $13::timestamptz, blocks_key = $14, lease_until = NULL, lease_owner = NULL
   WHERE id = $1 AND status = 'pending' AND (lease_owner IS NULL OR lease_owner = $15)
@@ -164,6 +165,7 @@ interface ClaimRow {
   event_seq: string;
   partition_key: string;
   attempts: number;
+  throttled_attempts: number;
   first_attempt_at: Date | null;
   replay_id: string | null;
   ingested_at: Date;
@@ -243,6 +245,7 @@ export class PostgresDelivery implements DeliveryStore {
       // Only the lease holder moves the row: a claimer whose lease ran out (and was taken over) records
       // its attempt but must not undo the new holder's claim.
       result.owner,
+      result.throttled ? 1 : 0,
     ];
     // One statement, so the attempt, the row's move and the exception commit together in one round trip.
     if (next.kind === 'park') {
@@ -362,7 +365,7 @@ export class PostgresDelivery implements DeliveryStore {
       // A fresh budget: attempts and age count again from the operator's retry.
       await client.query(
         `UPDATE outbox SET status = 'pending', next_attempt_at = NULL, first_attempt_at = NULL, attempts = 0,
-           blocks_key = false, lease_until = NULL, lease_owner = NULL
+           throttled_attempts = 0, blocks_key = false, lease_until = NULL, lease_owner = NULL
          WHERE status = 'parked'
            AND id IN (SELECT outbox_id FROM exceptions WHERE id = ANY ($1::bigint[]) AND outbox_id IS NOT NULL)`,
         [openIds],
@@ -588,6 +591,7 @@ function toClaim(row: ClaimRow): DeliveryClaim {
     eventSeq: Number(row.event_seq),
     partitionKey: row.partition_key,
     attempts: row.attempts,
+    throttledAttempts: row.throttled_attempts,
     ...(row.first_attempt_at ? { firstAttemptAt: row.first_attempt_at.toISOString() } : {}),
     ...(row.replay_id !== null ? { replayId: Number(row.replay_id) } : {}),
     ingestedAt: row.ingested_at.toISOString(),

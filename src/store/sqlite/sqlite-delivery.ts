@@ -45,6 +45,7 @@ interface ClaimRow {
   event_seq: number;
   partition_key: string;
   attempts: number;
+  throttled_attempts: number;
   first_attempt_at: string | null;
   replay_id: number | null;
   ingested_at: string;
@@ -64,7 +65,8 @@ const COALESCING = sqlTextList(coalescableTypes());
  * coalescing type: it is not handed out but skipped (COALESCE_SQL). `status IN ('pending', 'parked')` is
  * repeated so that SQLite uses the partial index `outbox_key_open`.
  */
-const CLAIM_SQL = `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.first_attempt_at,
+const CLAIM_SQL = `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
+         o.throttled_attempts, o.first_attempt_at,
          o.replay_id, e.ingested_at, e.envelope,
          e.type IN (${COALESCING}) AND EXISTS (
            SELECT 1 FROM outbox n
@@ -183,10 +185,12 @@ export class SqliteDelivery implements DeliveryStore {
     ];
     const status = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'pending' : 'parked';
     steps.push({
-      sql: `UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?),
+      sql: `UPDATE outbox SET attempts = attempts + 1, throttled_attempts = throttled_attempts + ?,
+              first_attempt_at = coalesce(first_attempt_at, ?),
               last_attempt_at = ?, status = ?, next_attempt_at = ?, delivered_at = ?, blocks_key = ?
             WHERE id = ?`,
       params: [
+        result.throttled ? 1 : 0,
         result.startedAt,
         result.finishedAt,
         status,
@@ -297,7 +301,7 @@ export class SqliteDelivery implements DeliveryStore {
       {
         // A fresh budget: attempts and age count again from the operator's retry.
         sql: `UPDATE outbox SET status = 'pending', next_attempt_at = NULL, first_attempt_at = NULL, attempts = 0,
-                blocks_key = 0
+                throttled_attempts = 0, blocks_key = 0
               WHERE status = 'parked' AND id IN (
                 SELECT outbox_id FROM exceptions WHERE id IN (${open}) AND status = 'open' AND outbox_id IS NOT NULL)`,
         params: [list],
@@ -454,6 +458,7 @@ function toClaim(row: ClaimRow): DeliveryClaim {
     eventSeq: row.event_seq,
     partitionKey: row.partition_key,
     attempts: row.attempts,
+    throttledAttempts: row.throttled_attempts,
     ...(row.first_attempt_at ? { firstAttemptAt: row.first_attempt_at } : {}),
     ...(row.replay_id !== null ? { replayId: row.replay_id } : {}),
     ingestedAt: row.ingested_at,
