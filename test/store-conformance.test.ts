@@ -73,9 +73,10 @@ function conformance(kind: StoreKind): void {
         '0007_operations',
         '0008_processes',
         '0009_idempotency_owner',
+        '0010_throttling',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 9, known: 9 });
+      expect(await store.health()).toEqual({ ok: true, applied: 10, known: 10 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -96,6 +97,7 @@ function conformance(kind: StoreKind): void {
           '0007_operations',
           '0008_processes',
           '0009_idempotency_owner',
+          '0010_throttling',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);
