@@ -42,7 +42,7 @@ const PATIENCE_MS = 8_000;
 /** After the last restart: to answer what is left, to apply every acknowledged event; to deliver everything. */
 const SETTLE_MS = 12_000;
 const APPLY_MS = 10_000;
-const DRAIN_MS = 25_000;
+const DRAIN_MS = 28_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-chaos-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -154,7 +154,7 @@ export class Workload {
         const answered = post.answer.body.lines as AnsweredLine[];
         if (answered.some((l) => l.committed > 0)) this.toFulfil.push(order);
       }
-      await this.pause(random, 100, 350);
+      await this.pause(random, 150, 400);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * A real HTTP receiver standing in for the ERP, the WMS and the storefront, as unreliable as real ones:
- * some attempts get 503 (with or without Retry-After), some a reset connection, some no answer at all
- * (the hub's timeout ends them), some a slow 200. Now and then it is overloaded for a while and answers
- * 503 to everything. Every attempt is recorded with the event id it carried (`Idempotency-Key`).
+ * some attempts get a 503 (a bad backend behind its load balancer), some a reset connection, some no
+ * answer at all (the hub's timeout ends them), some a slow 200. Now and then it is overloaded for a while
+ * and answers 503 with `Retry-After: 1` to everything. Every attempt is recorded with the event id it
+ * carried (`Idempotency-Key`).
  *
  * Each attempt's fate is drawn from the seed, the path, the event id and the attempt number, so a run is
  * reproducible as far as the hub's own timing allows. After `maxFailures` failed attempts of one event on
@@ -65,8 +66,8 @@ export async function startFlakyReceiver(options: FlakyOptions): Promise<FlakyRe
     reset = 0.03,
     hang = 0.005,
     slow = 0.04,
-    spellEveryMs = 7000,
-    spellMs = 1500,
+    spellEveryMs = 10_000,
+    spellMs = 1000,
   } = options;
   const attempts: ReceivedAttempt[] = [];
   const seen = new Map<string, { attempts: number; failures: number }>();
@@ -139,7 +140,8 @@ export async function startFlakyReceiver(options: FlakyOptions): Promise<FlakyRe
           later(random.int(150, 900), () => answer(res));
           break;
         case 'unavailable': {
-          const retryAfter = inSpell(path, now) || random.chance(0.5) ? { 'retry-after': '1' } : undefined;
+          // Overloaded, it asks for a pause; a sporadic 503 (one bad backend behind its balancer) does not.
+          const retryAfter = inSpell(path, now) ? { 'retry-after': '1' } : undefined;
           res.writeHead(503, { 'content-type': 'text/plain', ...retryAfter });
           res.end('busy');
           break;
