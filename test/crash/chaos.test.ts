@@ -279,6 +279,13 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
       summary.calls = calls.length;
       summary.resends = calls.reduce((n, c) => n + c.sends - 1, 0);
       summary.inFlightAnswers = calls.reduce((n, c) => n + c.inFlightAnswers, 0);
+      // Calls sent again after an attempt got no answer, per kind: the crash windows the run went through.
+      const resentAfterCrash: Record<string, number> = {};
+      for (const c of calls.filter((c) => c.unanswered > 0)) {
+        const kind = c.label.split(' ')[0] as string;
+        resentAfterCrash[kind] = (resentAfterCrash[kind] ?? 0) + 1;
+      }
+      summary.resentAfterCrash = resentAfterCrash;
 
       // 1. Every call has a definite answer, and it is one a correct hub gives to this workload.
       for (const c of calls) {

@@ -104,7 +104,9 @@ export class Workload {
       this.orderClient('shop', 'web', 'WEB-B', 2),
       this.orderClient('portal', 'b2b', 'B2B', 3),
       this.holdClient('shop', 'web', 4),
+      this.holdClient('shop', 'web', 8),
       this.holdClient('portal', 'b2b', 5),
+      this.holdClient('portal', 'b2b', 9),
       this.warehouseClient(6),
       this.countClient(7),
     ];
@@ -163,11 +165,11 @@ export class Workload {
     const token = system === 'shop' ? KEYS.shop : KEYS.portal;
     for (let n = 1; this.running; n += 1) {
       const create = call({
-        label: `reserve ${system}-${n}`,
+        label: `reserve ${system}-${stream}-${n}`,
         method: 'POST',
         path: '/v1/reservations',
         token,
-        idempotencyKey: `${system}-cart-${n}`,
+        idempotencyKey: `${system}-cart-${stream}-${n}`,
         body: { channel, sku: random.pick(ORDER_SKUS), quantity: random.int(1, 3), ttlSeconds: 3600 },
       });
       const hold: Hold = { create };
@@ -183,7 +185,7 @@ export class Workload {
             method: 'POST',
             path: `/v1/reservations/${id}/commit`,
             token,
-            body: { orderId: `${system.toUpperCase()}-RSV-${n}` },
+            body: { orderId: `${system.toUpperCase()}-RSV-${stream}-${n}` },
           });
         } else if (roll < 0.85) {
           hold.closeKind = 'release';

@@ -21,11 +21,13 @@ export interface Call {
   last?: string;
   /** Attempts answered 409 idempotency-key-in-flight/-in-use. */
   inFlightAnswers: number;
+  /** Attempts that got no answer at all (the hub was killed, or not up yet). */
+  unanswered: number;
 }
 
 /** A call to make, not yet sent. */
-export function call(init: Omit<Call, 'sends' | 'inFlightAnswers'>): Call {
-  return { ...init, sends: 0, inFlightAnswers: 0 };
+export function call(init: Omit<Call, 'sends' | 'inFlightAnswers' | 'unanswered'>): Call {
+  return { ...init, sends: 0, inFlightAnswers: 0, unanswered: 0 };
 }
 
 const IN_FLIGHT = /\/idempotency-key-in-(flight|use)$/;
@@ -80,6 +82,7 @@ export async function settle(
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
       c.last = `no answer (${cause?.code ?? (error as Error).name})`;
+      c.unanswered += 1;
     }
   }
   return true;
