@@ -14,7 +14,7 @@
  *
  * The workload is seeded (`CHAOS_SEED`); docs/durability.md describes the test.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,12 +47,32 @@ const DRAIN_MS = 28_000;
 const dir = mkdtempSync(join(tmpdir(), 'manifold-chaos-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * A free port below the kernel's ephemeral range: the hub listens on it again after every restart, and a
+ * port from that range could meanwhile be handed to another test's listener or outgoing connection.
+ */
+async function stablePort(): Promise<number> {
+  let low = 32768;
+  try {
+    low =
+      Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the usual lower bound
+  }
+  const random = new SeededRandom(process.pid);
+  for (let tries = 0; tries < 50; tries += 1) {
+    const port = random.int(Math.max(1024, low - 12000), low - 1);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -202,7 +222,7 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
   it('answers every call, loses and doubles nothing, never oversells, delivers every order event in key order', async () => {
     const startedAt = Date.now();
     const receiver = await startFlakyReceiver({ seed: SEED });
-    const port = await freePort();
+    const port = await stablePort();
     const base = `http://127.0.0.1:${port}`;
     const configFile = join(dir, 'manifold.yaml');
     writeFileSync(
