@@ -69,7 +69,11 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
   hub.context.alerts.start();
   const url = await hub.app.listen({ host: config.server.host, port: config.server.port });
   // An earlier incarnation of this hub (same host, same address) is dead: its keys in flight are freed.
-  const replaced = await processes.listening(new URL(url).host);
+  const replaced = await processes.listening(new URL(url).host).catch((error: unknown) => {
+    // Not fatal: the earlier incarnation is then taken for dead once its heartbeat expires.
+    logger.warn({ err: error }, 'could not record the listening address in the process registry');
+    return [];
+  });
   logger.info(
     { url, store: store.kind, config: config.file, incarnation: processes.incarnation, replaced },
     'manifold hub listening',
