@@ -128,3 +128,16 @@ describe('AdaptiveConcurrency', () => {
     );
   });
 });
+
+describe('AdaptiveConcurrency.setMaxLimit', () => {
+  it('lowers the limit at once and lets successes grow it into a higher maximum', () => {
+    const limiter = new AdaptiveConcurrency({ maxLimit: 8 });
+    limiter.setMaxLimit(2);
+    expect(limiter.limit).toBe(2);
+    limiter.setMaxLimit(4);
+    expect(limiter.limit).toBe(2);
+    for (let i = 0; i < 10; i++)
+      for (const permit of acquire(limiter, 1)) limiter.release(permit, 'accepted', 0);
+    expect(limiter.limit).toBe(4);
+  });
+});

@@ -48,7 +48,7 @@ export interface ConcurrencyPermit {
  * first burst of 429s. So a throttle cuts only when its request was sent after the last cut.
  */
 export class AdaptiveConcurrency {
-  readonly policy: Readonly<AdaptiveConcurrencyPolicy>;
+  policy: Readonly<AdaptiveConcurrencyPolicy>;
   private currentLimit: number;
   private inFlight = 0;
   private nextSequence = 0;
@@ -69,6 +69,16 @@ export class AdaptiveConcurrency {
   /** Requests allowed in flight now. */
   get limit(): number {
     return Math.floor(this.currentLimit);
+  }
+
+  /**
+   * Changes the maximum (this process's share of a target's concurrency when the live process count
+   * changes). A lower maximum lowers the limit at once; a higher one is grown into by successes.
+   */
+  setMaxLimit(maxLimit: number): void {
+    if (!(maxLimit >= this.policy.minLimit)) throw new RangeError('maxLimit must be ≥ minLimit');
+    this.policy = { ...this.policy, maxLimit };
+    this.currentLimit = Math.min(this.currentLimit, maxLimit);
   }
 
   /** Milliseconds from `nowMs` until the target's pause ends (0: not paused). */

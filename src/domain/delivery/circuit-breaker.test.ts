@@ -185,3 +185,23 @@ describe('CircuitBreaker', () => {
     );
   });
 });
+
+describe('CircuitBreaker shared between processes', () => {
+  it('adopts an opening recorded by another process, and ignores one already over', () => {
+    const breaker = new CircuitBreaker();
+    breaker.adoptOpening({ openedAt: 1000, retryAt: 61_000, openPeriodMs: 60_000 }, 2000);
+    expect(breaker.snapshot(2000)).toMatchObject({ state: 'open', retryAt: 61_000, openPeriodMs: 60_000 });
+    expect(breaker.canSend(60_999)).toBe(false);
+    expect(breaker.canSend(61_000)).toBe(true);
+    const other = new CircuitBreaker();
+    other.adoptOpening({ openedAt: 0, retryAt: 1000, openPeriodMs: 1000 }, 5000);
+    expect(other.snapshot(5000).state).toBe('closed');
+  });
+
+  it('adopts a closing recorded by another process', () => {
+    const breaker = new CircuitBreaker();
+    failTimes(breaker, 5, 0);
+    breaker.adoptClosing();
+    expect(breaker.snapshot(10)).toEqual({ state: 'closed', consecutiveFailures: 0, openPeriodMs: 30_000 });
+  });
+});

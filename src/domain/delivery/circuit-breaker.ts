@@ -132,6 +132,29 @@ export class CircuitBreaker {
     // Already open: a straggler sent before the opening failed; the opening stands as it is.
   }
 
+  /**
+   * Takes over an opening another process recorded (several hubs on one store share a target's breaker):
+   * open from `openedAt` until `retryAt`, with that period. An opening already over is ignored.
+   */
+  adoptOpening(opening: { openedAt: number; retryAt: number; openPeriodMs: number }, nowMs: number): void {
+    if (opening.retryAt <= nowMs) return;
+    this.state = 'open';
+    this.openedAt = opening.openedAt;
+    this.retryAt = opening.retryAt;
+    this.openPeriodMs = Math.min(this.policy.maxOpenMs, Math.max(this.policy.openMs, opening.openPeriodMs));
+    this.consecutiveFailures = Math.max(this.consecutiveFailures, this.policy.failureThreshold);
+    this.probeSentAt = undefined;
+    this.probesOut = 0;
+    this.probeSuccesses = 0;
+  }
+
+  /** Takes over a closing another process recorded (its probes succeeded): closes, as a success would. */
+  adoptClosing(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.onSuccess(0);
+  }
+
   /** The breaker as of `nowMs`: an open breaker whose period is over reports `half_open`. Changes nothing. */
   snapshot(nowMs: number): CircuitSnapshot {
     const snapshot: CircuitSnapshot = {

@@ -20,8 +20,8 @@ const UNITS_PER_TOKEN = 1000;
  * drains the bucket, so a wall-clock step back cannot grant extra requests.
  */
 export class TokenBucket {
-  readonly perSecond: number;
-  readonly burst: number;
+  perSecond: number;
+  burst: number;
   /** Tokens held, in thousandths of a token. */
   private units: number;
   private refilledAt: number;
@@ -49,6 +49,19 @@ export class TokenBucket {
     const missing = UNITS_PER_TOKEN - this.units;
     // perSecond tokens per 1000 ms = perSecond units per ms.
     return missing <= 0 ? 0 : Math.ceil(missing / this.perSecond);
+  }
+
+  /**
+   * Changes the rate from `nowMs` on (this process's share of a limit when the live process count
+   * changes): tokens earned so far are kept at the old rate, and never more than the new burst.
+   */
+  setRate(policy: TokenBucketPolicy, nowMs: number): void {
+    if (!(policy.perSecond > 0)) throw new RangeError(`perSecond must be > 0, got ${policy.perSecond}`);
+    if (!(policy.burst >= 1)) throw new RangeError(`burst must be ≥ 1, got ${policy.burst}`);
+    this.refill(nowMs);
+    this.perSecond = policy.perSecond;
+    this.burst = policy.burst;
+    this.units = Math.min(this.units, policy.burst * UNITS_PER_TOKEN);
   }
 
   /** Whole tokens available at `nowMs`, for metrics and `/readyz` detail. */
