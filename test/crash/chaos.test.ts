@@ -14,12 +14,24 @@
  *
  * The workload is seeded (`CHAOS_SEED`); docs/durability.md describes the test.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_SKUS, expectedFulfilment, expectedStock } from '../support/chaos-accounting.js';
+import {
+  admin,
+  availableOf,
+  eventually,
+  type LoggedEvent,
+  positions,
+  ROUTES,
+  readLedger,
+  readLog,
+  sleep,
+  stablePort,
+  subscriptions,
+} from '../support/chaos-hub.js';
 import {
   type AnsweredLine,
   LOCATIONS,
@@ -46,177 +58,6 @@ const DRAIN_MS = 28_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-chaos-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * A free port below the kernel's ephemeral range: the hub listens on it again after every restart, and a
- * port from that range could meanwhile be handed to another test's listener or outgoing connection.
- */
-async function stablePort(): Promise<number> {
-  let low = 32768;
-  try {
-    low =
-      Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
-  } catch {
-    // not Linux: the usual lower bound
-  }
-  const random = new SeededRandom(process.pid);
-  for (let tries = 0; tries < 50; tries += 1) {
-    const port = random.int(Math.max(1024, low - 12000), low - 1);
-    const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (free) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return port;
-    }
-  }
-  throw new Error('no free port below the ephemeral range');
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The example's shape: order events to the ERP, releases to each WMS, milestones and availability to the channels. */
-function subscriptions(receiver: string): string {
-  const http = (path: string) =>
-    `{ url: "${receiver}${path}", secret: chaos-hook-secret-000001, timeoutMs: 3000 }`;
-  const retry = '{ maxAttempts: 12, initialDelayMs: 250, maxDelayMs: 4000 }';
-  return `subscriptions:
-  - name: erp-orders
-    target: erp
-    types: [com.manifold.order.*]
-    http: ${http('/erp/orders')}
-    rateLimit: { perSecond: 1000, concurrency: 16 }
-    retry: ${retry}
-    onFailure: hold
-  - name: wms-east-releases
-    target: wms-east
-    types: [com.manifold.order.released.v1, com.manifold.order.release-cancelled.v1]
-    filter: { data: { location: DC-EAST } }
-    http: ${http('/wms-east/releases')}
-    retry: ${retry}
-    onFailure: hold
-  - name: wms-west-releases
-    target: wms-west
-    types: [com.manifold.order.released.v1, com.manifold.order.release-cancelled.v1]
-    filter: { data: { location: DC-WEST } }
-    http: ${http('/wms-west/releases')}
-    retry: ${retry}
-    onFailure: hold
-  - name: shop-orders
-    target: shop
-    types: [com.manifold.order.milestone.v1, com.manifold.order.exception.v1]
-    filter: { subject: 'WEB-*' }
-    http: ${http('/shop/orders')}
-    rateLimit: { perSecond: 1000, concurrency: 8 }
-    retry: ${retry}
-  - name: shop-availability
-    target: shop
-    types: [com.manifold.inventory.availability.v1]
-    filter: { data: { channel: web } }
-    http: ${http('/shop/availability')}
-    retry: { maxAttempts: 6, initialDelayMs: 250, maxDelayMs: 4000 }
-    onFailure: skip
-  - name: portal-orders
-    target: portal
-    types: [com.manifold.order.milestone.v1, com.manifold.order.exception.v1]
-    filter: { subject: 'B2B-*' }
-    http: ${http('/portal/orders')}
-    retry: ${retry}
-`;
-}
-
-/** Which logged events each receiver path must get (the subscriptions above, order events only). */
-const ROUTES: { path: string; wants: (e: LoggedEvent) => boolean }[] = [
-  { path: '/erp/orders', wants: (e) => e.event.type.startsWith('com.manifold.order.') && e.system !== 'erp' },
-  { path: '/wms-east/releases', wants: (e) => isRelease(e) && e.event.data?.location === 'DC-EAST' },
-  { path: '/wms-west/releases', wants: (e) => isRelease(e) && e.event.data?.location === 'DC-WEST' },
-  { path: '/shop/orders', wants: (e) => isHubOrderNews(e) && e.event.subject.startsWith('WEB-') },
-  { path: '/portal/orders', wants: (e) => isHubOrderNews(e) && e.event.subject.startsWith('B2B-') },
-];
-
-interface LoggedEvent {
-  seq: number;
-  system: string;
-  event: { id: string; type: string; subject: string; data?: Record<string, unknown> };
-}
-
-const isRelease = (e: LoggedEvent) =>
-  e.event.type === 'com.manifold.order.released.v1' ||
-  e.event.type === 'com.manifold.order.release-cancelled.v1';
-const isHubOrderNews = (e: LoggedEvent) =>
-  e.event.type === 'com.manifold.order.milestone.v1' || e.event.type === 'com.manifold.order.exception.v1';
-
-async function admin<T>(
-  base: string,
-  path: string,
-  token: string = KEYS.admin,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-async function readLog(base: string): Promise<LoggedEvent[]> {
-  const events: LoggedEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await admin<{ items: LoggedEvent[]; next?: string }>(
-      base,
-      `/v1/events?limit=5000${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    events.push(...page.body.items);
-    cursor = page.body.next;
-  } while (cursor);
-  return events;
-}
-
-interface LedgerEntry {
-  id: number;
-  location: string;
-  deltas: Record<string, number>;
-  reason: string;
-  documentRef?: string;
-  version: number;
-}
-
-async function readLedger(base: string, sku: string): Promise<LedgerEntry[]> {
-  const entries: LedgerEntry[] = [];
-  let before: number | undefined;
-  do {
-    const page = await admin<{ items: LedgerEntry[]; nextBefore?: number }>(
-      base,
-      `/v1/inventory/${sku}/ledger?limit=1000${before ? `&before=${before}` : ''}`,
-    );
-    entries.push(...page.body.items);
-    before = page.body.nextBefore;
-  } while (before);
-  return entries.reverse();
-}
-
-type Position = { location: string; buckets: Record<string, number>; available: number };
-
-async function positions(base: string, sku: string): Promise<Position[]> {
-  return (await admin<{ positions?: Position[] }>(base, `/v1/inventory/${sku}`)).body.positions ?? [];
-}
-
-/** Runs `check` (which lists what is still wrong) until it lists nothing or `ms` passes; the last list. */
-async function eventually(check: () => Promise<string[]>, ms: number): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const wrong = await check();
-    if (wrong.length === 0 || Date.now() > deadline) return wrong;
-    await sleep(250);
-  }
-}
-
-const AVAILABLE_OF = (b: Record<string, number>) =>
-  (b.on_hand ?? 0) -
-  (b.reserved ?? 0) -
-  (b.committed ?? 0) -
-  (b.quarantined ?? 0) -
-  (b.damaged ?? 0) -
-  (b.returned ?? 0);
 
 describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to flaky receivers', () => {
   it('answers every call, loses and doubles nothing, never oversells, delivers every order event in key order', async () => {
@@ -274,22 +115,22 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
       const restartMs: number[] = [];
       for (;;) {
         await sleep(random.int(2000, 5000));
-        const last = Date.now() >= chaosEnd;
-        if (last) workload.stop();
         await hub.kill('SIGKILL');
         kills += 1;
-        // The backlog hits the receivers all at once when the hub is back: they are swamped for a moment.
-        if (last) receiver.overload(3000);
         const restarting = Date.now();
         hub = await startHubProcess(configFile);
         restartMs.push(Date.now() - restarting);
-        if (last) break;
+        if (Date.now() >= chaosEnd) break;
       }
+      // The last restart: the hub comes back with its backlog and the clients' retries, and the receivers
+      // are swamped for a moment. The clients go on for a little while, then stop.
       const finalStart = Date.now();
+      receiver.overload(2500);
+      await sleep(3000);
+      workload.stop();
       summary.finalStartAfterMs = finalStart - startedAt;
       summary.kills = kills;
       summary.restartMs = restartMs;
-      summary.chaosEndedAfterMs = Date.now() - startedAt;
 
       // After the last restart: the clients finish what they were sending, then retry what they gave up on.
       await clients;
@@ -442,7 +283,7 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
             for (const [bucket, delta] of Object.entries(entry.deltas))
               running[bucket] = (running[bucket] ?? 0) + delta;
             const negative = Object.entries(running).filter(([, n]) => n < 0);
-            if (negative.length > 0 || AVAILABLE_OF(running) < 0) {
+            if (negative.length > 0 || availableOf(running) < 0) {
               problems.push(
                 `oversold: ${sku}@${location} after ledger entry ${entry.id} (${entry.reason}): ${JSON.stringify(running)}`,
               );

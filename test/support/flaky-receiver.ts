@@ -62,7 +62,7 @@ export async function startFlakyReceiver(options: FlakyOptions): Promise<FlakyRe
   const {
     seed,
     maxFailures = 3,
-    unavailable = 0.12,
+    unavailable = 0.08,
     reset = 0.03,
     hang = 0.005,
     slow = 0.04,
