@@ -115,6 +115,9 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
       const restartMs: number[] = [];
       for (;;) {
         await sleep(random.int(2000, 5000));
+        // At a moment an order is being placed (it usually is): the crash then lands inside one.
+        for (const giveUp = Date.now() + 500; !workload.placingOrder() && Date.now() < giveUp; )
+          await sleep(1);
         await hub.kill('SIGKILL');
         kills += 1;
         const restarting = Date.now();

@@ -117,6 +117,12 @@ export class Workload {
     this.running = false;
   }
 
+  /** Whether an order is being placed right now (a POST /v1/orders on the wire). */
+  placingOrder(): boolean {
+    for (const order of this.orders.values()) if (order.post.sending) return true;
+    return false;
+  }
+
   /** Sends `c` until answered, or until the client's patience runs out (then it is retried at the end). */
   private async send(c: Call, random: SeededRandom): Promise<boolean> {
     const settled = await settle(this.baseUrl, c, Date.now() + this.patienceMs, () => random.int(50, 250));

@@ -23,6 +23,8 @@ export interface Call {
   inFlightAnswers: number;
   /** Attempts that got no answer at all (the hub was killed, or not up yet). */
   unanswered: number;
+  /** True while an attempt is on the wire. */
+  sending?: boolean;
 }
 
 /** A call to make, not yet sent. */
@@ -56,6 +58,7 @@ export async function settle(
       await new Promise((resolve) => setTimeout(resolve, pause()));
     }
     c.sends += 1;
+    c.sending = true;
     try {
       const headers: Record<string, string> = { authorization: `Bearer ${c.token}` };
       if (c.idempotencyKey !== undefined) headers['idempotency-key'] = c.idempotencyKey;
@@ -83,6 +86,8 @@ export async function settle(
       const cause = (error as { cause?: { code?: string } }).cause;
       c.last = `no answer (${cause?.code ?? (error as Error).name})`;
       c.unanswered += 1;
+    } finally {
+      c.sending = false;
     }
   }
   return true;
