@@ -77,6 +77,7 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
     const problems: string[] = [];
     let hub: HubProcess = await startHubProcess(configFile);
     const summary: Record<string, unknown> = { seed: SEED };
+    const workload = new Workload(base, SEED, PATIENCE_MS);
     try {
       // Stock first: every order SKU counted at both locations.
       const seeding = ORDER_SKUS.flatMap((sku) =>
@@ -107,7 +108,6 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
       expect(seeded).toEqual([]);
 
       // Chaos: the clients run while the hub is killed at random instants 2–5 s apart.
-      const workload = new Workload(base, SEED, PATIENCE_MS);
       const clients = workload.run();
       const random = new SeededRandom(SEED);
       const chaosEnd = Date.now() + CHAOS_MS;
@@ -405,6 +405,7 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
         );
       }
     } finally {
+      workload.stop(); // when a step above threw: no client goes on after the test
       await hub.kill('SIGTERM');
       await receiver.close();
     }
