@@ -75,7 +75,10 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
       }),
     );
     const problems: string[] = [];
-    let hub: HubProcess = await startHubProcess(configFile);
+    let hub: HubProcess = await startHubProcess(configFile).catch(async (error: unknown) => {
+      await receiver.close();
+      throw error;
+    });
     const summary: Record<string, unknown> = { seed: SEED };
     const workload = new Workload(base, SEED, PATIENCE_MS);
     try {
