@@ -86,9 +86,14 @@ const startHub = (name) => {
 const shopHeaders = { authorization: `Bearer ${SHOP_KEY}` };
 const reserveBody = (sku) => JSON.stringify({ sku, channel: 'web', quantity: 1, ttlSeconds: 3600 });
 
-/** The position of `sku` at the location, or undefined while the hub does not know it. */
+/**
+ * The position of `sku` at the location, or undefined while the hub does not know it. Read with the
+ * warehouse's key: positions are in its read scope, not in the shop's (which reads its channel's ATP).
+ */
 async function position(url, sku) {
-  const response = await fetch(`${url}/v1/inventory/${encodeURIComponent(sku)}`, { headers: shopHeaders });
+  const response = await fetch(`${url}/v1/inventory/${encodeURIComponent(sku)}`, {
+    headers: { authorization: `Bearer ${WMS_KEY}` },
+  });
   if (response.status === 404) return undefined;
   if (response.status !== 200) throw new Error(`GET /v1/inventory/${sku}: ${response.status}`);
   const view = await response.json();

@@ -93,6 +93,33 @@ function conformance(kind: StoreKind) {
     });
   });
 
+  describe('delivery circuits', () => {
+    it("keep each target's last breaker transition, with a version every process can compare", async () => {
+      const opening = {
+        system: 'erp',
+        state: 'open' as const,
+        openedAt: T0,
+        retryAt: T0 + 30_000,
+        openPeriodMs: 30_000,
+        updatedBy: 'hub-a',
+        updatedAt: at(0),
+      };
+      expect(await store.ops.saveCircuit(opening)).toBe(1);
+      const other = await another();
+      expect(await other.ops.circuits()).toEqual([{ ...opening, version: 1 }]);
+      const closing = {
+        system: 'erp',
+        state: 'closed' as const,
+        openPeriodMs: 30_000,
+        updatedBy: 'hub-b',
+        updatedAt: at(31_000),
+      };
+      expect(await other.ops.saveCircuit(closing)).toBe(2);
+      expect(await store.ops.circuits()).toEqual([{ ...closing, version: 2 }]);
+      await other.close();
+    });
+  });
+
   describe('two alert engines on one store', () => {
     let config: CompiledConfig;
     let clock = T0;

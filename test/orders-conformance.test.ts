@@ -265,6 +265,41 @@ function conformance(kind: StoreKind) {
     expect(await store.inventory.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(deliverSeq);
   });
 
+  it('lists the orders a read scope selects (its own, or its channels) and the ledger at given locations', async () => {
+    const sku = freshSku();
+    await store.inventory.applyMovements([received(sku, 'DC-EAST', 20), received(sku, 'DC-WEST', 5)]);
+    const web = freshOrder();
+    const b2b = freshOrder();
+    const byErp = freshOrder();
+    for (const [system, id, channel] of [
+      ['shop', web, 'web'],
+      ['portal', b2b, 'b2b'],
+      ['erp', byErp, 'web'],
+    ] as const) {
+      const answer = await context.orders.service.create(
+        system,
+        { ...orderBody(id, sku, 1), channel },
+        randomUUID(),
+      );
+      expect(answer.status).toBe(201);
+    }
+    const mine = [web, b2b, byErp];
+    const listed = async (readableBy: { system: string; channels: string[] }) =>
+      (await store.orders.listOrders({ limit: 500, readableBy }))
+        .map((o) => o.orderId)
+        .filter((id) => mine.includes(id))
+        .sort();
+    expect(await listed({ system: 'shop', channels: ['web'] })).toEqual([web, byErp].sort());
+    expect(await listed({ system: 'portal', channels: [] })).toEqual([b2b]);
+    expect(await listed({ system: 'acme', channels: ['b2b', 'web'] })).toEqual(mine.sort());
+    expect(await listed({ system: 'acme', channels: [] })).toEqual([]);
+    const at = async (locations: string[]) =>
+      new Set((await store.inventory.ledger({ sku, limit: 100, locations })).map((e) => e.location));
+    expect(await at(['DC-WEST'])).toEqual(new Set(['DC-WEST']));
+    expect(await at(['DC-EAST', 'DC-WEST'])).toEqual(new Set(['DC-EAST', 'DC-WEST']));
+    expect(await at([])).toEqual(new Set());
+  });
+
   it('makes one order of ten concurrent creates with the same Idempotency-Key', async () => {
     const sku = freshSku();
     await store.inventory.applyMovements([received(sku, 'DC-EAST', 20)]);

@@ -18,11 +18,12 @@ import { AlertEngine } from '../engine/observability/alert-engine.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
-import { ManifoldError, NotFoundError, ValidationError } from '../errors.js';
+import { ManifoldError, NotFoundError } from '../errors.js';
 import type { Store } from '../store/store-port.js';
 import type { ApiContext } from './api-context.js';
 import { Authenticator } from './auth.js';
-import { sendProblem } from './problem.js';
+import { parseJsonBody } from './json-body.js';
+import { clientErrorResponse, sendProblem } from './problem.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
@@ -84,19 +85,6 @@ const ProblemSchema = Type.Object(
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
 
-/** The JSON pointer of the first string (or key) holding a NUL character, if any. */
-function pointerToNul(value: unknown, at = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const here = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (key.includes('\u0000')) return here;
-    const found = pointerToNul(child, here);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
 /** Builds the Fastify app (not listening). */
 export async function buildApp({
   config,
@@ -114,7 +102,16 @@ export async function buildApp({
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
-    return503OnClosing: true,
+    // Requests that arrive while the hub closes get 503 as a problem document (below), not Fastify's JSON.
+    return503OnClosing: false,
+    requestTimeout: config.server.requestTimeoutMs,
+    // Errors Fastify raises before routing (a URL that does not decode) are problems like any other.
+    frameworkErrors: (error, request, reply) => sendProblem(error, request, reply),
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable && socket.bytesWritten === 0) socket.write(clientErrorResponse(error));
+      socket.destroy();
+    },
   });
   let shuttingDown = false;
   const auth = new Authenticator(config);
@@ -182,6 +179,12 @@ export async function buildApp({
     backlog: () => store.delivery.deliveryBacklog(),
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
+    targetLimits: () =>
+      (delivery?.targets() ?? []).map((t) => ({
+        system: t.system,
+        limit: t.concurrency.limit,
+        paused: t.concurrency.pausedUntil !== undefined,
+      })),
     drift: () => store.inventory.latestDrift(),
     alerts: async () => {
       const { alerts: instances } = await alerts.list();
@@ -210,37 +213,37 @@ export async function buildApp({
   // prototype-poisoning guards buy nothing here, and ingest is the hot path.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(body as string);
+      done(null, parseJsonBody(body as string));
     } catch (error) {
-      done(
-        new ManifoldError(
-          'malformed-json',
-          400,
-          'Malformed JSON',
-          `the body is not valid JSON: ${(error as Error).message}`,
-        ),
-        undefined,
-      );
-      return;
+      done(error as Error, undefined);
     }
-    // NUL cannot be stored by every store (PostgreSQL refuses it): reject it here, the same on all.
-    const nul = (body as string).includes('\\u0000') ? pointerToNul(parsed) : undefined;
-    if (nul !== undefined) {
-      done(
-        new ValidationError('text must not contain NUL (\\u0000) characters', [
-          { pointer: nul, detail: 'contains NUL' },
-        ]),
-        undefined,
-      );
-      return;
-    }
-    done(null, parsed);
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // Callback style: an async hook would cost every request a promise for a check that is false until close.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    reply.header('connection', 'close');
+    sendProblem(
+      new ManifoldError(
+        'shutting-down',
+        503,
+        'Service unavailable',
+        'the hub is shutting down; nothing was done, so send the request again (to another instance, or once it is back)',
+      ),
+      request,
+      reply,
+    );
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
+import { Reader } from './read-access.js';
 
 /** Who called. `keyId` (the first 12 hex digits of the key's SHA-256) tells keys of one principal apart in the audit log. */
 export type Principal = ({ kind: 'system'; name: string } | { kind: 'admin' }) & { keyId: string };
@@ -14,7 +15,7 @@ export type Principal = ({ kind: 'system'; name: string } | { kind: 'admin' }) &
 export class Authenticator {
   private readonly byDigest = new Map<string, Principal>();
 
-  constructor(config: CompiledConfig) {
+  constructor(private readonly config: CompiledConfig) {
     const adminDigest = config.server.adminKeyHash.toString('hex');
     this.byDigest.set(adminDigest, { kind: 'admin', keyId: adminDigest.slice(0, 12) });
     for (const system of config.systems.values()) {
@@ -41,17 +42,29 @@ export class Authenticator {
   }
 
   /**
-   * For `GET /metrics` when `server.metricsKey` is set: passes that key or the admin key; 401 without a
-   * key, 403 with any other. The metrics key opens nothing else.
+   * What the request's key may read: everything for the admin key, the system's read scope for a
+   * system's key (docs/security.md); 401 when the key is missing or unknown.
    */
-  requireMetricsReader(request: FastifyRequest, metricsKeyHash: Buffer): void {
+  reader(request: FastifyRequest): Reader {
+    const principal = this.authenticate(request);
+    if (principal.kind === 'admin') return Reader.admin();
+    const system = this.config.systems.get(principal.name);
+    if (!system) throw new AuthenticationError('the key is not known to this hub');
+    return Reader.system(system.name, system.read);
+  }
+
+  /**
+   * For `GET /metrics`: passes the metrics key (`server.metricsKey`, when set) or the admin key; 401
+   * without a key, 403 with any other. The metrics key opens nothing else.
+   */
+  requireMetricsReader(request: FastifyRequest, metricsKeyHash: Buffer | undefined): void {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new AuthenticationError('send the metrics key as `Authorization: Bearer <key>`');
     const digest = createHash('sha256')
       .update(match[1] as string)
       .digest();
-    if (digest.equals(metricsKeyHash)) return;
+    if (metricsKeyHash?.equals(digest)) return;
     if (this.byDigest.get(digest.toString('hex'))?.kind === 'admin') return;
     throw new ForbiddenError(
       'forbidden',

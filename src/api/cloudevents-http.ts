@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.js';
+import { findRefusedValue } from './json-body.js';
 
 export interface ReceivedEvents {
   events: unknown[];
@@ -56,6 +57,11 @@ function fromBinary(request: FastifyRequest, contentType: string): Record<string
   const body = request.body;
   if (body !== undefined && !(Buffer.isBuffer(body) && body.length === 0)) {
     event.data = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  }
+  // Percent-decoding can make a NUL (`%00`) that structured mode would refuse: refuse it alike.
+  const refused = findRefusedValue(event);
+  if (refused !== undefined) {
+    throw new ValidationError('text must not contain NUL (\\u0000) characters', [refused]);
   }
   return event;
 }

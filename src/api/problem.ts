@@ -31,6 +31,7 @@ const FASTIFY_ERRORS: Record<string, { code: string; status: number; title: stri
     title: 'Unsupported media type',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad-request', status: 400, title: 'Bad request' },
+  FST_ERR_BAD_URL: { code: 'bad-url', status: 400, title: 'Malformed URL' },
 };
 
 /** Turns any error thrown while handling a request into a problem document. */
@@ -113,6 +114,32 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     );
   }
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused before any route saw it (headers or URL too
+ * large, a request that took too long to arrive, bytes that are not HTTP): a problem document like every
+ * other error, and the connection closed.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const [status, title, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'headers-too-large',
+          'the request line and headers exceed the 16 KiB the hub reads; shorten the URL (fewer filters) or the headers',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [
+            408,
+            'Request Timeout',
+            'request-timeout',
+            'the request did not arrive whole within server.requestTimeout',
+          ]
+        : [400, 'Bad Request', 'bad-request', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ type: PROBLEM_BASE + code, title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 /** Correlation ids of the CloudEvents in a parsed body (at most 10), for log lines. */

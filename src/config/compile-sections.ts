@@ -11,6 +11,7 @@ import {
 } from '../connectors/edi/x12/delimiters.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import { compileReadScope } from './compile-read-scope.js';
 import {
   type CompiledChannel,
   type CompiledLocation,
@@ -56,6 +57,8 @@ export class KeyRegistry {
 }
 
 const MIN_KEY_LENGTH = 16;
+/** How long a client may take to send a whole request (headers and body), by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const STORE_KEYS = ['sqlite', 'postgres', 'schema'] as const;
 const SERVER_KEYS = [
@@ -64,8 +67,10 @@ const SERVER_KEYS = [
   'adminKey',
   'adminKeySha256',
   'metricsKey',
+  'metricsPublic',
   'bodyLimit',
   'maxBatchEvents',
+  'requestTimeout',
 ] as const;
 const SYSTEM_KEYS = [
   'kind',
@@ -79,6 +84,7 @@ const SYSTEM_KEYS = [
   'circuitBreaker',
   'reconcile',
   'driftThreshold',
+  'read',
 ] as const;
 const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
 const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
@@ -121,8 +127,18 @@ export function compileStore(value: ConfigValue | undefined): StoreConfig {
   }
   if (sqlite !== undefined) {
     map.get('schema')?.report("'schema' applies to postgres only");
-    // Kept as written (relative to the process cwd, or `:memory:`); resolving it is the adapter's job.
-    return { kind: 'sqlite', path: sqlite.string() ?? DEFAULT_STORE.path };
+    // Kept as written (relative to the process cwd); resolving it is the adapter's job.
+    const path = sqlite.string();
+    if (path === ':memory:' || path?.startsWith('file::memory:')) {
+      // Each SQLite connection gets its own in-memory database: the writer thread would write one the
+      // readers never see (every write fails).
+      sqlite.report(
+        `'${path}' cannot hold the hub's data: the hub writes from a worker thread with its own connection, and an in-memory database is private to one connection; use a file path such as ./data/manifold.db`,
+        path,
+      );
+      return { ...DEFAULT_STORE };
+    }
+    return { kind: 'sqlite', path: path ?? DEFAULT_STORE.path };
   }
   if (postgres !== undefined) {
     const url = postgres.string();
@@ -156,7 +172,9 @@ function redactUrl(text: string): string {
   return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
-/** `server: { host, port, adminKey | adminKeySha256, metricsKey?, bodyLimit, maxBatchEvents }`. */
+/**
+ * `server: { host, port, adminKey | adminKeySha256, metricsKey?, metricsPublic?, bodyLimit, maxBatchEvents }`.
+ */
 export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry): ServerConfig | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
@@ -165,6 +183,15 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
   const port = map.get('port')?.int(0, 65535) ?? 8080;
   const bodyLimit = readSize(map.get('bodyLimit')) ?? 1024 * 1024;
   const maxBatchEvents = map.get('maxBatchEvents')?.int(1) ?? 1000;
+  const requestTimeoutValue = map.get('requestTimeout');
+  let requestTimeoutMs = readDuration(requestTimeoutValue) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (requestTimeoutMs < 1000) {
+    requestTimeoutValue?.report(
+      'requestTimeout must be at least 1s: a client needs time to send its body',
+      String(requestTimeoutValue.scalar),
+    );
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  }
   const adminKey = map.get('adminKey');
   const adminKeySha256 = map.get('adminKeySha256');
   let adminKeyHash: Buffer | undefined;
@@ -178,17 +205,26 @@ export function compileServer(value: ConfigValue | undefined, keys: KeyRegistry)
     map.report("missing required key 'adminKey' (or 'adminKeySha256'): the key for operations");
   }
   if (adminKeyHash !== undefined) keys.claim(adminKeyHash, 'server.adminKey', adminKey ?? adminKeySha256!);
-  // A key that only reads GET /metrics (a Prometheus scraper's bearer token); without it /metrics is open.
+  // A key that only reads GET /metrics (a Prometheus scraper's bearer token); the admin key reads it too.
   const metricsKey = map.get('metricsKey');
   const metricsKeyHash = metricsKey === undefined ? undefined : readPlainKey(metricsKey);
   if (metricsKeyHash !== undefined) keys.claim(metricsKeyHash, 'server.metricsKey', metricsKey!);
+  // Metrics name systems, subscriptions and volumes: open only when the operator says so.
+  const metricsPublic = map.get('metricsPublic')?.boolean() ?? false;
+  if (metricsPublic && metricsKey !== undefined) {
+    map
+      .get('metricsPublic')
+      ?.report("metricsPublic: true leaves GET /metrics open; remove it or 'metricsKey'");
+  }
   return {
     host,
     port,
     adminKeyHash: adminKeyHash ?? Buffer.alloc(0),
     ...(metricsKeyHash === undefined ? {} : { metricsKeyHash }),
+    metricsPublic,
     bodyLimit,
     maxBatchEvents,
+    requestTimeoutMs,
   };
 }
 
@@ -217,6 +253,16 @@ function readPlainKey(value: ConfigValue): Buffer | undefined {
   if (key === undefined) return undefined;
   if (key.length < MIN_KEY_LENGTH) {
     value.report(`key is too short (${key.length} characters); use at least ${MIN_KEY_LENGTH} characters`);
+    return undefined;
+  }
+  // A key travels as `Authorization: Bearer <key>`: whitespace would split it, and HTTP carries no
+  // control characters, so such a key could never be presented.
+  const bad = [...key].findIndex((char) => /\s/u.test(char) || char < ' ' || char === '\u007f');
+  if (bad !== -1) {
+    const what = /\s/u.test([...key][bad] ?? '') ? 'whitespace' : 'a control character';
+    value.report(
+      `key contains ${what} (at character ${bad + 1}); a key is sent as 'Authorization: Bearer <key>' and must be one word of printable characters`,
+    );
     return undefined;
   }
   return hashKey(key);
@@ -284,8 +330,8 @@ function readReferences(
 }
 
 /**
- * `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, x12?, rateLimit?, reconcile?,
- * driftThreshold? } }`.
+ * `systems: { NAME: { kind, key | keys | keySha256, locations?, channel?, read?, x12?, rateLimit?,
+ * reconcile?, driftThreshold? } }`.
  */
 export function compileSystems(
   map: MapReader | undefined,
@@ -314,8 +360,10 @@ export function compileSystems(
     const locations = readReferences(body.get('locations'), declared.locations, 'location', 'locations', {
       allowSingle: true,
     });
-    const system: CompiledSystem = { name, kind: kind ?? 'other', keyHashes, locations };
     const channel = body.get('channel')?.reference(declared.channels, 'channel', 'channels');
+    const scoped = { kind: kind ?? 'other', locations, ...(channel === undefined ? {} : { channel }) };
+    const read = compileReadScope(body.get('read'), scoped, declared);
+    const system: CompiledSystem = { name, kind: kind ?? 'other', keyHashes, locations, read };
     if (channel !== undefined) system.channel = channel;
     const x12 = readX12(body.get('x12'));
     if (x12 !== undefined) system.x12 = x12;

@@ -100,10 +100,23 @@ export function compileSubscriptions(
         `subscription target '${target}' is not an EDI partner; an edi: subscription needs a target with x12: { id, qualifier } (systems.${target}.x12)`,
       );
     }
+    const typesValue = edi !== undefined && !map.has('types') ? undefined : map.require('types');
     const types =
-      edi !== undefined && !map.has('types')
+      typesValue === undefined && edi !== undefined
         ? [...new Set(edi.sets.map((set) => EDI_SET_EVENT_TYPES[set]))]
-        : readTypes(map.require('types'));
+        : readTypes(typesValue);
+    if (edi !== undefined && typesValue !== undefined && types.length > 0) {
+      // A set is made from one event type: types that leave it out mean the set is never sent.
+      const matches = compileTypePatterns(types);
+      for (const set of edi.sets) {
+        const needed = EDI_SET_EVENT_TYPES[set];
+        if (!matches(needed)) {
+          typesValue.report(
+            `edi set ${set} is made from ${needed} events, which these types leave out, so it would never be sent; add '${needed}' to types (or drop ${set} from edi.sets)`,
+          );
+        }
+      }
+    }
     const subscription: CompiledSubscription = {
       name: name ?? '',
       target: target ?? '',

@@ -5,6 +5,7 @@
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
+import type { ReadScope } from '../domain/read-scope.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
@@ -18,6 +19,8 @@ export interface CompiledSystem {
   locations: string[];
   /** The sales channel this system takes orders for (a storefront, a portal, an EDI partner). */
   channel?: string;
+  /** What the system's keys may read (`read:`, else least privilege by kind; docs/security.md). */
+  read: ReadScope;
   x12?: X12Partner;
   /** Limits of the whole target, shared by every subscription that sends to it (docs/delivery.md §6). */
   rateLimit?: TargetLimitPolicy;
@@ -128,12 +131,19 @@ export interface ServerConfig {
   port: number;
   /** SHA-256 digest of the admin key. */
   adminKeyHash: Buffer;
-  /** SHA-256 digest of the key that may read `GET /metrics` (with the admin key); open when unset. */
+  /** SHA-256 digest of the key that may read `GET /metrics` (with the admin key). */
   metricsKeyHash?: Buffer;
+  /** `GET /metrics` answers without a key (`metricsPublic: true`); by default it needs one. */
+  metricsPublic: boolean;
   /** Largest accepted request body, bytes (default 1 MiB). */
   bodyLimit: number;
   /** Most events in one batch request (default 1,000). */
   maxBatchEvents: number;
+  /**
+   * How long a client may take to send its whole request, headers and body (default 30 s); a slower
+   * one gets 408. Answering is not bounded by it (an order waits for its commit after the body is in).
+   */
+  requestTimeoutMs: number;
 }
 
 export const SHORT_PICK_POLICIES = ['recommit', 'backorder'] as const;

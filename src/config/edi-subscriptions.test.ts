@@ -78,4 +78,28 @@ describe('edi: subscriptions', () => {
     expect(dir?.message).toContain('only for edi: subscriptions');
     expect(new ConfigError(issues).message).toContain(`manifold.yaml:${lineOf(text, '856, 850')}`);
   });
+
+  it('reports types that leave out the event type a set is made from (that set would never be sent)', () => {
+    const text = `${BASE}subscriptions:
+  - name: acme-edi
+    target: acme
+    types: [com.manifold.order.shipped.v1, com.manifold.order.milestone.v1]
+    edi: { sets: [855, 856, 810] }
+    http: { url: https://edi.acme.example/in }
+  - name: acme-all
+    target: acme
+    types: [com.manifold.order.*]
+    edi: { sets: [855, 856, 810] }
+    http: { url: https://edi.acme.example/in }
+`;
+    const issues = issuesOf(text);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({
+      file: 'manifold.yaml',
+      line: lineOf(text, 'types: [com.manifold.order.shipped.v1'),
+      path: 'subscriptions[0].types',
+    });
+    expect(issues[0]?.message).toContain('edi set 810');
+    expect(issues[0]?.message).toContain("add 'com.manifold.order.invoiced.v1' to types");
+  });
 });

@@ -110,7 +110,7 @@ describe('the example configuration', () => {
   });
 
   it(`accepts the DESIGN §3.1 flow style with \${VAR} inside { … }`, () => {
-    const text = `store: { sqlite: ':memory:' }
+    const text = `store: { sqlite: './data/flow.db' }
 server: { host: 127.0.0.1, port: 8080, adminKey: \${MANIFOLD_ADMIN_KEY} }   # \${VAR} = environment
 systems:
   erp:      { kind: erp,      key: \${ERP_KEY} }
@@ -123,7 +123,7 @@ channels:  { web: { safetyStock: 2 } }
       ERP_KEY: 'erp-key-from-env-0001',
       WMS_EAST_KEY: 'wms-key-from-env-0001',
     });
-    expect(config.store).toEqual({ kind: 'sqlite', path: ':memory:' });
+    expect(config.store).toEqual({ kind: 'sqlite', path: './data/flow.db' });
     expect(config.systems.get('wms-east')?.keyHashes[0]?.equals(hashKey('wms-key-from-env-0001'))).toBe(true);
   });
 });
@@ -324,6 +324,13 @@ subscriptions:
       issueAt(issuesOf(`store: { sqlite: a.db, schema: x }\n${BASE}`), 'store.schema').message,
     ).toContain('postgres only');
     expect(issueAt(issuesOf(`store: {}\n${BASE}`), 'store').message).toContain("set 'sqlite: PATH'");
+    // The writer thread has its own connection: an in-memory database would be a second, empty one.
+    const memory = `store: { sqlite: ':memory:' }\n${BASE}`;
+    expect(issueAt(issuesOf(memory), 'store.sqlite')).toMatchObject({
+      file: 'manifold.yaml',
+      ...at(memory, "':memory:'"),
+      message: expect.stringContaining('use a file path'),
+    });
   });
 
   it('validates the server', () => {
@@ -337,6 +344,24 @@ subscriptions:
     });
     expect(issue.value).toBeUndefined();
     expect(issue.message).not.toContain('too-short');
+    // `Authorization: Bearer <key>` can never carry a key with whitespace or control characters.
+    for (const [key, what] of [
+      ["'admin key 0000000001'", 'whitespace'],
+      ['"admin-key-000000001\\t"', 'whitespace'],
+      ['"admin-key-\\u0001-00000001"', 'a control character'],
+    ] as const) {
+      const text = `server: { adminKey: ${key} }\n`;
+      const spaced = issueAt(issuesOf(text), 'server.adminKey');
+      expect(spaced, key).toMatchObject({
+        line: 1,
+        message: expect.stringContaining(`key contains ${what}`),
+      });
+      expect(spaced.value).toBeUndefined();
+    }
+    const systemKey = issuesOf(`${BASE.replace('erp-key-000000000001', "'erp key 000000000001'")}`).find(
+      (i) => i.path.startsWith('systems.erp'),
+    );
+    expect(systemKey?.message).toContain('key contains whitespace');
     const hashed = compile(`server: { adminKeySha256: '${'ab'.repeat(32)}' }\n`);
     expect(hashed.server.adminKeyHash.toString('hex')).toBe('ab'.repeat(32));
     expect(issueAt(issuesOf('server: { adminKeySha256: abc }\n'), 'server.adminKeySha256').value).toBe('abc');

@@ -78,9 +78,18 @@ export function Text(description: string, maxLength = 1024) {
   return Type.String({ minLength: 1, maxLength, description });
 }
 
+/**
+ * The most units one event (or reservation) may carry: far above any real line, far below where sums of
+ * them would stop being exact.
+ */
+export const MAX_QUANTITY = 1_000_000_000;
+
+/** The largest amount of money a price or total may state: cents stay exact in a double up to here. */
+export const MAX_MONEY = 1_000_000_000_000;
+
 /** Units moved by an event: a whole, positive number. */
 export function Quantity(description = 'Whole units moved; at least 1.') {
-  return Type.Integer({ minimum: 1, description });
+  return Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description });
 }
 
 /** An absolute count of units (a count, a bucket level, availability): a whole number, never negative. */
@@ -90,7 +99,7 @@ export function Count(description: string) {
 
 /** An amount of money in the order's currency: a number, never negative. */
 export function Money(description: string) {
-  return Type.Number({ minimum: 0, description });
+  return Type.Number({ minimum: 0, maximum: MAX_MONEY, description });
 }
 
 /** An ISO 4217 alphabetic currency code. */

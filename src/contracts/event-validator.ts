@@ -144,8 +144,32 @@ function unknownType(type: string, pointer: string): ValidationProblem {
 export function validateData(type: string, data: unknown, pointerPrefix = ''): ValidationProblem[] {
   const validate = DATA_VALIDATORS.get(type);
   if (validate === undefined) return [unknownType(type, pointerPrefix)];
-  if (validate(data)) return [];
+  if (validate(data)) return type === ORDER_ACCEPTED ? duplicateLineIds(data, pointerPrefix) : [];
   return toProblems(validate.errors, pointerPrefix);
+}
+
+const ORDER_ACCEPTED = 'com.manifold.order.accepted.v1';
+
+/**
+ * An order's line ids name its lines in every later fact (picked, shipped, invoiced …): two lines with
+ * one id could not be told apart, so the second is refused. JSON Schema's `uniqueItems` compares whole
+ * items, not one field, so this rule is checked here, after the schema.
+ */
+function duplicateLineIds(data: unknown, pointerPrefix: string): ValidationProblem[] {
+  const lines = (data as { lines: { lineId: string }[] }).lines;
+  const seen = new Map<string, number>();
+  const problems: ValidationProblem[] = [];
+  lines.forEach((line, index) => {
+    const first = seen.get(line.lineId);
+    if (first === undefined) seen.set(line.lineId, index);
+    else {
+      problems.push({
+        pointer: `${pointerPrefix}/lines/${index}/lineId`,
+        detail: `duplicates line ${first}: line ids must be unique within the order`,
+      });
+    }
+  });
+  return problems;
 }
 
 /**

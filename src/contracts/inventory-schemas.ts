@@ -9,6 +9,7 @@ import {
   dataSchema,
   Identifier,
   INVENTORY_BUCKETS,
+  MAX_QUANTITY,
   MOVABLE_BUCKETS,
   Quantity,
   REASON_CODES,
@@ -42,7 +43,12 @@ export const InventoryAdjustedSchema = dataSchema(
   {
     sku: sku(),
     location: location(),
-    delta: Type.Integer({ not: { const: 0 }, description: 'Signed whole units added to on_hand; not 0.' }),
+    delta: Type.Integer({
+      not: { const: 0 },
+      minimum: -MAX_QUANTITY,
+      maximum: MAX_QUANTITY,
+      description: 'Signed whole units added to on_hand; not 0.',
+    }),
     reason: reason(),
   },
 );

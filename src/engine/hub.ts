@@ -43,6 +43,15 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
   const telemetry = new Telemetry();
   const delivery = new DeliveryEngine(config, store, {
     telemetry,
+    // Several processes share a PostgreSQL store: each takes its share of the targets' limits, and their
+    // breakers open and close together. SQLite serves one process, which has the whole limit.
+    ...(store.kind === 'postgres'
+      ? {
+          processes,
+          onSyncError: (error: unknown) =>
+            logger.error({ err: error }, 'reading the shares of delivery limits failed; retried in 1 s'),
+        }
+      : {}),
     onError: (subscription, error) =>
       logger.error({ err: error, subscription: subscription.name }, 'delivery error'),
     onAttempt: (subscription, claims, response) => {

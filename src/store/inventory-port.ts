@@ -63,6 +63,8 @@ export interface LedgerRecord extends LedgerContext {
 export interface LedgerQuery {
   sku: string;
   location?: string;
+  /** Only entries at these locations (a reader's scope). */
+  locations?: readonly string[];
   /** Cursor (newest first): entries with a smaller id. */
   beforeId?: number;
   limit: number;

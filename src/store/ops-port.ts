@@ -13,6 +13,22 @@ export interface StoredAlert {
   updatedAt?: string;
 }
 
+/** A delivery target's circuit breaker as last opened or closed by one of the hub processes. */
+export interface StoredCircuit {
+  system: string;
+  state: 'open' | 'closed';
+  /** Epoch ms, when open. */
+  openedAt?: number;
+  /** Epoch ms: when probes may go, when open. */
+  retryAt?: number;
+  openPeriodMs: number;
+  /** Raised by every write (read only). */
+  version?: number;
+  /** Which delivery engine wrote it. */
+  updatedBy: string;
+  updatedAt: string;
+}
+
 export interface OpsStore {
   /**
    * Takes the lease `name` for `owner` until `now + ttlMs`, or renews it; false while another owner holds
@@ -25,4 +41,8 @@ export interface OpsStore {
   alertStates(): Promise<StoredAlert[]>;
   /** Upserts these instances (one transaction). */
   saveAlertStates(alerts: StoredAlert[], at: string): Promise<void>;
+  /** Records a target's breaker transition (raising its version); returns the version written. */
+  saveCircuit(circuit: StoredCircuit): Promise<number>;
+  /** Every target's last recorded breaker transition. */
+  circuits(): Promise<StoredCircuit[]>;
 }

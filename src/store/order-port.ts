@@ -53,6 +53,8 @@ export interface OrderAnnotation {
 
 export interface OrderQuery {
   channel?: string;
+  /** Only orders sent by `system` or taken on one of `channels` (a system's read scope). */
+  readableBy?: { system: string; channels: readonly string[] };
   milestone?: string;
   /** Created at or after (ISO 8601). */
   since?: string;

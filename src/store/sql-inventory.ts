@@ -171,6 +171,13 @@ export class SqlInventory implements InventoryStore {
       where += ' AND location = ?';
       params.push(query.location);
     }
+    if (query.locations !== undefined) {
+      where +=
+        query.locations.length === 0
+          ? ' AND 1 = 0'
+          : ` AND location IN (${query.locations.map(() => '?').join(', ')})`;
+      params.push(...query.locations);
+    }
     if (query.beforeId !== undefined) {
       where += ' AND id < ?';
       params.push(query.beforeId);

@@ -1,9 +1,9 @@
 /**
- * The operations store on SQL (`alert_state`, `leases`, migration 0007), shared by both adapters through
+ * The operations store on SQL (`alert_state`, `leases`, migration 0007; `delivery_circuits`, 0010), shared by both adapters through
  * their `StepRunner` like `sql-edi.ts`.
  */
 import type { AlertInstance } from '../domain/alerts/alert-state.js';
-import type { OpsStore, StoredAlert } from './ops-port.js';
+import type { OpsStore, StoredAlert, StoredCircuit } from './ops-port.js';
 import type { StepRunner } from './sql-inventory.js';
 
 export class SqlOps implements OpsStore {
@@ -53,5 +53,51 @@ export class SqlOps implements OpsStore {
         mode: 'run' as const,
       })),
     );
+  }
+
+  async saveCircuit(circuit: StoredCircuit): Promise<number> {
+    const [, row] = await this.runner.write([
+      {
+        sql: `INSERT INTO delivery_circuits (system, state, opened_at_ms, retry_at_ms, open_period_ms, version,
+                updated_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+              ON CONFLICT (system) DO UPDATE SET state = excluded.state, opened_at_ms = excluded.opened_at_ms,
+                retry_at_ms = excluded.retry_at_ms, open_period_ms = excluded.open_period_ms,
+                version = delivery_circuits.version + 1, updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at`,
+        params: [
+          circuit.system,
+          circuit.state,
+          circuit.openedAt ?? null,
+          circuit.retryAt ?? null,
+          circuit.openPeriodMs,
+          circuit.updatedBy,
+          circuit.updatedAt,
+        ],
+        mode: 'run',
+      },
+      {
+        sql: 'SELECT version FROM delivery_circuits WHERE system = ?',
+        params: [circuit.system],
+        mode: 'get',
+      },
+    ]);
+    return Number((row as { version: number | string }).version);
+  }
+
+  async circuits(): Promise<StoredCircuit[]> {
+    type Row = Record<'opened_at_ms' | 'retry_at_ms', number | string | null> &
+      Record<'open_period_ms' | 'version', number | string> &
+      Record<'system' | 'state' | 'updated_by' | 'updated_at', string>;
+    const rows = await this.runner.read<Row>('SELECT * FROM delivery_circuits ORDER BY system', []);
+    return rows.map((r) => ({
+      system: r.system,
+      state: r.state === 'open' ? 'open' : 'closed',
+      ...(r.opened_at_ms === null ? {} : { openedAt: Number(r.opened_at_ms) }),
+      ...(r.retry_at_ms === null ? {} : { retryAt: Number(r.retry_at_ms) }),
+      openPeriodMs: Number(r.open_period_ms),
+      version: Number(r.version),
+      updatedBy: r.updated_by,
+      updatedAt: String(r.updated_at),
+    }));
   }
 }

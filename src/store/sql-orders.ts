@@ -53,6 +53,16 @@ export class SqlOrders implements OrderStore {
       params.push(...values);
     };
     if (query.channel !== undefined) add('channel = ?', query.channel);
+    if (query.readableBy !== undefined) {
+      const { system, channels } = query.readableBy;
+      add(
+        channels.length === 0
+          ? 'system = ?'
+          : `(system = ? OR channel IN (${channels.map(() => '?').join(', ')}))`,
+        system,
+        ...channels,
+      );
+    }
     if (query.milestone !== undefined) add('milestone = ?', query.milestone);
     if (query.since !== undefined) add('created_at >= ?', query.since);
     if (query.after !== undefined) {

@@ -184,7 +184,13 @@ alerts:
   circuit = 'closed';
   await engine.evaluate();
   expect(await statuses()).toMatchObject({ 'rejections[inventory_rejected]': 'ok', 'erp-down[erp]': 'ok' });
-  const text = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const text = (
+    await hub.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    })
+  ).body;
   expect(text).toContain('manifold_alerts_firing{rule="stale"} 1');
   expect(text).toContain('manifold_alerts_firing{rule="erp-down"} 0');
 });

@@ -33,7 +33,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 async function metrics(): Promise<string> {
-  const response = await hub!.app.inject({ method: 'GET', url: '/metrics' });
+  const response = await hub!.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${KEYS.admin}` },
+  });
   expect(response.statusCode).toBe(200);
   expect(response.headers['content-type']).toContain('text/plain; version=0.0.4');
   return response.body;
@@ -106,6 +110,9 @@ it('shows deliveries: attempts by outcome, latency, backlog, parked, open except
   expect(sample(text, 'manifold_delivery_oldest_pending_seconds', { subscription: 'erp-inventory' })).toBe(0);
   expect(sample(text, 'manifold_exceptions_open', { code: 'delivery_failed' })).toBe(1);
   expect(sample(text, 'manifold_circuit_state', { target: 'erp' })).toBe(0);
+  // A 500 is no throttle: the adaptive limit stays at its maximum (the subscription's default 4).
+  expect(sample(text, 'manifold_target_concurrency_limit', { target: 'erp' })).toBe(4);
+  expect(sample(text, 'manifold_target_paused', { target: 'erp' })).toBe(0);
   expect(text).toContain('# TYPE manifold_delivery_latency_seconds histogram');
 });
 

@@ -284,10 +284,12 @@ describe('console routes', () => {
         expect(page.headers['content-type']).toMatch(/^text\/html/);
         expect(page.headers['content-security-policy']).toContain("default-src 'self'");
         expect(page.body).toContain('<title>console</title>');
+        // index.html names the current build's assets: a browser asks again, so an upgrade reaches it.
+        expect(page.headers['cache-control'], path).toBe('no-cache');
       }
       const asset = await app.inject({ method: 'GET', url: '/assets/index-abc.js' });
       expect(asset.statusCode).toBe(200);
-      expect(asset.headers['cache-control']).toContain('immutable');
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect((await app.inject({ method: 'GET', url: '/v1/orders/SO-1' })).json()).toEqual({ api: true });
       expect((await app.inject({ method: 'GET', url: '/assets/../index.html' })).statusCode).not.toBe(500);
       expect((await app.inject({ method: 'GET', url: '/elsewhere' })).statusCode).toBe(404);
@@ -316,7 +318,11 @@ describe('console routes', () => {
     hub = await buildTestApp();
     const healthz = await hub.app.inject({ method: 'GET', url: '/healthz' });
     expect(healthz.json()).toEqual({ status: 'ok' });
-    const metrics = await hub.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await hub.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     const missing = await hub.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(missing.statusCode).toBe(404);

@@ -57,7 +57,8 @@ describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', { timeout: 40_000 }, ()
     if (!BUILT)
       throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
     sink = await startSink((request) => ({
-      status: request.path === '/inventory' && inventoryDown ? 503 : 200,
+      // 500, a failure that uses up the retries (a 503 would be throttling, bounded only by maxAgeMs).
+      status: request.path === '/inventory' && inventoryDown ? 500 : 200,
     }));
     const configFile = join(dir, 'manifold.yaml');
     writeFileSync(

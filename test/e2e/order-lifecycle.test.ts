@@ -167,7 +167,7 @@ const orderAt = (id: string, status: string) =>
 
 /** Buckets of one SKU at one location. */
 async function buckets(sku: string, location: string): Promise<Record<string, number>> {
-  const answer = await call('GET', `/v1/inventory/${encodeURIComponent(sku)}`, KEYS.shop);
+  const answer = await call('GET', `/v1/inventory/${encodeURIComponent(sku)}`, KEYS.admin);
   if (answer.status !== 200) return {};
   const position = answer.body.positions.find((p: { location: string }) => p.location === location);
   return position ? { ...position.buckets, available: position.available } : {};

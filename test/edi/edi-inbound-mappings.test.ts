@@ -41,18 +41,23 @@ async function send(body: string, partner: Partner) {
   const response = await hub.app.inject({
     method: 'POST',
     url: `/v1/edi/${partner}`,
-    headers: { authorization: `Bearer ${KEYS[partner]}`, 'content-type': 'application/edi-x12' },
+    headers: {
+      authorization: `Bearer ${KEYS[partner]}`,
+      'content-type': 'application/edi-x12',
+      accept: 'application/json',
+    },
     payload: body,
   });
   await hub.orders.settle();
   await hub.inventory.settle();
   expect(response.statusCode).toBe(200);
-  const sets = JSON.parse(String(response.headers['x-manifold-sets'])) as {
+  const answer = response.json() as { acknowledgements: string; sets: unknown[] };
+  const sets = answer.sets as {
     type: string;
     outcome: string;
     detail?: string;
   }[];
-  return { response, sets, ack: segments(response.body) };
+  return { response, sets, ack: segments(answer.acknowledgements) };
 }
 
 /** The segments of an answer. */

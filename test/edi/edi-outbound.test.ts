@@ -183,7 +183,13 @@ describe('outbound X12 subscriptions', () => {
     );
     expect(acks).toHaveLength(1);
     // Each document sent is counted; the milestones that make no 855 are not.
-    const metrics = (await hub!.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (
+      await hub!.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${KEYS.admin}` },
+      })
+    ).body;
     for (const set of ['855', '856', '810', '940', '846']) {
       expect(metrics).toContain(
         `manifold_edi_documents_total{partner="acme",set="${set}",direction="out",outcome="sent"}`,
@@ -267,14 +273,23 @@ describe('outbound X12 subscriptions', () => {
     const eventId = await orderShipped();
     const [request] = await sink.waitFor(1);
 
-    const accepted = await post(
-      '/v1/edi/acme',
-      KEYS.acme,
-      await partnerAck(request!.body),
-      'application/edi-x12',
-    );
+    const accepted = await hub!.app.inject({
+      method: 'POST',
+      url: '/v1/edi/acme',
+      headers: {
+        authorization: `Bearer ${KEYS.acme}`,
+        'content-type': 'application/edi-x12',
+        accept: 'application/json',
+      },
+      payload: await partnerAck(request!.body),
+    });
     expect(accepted.statusCode).toBe(200);
-    expect(accepted.headers['x-manifold-sets']).toContain('accepted');
+    expect(JSON.parse(String(accepted.headers['x-manifold-sets']))).toEqual({
+      applied: 1,
+      rejected: 0,
+      duplicate: 0,
+    });
+    expect(JSON.stringify(accepted.json())).toContain('accepted');
     let kept = await hub!.store.edi.getOutbound('acme-edi', '/wms-east', eventId);
     expect(kept).toMatchObject({ ackStatus: 'accepted', ackCodes: [] });
     // The order's timeline shows the 856 sent for the shipment and the partner's verdict on it.

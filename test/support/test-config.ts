@@ -13,12 +13,16 @@ export const KEYS = {
   supplier: 'test-supplier-edi-key-001',
 } as const;
 
-/** YAML of the test hub; `store` and `port` vary per test. */
+/**
+ * YAML of the test hub; `store` and `port` vary per test. In-process tests (`buildTestApp`) open their own
+ * store in a temporary folder, so the default `store` is never opened; a test that starts the real
+ * process passes its own.
+ */
 export function testConfigYaml(
   options: { store?: string; port?: number; bodyLimit?: string; subscriptions?: string } = {},
 ): string {
   return `
-store: ${options.store ?? '{ sqlite: ":memory:" }'}
+store: ${options.store ?? '{ sqlite: "./data/test-hub.db" }'}
 server:
   host: 127.0.0.1
   port: ${options.port ?? 0}

@@ -58,12 +58,16 @@ export function registerConsoleRoutes(app: FastifyInstance, webRoot: string = DE
         `the web console is not built (no ${webRoot}/index.html); run \`npm run build\` in the repository and restart the hub. The API under /v1 works without it`,
       );
     }
-    return reply
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .sendFile('index.html', webRoot);
+    return (
+      reply
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        // The asset options (a year, immutable) would otherwise replace `no-cache`: index.html names the
+        // current build's assets, so a browser must ask again after an upgrade.
+        .sendFile('index.html', webRoot, { cacheControl: false })
+    );
   };
   for (const path of CONSOLE_PATHS) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));

@@ -6,6 +6,7 @@ import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 import { readCloudEvents } from '../cloudevents-http.js';
+import { queryInstant } from '../query-time.js';
 
 const ItemAnswer = Type.Object({
   status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate')]),
@@ -148,8 +149,8 @@ export function registerEventRoutes(app: FastifyInstance, { auth, ingest, store,
         ...(q.subject !== undefined ? { subject: q.subject } : {}),
         ...(q.source !== undefined ? { source: q.source } : {}),
         ...(q.correlationid !== undefined ? { correlationid: q.correlationid } : {}),
-        ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
-        ...(q.until !== undefined ? { until: new Date(q.until).toISOString() } : {}),
+        ...(q.since !== undefined ? { since: queryInstant(q.since, 'since') } : {}),
+        ...(q.until !== undefined ? { until: queryInstant(q.until, 'until') } : {}),
         ...(q.cursor !== undefined ? { afterSeq: Number(q.cursor) } : {}),
       });
       const items: LoggedEvent[] = page.items;

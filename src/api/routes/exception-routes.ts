@@ -3,10 +3,11 @@
  * and the audit log of those actions at `GET /v1/audit`.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ManifoldError, NotFoundError } from '../../errors.js';
 import { EXCEPTION_STATUSES, type ExceptionQuery } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
+import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
 const adminErrors = { 400: Problem, 401: Problem, 403: Problem };
@@ -71,6 +72,15 @@ const BulkRetryBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Retries take an optional note, so the body carrying it is optional too: none, an empty one, or an empty
+ * one labelled JSON all read as `{}` (and get the schema's defaults).
+ */
+async function noBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+  else if (Buffer.isBuffer(request.body) && request.body.length === 0) request.body = {};
+}
+
 /** Registers the exception and audit routes. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
@@ -84,7 +94,7 @@ export function registerExceptionRoutes(
     ...(q.system !== undefined ? { system: q.system } : {}),
     ...(q.subject !== undefined ? { subject: q.subject } : {}),
     ...(q.status !== undefined ? { status: q.status } : {}),
-    ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
+    ...(q.since !== undefined ? { since: queryInstant(q.since, 'since') } : {}),
   });
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
@@ -145,6 +155,7 @@ export function registerExceptionRoutes(
         body: NoteBody,
         response: { 200: ExceptionSchema, 404: Problem, 409: Problem, ...adminErrors },
       },
+      preValidation: noBodyIsEmptyObject,
     },
     async (request) => {
       const who = auth.requireAdmin(request);
@@ -229,6 +240,7 @@ export function registerExceptionRoutes(
           ...adminErrors,
         },
       },
+      preValidation: noBodyIsEmptyObject,
     },
     async (request) => {
       const who = auth.requireAdmin(request);

@@ -1,7 +1,8 @@
 /**
- * Inventory reads and reconciliation (issue #4 items 3 and 8): positions with every bucket and channel
- * ATP, the ledger, availability per channel, snapshots from the owner of on-hand and their drift reports.
- * Reads take any known key; snapshots only the owning system's.
+ * Inventory reads and reconciliation: positions with every bucket and channel ATP, the ledger,
+ * availability per channel, snapshots from the owner of on-hand and their drift reports. Reads are
+ * limited to the key's inventory read scope (docs/security.md): positions, ledger rows and drift at its
+ * locations, the ATP of its channels; snapshots take only the owning system's key.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -104,24 +105,33 @@ export function registerInventoryRoutes(
         tags: ['inventory'],
         security: [{ bearer: [] }],
         params: Type.Object({ sku: Sku }),
-        response: { 200: InventoryView, 401: Problem, 404: Problem },
+        response: { 200: InventoryView, 401: Problem, 403: Problem, 404: Problem },
       },
     },
     async (request) => {
-      auth.authenticate(request);
+      const reader = auth.reader(request);
+      reader.requireInventory('channel', 'inventory');
       const { sku } = request.params;
       const positions = await store.inventory.positions(sku);
-      if (positions.length === 0) throw new NotFoundError(`unknown SKU '${sku}'`);
+      const visible = positions.filter((p) => reader.mayReadLocation(p.location));
+      const channels = [...config.channels.values()].filter((c) => reader.mayReadChannelStock(c.name));
+      // A SKU the reader has no position of, and no stock of on its channels' locations, is not its to see.
+      const stocked = positions.some((p) =>
+        channels.some((c) => channelLocations(c.name).includes(p.location)),
+      );
+      if (positions.length === 0 || (visible.length === 0 && !stocked)) {
+        throw new NotFoundError(`unknown SKU '${sku}'`);
+      }
       return {
         sku,
-        positions: positions.map((p) => ({
+        positions: visible.map((p) => ({
           location: p.location,
           buckets: p.buckets,
           available: p.available,
           version: p.version,
           ...(p.updatedAt === undefined ? {} : { updatedAt: p.updatedAt }),
         })),
-        channels: [...config.channels.values()].map((c) => ({
+        channels: channels.map((c) => ({
           channel: c.name,
           available: inventory.publisher.atp(positions, c.name),
           safetyStock: c.safetyStock,
@@ -152,19 +162,29 @@ export function registerInventoryRoutes(
           }),
           400: Problem,
           401: Problem,
+          403: Problem,
           404: Problem,
         },
       },
     },
     async (request) => {
-      auth.authenticate(request);
+      const reader = auth.reader(request);
+      reader.requireInventory('location', 'the ledger');
       const { sku } = request.params;
-      if (!(await store.inventory.knownSku(sku))) throw new NotFoundError(`unknown SKU '${sku}'`);
       const { location, before, limit } = request.query;
+      const locations = reader.readableLocations();
+      const known =
+        locations === undefined
+          ? await store.inventory.knownSku(sku)
+          : (await store.inventory.positions(sku)).some((p) => reader.mayReadLocation(p.location));
+      if (!known || (location !== undefined && !reader.mayReadLocation(location))) {
+        throw new NotFoundError(`unknown SKU '${sku}'`);
+      }
       const rows = await store.inventory.ledger({
         sku,
         limit: limit + 1,
         ...(location === undefined ? {} : { location }),
+        ...(locations === undefined ? {} : { locations }),
         ...(before === undefined ? {} : { beforeId: before }),
       });
       const items = rows.slice(0, limit).map(({ sku: _sku, ...entry }) => entry);
@@ -197,11 +217,12 @@ export function registerInventoryRoutes(
           }),
           400: Problem,
           401: Problem,
+          403: Problem,
         },
       },
     },
     async (request) => {
-      auth.authenticate(request);
+      const reader = auth.reader(request);
       const { sku, channel, location } = request.query;
       const settings = config.channels.get(channel);
       if (!settings) {
@@ -209,6 +230,7 @@ export function registerInventoryRoutes(
           { pointer: '/channel', detail: `no channel '${channel}' in the configuration` },
         ]);
       }
+      reader.requireChannelStock(channel);
       const serving = channelLocations(channel);
       if (location !== undefined && !serving.includes(location)) {
         const detail = config.locations.has(location)
@@ -268,20 +290,34 @@ export function registerInventoryRoutes(
           ),
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
         }),
-        response: { 200: Type.Object({ reports: Type.Array(DriftReportView) }), 400: Problem, 401: Problem },
+        response: {
+          200: Type.Object({ reports: Type.Array(DriftReportView) }),
+          400: Problem,
+          401: Problem,
+          403: Problem,
+        },
       },
     },
     async (request) => {
-      auth.authenticate(request);
+      const reader = auth.reader(request);
+      reader.requireInventory('location', 'drift reports');
       const q = request.query;
+      // Short of the whole inventory, a system reads the reports of its own snapshots only.
+      const system = reader.allInventory ? q.system : reader.system;
+      if (q.system !== undefined && q.system !== system) return { reports: [] };
       const reports = await store.inventory.driftReports({
         latest: q.history !== true,
         limit: q.limit,
         ...(q.sku === undefined ? {} : { sku: q.sku }),
         ...(q.location === undefined ? {} : { location: q.location }),
-        ...(q.system === undefined ? {} : { system: q.system }),
+        ...(system === undefined ? {} : { system }),
       });
-      return { reports };
+      return {
+        reports: reports.map((r) => ({
+          ...r,
+          lines: r.lines.filter((l) => reader.mayReadLocation(l.location)),
+        })),
+      };
     },
   );
 }

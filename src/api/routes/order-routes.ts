@@ -1,19 +1,27 @@
 /**
- * Orders (issue #5): `POST /v1/orders` (a channel's system or the ERP, `Idempotency-Key` required),
+ * Orders: `POST /v1/orders` (a channel's system or the ERP, `Idempotency-Key` required),
  * `GET /v1/orders/{id}`, `GET /v1/orders?channel=&milestone=&since=` and `GET /v1/orders/{id}/timeline`.
  * The body of a POST is the `order.accepted` data (`GET /v1/schemas/com.manifold.order.accepted.v1`);
- * it is validated, and its ownership checked, on the ingest path.
+ * it is validated, and its ownership checked, on the ingest path. Reads are limited to the key's read
+ * scope (docs/security.md): an order out of it answers 404 and lists leave it out.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { MILESTONES } from '../../domain/event-catalogue.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
-import { ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { OrderRecord } from '../../store/order-port.js';
 import type { ApiContext } from '../api-context.js';
+import { queryInstant } from '../query-time.js';
+import type { Reader } from '../read-access.js';
 
 const Problem = { $ref: 'Problem#' };
 const OrderView = Type.Object({}, { additionalProperties: true, description: 'The canonical order' });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+/** Orders read at most per list request for a reader whose scope the store cannot filter by. */
+const LIST_SCAN_BUDGET = 5000;
+/** Orders read per query for such a reader (most rows may be skipped). */
+const LIST_SCAN_BATCH = 250;
 
 /** Registers the order routes. */
 export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders }: ApiContext): void {
@@ -64,8 +72,8 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       },
     },
     async (request) => {
-      auth.authenticate(request);
-      return service.get(request.params.id);
+      const reader = auth.reader(request);
+      return service.view(await readable(request.params.id, reader), reader.orderReadOptions());
     },
   );
 
@@ -93,7 +101,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       },
     },
     async (request) => {
-      auth.authenticate(request);
+      const reader = auth.reader(request);
       const q = request.query;
       let after: { createdAt: string; orderId: string } | undefined;
       if (q.cursor) {
@@ -111,25 +119,42 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           ]);
         }
       }
-      const rows = await store.orders.listOrders({
-        limit: q.limit + 1,
-        ...(q.channel === undefined ? {} : { channel: q.channel }),
-        ...(q.milestone === undefined ? {} : { milestone: q.milestone }),
-        ...(q.since === undefined ? {} : { since: new Date(q.since).toISOString() }),
-        ...(after ? { after } : {}),
-      });
-      const page = rows.slice(0, q.limit);
-      const items = await Promise.all(page.map((o) => service.view(o)));
-      const last = page[page.length - 1];
+      const filter = reader.orderFilter();
+      // Read in batches until the page is full: rows the store cannot leave out (a `location` scope) are
+      // skipped here. A page may hold fewer than `limit` orders when the scan budget ran out; `next` goes on.
+      const batchSize = reader.allOrders || filter ? q.limit + 1 : Math.max(q.limit + 1, LIST_SCAN_BATCH);
+      const page: OrderRecord[] = [];
+      let cursor = after;
+      let more = false;
+      let scanned = 0;
+      scan: while (scanned < LIST_SCAN_BUDGET) {
+        const batch = await store.orders.listOrders({
+          limit: batchSize,
+          ...(q.channel === undefined ? {} : { channel: q.channel }),
+          ...(filter === undefined ? {} : { readableBy: filter }),
+          ...(q.milestone === undefined ? {} : { milestone: q.milestone }),
+          ...(q.since === undefined ? {} : { since: queryInstant(q.since, 'since') }),
+          ...(cursor ? { after: cursor } : {}),
+        });
+        for (const order of batch) {
+          if (reader.mayReadOrder(order)) {
+            if (page.length === q.limit) {
+              more = true;
+              break scan;
+            }
+            page.push(order);
+          }
+          cursor = { createdAt: order.createdAt, orderId: order.orderId };
+          scanned += 1;
+        }
+        if (batch.length < batchSize) break;
+        more = scanned >= LIST_SCAN_BUDGET;
+      }
+      const options = reader.orderReadOptions();
+      const items = await Promise.all(page.map((o) => service.view(o, options)));
       return {
         items,
-        ...(rows.length > q.limit && last
-          ? {
-              next: Buffer.from(
-                JSON.stringify({ createdAt: last.createdAt, orderId: last.orderId }),
-              ).toString('base64url'),
-            }
-          : {}),
+        ...(more && cursor ? { next: Buffer.from(JSON.stringify(cursor)).toString('base64url') } : {}),
       };
     },
   );
@@ -147,8 +172,15 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       },
     },
     async (request) => {
-      auth.authenticate(request);
-      return service.timeline(request.params.id);
+      const reader = auth.reader(request);
+      return service.timeline(await readable(request.params.id, reader), reader.orderReadOptions());
     },
   );
+
+  /** The order if `reader` may read it; 404 alike for a missing order and one out of scope. */
+  async function readable(orderId: string, reader: Reader): Promise<OrderRecord> {
+    const order = await store.orders.getOrder(orderId);
+    if (!order || !reader.mayReadOrder(order)) throw new NotFoundError(`no order '${orderId}'`);
+    return order;
+  }
 }

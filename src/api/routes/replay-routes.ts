@@ -5,6 +5,7 @@ import { CATALOGUE } from '../../domain/event-catalogue.js';
 import { compileTypePatterns } from '../../domain/type-pattern.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
+import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
 
@@ -67,7 +68,12 @@ export function registerReplayRoutes(
       // subscriber a type it did not subscribe to.
       const wanted = body.types ? compileTypePatterns(body.types) : () => true;
       const types = CATALOGUE.map((c) => c.type).filter((t) => wanted(t) && subscription.matchesType(t));
-      const { note, ...selection } = body;
+      const { note, ...asked } = body;
+      const selection = {
+        ...asked,
+        from: queryInstant(asked.from, 'from'),
+        ...(asked.to === undefined ? {} : { to: queryInstant(asked.to, 'to') }),
+      };
       const replay = await store.delivery.createReplay(
         selection,
         types,

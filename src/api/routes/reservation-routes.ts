@@ -1,18 +1,22 @@
 /**
- * Reservations (issue #4 item 4): `POST /v1/reservations` (one SKU, or `lines` checked in aggregate; all
- * or nothing; `Idempotency-Key` honoured), `GET` and `DELETE /v1/reservations/{id}`, and
- * `POST /v1/reservations/{id}/commit`. Callers: the channel's own system, or the admin key.
+ * Reservations: `POST /v1/reservations` (one SKU, or `lines` checked in aggregate; all or nothing;
+ * `Idempotency-Key` honoured), `GET` and `DELETE /v1/reservations/{id}`, and
+ * `POST /v1/reservations/{id}/commit`. Holders: the channel's own system, or the admin key. A reservation
+ * out of the key's read scope (docs/security.md) answers 404 to every route; one in scope but held by
+ * another system can be read, not released or committed (403).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_QUANTITY } from '../../contracts/common-schemas.js';
 import type { Caller } from '../../engine/inventory/reservation-service.js';
 import { MAX_TTL_SECONDS, reservationView } from '../../engine/inventory/reservation-service.js';
-import { ManifoldError, ValidationError } from '../../errors.js';
+import { ManifoldError, NotFoundError, ValidationError } from '../../errors.js';
+import type { ReservationRecord } from '../../store/inventory-port.js';
 import type { ApiContext } from '../api-context.js';
 import type { Authenticator } from '../auth.js';
 
 const Problem = { $ref: 'Problem#' };
-const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Whole units, at least 1' });
+const Quantity = Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'Whole units, at least 1' });
 const Sku = Type.String({ minLength: 1, maxLength: 200 });
 const Location = Type.String({ minLength: 1, description: 'Location to hold at; by policy when absent' });
 
@@ -66,9 +70,22 @@ function callerOf(auth: Authenticator, request: FastifyRequest): Caller {
 /** Registers the reservation routes. */
 export function registerReservationRoutes(
   app: FastifyInstance,
-  { auth, inventory, telemetry }: ApiContext,
+  { auth, inventory, telemetry, store }: ApiContext,
 ): void {
   const service = inventory.reservations;
+
+  /** The reservation if it is in the key's read scope; 404 alike when it is not and when it is missing. */
+  const readable = async (request: FastifyRequest, id: string): Promise<ReservationRecord> => {
+    const reader = auth.reader(request);
+    const record = await store.inventory.getReservation(id);
+    if (!record || !reader.mayReadReservation(record)) throw new NotFoundError(`no reservation '${id}'`);
+    return record;
+  };
+  /** The caller, once the reservation is in its read scope (the holder check is the service's). */
+  const holderCandidate = async (request: FastifyRequest, id: string): Promise<Caller> => {
+    await readable(request, id);
+    return callerOf(auth, request);
+  };
 
   app.post<{ Body: Static<typeof ReserveBody>; Headers: { 'idempotency-key'?: string } }>(
     '/v1/reservations',
@@ -149,7 +166,7 @@ export function registerReservationRoutes(
         response: { 200: ReservationView, 401: Problem, 403: Problem, 404: Problem },
       },
     },
-    async (request) => reservationView(await service.get(callerOf(auth, request), request.params.id)),
+    async (request) => reservationView(await readable(request, request.params.id)),
   );
 
   app.delete<{ Params: Static<typeof IdParams> }>(
@@ -163,7 +180,10 @@ export function registerReservationRoutes(
         response: { 200: ReservationView, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
       },
     },
-    async (request) => reservationView(await service.release(callerOf(auth, request), request.params.id)),
+    async (request) =>
+      reservationView(
+        await service.release(await holderCandidate(request, request.params.id), request.params.id),
+      ),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: { orderId: string } }>(
@@ -189,6 +209,12 @@ export function registerReservationRoutes(
       },
     },
     async (request) =>
-      reservationView(await service.commit(callerOf(auth, request), request.params.id, request.body.orderId)),
+      reservationView(
+        await service.commit(
+          await holderCandidate(request, request.params.id),
+          request.params.id,
+          request.body.orderId,
+        ),
+      ),
   );
 }

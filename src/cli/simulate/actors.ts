@@ -200,7 +200,9 @@ export class Actors {
       sim.counters.statusInterchanges += 1;
       const answer = await sim.hub.postEdi(carrier.key, carrier.name, text);
       const applied =
-        answer.status === 200 && (answer.headers.get('x-manifold-sets') ?? '').includes('"applied"');
+        answer.status === 200 &&
+        Array.isArray(answer.body?.sets) &&
+        answer.body.sets.some((set: { outcome?: string }) => set.outcome === 'applied');
       if (!applied) {
         sim.counters.statusInterchangesRefused += 1;
         sim.rejected(`214 ${code} ${orderId}`, answer);

@@ -3,7 +3,7 @@
  *
  * | fault | effect |
  * |---|---|
- * | `<system>-down:<for>[@<at>]` | every receiver of `<system>` answers 503 for `<for>`, from `<at>` into the run (default: a fifth of `--duration`) |
+ * | `<system>-down:<for>[@<at>]` | every receiver of `<system>` resets each connection for `<for>`, from `<at>` into the run (default: a fifth of `--duration`) |
  * | `slow:<system>:<delay>` | every receiver of `<system>` waits `<delay>` before answering |
  * | `duplicates[:<share>]` | a share (default 10%) of events is sent twice with the same id, of orders POSTed twice with the same Idempotency-Key, of 850s sent twice with the same ISA13 |
  * | `out-of-order[:<share>]` | a share (default 30%) of releases is shipped before it is picked and packed (picked/packed follow, late) |

@@ -26,7 +26,11 @@ export interface OutgoingEvent {
 }
 
 export class HubClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** The key `GET /metrics` is read with (the metrics key or the admin key). */
+    private readonly metricsKey?: string,
+  ) {}
 
   /** Any request; `body` objects are sent as JSON, strings as they are. */
   async request(
@@ -75,16 +79,20 @@ export class HubClient {
     return this.request('POST', '/v1/orders', key, order, { 'idempotency-key': idempotencyKey });
   }
 
-  /** `POST /v1/edi/{partner}`, an X12 interchange. */
+  /**
+   * `POST /v1/edi/{partner}`, an X12 interchange; the answer asked as JSON, so that its body holds the
+   * acknowledgements and what became of each set.
+   */
   postEdi(key: string, partner: string, interchange: string): Promise<HubAnswer> {
     return this.request('POST', `/v1/edi/${encodeURIComponent(partner)}`, key, interchange, {
       'content-type': 'application/edi-x12',
+      accept: 'application/json',
     });
   }
 
   /** `GET /metrics` as text, or undefined when the hub does not answer it. */
   async metrics(): Promise<string | undefined> {
-    const answer = await this.request('GET', '/metrics', undefined);
+    const answer = await this.request('GET', '/metrics', this.metricsKey);
     return answer.status === 200 && typeof answer.body === 'string' ? answer.body : undefined;
   }
 }

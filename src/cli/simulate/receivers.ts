@@ -2,8 +2,8 @@
  * The receiving systems: one HTTP server per port of the subscriptions' URLs (9001…9010 in the example),
  * each routing by path to its subscription. A receiver checks the `Manifold-Signature` (docs/webhooks.md),
  * counts every event by (source, id) to find duplicate deliveries, measures the latency from the event's
- * `time`, answers 2xx — or 503 while its system is down, later when it is slow — and hands each first
- * receipt to the system's actor.
+ * `time`, answers 2xx — or resets the connection while its system is down, later when it is slow — and
+ * hands each first receipt to the system's actor.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,7 +32,7 @@ export interface ReceiverStats {
     Omit<ReceiverFigures, 'p50Ms' | 'p99Ms'> & { seen: Set<string>; latenciesMs: number[] }
   >;
   signatureFailures: number;
-  /** Requests answered 503 while the system was down, per system. */
+  /** Requests refused (connection reset) while the system was down, per system. */
   refusedWhileDown: Map<string, number>;
   /** Milliseconds from the event's `time` to its first receipt. */
   latenciesMs: number[];
@@ -112,7 +112,10 @@ export async function startReceivers(
       if (isDown(faults, subscription.target, elapsedMs())) {
         const refused = stats.refusedWhileDown;
         refused.set(subscription.target, (refused.get(subscription.target) ?? 0) + 1);
-        return answer(503, `${subscription.target} is down (simulated outage)`);
+        // An outage, not a throttle: the connection is reset with no answer (a 503 would tell the hub to
+        // slow down, and it would not open the target's circuit breaker; docs/delivery.md §6).
+        req.socket.destroy();
+        return;
       }
       const raw = Buffer.concat(chunks);
       const receivedAt = Date.now();

@@ -33,7 +33,7 @@ export interface OutageFigures {
   /** Milliseconds into the run the receivers went down and came back. */
   fromMs: number;
   toMs: number;
-  /** Requests answered 503 while down. */
+  /** Requests refused (connection reset) while down. */
   refused: number;
   /** Backlog of the system's subscriptions when it came back. */
   backlogAtRecovery: number | null;

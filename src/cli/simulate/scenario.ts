@@ -272,7 +272,7 @@ export class Scenario {
       this.interchangeControl,
     );
     const answer = await sim.hub.postEdi(source.system.key, source.system.name, text);
-    const sets = setsOf(answer.headers.get('x-manifold-sets'));
+    const sets = setsOf(answer.body);
     if (answer.status !== 200 || !sets.some((s) => s.outcome === 'applied')) {
       sim.counters.ordersRefused += 1;
       sim.rejected(`850 ${order.poNumber}`, {
@@ -329,12 +329,7 @@ export class Scenario {
   }
 }
 
-function setsOf(header: string | null): { outcome: string; detail?: string }[] {
-  if (header === null) return [];
-  try {
-    const parsed = JSON.parse(header) as unknown;
-    return Array.isArray(parsed) ? (parsed as { outcome: string; detail?: string }[]) : [];
-  } catch {
-    return [];
-  }
+function setsOf(body: unknown): { outcome: string; detail?: string }[] {
+  const sets = (body as { sets?: unknown } | undefined)?.sets;
+  return Array.isArray(sets) ? (sets as { outcome: string; detail?: string }[]) : [];
 }

@@ -43,7 +43,7 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
   if (adminKey === undefined)
     throw new Error('no admin key: the configuration has no plain server.adminKey; give --admin-key');
   const faults = parseFaults(options.faults, [...config.systems.keys()], options.durationMs);
-  const hub = new HubClient(hubUrl);
+  const hub = new HubClient(hubUrl, adminKey);
   const health = await hub.request('GET', '/healthz', undefined);
   if (health.status !== 200)
     throw new Error(

@@ -17,7 +17,13 @@ import {
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { AdaptiveConcurrencySnapshot } from '../../domain/delivery/adaptive-concurrency.js';
 import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
-import { TokenBucket } from '../../domain/delivery/token-bucket.js';
+import {
+  ALONE,
+  type ProcessShare,
+  shareOfConcurrency,
+  shareOfRate,
+} from '../../domain/delivery/process-share.js';
+import { TokenBucket, type TokenBucketPolicy } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import { EdiOutbound } from '../edi/edi-outbound.js';
@@ -41,6 +47,20 @@ export interface DeliveryEngineOptions {
   telemetry?: Telemetry;
   /** Trace headers and `deliver` spans of every attempt; the config's (`tracingFor`) by default. */
   tracing?: Tracing;
+  /**
+   * The hub processes sharing the store (the process registry). When given, targets' rates and
+   * concurrency are split among the live processes, and breaker transitions are shared through the store.
+   */
+  processes?: LiveProcesses;
+  /** How often the shares and other processes' breaker transitions are read (default 1 s). */
+  syncMs?: number;
+  onSyncError?: (error: unknown) => void;
+}
+
+/** What delivery needs of the process registry: this incarnation, and the live ones, oldest first. */
+export interface LiveProcesses {
+  readonly incarnation: string;
+  live(): Promise<{ incarnation: string }[]>;
 }
 
 export interface TargetHealth {
@@ -58,6 +78,16 @@ export class DeliveryEngine {
 
   /** The configured systems (each target's circuit breaker policy). */
   private readonly systems: CompiledConfig['systems'];
+  /** Each rate limit with its configured policy, so that a process takes its share of it. */
+  private readonly rateLimits: { bucket: TokenBucket; policy: TokenBucketPolicy }[] = [];
+  private readonly owner: string;
+  private readonly store: Store;
+  private readonly options: DeliveryEngineOptions;
+  private share: ProcessShare = { ...ALONE };
+  /** Versions of the stored breaker transitions already applied here, per target. */
+  private readonly seenCircuits = new Map<string, number>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
 
   constructor(config: CompiledConfig, store: Store, options: DeliveryEngineOptions = {}) {
     this.systems = config.systems;
@@ -65,11 +95,14 @@ export class DeliveryEngine {
     this.connector = new HttpConnector({ connections: connectionsByOrigin(config.subscriptions) });
     // Unique per engine: two engines in one process must not pass for each other's leases.
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.owner = owner;
+    this.store = store;
+    this.options = options;
     const startMs = this.now().getTime();
     const targetBuckets = new Map<string, TokenBucket>();
     for (const system of config.systems.values()) {
       const bucket = system.rateLimit?.bucket;
-      if (bucket) targetBuckets.set(system.name, new TokenBucket(bucket, startMs));
+      if (bucket) targetBuckets.set(system.name, this.rateLimit(bucket, startMs));
     }
     // Outbound X12 (subscriptions with `edi: {sets}`): rendered once per event, sent by HTTP or `dir:`.
     const { telemetry } = options;
@@ -97,7 +130,7 @@ export class DeliveryEngine {
       if (!subscription.http && !subscription.dir) continue;
       const target = this.targetFor(subscription.target, config.subscriptions);
       const buckets: TokenBucket[] = [];
-      if (subscription.rateLimit) buckets.push(new TokenBucket(subscription.rateLimit, startMs));
+      if (subscription.rateLimit) buckets.push(this.rateLimit(subscription.rateLimit, startMs));
       const targetBucket = targetBuckets.get(subscription.target);
       if (targetBucket) buckets.push(targetBucket);
       const http = subscription.http;
@@ -150,14 +183,97 @@ export class DeliveryEngine {
         system,
         new CircuitBreaker(settings?.circuitBreaker),
         settings?.rateLimit?.concurrency ?? Math.max(1, summed),
+        (changed, circuit) => this.recordCircuit(changed, circuit),
       );
       this.targetsByName.set(system, target);
     }
     return target;
   }
 
+  private rateLimit(policy: TokenBucketPolicy, nowMs: number): TokenBucket {
+    const bucket = new TokenBucket(policy, nowMs);
+    this.rateLimits.push({ bucket, policy: { perSecond: policy.perSecond, burst: policy.burst } });
+    return bucket;
+  }
+
   start(): void {
     for (const runner of this.runners.values()) runner.start();
+    if (this.options.processes && !this.syncTimer) {
+      void this.sync();
+      this.syncTimer = setInterval(() => void this.sync(), this.options.syncMs ?? 1000);
+      this.syncTimer.unref();
+    }
+  }
+
+  /**
+   * Reads the live processes and the breaker transitions other processes recorded: this process takes its
+   * share of every rate and of each `systems.<name>.rateLimit.concurrency`, and adopts their openings and
+   * closings. One pass at a time; a failure is reported and the next pass tries again.
+   */
+  private sync(): Promise<void> {
+    const processes = this.options.processes;
+    if (!processes) return Promise.resolve();
+    this.syncing ??= (async () => {
+      const live = await processes.live();
+      const rank = live.findIndex((p) => p.incarnation === processes.incarnation);
+      // Not (or no longer) registered: this process still sends, so it counts itself, last.
+      const share = rank < 0 ? { count: live.length + 1, rank: live.length } : { count: live.length, rank };
+      if (share.count !== this.share.count || share.rank !== this.share.rank) this.applyShare(share);
+      const nowMs = this.now().getTime();
+      for (const circuit of await this.store.ops.circuits()) {
+        const version = circuit.version ?? 0;
+        if (version <= (this.seenCircuits.get(circuit.system) ?? 0)) continue;
+        this.seenCircuits.set(circuit.system, version);
+        const target = this.targetsByName.get(circuit.system);
+        if (!target || circuit.updatedBy === this.owner) continue;
+        if (circuit.state === 'closed') target.breaker.adoptClosing();
+        else if (circuit.openedAt !== undefined && circuit.retryAt !== undefined)
+          target.breaker.adoptOpening(
+            { openedAt: circuit.openedAt, retryAt: circuit.retryAt, openPeriodMs: circuit.openPeriodMs },
+            nowMs,
+          );
+      }
+    })()
+      .catch((error: unknown) => this.options.onSyncError?.(error))
+      .finally(() => {
+        this.syncing = undefined;
+      });
+    return this.syncing;
+  }
+
+  private applyShare(share: ProcessShare): void {
+    this.share = share;
+    const nowMs = this.now().getTime();
+    for (const { bucket, policy } of this.rateLimits) bucket.setRate(shareOfRate(policy, share), nowMs);
+    for (const [system, target] of this.targetsByName) {
+      const configured = this.systems.get(system)?.rateLimit?.concurrency;
+      if (configured !== undefined) target.concurrency.setMaxLimit(shareOfConcurrency(configured, share));
+    }
+  }
+
+  /** Shares a transition of a target's breaker with the other processes (when there are any to tell). */
+  private recordCircuit(target: DeliveryTarget, circuit: CircuitSnapshot): void {
+    if (!this.options.processes) return;
+    this.store.ops
+      .saveCircuit({
+        system: target.system,
+        state: circuit.state === 'open' ? 'open' : 'closed',
+        ...(circuit.openedAt !== undefined ? { openedAt: circuit.openedAt } : {}),
+        ...(circuit.retryAt !== undefined ? { retryAt: circuit.retryAt } : {}),
+        openPeriodMs: circuit.openPeriodMs,
+        updatedBy: this.owner,
+        updatedAt: this.now().toISOString(),
+      })
+      .then((version) => {
+        // Our own write: not to be applied again by the next sync.
+        this.seenCircuits.set(target.system, Math.max(version, this.seenCircuits.get(target.system) ?? 0));
+      })
+      .catch((error: unknown) => this.options.onSyncError?.(error));
+  }
+
+  /** This process's share of the targets' limits: how many processes are live and which one it is. */
+  processShare(): ProcessShare {
+    return { ...this.share };
   }
 
   /** Claims now for these subscriptions (all when omitted): ingest just wrote rows for them. */
@@ -186,6 +302,9 @@ export class DeliveryEngine {
 
   /** Stops claiming and waits (at most `graceMs`) for requests in flight, then closes the connector. */
   async stop(graceMs = 10_000): Promise<void> {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    await this.syncing;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(graceMs)));
     await this.connector.close();
   }

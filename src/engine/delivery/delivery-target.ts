@@ -10,7 +10,7 @@ import {
   type AdaptiveConcurrencySnapshot,
   type ConcurrencyPermit,
 } from '../../domain/delivery/adaptive-concurrency.js';
-import type { CircuitBreaker } from '../../domain/delivery/circuit-breaker.js';
+import type { CircuitBreaker, CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
 import { type TargetSignal, targetSignal } from '../../domain/delivery/target-signal.js';
 
 export class DeliveryTarget {
@@ -21,6 +21,8 @@ export class DeliveryTarget {
     readonly system: string,
     readonly breaker: CircuitBreaker,
     maxConcurrency: number,
+    /** Told when an answer opened or closed the breaker (to share it with other hub processes). */
+    private readonly onTransition?: (target: DeliveryTarget, circuit: CircuitSnapshot) => void,
   ) {
     this.concurrency = new AdaptiveConcurrency({ maxLimit: maxConcurrency });
   }
@@ -50,8 +52,13 @@ export class DeliveryTarget {
   release(permit: ConcurrencyPermit, response: DeliveryResponse, nowMs: number): TargetSignal {
     const signal = targetSignal(response);
     this.concurrency.release(permit, signal, nowMs, response.retryAfterMs);
+    const before = this.breaker.snapshot(nowMs);
     if (signal === 'unreachable') this.breaker.onFailure(nowMs);
     else if (signal !== 'unsent') this.breaker.onSuccess(nowMs);
+    const after = this.breaker.snapshot(nowMs);
+    const opened = after.state === 'open' && after.openedAt !== before.openedAt;
+    const closed = after.state === 'closed' && before.state !== 'closed';
+    if (opened || closed) this.onTransition?.(this, after);
     for (const wake of this.waiting) wake();
     return signal;
   }

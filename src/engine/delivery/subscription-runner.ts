@@ -1,8 +1,8 @@
 /**
  * Delivers one subscription's outbox: claims due heads of keys (per-key FIFO is the store's job), sends
  * them through the connector within the subscription's concurrency and rate limit and the target's
- * circuit breaker, and records each attempt with its consequence (delivered, retry later, or parked with
- * an exception). The backlog stays on disk: at most MAX_CLAIMED_ROUNDS × concurrency rows (× the batch
+ * (its rate limit, adaptive concurrency, `Retry-After` pause and circuit breaker), and records each attempt
+ * with its consequence (delivered, retry later, or parked with an exception). The backlog stays on disk: at most MAX_CLAIMED_ROUNDS × concurrency rows (× the batch
  * size with `batch: true`) are held in memory at a time.
  */
 import type { CompiledSubscription } from '../../config/compiled-config.js';

@@ -21,6 +21,8 @@ export interface TelemetrySources {
   openExceptions(): Promise<OpenExceptionCount[]>;
   /** Circuit state per target system (this process's breakers). */
   circuits(): { system: string; state: CircuitState }[];
+  /** Adaptive concurrency per target system (this process's): the limit now, and whether it is paused. */
+  targetLimits?(): { system: string; limit: number; paused: boolean }[];
   /** Units of drift of each system's newest inventory snapshot. */
   drift(): Promise<{ system: string; units: number }[]>;
   /** Each configured alert rule and whether one of its instances fires (the stored state). */
@@ -181,6 +183,27 @@ export class Telemetry {
           codes.add(code);
           exceptionsGauge.set({ code }, n);
         }
+      },
+    });
+    const limitGauge: Gauge<'target'> = new Gauge({
+      name: 'manifold_target_concurrency_limit',
+      help: 'Requests this process may have in flight to a delivery target now (adaptive: halved on 429/503)',
+      labelNames: ['target'],
+      registers,
+      collect: () => {
+        limitGauge.reset();
+        for (const t of this.sources?.targetLimits?.() ?? []) limitGauge.set({ target: t.system }, t.limit);
+      },
+    });
+    const pausedGauge: Gauge<'target'> = new Gauge({
+      name: 'manifold_target_paused',
+      help: 'Whether a delivery target is paused by its Retry-After: 1 paused, 0 not',
+      labelNames: ['target'],
+      registers,
+      collect: () => {
+        pausedGauge.reset();
+        for (const t of this.sources?.targetLimits?.() ?? [])
+          pausedGauge.set({ target: t.system }, t.paused ? 1 : 0);
       },
     });
     const circuitGauge: Gauge<'target'> = new Gauge({

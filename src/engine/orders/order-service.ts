@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import { ConflictError, ManifoldError, NotFoundError, problemOf, ValidationError } from '../../errors.js';
+import { ConflictError, ManifoldError, problemOf, ValidationError } from '../../errors.js';
 import type { OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
 import { type IdempotencyKeys, keyInFlight } from '../idempotency-keys.js';
@@ -25,6 +25,14 @@ export interface OrderAnswer {
   status: number;
   body: unknown;
   replayed: boolean;
+}
+
+/**
+ * How much of an order's deliveries a reader sees: with `deliveriesTo`, only those to that system (its own
+ * exchanges with the hub), never another target's attempts, response excerpts or documents.
+ */
+export interface OrderReadOptions {
+  deliveriesTo?: string;
 }
 
 export class OrderService {
@@ -90,7 +98,8 @@ export class OrderService {
         throw new ConflictError(
           'order-exists',
           'Order exists',
-          `order '${data.orderId}' was already accepted (by ${existing.system}); send changes as events`,
+          // Who took it is said only to that system: another caller learns no more than that the id is taken.
+          `order '${data.orderId}' was already accepted${existing.system === system ? ' (by you, with another Idempotency-Key)' : ''}; send changes as events`,
         );
       }
     }
@@ -128,18 +137,15 @@ export class OrderService {
     return { status: 201, body: await this.view(order), replayed: false };
   }
 
-  async get(orderId: string): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
-    return this.view(order);
-  }
-
   /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
-  async view(order: OrderRecord): Promise<Record<string, unknown>> {
+  async view(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { deliveriesTo } = options;
     const exceptions = (
       await this.store.delivery.listExceptions({ status: 'open', limit: 1000, subject: order.orderId })
     )
       .filter((e) => e.subject === order.orderId)
+      // A parked delivery to another system carries that system's answer: not the reader's to see.
+      .filter((e) => deliveriesTo === undefined || e.subscription === undefined || e.system === deliveriesTo)
       .map((e) => ({ id: e.id, code: e.code, detail: e.detail, createdAt: e.createdAt }));
     const doc = order.document;
     return {
@@ -166,11 +172,11 @@ export class OrderService {
 
   /**
    * Every event in and out of the order in log order — with what the processor made of the inbound ones
-   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber.
+   * (milestone before/after, inferred, late) — and every delivery of each to each subscriber (or only to
+   * `options.deliveriesTo`).
    */
-  async timeline(orderId: string): Promise<Record<string, unknown>> {
-    const order = await this.store.orders.getOrder(orderId);
-    if (!order) throw new NotFoundError(`no order '${orderId}'`);
+  async timeline(order: OrderRecord, options: OrderReadOptions = {}): Promise<Record<string, unknown>> {
+    const { orderId } = order;
     const annotations = await this.store.orders.annotations(orderId);
     const entries: Record<string, unknown>[] = [];
     let afterSeq: number | undefined;
@@ -185,7 +191,7 @@ export class OrderService {
         const note = annotations.find((a) => a.eventSeq === logged.seq);
         const data = e.data as Record<string, unknown> | undefined;
         const hub = logged.system === 'manifold';
-        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e);
+        const deliveries = await this.deliveries(logged.seq, logged.ingestedAt, e, options.deliveriesTo);
         entries.push({
           seq: logged.seq,
           at: logged.ingestedAt,
@@ -233,8 +239,11 @@ export class OrderService {
     eventSeq: number,
     ingestedAt: string,
     event: CloudEvent,
+    deliveriesTo: string | undefined,
   ): Promise<Record<string, unknown>[]> {
-    const rows = await this.store.listOutbox({ eventSeq, limit: 100 });
+    const rows = (await this.store.listOutbox({ eventSeq, limit: 100 })).filter(
+      (row) => deliveriesTo === undefined || row.target === deliveriesTo,
+    );
     if (rows.length === 0) return [];
     const attempts = await this.store.delivery.listAttempts({ eventSeq });
     // The X12 document an EDI subscription sent for the event, and the partner's 997/999 verdict on it.

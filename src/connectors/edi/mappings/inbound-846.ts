@@ -19,7 +19,7 @@
  */
 import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import { skuOf, x12DateTime } from './item-ids.js';
+import { readX12DateTime, skuOf } from './item-ids.js';
 
 /** QTY-01 read as the units to expect. */
 export const INCOMING_QUANTITY_QUALIFIER = '33';
@@ -42,7 +42,16 @@ export function map846(
 ): MappingResult<Record<string, unknown>[]> {
   const problems: MappingProblem[] = [];
   const bia = set.segments.find((s) => s.id === 'BIA');
-  const reportDate = bia ? x12DateTime(valueAt(bia, 4)) : undefined;
+  const reportRead = bia ? readX12DateTime(valueAt(bia, 4)) : { ok: true as const };
+  if (!reportRead.ok && bia) {
+    problems.push({
+      segment: 'BIA',
+      ordinal: bia.ordinal,
+      element: 4,
+      detail: `BIA04: ${reportRead.detail}`,
+    });
+  }
+  const reportDate = reportRead.ok ? reportRead.at : undefined;
   // The LIN loops: each LIN and the segments up to the next LIN (or CTT).
   const items: { lin: Segment; body: Segment[] }[] = [];
   for (const segment of set.segments) {
@@ -89,10 +98,20 @@ export function map846(
       quantity += value;
     }
     const dates = body.filter((s) => s.id === 'DTM');
-    const expected = EXPECTED_DATE_QUALIFIERS.map((q) => dates.find((d) => valueAt(d, 1) === q))
-      .filter((d): d is Segment => d !== undefined)
-      .map((d) => x12DateTime(valueAt(d, 2), valueAt(d, 3)))
-      .find(Boolean);
+    let expected: string | undefined;
+    for (const dtm of EXPECTED_DATE_QUALIFIERS.map((q) => dates.find((d) => valueAt(d, 1) === q))) {
+      if (dtm === undefined) continue;
+      const read = readX12DateTime(valueAt(dtm, 2), valueAt(dtm, 3));
+      if (!read.ok) {
+        const element = read.element === 'date' ? 2 : 3;
+        problems.push({
+          segment: 'DTM',
+          ordinal: dtm.ordinal,
+          element,
+          detail: `DTM0${element}: ${read.detail}`,
+        });
+      } else expected ??= read.at;
+    }
     if (quantity === 0) continue; // nothing to expect: `inventory.incoming` carries at least 1 unit
     data.push({
       sku,

@@ -8,6 +8,7 @@
  * | N1*BY (or the partner) | `customer` `{id, name}` |
  * | PO101 (assigned id; else the line's position) | `lines[].lineId` |
  * | PO102 | `lines[].quantity` (whole units) |
+ * | PO103 `EA` (each) or blank | — (any other unit rejects the set: units of measure are not converted) |
  * | PO104 | `lines[].unitPrice` |
  * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
@@ -36,6 +37,13 @@ export interface MappingProblem {
 
 export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: MappingProblem[] };
 
+/**
+ * The one unit of measure (X12 code list 355) the hub takes: each. Quantities are whole units; a case or
+ * a dozen would need a conversion per item the hub does not have, and reading `10 CA` as 10 units would
+ * be a wrong order. A blank PO103 (the element is optional in the 850) is read as each.
+ */
+export const EACH = 'EA';
+
 /** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
 const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
 
@@ -63,6 +71,16 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
           ordinal: po1.ordinal,
           element: 2,
           detail: `PO102 quantity '${valueAt(po1, 2)}' is not a whole number >= 1`,
+        });
+        return;
+      }
+      const unit = valueAt(po1, 3);
+      if (unit !== '' && unit !== EACH) {
+        problems.push({
+          segment: 'PO1',
+          ordinal: po1.ordinal,
+          element: 3,
+          detail: `PO103 unit '${unit}' is not ${EACH} (each): the hub counts eaches and converts no unit of measure`,
         });
         return;
       }

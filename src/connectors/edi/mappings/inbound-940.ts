@@ -10,6 +10,7 @@
  * | N1*BY (or the partner) | `customer` `{id, name}` |
  * | LX01 of the W01's LX loop; else N9*LI of the line; else the line's position | `lines[].lineId` |
  * | W01-01 | `lines[].quantity` (whole units) |
+ * | W01-02 `EA` (each; the element is mandatory) | — (any other unit rejects the set: units of measure are not converted) |
  * | W01-04/W01-05, W01-06/W01-07 pairs: the partner's item map, else `VN`, `SK`, `BP`, then `UP`, `UK`, `UA`; else W01-03 (U.P.C. case code) | `lines[].sku` |
  * | — (a 940 carries no prices) | `lines[].unitPrice` = 0 |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
@@ -17,7 +18,7 @@
  * Pure: a transaction set in, the data or the problems (with the X12 position) out.
  */
 import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
-import type { MappingProblem, MappingResult, Partner } from './inbound-850.js';
+import { EACH, type MappingProblem, type MappingResult, type Partner } from './inbound-850.js';
 import { skuOf } from './item-ids.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
@@ -78,6 +79,19 @@ export function map940(set: TransactionSet, partner: Partner): MappingResult<Rec
         ordinal: w01.ordinal,
         element: 1,
         detail: `W01-01 quantity '${text}' is not a whole number >= 1`,
+      });
+      continue;
+    }
+    const unit = valueAt(w01, 2);
+    if (unit !== EACH) {
+      problems.push({
+        segment: 'W01',
+        ordinal: w01.ordinal,
+        element: 2,
+        detail:
+          unit === ''
+            ? `W01-02 unit of measure is missing; send ${EACH} (each)`
+            : `W01-02 unit '${unit}' is not ${EACH} (each): the hub counts eaches and converts no unit of measure`,
       });
       continue;
     }

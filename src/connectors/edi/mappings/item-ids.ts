@@ -21,11 +21,29 @@ export function skuOf(
   return undefined;
 }
 
-/** `CCYYMMDD` (and optional `HHMM[SS]`) as an RFC 3339 UTC time, or undefined when not a date. */
-export function x12DateTime(date: string, time = ''): string | undefined {
+/** A date and time read from X12 elements: the time (none when both were blank), or which one is wrong. */
+export type X12DateTime = { ok: true; at?: string } | { ok: false; element: 'date' | 'time'; detail: string };
+
+/**
+ * `CCYYMMDD` and an optional `HHMM[SS[D…]]` (X12 DT and TM) as an RFC 3339 UTC time. A date that is no
+ * calendar day (`20240230`, `00000000`), a time that is no time of day (`2599`), or a time without its
+ * date is a problem the set is rejected for: dropping the value would lose what the partner said.
+ */
+export function readX12DateTime(date: string, time = ''): X12DateTime {
+  if (date === '') {
+    return time === ''
+      ? { ok: true }
+      : { ok: false, element: 'date', detail: `a time (${time}) without a date` };
+  }
   const d = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
-  if (!d) return undefined;
-  const t = /^(\d{2})(\d{2})(\d{2})?/.exec(time);
-  const iso = `${d[1]}-${d[2]}-${d[3]}T${t ? `${t[1]}:${t[2]}:${t[3] ?? '00'}` : '00:00:00'}Z`;
-  return Number.isNaN(Date.parse(iso)) ? undefined : iso;
+  const day = d ? `${d[1]}-${d[2]}-${d[3]}` : '';
+  // Date.parse rolls 02-30 over to 03-01: a real day survives the round trip unchanged.
+  const millis = Date.parse(`${day}T00:00:00Z`);
+  if (!d || Number.isNaN(millis) || new Date(millis).toISOString().slice(0, 10) !== day) {
+    return { ok: false, element: 'date', detail: `'${date}' is not a calendar date CCYYMMDD` };
+  }
+  if (time === '') return { ok: true, at: `${day}T00:00:00Z` };
+  const t = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)?\d{0,2}$/.exec(time);
+  if (!t) return { ok: false, element: 'time', detail: `'${time}' is not a time of day HHMM[SS]` };
+  return { ok: true, at: `${day}T${t[1]}:${t[2]}:${t[3] ?? '00'}Z` };
 }
