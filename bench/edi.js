@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// X12 parser benchmark (issue #6): parse + validate throughput of Manifold's X12 core beside node-x12's
+// X12 parser benchmark (docs/benchmarks.md): parse + validate throughput of Manifold's X12 core beside node-x12's
 // parser (strict mode: it checks SE/GE/IEA counts and control numbers as it parses), on the same inputs,
 // in the same run, reported as a ratio (target ≥ 3×).
 // Inputs, made from every valid public sample in test/fixtures/edi with our writer, keeping each sample's

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Delivery benchmark (issue #3), each figure beside its baseline in the same run:
+// Delivery benchmark (docs/benchmarks.md), each figure beside its baseline in the same run:
 //  1. throughput: a backlog of N events fanned out to two subscriptions (two local sinks) and drained by
 //     the hub, beside raw undici posting the same bodies to the same sinks with the same concurrency;
 //  2. latency from the ingest answer to receipt at the sink, p50/p99, at a steady 2,000 events/s;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Ingest benchmark (issue #2). Each figure is measured beside its baseline in the same run:
+// Ingest benchmark (docs/benchmarks.md). Each figure is measured beside its baseline in the same run:
 //   single events over 32 connections   vs  a bare node:http server answering 202 (the box's HTTP limit)
 //   batches of 100 over 32 connections  vs  a raw better-sqlite3 loop writing the same rows
 //                                           (event + outbox rows, synchronous=FULL, 100 per transaction)

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reservation benchmark (issue #4), each figure beside its baseline in the same run:
+// Reservation benchmark (docs/benchmarks.md), each figure beside its baseline in the same run:
 //  1. throughput: 32 connections each looping `POST /v1/reservations` (1 unit of one hot SKU) against the
 //     hub (real process, SQLite with fsync on), beside a raw better-sqlite3 loop doing the same durable
 //     work per reservation in one fsync'd transaction each (conditional position update, reservation and

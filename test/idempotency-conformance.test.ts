@@ -8,14 +8,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiContext } from '../src/api/api-context.js';
-import { buildApp } from '../src/api/app.js';
 import type { CompiledConfig } from '../src/config/compiled-config.js';
 import { compileConfig } from '../src/config/load-config.js';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
 import { IdempotencyKeys, keyInFlight } from '../src/engine/idempotency-keys.js';
 import { eventIdOf } from '../src/engine/orders/order-service.js';
 import { PROCESS_TTL_MS, ProcessRegistry } from '../src/engine/process-registry.js';
+import { composeHub, type Hub } from '../src/main/compose.js';
 import type { Store } from '../src/store/store-port.js';
 import { freshOrderId, freshSku, shipTo } from './support/orders.js';
 import {
@@ -47,7 +46,7 @@ function conformance(kind: StoreKind) {
   let store: Store;
   let config: CompiledConfig;
   /** The hub process serving the retries: its own registered incarnation. */
-  let hub: { context: ApiContext; processes: ProcessRegistry };
+  let hub: { context: Hub; processes: ProcessRegistry };
   const started: ProcessRegistry[] = [];
   let clock: number;
   const now = () => new Date(clock);
@@ -57,7 +56,7 @@ function conformance(kind: StoreKind) {
     const processes = new ProcessRegistry(s, { now });
     await processes.start();
     started.push(processes);
-    const { context } = await buildApp({ config, store: s, logger: pino({ level: 'silent' }), processes });
+    const context = composeHub(config, s, { logger: pino({ level: 'silent' }), processes, delivery: false });
     return { context, processes };
   }
 

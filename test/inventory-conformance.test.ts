@@ -1,15 +1,15 @@
 /**
  * Inventory conformance: the same tests against every store adapter (`STORES=` narrows). Conditional
  * movements, compare-and-set, the ledger as the source of positions, reservations and — the point of the
- * issue — zero oversell under hundreds of concurrent reservations from two channels on scarce stock.
+ * suite — zero oversell under hundreds of concurrent reservations from two channels on scarce stock.
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.js';
 import type { CompiledConfig } from '../src/config/compiled-config.js';
 import { compileConfig } from '../src/config/load-config.js';
 import type { InventoryEngine } from '../src/engine/inventory/inventory-engine.js';
+import { composeHub } from '../src/main/compose.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
@@ -51,9 +51,7 @@ function conformance(kind: StoreKind) {
     t = await openTestStore(kind);
     store = t.store;
     config = compileConfig(testConfigYaml(), 'test.yaml', {});
-    ({
-      context: { inventory },
-    } = await buildApp({ config, store, logger: pino({ level: 'silent' }) }));
+    ({ inventory } = composeHub(config, store, { logger: pino({ level: 'silent' }), delivery: false }));
   });
   afterAll(async () => {
     await inventory.stop();
@@ -202,7 +200,7 @@ function conformance(kind: StoreKind) {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const restarted = t.reopen();
       await restarted.migrate();
-      const { context } = await buildApp({ config, store: restarted, logger: pino({ level: 'silent' }) });
+      const context = composeHub(config, restarted, { logger: pino({ level: 'silent' }), delivery: false });
       expect(await context.inventory.reservations.expire()).toBeGreaterThanOrEqual(1);
       expect((await restarted.inventory.getReservation(id))?.status).toBe('expired');
       expect((await restarted.inventory.positions(sku))[0]?.buckets.reserved).toBe(0);

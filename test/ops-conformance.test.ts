@@ -1,5 +1,5 @@
 /**
- * The operations store on every adapter (issue #7): the lease that names the one process evaluating the
+ * The operations store on every adapter (docs/operations.md): the lease that names the one process evaluating the
  * alert rules, the rules' stored state, and two alert engines on one database — as two hub processes —
  * sending each transition once, and a restart going on from the stored state without firing again.
  */

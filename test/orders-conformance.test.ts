@@ -1,5 +1,5 @@
 /**
- * Orders conformance (issue #5): the order path on every store adapter (`STORES=` narrows). An order
+ * Orders conformance (docs/orders.md): the order path on every store adapter (`STORES=` narrows). An order
  * created through the service, shipped and delivered through ingest: the stored order, the positions,
  * the hub events in the log (milestones in order, the release) with their outbox rows; one order for ten
  * concurrent creates with one Idempotency-Key; and, on PostgreSQL, two order engines on two stores of the
@@ -8,14 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApiContext } from '../src/api/api-context.js';
-import { buildApp } from '../src/api/app.js';
 import type { CompiledConfig } from '../src/config/compiled-config.js';
 import { compileConfig } from '../src/config/load-config.js';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
 import { IngestService } from '../src/engine/ingest-service.js';
 import { OrderEngine } from '../src/engine/orders/order-engine.js';
 import { ORDER_CURSOR } from '../src/engine/orders/order-processor.js';
+import { composeHub, type Hub } from '../src/main/compose.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
@@ -107,13 +106,13 @@ function conformance(kind: StoreKind) {
   let t: TestStore;
   let store: Store;
   let config: CompiledConfig;
-  let context: ApiContext;
+  let context: Hub;
 
   beforeAll(async () => {
     t = await openTestStore(kind);
     store = t.store;
     config = compileConfig(testConfigYaml({ subscriptions: SUBSCRIPTIONS }), 'test.yaml', {});
-    ({ context } = await buildApp({ config, store, logger: pino({ level: 'silent' }) }));
+    context = composeHub(config, store, { logger: pino({ level: 'silent' }), delivery: false });
   });
   afterAll(async () => {
     await context.orders.stop();

@@ -1,6 +1,6 @@
 /**
  * The store conformance suite: one set of tests, run against every adapter of the store port
- * (DESIGN §4). `STORES=sqlite` (or `postgres`) narrows the run. PostgreSQL is skipped with a warning when
+ * (docs/architecture.md). `STORES=sqlite` (or `postgres`) narrows the run. PostgreSQL is skipped with a warning when
  * unreachable, except under CI where it must be there.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,58 +1,23 @@
 /**
  * The HTTP face of the hub: a Fastify instance with the v1 routes, CloudEvents content types, bearer
- * auth, RFC 9457 errors and the OpenAPI document. Built from compiled config and an open store, so that
- * tests can run it in-process with `inject()`.
+ * auth, RFC 9457 errors and the OpenAPI document. Built over the services the composition root made
+ * (src/main/compose.ts); it constructs none itself. Tests run it in-process with `inject()`.
  */
 import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { CompiledConfig } from '../config/compiled-config.js';
-import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
-import { EdiEngine } from '../engine/edi/edi-engine.js';
-import { EdiInbound } from '../engine/edi/edi-inbound.js';
-import { IdempotencyKeys } from '../engine/idempotency-keys.js';
-import { IngestService } from '../engine/ingest-service.js';
-import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
-import { AlertEngine } from '../engine/observability/alert-engine.js';
-import { Telemetry } from '../engine/observability/telemetry.js';
-import { OrderEngine } from '../engine/orders/order-engine.js';
-import { ProcessRegistry } from '../engine/process-registry.js';
 import { ManifoldError, NotFoundError } from '../errors.js';
-import type { Store } from '../store/store-port.js';
-import type { ApiContext } from './api-context.js';
+import type { ApiContext, ApiServices } from './api-context.js';
+import { apiRoutes } from './api-routes.js';
 import { Authenticator } from './auth.js';
 import { parseJsonBody } from './json-body.js';
 import { clientErrorResponse, sendProblem } from './problem.js';
-import { registerAlertRoutes } from './routes/alert-routes.js';
-import { registerConsoleRoutes } from './routes/console-routes.js';
-import { registerEdiRoutes } from './routes/edi-routes.js';
-import { registerEventRoutes } from './routes/event-routes.js';
-import { registerExceptionRoutes } from './routes/exception-routes.js';
-import { registerHealthRoutes } from './routes/health-routes.js';
-import { registerInventoryRoutes } from './routes/inventory-routes.js';
-import { registerMetricsRoutes } from './routes/metrics-routes.js';
-import { registerOrderRoutes } from './routes/order-routes.js';
-import { registerOverviewRoutes } from './routes/overview-routes.js';
-import { registerReplayRoutes } from './routes/replay-routes.js';
-import { registerReservationRoutes } from './routes/reservation-routes.js';
-import { registerSchemaRoutes } from './routes/schema-routes.js';
-
-/** What the API needs of the delivery engine (absent: the API runs without delivery, as in some tests). */
-export interface DeliveryControl {
-  wake(subscriptions?: Iterable<string>): void;
-  targets(): TargetHealth[];
-}
 
 export interface AppOptions {
-  config: CompiledConfig;
-  store: Store;
+  /** The hub's services, built by the composition root (src/main/compose.ts). */
+  services: ApiServices;
   logger: Logger;
-  delivery?: DeliveryControl;
-  /** The hub's metrics; a fresh one when omitted. */
-  telemetry?: Telemetry;
-  /** This process in the store's process registry; a fresh, unregistered one when omitted (tests). */
-  processes?: ProcessRegistry;
 }
 
 export interface HubApp {
@@ -85,15 +50,9 @@ const ProblemSchema = Type.Object(
 
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'];
 
-/** Builds the Fastify app (not listening). */
-export async function buildApp({
-  config,
-  store,
-  logger,
-  delivery,
-  telemetry = new Telemetry(),
-  processes = new ProcessRegistry(store),
-}: AppOptions): Promise<HubApp> {
+/** Builds the Fastify app over the hub's services (not listening). */
+export async function buildApp({ services, logger }: AppOptions): Promise<HubApp> {
+  const { config, store, delivery } = services;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request lines are off: ingest logs one line per request with its correlation ids.
@@ -114,86 +73,19 @@ export async function buildApp({
     },
   });
   let shuttingDown = false;
-  const auth = new Authenticator(config);
-  const wakeDelivery = (subscription: string | undefined) =>
-    delivery?.wake(subscription === undefined ? undefined : [subscription]);
-  let inventory: InventoryEngine | undefined;
-  let orders: OrderEngine | undefined;
-  const ingest = new IngestService(
-    config,
-    store,
-    (subscriptions) => delivery?.wake(subscriptions),
-    (types) => {
-      inventory?.ingested(types);
-      orders?.ingested(types);
-    },
-    telemetry,
-  );
-  const onError = (loop: string, error: unknown) =>
-    logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
-  // One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation.
-  const keys = new IdempotencyKeys(store, processes);
-  const inventoryEngine = new InventoryEngine(config, store, ingest, {
-    onError,
-    keys,
-    idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
-  });
-  inventory = inventoryEngine;
-  orders = new OrderEngine(config, store, ingest, {
-    onError,
-    keys,
-    onStockChange: () => inventoryEngine.changed(),
-  });
-  const edi = new EdiInbound(config, store, ingest, keys);
-  edi.onAnswer = (partner, answer) => {
-    for (const set of answer.sets) {
-      telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
-    }
-  };
-  const ediEngine = new EdiEngine(config, store, edi, { onError });
-  const alerts = new AlertEngine(config, store, ingest, {
-    onError,
-    circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
-    onTransition: (alert, transition) => {
-      const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };
-      if (transition === 'fired') logger.warn(fields, `alert firing: ${alert.summary}`);
-      else logger.info(fields, `alert resolved: ${alert.summary}`);
-    },
-  });
   const context: ApiContext = {
     config,
     store,
-    auth,
-    ingest,
-    inventory,
-    orders,
-    edi,
-    ediEngine,
-    alerts,
-    telemetry,
-    processes,
+    auth: new Authenticator(config),
+    ingest: services.ingest,
+    inventory: services.inventory,
+    orders: services.orders,
+    edi: services.edi,
+    alerts: services.alerts,
+    telemetry: services.telemetry,
     ...(delivery ? { delivery } : {}),
-    wakeDelivery,
+    wakeDelivery: services.wakeDelivery,
   };
-  telemetry.attach({
-    backlog: () => store.delivery.deliveryBacklog(),
-    openExceptions: () => store.delivery.openExceptionCounts(),
-    circuits: () => (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state })),
-    targetLimits: () =>
-      (delivery?.targets() ?? []).map((t) => ({
-        system: t.system,
-        limit: t.concurrency.limit,
-        paused: t.concurrency.pausedUntil !== undefined,
-      })),
-    drift: () => store.inventory.latestDrift(),
-    alerts: async () => {
-      const { alerts: instances } = await alerts.list();
-      return config.alerts.map((rule) => ({
-        rule: rule.name,
-        firing: instances.some((a) => a.rule === rule.name && a.status === 'firing'),
-      }));
-    },
-  });
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -248,29 +140,7 @@ export async function buildApp({
     sendProblem(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );
 
-  registerHealthRoutes(
-    app,
-    store,
-    () => shuttingDown,
-    () => delivery?.targets() ?? [],
-  );
-  registerMetricsRoutes(app, context);
-  registerAlertRoutes(app, context);
-  registerSchemaRoutes(app);
-  registerEventRoutes(app, context);
-  registerExceptionRoutes(app, context);
-  registerReplayRoutes(app, context);
-  registerInventoryRoutes(app, context);
-  registerReservationRoutes(app, context);
-  registerOrderRoutes(app, context);
-  registerEdiRoutes(app, context);
-  registerOverviewRoutes(app, context);
-  registerConsoleRoutes(app);
-  app.get(
-    '/openapi.json',
-    { schema: { summary: 'This OpenAPI document', tags: ['contracts'], hide: false } },
-    async () => app.swagger(),
-  );
+  await app.register(apiRoutes, { context, isShuttingDown: () => shuttingDown });
 
   await app.ready();
   return {

@@ -1,7 +1,7 @@
 /** `bin/manifold`: the hub's command line. */
 import { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
-import { startHub, stopOnSignals } from '../engine/hub.js';
+import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';

@@ -1,5 +1,5 @@
 /**
- * The operations sections of the configuration (issue #7):
+ * The operations sections of the configuration (docs/operations.md):
  *
  * ```yaml
  * tracing:                                   # W3C traceparent is always carried; spans are exported

@@ -1,6 +1,6 @@
 /**
  * `orders: { validate?: { system, http: { url, timeoutMs? }, onTimeout?: hold | accept },
- * shortPick?: recommit | backorder, idempotencyHours? }` (issue #5).
+ * shortPick?: recommit | backorder, idempotencyHours? }` (docs/orders.md).
  */
 import type { DeclaredNames } from './compile-sections.js';
 import { readHttp } from './compile-subscriptions.js';

@@ -1,5 +1,5 @@
 /**
- * Compilers for the declarative sections of `manifold.yaml` (DESIGN §3.1): store, server, channels,
+ * Compilers for the declarative sections of `manifold.yaml` (README: configuration): store, server, channels,
  * locations, systems, ownership and status maps. Each reports its issues and returns what it could build;
  * the caller throws when any issue was reported, so partial results never escape.
  */
@@ -552,7 +552,7 @@ function readX12Delimiters(
   return delimiters;
 }
 
-/** `ownership: { FACT: [SYSTEM…] }`: who may assert each fact (DESIGN §2.1). */
+/** `ownership: { FACT: [SYSTEM…] }`: who may assert each fact (docs/architecture.md). */
 export function compileOwnership(map: MapReader | undefined, declared: DeclaredNames): Map<Fact, string[]> {
   const ownership = new Map<Fact, string[]>();
   for (const entry of map?.list() ?? []) {

@@ -1,5 +1,5 @@
 /**
- * Compiler for `subscriptions` (DESIGN §2.5, §3.1): which event types go to which system, through which
+ * Compiler for `subscriptions` (docs/delivery.md): which event types go to which system, through which
  * connector, with which retry, rate-limit and failure policy. Defaults are filled in here so the delivery
  * engine never re-validates or guesses.
  */
@@ -21,7 +21,7 @@ import { positionOf } from './yaml-source.js';
 export const ON_FAILURE_POLICIES = ['hold', 'skip'] as const;
 export type OnFailurePolicy = (typeof ON_FAILURE_POLICIES)[number];
 
-/** Retry policy of a subscription without `retry` (DESIGN §2.5: 1 s initial, ×2, 5 min cap, one day). */
+/** Retry policy of a subscription without `retry` (docs/delivery.md: 1 s initial, ×2, 5 min cap, one day). */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   maxAttempts: 12,
   initialDelayMs: 1000,

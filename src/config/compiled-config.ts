@@ -4,6 +4,7 @@
  */
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
+import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
 import type { ReadScope } from '../domain/read-scope.js';
 
@@ -22,7 +23,7 @@ export interface CompiledSystem {
   /** What the system's keys may read (`read:`, else least privilege by kind; docs/security.md). */
   read: ReadScope;
   x12?: X12Partner;
-  /** Limits of the whole target, shared by every subscription that sends to it (docs/delivery.md §6). */
+  /** Limits of the whole target, shared by every subscription that sends to it (docs/delivery.md#6-protecting-targets). */
   rateLimit?: TargetLimitPolicy;
   /** What an inventory snapshot from this system does: `report` drift (default) or `adopt` its counts. */
   reconcile?: ReconcileMode;
@@ -81,12 +82,8 @@ export interface HttpConnectorConfig {
   batch: boolean;
 }
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  maxAgeMs: number;
-}
+/** Defined beside the retry rules in the domain; re-exported here for the config compiler. */
+export type { RetryPolicy };
 
 export interface RateLimitPolicy {
   perSecond: number;
@@ -113,7 +110,7 @@ export interface CompiledSubscription {
   /** Optional narrowing beyond `types`, kept as written: a subject pattern and data field values. */
   filter?: { subject?: string; data?: Record<string, unknown> };
   http?: HttpConnectorConfig;
-  /** Outbound X12 (issue #6): the sets sent to the target, an EDI partner (a system with `x12:`). */
+  /** Outbound X12 (docs/edi.md): the sets sent to the target, an EDI partner (a system with `x12:`). */
   edi?: { sets: EdiOutboundSetId[] };
   /** A folder drop instead of HTTP (EDI subscriptions only): `<partner>-<ISA13>.x12`, written atomically. */
   dir?: { path: string };
@@ -149,7 +146,7 @@ export interface ServerConfig {
 export const SHORT_PICK_POLICIES = ['recommit', 'backorder'] as const;
 export type ShortPickPolicy = (typeof SHORT_PICK_POLICIES)[number];
 
-/** `orders:` — how orders are taken (issue #5). */
+/** `orders:` — how orders are taken (docs/orders.md). */
 export interface OrdersConfig {
   /** Optional synchronous validation and enrichment by a system (the ERP) before stock is committed. */
   validate?: {

@@ -109,7 +109,7 @@ describe('the example configuration', () => {
     expect(config.server.adminKeyHash.equals(hashKey('x'.repeat(32)))).toBe(true);
   });
 
-  it(`accepts the DESIGN §3.1 flow style with \${VAR} inside { … }`, () => {
+  it(`accepts the flow style of the README example with \${VAR} inside { … }`, () => {
     const text = `store: { sqlite: './data/flow.db' }
 server: { host: 127.0.0.1, port: 8080, adminKey: \${MANIFOLD_ADMIN_KEY} }   # \${VAR} = environment
 systems:

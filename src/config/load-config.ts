@@ -1,5 +1,5 @@
 /**
- * Loads `manifold.yaml` (DESIGN §3.1): parses it with line numbers, interpolates `${VAR}` from the
+ * Loads `manifold.yaml` (README: configuration): parses it with line numbers, interpolates `${VAR}` from the
  * environment, validates every section and compiles it into a `CompiledConfig`. Every issue is collected
  * before throwing, so one run of `check-config` shows everything to fix.
  */

@@ -114,7 +114,7 @@ describe('catalogue schemas', () => {
     expect(validate(withoutData)).toBe(false);
   });
 
-  it('lists the ledger reason codes of DESIGN §2.2', () => {
+  it('lists the ledger reason codes of docs/inventory.md', () => {
     expect(REASON_CODES).toHaveLength(23);
     expect(REASON_CODES).toContain('cycle_count');
     expect(REASON_CODES).toContain('reconciliation');

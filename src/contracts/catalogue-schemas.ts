@@ -1,5 +1,5 @@
 /**
- * The JSON Schemas of the v1 catalogue (DESIGN §2.4, §3.2): one data schema per type, and the full
+ * The JSON Schemas of the v1 catalogue (docs/architecture.md): one data schema per type, and the full
  * event schema (envelope + data) served at `GET /v1/schemas/{type}`.
  */
 import { type TSchema, Type } from '@sinclair/typebox';

@@ -1,5 +1,5 @@
 /**
- * Building blocks shared by the v1 data schemas (DESIGN §2.2, §3.2): identifiers, quantities, money,
+ * Building blocks shared by the v1 data schemas: identifiers, quantities, money,
  * codes, addresses and order lines. Every catalogue schema is assembled from these so that one rule
  * (say, "quantities are whole units") is written once.
  */
@@ -19,45 +19,18 @@ export const CURRENCY_PATTERN = '^[A-Z]{3}$';
 /** ISO 3166-1 alpha-2 country code. */
 export const COUNTRY_PATTERN = '^[A-Z]{2}$';
 
-/** Exception codes (DESIGN §2.3): snake_case, open-ended (`credit_hold`, `short_pick`, …). */
+/** Exception codes (docs/orders.md): snake_case, open-ended (`credit_hold`, `short_pick`, …). */
 export const EXCEPTION_CODE_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
 
-/** Ledger reason codes (DESIGN §2.2), a closed list: a new code is a contract change. */
-export const REASON_CODES = [
-  'received',
-  'putaway',
-  'cycle_count',
-  'correction',
-  'shrinkage',
-  'damaged',
-  'quality_hold',
-  'quality_release',
-  'reservation_created',
-  'reservation_released',
-  'reservation_expired',
-  'reservation_committed',
-  'order_committed',
-  'order_cancelled',
-  'allocated',
-  'shipped',
-  'delivered',
-  'return_received',
-  'return_restocked',
-  'return_scrapped',
-  'transfer_out',
-  'transfer_in',
-  'reconciliation',
-] as const;
-/** A ledger reason code. */
-export type ReasonCode = (typeof REASON_CODES)[number];
-
-/** Inventory buckets of a position (DESIGN §2.2), as they appear in `inventory.position.v1`. */
+/** Inventory buckets of a position (docs/inventory.md), as they appear in `inventory.position.v1`. */
 export { INVENTORY_BUCKETS, type InventoryBucket } from '../domain/inventory/buckets.js';
-
-/** Buckets a physical movement (`inventory.moved.v1`) may take units from or put them into. */
-export const MOVABLE_BUCKETS = ['available', 'quarantined', 'damaged', 'returned'] as const;
-/** A bucket `inventory.moved.v1` may move units between. */
-export type MovableBucket = (typeof MOVABLE_BUCKETS)[number];
+/** Ledger reason codes and the buckets a movement may use, defined beside the movement rules. */
+export {
+  MOVABLE_BUCKETS,
+  type MovableBucket,
+  REASON_CODES,
+  type ReasonCode,
+} from '../domain/inventory/reason-codes.js';
 
 /** A string restricted to a closed list; one `enum` keeps the error to a single "must be one of". */
 export function StringEnum<T extends readonly string[]>(values: T, description?: string) {

@@ -1,5 +1,5 @@
 /**
- * The CloudEvents 1.0 structured-mode envelope as Manifold accepts it (DESIGN §2.4), as a JSON Schema.
+ * The CloudEvents 1.0 structured-mode envelope as Manifold accepts it (docs/architecture.md), as a JSON Schema.
  * `data` is left open here; `eventSchema(type)` closes it with the type's data schema.
  */
 import { type Static, Type } from '@sinclair/typebox';
@@ -94,7 +94,7 @@ export const CloudEventEnvelopeSchema = Type.Object(ENVELOPE_PROPERTIES, {
   ...ENVELOPE_OPTIONS,
   $id: `${SCHEMA_BASE_URI}cloudevent.json`,
   title: 'CloudEvent (structured mode)',
-  description: 'A CloudEvents 1.0 event with the Manifold extensions (DESIGN §2.4).',
+  description: 'A CloudEvents 1.0 event with the Manifold extension attributes.',
 });
 
 /** A structured CloudEvent that passed the envelope schema; other extensions are scalars. */

@@ -1,5 +1,5 @@
 /**
- * Data schemas of the v1 inventory events (DESIGN §3.2): the inbound facts a WMS or ERP asserts, and
+ * Data schemas of the v1 inventory events (docs/inventory.md): the inbound facts a WMS or ERP asserts, and
  * the availability and position events the hub emits.
  */
 import { type Static, Type } from '@sinclair/typebox';
@@ -18,7 +18,7 @@ import {
 
 const sku = () => Identifier('Stock keeping unit.');
 const location = () => Identifier('Location (warehouse, store) holding the stock.');
-const reason = () => StringEnum(REASON_CODES, 'Ledger reason code (DESIGN §2.2).');
+const reason = () => StringEnum(REASON_CODES, 'Ledger reason code (docs/inventory.md).');
 
 /** `com.manifold.inventory.counted.v1`: an absolute on-hand count from the WMS. */
 export const InventoryCountedSchema = dataSchema(
@@ -125,7 +125,7 @@ export const InventoryAvailabilitySchema = dataSchema(
 /** The `data` of `com.manifold.inventory.availability.v1`. */
 export type InventoryAvailabilityData = Static<typeof InventoryAvailabilitySchema>;
 
-/** Bucket levels of a position: every bucket of DESIGN §2.2, whole units, never negative. */
+/** Bucket levels of a position: every bucket of docs/inventory.md, whole units, never negative. */
 export const BucketLevelsSchema = Type.Object(
   Object.fromEntries(INVENTORY_BUCKETS.map((bucket) => [bucket, Count(`Units in ${bucket}.`)])) as Record<
     (typeof INVENTORY_BUCKETS)[number],

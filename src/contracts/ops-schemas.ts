@@ -1,5 +1,5 @@
 /**
- * Data schema of the operations events the hub emits (issue #7): an alert rule starting or stopping to
+ * Data schema of the operations events the hub emits (docs/operations.md): an alert rule starting or stopping to
  * fire. Routed like any hub event, so a subscription delivers them to an on-call webhook with retries.
  */
 import { type Static, Type } from '@sinclair/typebox';

@@ -1,5 +1,5 @@
 /**
- * Data schemas of the v1 order events the hub emits (DESIGN §3.2): derived milestones, releases to the
+ * Data schemas of the v1 order events the hub emits (docs/orders.md): derived milestones, releases to the
  * WMS and exceptions. No external system may assert them; subscribers rely on their shape.
  */
 import { type Static, Type } from '@sinclair/typebox';
@@ -18,7 +18,7 @@ import {
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 
-/** Per-line quantities of the order lifecycle (DESIGN §2.3), from which the milestone is derived. */
+/** Per-line quantities of the order lifecycle (docs/orders.md), from which the milestone is derived. */
 export const LineProgressSchema = Type.Object(
   {
     lineId: Identifier('The order line id.'),
@@ -109,7 +109,7 @@ export const OrderExceptionSchema = dataSchema(
     orderId: orderId(),
     code: Type.String({
       pattern: EXCEPTION_CODE_PATTERN,
-      description: 'Exception code, snake_case (DESIGN §2.3), e.g. short_pick.',
+      description: 'Exception code, snake_case, e.g. short_pick.',
     }),
     detail: Text('What happened and what to do, for an operator.', 4096),
   },

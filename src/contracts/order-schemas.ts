@@ -1,5 +1,5 @@
 /**
- * Data schemas of the v1 inbound order events (DESIGN §3.2): facts a channel, WMS, carrier or ERP
+ * Data schemas of the v1 inbound order events (docs/orders.md): facts a channel, WMS, carrier or ERP
  * asserts about an order, checked against the ownership matrix after validation.
  */
 import { type Static, Type } from '@sinclair/typebox';

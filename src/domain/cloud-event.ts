@@ -1,5 +1,5 @@
 /**
- * The CloudEvents 1.0 envelope as Manifold stores and sends it, with the extensions of DESIGN §2.4.
+ * The CloudEvents 1.0 envelope as Manifold stores and sends it, with the extensions of docs/architecture.md.
  * Extension attributes are lower-case, alphanumeric names per the CloudEvents spec.
  */
 export interface CloudEvent {

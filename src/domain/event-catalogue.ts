@@ -1,9 +1,9 @@
 /**
- * The v1 event catalogue (DESIGN §3.2): every type, who may assert it, and its partition key.
+ * The v1 event catalogue (docs/architecture.md): every type, who may assert it, and its partition key.
  * Types are never changed, only added; a breaking change is a new `.vN`.
  */
 
-/** Facts and transitions of the ownership matrix (DESIGN §2.1). */
+/** Facts and transitions of the ownership matrix (`ownership:` in the configuration). */
 export const FACTS = [
   'order.accepted',
   'order.picked',
@@ -18,7 +18,7 @@ export const FACTS = [
 ] as const;
 export type Fact = (typeof FACTS)[number];
 
-/** Milestones a platform status code can map to through `statusMaps` (DESIGN §2.3). */
+/** Milestones a platform status code can map to through `statusMaps` (docs/orders.md). */
 export const MILESTONES = [
   'accepted',
   'committed',
@@ -48,7 +48,7 @@ export interface CatalogueEntry {
   /** Which data field(s) make the subject (partition key): the order id, or `sku@location`. */
   subjectFrom: 'orderId' | 'sku@location' | 'sku@channel' | 'rule';
   /**
-   * Last value per partition key in delivery (DESIGN §2.5): a pending row of this type that has a newer
+   * Last value per partition key in delivery (docs/delivery.md §3): a pending row of this type that has a newer
    * pending row of the same subscription and key (also of a coalescing type) is skipped, never sent.
    * Only for types whose every event carries the whole current value of its key.
    */

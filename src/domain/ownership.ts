@@ -1,5 +1,5 @@
 /**
- * Who may assert what (DESIGN §2.1). Pure: given the compiled ownership matrix and the caller, decides
+ * Who may assert what (README: ingest rules). Pure: given the compiled ownership matrix and the caller, decides
  * whether an inbound event may be applied, and names the owners when it may not.
  */
 import type { Fact, Milestone, TypeOwnership } from './event-catalogue.js';

@@ -1,5 +1,5 @@
 /**
- * A subscription's `filter` (issue #3): which events of its types it wants, by subject pattern and by
+ * A subscription's `filter` (docs/delivery.md §1): which events of its types it wants, by subject pattern and by
  * data fields. Pure; compiled once per subscription.
  *
  * - `subject`: a pattern with `*` wildcards (`ORD-*`, `*@DC-EAST`).

@@ -177,7 +177,7 @@ export class IngestService {
         problems: [{ pointer: '/type', detail: decision.reason }],
       };
     }
-    // Delivery order is per key (DESIGN §2.5): the key comes from the data, so a sender cannot reorder an
+    // Delivery order is per key (docs/delivery.md): the key comes from the data, so a sender cannot reorder an
     // order's events by labelling them differently. `subject` and `partitionkey`, when sent, must agree.
     const key = partitionKeyOf(entry, event.data) as string;
     for (const attribute of ['subject', 'partitionkey'] as const) {

@@ -1,5 +1,5 @@
 /**
- * Outbound X12 interchanges (issue #6 items 2 and 5): what was rendered for one event of one EDI
+ * Outbound X12 interchanges (docs/edi.md): what was rendered for one event of one EDI
  * subscription (so a retry resends the same document, same ISA13), and the partner's 997/999 answer.
  */
 

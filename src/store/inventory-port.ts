@@ -1,5 +1,5 @@
 /**
- * The inventory half of the store port (issue #4, DESIGN §2.2): materialized positions with a version,
+ * The inventory half of the store port (docs/inventory.md): materialized positions with a version,
  * the ledger they are derived from, reservations, idempotency keys, the hub's cursors and reconciliation
  * reports. One implementation (`sql-inventory.ts`) runs on both adapters through a `StepRunner`.
  *

@@ -1,5 +1,5 @@
 /**
- * The operations half of the store port (issue #7): the alert rules' state, kept so that a restart does
+ * The operations half of the store port (docs/operations.md): the alert rules' state, kept so that a restart does
  * not fire again what already fired and every hub process answers `GET /v1/alerts` alike; and leases, so
  * that of several hub processes sharing a store one runs a singleton loop (the alert evaluator).
  */

@@ -1,5 +1,5 @@
 /**
- * The order half of the store port (issue #5): canonical orders with their lifecycle state and a version
+ * The order half of the store port (docs/orders.md): canonical orders with their lifecycle state and a version
  * for compare-and-set, the processor's annotations of each order event (for the timeline), and one
  * atomic write of everything a batch of order events causes: hub events with their outbox rows,
  * inventory movements, order rows, annotations, exceptions and the processor's cursor.

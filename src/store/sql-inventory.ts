@@ -5,7 +5,7 @@
  * engines — numbered placeholders, casts to timestamptz — is in the runner's `dialect`.
  *
  * Positions are only ever changed by conditional UPDATEs whose WHERE clause re-checks the invariants of
- * DESIGN §2.2 against the row as it is at write time; that is what makes reservations safe under any
+ * docs/inventory.md against the row as it is at write time; that is what makes reservations safe under any
  * concurrency on either engine (SQLite: one writer; PostgreSQL: the row lock, and READ COMMITTED re-reads
  * the updated row before evaluating the condition).
  */

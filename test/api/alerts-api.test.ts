@@ -1,5 +1,5 @@
 /**
- * Alerts end to end (issue #7): rules from the configuration evaluated against the hub's real state; a
+ * Alerts end to end (docs/operations.md): rules from the configuration evaluated against the hub's real state; a
  * rule that fires or resolves is logged, shown at `GET /v1/alerts` and delivered as
  * `com.manifold.ops.alert.v1` to a webhook through the delivery engine.
  */

@@ -1,5 +1,5 @@
 /**
- * Inventory through HTTP in-process (issue #4): facts from the owners applied to positions, the reads,
+ * Inventory through HTTP in-process (docs/inventory.md): facts from the owners applied to positions, the reads,
  * reservations and their errors, oversold and rejected facts, availability events, reconciliation.
  */
 import { randomUUID } from 'node:crypto';

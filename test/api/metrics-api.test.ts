@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (issue #7): the Prometheus exposition after real traffic through the in-process hub —
+ * `GET /metrics` (docs/operations.md): the Prometheus exposition after real traffic through the in-process hub —
  * ingest outcomes, duplicates, deliveries (attempts, latency, backlog, parked, oldest pending), circuits,
  * open exceptions, reservations, oversells prevented, drift and EDI documents.
  */

@@ -1,5 +1,5 @@
 /**
- * Short picks (issue #5 item 5): the WMS picks fewer units than were released to it. The shortfall's
+ * Short picks (docs/orders.md): the WMS picks fewer units than were released to it. The shortfall's
  * commitment at the short location is given back, a `short_pick` exception is raised, and by
  * `orders.shortPick` the shortfall is either committed at another location serving the channel and
  * released to its WMS (`recommit`), or backordered on the line with a `backordered` hold (`backorder`).

@@ -1,5 +1,5 @@
 /**
- * The `orders.validate` call-out (issue #5 item 2) against a real local HTTP server: before stock is
+ * The `orders.validate` call-out (docs/orders.md) against a real local HTTP server: before stock is
  * committed the hub POSTs the canonical order (signed when a secret is set) to the ERP; an acceptance
  * merges the returned fields, a refusal (decision or 4xx problem) puts the order on `credit_hold` with no
  * commitment, and a timeout or an unreachable validator follows `onTimeout`.

@@ -1,5 +1,5 @@
 /**
- * Orders through HTTP in-process (issue #5): Idempotency-Key rules, commitment and release, milestones
+ * Orders through HTTP in-process (docs/orders.md): Idempotency-Key rules, commitment and release, milestones
  * from the owners out of order, cancellation, partial shipment, status maps, the timeline.
  */
 import { randomUUID } from 'node:crypto';

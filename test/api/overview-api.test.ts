@@ -1,5 +1,5 @@
 /**
- * `GET /v1/overview` (issue #7) and the console's routes, in-process: auth, the systems and subscriptions,
+ * `GET /v1/overview` (docs/console.md) and the console's routes, in-process: auth, the systems and subscriptions,
  * health from a real failing receiver, open exceptions counted by code, customer and location, and the
  * console's paths never shadowing the API.
  */

@@ -1,5 +1,5 @@
 /**
- * The web console in a real browser (issue #7): headless Chromium (playwright-core) against the real hub
+ * The web console in a real browser (docs/console.md): headless Chromium (playwright-core) against the real hub
  * process (`bin/manifold serve`, the built console in `dist/web`) on a throw-away SQLite file, with a real
  * HTTP receiver behind every subscription.
  *

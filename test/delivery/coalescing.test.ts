@@ -1,5 +1,5 @@
 /**
- * Coalescing end to end (DESIGN §2.5, docs/delivery.md §3): the delivery engine against a real, slow HTTP
+ * Coalescing end to end (docs/delivery.md §3): the delivery engine against a real, slow HTTP
  * target. Availability figures keep changing faster than the target answers: it receives far fewer calls
  * than there were figures, each key's figures in log order, and the last call of each key carries the
  * latest figure. Position events on the same subscription are never coalesced: every one arrives, in order.

@@ -1,5 +1,5 @@
 /**
- * Two hub processes on one PostgreSQL respect one target's limits together (docs/delivery.md §6): each
+ * Two hub processes on one PostgreSQL respect one target's limits together (docs/delivery.md#6-protecting-targets): each
  * registered in the process registry, each with its own store (pool) and delivery engine, as two
  * processes would be. `systems.<name>.rateLimit.concurrency` is split between them, and a breaker one of
  * them opens is open in the other too, without a database round trip per request.

@@ -1,5 +1,5 @@
 /**
- * Two hub instances sharing one PostgreSQL outbox (issue #3 item 10): each has its own `PostgresStore`
+ * Two hub instances sharing one PostgreSQL outbox (docs/delivery.md): each has its own `PostgresStore`
  * (its own pool, so its own database sessions) and its own `DeliveryEngine`, as two processes would. They
  * split the work through leased `FOR UPDATE SKIP LOCKED` claims while every event reaches a real local
  * HTTP target exactly once, each key in log order and never two requests of one key at a time. A claimer

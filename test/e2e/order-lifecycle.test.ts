@@ -1,5 +1,5 @@
 /**
- * The order lifecycle end to end through the real process (issue #5): `bin/manifold serve` on a SQLite
+ * The order lifecycle end to end through the real process (docs/orders.md): `bin/manifold serve` on a SQLite
  * file, real HTTP sinks standing in for the warehouses (releases and release cancellations, filtered by
  * location), the storefront (milestones) and the carrier (shipments), and nothing but HTTP in between.
  *

@@ -1,5 +1,5 @@
 /**
- * The simulator end to end (issue #7): the real hub process on a copy of examples/manifold.yaml (a temp
+ * The simulator end to end (docs/simulator.md): the real hub process on a copy of examples/manifold.yaml (a temp
  * SQLite store, free ports for the hub and every receiver, so a running `npm start` is never in the way),
  * and `runSimulation` playing every system against it for a few seconds with an ERP outage, duplicates and
  * out-of-order shipments. The report must show traffic, deliveries, suppressed duplicates, a measured drain

@@ -1,5 +1,5 @@
 /**
- * The EDI engine (issue #6 items 2 and 6): an interchange still without a 997/999 after the partner's
+ * The EDI engine (docs/edi.md): an interchange still without a 997/999 after the partner's
  * `ackWithinMinutes` opens one `edi_unacknowledged` exception, resolved by manifold once answered; a
  * partner's watched `inbox:` folder is received once a file stops changing, then moved to `processed/`
  * (with its 997 beside it) or `failed/` (with the error).

@@ -1,5 +1,5 @@
 /**
- * Outbound X12 through the delivery engine (issue #6 items 2 and 5), in-process against a real HTTP sink:
+ * Outbound X12 through the delivery engine (docs/edi.md), in-process against a real HTTP sink:
  * an order of partner acme shipped → the partner receives an 856 that parses and validates; a retry
  * resends the same interchange (same ISA13); a `dir:` subscription drops the file; a mapping problem is
  * a permanent failure in the exception queue; the partner's 997 marks the interchange accepted or

@@ -1,5 +1,5 @@
 /**
- * A partner's `x12:` options (issue #6): `delimiters:` used when writing its interchanges, and the
+ * A partner's `x12:` options (docs/edi.md): `delimiters:` used when writing its interchanges, and the
  * config errors of `delimiters`, `ackWithinMinutes` and `inbox` at their lines.
  */
 import { randomUUID } from 'node:crypto';

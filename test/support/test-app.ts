@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { ApiContext } from '../../src/api/api-context.js';
 import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
-import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
+import type { DeliveryEngine, DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
-import { Telemetry } from '../../src/engine/observability/telemetry.js';
 import type { OrderEngine } from '../../src/engine/orders/order-engine.js';
+import { composeHub, type Hub } from '../../src/main/compose.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
 import { testConfigYaml } from './test-config.js';
@@ -26,8 +25,11 @@ export interface TestApp {
   inventory: InventoryEngine;
   /** The order processor and service (the loop is woken by ingest; `settle()` waits for it). */
   orders: OrderEngine;
-  /** Everything the routes are built from (the EDI inbound service, the EDI engine: not started). */
-  context: ApiContext;
+  /**
+   * Everything the hub is composed of, by the same composition root as `manifold serve` (the process
+   * registry, the EDI engine, the alerts: not started).
+   */
+  context: Hub;
   close(): Promise<void>;
 }
 
@@ -39,18 +41,11 @@ export async function buildTestApp(
   const config = compileConfig(options.yaml ?? testConfigYaml(options), 'test.yaml', {});
   const store = new SqliteStore({ path: join(dir, 'hub.db') });
   await store.migrate();
-  const telemetry = new Telemetry();
-  const engine = options.delivery
-    ? new DeliveryEngine(config, store, { telemetry, ...options.delivery })
-    : undefined;
-  const { app, context } = await buildApp({
-    config,
-    store,
-    logger: pino({ level: 'silent' }),
-    telemetry,
-    ...(engine ? { delivery: engine } : {}),
-  });
-  engine?.start();
+  const logger = pino({ level: 'silent' });
+  const context = composeHub(config, store, { logger, delivery: options.delivery ?? false });
+  const { app } = await buildApp({ services: context, logger });
+  // Only delivery runs on its own; the other loops are driven by the tests (`settle()`, `evaluate()`).
+  context.delivery?.start();
   return {
     app,
     store,
@@ -58,14 +53,10 @@ export async function buildTestApp(
     inventory: context.inventory,
     orders: context.orders,
     context,
-    ...(engine ? { engine } : {}),
+    ...(context.delivery ? { engine: context.delivery } : {}),
     close: async () => {
-      await context.alerts.stop();
-      await context.ediEngine.stop();
-      await context.orders.stop();
-      await context.inventory.stop();
       await app.close();
-      await engine?.stop(2000);
+      await context.stop(2000);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

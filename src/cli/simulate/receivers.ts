@@ -113,7 +113,7 @@ export async function startReceivers(
         const refused = stats.refusedWhileDown;
         refused.set(subscription.target, (refused.get(subscription.target) ?? 0) + 1);
         // An outage, not a throttle: the connection is reset with no answer (a 503 would tell the hub to
-        // slow down, and it would not open the target's circuit breaker; docs/delivery.md §6).
+        // slow down, and it would not open the target's circuit breaker; docs/delivery.md#6-protecting-targets).
         req.socket.destroy();
         return;
       }

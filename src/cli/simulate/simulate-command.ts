@@ -1,4 +1,4 @@
-/** `bin/manifold simulate`: plays every system of the configuration against a running hub (issue #7). */
+/** `bin/manifold simulate`: plays every system of the configuration against a running hub (docs/simulator.md). */
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load-config.js';
 import { parseDuration, SimulateOptionError } from './faults.js';

@@ -39,7 +39,7 @@ const HEADER_SAFE_ID = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 /**
  * The `Idempotency-Key` of a request carrying `events`.
  *
- * One event: its id, as DESIGN §2.5 says, so receivers can dedupe by the header or by the `id` in the
+ * One event: its id, as docs/delivery.md says, so receivers can dedupe by the header or by the `id` in the
  * body alike. A batch of several: `sha256-<hex of SHA-256(the ids joined by "\n")>`. The first event's id
  * would be wrong here: if a retried or replayed batch is made up differently ([a, b] then [a, b, c]),
  * a receiver deduping by key would drop `c` as a repeat of `a`. The digest is the same only for the same

@@ -1,5 +1,5 @@
 /**
- * The synchronous validation and enrichment call-out of `orders.validate` (issue #5): before stock is
+ * The synchronous validation and enrichment call-out of `orders.validate` (docs/orders.md): before stock is
  * committed, the canonical order is POSTed to the validating system (the ERP), signed like deliveries.
  *
  * Its answer:

@@ -1,5 +1,5 @@
 /**
- * The HTTP webhook connector (DESIGN §2.5, issue 3 §2): POSTs canonical CloudEvents to a subscriber, signed,
+ * The HTTP webhook connector (docs/webhooks.md): POSTs canonical CloudEvents to a subscriber, signed,
  * with an idempotency key, over one keep-alive undici pool per origin. One call is one attempt: it reports
  * what happened and never throws for the network; retries, rate limits and the breaker are the engine's.
  */

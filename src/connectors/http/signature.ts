@@ -1,5 +1,5 @@
 /**
- * Webhook signatures (DESIGN §2.5): `Manifold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
+ * Webhook signatures (docs/webhooks.md): `Manifold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
  * `<t>.<body>`. The timestamp is inside the signed string so a captured request cannot be replayed later
  * than the receiver's tolerance; the scheme is Stripe's, which receivers' teams usually already know.
  */

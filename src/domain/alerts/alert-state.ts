@@ -1,5 +1,5 @@
 /**
- * Alert rules and their state machine (issue #7), pure: the engine observes the hub (backlog, oldest
+ * Alert rules and their state machine (docs/operations.md), pure: the engine observes the hub (backlog, oldest
  * pending, exceptions opened, circuits, drift) and steps each rule instance with the observation and the
  * clock. A rule without a scope (no `subscription`, `target`, `system` or `code`) has one instance per
  * thing it watches, so two subscriptions backing up are two alerts, each resolved on its own.

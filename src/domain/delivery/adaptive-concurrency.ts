@@ -3,7 +3,7 @@
  * answers (AIMD, as TCP congestion control does). A throttle answer (429, 503, `Retry-After`) halves the
  * limit; each accepted request adds `1 / limit`, so a whole round of successes adds one. The limit moves
  * between 1 and the configured maximum. `Retry-After` also pauses the whole target until then.
- * Pure: the caller passes the time, in milliseconds. Rules: docs/delivery.md §6.
+ * Pure: the caller passes the time, in milliseconds. Rules: docs/delivery.md#6-protecting-targets.
  */
 import type { TargetSignal } from './target-signal.js';
 

@@ -1,7 +1,7 @@
 /**
  * One hub process's share of a limit that several processes on one store must respect together (a
  * target's requests per second and concurrency), without asking the database before each request: each
- * live process takes its part, and the parts add up to the limit. Pure. Rules: docs/delivery.md §6.
+ * live process takes its part, and the parts add up to the limit. Pure. Rules: docs/delivery.md#6-protecting-targets.
  */
 import type { TokenBucketPolicy } from './token-bucket.js';
 

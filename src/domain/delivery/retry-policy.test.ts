@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RetryPolicy } from '../../config/compiled-config.js';
 import {
   backoffCapMs,
   classifyOutcome,
@@ -8,6 +7,7 @@ import {
   isPastMaxAge,
   nextAttemptDelayMs,
   parseRetryAfter,
+  type RetryPolicy,
 } from './retry-policy.js';
 
 const POLICY: RetryPolicy = {

@@ -1,9 +1,16 @@
 /**
- * Retry rules of outbound delivery (DESIGN §2.5, issue 3 §4): which answers are retried, how long to wait
+ * Retry rules of outbound delivery (docs/delivery.md §4–5): which answers are retried, how long to wait
  * before the next attempt, and when to give up and park the message as an exception. Pure: the clock and
  * the random source are passed in, so every schedule is reproducible in tests.
  */
-import type { RetryPolicy } from '../../config/compiled-config.js';
+
+/** How often and for how long a subscription retries (`subscriptions[].retry`, compiled by config). */
+export interface RetryPolicy {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  maxAgeMs: number;
+}
 
 /** What one delivery attempt came to. */
 export const DELIVERY_OUTCOMES = ['delivered', 'retryable', 'permanent'] as const;

@@ -1,7 +1,7 @@
 /**
  * What one delivery attempt says about its target, as opposed to about the message: a target that asks to
  * slow down (throttled) is up and must be sent to more slowly; a target that cannot be reached is down and
- * is left alone for a while (the circuit breaker). The rules are explained in docs/delivery.md §6.
+ * is left alone for a while (the circuit breaker). The rules are explained in docs/delivery.md#6-protecting-targets.
  */
 import type { DeliveryOutcome } from './retry-policy.js';
 

@@ -1,5 +1,5 @@
 /**
- * Token-bucket rate limit for a delivery target (DESIGN §2.5 "protection of targets"): cloud ERP APIs allow
+ * Token-bucket rate limit for a delivery target (docs/delivery.md "protecting targets"): cloud ERP APIs allow
  * so many calls per second with some burst. Pure: the caller passes the time, in milliseconds.
  * Concurrency is not limited here; the engine counts requests in flight.
  */

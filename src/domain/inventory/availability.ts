@@ -1,5 +1,5 @@
 /**
- * Channel availability (ATP) and the location policy of reservations (DESIGN §2.2, issue #4). Pure: the
+ * Channel availability (ATP) and the location policy of reservations (docs/inventory.md). Pure: the
  * caller passes the positions it read and the channel's locations from config.
  */
 

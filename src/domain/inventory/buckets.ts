@@ -1,4 +1,4 @@
-/** Inventory buckets of a position (DESIGN §2.2), in the order every answer and event lists them. */
+/** Inventory buckets of a position (docs/inventory.md), in the order every answer and event lists them. */
 export const INVENTORY_BUCKETS = [
   'on_hand',
   'reserved',

@@ -1,5 +1,6 @@
-/** The inventory domain (DESIGN §2.2): positions, buckets and the movement rules. */
+/** The inventory domain (docs/inventory.md): positions, buckets and the movement rules. */
 
 export * from './availability.js';
 export * from './position.js';
+export * from './reason-codes.js';
 export * from './rules.js';

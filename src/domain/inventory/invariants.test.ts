@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MOVABLE_BUCKETS, REASON_CODES } from '../../contracts/common-schemas.js';
 import { applyDeltas, available, BUCKETS, emptyPosition, type Position } from './position.js';
+import { MOVABLE_BUCKETS, REASON_CODES } from './reason-codes.js';
 import {
   adjusted,
   allocate,

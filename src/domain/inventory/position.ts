@@ -1,5 +1,5 @@
 /**
- * An inventory position of one SKU at one location (DESIGN §2.2): whole units per bucket. Pure data and
+ * An inventory position of one SKU at one location (docs/inventory.md): whole units per bucket. Pure data and
  * arithmetic; the rules that decide which deltas are allowed live in `rules.ts`.
  */
 import { INVENTORY_BUCKETS } from './buckets.js';

@@ -1,5 +1,5 @@
 /**
- * Movement rules of DESIGN §2.2: one pure function per inbound inventory event and per order-driven
+ * Movement rules of docs/inventory.md: one pure function per inbound inventory event and per order-driven
  * movement. Each looks at the current position and either returns the bucket deltas to record (with their
  * reason code) or refuses. Rules never throw and never touch storage; the store applies the deltas
  * atomically with a compare-and-set on the position.
@@ -8,8 +8,9 @@
  * own movements never take `available` below zero; physical facts from the owner (count, adjustment,
  * moves into quarantine/damaged/returned) may, and the result then reports the shortfall.
  */
-import type { MovableBucket, ReasonCode } from '../../contracts/common-schemas.js';
+
 import { applyDeltas, available, type Bucket, type BucketDeltas, type Position } from './position.js';
+import type { MovableBucket, ReasonCode } from './reason-codes.js';
 
 /** Why a rule refused a movement; stable codes the API maps to problem types. */
 export const REFUSAL_CODES = [

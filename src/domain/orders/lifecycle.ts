@@ -1,5 +1,5 @@
 /**
- * The order lifecycle (DESIGN §2.3, issue #5), pure: per-line quantities, the order's milestone derived
+ * The order lifecycle (docs/orders.md), pure: per-line quantities, the order's milestone derived
  * from them, out-of-order arrivals (inferred milestones, late events) and the inventory effects each
  * change calls for. No clock, no I/O: the order processor feeds it inputs and applies what it returns.
  *

@@ -2,7 +2,7 @@
  * One delivery target system as every runner that sends to it sees it: its circuit breaker and its adaptive
  * concurrency (capped by `systems.<name>.rateLimit.concurrency`), shared by all the subscriptions to it in
  * this process. Runners ask it before each request and report each answer to it;
- * when a request ends it wakes the runners waiting for room. Rules: docs/delivery.md §6.
+ * when a request ends it wakes the runners waiting for room. Rules: docs/delivery.md#6-protecting-targets.
  */
 import type { DeliveryResponse } from '../../connectors/http/outbound.js';
 import {

@@ -49,7 +49,7 @@ export const MAX_CLAIMED_ROUNDS = 4;
 /** Shortest time between two claim queries of a busy runner. */
 const CLAIM_GAP_MS = 2;
 
-/** The default `onFailure` (issue #3): hold a key's later events behind a parked order event, skip otherwise. */
+/** The default `onFailure` (docs/delivery.md §5): hold a key's later events behind a parked order event, skip otherwise. */
 export function holdsKey(subscription: CompiledSubscription, event: CloudEvent): boolean {
   if (subscription.onFailure) return subscription.onFailure === 'hold';
   return event.type.startsWith('com.manifold.order.');

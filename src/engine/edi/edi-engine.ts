@@ -1,5 +1,5 @@
 /**
- * The EDI side's background work (issue #6 items 2 and 6), two loops on timers started with the hub:
+ * The EDI side's background work (docs/edi.md), two loops on timers started with the hub:
  *
  * - **acknowledgement check**: an interchange sent to a partner with `x12.ackWithinMinutes` and still
  *   without a 997/999 that long after it was sent opens one `edi_unacknowledged` exception (subject

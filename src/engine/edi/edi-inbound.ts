@@ -1,5 +1,5 @@
 /**
- * Inbound X12 from a trading partner (issue #6 items 2, 3, 4 and 6, first part): `POST /v1/edi/{partner}`.
+ * Inbound X12 from a trading partner (docs/edi.md): `POST /v1/edi/{partner}`.
  *
  * The interchange is parsed and validated; its ISA sender and receiver must be the calling partner and
  * the hub (else TA1 `R` and nothing is applied); an interchange already received from the partner (same

@@ -1,5 +1,5 @@
 /**
- * Outbound X12 through the delivery engine (issue #6 items 2 and 5): a subscription with `edi: {sets}`
+ * Outbound X12 through the delivery engine (docs/edi.md): a subscription with `edi: {sets}`
  * turns each claimed event into an interchange for its target partner — the set for the event's type,
  * mapped by the pure mappings of `connectors/edi/mappings/outbound-*.ts` (order lines from the store for
  * the 855, 856 and 810), control numbers per partner from the store — and sends it by HTTP (POST

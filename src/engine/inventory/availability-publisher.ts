@@ -1,5 +1,5 @@
 /**
- * Tells the channels (issue #4 item 7). Follows the ledger: for every batch of entries it emits, from
+ * Tells the channels (docs/inventory.md). Follows the ledger: for every batch of entries it emits, from
  * `/manifold`, the current `com.manifold.inventory.position.v1` of each SKU × location touched and the
  * current `com.manifold.inventory.availability.v1` of each SKU on each channel those locations serve —
  * only where the figure differs from the last one published. Figures are read at publishing time, so a

@@ -7,8 +7,8 @@
  *
  * A fact a rule refuses (taking more out of a bucket than it holds) opens an `inventory_rejected`
  * exception with the event, and nothing is applied for it. A fact that leaves `available` negative is
- * applied and opens one `oversold` exception per SKU × location (DESIGN §2.2: physical facts may break
- * promises); the orders issue backorders from it.
+ * applied and opens one `oversold` exception per SKU × location (docs/inventory.md: physical facts may break
+ * promises); the order processor backorders from it.
  */
 import type {
   InventoryAdjustedData,

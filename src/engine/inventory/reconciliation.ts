@@ -1,5 +1,5 @@
 /**
- * Reconciliation (issue #4 item 8): the owner of on-hand posts its counts; they are compared with the
+ * Reconciliation (docs/inventory.md): the owner of on-hand posts its counts; they are compared with the
  * positions and the drift (theirs − ours per SKU × location) is stored as a report. A full snapshot also
  * counts every position it does not mention, at the locations it covers, as zero. With `reconcile: adopt`
  * the owner's figures are written as `reconciliation` ledger entries; drift above the system's

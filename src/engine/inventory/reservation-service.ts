@@ -1,5 +1,5 @@
 /**
- * Reservations (issue #4 item 4): soft holds on free stock with an expiry, placed at a location by the
+ * Reservations (docs/inventory.md): soft holds on free stock with an expiry, placed at a location by the
  * documented policy, checked in aggregate, and never oversold. The check that matters is the store's
  * conditional UPDATE at write time; what this service reads first only chooses the location. When the read
  * was stale (another hold took the units in between), the write is refused and the service reads again.

@@ -1,5 +1,5 @@
 /**
- * Tracing (issue #7, DESIGN §2.4): the W3C trace context travels from ingest through every delivery, and
+ * Tracing (docs/tracing.md): the W3C trace context travels from ingest through every delivery, and
  * spans are recorded with the OpenTelemetry API. With `tracing.otlp` configured a tracer provider exports
  * them over OTLP/HTTP; without it the trace context is still carried, as plain strings (trace-context.ts),
  * so the hot ingest path pays no more than building a `traceparent`.

@@ -1,5 +1,5 @@
 /**
- * The order processor (issue #5): follows the log's order events in order, once each, like the inventory
+ * The order processor (docs/orders.md): follows the log's order events in order, once each, like the inventory
  * fact applier (ADR 0002). For each event it runs the pure lifecycle (`domain/orders/lifecycle.ts`) and
  * writes, in one transaction: the order, the inventory movements its effects call for, the hub events it
  * emits (milestones in order per order, releases to the WMS, exceptions) with their outbox rows, the
@@ -725,7 +725,7 @@ export class OrderProcessor {
   }
 
   /**
-   * Backorders the newest commitments at locations an owner's count left oversold (DESIGN §2.2): for each
+   * Backorders the newest commitments at locations an owner's count left oversold (docs/inventory.md): for each
    * open `oversold` exception whose position still has negative `available`, committed units not yet
    * picked are taken back from the newest orders first until the shortfall is covered; released ones are
    * withdrawn from the WMS. The oversold exception then resolves itself when the publisher sees the

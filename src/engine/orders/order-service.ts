@@ -1,5 +1,5 @@
 /**
- * Orders through the API (issue #5): `POST /v1/orders` with the Idempotency-Key rules of the IETF
+ * Orders through the API (docs/orders.md): `POST /v1/orders` with the Idempotency-Key rules of the IETF
  * draft (missing → 400; same key and body → the stored answer; another body → 422; the first still
  * running → 409, at once again when its process died; keys kept `orders.idempotencyHours`), the reads,
  * and the timeline.

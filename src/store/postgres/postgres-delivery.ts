@@ -1,5 +1,5 @@
 /**
- * The delivery half of the PostgreSQL store. Several hub processes may share one database (DESIGN §6), so
+ * The delivery half of the PostgreSQL store. Several hub processes may share one database (docs/delivery.md), so
  * unlike SQLite a claim is a lease kept in the row: `claimDeliveries` takes due key heads with
  * `FOR UPDATE SKIP LOCKED` and stamps `lease_until`/`lease_owner` in the same statement, and no process
  * is handed a row whose lease is still valid. Leases run on the database's clock, the one clock every
@@ -86,7 +86,7 @@ SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM
 ORDER BY id`;
 
 /**
- * Coalescing (DESIGN §2.5) of the keys of superseded heads ($4): every row of those keys that is pending,
+ * Coalescing (docs/delivery.md §3) of the keys of superseded heads ($4): every row of those keys that is pending,
  * due, not leased, not in flight ($3), of a coalescing type and older than the key's newest pending row of
  * a coalescing type becomes `skipped`, `superseded_by` that newest row. The rows are locked with
  * `SKIP LOCKED` and their conditions re-checked on the locked version, so a row another process is

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store: the same port as the embedded SQLite store, for several hub processes sharing one
- * database (DESIGN §6). Writes run with synchronous_commit=on and share commits through group commit;
+ * database (docs/architecture.md#scale). Writes run with synchronous_commit=on and share commits through group commit;
  * a transaction-level advisory lock serialises writers across processes, as SQLite's `BEGIN IMMEDIATE`
  * does, so that `seq` order is commit order and a reader following the log by `seq` never skips an event
  * that commits late.

@@ -85,7 +85,7 @@ const CLAIM_SQL = `SELECT o.id, o.subscription, o.target, o.event_seq, o.partiti
   ORDER BY o.id LIMIT @limit`;
 
 /**
- * Coalescing (DESIGN §2.5) of the keys of the given heads: every pending row of a coalescing type that is
+ * Coalescing (docs/delivery.md §3) of the keys of the given heads: every pending row of a coalescing type that is
  * due, not in flight and older than the key's newest pending row of a coalescing type becomes `skipped`,
  * `superseded_by` that newest row. Bounded by the keys of one claim; each row is skipped once.
  */

@@ -1,5 +1,5 @@
 /**
- * X12 214 (carrier shipment status) → order milestones of the canonical model (issue #6 item 4).
+ * X12 214 (carrier shipment status) → order milestones of the canonical model (docs/edi.md).
  *
  * | X12 | canonical |
  * |---|---|

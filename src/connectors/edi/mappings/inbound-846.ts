@@ -1,6 +1,6 @@
 /**
  * X12 846 (inventory inquiry/advice, from a supplier) → `inventory.incoming` data of the canonical model
- * (issue #6 item 4), one per LIN item.
+ * (docs/edi.md), one per LIN item.
  *
  * A supplier's 846 says what it can ship us: QTY01 `33` (quantity available for sale) is read as the
  * units to expect at our location. QTY01 `17` (quantity on hand) is the supplier's own stock, not

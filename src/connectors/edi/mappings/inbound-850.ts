@@ -1,5 +1,5 @@
 /**
- * X12 850 (purchase order) → the `order.accepted` data of the canonical model (issue #6 item 4).
+ * X12 850 (purchase order) → the `order.accepted` data of the canonical model (docs/edi.md).
  *
  * | X12 | canonical |
  * |---|---|

@@ -1,6 +1,6 @@
 /**
  * X12 940 (warehouse shipping order, from a client whose 3PL Manifold fronts) → the `order.accepted` data
- * of the canonical model (issue #6 item 4).
+ * of the canonical model (docs/edi.md).
  *
  * | X12 | canonical |
  * |---|---|

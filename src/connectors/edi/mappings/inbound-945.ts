@@ -1,6 +1,6 @@
 /**
  * X12 945 (warehouse shipping advice, from a 3PL) → the `order.shipped` data of the canonical model
- * (issue #6 item 4).
+ * (docs/edi.md).
  *
  * | X12 | canonical |
  * |---|---|

@@ -1,5 +1,5 @@
 /**
- * `order.invoiced.v1` (with the order's lines, for the SKUs) → an X12 810 invoice (issue #6 item 5).
+ * `order.invoiced.v1` (with the order's lines, for the SKUs) → an X12 810 invoice (docs/edi.md).
  *
  * | canonical | X12 |
  * |---|---|

@@ -1,6 +1,6 @@
 /**
  * `inventory.availability.v1` (one or several, of one channel) → an X12 846 inventory inquiry/advice
- * (issue #6 item 5): what the partner's channel may sell.
+ * (docs/edi.md): what the partner's channel may sell.
  *
  * | canonical | X12 |
  * |---|---|

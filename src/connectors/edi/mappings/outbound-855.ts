@@ -1,6 +1,6 @@
 /**
  * The order's `order.milestone.v1` at `committed` or `released` (or an explicit acknowledgement) → an
- * X12 855 purchase order acknowledgement (issue #6 item 5).
+ * X12 855 purchase order acknowledgement (docs/edi.md).
  *
  * | canonical | X12 |
  * |---|---|

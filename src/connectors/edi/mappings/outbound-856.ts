@@ -1,6 +1,6 @@
 /**
  * `order.shipped.v1` (with the order's lines, for the SKUs) → an X12 856 ship notice / manifest
- * (issue #6 item 5). Hierarchy: shipment → order → (one pack) → items.
+ * (docs/edi.md). Hierarchy: shipment → order → (one pack) → items.
  *
  * | canonical | X12 |
  * |---|---|

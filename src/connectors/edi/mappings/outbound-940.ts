@@ -1,5 +1,5 @@
 /**
- * `order.released.v1` → an X12 940 warehouse shipping order to a 3PL's WMS (issue #6 item 5).
+ * `order.released.v1` → an X12 940 warehouse shipping order to a 3PL's WMS (docs/edi.md).
  *
  * | canonical | X12 |
  * |---|---|

@@ -1,5 +1,5 @@
 /**
- * The outbound X12 sets (issue #6 item 5): which canonical event each is made from, its GS01
+ * The outbound X12 sets (docs/edi.md): which canonical event each is made from, its GS01
  * functional id, and its mapping; and `outboundInterchange()`, which wraps mapped sets into an
  * interchange from the hub to a partner (one functional group per GS01, in order of first appearance).
  *

@@ -1,4 +1,4 @@
--- Event log: append-only, one row per CloudEvent, (source, id) unique (DESIGN §2.4).
+-- Event log: append-only, one row per CloudEvent, (source, id) unique (docs/architecture.md).
 CREATE TABLE events (
   seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source        TEXT NOT NULL,

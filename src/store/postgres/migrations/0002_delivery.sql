@@ -1,4 +1,4 @@
--- Delivery bookkeeping (issue #3): per-row schedule and lease, attempts, the exception queue, the audit
+-- Delivery bookkeeping (docs/delivery.md): per-row schedule and lease, attempts, the exception queue, the audit
 -- log of admin actions, and replays. The same tables and columns as SQLite's 0002.
 ALTER TABLE outbox
   ADD COLUMN next_attempt_at  TIMESTAMPTZ,

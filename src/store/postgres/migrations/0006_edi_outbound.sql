@@ -1,4 +1,4 @@
--- Outbound X12 (issue #6 items 2 and 5): the interchange rendered for one event of one EDI subscription,
+-- Outbound X12 (docs/edi.md): the interchange rendered for one event of one EDI subscription,
 -- kept so that a retry resends the very same document (same ISA13/GS06/ST02: the partner would otherwise
 -- apply it twice), and the partner's 997/999 answer to it (accepted/rejected, when, with which codes).
 -- Times are UTC ISO 8601 text, as in 0003.

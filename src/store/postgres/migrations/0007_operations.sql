@@ -1,4 +1,4 @@
--- Operations (issue #7): the alert rules' state, and leases naming the one hub process that runs a
+-- Operations (docs/operations.md): the alert rules' state, and leases naming the one hub process that runs a
 -- singleton loop (the alert evaluator) when several share this store. Times are UTC ISO 8601 text, as in
 -- 0003 (they compare as text).
 CREATE TABLE alert_state (

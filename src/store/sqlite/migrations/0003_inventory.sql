@@ -1,4 +1,4 @@
--- Canonical inventory (issue #4, DESIGN §2.2): materialized positions with a version for
+-- Canonical inventory (docs/inventory.md): materialized positions with a version for
 -- compare-and-set, the ledger they are derived from, reservations, idempotency keys, the hub's own
 -- cursors, and reconciliation reports. Times are UTC ISO 8601 text (toISOString), so text order is
 -- time order; the same SQL runs on both adapters.

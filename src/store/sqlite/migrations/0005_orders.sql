@@ -1,4 +1,4 @@
--- Orders (issue #5, DESIGN §2.3): the canonical order with its lifecycle state (per-line quantities,
+-- Orders (docs/orders.md): the canonical order with its lifecycle state (per-line quantities,
 -- milestone) and a version for compare-and-set, and the annotations the order processor adds to each
 -- inbound event of an order (milestone before/after, inferred, late) for the timeline. Times are UTC
 -- ISO 8601 text, as in 0003.

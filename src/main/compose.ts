@@ -1,0 +1,252 @@
+/**
+ * The composition root: the one place that builds the hub's services and background loops.
+ *
+ * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
+ * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders, inbound EDI, the EDI
+ * loops, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
+ * the HTTP API (`src/api/`) only registers routes over the services it is given, the engines never
+ * import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the in-process test app both
+ * call {@link composeHub}, so a test exercises the wiring production runs.
+ *
+ * The services call one another through callbacks set up here (ingest wakes delivery, inventory and
+ * orders; orders tell inventory that stock changed; alerts read the breakers), so no service imports
+ * another's owner and no construction order has to be worked around.
+ *
+ * {@link Hub.start} starts the loops in order, {@link Hub.stop} stops them in the reverse order: the
+ * process registry first and last (every Idempotency-Key claimed names a registered incarnation),
+ * delivery before the loops that append to the log and after them when stopping (rows they append
+ * are delivered; rows cut off by the stop are sent again after a restart). Why the hub is built this
+ * way: docs/adr/0005-one-composition-root.md.
+ */
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/compiled-config.js';
+import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
+import { EdiEngine } from '../engine/edi/edi-engine.js';
+import { EdiInbound } from '../engine/edi/edi-inbound.js';
+import { IdempotencyKeys } from '../engine/idempotency-keys.js';
+import { IngestService } from '../engine/ingest-service.js';
+import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
+import { AlertEngine } from '../engine/observability/alert-engine.js';
+import { Telemetry } from '../engine/observability/telemetry.js';
+import { OrderEngine } from '../engine/orders/order-engine.js';
+import { ProcessRegistry } from '../engine/process-registry.js';
+import type { Store } from '../store/store-port.js';
+
+export interface ComposeOptions {
+  logger: Logger;
+  /** The hub's metrics; a fresh one when omitted. */
+  telemetry?: Telemetry;
+  /** This process in the store's process registry; a fresh one (registered by `start()`) when omitted. */
+  processes?: ProcessRegistry;
+  /**
+   * The delivery engine: built by default (options given here override the hub's own), or left out with
+   * `false` (tests of the API or of the loops that leave the outbox undelivered).
+   */
+  delivery?: DeliveryEngineOptions | false;
+}
+
+/** A background loop of the hub, started and stopped by {@link Hub}. */
+export interface HubLoop {
+  readonly name: string;
+  start(): void | Promise<void>;
+  stop(graceMs: number): Promise<void>;
+}
+
+/** The hub's services and background loops, built by {@link composeHub}. */
+export interface Hub {
+  readonly config: CompiledConfig;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Metrics and the rolling per-subscription delivery figures. */
+  readonly telemetry: Telemetry;
+  /** This process in the store's process registry (its incarnation, the live processes). */
+  readonly processes: ProcessRegistry;
+  /** One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation. */
+  readonly keys: IdempotencyKeys;
+  readonly ingest: IngestService;
+  /** Reservations, reconciliation and the inventory loops. */
+  readonly inventory: InventoryEngine;
+  /** The order processor and the order service. */
+  readonly orders: OrderEngine;
+  /** Inbound X12 from trading partners. */
+  readonly edi: EdiInbound;
+  /** The EDI loops: unacknowledged interchanges and watched inboxes. */
+  readonly ediEngine: EdiEngine;
+  /** The alert rules' evaluation and state. */
+  readonly alerts: AlertEngine;
+  /** The delivery engine (absent when composed with `delivery: false`). */
+  readonly delivery?: DeliveryEngine;
+  /** The background loops in the order `start()` starts them. */
+  readonly loops: readonly HubLoop[];
+  /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
+  wakeDelivery(subscription: string | undefined): void;
+  /** Registers this process, then starts delivery and the loops, in the order of `loops`. */
+  start(): Promise<void>;
+  /**
+   * Stops the loops in the reverse order; delivery lets requests in flight finish (at most `graceMs`).
+   * The store stays open: whoever opened it closes it.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Builds every service and background loop of the hub over an open store (nothing started). */
+export function composeHub(config: CompiledConfig, store: Store, options: ComposeOptions): Hub {
+  const { logger } = options;
+  const telemetry = options.telemetry ?? new Telemetry();
+  const onError = (loop: string, error: unknown) =>
+    logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
+  const processes =
+    options.processes ??
+    new ProcessRegistry(store, {
+      onError: (loop, error) =>
+        logger.error({ err: error, loop }, 'heartbeat failed; retried on the next tick'),
+    });
+  const delivery =
+    options.delivery === false
+      ? undefined
+      : new DeliveryEngine(config, store, {
+          ...deliveryOptions(store, logger, processes),
+          telemetry,
+          ...options.delivery,
+        });
+  const circuits = () =>
+    (delivery?.targets() ?? []).map((t) => ({ system: t.system, state: t.circuit.state }));
+
+  // Ingest tells the inventory fact applier and the order processor what it accepted; both are built
+  // over ingest, so they join this list once they exist (nothing is ingested before `composeHub` returns).
+  const acceptedListeners: ((types: Set<string>) => void)[] = [];
+  const ingest = new IngestService(
+    config,
+    store,
+    (subscriptions) => delivery?.wake(subscriptions),
+    (types) => {
+      for (const listener of acceptedListeners) listener(types);
+    },
+    telemetry,
+  );
+  const keys = new IdempotencyKeys(store, processes);
+  const inventoryEngine = new InventoryEngine(config, store, ingest, {
+    onError,
+    keys,
+    idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
+  });
+  const orderEngine = new OrderEngine(config, store, ingest, {
+    onError,
+    keys,
+    onStockChange: () => inventoryEngine.changed(),
+  });
+  acceptedListeners.push(
+    (types) => inventoryEngine.ingested(types),
+    (types) => orderEngine.ingested(types),
+  );
+  const edi = new EdiInbound(config, store, ingest, keys);
+  edi.onAnswer = (partner, answer) => {
+    for (const set of answer.sets) {
+      telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
+    }
+  };
+  const ediEngine = new EdiEngine(config, store, edi, { onError });
+  const alerts = new AlertEngine(config, store, ingest, {
+    onError,
+    circuits,
+    onTransition: (alert, transition) => {
+      const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };
+      if (transition === 'fired') logger.warn(fields, `alert firing: ${alert.summary}`);
+      else logger.info(fields, `alert resolved: ${alert.summary}`);
+    },
+  });
+  telemetry.attach({
+    backlog: () => store.delivery.deliveryBacklog(),
+    openExceptions: () => store.delivery.openExceptionCounts(),
+    circuits,
+    targetLimits: () =>
+      (delivery?.targets() ?? []).map((t) => ({
+        system: t.system,
+        limit: t.concurrency.limit,
+        paused: t.concurrency.pausedUntil !== undefined,
+      })),
+    drift: () => store.inventory.latestDrift(),
+    alerts: async () => {
+      const { alerts: instances } = await alerts.list();
+      return config.alerts.map((rule) => ({
+        rule: rule.name,
+        firing: instances.some((a) => a.rule === rule.name && a.status === 'firing'),
+      }));
+    },
+  });
+
+  const loops: HubLoop[] = [
+    // Registered before the first request, so that every Idempotency-Key claimed names a live
+    // incarnation; delivery may ask it how many hub processes are live.
+    { name: 'processes', start: () => processes.start(), stop: () => processes.stop() },
+    ...(delivery
+      ? [
+          {
+            name: 'delivery',
+            start: () => delivery.start(),
+            stop: (graceMs: number) => delivery.stop(graceMs),
+          },
+        ]
+      : []),
+    { name: 'inventory', start: () => inventoryEngine.start(), stop: () => inventoryEngine.stop() },
+    { name: 'orders', start: () => orderEngine.start(), stop: () => orderEngine.stop() },
+    { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
+    { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+  ];
+
+  return {
+    config,
+    store,
+    logger,
+    telemetry,
+    processes,
+    keys,
+    ingest,
+    inventory: inventoryEngine,
+    orders: orderEngine,
+    edi,
+    ediEngine,
+    alerts,
+    ...(delivery ? { delivery } : {}),
+    loops,
+    wakeDelivery: (subscription) => delivery?.wake(subscription === undefined ? undefined : [subscription]),
+    start: async () => {
+      for (const loop of loops) await loop.start();
+    },
+    stop: async (graceMs = 10_000) => {
+      for (const loop of [...loops].reverse()) await loop.stop(graceMs);
+    },
+  };
+}
+
+/** The delivery engine's logging, and its share of the targets' limits when processes share the store. */
+function deliveryOptions(store: Store, logger: Logger, processes: ProcessRegistry): DeliveryEngineOptions {
+  return {
+    // Several processes share a PostgreSQL store: each takes its share of the targets' limits, and their
+    // breakers open and close together. SQLite serves one process, which has the whole limit.
+    ...(store.kind === 'postgres'
+      ? {
+          processes,
+          onSyncError: (error: unknown) =>
+            logger.error({ err: error }, 'reading the shares of delivery limits failed; retried in 1 s'),
+        }
+      : {}),
+    onError: (subscription, error) =>
+      logger.error({ err: error, subscription: subscription.name }, 'delivery error'),
+    onAttempt: (subscription, claims, response) => {
+      if (response.outcome === 'delivered') return;
+      logger.warn(
+        {
+          subscription: subscription.name,
+          target: subscription.target,
+          events: claims.map((c) => c.event.id),
+          correlationids: claims.map((c) => c.event.correlationid).filter(Boolean),
+          outcome: response.outcome,
+          status: response.status,
+          error: response.error,
+        },
+        'delivery attempt failed',
+      );
+    },
+  };
+}
