@@ -1,8 +1,6 @@
 /**
  * The inventory store on SQL, shared by both adapters: the statements are written once with `?`
- * placeholders and run through the adapter's `StepRunner` (SQLite: the writer thread's group commit;
- * PostgreSQL: one transaction on a pooled connection, placeholders numbered). What differs between the
- * engines — numbered placeholders, casts to timestamptz — is in the runner's `dialect`.
+ * placeholders and run through the adapter's `StepRunner` (see `sql-step.ts`).
  *
  * Positions are only ever changed by conditional UPDATEs whose WHERE clause re-checks the invariants of
  * DESIGN §2.2 against the row as it is at write time; that is what makes reservations safe under any
@@ -29,28 +27,7 @@ import type {
   ReservationStatus,
   UnitExtras,
 } from './inventory-port.js';
-
-/** One statement of a write unit; `expect` is the number of rows a `run` must change. */
-export interface SqlStep {
-  sql: string;
-  params: unknown[];
-  mode: 'run' | 'all' | 'get';
-  expect?: number;
-}
-
-/** How an adapter runs the shared statements. */
-export interface StepRunner {
-  /**
-   * Runs the steps in one durable transaction; `ConditionNotMet(step)` when an expectation fails.
-   * `appendsToLog`: the steps insert events, so the transaction takes the log's write lock first (the log's
-   * order must be its commit order on PostgreSQL; SQLite has one writer anyway).
-   */
-  write(steps: SqlStep[], options?: { appendsToLog?: boolean }): Promise<unknown[]>;
-  /** A read outside any write transaction. */
-  read<T>(sql: string, params: unknown[]): Promise<T[]>;
-  /** `?` as a timestamp parameter to store in a TIMESTAMPTZ column (PostgreSQL) or text (SQLite). */
-  timestamp(placeholder: string): string;
-}
+import type { SqlStep, StepRunner } from './sql-step.js';
 
 type PositionRow = Record<(typeof BUCKETS)[number], number | string> & {
   sku: string;

@@ -14,7 +14,8 @@ import type {
   OrderStore,
   OrderUnit,
 } from './order-port.js';
-import type { SqlInventory, SqlStep, StepRunner } from './sql-inventory.js';
+import type { SqlInventory } from './sql-inventory.js';
+import type { SqlStep, StepRunner } from './sql-step.js';
 
 type OrderRow = Record<string, string | number | null>;
 

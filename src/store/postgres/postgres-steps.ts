@@ -1,11 +1,11 @@
 /**
- * The PostgreSQL `StepRunner` of the shared SQL (see `../sql-inventory.ts`): a unit of steps is one
+ * The PostgreSQL `StepRunner` of the shared SQL (see `../sql-step.ts`): a unit of steps is one
  * transaction on a pooled connection; `?` placeholders become `$1…`; a `run` step whose changed-row count
  * differs from its `expect` rolls the transaction back and raises `ConditionNotMet`.
  */
 import type pg from 'pg';
 import { ConditionNotMet } from '../condition-not-met.js';
-import type { SqlStep, StepRunner } from '../sql-inventory.js';
+import type { SqlStep, StepRunner } from '../sql-step.js';
 
 /** `?` → `$1, $2, …` (the shared statements hold no `?` inside literals). */
 export function numbered(sql: string): string {

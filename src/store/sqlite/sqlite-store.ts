@@ -31,6 +31,7 @@ import type {
   StoreHealth,
 } from '../store-port.js';
 import { SqliteDelivery, type WriteStep } from './sqlite-delivery.js';
+import { sqliteRunner } from './sqlite-steps.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
 
@@ -123,11 +124,10 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
     this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
-    const runner = {
-      write: (steps: WriteStep[]) => this.request({ kind: 'exec', steps }),
-      read: async <T>(sql: string, params: unknown[]) => this.prepared(sql).all(...params) as T[],
-      timestamp: (placeholder: string) => placeholder,
-    };
+    const runner = sqliteRunner(
+      (steps) => this.request({ kind: 'exec', steps }),
+      (sql, params) => this.prepared(sql).all(...params),
+    );
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
