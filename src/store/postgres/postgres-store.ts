@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
@@ -26,7 +27,7 @@ import type {
   StoreHealth,
 } from '../store-port.js';
 import { appendUnits, prepareUnits, toError } from './postgres-append.js';
-import { PostgresDelivery } from './postgres-delivery.js';
+import { PostgresDeliveryDialect } from './postgres-delivery.js';
 import { postgresRunner } from './postgres-steps.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
@@ -71,7 +72,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   /** Claims leased in the database, so several hub processes can share the outbox. */
-  readonly delivery: PostgresDelivery;
+  readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
@@ -96,8 +97,8 @@ export class PostgresStore implements Store {
     // without a listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
-    this.delivery = new PostgresDelivery(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
     const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
+    this.delivery = new SqlDelivery(runner, new PostgresDeliveryDialect(this.pool));
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);

@@ -15,11 +15,13 @@ import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
+import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import type { SqlStep } from '../sql-step.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -30,7 +32,7 @@ import type {
   Store,
   StoreHealth,
 } from '../store-port.js';
-import { SqliteDelivery, type WriteStep } from './sqlite-delivery.js';
+import { SqliteDeliveryDialect } from './sqlite-delivery.js';
 import { sqliteRunner } from './sqlite-steps.js';
 
 const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
@@ -107,7 +109,7 @@ export class SqliteStore implements Store {
   >();
   private lastRequestId = 0;
   private closed = false;
-  readonly delivery: SqliteDelivery;
+  readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
@@ -123,11 +125,11 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
-    this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
     const runner = sqliteRunner(
       (steps) => this.request({ kind: 'exec', steps }),
       (sql, params) => this.prepared(sql).all(...params),
     );
+    this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner));
     this.inventory = new SqlInventory(runner, this.now);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
@@ -233,7 +235,7 @@ export class SqliteStore implements Store {
 
   /** Sends one group to the writer thread and waits for its durable commit. */
   private request(
-    message: Omit<AppendMessage, 'requestId'> | { kind: 'exec'; steps: WriteStep[] } | { kind: 'close' },
+    message: Omit<AppendMessage, 'requestId'> | { kind: 'exec'; steps: SqlStep[] } | { kind: 'close' },
   ): Promise<WriterResult[]> {
     const worker = this.writer;
     if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
