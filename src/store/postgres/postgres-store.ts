@@ -30,7 +30,7 @@ import { appendUnits, prepareUnits, toError } from './postgres-append.js';
 import { PostgresDeliveryDialect } from './postgres-delivery.js';
 import { postgresRunner } from './postgres-steps.js';
 
-const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
+const MIGRATIONS = readMigrations('postgres');
 
 /** Opens a write transaction: durable commit whatever the role's defaults, one writer at a time. */
 const BEGIN_WRITE_SQL = `BEGIN; SET LOCAL synchronous_commit = on;

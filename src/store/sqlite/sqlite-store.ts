@@ -35,7 +35,7 @@ import type {
 import { SqliteDeliveryDialect } from './sqlite-delivery.js';
 import { sqliteRunner } from './sqlite-steps.js';
 
-const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
+const MIGRATIONS = readMigrations('sqlite');
 
 /**
  * Settings of the writing connection that change speed, not safety: a 16 MiB page cache (delivery claims
