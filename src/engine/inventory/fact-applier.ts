@@ -28,7 +28,8 @@ import {
 } from '../../domain/inventory/rules.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
-import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { Store } from '../../store/store-port.js';
 
 export const FACT_CURSOR = 'inventory-facts';
@@ -63,8 +64,8 @@ export class FactApplier {
   /** Applies the next batch of facts; returns how many events it consumed (0: caught up). */
   async step(): Promise<number> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const from = await this.store.inventory.cursor(FACT_CURSOR);
-      const events = await this.store.inventory.eventsAfter(from, FACT_TYPES, BATCH);
+      const from = await this.store.log.cursor(FACT_CURSOR);
+      const events = await this.store.log.eventsAfter(from, FACT_TYPES, BATCH);
       const last = events[events.length - 1];
       if (!last) return 0;
       const { movements, exceptions } = await this.compute(events);

@@ -28,7 +28,8 @@ import {
 } from '../../domain/orders/lifecycle.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
-import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderAnnotation, OrderDocument, OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
@@ -96,7 +97,7 @@ export class OrderProcessor {
 
   /** Resolves once the processor has consumed the log up to `seq`. */
   async waitFor(seq: number, timeoutMs: number): Promise<boolean> {
-    if ((await this.store.inventory.cursor(ORDER_CURSOR)) >= seq) return true;
+    if ((await this.store.log.cursor(ORDER_CURSOR)) >= seq) return true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -121,8 +122,8 @@ export class OrderProcessor {
 
   /** Processes the next batch; returns how many events it consumed (0: caught up). */
   async step(): Promise<number> {
-    const from = await this.store.inventory.cursor(ORDER_CURSOR);
-    const events = await this.store.inventory.eventsAfter(from, ORDER_TYPES, BATCH);
+    const from = await this.store.log.cursor(ORDER_CURSOR);
+    const events = await this.store.log.eventsAfter(from, ORDER_TYPES, BATCH);
     const last = events[events.length - 1];
     if (!last) {
       this.release(from);
@@ -162,7 +163,7 @@ export class OrderProcessor {
         if (!(error instanceof ConditionNotMet)) throw error;
         // A movement the stock refused is dropped (and reported); anything else moved under us: recompute.
         if (error.step >= 0) refused.add(movementKey(unit.movements[error.step] as Movement));
-        else if ((await this.store.inventory.cursor(ORDER_CURSOR)) !== from) return 0; // another process
+        else if ((await this.store.log.cursor(ORDER_CURSOR)) !== from) return 0; // another process
       }
     }
     throw new Error('orders: could not write a batch in 50 attempts');

@@ -13,6 +13,7 @@ import { SqlConditions } from '../sql-conditions.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -74,6 +75,7 @@ export class PostgresStore implements Store {
   /** Claims leased in the database, so several hub processes can share the outbox. */
   readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
+  readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
@@ -100,6 +102,7 @@ export class PostgresStore implements Store {
     const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
     this.delivery = new SqlDelivery(runner, new PostgresDeliveryDialect(this.pool));
     this.inventory = new SqlInventory(runner, this.now);
+    this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);

@@ -18,6 +18,7 @@ import { SqlConditions } from '../sql-conditions.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -111,6 +112,7 @@ export class SqliteStore implements Store {
   private closed = false;
   readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
+  readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
@@ -131,6 +133,7 @@ export class SqliteStore implements Store {
     );
     this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner));
     this.inventory = new SqlInventory(runner, this.now);
+    this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
