@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { ConditionNotMet } from '../condition-not-met.js';
-import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
+import { eventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
@@ -22,7 +22,6 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
-import type { SqlStep } from '../sql-step.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -35,6 +34,14 @@ import type {
 } from '../store-port.js';
 import { SqliteDeliveryDialect } from './sqlite-delivery.js';
 import { sqliteRunner } from './sqlite-steps.js';
+import type {
+  AppendRequest,
+  CloseRequest,
+  ExecRequest,
+  RowInput,
+  UnitResult,
+  WriterReply,
+} from './writer-messages.js';
 
 const MIGRATIONS = readMigrations('sqlite');
 
@@ -46,29 +53,6 @@ const MIGRATIONS = readMigrations('sqlite');
  * too). Exported so that the benchmark's raw baseline runs with the same settings.
  */
 export const THROUGHPUT_PRAGMAS = ['cache_size = -16384', 'wal_autocheckpoint = 10000'] as const;
-
-/** What the writer thread answers per unit: its outcomes, or the error that rolled it back. */
-type WriterResult = AppendOutcome[] | { error: string };
-
-interface WriterReply {
-  requestId: number;
-  results?: WriterResult[];
-  failure?: string;
-  /** An exec request whose conditional step (index) changed no row; it wrote nothing. */
-  unmet?: number;
-}
-
-/** One event as the writer thread inserts it (see `writer-worker.js`). */
-interface RowInput extends NewEventRow {
-  outbox: [string, string][];
-}
-
-interface AppendMessage {
-  kind: 'append';
-  requestId: number;
-  at: string;
-  units: RowInput[][];
-}
 
 interface EventRow {
   seq: number;
@@ -106,7 +90,7 @@ export class SqliteStore implements Store {
   private writer: Worker | undefined;
   private readonly inFlight = new Map<
     number,
-    { resolve: (r: WriterResult[]) => void; reject: (e: Error) => void }
+    { resolve: (r: NonNullable<WriterReply['results']>) => void; reject: (e: Error) => void }
   >();
   private lastRequestId = 0;
   private closed = false;
@@ -238,8 +222,11 @@ export class SqliteStore implements Store {
 
   /** Sends one group to the writer thread and waits for its durable commit. */
   private request(
-    message: Omit<AppendMessage, 'requestId'> | { kind: 'exec'; steps: SqlStep[] } | { kind: 'close' },
-  ): Promise<WriterResult[]> {
+    message:
+      | Omit<AppendRequest, 'requestId'>
+      | Omit<ExecRequest, 'requestId'>
+      | Omit<CloseRequest, 'requestId'>,
+  ): Promise<NonNullable<WriterReply['results']>> {
     const worker = this.writer;
     if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
     const requestId = ++this.lastRequestId;
@@ -267,7 +254,7 @@ export class SqliteStore implements Store {
     let next = 0;
     return serialised.map((unit) => {
       if (unit instanceof Error) return unit;
-      const result = results[next++] as WriterResult;
+      const result = results[next++] as UnitResult;
       return 'error' in result ? new Error(result.error) : result;
     });
   }
