@@ -24,7 +24,7 @@ import type {
   ReplayRecord,
   ReplaySelection,
 } from './delivery-port.js';
-import { exceptionParams } from './exception-params.js';
+import { type DbRow, type DbValue, exceptionParams, toException } from './exception-params.js';
 import { SqlConditions } from './sql-conditions.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
 
@@ -47,9 +47,6 @@ export interface DeliveryDialect {
   /** A JSON column's value as read (SQLite: text to parse; PostgreSQL: already parsed). */
   json(value: unknown): unknown;
 }
-
-type DbValue = string | number | boolean | Date | null;
-type DbRow = Record<string, DbValue>;
 
 const INSERT_EXCEPTION = `INSERT INTO exceptions (code, detail, subscription, system, outbox_id, event_seq, event_id,
   subject, last_status, last_body, last_error, attempts, first_attempt_at, last_attempt_at, payload, created_at)
@@ -353,51 +350,6 @@ export class SqlDelivery implements DeliveryStore {
 /** A stored time as ISO 8601 (PostgreSQL's TIMESTAMPTZ columns read as dates, SQLite's as that text). */
 export function iso(value: DbValue | undefined): string {
   return value instanceof Date ? value.toISOString() : (value as string);
-}
-
-/** Database columns of an exception, and the record's names for them. */
-const EXCEPTION_FIELDS = [
-  ['subscription', 'subscription'],
-  ['system', 'system'],
-  ['outbox_id', 'outboxId'],
-  ['event_seq', 'eventSeq'],
-  ['event_id', 'eventId'],
-  ['subject', 'subject'],
-  ['last_status', 'lastStatus'],
-  ['last_body', 'lastBody'],
-  ['last_error', 'lastError'],
-  ['attempts', 'attempts'],
-  ['first_attempt_at', 'firstAttemptAt'],
-  ['last_attempt_at', 'lastAttemptAt'],
-  ['payload', 'payload'],
-  ['resolved_at', 'resolvedAt'],
-  ['resolved_by', 'resolvedBy'],
-  ['resolution', 'resolution'],
-  ['note', 'note'],
-] as const;
-
-/** BIGINT columns, which pg returns as strings. */
-const BIGINT_COLUMNS = new Set(['id', 'outbox_id', 'event_seq']);
-
-function fromDb(column: string, value: DbValue): DbValue {
-  if (value instanceof Date) return value.toISOString();
-  if (BIGINT_COLUMNS.has(column) && value !== null) return Number(value);
-  return value;
-}
-
-function toException(r: DbRow): ExceptionRecord {
-  const record: Record<string, DbValue> = {
-    id: fromDb('id', r.id ?? null),
-    code: r.code ?? null,
-    status: r.status ?? null,
-    detail: r.detail ?? null,
-    createdAt: fromDb('created_at', r.created_at ?? null),
-  };
-  for (const [column, name] of EXCEPTION_FIELDS) {
-    const value = r[column];
-    if (value !== null && value !== undefined) record[name] = fromDb(column, value);
-  }
-  return record as unknown as ExceptionRecord;
 }
 
 /** Constant strings as an SQL list for `IN (…)`; `NULL` (matching nothing) when there are none. */

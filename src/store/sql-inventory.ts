@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines: one class implementing the inventory port — positions, the ledger, reservations,
+ * availability publishing, drift reports — whose statements share the movement builder below.)
+ *
  * The inventory store on SQL, shared by both adapters: the statements are written once with `?`
  * placeholders and run through the adapter's `StepRunner` (see `sql-step.ts`).
  *
