@@ -4,12 +4,13 @@
 //   batches of 100 over 32 connections  vs  a raw better-sqlite3 loop writing the same rows
 //                                           (event + outbox rows, synchronous=FULL, 100 per transaction)
 // Usage: npm run bench:ingest [-- --seconds 10 --connections 32]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
 import { machine, startProcess, stop } from './support.js';
 
@@ -88,8 +89,7 @@ function rawSqliteLoop(seconds) {
   db.pragma('synchronous = FULL');
   for (const pragma of THROUGHPUT_PRAGMAS) db.pragma(pragma);
   // The same schema as the hub's: every migration.
-  const migrations = join(ROOT, 'src/store/sqlite/migrations');
-  for (const file of readdirSync(migrations).sort()) db.exec(readFileSync(join(migrations, file), 'utf8'));
+  for (const migration of readMigrations('sqlite')) db.exec(migration.sql);
   const insertEvent = db.prepare(
     `INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING RETURNING seq`,

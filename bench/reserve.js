@@ -12,13 +12,14 @@
 //        BENCH_ONLY=throughput|storm (one part only),
 //        BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
+import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
 import { machine, startProcess, stop } from './support.js';
 
@@ -203,8 +204,7 @@ function rawSqliteLoop(name, seconds) {
   db.pragma('busy_timeout = 5000');
   for (const pragma of THROUGHPUT_PRAGMAS) db.pragma(pragma);
   // The hub's schema: every migration of the build being measured.
-  const migrations = join(ROOT, 'dist/store/sqlite/migrations');
-  for (const file of readdirSync(migrations).sort()) db.exec(readFileSync(join(migrations, file), 'utf8'));
+  for (const migration of readMigrations('sqlite')) db.exec(migration.sql);
 
   const at0 = new Date().toISOString();
   db.prepare(

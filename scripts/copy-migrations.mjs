@@ -1,7 +1,5 @@
-// Copies each store adapter's SQL migrations next to its compiled code (tsc copies only .ts output).
-import { cpSync, readdirSync } from 'node:fs';
+// Copies the store's SQL migrations (one source for both adapters, rendered per engine when read) next to
+// the compiled code: tsc copies only .ts output.
+import { cpSync } from 'node:fs';
 
-for (const adapter of readdirSync('src/store', { withFileTypes: true })) {
-  if (!adapter.isDirectory()) continue;
-  cpSync(`src/store/${adapter.name}/migrations`, `dist/store/${adapter.name}/migrations`, { recursive: true });
-}
+cpSync('src/store/migrations', 'dist/store/migrations', { recursive: true });

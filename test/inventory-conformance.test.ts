@@ -148,9 +148,9 @@ function conformance(kind: StoreKind) {
   });
 
   it('moves a cursor only from where it stands', async () => {
-    const at = await store.inventory.cursor('inventory-publisher');
-    expect(await store.inventory.moveCursor('inventory-publisher', at + 1, at + 2)).toBe(false);
-    expect(await store.inventory.moveCursor('inventory-publisher', at, at)).toBe(true);
+    const at = await store.log.cursor('inventory-publisher');
+    expect(await store.log.moveCursor('inventory-publisher', at + 1, at + 2)).toBe(false);
+    expect(await store.log.moveCursor('inventory-publisher', at, at)).toBe(true);
   });
 
   describe('reservations', () => {
@@ -297,12 +297,10 @@ function conformance(kind: StoreKind) {
         inventory.reservations.reserve(shop, { ...request, lines: [{ sku, quantity: 3 }] }, key),
       ).rejects.toMatchObject({ status: 422 });
       // Kept until pruned: a cut-off before the key's creation keeps it, one after forgets it.
-      expect(await store.inventory.pruneIdempotency('2000-01-01T00:00:00.000Z')).toBe(0);
-      expect(await store.inventory.getIdempotent('reservations:shop', key)).toBeDefined();
-      expect(
-        await store.inventory.pruneIdempotency(new Date(Date.now() + 1000).toISOString()),
-      ).toBeGreaterThan(0);
-      expect(await store.inventory.getIdempotent('reservations:shop', key)).toBeUndefined();
+      expect(await store.log.pruneIdempotency('2000-01-01T00:00:00.000Z')).toBe(0);
+      expect(await store.log.getIdempotent('reservations:shop', key)).toBeDefined();
+      expect(await store.log.pruneIdempotency(new Date(Date.now() + 1000).toISOString())).toBeGreaterThan(0);
+      expect(await store.log.getIdempotent('reservations:shop', key)).toBeUndefined();
     });
   });
 }

@@ -8,7 +8,8 @@ import { FACT_CURSOR } from '../src/engine/inventory/fact-applier.js';
 import { type Attempt, type CursorMove, LogConsumer, type LogHandler } from '../src/engine/log-consumer.js';
 import { ConflictError, NotFoundError } from '../src/errors.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
-import type { InboundEventRow, InventoryException } from '../src/store/inventory-port.js';
+import type { InventoryException } from '../src/store/inventory-port.js';
+import type { InboundEventRow } from '../src/store/log-port.js';
 import type { Store } from '../src/store/store-port.js';
 import {
   describeWithStore,

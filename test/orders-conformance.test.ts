@@ -261,7 +261,7 @@ function conformance(kind: StoreKind) {
       inferred: ['picked', 'packed'],
     });
     expect(annotations[2]).toMatchObject({ before: 'shipped', after: 'delivered', late: false });
-    expect(await store.inventory.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(deliverSeq);
+    expect(await store.log.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(deliverSeq);
   });
 
   it('lists the orders a read scope selects (its own, or its channels) and the ledger at given locations', async () => {
@@ -410,7 +410,7 @@ function conformance(kind: StoreKind) {
       expect(consumed[0]).toBeGreaterThan(0);
       expect(consumed[1]).toBeGreaterThan(0);
       const last = (await store.listEvents({ limit: 1, source: '/tms', subject: ids[ORDERS - 1] })).items;
-      expect(await store.inventory.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(last[0]?.seq ?? Infinity);
+      expect(await store.log.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(last[0]?.seq ?? Infinity);
 
       let units = 0;
       for (const [i, id] of ids.entries()) {

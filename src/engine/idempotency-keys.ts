@@ -6,7 +6,7 @@
  * ("Idempotency keys after a crash").
  */
 import { ConflictError, type ManifoldError, UnprocessableError } from '../errors.js';
-import type { IdempotentResponse } from '../store/inventory-port.js';
+import type { IdempotentResponse } from '../store/log-port.js';
 import type { Store } from '../store/store-port.js';
 import type { ProcessRegistry } from './process-registry.js';
 
@@ -57,7 +57,7 @@ export class IdempotencyKeys {
     requestHash: string,
     inFlight: () => ManifoldError,
   ): Promise<StoredAnswer | undefined> {
-    const stored = await this.store.inventory.getIdempotent(scope, key);
+    const stored = await this.store.log.getIdempotent(scope, key);
     if (!stored) return undefined;
     const answer = this.answerOf(stored, requestHash);
     if (answer) return answer;
@@ -77,10 +77,10 @@ export class IdempotencyKeys {
     inFlight: () => ManifoldError,
   ): Promise<Claim> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const stored = await this.store.inventory.getIdempotent(scope, key);
+      const stored = await this.store.log.getIdempotent(scope, key);
       if (!stored) {
         const at = this.now().toISOString();
-        if (await this.store.inventory.beginIdempotent(scope, key, requestHash, at, this.owner)) {
+        if (await this.store.log.beginIdempotent(scope, key, requestHash, at, this.owner)) {
           return { kind: 'claimed' };
         }
         continue; // another request claimed it in between: read what it stored
@@ -88,7 +88,7 @@ export class IdempotencyKeys {
       const answer = this.answerOf(stored, requestHash);
       if (answer) return { kind: 'stored', answer };
       if (await this.ownerAlive(stored.owner)) throw inFlight();
-      if (await this.store.inventory.takeOverIdempotent(scope, key, stored.owner, this.owner)) {
+      if (await this.store.log.takeOverIdempotent(scope, key, stored.owner, this.owner)) {
         return { kind: 'claimed', takenOver: stored.owner ?? 'unknown' };
       }
     }
@@ -97,12 +97,12 @@ export class IdempotencyKeys {
 
   /** Stores the answer of a claimed key. */
   finish(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    return this.store.inventory.finishIdempotent(scope, key, status, body);
+    return this.store.log.finishIdempotent(scope, key, status, body);
   }
 
   /** Gives a claimed key up without an answer (a retry runs the request again). */
   abandon(scope: string, key: string): Promise<void> {
-    return this.store.inventory.abandonIdempotent(scope, key, this.owner);
+    return this.store.log.abandonIdempotent(scope, key, this.owner);
   }
 
   /** The answer to replay (same body, finished), undefined while in flight; 422 for another body. */

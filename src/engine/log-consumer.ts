@@ -15,7 +15,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import { ConditionNotMet } from '../store/condition-not-met.js';
-import type { InboundEventRow } from '../store/inventory-port.js';
+import type { InboundEventRow } from '../store/log-port.js';
 import type { Store } from '../store/store-port.js';
 
 /** The cursor move written with a batch: from where it was read to the batch's last event. */
@@ -89,7 +89,7 @@ export class LogConsumer<W> {
 
   /** Where the cursor stands. */
   position(): Promise<number> {
-    return this.store.inventory.cursor(this.options.cursor);
+    return this.store.log.cursor(this.options.cursor);
   }
 
   /** Resolves true once the log has been consumed up to `seq`, false after `timeoutMs`. */
@@ -118,7 +118,7 @@ export class LogConsumer<W> {
   }
 
   private read(from: number): Promise<InboundEventRow[]> {
-    return this.store.inventory.eventsAfter(from, this.options.types, this.options.batch);
+    return this.store.log.eventsAfter(from, this.options.types, this.options.batch);
   }
 
   /** Consumes the next batch; returns how many events it consumed (0: caught up, or another process has it). */

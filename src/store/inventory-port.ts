@@ -1,7 +1,7 @@
 /**
  * The inventory half of the store port (docs/inventory.md): materialized positions with a version,
- * the ledger they are derived from, reservations, idempotency keys, the hub's cursors and reconciliation
- * reports. One implementation (`sql-inventory.ts`) runs on both adapters through a `StepRunner`.
+ * the ledger they are derived from, reservations and reconciliation reports. (Idempotency keys, the hub's
+ * cursors and counters, and reading the log are the log store's: `log-port.ts`.) One implementation (`sql-inventory.ts`) runs on both adapters through a `StepRunner`.
  *
  * Every change of a position is a `Movement`: signed bucket deltas applied by one conditional UPDATE that
  * re-checks the invariants against the row as it is at write time (so concurrent writers cannot oversell,
@@ -10,6 +10,7 @@
  */
 import type { ReasonCode } from '../contracts/common-schemas.js';
 import type { BucketDeltas, Position } from '../domain/inventory/position.js';
+import type { IdempotencyRecord } from './log-port.js';
 
 /** A position as stored: every bucket, the derived `available`, and the compare-and-set version. */
 export interface PositionRecord {
@@ -92,33 +93,6 @@ export interface ReservationRecord {
   closedAt?: string;
   closedBy?: string;
   lines: ReservationLine[];
-}
-
-/** A stored response of an idempotent POST; status 0 while the first request is still running. */
-export interface IdempotentResponse {
-  requestHash: string;
-  status: number;
-  body: unknown;
-  createdAt: string;
-  /** While in flight: the process incarnation running the first request (absent for keys stored without one). */
-  owner?: string;
-}
-
-/** The idempotency key to record with a write, and the response to replay for it. */
-export interface IdempotencyRecord {
-  scope: string;
-  key: string;
-  requestHash: string;
-  status: number;
-  body: unknown;
-}
-
-/** A logged event the fact applier reads. */
-export interface InboundEventRow {
-  seq: number;
-  system: string;
-  type: string;
-  envelope: Record<string, unknown>;
 }
 
 /** An exception opened together with a unit of movements. */
@@ -212,40 +186,6 @@ export interface InventoryStore {
   getReservation(id: string): Promise<ReservationRecord | undefined>;
   /** Ids of open reservations expired at `now`, oldest expiry first. */
   expiredReservations(now: string, limit: number): Promise<string[]>;
-
-  getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined>;
-  /**
-   * Claims a key for a request about to run in the process incarnation `owner` (stored as in flight,
-   * status 0): false when the key exists.
-   */
-  beginIdempotent(
-    scope: string,
-    key: string,
-    requestHash: string,
-    at: string,
-    owner: string,
-  ): Promise<boolean>;
-  /**
-   * Takes over a key left in flight by the dead incarnation `from` (undefined: a key without owner) for
-   * `owner`; false when the key is no longer in flight by `from` (answered, abandoned, or taken over by
-   * another process first).
-   */
-  takeOverIdempotent(scope: string, key: string, from: string | undefined, owner: string): Promise<boolean>;
-  /** Stores the answer of a claimed key. */
-  finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void>;
-  /** Forgets a claim of `owner` whose request ended without an answer worth replaying. */
-  abandonIdempotent(scope: string, key: string, owner: string): Promise<void>;
-  /** Forgets idempotency keys created before `before`; returns how many. */
-  pruneIdempotency(before: string): Promise<number>;
-
-  /** The next value of a named counter (1, 2, …), durably: X12 control numbers per partner. */
-  nextCounter(name: string): Promise<number>;
-  /** Where a hub cursor stands. */
-  cursor(name: string): Promise<number>;
-  /** Moves a cursor from `from` to `to`; false when another process moved it first. */
-  moveCursor(name: string, from: number, to: number): Promise<boolean>;
-  /** Logged events of some types after a seq, in log order (the fact applier's feed). */
-  eventsAfter(afterSeq: number, types: readonly string[], limit: number): Promise<InboundEventRow[]>;
 
   /** The last published availability per SKU and channel. */
   publishedAvailability(keys: { sku: string; channel: string }[]): Promise<Map<string, number>>;

@@ -3,7 +3,7 @@
  * `StepRunner` like `sql-edi.ts`.
  */
 import type { ConnectorStateStore } from './connector-state-port.js';
-import type { StepRunner } from './sql-inventory.js';
+import type { StepRunner } from './sql-step.js';
 
 export class SqlConnectorState implements ConnectorStateStore {
   constructor(private readonly runner: StepRunner) {}

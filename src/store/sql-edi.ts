@@ -9,7 +9,7 @@ import type {
   EdiStore,
   NewEdiOutbound,
 } from './edi-port.js';
-import type { StepRunner } from './sql-inventory.js';
+import type { StepRunner } from './sql-step.js';
 
 type EdiRow = Record<string, string | number | null>;
 

@@ -1,8 +1,9 @@
 /**
+ * (Over 400 lines: one class implementing the inventory port — positions, the ledger, reservations,
+ * availability publishing, drift reports — whose statements share the movement builder below.)
+ *
  * The inventory store on SQL, shared by both adapters: the statements are written once with `?`
- * placeholders and run through the adapter's `StepRunner` (SQLite: the writer thread's group commit;
- * PostgreSQL: one transaction on a pooled connection, placeholders numbered). What differs between the
- * engines — numbered placeholders, casts to timestamptz — is in the runner's `dialect`.
+ * placeholders and run through the adapter's `StepRunner` (see `sql-step.ts`).
  *
  * Positions are only ever changed by conditional UPDATEs whose WHERE clause re-checks the invariants of
  * docs/inventory.md against the row as it is at write time; that is what makes reservations safe under any
@@ -15,9 +16,6 @@ import { ConditionNotMet } from './condition-not-met.js';
 import type {
   DriftQuery,
   DriftReport,
-  IdempotencyRecord,
-  IdempotentResponse,
-  InboundEventRow,
   InventoryException,
   InventoryStore,
   LedgerQuery,
@@ -29,28 +27,9 @@ import type {
   ReservationStatus,
   UnitExtras,
 } from './inventory-port.js';
-
-/** One statement of a write unit; `expect` is the number of rows a `run` must change. */
-export interface SqlStep {
-  sql: string;
-  params: unknown[];
-  mode: 'run' | 'all' | 'get';
-  expect?: number;
-}
-
-/** How an adapter runs the shared statements. */
-export interface StepRunner {
-  /**
-   * Runs the steps in one durable transaction; `ConditionNotMet(step)` when an expectation fails.
-   * `appendsToLog`: the steps insert events, so the transaction takes the log's write lock first (the log's
-   * order must be its commit order on PostgreSQL; SQLite has one writer anyway).
-   */
-  write(steps: SqlStep[], options?: { appendsToLog?: boolean }): Promise<unknown[]>;
-  /** A read outside any write transaction. */
-  read<T>(sql: string, params: unknown[]): Promise<T[]>;
-  /** `?` as a timestamp parameter to store in a TIMESTAMPTZ column (PostgreSQL) or text (SQLite). */
-  timestamp(placeholder: string): string;
-}
+import type { IdempotencyRecord } from './log-port.js';
+import { cursorStep } from './sql-log.js';
+import type { SqlStep, StepRunner } from './sql-step.js';
 
 type PositionRow = Record<(typeof BUCKETS)[number], number | string> & {
   sku: string;
@@ -301,18 +280,9 @@ export class SqlInventory implements InventoryStore {
 
   private extrasSteps(extras: UnitExtras | undefined, at: string): SqlStep[] {
     const steps: SqlStep[] = [];
-    if (extras?.cursor) steps.push(this.cursorStep(extras.cursor.name, extras.cursor.from, extras.cursor.to));
+    if (extras?.cursor) steps.push(cursorStep(extras.cursor.name, extras.cursor.from, extras.cursor.to));
     for (const exception of extras?.exceptions ?? []) steps.push(this.exceptionStep(exception, at));
     return steps;
-  }
-
-  cursorStep(name: string, from: number, to: number): SqlStep {
-    return {
-      sql: 'UPDATE hub_cursors SET position = ? WHERE name = ? AND position = ?',
-      params: [to, name, from],
-      mode: 'run',
-      expect: 1,
-    };
   }
 
   exceptionStep(exception: InventoryException, at: string): SqlStep {
@@ -454,140 +424,6 @@ export class SqlInventory implements InventoryStore {
       [now, limit],
     );
     return rows.map((r) => r.id);
-  }
-
-  // Idempotency keys.
-
-  async getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined> {
-    const [row] = await this.runner.read<{
-      request_hash: string;
-      status: number | string;
-      response: string;
-      created_at: string;
-      owner: string | null;
-    }>(
-      'SELECT request_hash, status, response, created_at, owner FROM idempotency_keys WHERE scope = ? AND key = ?',
-      [scope, key],
-    );
-    if (!row) return undefined;
-    return {
-      requestHash: row.request_hash,
-      status: Number(row.status),
-      body: JSON.parse(row.response),
-      createdAt: row.created_at,
-      ...(row.owner === null ? {} : { owner: row.owner }),
-    };
-  }
-
-  async beginIdempotent(scope: string, key: string, requestHash: string, at: string, owner: string) {
-    const [result] = (await this.runner.write([
-      {
-        sql: `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at, owner)
-              VALUES (?, ?, ?, 0, 'null', ?, ?) ON CONFLICT (scope, key) DO NOTHING`,
-        params: [scope, key, requestHash, at, owner],
-        mode: 'run',
-      },
-    ])) as [{ changes: number }];
-    return result.changes === 1;
-  }
-
-  async takeOverIdempotent(scope: string, key: string, from: string | undefined, owner: string) {
-    // Compare-and-set on the owner: of several processes taking over one dead key, one wins.
-    const [result] = (await this.runner.write([
-      {
-        sql: `UPDATE idempotency_keys SET owner = ?
-              WHERE scope = ? AND key = ? AND status = 0 AND COALESCE(owner, '') = ?`,
-        params: [owner, scope, key, from ?? ''],
-        mode: 'run',
-      },
-    ])) as [{ changes: number }];
-    return result.changes === 1;
-  }
-
-  async finishIdempotent(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.runner.write([
-      {
-        sql: 'UPDATE idempotency_keys SET status = ?, response = ? WHERE scope = ? AND key = ?',
-        params: [status, JSON.stringify(body), scope, key],
-        mode: 'run',
-      },
-    ]);
-  }
-
-  async abandonIdempotent(scope: string, key: string, owner: string): Promise<void> {
-    await this.runner.write([
-      {
-        sql: 'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0 AND owner = ?',
-        params: [scope, key, owner],
-        mode: 'run',
-      },
-    ]);
-  }
-
-  async pruneIdempotency(before: string): Promise<number> {
-    const [result] = (await this.runner.write([
-      { sql: 'DELETE FROM idempotency_keys WHERE created_at < ?', params: [before], mode: 'run' },
-    ])) as [{ changes: number }];
-    return result.changes;
-  }
-
-  // Cursors and the fact applier's feed.
-
-  async nextCounter(name: string): Promise<number> {
-    const [, row] = (await this.runner.write([
-      {
-        sql: 'INSERT INTO hub_cursors (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
-        params: [name],
-        mode: 'run',
-      },
-      {
-        sql: 'UPDATE hub_cursors SET position = position + 1 WHERE name = ? RETURNING position',
-        params: [name],
-        mode: 'get',
-      },
-    ])) as [unknown, { position: number | string }];
-    return Number(row.position);
-  }
-
-  async cursor(name: string): Promise<number> {
-    const [row] = await this.runner.read<{ position: number | string }>(
-      'SELECT position FROM hub_cursors WHERE name = ?',
-      [name],
-    );
-    return row ? Number(row.position) : 0;
-  }
-
-  async moveCursor(name: string, from: number, to: number): Promise<boolean> {
-    try {
-      await this.runner.write([this.cursorStep(name, from, to)]);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionNotMet) return false;
-      throw error;
-    }
-  }
-
-  async eventsAfter(afterSeq: number, types: readonly string[], limit: number): Promise<InboundEventRow[]> {
-    if (types.length === 0) return [];
-    const rows = await this.runner.read<{
-      seq: number | string;
-      system: string;
-      type: string;
-      envelope: unknown;
-    }>(
-      `SELECT seq, system, type, envelope FROM events WHERE seq > ? AND type IN (${types.map(() => '?').join(', ')})
-       ORDER BY seq LIMIT ?`,
-      [afterSeq, ...types, limit],
-    );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      system: r.system,
-      type: r.type,
-      envelope: (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as Record<
-        string,
-        unknown
-      >,
-    }));
   }
 
   // Availability publishing.

@@ -4,7 +4,7 @@
  */
 import type { AlertInstance } from '../domain/alerts/alert-state.js';
 import type { OpsStore, StoredAlert, StoredCircuit } from './ops-port.js';
-import type { StepRunner } from './sql-inventory.js';
+import type { StepRunner } from './sql-step.js';
 
 export class SqlOps implements OpsStore {
   constructor(private readonly runner: StepRunner) {}

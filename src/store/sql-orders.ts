@@ -14,7 +14,9 @@ import type {
   OrderStore,
   OrderUnit,
 } from './order-port.js';
-import type { SqlInventory, SqlStep, StepRunner } from './sql-inventory.js';
+import type { SqlInventory } from './sql-inventory.js';
+import { cursorStep } from './sql-log.js';
+import type { SqlStep, StepRunner } from './sql-step.js';
 
 type OrderRow = Record<string, string | number | null>;
 
@@ -197,7 +199,7 @@ export class SqlOrders implements OrderStore {
       });
     }
     for (const exception of unit.exceptions) own(this.inventory.exceptionStep(exception, unit.at));
-    if (unit.cursor) own(this.inventory.cursorStep(unit.cursor.name, unit.cursor.from, unit.cursor.to));
+    if (unit.cursor) own(cursorStep(unit.cursor.name, unit.cursor.from, unit.cursor.to));
     if (steps.length === 0) return;
     try {
       await this.runner.write(steps, { appendsToLog: unit.events.length > 0 });

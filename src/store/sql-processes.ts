@@ -3,7 +3,7 @@
  * `StepRunner` like `sql-ops.ts`.
  */
 import type { ProcessInfo, ProcessRecord, ProcessStore } from './process-port.js';
-import type { StepRunner } from './sql-inventory.js';
+import type { StepRunner } from './sql-step.js';
 
 type ProcessRow = Record<'incarnation' | 'host' | 'version' | 'started_at' | 'heartbeat_at', string> & {
   pid: number | string;

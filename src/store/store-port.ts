@@ -11,6 +11,7 @@ import type { ConnectorStateStore } from './connector-state-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
 import type { InventoryStore } from './inventory-port.js';
+import type { LogStore } from './log-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 import type { ProcessStore } from './process-port.js';
@@ -92,8 +93,10 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Outbox claims, attempts, exceptions, audit and replays (usable after `migrate()`). */
   readonly delivery: DeliveryStore;
-  /** Positions, ledger, reservations, idempotency keys, cursors and drift reports (after `migrate()`). */
+  /** Positions, ledger, reservations and drift reports (after `migrate()`). */
   readonly inventory: InventoryStore;
+  /** The hub's cursors and counters, the log read by type, idempotency keys (after `migrate()`). */
+  readonly log: LogStore;
   /** Orders, their timeline annotations, and the order processor's atomic unit (after `migrate()`). */
   readonly orders: OrderStore;
   /** Outbound X12 interchanges and the partners' 997/999 answers (after `migrate()`). */

@@ -129,7 +129,7 @@ it('a slow storefront receives the latest availability figure, not every step', 
   const skipped = outbox.filter((row) => row.status === 'skipped');
   expect(delivered).toHaveLength(sku1.length + sku2.length + positions);
   expect(skipped).toHaveLength(outbox.length - delivered.length);
-  const { db } = hub.store.delivery as unknown as { db: Database.Database };
+  const { db } = hub.store as unknown as { db: Database.Database };
   const superseded = new Map(
     (
       db.prepare('SELECT id, superseded_by FROM outbox WHERE status = ?').all('skipped') as {

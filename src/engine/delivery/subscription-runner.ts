@@ -246,7 +246,6 @@ export class SubscriptionRunner {
     const finished = context.now();
     const signal = context.target.release(permit, response, finished.getTime());
     const throttled = signal === 'throttled';
-    context.onAttempt?.(subscription, claims, response);
     for (const claim of claims) {
       try {
         await context.store.completeAttempt({
@@ -267,6 +266,8 @@ export class SubscriptionRunner {
         context.onError?.(subscription, error);
       }
     }
+    // Counted once recorded, so that a reader of the metrics never sees an attempt its backlog does not.
+    context.onAttempt?.(subscription, claims, response);
   }
 
   private nextStep(

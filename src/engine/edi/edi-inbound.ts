@@ -50,7 +50,7 @@ import type { TraceContext } from '../observability/trace-context.js';
 export class StoreControlNumbers implements ControlNumbers {
   constructor(private readonly store: Store) {}
   next(partner: string, kind: ControlNumberKind): Promise<number> {
-    return this.store.inventory.nextCounter(`x12:${partner}:${kind}`);
+    return this.store.log.nextCounter(`x12:${partner}:${kind}`);
   }
 }
 

@@ -43,7 +43,7 @@ export class AvailabilityPublisher {
   /** Publishes the next batch of ledger entries; returns how many it consumed (0: caught up). */
   async step(): Promise<number> {
     const inventory = this.store.inventory;
-    const from = await inventory.cursor(PUBLISHER_CURSOR);
+    const from = await this.store.log.cursor(PUBLISHER_CURSOR);
     const entries = await inventory.ledgerAfter(from, BATCH);
     const last = entries[entries.length - 1];
     if (!last) return 0;
@@ -103,7 +103,7 @@ export class AvailabilityPublisher {
     if (events.length > 0) await this.ingest.emit(events);
     await inventory.recordPublishedAvailability(changed, last.id);
     await inventory.resolveRecovered(recovered, time);
-    await inventory.moveCursor(PUBLISHER_CURSOR, from, last.id);
+    await this.store.log.moveCursor(PUBLISHER_CURSOR, from, last.id);
     return entries.length;
   }
 }

@@ -28,7 +28,8 @@ import {
   received,
 } from '../../domain/inventory/rules.js';
 import { ConflictError } from '../../errors.js';
-import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { Store } from '../../store/store-port.js';
 import { LogConsumer } from '../log-consumer.js';
 

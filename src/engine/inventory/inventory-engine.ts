@@ -109,7 +109,7 @@ export class InventoryEngine {
         const at = now().getTime();
         if (at - prunedAt >= 600_000) {
           prunedAt = at;
-          await store.inventory.pruneIdempotency(new Date(at - keepKeysMs).toISOString());
+          await store.log.pruneIdempotency(new Date(at - keepKeysMs).toISOString());
         }
         return 0;
       },

@@ -5,7 +5,8 @@
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
 import { effective, type OrderState } from '../../domain/orders/lifecycle.js';
-import type { InboundEventRow, InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InventoryException, Movement } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderAnnotation, OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
 

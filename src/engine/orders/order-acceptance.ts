@@ -9,7 +9,7 @@ import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { ACCEPTED_TYPE } from '../../domain/orders/event-inputs.js';
 import { newOrder } from '../../domain/orders/lifecycle.js';
-import type { InboundEventRow } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderDocument, OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { EventContext, StockView, Working } from './event-context.js';

@@ -20,7 +20,8 @@ import { type AllocationPolicy, firstThatFills } from '../../domain/orders/alloc
 import { ACCEPTED_TYPE, inputOf, ORDER_TYPES } from '../../domain/orders/event-inputs.js';
 import { derive, type OrderInput, type OrderState } from '../../domain/orders/lifecycle.js';
 import { ConflictError } from '../../errors.js';
-import type { InboundEventRow, Movement } from '../../store/inventory-port.js';
+import type { Movement } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';

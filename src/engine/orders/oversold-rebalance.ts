@@ -6,7 +6,7 @@ import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { apply, effective } from '../../domain/orders/lifecycle.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
-import type { InboundEventRow } from '../../store/inventory-port.js';
+import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderUnit } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
 import { EventContext, type HubEventFactory, StockView, type Working } from './event-context.js';

@@ -1,6 +1,6 @@
 /**
- * The delivery half of the PostgreSQL store. Several hub processes may share one database (docs/delivery.md), so
- * unlike SQLite a claim is a lease kept in the row: `claimDeliveries` takes due key heads with
+ * What delivery does its own way on PostgreSQL (the rest is shared: `../sql-delivery.ts`). Several hub
+ * processes may share one database (docs/delivery.md), so unlike SQLite a claim is a lease kept in the row: `claimDeliveries` takes due key heads with
  * `FOR UPDATE SKIP LOCKED` and stamps `lease_until`/`lease_owner` in the same statement, and no process
  * is handed a row whose lease is still valid. Leases run on the database's clock, the one clock every
  * process shares, so a host whose clock drifts cannot take another's work early.
@@ -16,29 +16,9 @@
 import type pg from 'pg';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { coalescableTypes } from '../../domain/event-catalogue.js';
-import type { SubscriptionFilter } from '../../domain/subscription-filter.js';
-import type {
-  Actor,
-  AttemptResult,
-  AuditEntry,
-  BacklogStat,
-  ClaimQuery,
-  DeliveryAttempt,
-  DeliveryClaim,
-  DeliveryStore,
-  ExceptionQuery,
-  ExceptionRecord,
-  NewException,
-  OpenExceptionCount,
-  ReplayRecord,
-  ReplaySelection,
-} from '../delivery-port.js';
+import type { AttemptResult, ClaimQuery, DeliveryClaim } from '../delivery-port.js';
 import { exceptionParams } from '../exception-params.js';
-import { SqlConditions } from '../sql-conditions.js';
-import { toError } from './postgres-append.js';
-
-/** Opens a write transaction with a durable commit, whatever the role's defaults. */
-const BEGIN_SQL = 'BEGIN; SET LOCAL synchronous_commit = on';
+import { type DeliveryDialect, sqlTextList } from '../sql-delivery.js';
 
 /** The coalescing types as an SQL list, for `IN (…)` (constants of the catalogue, quoted). */
 const COALESCING = sqlTextList(coalescableTypes());
@@ -177,24 +157,13 @@ type ClaimAnswer = (ClaimRow & { superseded: false }) | { id: string; superseded
 
 const isClaim = (row: ClaimAnswer): row is ClaimRow & { superseded: false } => !row.superseded;
 
-type DbValue = string | number | boolean | Date | null;
-type DbRow = Record<string, DbValue>;
+/** Claims and attempt records on PostgreSQL, shared safely by several hub processes. */
+export class PostgresDeliveryDialect implements DeliveryDialect {
+  readonly noBlock = 'false';
+  readonly lockRows = ' FOR UPDATE';
+  readonly partitionKeySql = "envelope->>'partitionkey'";
 
-export interface PostgresDeliveryOptions {
-  /**
-   * Opens a transaction holding the log's append lock. Replays add outbox rows, and taking the lock the
-   * appends take keeps outbox ids in commit order, so a key's later row is never visible before an
-   * earlier one.
-   */
-  beginAppendSql: string;
-}
-
-/** Delivery bookkeeping on PostgreSQL, shared safely by several hub processes. */
-export class PostgresDelivery implements DeliveryStore {
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly options: PostgresDeliveryOptions,
-  ) {}
+  constructor(private readonly pool: pg.Pool) {}
 
   async claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]> {
     const first = await this.claim(query, query.limit, [...query.inFlight]);
@@ -265,322 +234,17 @@ export class PostgresDelivery implements DeliveryStore {
     }
   }
 
-  async listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]> {
-    const { rows } = await this.pool.query<DbRow>(
-      'SELECT * FROM delivery_attempts WHERE event_seq = $1 ORDER BY id',
-      [query.eventSeq],
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      outboxId: Number(r.outbox_id),
-      eventSeq: Number(r.event_seq),
-      subscription: r.subscription as string,
-      attempt: r.attempt as number,
-      startedAt: (r.started_at as Date).toISOString(),
-      finishedAt: (r.finished_at as Date).toISOString(),
-      outcome: r.outcome as DeliveryAttempt['outcome'],
-      ...(r.status !== null ? { status: r.status as number } : {}),
-      ...(r.error !== null ? { error: r.error as string } : {}),
-      latencyMs: r.latency_ms as number,
-    }));
+  patternMatch(column: string, pattern: string): { sql: string; param: string } {
+    return { sql: `${column} LIKE ? ESCAPE '\\'`, param: likePattern(pattern) };
   }
 
-  async deliveryBacklog(): Promise<BacklogStat[]> {
-    const { rows } = await this.pool.query<{
-      subscription: string;
-      pending: number;
-      parked: number;
-      oldest: Date | null;
-    }>(
-      `SELECT subscription, count(*) FILTER (WHERE status = 'pending')::int AS pending,
-              count(*) FILTER (WHERE status = 'parked')::int AS parked,
-              min(created_at) FILTER (WHERE status = 'pending') AS oldest
-       FROM outbox WHERE status IN ('pending', 'parked') GROUP BY subscription ORDER BY subscription`,
-    );
-    return rows.map((r) => ({
-      subscription: r.subscription,
-      pending: r.pending,
-      parked: r.parked,
-      ...(r.oldest ? { oldestPendingAt: r.oldest.toISOString() } : {}),
-    }));
+  envelopeText(path: string): { sql: string; param: string } {
+    return { sql: 'envelope #>> ?', param: `{data,${path.split('.').join(',')}}` };
   }
 
-  async openExceptionCounts(): Promise<OpenExceptionCount[]> {
-    const { rows } = await this.pool.query<{ code: string; subscription: string | null; n: number }>(
-      `SELECT code, subscription, count(*)::int AS n FROM exceptions WHERE status = 'open'
-       GROUP BY code, subscription ORDER BY code, subscription`,
-    );
-    return rows.map((r) => ({
-      code: r.code,
-      ...(r.subscription !== null ? { subscription: r.subscription } : {}),
-      count: r.n,
-    }));
+  json(value: unknown): unknown {
+    return value;
   }
-
-  async createException(exception: NewException): Promise<ExceptionRecord> {
-    const { rows } = await this.pool.query<DbRow>(
-      `INSERT INTO exceptions (${EXCEPTION_COLUMN_LIST}) VALUES (${exceptionPlaceholders(1)}) RETURNING *`,
-      exceptionParams(exception),
-    );
-    return toException(rows[0] as DbRow);
-  }
-
-  async listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]> {
-    const conditions = new SqlConditions('numbered')
-      .add('subscription = ?', query.subscription)
-      .add('code = ?', query.code)
-      .add('system = ?', query.system)
-      .add('subject = ?', query.subject)
-      .add('status = ?', query.status)
-      .add('created_at >= ?::timestamptz', query.since)
-      .add('id > ?', query.afterId);
-    const { rows } = await this.pool.query<DbRow>(
-      `SELECT * FROM exceptions ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`,
-      conditions.params,
-    );
-    return rows.map(toException);
-  }
-
-  async getException(id: number): Promise<ExceptionRecord | undefined> {
-    const { rows } = await this.pool.query<DbRow>('SELECT * FROM exceptions WHERE id = $1', [id]);
-    return rows[0] ? toException(rows[0]) : undefined;
-  }
-
-  async retryExceptions(ids: number[], actor: Actor): Promise<ExceptionRecord[]> {
-    if (ids.length === 0) return [];
-    return this.transaction(BEGIN_SQL, async (client) => {
-      // Locked in id order: two operators retrying overlapping sets neither deadlock nor both act.
-      const open = await client.query<{ id: string }>(
-        `SELECT id FROM exceptions WHERE id = ANY ($1::bigint[]) AND status = 'open' ORDER BY id FOR UPDATE`,
-        [ids],
-      );
-      const openIds = open.rows.map((r) => r.id);
-      if (openIds.length === 0) return [];
-      await client.query(
-        `INSERT INTO audit_log (at, actor, action, target, note)
-         SELECT $1::timestamptz, $2, 'exception.retry', 'exception:' || id, $3 FROM unnest($4::bigint[]) AS id
-         ORDER BY id`,
-        [actor.at, actor.who, actor.note ?? null, openIds],
-      );
-      // A fresh budget: attempts and age count again from the operator's retry.
-      await client.query(
-        `UPDATE outbox SET status = 'pending', next_attempt_at = NULL, first_attempt_at = NULL, attempts = 0,
-           throttled_attempts = 0, blocks_key = false, lease_until = NULL, lease_owner = NULL
-         WHERE status = 'parked'
-           AND id IN (SELECT outbox_id FROM exceptions WHERE id = ANY ($1::bigint[]) AND outbox_id IS NOT NULL)`,
-        [openIds],
-      );
-      const { rows } = await client.query<DbRow>(
-        `UPDATE exceptions SET status = 'resolved', resolved_at = $2::timestamptz, resolved_by = $3,
-           resolution = 'retried', note = $4
-         WHERE id = ANY ($1::bigint[]) RETURNING *`,
-        [openIds, actor.at, actor.who, actor.note ?? null],
-      );
-      return rows.map(toException).sort((a, b) => a.id - b.id);
-    });
-  }
-
-  async resolveException(id: number, actor: Actor): Promise<ExceptionRecord | undefined> {
-    const resolved = await this.transaction(BEGIN_SQL, async (client) => {
-      const open = await client.query<{ outbox_id: string | null }>(
-        `SELECT outbox_id FROM exceptions WHERE id = $1 AND status = 'open' FOR UPDATE`,
-        [id],
-      );
-      const row = open.rows[0];
-      if (!row) return undefined;
-      await client.query(
-        `INSERT INTO audit_log (at, actor, action, target, note)
-         VALUES ($1::timestamptz, $2, 'exception.resolve', 'exception:' || $3::bigint, $4)`,
-        [actor.at, actor.who, id, actor.note ?? null],
-      );
-      if (row.outbox_id !== null) {
-        await client.query(
-          `UPDATE outbox SET status = 'skipped', blocks_key = false, lease_until = NULL, lease_owner = NULL
-           WHERE id = $1 AND status = 'parked'`,
-          [row.outbox_id],
-        );
-      }
-      const { rows } = await client.query<DbRow>(
-        `UPDATE exceptions SET status = 'resolved', resolved_at = $2::timestamptz, resolved_by = $3,
-           resolution = 'resolved', note = $4
-         WHERE id = $1 RETURNING *`,
-        [id, actor.at, actor.who, actor.note ?? null],
-      );
-      return rows[0] ? toException(rows[0]) : undefined;
-    });
-    // Already resolved (or unknown): reported as it stands.
-    return resolved ?? this.getException(id);
-  }
-
-  async listAudit(query: { afterId?: number; limit: number }): Promise<AuditEntry[]> {
-    const { rows } = await this.pool.query<DbRow>(
-      'SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2',
-      [query.afterId ?? 0, query.limit],
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: (r.at as Date).toISOString(),
-      actor: r.actor as string,
-      action: r.action as string,
-      target: r.target as string,
-      ...(r.note !== null ? { note: r.note as string } : {}),
-      ...(r.detail !== null ? { detail: r.detail as unknown as Record<string, unknown> } : {}),
-    }));
-  }
-
-  async createReplay(
-    selection: ReplaySelection,
-    types: string[] | undefined,
-    target: string,
-    actor: Actor,
-    filter?: SubscriptionFilter,
-  ): Promise<ReplayRecord> {
-    const id = await this.transaction(this.options.beginAppendSql, async (client) => {
-      const created = await client.query<{ id: string }>(
-        `INSERT INTO replays (subscription, selection, created_at, created_by)
-         VALUES ($1, $2::jsonb, $3::timestamptz, $4) RETURNING id`,
-        [selection.subscription, JSON.stringify(selection), actor.at, actor.who],
-      );
-      const replayId = (created.rows[0] as { id: string }).id;
-      // Echo suppression: an event never goes back to the system it came from.
-      const params: unknown[] = [selection.subscription, target, actor.at, replayId, selection.from];
-      const filters = ['ingested_at >= $5::timestamptz', 'system <> $2'];
-      const add = (clause: string, value: unknown) => {
-        if (value === undefined) return;
-        params.push(value);
-        filters.push(clause.replace('?', `$${params.length}`));
-      };
-      add('ingested_at < ?::timestamptz', selection.to);
-      add('type = ANY (?::text[])', types);
-      add('subject = ?', selection.subject);
-      add('correlationid = ?', selection.correlationid);
-      // The subscription's own filter, as ingest applies it (values compared as text).
-      if (filter?.subject !== undefined) add(`subject LIKE ? ESCAPE '\\'`, likePattern(filter.subject));
-      for (const [path, expected] of Object.entries(filter?.data ?? {})) {
-        add(
-          `envelope #>> ? IN (SELECT jsonb_array_elements_text(?::jsonb))`,
-          `{data,${path.split('.').join(',')}}`,
-        );
-        // The second placeholder of the clause: add() numbered only the first.
-        params.push(JSON.stringify((Array.isArray(expected) ? expected : [expected]).map(String)));
-        const last = filters.length - 1;
-        filters[last] = (filters[last] as string).replace('?::jsonb', `$${params.length}::jsonb`);
-      }
-      const inserted = await client.query(
-        `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at, replay_id)
-         SELECT $1, $2, seq, coalesce(envelope->>'partitionkey', subject), $3::timestamptz, $4::bigint
-         FROM events WHERE ${filters.join(' AND ')} ORDER BY seq`,
-        params,
-      );
-      await client.query('UPDATE replays SET total = $2 WHERE id = $1', [replayId, inserted.rowCount ?? 0]);
-      await client.query(
-        `INSERT INTO audit_log (at, actor, action, target, note, detail)
-         VALUES ($1::timestamptz, $2, 'replay.create', 'replay:' || $3::bigint, $4, $5::jsonb)`,
-        [actor.at, actor.who, replayId, actor.note ?? null, JSON.stringify(selection)],
-      );
-      return Number(replayId);
-    });
-    return (await this.getReplay(id)) as ReplayRecord;
-  }
-
-  async getReplay(id: number): Promise<ReplayRecord | undefined> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      selection: ReplaySelection;
-      created_at: Date;
-      created_by: string;
-      total: number;
-      delivered: number;
-      pending: number;
-      parked: number;
-    }>(
-      `SELECT r.id, r.selection, r.created_at, r.created_by, r.total,
-              count(o.id) FILTER (WHERE o.status IN ('delivered', 'skipped'))::int AS delivered,
-              count(o.id) FILTER (WHERE o.status = 'pending')::int AS pending,
-              count(o.id) FILTER (WHERE o.status = 'parked')::int AS parked
-       FROM replays r LEFT JOIN outbox o ON o.replay_id = r.id
-       WHERE r.id = $1 GROUP BY r.id`,
-      [id],
-    );
-    const replay = rows[0];
-    if (!replay) return undefined;
-    return {
-      id: Number(replay.id),
-      selection: replay.selection,
-      createdAt: replay.created_at.toISOString(),
-      createdBy: replay.created_by,
-      total: replay.total,
-      delivered: replay.delivered,
-      pending: replay.pending,
-      parked: replay.parked,
-      status: replay.pending === 0 ? 'completed' : 'running',
-    };
-  }
-
-  /** Runs `work` in a transaction opened by `begin`, rolling back if it throws. */
-  private async transaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(begin);
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      // A connection whose rollback failed is broken: it is destroyed, not returned to the pool.
-      const rolledBack = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
-      client.release(rolledBack ? undefined : toError(error));
-      throw error;
-    }
-  }
-}
-
-/** Database columns of an exception, and the record's names for them. */
-const EXCEPTION_FIELDS = [
-  ['subscription', 'subscription'],
-  ['system', 'system'],
-  ['outbox_id', 'outboxId'],
-  ['event_seq', 'eventSeq'],
-  ['event_id', 'eventId'],
-  ['subject', 'subject'],
-  ['last_status', 'lastStatus'],
-  ['last_body', 'lastBody'],
-  ['last_error', 'lastError'],
-  ['attempts', 'attempts'],
-  ['first_attempt_at', 'firstAttemptAt'],
-  ['last_attempt_at', 'lastAttemptAt'],
-  ['payload', 'payload'],
-  ['resolved_at', 'resolvedAt'],
-  ['resolved_by', 'resolvedBy'],
-  ['resolution', 'resolution'],
-  ['note', 'note'],
-] as const;
-
-/** BIGINT columns, which pg returns as strings. */
-const BIGINT_COLUMNS = new Set(['id', 'outbox_id', 'event_seq']);
-
-function fromDb(column: string, value: DbValue): DbValue {
-  if (value instanceof Date) return value.toISOString();
-  if (BIGINT_COLUMNS.has(column) && value !== null) return Number(value);
-  return value;
-}
-
-function toException(r: DbRow): ExceptionRecord {
-  const record: Record<string, DbValue> = {
-    id: fromDb('id', r.id ?? null),
-    code: r.code ?? null,
-    status: r.status ?? null,
-    detail: r.detail ?? null,
-    createdAt: fromDb('created_at', r.created_at ?? null),
-  };
-  for (const [column, name] of EXCEPTION_FIELDS) {
-    const value = r[column];
-    if (value !== null && value !== undefined) record[name] = fromDb(column, value);
-  }
-  return record as unknown as ExceptionRecord;
 }
 
 function toClaim(row: ClaimRow): DeliveryClaim {
@@ -597,11 +261,6 @@ function toClaim(row: ClaimRow): DeliveryClaim {
     ingestedAt: row.ingested_at.toISOString(),
     event: row.envelope,
   };
-}
-
-/** Constant strings as an SQL list for `IN (…)`; `NULL` (matching nothing) when there are none. */
-function sqlTextList(values: readonly string[]): string {
-  return values.length === 0 ? 'NULL' : values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
 }
 
 /** A `*` pattern as a LIKE pattern (with `\` escaping LIKE's own wildcards). */

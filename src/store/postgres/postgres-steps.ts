@@ -1,11 +1,12 @@
 /**
- * The PostgreSQL `StepRunner` of the shared SQL (see `../sql-inventory.ts`): a unit of steps is one
+ * The PostgreSQL `StepRunner` of the shared SQL (see `../sql-step.ts`): a unit of steps is one
  * transaction on a pooled connection; `?` placeholders become `$1…`; a `run` step whose changed-row count
  * differs from its `expect` rolls the transaction back and raises `ConditionNotMet`.
  */
 import type pg from 'pg';
 import { ConditionNotMet } from '../condition-not-met.js';
-import type { SqlStep, StepRunner } from '../sql-inventory.js';
+import type { SqlStep, StepRunner } from '../sql-step.js';
+import { toError } from './postgres-append.js';
 
 /** `?` → `$1, $2, …` (the shared statements hold no `?` inside literals). */
 export function numbered(sql: string): string {
@@ -18,6 +19,7 @@ export function postgresRunner(pool: pg.Pool, options: { beginAppendSql: string 
   return {
     async write(steps: SqlStep[], write: { appendsToLog?: boolean } = {}): Promise<unknown[]> {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
         await client.query(write.appendsToLog ? options.beginAppendSql : 'BEGIN');
         const results: unknown[] = [];
@@ -34,12 +36,17 @@ export function postgresRunner(pool: pg.Pool, options: { beginAppendSql: string 
           }
           await client.query('COMMIT');
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          // A connection whose rollback failed is broken: it is destroyed, not returned to the pool.
+          const rolledBack = await client.query('ROLLBACK').then(
+            () => true,
+            () => false,
+          );
+          if (!rolledBack) broken = toError(error);
           throw error;
         }
         return results;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async read<T>(sql: string, params: unknown[]): Promise<T[]> {

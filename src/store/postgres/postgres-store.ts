@@ -11,8 +11,10 @@ import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlConnectorState } from '../sql-connector-state.js';
+import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -27,10 +29,10 @@ import type {
   StoreHealth,
 } from '../store-port.js';
 import { appendUnits, prepareUnits, toError } from './postgres-append.js';
-import { PostgresDelivery } from './postgres-delivery.js';
+import { PostgresDeliveryDialect } from './postgres-delivery.js';
 import { postgresRunner } from './postgres-steps.js';
 
-const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
+const MIGRATIONS = readMigrations('postgres');
 
 /** Opens a write transaction: durable commit whatever the role's defaults, one writer at a time. */
 const BEGIN_WRITE_SQL = `BEGIN; SET LOCAL synchronous_commit = on;
@@ -72,8 +74,9 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   /** Claims leased in the database, so several hub processes can share the outbox. */
-  readonly delivery: PostgresDelivery;
+  readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
+  readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
@@ -98,9 +101,10 @@ export class PostgresStore implements Store {
     // without a listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
-    this.delivery = new PostgresDelivery(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
     const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
+    this.delivery = new SqlDelivery(runner, new PostgresDeliveryDialect(this.pool));
     this.inventory = new SqlInventory(runner, this.now);
+    this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);

@@ -11,13 +11,15 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
 import { ConditionNotMet } from '../condition-not-met.js';
-import { eventRow, type EventRow as NewEventRow } from '../event-row.js';
+import { eventRow } from '../event-row.js';
 import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlConnectorState } from '../sql-connector-state.js';
+import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
+import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -31,9 +33,18 @@ import type {
   Store,
   StoreHealth,
 } from '../store-port.js';
-import { SqliteDelivery, type WriteStep } from './sqlite-delivery.js';
+import { SqliteDeliveryDialect } from './sqlite-delivery.js';
+import { sqliteRunner } from './sqlite-steps.js';
+import type {
+  AppendRequest,
+  CloseRequest,
+  ExecRequest,
+  RowInput,
+  UnitResult,
+  WriterReply,
+} from './writer-messages.js';
 
-const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
+const MIGRATIONS = readMigrations('sqlite');
 
 /**
  * Settings of the writing connection that change speed, not safety: a 16 MiB page cache (delivery claims
@@ -43,29 +54,6 @@ const MIGRATIONS = readMigrations(new URL('./migrations/', import.meta.url));
  * too). Exported so that the benchmark's raw baseline runs with the same settings.
  */
 export const THROUGHPUT_PRAGMAS = ['cache_size = -16384', 'wal_autocheckpoint = 10000'] as const;
-
-/** What the writer thread answers per unit: its outcomes, or the error that rolled it back. */
-type WriterResult = AppendOutcome[] | { error: string };
-
-interface WriterReply {
-  requestId: number;
-  results?: WriterResult[];
-  failure?: string;
-  /** An exec request whose conditional step (index) changed no row; it wrote nothing. */
-  unmet?: number;
-}
-
-/** One event as the writer thread inserts it (see `writer-worker.js`). */
-interface RowInput extends NewEventRow {
-  outbox: [string, string][];
-}
-
-interface AppendMessage {
-  kind: 'append';
-  requestId: number;
-  at: string;
-  units: RowInput[][];
-}
 
 interface EventRow {
   seq: number;
@@ -103,12 +91,13 @@ export class SqliteStore implements Store {
   private writer: Worker | undefined;
   private readonly inFlight = new Map<
     number,
-    { resolve: (r: WriterResult[]) => void; reject: (e: Error) => void }
+    { resolve: (r: NonNullable<WriterReply['results']>) => void; reject: (e: Error) => void }
   >();
   private lastRequestId = 0;
   private closed = false;
-  readonly delivery: SqliteDelivery;
+  readonly delivery: SqlDelivery;
   readonly inventory: SqlInventory;
+  readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
@@ -124,13 +113,13 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
-    this.delivery = new SqliteDelivery(this.db, (steps) => this.request({ kind: 'exec', steps }));
-    const runner = {
-      write: (steps: WriteStep[]) => this.request({ kind: 'exec', steps }),
-      read: async <T>(sql: string, params: unknown[]) => this.prepared(sql).all(...params) as T[],
-      timestamp: (placeholder: string) => placeholder,
-    };
+    const runner = sqliteRunner(
+      (steps) => this.request({ kind: 'exec', steps }),
+      (sql, params) => this.prepared(sql).all(...params),
+    );
+    this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner));
     this.inventory = new SqlInventory(runner, this.now);
+    this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
@@ -236,8 +225,11 @@ export class SqliteStore implements Store {
 
   /** Sends one group to the writer thread and waits for its durable commit. */
   private request(
-    message: Omit<AppendMessage, 'requestId'> | { kind: 'exec'; steps: WriteStep[] } | { kind: 'close' },
-  ): Promise<WriterResult[]> {
+    message:
+      | Omit<AppendRequest, 'requestId'>
+      | Omit<ExecRequest, 'requestId'>
+      | Omit<CloseRequest, 'requestId'>,
+  ): Promise<NonNullable<WriterReply['results']>> {
     const worker = this.writer;
     if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
     const requestId = ++this.lastRequestId;
@@ -265,7 +257,7 @@ export class SqliteStore implements Store {
     let next = 0;
     return serialised.map((unit) => {
       if (unit instanceof Error) return unit;
-      const result = results[next++] as WriterResult;
+      const result = results[next++] as UnitResult;
       return 'error' in result ? new Error(result.error) : result;
     });
   }

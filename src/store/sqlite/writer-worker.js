@@ -13,15 +13,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 /**
- * @typedef {{ source: string, id: string, type: string, subject: string, correlationid: string | null,
- *   system: string, envelope: string, partitionKey: string, outbox: [string, string][] }} RowInput
- * @typedef {{ status: 'accepted' | 'duplicate', seq: number }} Outcome
- * @typedef {{ kind: 'append', requestId: number, at: string, units: RowInput[][] }} AppendRequest
- * @typedef {{ sql: string, params?: unknown[] | Record<string, unknown>, mode: 'run' | 'all' | 'get',
- *   expect?: number }} Step
- * @typedef {{ kind: 'exec', requestId: number, steps: Step[] }} ExecRequest
- * @typedef {{ kind: 'close', requestId: number }} CloseRequest
- * @typedef {AppendRequest | ExecRequest} WriteRequest
+ * @typedef {import('./writer-messages.js').RowInput} RowInput
+ * @typedef {import('../store-port.js').AppendOutcome} Outcome
+ * @typedef {import('../sql-step.js').SqlStep} Step
+ * @typedef {import('./writer-messages.js').WriteRequest} WriteRequest
+ * @typedef {import('./writer-messages.js').WriterRequest} WriterRequest
+ * @typedef {import('./writer-messages.js').WriterReply} WriterReply
  */
 
 const { path, pragmas } = /** @type {{ path: string, pragmas: string[] }} */ (workerData);
@@ -202,20 +199,21 @@ function commitQueued() {
   try {
     const answers = commitGroup(requests);
     requests.forEach((request, i) => {
-      port.postMessage({ requestId: request.requestId, ...answers[i] });
+      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, ...answers[i] }));
     });
   } catch (error) {
     const failure = error instanceof Error ? error.message : String(error);
-    for (const request of requests) port.postMessage({ requestId: request.requestId, failure });
+    for (const request of requests)
+      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, failure }));
   }
 }
 
 port.on('message', (/** @type {string} */ text) => {
-  const request = /** @type {WriteRequest | CloseRequest} */ (JSON.parse(text));
+  const request = /** @type {WriterRequest} */ (JSON.parse(text));
   if (request.kind === 'close') {
     if (queued.length > 0) commitQueued();
     db.close();
-    port.postMessage({ requestId: request.requestId, results: [] });
+    port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, results: [] }));
     port.close();
     return;
   }

@@ -22,7 +22,7 @@ CREATE TABLE inventory_positions (
 
 -- One row per change of a position: signed deltas per bucket, why, and who said so.
 CREATE TABLE inventory_ledger (
-  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             {{SERIAL}},
   sku            TEXT NOT NULL,
   location       TEXT NOT NULL,
   d_on_hand      INTEGER NOT NULL DEFAULT 0,
@@ -97,7 +97,7 @@ CREATE TABLE availability_published (
 
 -- Reconciliation: an owner's snapshot compared with the positions.
 CREATE TABLE drift_reports (
-  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         {{SERIAL}},
   system     TEXT NOT NULL,
   mode       TEXT NOT NULL CHECK (mode IN ('report', 'adopt')),
   full_count INTEGER NOT NULL,

@@ -20,7 +20,7 @@ CREATE INDEX orders_milestone ON orders (milestone, created_at);
 CREATE INDEX orders_created ON orders (created_at, order_id);
 
 CREATE TABLE order_timeline (
-  id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id               {{SERIAL}},
   order_id         TEXT NOT NULL,
   event_seq        BIGINT NOT NULL,
   milestone_before TEXT,
