@@ -59,7 +59,7 @@ export interface EdiOutboundStores {
   };
   orders: { getOrder(orderId: string): Promise<OrderFacts | undefined> };
   /** Control numbers come from the store's counters (`x12:<partner>:<kind>`). */
-  inventory: { nextCounter(name: string): Promise<number> };
+  log: { nextCounter(name: string): Promise<number> };
 }
 
 /** What an event comes to for an EDI subscription. */
@@ -91,7 +91,7 @@ export class EdiOutbound {
     private readonly onDocument?: (partner: string, set: string, outcome: 'sent' | 'failed') => void,
   ) {
     this.controlNumbers = {
-      next: (partner, kind) => store.inventory.nextCounter(`x12:${partner}:${kind}`),
+      next: (partner, kind) => store.log.nextCounter(`x12:${partner}:${kind}`),
     };
   }
 
