@@ -6,10 +6,12 @@
 import type { ConnectorKind } from './connector-port.js';
 import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
+import { ndjsonFileConnector } from './ndjson-file/connector.js';
 
 const kinds: ConnectorKind[] = [
   httpConnector, // webhooks: CloudEvents JSON over HTTP (the default kind of a subscription)
   ediConnector, // X12 over HTTP or a folder drop
+  ndjsonFileConnector, // each event as one JSON line appended to a file (an audit trail)
 ];
 
 /** The registered kinds, in registration order. */
