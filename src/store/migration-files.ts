@@ -1,6 +1,6 @@
 /**
  * The store's numbered SQL migrations, one source for both adapters (`migrations/NNNN_name.sql`), rendered
- * per dialect. See docs/adr/0007-one-migration-source.md for the rules:
+ * per dialect. See docs/adr/0006-one-migration-source.md for the rules:
  *
  * - `NNNN_name.sql` is shared; `{{TOKEN}}` stands for a spelling that differs per engine (DIALECT_TOKENS).
  * - `NNNN_name.sqlite.sql` / `NNNN_name.postgres.sql` replace the shared file for that engine, where the
