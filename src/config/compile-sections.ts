@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines: one short compiler per declarative section, kept together because they share the
+ * reader helpers and report into one issue list.)
+ *
  * Compilers for the declarative sections of `manifold.yaml` (README: configuration): store, server, channels,
  * locations, systems, ownership and status maps. Each reports its issues and returns what it could build;
  * the caller throws when any issue was reported, so partial results never escape.

@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines: one pure state machine whose transitions share the per-line quantity model; split, its
+ * invariants, which the property tests check together, would be spread over several files.)
+ *
  * The order lifecycle (docs/orders.md), pure: per-line quantities, the order's milestone derived
  * from them, out-of-order arrivals (inferred milestones, late events) and the inventory effects each
  * change calls for. No clock, no I/O: the order processor feeds it inputs and applies what it returns.

@@ -1,4 +1,8 @@
 /**
+ * (Over 400 lines: the inbound X12 protocol — envelope checks, interchange idempotency, acknowledgements,
+ * rejection records — which is next to move behind the connector port's inbound role; the set table
+ * already lives in `connectors/edi/inbound-sets.ts`.)
+ *
  * Inbound X12 from a trading partner (docs/edi.md): `POST /v1/edi/{partner}`.
  *
  * The interchange is parsed and validated; its ISA sender and receiver must be the calling partner and
