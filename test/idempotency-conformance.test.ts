@@ -17,13 +17,7 @@ import { PROCESS_TTL_MS, ProcessRegistry } from '../src/engine/process-registry.
 import { composeHub, type Hub } from '../src/main/compose.js';
 import type { Store } from '../src/store/store-port.js';
 import { freshOrderId, freshSku, shipTo } from './support/orders.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 const SCOPE = 'orders:shop';
@@ -260,6 +254,4 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `idempotency keys after a crash: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('idempotency keys after a crash', (_, kind) => conformance(kind));

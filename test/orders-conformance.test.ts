@@ -19,13 +19,7 @@ import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
 import { freshOrderId as freshOrder, freshSku, shipTo } from './support/orders.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 /** Every order event to the ERP; releases (only) to DC-EAST's WMS. */
@@ -463,6 +457,4 @@ function conformance(kind: StoreKind) {
   }
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `orders store: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('orders store', (_, kind) => conformance(kind));
