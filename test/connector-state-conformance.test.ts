@@ -2,28 +2,17 @@
  * Connector state on every adapter: a connector instance's keys, each a JSON value, kept apart from every
  * other instance's, replaced in place, removed, and still there for another process on the same database.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, type TestStore } from './support/stores.js';
 
 const T0 = '2026-12-02T10:00:00.000Z';
 const T1 = '2026-12-02T10:05:00.000Z';
 
-function conformance(kind: StoreKind) {
-  let t: TestStore;
+function conformance(t: TestStore) {
   let store: Store;
-  beforeEach(async () => {
-    t = await openTestStore(kind);
+  beforeEach(() => {
     store = t.store;
-  });
-  afterEach(async () => {
-    await t.cleanup();
   });
 
   it('keeps JSON values per connector instance and key, replaces and removes them', async () => {
@@ -61,6 +50,4 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `connector state: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('connector state', conformance, { fresh: 'each' });

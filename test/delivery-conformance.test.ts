@@ -19,14 +19,7 @@ import type {
 } from '../src/store/delivery-port.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { OutboxRow, Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  TEST_POSTGRES_URL,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, type StoreKind, TEST_POSTGRES_URL, type TestStore } from './support/stores.js';
 
 const TARGET = 'wms-east';
 const HOUR = 3_600_000;
@@ -169,16 +162,11 @@ const park = (claim: DeliveryClaim, blocksKey: boolean): AttemptNext => ({
 
 const admin = (note = 'checked with the warehouse'): Actor => ({ who: 'admin', at: iso(), note });
 
-function conformance(kind: StoreKind): void {
-  let testStore: TestStore;
+function conformance(testStore: TestStore, kind: StoreKind): void {
   let store: Store;
 
-  beforeAll(async () => {
-    testStore = await openTestStore(kind);
+  beforeAll(() => {
     store = testStore.store;
-  });
-  afterAll(async () => {
-    await testStore?.cleanup();
   });
 
   /** Claims the single head of `subscription` and checks it is `row`. */
@@ -1246,6 +1234,4 @@ function severalProcesses(): void {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `delivery: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('delivery', conformance, { fresh: 'all' });

@@ -16,27 +16,11 @@ import { eventIdOf } from '../src/engine/orders/order-service.js';
 import { PROCESS_TTL_MS, ProcessRegistry } from '../src/engine/process-registry.js';
 import { composeHub, type Hub } from '../src/main/compose.js';
 import type { Store } from '../src/store/store-port.js';
-import { freshOrderId, freshSku, shipTo } from './support/orders.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { freshOrderId, freshSku, orderBody } from './support/orders.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 const SCOPE = 'orders:shop';
-
-function orderBody(orderId: string, sku: string, quantity: number) {
-  return {
-    orderId,
-    channel: 'web',
-    customer: { id: 'C-1', name: 'Ada' },
-    lines: [{ lineId: '1', sku, quantity, unitPrice: 9.5 }],
-    shipTo,
-  };
-}
 
 /** The request hash the order service stores with a key. */
 const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -260,6 +244,4 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `idempotency keys after a crash: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('idempotency keys after a crash', (_, kind) => conformance(kind));

@@ -13,13 +13,7 @@ import { composeHub } from '../src/main/compose.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 function fact(sku: string, location: string, deltas: Movement['deltas'], expectVersion?: number): Movement {
@@ -305,6 +299,4 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `inventory store: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('inventory store', (_, kind) => conformance(kind));

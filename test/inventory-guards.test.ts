@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import {
   applyDeltas,
   available,
@@ -18,13 +18,7 @@ import * as rules from '../src/domain/inventory/rules.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, type StoreKind, type TestStore } from './support/stores.js';
 
 type Op =
   | { kind: 'adjusted'; delta: number }
@@ -150,14 +144,11 @@ function plan(
   }
 }
 
-function suite(kind: StoreKind) {
-  let t: TestStore;
+function suite(t: TestStore, kind: StoreKind) {
   let store: Store;
-  beforeAll(async () => {
-    t = await openTestStore(kind);
+  beforeAll(() => {
     store = t.store;
   });
-  afterAll(async () => t.cleanup());
 
   it('accepts exactly what the rules accept, and keeps the invariants in the database', async () => {
     await fc.assert(
@@ -198,6 +189,4 @@ function suite(kind: StoreKind) {
   }, 120_000);
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `inventory guards = rules: ${kind}`, () => suite(kind));
-}
+await describeEachStore('inventory guards = rules', suite, { fresh: 'all' });

@@ -11,13 +11,7 @@ import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { InventoryException } from '../src/store/inventory-port.js';
 import type { InboundEventRow } from '../src/store/log-port.js';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 
 const WANTED = 'com.manifold.inventory.counted.v1';
 const OTHER = 'com.manifold.inventory.incoming.v1';
@@ -251,6 +245,4 @@ function conformance(kind: StoreKind): void {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `log consumer: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('log consumer', (_, kind) => conformance(kind));

@@ -10,13 +10,7 @@ import type { AlertInstance } from '../src/domain/alerts/alert-state.js';
 import { IngestService } from '../src/engine/ingest-service.js';
 import { ALERT_EVENT_TYPE, AlertEngine } from '../src/engine/observability/alert-engine.js';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -34,15 +28,10 @@ function alert(rule: string, status: AlertInstance['status']): AlertInstance {
   };
 }
 
-function conformance(kind: StoreKind) {
-  let t: TestStore;
+function conformance(t: TestStore) {
   let store: Store;
-  beforeEach(async () => {
-    t = await openTestStore(kind);
+  beforeEach(() => {
     store = t.store;
-  });
-  afterEach(async () => {
-    await t.cleanup();
   });
   /** Another process's store on the same database. */
   const another = async () => {
@@ -188,6 +177,4 @@ alerts:
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `operations store: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('operations store', conformance, { fresh: 'each' });

@@ -18,14 +18,8 @@ import { composeHub, type Hub } from '../src/main/compose.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
 import type { Store } from '../src/store/store-port.js';
-import { freshOrderId as freshOrder, freshSku, shipTo } from './support/orders.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { freshOrderId as freshOrder, freshSku, orderBody, shipTo } from './support/orders.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
 /** Every order event to the ERP; releases (only) to DC-EAST's WMS. */
@@ -49,16 +43,6 @@ function received(sku: string, location: string, onHand: number): Movement {
     guard: 'fact',
     system: 'wms-east',
     eventId: randomUUID(),
-  };
-}
-
-function orderBody(orderId: string, sku: string, quantity: number) {
-  return {
-    orderId,
-    channel: 'web',
-    customer: { id: 'C-1', name: 'Ada' },
-    lines: [{ lineId: '1', sku, quantity, unitPrice: 9.5 }],
-    shipTo,
   };
 }
 
@@ -463,6 +447,4 @@ function conformance(kind: StoreKind) {
   }
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `orders store: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('orders store', (_, kind) => conformance(kind));

@@ -3,31 +3,20 @@
  * recent, dead once it expires, on deregistration, or when a new incarnation claims the same address on
  * the same host; and the engine side (`ProcessRegistry`) registering, beating and deregistering.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HEARTBEAT_INTERVAL_MS, PROCESS_TTL_MS, ProcessRegistry } from '../src/engine/process-registry.js';
 import type { Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, type TestStore } from './support/stores.js';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 const TTL = 15_000;
 const info = (pid: number) => ({ host: 'hub-a', pid, version: '1.2.3' });
 
-function conformance(kind: StoreKind) {
-  let t: TestStore;
+function conformance(t: TestStore) {
   let store: Store;
-  beforeEach(async () => {
-    t = await openTestStore(kind);
+  beforeEach(() => {
     store = t.store;
-  });
-  afterEach(async () => {
-    await t.cleanup();
   });
 
   it('registers an incarnation, alive while its heartbeat is recent, dead once it expires', async () => {
@@ -150,6 +139,4 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `process registry: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('process registry', conformance, { fresh: 'each' });

@@ -4,16 +4,10 @@
  * unreachable, except under CI where it must be there.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CloudEvent, LoggedEvent } from '../src/domain/cloud-event.js';
 import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../src/store/store-port.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from './support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
 
 const ISO_MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -49,16 +43,11 @@ async function allEvents(store: Store, source: string): Promise<LoggedEvent[]> {
   return (await store.listEvents({ source, limit: 100_000 })).items;
 }
 
-function conformance(kind: StoreKind): void {
-  let testStore: TestStore;
+function conformance(testStore: TestStore, kind: StoreKind): void {
   let store: Store;
 
-  beforeAll(async () => {
-    testStore = await openTestStore(kind);
+  beforeAll(() => {
     store = testStore.store;
-  });
-  afterAll(async () => {
-    await testStore?.cleanup();
   });
 
   describe('migrate', () => {
@@ -462,6 +451,4 @@ function conformance(kind: StoreKind): void {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `store: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('store', conformance, { fresh: 'all' });

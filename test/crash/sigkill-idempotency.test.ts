@@ -15,7 +15,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startHubProcess as startHub } from '../support/hub-process.js';
 import { freshOrderId, freshSku, shipTo } from '../support/orders.js';
 import { startSink } from '../support/sink.js';
-import { describeWithStore, requestedStores, type StoreKind, TEST_POSTGRES_URL } from '../support/stores.js';
+import { describeEachStore, type StoreKind, TEST_POSTGRES_URL } from '../support/stores.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-crash-idem-'));
@@ -149,6 +149,4 @@ function suite(kind: StoreKind) {
   }, 120_000);
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `SIGKILL with an Idempotency-Key in flight: ${kind}`, () => suite(kind));
-}
+await describeEachStore('SIGKILL with an Idempotency-Key in flight', (_, kind) => suite(kind));

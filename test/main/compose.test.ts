@@ -15,13 +15,7 @@ import { PROCESS_TTL_MS } from '../../src/engine/process-registry.js';
 import { composeHub, type Hub } from '../../src/main/compose.js';
 import type { Store } from '../../src/store/store-port.js';
 import { type Sink, startSink } from '../support/sink.js';
-import {
-  describeWithStore,
-  openTestStore,
-  requestedStores,
-  type StoreKind,
-  type TestStore,
-} from '../support/stores.js';
+import { describeEachStore, openTestStore, type StoreKind, type TestStore } from '../support/stores.js';
 import { adjustedEvent, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
@@ -107,9 +101,7 @@ function conformance(kind: StoreKind) {
   });
 }
 
-for (const kind of requestedStores()) {
-  await describeWithStore(kind, `composition root: ${kind}`, () => conformance(kind));
-}
+await describeEachStore('composition root', (_, kind) => conformance(kind));
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store-port.js';
@@ -133,6 +133,61 @@ export async function describeWithStore(kind: StoreKind, title: string, suite: (
     console.warn(`${title}: skipping: ${unavailable}`);
     describe.skip(`${title} (skipped: ${unavailable})`, () => {
       it('runs', () => undefined);
+    });
+  }
+}
+
+export interface EachStoreOptions extends TestStoreOptions {
+  /** Open a fresh store before each test (`'each'`) or once for the suite (`'all'`); default: none. */
+  fresh?: 'each' | 'all';
+}
+
+/**
+ * Declares `suite` once per requested adapter, titled `title: kind` (see `describeWithStore`). With
+ * `fresh`, a store of that kind is opened before each test (or once for the suite) and cleaned up after;
+ * the suite's `t` always reads the store currently open, so hooks the suite declares may use it.
+ */
+export async function describeEachStore(
+  title: string,
+  suite: (t: TestStore, kind: StoreKind) => void,
+  options: EachStoreOptions = {},
+): Promise<void> {
+  const { fresh, ...storeOptions } = options;
+  for (const kind of requestedStores()) {
+    await describeWithStore(kind, `${title}: ${kind}`, () => {
+      let current: TestStore | undefined;
+      const open = async () => {
+        current = await openTestStore(kind, storeOptions);
+      };
+      const close = async () => {
+        const closing = current;
+        current = undefined;
+        await closing?.cleanup();
+      };
+      if (fresh === 'each') {
+        beforeEach(open);
+        afterEach(close);
+      } else if (fresh === 'all') {
+        beforeAll(open);
+        afterAll(close);
+      }
+      const opened = (): TestStore => {
+        if (!current) throw new Error(`${title}: no store is open here (fresh: ${fresh ?? 'none'})`);
+        return current;
+      };
+      suite(
+        {
+          get store() {
+            return opened().store;
+          },
+          get applied() {
+            return opened().applied;
+          },
+          reopen: (reopenOptions) => opened().reopen(reopenOptions),
+          cleanup: () => opened().cleanup(),
+        },
+        kind,
+      );
     });
   }
 }
