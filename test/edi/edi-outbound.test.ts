@@ -182,18 +182,24 @@ describe('outbound X12 subscriptions', () => {
       segmentsOf(r.body).some((seg) => seg.id === 'ST' && valueAt(seg, 1) === '855'),
     );
     expect(acks).toHaveLength(1);
-    // Each document sent is counted; the milestones that make no 855 are not.
-    const metrics = (
-      await hub!.app.inject({
-        method: 'GET',
-        url: '/metrics',
-        headers: { authorization: `Bearer ${KEYS.admin}` },
-      })
-    ).body;
+    // Each document sent is counted; the milestones that make no 855 are not. A document is counted
+    // once its answer is back, which may be just after the receiver has it: wait for the last count.
+    const sentLine = (set: string) =>
+      `manifold_edi_documents_total{partner="acme",set="${set}",direction="out",outcome="sent"}`;
+    const metrics = await until(async () => {
+      const body = (
+        await hub!.app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: `Bearer ${KEYS.admin}` },
+        })
+      ).body;
+      return ['855', '856', '810', '940', '846'].every((set) => body.includes(sentLine(set)))
+        ? body
+        : undefined;
+    }, 'every document counted');
     for (const set of ['855', '856', '810', '940', '846']) {
-      expect(metrics).toContain(
-        `manifold_edi_documents_total{partner="acme",set="${set}",direction="out",outcome="sent"}`,
-      );
+      expect(metrics).toContain(sentLine(set));
     }
     expect(metrics).toContain(
       'manifold_edi_documents_total{partner="acme",set="855",direction="out",outcome="sent"} 1',
