@@ -4,15 +4,10 @@
  * value rejects its set with the AK4 position in the 997; the answer's header stays a few bytes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatInterchange,
-  parseX12,
-  type SegmentInput,
-  valueAt,
-} from '../../src/connectors/edi/x12/index.js';
+import { formatInterchange, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
-import { HUB_X12, sample, toHub } from './support.js';
+import { HUB_X12, postX12, sample, toHub } from './support.js';
 
 let hub: TestApp;
 beforeEach(async () => {
@@ -26,28 +21,7 @@ const ACME = { qualifier: '12', id: '4405197800' };
 const FREIGHTCO = { qualifier: 'ZZ', id: 'FRGT' };
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });
 
-async function send(body: string, partner: 'acme' | 'freightco') {
-  const response = await hub.app.inject({
-    method: 'POST',
-    url: `/v1/edi/${partner}`,
-    headers: {
-      authorization: `Bearer ${KEYS[partner]}`,
-      'content-type': 'application/edi-x12',
-      accept: 'application/json',
-    },
-    payload: body,
-  });
-  await hub.orders.settle();
-  expect(response.statusCode).toBe(200);
-  const answer = response.json() as {
-    acknowledgements: string;
-    sets: { type: string; outcome: string; detail?: string }[];
-  };
-  const ack = parseX12(answer.acknowledgements).interchanges.flatMap((i) =>
-    i.groups.flatMap((g) => g.sets.flatMap((s) => s.segments)),
-  );
-  return { response, sets: answer.sets, ack };
-}
+const send = (body: string, partner: 'acme' | 'freightco') => postX12(hub, body, partner);
 
 /** AK4-01 (position in segment), AK4-03 (the error code) and AK3-01 (the segment) of a 997. */
 function ak4Of(ack: Awaited<ReturnType<typeof send>>['ack']) {

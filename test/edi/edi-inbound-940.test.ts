@@ -7,10 +7,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseX12, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
+import { type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
-import { sample, toHub } from './support.js';
+import { postX12, sample, toHub } from './support.js';
 
 const fixture = sample;
 
@@ -39,32 +39,7 @@ function interchange940(segments: SegmentInput[]): string {
 
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });
 
-async function send(body: string) {
-  const response = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/edi/acme',
-    headers: {
-      authorization: `Bearer ${KEYS.acme}`,
-      'content-type': 'application/edi-x12',
-      accept: 'application/json',
-    },
-    payload: body,
-  });
-  await hub.orders.settle();
-  await hub.inventory.settle();
-  expect(response.statusCode).toBe(200);
-  const answer = response.json() as { acknowledgements: string; sets: unknown[] };
-  const sets = answer.sets as {
-    type: string;
-    outcome: string;
-    detail?: string;
-  }[];
-  const ack = parseX12(answer.acknowledgements).interchanges.flatMap((i) => [
-    ...i.acknowledgements,
-    ...i.groups.flatMap((g) => [g.header, ...g.sets.flatMap((s) => [s.header, ...s.segments])]),
-  ]);
-  return { sets, ack };
-}
+const send = (body: string) => postX12(hub, body, 'acme');
 
 async function get(url: string) {
   const response = await hub.app.inject({

@@ -6,11 +6,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseX12, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
+import { type Segment, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { shipTo } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS } from '../support/test-config.js';
-import { sample, toHub } from './support.js';
+import { postX12, sample, toHub } from './support.js';
 
 const fixture = sample;
 
@@ -37,37 +37,9 @@ function interchange(partner: Partner, functionalId: string, set: string, segmen
 
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });
 
-async function send(body: string, partner: Partner) {
-  const response = await hub.app.inject({
-    method: 'POST',
-    url: `/v1/edi/${partner}`,
-    headers: {
-      authorization: `Bearer ${KEYS[partner]}`,
-      'content-type': 'application/edi-x12',
-      accept: 'application/json',
-    },
-    payload: body,
-  });
-  await hub.orders.settle();
-  await hub.inventory.settle();
-  expect(response.statusCode).toBe(200);
-  const answer = response.json() as { acknowledgements: string; sets: unknown[] };
-  const sets = answer.sets as {
-    type: string;
-    outcome: string;
-    detail?: string;
-  }[];
-  return { response, sets, ack: segments(answer.acknowledgements) };
-}
+const send = (body: string, partner: Partner) => postX12(hub, body, partner);
 
-/** The segments of an answer. */
-function segments(x12: string) {
-  return parseX12(x12).interchanges.flatMap((i) => [
-    ...i.acknowledgements,
-    ...i.groups.flatMap((g) => [g.header, ...g.sets.flatMap((s) => [s.header, ...s.segments])]),
-  ]);
-}
-const ak = (ack: ReturnType<typeof segments>, id: string) => ack.find((s) => s.id === id);
+const ak = (ack: readonly Segment[], id: string) => ack.find((s) => s.id === id);
 
 async function get(url: string) {
   const response = await hub.app.inject({

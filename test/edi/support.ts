@@ -1,12 +1,16 @@
 /** Helpers of the X12 suites: the public samples and plain views of parsed structures. */
 import { readdirSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import {
   type Element,
   formatInterchange,
+  parseX12,
   type Segment,
   type SegmentInput,
   type X12Document,
 } from '../../src/connectors/edi/x12/index.js';
+import type { TestApp } from '../support/test-app.js';
+import { KEYS } from '../support/test-config.js';
 
 export const FIXTURES = new URL('../fixtures/edi/', import.meta.url);
 
@@ -134,4 +138,38 @@ export function toHub(
     },
     { newline: true },
   );
+}
+
+/** What `POST /v1/edi/{partner}` says of each set, in the JSON answer (`Accept: application/json`). */
+export interface SetOutcome {
+  type: string;
+  outcome: string;
+  detail?: string;
+}
+
+/**
+ * Posts an interchange as `partner` asking for the JSON answer, waits for the order and inventory loops,
+ * and returns the answer: each set's outcome and the segments of the acknowledgements (TA1, and the
+ * 997/999 with its envelopes).
+ */
+export async function postX12(hub: TestApp, body: string, partner: keyof typeof KEYS) {
+  const response = await hub.app.inject({
+    method: 'POST',
+    url: `/v1/edi/${partner}`,
+    headers: {
+      authorization: `Bearer ${KEYS[partner]}`,
+      'content-type': 'application/edi-x12',
+      accept: 'application/json',
+    },
+    payload: body,
+  });
+  await hub.orders.settle();
+  await hub.inventory.settle();
+  expect(response.statusCode).toBe(200);
+  const answer = response.json() as { acknowledgements: string; sets: SetOutcome[] };
+  const ack = parseX12(answer.acknowledgements).interchanges.flatMap((i) => [
+    ...i.acknowledgements,
+    ...i.groups.flatMap((g) => [g.header, ...g.sets.flatMap((s) => [s.header, ...s.segments])]),
+  ]);
+  return { response, sets: answer.sets, ack };
 }
