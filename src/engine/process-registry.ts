@@ -50,7 +50,6 @@ export class ProcessRegistry {
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
-  private liveCount = 1;
 
   constructor(
     private readonly store: Store,
@@ -77,14 +76,13 @@ export class ProcessRegistry {
     return this.store.processes.claimAddress(this.incarnation, this.info.host, address);
   }
 
-  /** One heartbeat (re-registers when the row was removed), and the dead forgotten. One at a time. */
+  /** One heartbeat (re-registers when the row was removed), and the long dead forgotten. One at a time. */
   heartbeat(): Promise<void> {
     this.beating ??= (async () => {
       const at = this.now();
       if (!(await this.store.processes.heartbeat(this.incarnation, at.toISOString()))) {
         await this.store.processes.register(this.incarnation, this.info, at.toISOString());
       }
-      this.liveCount = Math.max(1, (await this.live()).length);
       await this.store.processes.prune(new Date(at.getTime() - FORGET_DEAD_AFTER_MS).toISOString());
     })()
       .catch((error: unknown) => this.options.onError?.('processes', error))
@@ -97,11 +95,6 @@ export class ProcessRegistry {
   /** The live incarnations on the store (this one included once registered), oldest first. */
   live(): Promise<ProcessRecord[]> {
     return this.store.processes.live(this.now().toISOString(), this.ttlMs);
-  }
-
-  /** How many processes were live at the last heartbeat (at least 1: this one). */
-  liveProcesses(): number {
-    return this.liveCount;
   }
 
   /** Whether an incarnation is alive: this one always, another while its heartbeat is recent. */

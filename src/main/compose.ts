@@ -177,7 +177,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
 
   const loops: HubLoop[] = [
     // Registered before the first request, so that every Idempotency-Key claimed names a live
-    // incarnation; delivery may ask it how many hub processes are live.
+    // incarnation; delivery reads the live processes from it to split the targets' limits.
     { name: 'processes', start: () => processes.start(), stop: () => processes.stop() },
     ...(delivery
       ? [
