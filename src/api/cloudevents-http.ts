@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.js';
-import { findRefusedValue } from './json-body.js';
+import { findRefusedValue, refusedValueError } from './json-body.js';
 
 export interface ReceivedEvents {
   events: unknown[];
@@ -60,9 +60,7 @@ function fromBinary(request: FastifyRequest, contentType: string): Record<string
   }
   // Percent-decoding can make a NUL (`%00`) that structured mode would refuse: refuse it alike.
   const refused = findRefusedValue(event);
-  if (refused !== undefined) {
-    throw new ValidationError('text must not contain NUL (\\u0000) characters', [refused]);
-  }
+  if (refused !== undefined) throw refusedValueError(refused);
   return event;
 }
 

@@ -136,12 +136,15 @@ export function parseJsonBody(text: string): unknown {
     );
   }
   const refused = MAY_HOLD_REFUSED.test(text) ? findRefusedValue(parsed) : undefined;
-  if (refused !== undefined) {
-    const what =
-      refused.detail === NUL
-        ? 'text must not contain NUL (\\u0000) characters'
-        : `${refused.pointer || 'the body'} ${refused.detail}`;
-    throw new ValidationError(what, [refused]);
-  }
+  if (refused !== undefined) throw refusedValueError(refused);
   return parsed;
+}
+
+/** The 400 problem for a value `findRefusedValue` found. */
+export function refusedValueError(refused: RefusedValue): ValidationError {
+  const what =
+    refused.detail === NUL
+      ? 'text must not contain NUL (\\u0000) characters'
+      : `${refused.pointer || 'the body'} ${refused.detail}`;
+  return new ValidationError(what, [refused]);
 }
