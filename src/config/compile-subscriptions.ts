@@ -5,6 +5,7 @@
  */
 import type { SubscriptionSection } from '../connectors/connector-port.js';
 import { connectorKeys, connectorKinds, kindsFor } from '../connectors/registry.js';
+import { DEFAULT_CONCURRENCY } from '../domain/delivery/adaptive-concurrency.js';
 import { CATALOGUE } from '../domain/event-catalogue.js';
 import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
 import type { DeclaredNames } from './compile-sections.js';
@@ -28,9 +29,6 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   maxDelayMs: 300_000,
   maxAgeMs: 86_400_000,
 };
-
-/** Concurrency of a rate-limited subscription when `rateLimit.concurrency` is not set. */
-export const DEFAULT_CONCURRENCY = 4;
 
 /** The subscription's own keys; each connector kind's keys (`http`, `edi`, `dir`, …) go after `filter`. */
 const SUBSCRIPTION_KEYS = ['name', 'target', 'types', 'filter'] as const;

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { DEFAULT_CONCURRENCY } from '../../config/compile-subscriptions.js';
 import type { CompiledSubscription, HttpConnectorConfig } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
+import { DEFAULT_CONCURRENCY } from '../../domain/delivery/adaptive-concurrency.js';
 import { classifyOutcome, parseRetryAfter } from '../../domain/delivery/retry-policy.js';
 import type { OutboundResult, TraceHeaders } from '../connector-port.js';
 import { idempotencyKey, toRequestBody } from './mapping.js';

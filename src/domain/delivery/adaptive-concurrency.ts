@@ -18,6 +18,9 @@ export interface AdaptiveConcurrencyPolicy {
   maxPauseMs: number;
 }
 
+/** Requests in flight to one target when its `rateLimit.concurrency` is not set. */
+export const DEFAULT_CONCURRENCY = 4;
+
 export const DEFAULT_ADAPTIVE_CONCURRENCY: Readonly<Omit<AdaptiveConcurrencyPolicy, 'maxLimit'>> = {
   minLimit: 1,
   decreaseRatio: 0.5,

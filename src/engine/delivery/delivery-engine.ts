@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_CONCURRENCY } from '../../config/compile-subscriptions.js';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
 import type {
   ConnectorContext,
@@ -16,6 +15,7 @@ import type {
 } from '../../connectors/connector-port.js';
 import { connectorKind } from '../../connectors/registry.js';
 import type { AdaptiveConcurrencySnapshot } from '../../domain/delivery/adaptive-concurrency.js';
+import { DEFAULT_CONCURRENCY } from '../../domain/delivery/adaptive-concurrency.js';
 import { CircuitBreaker, type CircuitSnapshot } from '../../domain/delivery/circuit-breaker.js';
 import {
   ALONE,

@@ -8,7 +8,7 @@
 import type { CompiledSubscription } from '../../config/compiled-config.js';
 import type { OutboundResult as DeliveryResponse } from '../../connectors/connector-port.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import type { ConcurrencyPermit } from '../../domain/delivery/adaptive-concurrency.js';
+import { type ConcurrencyPermit, DEFAULT_CONCURRENCY } from '../../domain/delivery/adaptive-concurrency.js';
 import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
 import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
@@ -42,7 +42,6 @@ export interface RunnerContext {
   onError?: (subscription: CompiledSubscription, error: unknown) => void;
 }
 
-const DEFAULT_CONCURRENCY = 4;
 const MAX_BATCH_EVENTS = 100;
 /** Most rows a runner holds claimed (buffered, on the wire, or being recorded), in rounds of `concurrency`. */
 export const MAX_CLAIMED_ROUNDS = 4;
