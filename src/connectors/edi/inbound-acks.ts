@@ -36,7 +36,11 @@ export async function functionalAcknowledgements(
       }
       return codes;
     };
-    const record = async (verdict: string, codes: string[], target: { setId?: string; stControl?: number }) => {
+    const record = async (
+      verdict: string,
+      codes: string[],
+      target: { setId?: string; stControl?: number },
+    ) => {
       if (gsControl === undefined || Number.isNaN(gsControl)) return;
       const status = ['A', 'E'].includes(verdict)
         ? 'accepted'

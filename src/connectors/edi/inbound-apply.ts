@@ -61,8 +61,7 @@ export async function applyInterchange(
       await functionalAcknowledgements(run, group, groupIndex, index);
       continue;
     }
-    if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.list === 'AK905'))
-      continue;
+    if (issues.some((i) => i.interchange === index && i.group === groupIndex && i.list === 'AK905')) continue;
     for (const [setIndex, set] of group.sets.entries()) {
       const type = valueAt(set.header, 1);
       const control = valueAt(set.header, 2);

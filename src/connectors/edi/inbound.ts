@@ -197,7 +197,12 @@ export class EdiInbound implements InboundConnector {
       }
     }
     for (const unit of units) {
-      this.metrics?.document({ partner: partnerName, set: unit.type, direction: 'in', outcome: unit.outcome });
+      this.metrics?.document({
+        partner: partnerName,
+        set: unit.type,
+        direction: 'in',
+        outcome: unit.outcome,
+      });
     }
     return { contentType: X12_CONTENT_TYPE, body: parts.join(''), status: 200, repeated, units };
   }

@@ -19,7 +19,14 @@ export function ediInboxSources(context: ConnectorContext): SourceConnector[] {
       system: system.name,
       pull: (hub) =>
         pickUp(
-          { dir: inbox, state, key: 'inbox-files', from: system.name, replySuffix: '.ack.x12', now: context.now },
+          {
+            dir: inbox,
+            state,
+            key: 'inbox-files',
+            from: system.name,
+            replySuffix: '.ack.x12',
+            now: context.now,
+          },
           async (body) => (await hub.receive({ caller: system.name, body, headers: {} })).body,
         ),
     };

@@ -45,7 +45,7 @@ export class InboundService {
   private readonly shared = new Map<string, SharedResource>();
 
   constructor(
-    private readonly config: CompiledConfig,
+    config: CompiledConfig,
     private readonly store: Store,
     private readonly ingest: IngestService,
     /** The hub's Idempotency-Keys: an input received whole (an interchange) is kept by its key. */
@@ -118,7 +118,12 @@ export class InboundService {
   }
 
   /** Hands an exception back to the inbound role that opened it, to apply its input again. */
-  async replay(exception: { code: string; system?: string; subject?: string; payload?: string }): Promise<void> {
+  async replay(exception: {
+    code: string;
+    system?: string;
+    subject?: string;
+    payload?: string;
+  }): Promise<void> {
     const connector = this.replayer(exception.code);
     if (!connector?.replay) {
       throw new ConflictError('not-retryable', 'Nothing to retry', `no connector replays ${exception.code}`);
