@@ -4,7 +4,7 @@
  */
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
-import type { EdiInbound } from '../engine/edi/edi-inbound.js';
+import type { InboundService } from '../engine/inbound/inbound-service.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import type { AlertEngine } from '../engine/observability/alert-engine.js';
@@ -28,8 +28,8 @@ export interface ApiServices {
   inventory: InventoryEngine;
   /** The order processor and the order service. */
   orders: OrderEngine;
-  /** Inbound X12 from trading partners. */
-  edi: EdiInbound;
+  /** The connectors' inbound roles (X12 from trading partners): `receive(kind, system, request)`. */
+  inbound: InboundService;
   /** The alert rules' evaluation and state. */
   alerts: AlertEngine;
   /** Metrics and the rolling per-subscription delivery figures. */

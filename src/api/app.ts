@@ -80,7 +80,7 @@ export async function buildApp({ services, logger }: AppOptions): Promise<HubApp
     ingest: services.ingest,
     inventory: services.inventory,
     orders: services.orders,
-    edi: services.edi,
+    inbound: services.inbound,
     alerts: services.alerts,
     telemetry: services.telemetry,
     ...(delivery ? { delivery } : {}),

@@ -6,7 +6,7 @@
  * Three roles, each optional:
  * - outbound: canonical events → one attempt at the target system → a classified outcome;
  * - inbound: a request in the system's own format → canonical events, plus the protocol reply owed;
- * - source: a poll or a file pickup whose cursor commits with the events it produced.
+ * - source: the hub asks, the connector fetches (a folder's files, a poll), remembering what it took.
  *
  * A format (CloudEvents JSON, X12) is kept apart from the transport that carries its documents (HTTP, a
  * folder; SFTP and AS2 later), so that one format rides any transport (`OutboundDocument`, `Transport`).
@@ -16,6 +16,7 @@ import type { ConfigValue, MapReader } from '../config/config-reader.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import type { DeliveryOutcome } from '../domain/delivery/retry-policy.js';
 import { targetSignal } from '../domain/delivery/target-signal.js';
+import type { ManifoldError } from '../errors.js';
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Outbound                                                                                           */
@@ -105,53 +106,138 @@ export interface Transport {
 /* Inbound and source                                                                                 */
 /* ------------------------------------------------------------------------------------------------ */
 
-/** A canonical event a connector read from a system, before the hub stamps its id and time. */
+/** A canonical event a connector read from a system, before the hub stamps its source (`/<system>`) and time. */
 export interface InboundEvent {
   type: string;
   data: Record<string, unknown>;
   subject?: string;
   correlationid?: string;
+  /** The event's id when the format derives one (so a resend is a duplicate); else the hub makes one. */
+  id?: string;
+  /** CloudEvents extension attributes (`x12interchange`). */
+  extensions?: Record<string, string>;
+}
+
+/** A request in a system's own format, as the transport received it (an HTTP body, a file's content). */
+export interface InboundRequest {
+  /** The system that sent it (the HTTP caller's key; for a source, the source's system). */
+  caller: string;
+  body: Buffer;
+  /** The transport's headers, lower-case (HTTP); empty for a file. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** What became of one unit of a request (an X12 transaction set), for the answer and the metrics. */
+export interface InboundUnit {
+  /** The unit's control number or id in its format (ST02; `ISA` units carry ISA13). */
+  control: string;
+  /** The unit's type in its format (ST01, or `ISA` for a whole interchange). */
+  type: string;
+  outcome: 'applied' | 'rejected' | 'duplicate';
+  detail?: string;
 }
 
 /** The reply a protocol owes the sender of a request: a 997/999 or TA1, an AS2 MDN, a webhook handshake. */
 export interface ProtocolReply {
   contentType: string;
   body: string;
-  /** A transport status to answer with (HTTP), when the protocol says which. */
+  /** A transport status to answer with (HTTP), when the protocol says which (200 otherwise). */
   status?: number;
+  /** The request was received before: `body` is the reply kept from then, nothing was applied again. */
+  repeated?: boolean;
+  /** Per unit of the request, what became of it. */
+  units?: InboundUnit[];
 }
 
-/** What the hub does with the events an inbound request or a source produced, as sent by `system`. */
+/** An exception an inbound connector opens (a rejected set), holding what an operator needs to replay it. */
+export interface InboundException {
+  code: string;
+  detail: string;
+  /** The system the input came from. */
+  system: string;
+  subject: string;
+  /** The raw input (an X12 interchange), for `replay`. */
+  payload: string;
+}
+
+/** What the hub keeps for an input received whole (an X12 interchange by its control number). */
+export interface InboundReceipts {
+  /**
+   * The reply kept for `key` in `scope`; undefined when unknown or left unanswered by a dead process.
+   * Throws `inFlight()` while a live process handles it.
+   */
+  lookup(
+    scope: string,
+    key: string,
+    requestHash: string,
+    inFlight: () => ManifoldError,
+  ): Promise<{ body: unknown } | undefined>;
+  /** Claims `key` before applying: the kept reply when there is one; ends with `finish` or `abandon`. */
+  claim(
+    scope: string,
+    key: string,
+    requestHash: string,
+    inFlight: () => ManifoldError,
+  ): Promise<{ kind: 'stored'; answer: { body: unknown } } | { kind: 'claimed' }>;
+  /** Keeps the reply of a claimed key. */
+  finish(scope: string, key: string, status: number, body: unknown): Promise<void>;
+  /** Gives a claimed key up unanswered (a resend applies it again; what was logged is a duplicate). */
+  abandon(scope: string, key: string): Promise<void>;
+}
+
+/**
+ * What the hub does for an inbound connector or a source, for one request (its trace is the request's).
+ */
 export interface InboundHub {
   /**
-   * Validates and applies `events` (ownership, contracts, idempotency), all or none, durably; one outcome
-   * per event. Throws the hub's problem when they are refused (the reply then says so).
+   * Validates and applies `events` as sent by `system` (ownership, contracts, idempotency), all or none,
+   * durably; one outcome per event. Throws the hub's problem (a `ManifoldError`) when they are refused.
    */
   apply(system: string, events: InboundEvent[]): Promise<{ status: 'accepted' | 'duplicate' }[]>;
+  /** Opens an exception in the hub's queue (an operator fixes its cause and replays it). */
+  raise(exception: InboundException): Promise<void>;
+  /** Notes on orders' timelines that move nothing and have no event of their own (a carrier status). */
+  annotate(notes: { orderId: string; note: string }[]): Promise<void>;
+  /** Inputs received whole, kept with their reply, so a resend is answered again and not applied twice. */
+  receipts: InboundReceipts;
 }
 
 /**
  * The inbound role: a request in a system's own format, received for `system`, becomes canonical events
  * (applied through `hub`, all or none, in as many steps as the format has units: one per X12 set), and
  * the protocol reply owed to the sender — which may depend on what was applied (a 997 says, set by set).
+ * It throws the hub's problem when the request cannot be received at all (not its format, not its partner).
  */
-export interface InboundConnector<Request = { body: Buffer; contentType?: string }> {
-  receive(system: string, request: Request, hub: InboundHub): Promise<ProtocolReply>;
+export interface InboundConnector {
+  /** The format's name, for the `receive <format>` span (`x12`). */
+  readonly format: string;
+  receive(system: string, request: InboundRequest, hub: InboundHub): Promise<ProtocolReply>;
+  /** Exception codes this connector opens and can apply again (`edi_rejected`). */
+  readonly replays?: readonly string[];
+  /** Applies the input an exception holds again, after an operator fixed its cause; throws when it still fails. */
+  replay?(exception: { system?: string; subject?: string; payload?: string }, hub: InboundHub): Promise<void>;
+}
+
+/** What the hub gives a source on each pull: the inbound hub, and the kind's inbound role for a request. */
+export interface SourceHub extends InboundHub {
+  /** Hands a request the source fetched (a file's content) to its kind's inbound role, in its own trace. */
+  receive(request: InboundRequest): Promise<ProtocolReply>;
 }
 
 /**
- * The source role: the hub asks, the connector fetches (a poll of an API, a file pickup). What it read and
- * the cursor after it are committed together: `commit` writes the events and the new cursor in one
- * transaction, so a crash between the two can neither lose events nor read them twice.
+ * The source role: the hub asks, the connector fetches (a folder's files, a poll of an API). One source per
+ * place to look (a partner's `x12.inbox`); `pull` takes what is ready and keeps in its `ConnectorState`
+ * what it must remember between pulls (the files seen, a cursor), so a restart neither loses nor
+ * re-reads an input; an input taken twice (a crash between applying and moving it) is a duplicate by the
+ * format's own idempotency (an interchange's control number).
  */
-export interface SourceConnector<Cursor = unknown> {
-  /** Reads what is new after `cursor` (undefined: from the beginning); `cursor` is what to store after it. */
-  pull(cursor: Cursor | undefined): Promise<{ events: InboundEvent[]; cursor: Cursor; more: boolean }>;
-}
-
-/** What the hub gives a source to commit a pull: its events and its cursor, atomically. */
-export interface SourceCommit<Cursor = unknown> {
-  commit(events: InboundEvent[], cursor: Cursor): Promise<void>;
+export interface SourceConnector {
+  /** The instance's name (`edi:<partner>`): its `connector_state` and its log lines. */
+  readonly name: string;
+  /** The system its inputs come from (events are applied as sent by it). */
+  readonly system: string;
+  /** One look: takes what is ready; answers how many inputs it took. */
+  pull(hub: SourceHub): Promise<number>;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -174,7 +260,7 @@ export interface ConnectorMetrics {
 }
 
 /**
- * What a connector kind is given when the delivery engine opens it. `stores` is the hub's store; a kind
+ * What a connector kind is given when the delivery engine (outbound) or the hub (inbound, sources) opens it. `stores` is the hub's store; a kind
  * names the narrow part it needs as its own interface (the store satisfies it), so that connectors never
  * import the store layer.
  */
@@ -255,6 +341,10 @@ export interface ConnectorKind {
   openOutbound?(
     context: ConnectorContext,
   ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
+  /** The inbound role, opened once per hub (`POST /v1/<kind>/{system}` and this kind's sources use it). */
+  openInbound?(context: ConnectorContext): InboundConnector;
+  /** The sources of this kind in the configuration (one per place to look), opened once per hub. */
+  openSources?(context: ConnectorContext): SourceConnector[];
 }
 
 /** Reads an outbound result as the delivery rules do (see `OutboundVerdict`; docs/delivery.md §6). */

@@ -2,8 +2,8 @@
  * The composition root: the one place that builds the hub's services and background loops.
  *
  * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
- * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders, inbound EDI, the EDI
- * loops, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
+ * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders, the connectors' inbound
+ * roles and sources, the EDI loop, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
  * the HTTP API (`src/api/`) only registers routes over the services it is given, the engines never
  * import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the in-process test app both
  * call {@link composeHub}, so a test exercises the wiring production runs.
@@ -22,8 +22,9 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
-import { EdiInbound } from '../engine/edi/edi-inbound.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
+import { InboundService } from '../engine/inbound/inbound-service.js';
+import { SourceLoops } from '../engine/inbound/source-loops.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
@@ -68,9 +69,11 @@ export interface Hub {
   readonly inventory: InventoryEngine;
   /** The order processor and the order service. */
   readonly orders: OrderEngine;
-  /** Inbound X12 from trading partners. */
-  readonly edi: EdiInbound;
-  /** The EDI loops: unacknowledged interchanges and watched inboxes. */
+  /** The connectors' inbound roles (X12 from trading partners) and what the hub gives them. */
+  readonly inbound: InboundService;
+  /** The connectors' sources (the watched `x12.inbox` folders), pulled on a timer. */
+  readonly sources: SourceLoops;
+  /** The EDI loop: interchanges sent and still unacknowledged. */
   readonly ediEngine: EdiEngine;
   /** The alert rules' evaluation and state. */
   readonly alerts: AlertEngine;
@@ -139,13 +142,10 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     (types) => inventoryEngine.ingested(types),
     (types) => orderEngine.ingested(types),
   );
-  const edi = new EdiInbound(config, store, ingest, keys);
-  edi.onAnswer = (partner, answer) => {
-    for (const set of answer.sets) {
-      telemetry.edi.inc({ partner, set: set.type, direction: 'in', outcome: set.outcome });
-    }
-  };
-  const ediEngine = new EdiEngine(config, store, edi, { onError });
+  // The connectors' inbound roles count the documents they receive (`manifold_edi_documents_total`).
+  const inbound = new InboundService(config, store, ingest, keys, { telemetry });
+  const sources = new SourceLoops(inbound, { onError });
+  const ediEngine = new EdiEngine(config, store, { onError });
   const alerts = new AlertEngine(config, store, ingest, {
     onError,
     circuits,
@@ -191,6 +191,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     { name: 'inventory', start: () => inventoryEngine.start(), stop: () => inventoryEngine.stop() },
     { name: 'orders', start: () => orderEngine.start(), stop: () => orderEngine.stop() },
     { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
+    { name: 'sources', start: () => sources.start(), stop: () => sources.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
   ];
 
@@ -204,7 +205,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     ingest,
     inventory: inventoryEngine,
     orders: orderEngine,
-    edi,
+    inbound,
+    sources,
     ediEngine,
     alerts,
     ...(delivery ? { delivery } : {}),

@@ -5,6 +5,7 @@
  * of the test suite fails here instead of a delivery hanging at run time.
  */
 import { describe, expect, it } from 'vitest';
+import type { EdiInboundStores } from '../../src/connectors/edi/inbound.js';
 import type { EdiOutboundStores } from '../../src/connectors/edi/outbound.js';
 import type { Store } from '../../src/store/store-port.js';
 
@@ -13,6 +14,11 @@ type Fits<Part> = (store: Store) => Part;
 describe('the store fits what each connector asks of it', () => {
   it('edi outbound: kept interchanges, orders and control-number counters', () => {
     const edi: Fits<EdiOutboundStores> = (store) => store;
+    expect(typeof edi).toBe('function');
+  });
+
+  it('edi inbound: the orders the sets name, acknowledgements matched, control-number counters', () => {
+    const edi: Fits<EdiInboundStores> = (store) => store;
     expect(typeof edi).toBe('function');
   });
 });

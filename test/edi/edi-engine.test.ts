@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseX12, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { EDI_UNACKNOWLEDGED, EdiEngine } from '../../src/engine/edi/edi-engine.js';
+import { SourceLoops } from '../../src/engine/inbound/source-loops.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 
@@ -26,7 +27,8 @@ const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.m
 const ACME_X12 = `x12: { id: '4405197800', qualifier: '12' }`;
 
 let hub: TestApp | undefined;
-let engine: EdiEngine | undefined;
+/** The EDI loop and the sources' loop (the watched inboxes), passed and stopped together. */
+let engine: { settle(): Promise<void>; stop(): Promise<void> } | undefined;
 let dir: string | undefined;
 afterEach(async () => {
   await engine?.stop();
@@ -42,7 +44,16 @@ async function start(acmeX12: string, now?: () => Date) {
   const yaml = testConfigYaml().replace(ACME_X12, `x12: { id: '4405197800', qualifier: '12', ${acmeX12} }`);
   expect(yaml).toContain(acmeX12);
   hub = await buildTestApp({ yaml });
-  engine = new EdiEngine(hub.config, hub.store, hub.context.edi, now ? { now } : {});
+  const edi = new EdiEngine(hub.config, hub.store, now ? { now } : {});
+  const sources = new SourceLoops(hub.context.inbound);
+  engine = {
+    settle: async () => {
+      await Promise.all([edi.settle(), sources.settle()]);
+    },
+    stop: async () => {
+      await Promise.all([edi.stop(), sources.stop()]);
+    },
+  };
   return hub;
 }
 

@@ -7,15 +7,18 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { EdiAnswer } from '../../engine/edi/edi-inbound.js';
+import type { InboundUnit } from '../../connectors/connector-port.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
 
-/** Registers the EDI routes. */
-export function registerEdiRoutes(app: FastifyInstance, { auth, edi }: ApiContext): void {
+/**
+ * Registers the EDI routes. The route only carries the request: it hands the raw body and headers to the
+ * generic inbound entry (`inbound.receive`), which finds the `edi` kind's inbound role.
+ */
+export function registerEdiRoutes(app: FastifyInstance, { auth, inbound }: ApiContext): void {
   app.post<{ Params: { partner: string }; Body: unknown }>(
     '/v1/edi/:partner',
     {
@@ -36,22 +39,32 @@ export function registerEdiRoutes(app: FastifyInstance, { auth, edi }: ApiContex
           [{ pointer: '/', detail: 'empty or not an X12 body' }],
         );
       }
-      const answer = await edi.receive(system, request.params.partner, body, incomingTrace(request.headers));
-      const counts: Record<EdiAnswer['sets'][number]['outcome'], number> = {
+      const answer = await inbound.receive(
+        'edi',
+        request.params.partner,
+        { caller: system, body, headers: request.headers },
+        incomingTrace(request.headers),
+      );
+      const sets = answer.units ?? [];
+      const resent = answer.repeated ?? false;
+      const counts: Record<InboundUnit['outcome'], number> = {
         applied: 0,
         rejected: 0,
         duplicate: 0,
       };
-      for (const set of answer.sets) counts[set.outcome] += 1;
+      for (const set of sets) counts[set.outcome] += 1;
       reply.header('x-manifold-sets', JSON.stringify(counts));
-      if (answer.resent) reply.header('x-manifold-resent', 'true');
+      if (resent) reply.header('x-manifold-resent', 'true');
       if (wantsJson(request.headers.accept)) {
         return reply
-          .code(200)
+          .code(answer.status ?? 200)
           .type('application/json')
-          .send({ acknowledgements: answer.body, resent: answer.resent, sets: answer.sets });
+          .send({ acknowledgements: answer.body, resent, sets });
       }
-      return reply.code(200).type('application/edi-x12').send(answer.body);
+      return reply
+        .code(answer.status ?? 200)
+        .type(answer.contentType)
+        .send(answer.body);
     },
   );
 }

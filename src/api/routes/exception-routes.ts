@@ -68,7 +68,7 @@ async function noBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
 /** Registers the exception and audit routes. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
-  { auth, store, inventory, orders, edi, wakeDelivery }: ApiContext,
+  { auth, store, inventory, orders, inbound, wakeDelivery }: ApiContext,
 ): void {
   const filterOf = (
     q: Static<typeof BulkRetryBody> | Static<typeof ListQuery>,
@@ -160,9 +160,10 @@ export function registerExceptionRoutes(
         const orderEvent = ['unknown_status', 'unknown_order', 'order_processing_failed'].includes(
           existing.code,
         );
-        if (existing.code === 'edi_rejected') {
-          // A rejected X12 set is mapped and applied again from the interchange the exception holds.
-          await edi.replay(existing);
+        if (inbound.replays(existing.code)) {
+          // An input a connector rejected (an X12 set: `edi_rejected`) is applied again by that connector
+          // from what the exception holds (the interchange).
+          await inbound.replay(existing);
         } else if (
           (existing.code !== 'inventory_rejected' && !orderEvent) ||
           existing.eventSeq === undefined

@@ -1,8 +1,9 @@
 /**
  * The `edi` connector kind: X12 with trading partners. A subscription's `edi: { sets }` section picks the
  * sets sent to its target (an EDI partner, a system with `x12:`), carried by the HTTP transport
- * (`http: { url }`, POST `application/edi-x12`) or the folder transport (`dir: <folder>`). Inbound X12
- * (`POST /v1/edi/:partner` and the watched `x12.inbox` folders) is still received by `engine/edi`.
+ * (`http: { url }`, POST `application/edi-x12`) or the folder transport (`dir: <folder>`). Inbound, X12
+ * from a partner (`POST /v1/edi/{partner}`) is received by its inbound role (`inbound.ts`), and each
+ * partner's watched `x12.inbox` folder is one of its sources (`inbox-source.ts`, the folder transport).
  */
 import {
   EDI_OUTBOUND_SET_IDS,
@@ -14,6 +15,8 @@ import type { ConnectorKind, Transport } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from '../http/config-section.js';
 import { folderTransport } from '../transport/folder.js';
 import { httpClient, httpTransport } from '../transport/http.js';
+import { EdiInbound, type EdiInboundStores } from './inbound.js';
+import { ediInboxSources } from './inbox-source.js';
 import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
 
 /** The canonical event type each outbound X12 set is made from (see `mappings/outbound.ts`). */
@@ -121,6 +124,10 @@ export const ediConnector: ConnectorKind = {
       };
     };
   },
+  openInbound(context) {
+    return new EdiInbound(context.config, context.stores as EdiInboundStores, context.now, context.metrics);
+  },
+  openSources: ediInboxSources,
 };
 
 /** `edi: { sets: [855, 856, 810, 846, 940] }` (a non-empty subset). */

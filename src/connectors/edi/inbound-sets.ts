@@ -4,7 +4,7 @@
  * over the pure mappings of `mappings/inbound-*.ts` (docs/edi.md *Mappings*). 850 and a client's 940 →
  * `order.accepted`, 945 → `order.shipped`, 214 → `order.delivered` or `carrier_exception`, 846 →
  * `inventory.incoming`. The protocol around it (envelopes, TA1 and 997/999, resends, applying the
- * effects) is the receiver's, `engine/edi/edi-inbound.ts`.
+ * effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
  */
 import type { CompiledSystem } from '../../config/compiled-config.js';
 import { map214 } from './mappings/inbound-214.js';

@@ -1,23 +1,19 @@
 /**
- * The EDI side's background work (docs/edi.md), two loops on timers started with the hub:
+ * The EDI side's outbound watch (docs/edi.md), a loop on a timer started with the hub:
  *
  * - **acknowledgement check**: an interchange sent to a partner with `x12.ackWithinMinutes` and still
  *   without a 997/999 that long after it was sent opens one `edi_unacknowledged` exception (subject
  *   `x12:<partner>:<ISA13>`, never twice, not again after an operator resolved it); a 997/999 matched
  *   later resolves it (by `manifold`).
- * - **watched inboxes**: the files of a partner's `x12.inbox` folder are received as from the partner
- *   (`EdiInbound.receive`) once unchanged (size and mtime) since the previous poll, so a half-written
- *   upload is not read; then moved to `processed/` with the answer beside it (`<name>.ack.x12`), or to
- *   `failed/` with `<name>.error.txt` when the interchange cannot be received at all.
+ *
+ * The watched `x12.inbox` folders are the `edi` kind's sources (src/connectors/edi/inbox-source.ts),
+ * pulled by the hub's source loop (engine/inbound/source-loops.ts).
  */
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { EdiOutboundRecord } from '../../store/edi-port.js';
 import type { Store } from '../../store/store-port.js';
 import { Loop } from '../inventory/inventory-engine.js';
-import type { EdiInbound } from './edi-inbound.js';
 
 export const EDI_UNACKNOWLEDGED = 'edi_unacknowledged';
 
@@ -28,8 +24,6 @@ export interface EdiEngineOptions {
   now?: () => Date;
   /** How often unacknowledged interchanges are looked for (default one minute). */
   ackCheckMs?: number;
-  /** How often the inboxes are polled (default 2 s); a file is taken on the poll after it stopped changing. */
-  inboxPollMs?: number;
   onError?: (loop: string, error: unknown) => void;
 }
 
@@ -41,32 +35,20 @@ export function interchangeSubject(partner: string, isa13: number): string {
 export class EdiEngine {
   private readonly now: () => Date;
   private readonly ackLoop: Loop;
-  private readonly inboxLoop: Loop;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** What each inbox file looked like at the previous poll: `size:mtimeMs`. */
-  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly config: CompiledConfig,
     private readonly store: Store,
-    private readonly inbound: EdiInbound,
     private readonly options: EdiEngineOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
     const onError = options.onError ?? (() => undefined);
-    // Both steps report no work: each pass is one look, the timer brings the next.
+    // The step reports no work: each pass is one look, the timer brings the next.
     this.ackLoop = new Loop(
       'edi-acknowledgements',
       async () => {
         await this.checkAcknowledgements();
-        return 0;
-      },
-      onError,
-    );
-    this.inboxLoop = new Loop(
-      'edi-inbox',
-      async () => {
-        await this.pollInboxes();
         return 0;
       },
       onError,
@@ -79,34 +61,24 @@ export class EdiEngine {
     );
   }
 
-  private get inboxPartners(): Array<[string, string]> {
-    return [...this.config.systems.values()].flatMap((s) =>
-      s.x12?.inbox ? [[s.name, s.x12.inbox] as [string, string]] : [],
-    );
-  }
-
   start(): void {
     if (this.timers.length > 0) return;
     if (this.ackPartners.length > 0) {
       void this.ackLoop.wake();
       this.timers.push(setInterval(() => void this.ackLoop.wake(), this.options.ackCheckMs ?? 60_000));
     }
-    if (this.inboxPartners.length > 0) {
-      void this.inboxLoop.wake();
-      this.timers.push(setInterval(() => void this.inboxLoop.wake(), this.options.inboxPollMs ?? 2_000));
-    }
     for (const timer of this.timers) timer.unref();
   }
 
-  /** One pass of each loop (tests; an inbox file is taken on the second pass that sees it unchanged). */
+  /** One pass of the loop (tests). */
   async settle(): Promise<void> {
-    await Promise.all([this.ackLoop.wake(), this.inboxLoop.wake()]);
+    await this.ackLoop.wake();
   }
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
-    await Promise.all([this.ackLoop.idle(), this.inboxLoop.idle()]);
+    await this.ackLoop.idle();
   }
 
   /** Opens an exception per overdue interchange, and resolves those answered since. */
@@ -174,78 +146,6 @@ export class EdiEngine {
         at: now.toISOString(),
         note: 'the partner acknowledged the interchange (997/999)',
       });
-    }
-  }
-
-  /** Receives the inbox files that did not change since the previous poll. */
-  async pollInboxes(): Promise<void> {
-    const present = new Set<string>();
-    for (const [partner, inbox] of this.inboxPartners) {
-      let entries: string[];
-      try {
-        entries = (await readdir(inbox, { withFileTypes: true }))
-          .filter((e) => e.isFile() && !e.name.startsWith('.'))
-          .map((e) => e.name)
-          .sort();
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      for (const name of entries) {
-        const path = join(inbox, name);
-        let shape: string;
-        try {
-          const info = await stat(path);
-          shape = `${info.size}:${info.mtimeMs}`;
-        } catch {
-          continue; // moved away meanwhile
-        }
-        present.add(path);
-        if (this.seen.get(path) !== shape) {
-          this.seen.set(path, shape);
-          continue;
-        }
-        this.seen.delete(path);
-        present.delete(path);
-        await this.take(partner, inbox, name);
-      }
-    }
-    for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path);
-  }
-
-  private async take(partner: string, inbox: string, name: string): Promise<void> {
-    const path = join(inbox, name);
-    const body = await readFile(path);
-    let ack: string;
-    try {
-      ack = (await this.inbound.receive(partner, partner, body)).body;
-    } catch (error) {
-      const failed = join(inbox, 'failed');
-      await mkdir(failed, { recursive: true });
-      const target = await freeName(failed, name);
-      await writeFile(
-        join(failed, `${target}.error.txt`),
-        `${this.now().toISOString()} ${partner}: ${(error as Error).message}\n`,
-      );
-      await rename(path, join(failed, target));
-      return;
-    }
-    const processed = join(inbox, 'processed');
-    await mkdir(processed, { recursive: true });
-    const target = await freeName(processed, name);
-    await writeFile(join(processed, `${target}.ack.x12`), ack);
-    await rename(path, join(processed, target));
-  }
-}
-
-/** `name`, or `name.<n>` when a file of that name is already in `dir` (a partner reusing names). */
-async function freeName(dir: string, name: string): Promise<string> {
-  for (let n = 0; ; n++) {
-    const candidate = n === 0 ? name : `${name}.${n}`;
-    try {
-      await stat(join(dir, candidate));
-    } catch {
-      return candidate;
     }
   }
 }
