@@ -15,7 +15,11 @@ channels: { web: { safetyStock: 0 } }
 
 describe('units of measure in the config', () => {
   it('compiles the unit table and a partner code map', () => {
-    const config = compileConfig(`${BASE}units:\n  '*': { CA: 12, PL: 480 }\n  WIDGET: { CA: 6 }\n`, 'manifold.yaml', {});
+    const config = compileConfig(
+      `${BASE}units:\n  '*': { CA: 12, PL: 480 }\n  WIDGET: { CA: 6 }\n`,
+      'manifold.yaml',
+      {},
+    );
     expect(config.units).toEqual({ '*': { CA: 12, PL: 480 }, WIDGET: { CA: 6 } });
     expect(config.systems.get('acme')?.x12?.units).toEqual({ CS: 'CA' });
   });

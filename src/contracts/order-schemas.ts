@@ -15,6 +15,7 @@ import {
   Money,
   Quantity,
   Text,
+  UnitOfMeasure,
 } from './common-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
@@ -26,8 +27,12 @@ export const OrderedLineSchema = Type.Object(
   {
     lineId: lineId(),
     sku: Identifier('Stock keeping unit.'),
-    quantity: Quantity('Whole units ordered; at least 1.'),
+    quantity: Quantity('Whole units ordered, in `uom`; at least 1.'),
     unitPrice: Money('Price of one unit.'),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(
+      UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
+    ),
   },
   { additionalProperties: false },
 );

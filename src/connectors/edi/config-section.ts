@@ -2,16 +2,26 @@
  * The `edi` kind's part of a system: `systems.<name>.x12`, a trading partner's X12 identity and options
  * (also the hub's own `edi: { x12 }`). Its messages are those of `check-config`.
  */
+
+import { compileUnitCodeMap } from '../../config/compile-units.js';
 import type { CompiledSystem, X12PartnerDelimiters } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
-import { compileUnitCodeMap } from '../../config/compile-units.js';
 import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from './x12/delimiters.js';
 
 /** `x12: { id, qualifier, version? }`: the partner's interchange identity (ISA05/06, ISA12). */
 export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['id', 'qualifier', 'version', 'itemMap', 'units', 'ackWithinMinutes', 'inbox', 'delimiters']);
+  map.allowOnly([
+    'id',
+    'qualifier',
+    'version',
+    'itemMap',
+    'units',
+    'ackWithinMinutes',
+    'inbox',
+    'delimiters',
+  ]);
   const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
   const qualifier = map
     .require('qualifier')

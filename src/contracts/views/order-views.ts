@@ -17,8 +17,14 @@ export const OrderLineViewSchema = Type.Object(
   {
     lineId: Type.String(),
     sku: Type.String(),
-    ordered: Units('units ordered'),
-    unitPrice: Type.Optional(Type.Number()),
+    ordered: Units('units ordered, in the base unit (EA); every lifecycle quantity here counts these'),
+    unitPrice: Type.Optional(Type.Number({ description: 'price of one unit ordered (of `uom`)' })),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(Type.String({ description: 'the unit ordered (EA, CA, …)' })),
+    quantity: Type.Optional(Units('the quantity ordered, in `uom`')),
+    baseQuantity: Type.Optional(
+      Units('the quantity ordered in the base unit (EA): quantity × the unit factor'),
+    ),
     location: Type.Optional(
       Type.String({ description: 'where the units are committed (the first location of committedAt)' }),
     ),

@@ -36,7 +36,12 @@ export function isKnownUnit(table: UnitTable, unit: string): boolean {
 export type Conversion = { ok: true; base: number; factor: number } | { ok: false; detail: string };
 
 /** `quantity` of `unit` in eaches; refused when the unit is unknown for the SKU or the result unsafe. */
-export function toBase(table: UnitTable, sku: string, quantity: number, unit: string = BASE_UNIT): Conversion {
+export function toBase(
+  table: UnitTable,
+  sku: string,
+  quantity: number,
+  unit: string = BASE_UNIT,
+): Conversion {
   const factor = factorOf(table, sku, unit);
   if (factor === undefined) {
     return {
@@ -55,7 +60,12 @@ export function toBase(table: UnitTable, sku: string, quantity: number, unit: st
  * `base` eaches in `unit`: a whole number of that unit, or undefined when the eaches do not fill whole
  * units (or the unit is unknown). Callers answer in eaches then (docs/orders.md#rounding).
  */
-export function fromBase(table: UnitTable, sku: string, base: number, unit: string = BASE_UNIT): number | undefined {
+export function fromBase(
+  table: UnitTable,
+  sku: string,
+  base: number,
+  unit: string = BASE_UNIT,
+): number | undefined {
   const factor = factorOf(table, sku, unit);
   return factor === undefined ? undefined : wholeUnits(base, factor);
 }
@@ -91,7 +101,11 @@ export function toPartnerUnit(map: UnitCodeMap | undefined, unit: string): strin
  * A quantity of eaches said in an ordered unit of `factor` eaches: in that unit when whole, else in eaches
  * (the rounding rule: never a fraction, never a rounded count).
  */
-export function inOrderedUnit(base: number, unit: string, factor: number): { quantity: number; unit: string } {
+export function inOrderedUnit(
+  base: number,
+  unit: string,
+  factor: number,
+): { quantity: number; unit: string } {
   const whole = wholeUnits(base, factor);
   return whole === undefined ? { quantity: base, unit: BASE_UNIT } : { quantity: whole, unit };
 }

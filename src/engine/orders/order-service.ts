@@ -165,10 +165,20 @@ export class OrderService {
       customer: doc.customer,
       shipTo: doc.shipTo,
       ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
-      lines: order.state.lines.map((l) => ({
-        ...l,
-        unitPrice: doc.lines.find((d) => d.lineId === l.lineId)?.unitPrice ?? l.unitPrice,
-      })),
+      lines: order.state.lines.map((l) => {
+        const ordered = doc.lines.find((d) => d.lineId === l.lineId);
+        return {
+          ...l,
+          unitPrice: ordered?.unitPrice ?? l.unitPrice,
+          ...(ordered?.uom === undefined
+            ? {}
+            : {
+                uom: ordered.uom,
+                quantity: ordered.quantity,
+                baseQuantity: ordered.baseQuantity ?? l.ordered,
+              }),
+        };
+      }),
       holds: [...new Set(exceptions.map((e) => e.code))],
       exceptions,
       createdAt: order.createdAt,
