@@ -6,8 +6,10 @@
  */
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { validateEvent } from '../contracts/index.js';
+import type { OrderShippedData } from '../contracts/order-schemas.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { catalogueEntry, HUB_SYSTEM, partitionKeyOf } from '../domain/event-catalogue.js';
+import { packageProblems } from '../domain/orders/packages.js';
 import { isKnownUnit, toBase, type UnitTable } from '../domain/orders/units.js';
 import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
 import { compileFilter } from '../domain/subscription-filter.js';
@@ -178,7 +180,10 @@ export class IngestService {
         problems: [{ pointer: '/type', detail: decision.reason }],
       };
     }
-    const units = unitProblems(this.config.units ?? {}, event.type, event.data);
+    const units = [
+      ...unitProblems(this.config.units ?? {}, event.type, event.data),
+      ...shipmentProblems(event.type, event.data),
+    ];
     if (units.length > 0) return { kind: 'validation', problems: units };
     // Delivery order is per key (docs/delivery.md): the key comes from the data, so a sender cannot reorder an
     // order's events by labelling them differently. `subject` and `partitionkey`, when sent, must agree.
@@ -245,6 +250,17 @@ function unitProblems(table: UnitTable, type: string, data: unknown): FieldProbl
     }
   });
   return problems;
+}
+
+/** A shipment's packages: valid SSCC-18s, holding at most what was shipped (docs/orders.md#packages). */
+function shipmentProblems(type: string, data: unknown): FieldProblem[] {
+  if (type !== 'com.manifold.order.shipped.v1') return [];
+  const shipment = data as OrderShippedData;
+  if (shipment.packages === undefined) return [];
+  return packageProblems(shipment.lines, shipment.packages).map((p) => ({
+    pointer: `/data${p.pointer}`,
+    detail: p.detail,
+  }));
 }
 
 /** The type of an event that may not be valid, for the metrics' `type` label. */

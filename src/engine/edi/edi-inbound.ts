@@ -85,7 +85,12 @@ export class EdiInbound {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.controlNumbers = new StoreControlNumbers(store);
-    this.mappings = inboundSetMappings({ systems: config.systems, orders: store.orders, now });
+    this.mappings = inboundSetMappings({
+      systems: config.systems,
+      units: config.units ?? {},
+      orders: store.orders,
+      now,
+    });
   }
 
   /**
