@@ -4,7 +4,7 @@
  * over the pure mappings of `mappings/outbound-*.ts`.
  */
 import type { EdiOutboundSetId } from '../../config/compiled-config.js';
-import type { UnitCodeMap } from '../../domain/orders/units.js';
+import type { UnitCodeMap, UnitTable } from '../../domain/orders/units.js';
 import { map810, map846, map855, map856, map940, type OutboundResult } from './mappings/outbound.js';
 import type { SetInput } from './x12/index.js';
 
@@ -29,6 +29,8 @@ export interface SetContext {
   partner: string;
   /** The partner's unit codes → ours (`x12.units`). */
   units?: UnitCodeMap;
+  /** The unit table (`units:`), for execution lines reported in a unit. */
+  unitTable?: UnitTable;
   /** The order named by `data.orderId`, if the hub has it. */
   order(): Promise<OrderFacts | undefined>;
 }
@@ -59,13 +61,14 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
       ...(order ? { order: { lines: order.document.lines } } : {}),
     });
   },
-  async '856'(data, { date, partner, units, order: orderOf }) {
+  async '856'(data, { date, partner, units, unitTable, order: orderOf }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
     return map856(data as unknown as Parameters<typeof map856>[0], {
       date,
       partner,
       ...(units ? { units } : {}),
+      ...(unitTable ? { unitTable } : {}),
       order: { lines: order.document.lines },
     });
   },

@@ -117,6 +117,7 @@ export class EdiOutbound {
       date,
       partner: partnerName,
       ...(partner.units ? { units: partner.units } : {}),
+      unitTable: this.config.units ?? {},
       order: async () => {
         const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
         return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);
