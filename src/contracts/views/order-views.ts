@@ -137,6 +137,25 @@ export type TimelineDelivery = Static<typeof TimelineDeliverySchema>;
 
 const MilestoneOrNull = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
+/** A package of a shipment on the timeline: SSCC-18, tracking, weight and what it holds. */
+export const TimelinePackageSchema = Type.Object(
+  {
+    sscc: Type.String(),
+    tracking: Type.Optional(Type.String()),
+    weight: Type.Optional(
+      Type.Object({ value: Type.Number(), unit: Type.String() }, { additionalProperties: false }),
+    ),
+    lines: Type.Array(
+      Type.Object(
+        { lineId: Type.String(), quantity: Type.Integer(), uom: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TimelinePackage = Static<typeof TimelinePackageSchema>;
+
 /** An event in or out of an order, what the processor made of it, and its deliveries. */
 export const TimelineEntrySchema = Type.Object(
   {
@@ -156,6 +175,11 @@ export const TimelineEntrySchema = Type.Object(
     note: Type.Optional(Type.String()),
     tracking: Type.Optional(Type.String()),
     location: Type.Optional(Type.String()),
+    carrier: Type.Optional(Type.String()),
+    service: Type.Optional(Type.String()),
+    packages: Type.Optional(
+      Type.Array(TimelinePackageSchema, { description: 'the packages of a shipment (order.shipped.v1)' }),
+    ),
     deliveries: Type.Array(TimelineDeliverySchema),
   },
   { additionalProperties: false },

@@ -75,9 +75,7 @@ export function packageProblems(
     });
   });
   for (const [lineId, quantity] of packed) {
-    const shippedQuantity = shipped
-      .filter((s) => s.lineId === lineId)
-      .reduce((n, s) => n + s.quantity, 0);
+    const shippedQuantity = shipped.filter((s) => s.lineId === lineId).reduce((n, s) => n + s.quantity, 0);
     if (quantity > shippedQuantity) {
       problems.push({
         pointer: '/packages',
