@@ -58,7 +58,7 @@ export function toBase(
 
 /**
  * `base` eaches in `unit`: a whole number of that unit, or undefined when the eaches do not fill whole
- * units (or the unit is unknown). Callers answer in eaches then (docs/orders.md#rounding).
+ * units (or the unit is unknown). Callers answer in eaches then (docs/orders.md#units-of-measure).
  */
 export function fromBase(
   table: UnitTable,
