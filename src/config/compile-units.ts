@@ -3,8 +3,15 @@
  * (`EA`) one unit of a SKU holds. Factors are whole numbers ≥ 1; `EA` is always 1 and is not written.
  * Also the per-partner code map `systems.<p>.x12.units: { <partner code>: <our unit> }`.
  */
-import { BASE_UNIT, UNIT_CODE_PATTERN, type UnitCodeMap, type UnitTable } from '../domain/orders/units.js';
-import type { ConfigValue } from './config-reader.js';
+import {
+  BASE_UNIT,
+  isKnownUnit,
+  UNIT_CODE_PATTERN,
+  type UnitCodeMap,
+  type UnitTable,
+} from '../domain/orders/units.js';
+import type { CompiledSystem } from './compiled-config.js';
+import type { ConfigValue, MapReader } from './config-reader.js';
 
 const CODE = new RegExp(UNIT_CODE_PATTERN);
 const CODE_RULE = 'use two capital letters or digits, like the X12 unit codes (CA, PL, DZ)';
@@ -49,4 +56,28 @@ export function compileUnitCodeMap(value: ConfigValue | undefined): UnitCodeMap 
     if (ours !== undefined) codes[entry.name] = ours;
   }
   return codes;
+}
+
+/**
+ * Reports a partner code mapped to a unit the unit table does not have (its POs in that unit would all be
+ * rejected), at the value's line.
+ */
+export function checkPartnerUnits(
+  systemsMap: MapReader | undefined,
+  systems: ReadonlyMap<string, CompiledSystem>,
+  table: UnitTable,
+): void {
+  for (const system of systems.values()) {
+    if (system.x12?.units === undefined) continue;
+    const codes = systemsMap?.get(system.name)?.map()?.get('x12')?.map()?.get('units')?.map();
+    for (const entry of codes?.list() ?? []) {
+      const ours = system.x12.units[entry.name];
+      if (ours !== undefined && !isKnownUnit(table, ours)) {
+        entry.value.report(
+          `unit '${ours}' is not in the unit table (units:); add it there or map '${entry.name}' to a unit it has`,
+          ours,
+        );
+      }
+    }
+  }
 }

@@ -20,7 +20,7 @@ import {
   KeyRegistry,
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
-import { compileUnits } from './compile-units.js';
+import { checkPartnerUnits, compileUnits } from './compile-units.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
@@ -103,6 +103,7 @@ export function compileConfig(
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
   const units = compileUnits(root.get('units'));
+  checkPartnerUnits(systemsMap, systems, units);
   const ediMap = section('edi');
   ediMap?.allowOnly(['x12']);
   const hubX12 = readX12(ediMap?.require('x12'));

@@ -25,11 +25,11 @@ describe('units of measure in the config', () => {
   });
 
   it('has an empty table without units:', () => {
-    expect(compileConfig(BASE, 'manifold.yaml', {}).units).toEqual({});
+    expect(compileConfig(BASE.replace(', units: { CS: CA }', ''), 'manifold.yaml', {}).units).toEqual({});
   });
 
   it('reports bad factors and codes with file and line', () => {
-    const text = `${BASE}units:
+    const text = `${BASE.replace(', units: { CS: CA }', '')}units:
   '*': { CA: 0, PL: 2.5 }
   WIDGET: { EA: 1, case: 6, BX: -3 }
   GADGET: 12
@@ -47,6 +47,14 @@ describe('units of measure in the config', () => {
     expect(at('units.WIDGET.BX')?.message).toContain('expected an integer ≥ 1');
     expect(at('units.GADGET')).toMatchObject({ line: lineOf('GADGET') });
     expect(issues).toHaveLength(6);
+  });
+
+  it('reports a partner code mapped to a unit the table does not have, at its line', () => {
+    const text = `${BASE}units:\n  '*': { PL: 480 }\n`;
+    const issues = issuesOf(text);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: 'systems.acme.x12.units.CS', line: 7 });
+    expect(issues[0]?.message).toContain("unit 'CA' is not in the unit table");
   });
 
   it('reports a partner code map to a bad unit code', () => {
