@@ -7,6 +7,7 @@ import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
+import type { UnitCodeMap, UnitTable } from '../domain/orders/units.js';
 import type { ReadScope } from '../domain/read-scope.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
@@ -40,6 +41,8 @@ export interface X12Partner {
   qualifier: string;
   version?: string;
   itemMap?: Record<string, string>;
+  /** The partner's unit codes → ours (`units: { CS: CA }`), read in PO103 and written in 855/856/810. */
+  units?: UnitCodeMap;
   /** An outbound interchange still without a 997/999 this long after it was sent → `edi_unacknowledged`. */
   ackWithinMinutes?: number;
   /** A watched inbound folder: files are received as from the partner, then moved to `processed/` or `failed/`. */
@@ -182,6 +185,8 @@ export interface CompiledConfig {
   statusMaps: Map<string, Map<string, Milestone>>;
   subscriptions: CompiledSubscription[];
   orders: OrdersConfig;
+  /** `units:` — eaches per unit of measure, per SKU or `'*'` (docs/orders.md#units-of-measure). */
+  units: UnitTable;
   /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
   edi?: { x12: { id: string; qualifier: string } };
   /** Trace context and span export. */

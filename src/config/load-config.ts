@@ -20,6 +20,7 @@ import {
   KeyRegistry,
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
+import { checkPartnerUnits, compileUnits } from './compile-units.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
@@ -38,6 +39,7 @@ export const TOP_LEVEL_KEYS = [
   'statusMaps',
   'subscriptions',
   'orders',
+  'units',
   'edi',
   'tracing',
   'alerts',
@@ -100,6 +102,8 @@ export function compileConfig(
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
+  const units = compileUnits(root.get('units'));
+  checkPartnerUnits(systemsMap, systems, units);
   const ediMap = section('edi');
   ediMap?.allowOnly(['x12']);
   const hubX12 = readX12(ediMap?.require('x12'));
@@ -124,6 +128,7 @@ export function compileConfig(
     statusMaps,
     subscriptions,
     orders,
+    units,
     tracing,
     alerts,
     ...(hubX12 ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier } } } : {}),

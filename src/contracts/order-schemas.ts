@@ -12,9 +12,12 @@ import {
   dataSchema,
   Identifier,
   LineQuantities,
+  LineQuantitySchema,
   Money,
   Quantity,
+  StringEnum,
   Text,
+  UnitOfMeasure,
 } from './common-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
@@ -26,8 +29,12 @@ export const OrderedLineSchema = Type.Object(
   {
     lineId: lineId(),
     sku: Identifier('Stock keeping unit.'),
-    quantity: Quantity('Whole units ordered; at least 1.'),
+    quantity: Quantity('Whole units ordered, in `uom`; at least 1.'),
     unitPrice: Money('Price of one unit.'),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(
+      UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
+    ),
   },
   { additionalProperties: false },
 );
@@ -76,12 +83,58 @@ export const OrderPackedSchema = executionSchema(
   'Order packed',
   'Quantities of order lines packed at a location.',
 );
-/** `com.manifold.order.shipped.v1`: lines shipped from a location, with carrier and tracking if known. */
-export const OrderShippedSchema = executionSchema(
-  'com.manifold.order.shipped.v1',
-  'Order shipped',
-  'Quantities of order lines shipped from a location, with carrier and tracking when known.',
+/** A package of a shipment: its SSCC-18 and what it holds (docs/orders.md#packages). */
+export const ShipmentPackageSchema = Type.Object(
+  {
+    sscc: Type.String({
+      pattern: '^[0-9]{18}$',
+      description: 'SSCC-18 of the carton or pallet: 18 digits, the last the GS1 check digit.',
+    }),
+    tracking: Type.Optional(Identifier("The package's own carrier tracking number.")),
+    weight: Type.Optional(
+      Type.Object(
+        {
+          value: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Gross weight.' }),
+          unit: StringEnum(['LB', 'KG'] as const, 'LB or KG.'),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    lines: Type.Array(LineQuantitySchema, {
+      minItems: 1,
+      description: 'Quantities per line in the package, in the unit of the shipped line.',
+    }),
+  },
+  { additionalProperties: false },
 );
+
+/** `com.manifold.order.shipped.v1`: lines shipped from a location, with carrier and tracking if known. */
+export const OrderShippedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.shipped.v1',
+    title: 'Order shipped',
+    description:
+      'Quantities of order lines shipped from a location, with carrier and tracking when known, and the packages (SSCC) when known.',
+  },
+  {
+    orderId: orderId(),
+    location: location(),
+    lines: LineQuantities('Quantities per line done by this step.'),
+    carrier: Type.Optional(Identifier('Carrier (SCAC or name).')),
+    tracking: Type.Optional(Identifier('Carrier tracking number.')),
+    service: Type.Optional(Identifier('Carrier service level (e.g. GROUND), as the carrier names it.')),
+    packages: Type.Optional(
+      Type.Array(ShipmentPackageSchema, {
+        minItems: 1,
+        maxItems: 10_000,
+        description:
+          'The packages (cartons, pallets) of the shipment; they hold at most the shipped quantities.',
+      }),
+    ),
+  },
+);
+/** The `data` of `com.manifold.order.shipped.v1`. */
+export type OrderShippedData = Static<typeof OrderShippedSchema>;
 /** Data of picked, packed and shipped events. */
 export type OrderExecutionData = Static<typeof OrderPickedSchema>;
 

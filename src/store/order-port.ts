@@ -14,7 +14,19 @@ export interface OrderDocument {
   channel: string;
   customer: Record<string, unknown>;
   shipTo: Record<string, unknown>;
-  lines: { lineId: string; sku: string; quantity: number; unitPrice?: number }[];
+  /**
+   * The ordered lines: `quantity` in the unit ordered (`uom`, EA when absent) and `baseQuantity`, the
+   * eaches it is (set at acceptance; the lifecycle counts these). Orders stored before units of measure
+   * have neither: their quantity is in eaches.
+   */
+  lines: {
+    lineId: string;
+    sku: string;
+    quantity: number;
+    unitPrice?: number;
+    uom?: string;
+    baseQuantity?: number;
+  }[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
   /** The accepted event's id and source. */

@@ -2,6 +2,8 @@
  * The `edi` kind's part of a system: `systems.<name>.x12`, a trading partner's X12 identity and options
  * (also the hub's own `edi: { x12 }`). Its messages are those of `check-config`.
  */
+
+import { compileUnitCodeMap } from '../../config/compile-units.js';
 import type { CompiledSystem, X12PartnerDelimiters } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
 import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from './x12/delimiters.js';
@@ -10,7 +12,16 @@ import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from
 export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['id', 'qualifier', 'version', 'itemMap', 'ackWithinMinutes', 'inbox', 'delimiters']);
+  map.allowOnly([
+    'id',
+    'qualifier',
+    'version',
+    'itemMap',
+    'units',
+    'ackWithinMinutes',
+    'inbox',
+    'delimiters',
+  ]);
   const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
   const qualifier = map
     .require('qualifier')
@@ -28,6 +39,9 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
       if (sku !== undefined) x12.itemMap[entry.name] = sku;
     }
   }
+  // The partner's unit codes → ours (PO103, and back in the 855/856/810).
+  const units = compileUnitCodeMap(map.get('units'));
+  if (units !== undefined) x12.units = units;
   // An outbound interchange without a 997/999 after this many minutes → an `edi_unacknowledged` exception.
   const ackWithinMinutes = map.get('ackWithinMinutes')?.int(1);
   if (ackWithinMinutes !== undefined) x12.ackWithinMinutes = ackWithinMinutes;

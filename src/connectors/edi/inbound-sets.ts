@@ -7,6 +7,7 @@
  * effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
  */
 import type { CompiledSystem } from '../../config/compiled-config.js';
+import type { UnitTable } from '../../domain/orders/units.js';
 import { map214 } from './mappings/inbound-214.js';
 import { map846 } from './mappings/inbound-846.js';
 import { type MappingProblem, type MappingResult, map850 } from './mappings/inbound-850.js';
@@ -23,6 +24,8 @@ export interface KnownOrder {
 /** What the inbound sets need of the hub: the configured systems, the orders, the clock. */
 export interface InboundSetDeps {
   systems: ReadonlyMap<string, CompiledSystem>;
+  /** The unit table (`units:`): units a PO line may be in, per SKU. */
+  units?: UnitTable;
   orders: { getOrder(orderId: string): Promise<KnownOrder | undefined> };
   now: () => Date;
 }
@@ -80,6 +83,8 @@ class InboundSets {
       name: partnerName,
       channel: partner.channel ?? partnerName,
       ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
+      ...(partner.x12?.units ? { units: partner.x12.units } : {}),
+      ...(this.deps.units ? { unitTable: this.deps.units } : {}),
     });
     if (!mapped.ok) return mapped;
     const orderId = String(mapped.data.orderId);

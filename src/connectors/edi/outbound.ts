@@ -116,6 +116,8 @@ export class EdiOutbound {
     const mapped = await OUTBOUND_SET_MAPPERS[setId](data, {
       date,
       partner: partnerName,
+      ...(partner.units ? { units: partner.units } : {}),
+      unitTable: this.config.units ?? {},
       order: async () => {
         const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
         return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);

@@ -17,8 +17,14 @@ export const OrderLineViewSchema = Type.Object(
   {
     lineId: Type.String(),
     sku: Type.String(),
-    ordered: Units('units ordered'),
-    unitPrice: Type.Optional(Type.Number()),
+    ordered: Units('units ordered, in the base unit (EA); every lifecycle quantity here counts these'),
+    unitPrice: Type.Optional(Type.Number({ description: 'price of one unit ordered (of `uom`)' })),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(Type.String({ description: 'the unit ordered (EA, CA, …)' })),
+    quantity: Type.Optional(Units('the quantity ordered, in `uom`')),
+    baseQuantity: Type.Optional(
+      Units('the quantity ordered in the base unit (EA): quantity × the unit factor'),
+    ),
     location: Type.Optional(
       Type.String({ description: 'where the units are committed (the first location of committedAt)' }),
     ),
@@ -131,6 +137,25 @@ export type TimelineDelivery = Static<typeof TimelineDeliverySchema>;
 
 const MilestoneOrNull = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
+/** A package of a shipment on the timeline: SSCC-18, tracking, weight and what it holds. */
+export const TimelinePackageSchema = Type.Object(
+  {
+    sscc: Type.String(),
+    tracking: Type.Optional(Type.String()),
+    weight: Type.Optional(
+      Type.Object({ value: Type.Number(), unit: Type.String() }, { additionalProperties: false }),
+    ),
+    lines: Type.Array(
+      Type.Object(
+        { lineId: Type.String(), quantity: Type.Integer(), uom: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TimelinePackage = Static<typeof TimelinePackageSchema>;
+
 /** An event in or out of an order, what the processor made of it, and its deliveries. */
 export const TimelineEntrySchema = Type.Object(
   {
@@ -150,6 +175,11 @@ export const TimelineEntrySchema = Type.Object(
     note: Type.Optional(Type.String()),
     tracking: Type.Optional(Type.String()),
     location: Type.Optional(Type.String()),
+    carrier: Type.Optional(Type.String()),
+    service: Type.Optional(Type.String()),
+    packages: Type.Optional(
+      Type.Array(TimelinePackageSchema, { description: 'the packages of a shipment (order.shipped.v1)' }),
+    ),
     deliveries: Type.Array(TimelineDeliverySchema),
   },
   { additionalProperties: false },

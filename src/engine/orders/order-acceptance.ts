@@ -9,6 +9,7 @@ import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { ACCEPTED_TYPE } from '../../domain/orders/event-inputs.js';
 import { newOrder } from '../../domain/orders/lifecycle.js';
+import { BASE_UNIT, toBase, type UnitTable } from '../../domain/orders/units.js';
 import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderDocument, OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -43,7 +44,7 @@ export class OrderAcceptance {
       pending.map(async (e) => {
         const data = e.envelope.data as OrderAcceptedData;
         if (await this.store.orders.getOrder(data.orderId)) return;
-        this.validations.set(e.seq, await validator(documentOf(e, data)));
+        this.validations.set(e.seq, await validator(documentOf(e, data, this.config.units ?? {})));
       }),
     );
   }
@@ -55,7 +56,7 @@ export class OrderAcceptance {
     data: OrderAcceptedData,
     stock: StockView,
   ): Promise<Working> {
-    const document = documentOf(row, data);
+    const document = documentOf(row, data, this.config.units ?? {});
     const validation = this.validations.get(row.seq);
     let hold: string | undefined;
     if (validation?.decision === 'accept') {
@@ -86,7 +87,12 @@ export class OrderAcceptance {
       if (this.config.orders.validate?.onTimeout === 'hold')
         hold = `validation unavailable (${validation.reason}); held by policy onTimeout: hold`;
     }
-    const state = newOrder(data.orderId, data.channel, document.lines);
+    // The lifecycle counts eaches: each line enters it with its base quantity.
+    const state = newOrder(
+      data.orderId,
+      data.channel,
+      document.lines.map((l) => ({ ...l, quantity: l.baseQuantity ?? l.quantity })),
+    );
     const record: OrderRecord = {
       orderId: data.orderId,
       channel: data.channel,
@@ -125,25 +131,41 @@ export class OrderAcceptance {
       ctx,
       w,
       stock,
-      document.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
+      document.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.baseQuantity ?? l.quantity })),
     );
     return w;
   }
 }
 
-/** The canonical order document of an acceptance. */
-export function documentOf(row: InboundEventRow, data: OrderAcceptedData): OrderDocument {
+/**
+ * The canonical order document of an acceptance: each line keeps the quantity and unit ordered and gets
+ * its `baseQuantity` in eaches from the unit table (docs/orders.md#units-of-measure). Ingest refused
+ * unknown units; one unknown here (the table changed since) throws, and the event is set aside as an
+ * `order_processing_failed` exception to retry once the table knows the unit.
+ */
+export function documentOf(
+  row: InboundEventRow,
+  data: OrderAcceptedData,
+  units: UnitTable = {},
+): OrderDocument {
   return {
     orderId: data.orderId,
     channel: data.channel,
     customer: { ...(data.customer as Record<string, unknown>) },
     shipTo: { ...(data.shipTo as Record<string, unknown>) },
-    lines: data.lines.map((l) => ({
-      lineId: l.lineId,
-      sku: l.sku,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-    })),
+    lines: data.lines.map((l) => {
+      const uom = l.uom ?? BASE_UNIT;
+      const converted = toBase(units, l.sku, l.quantity, uom);
+      if (!converted.ok) throw new Error(`order ${data.orderId} line ${l.lineId}: ${converted.detail}`);
+      return {
+        lineId: l.lineId,
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        uom,
+        baseQuantity: converted.base,
+      };
+    }),
     acceptedEvent: { source: String(row.envelope.source), id: String(row.envelope.id) },
   };
 }

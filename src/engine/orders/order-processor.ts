@@ -77,7 +77,9 @@ export class OrderProcessor {
           attempt.refused.add(movementKey(unit.movements[error.step] as Movement)),
         setAside: (row, error, cursor) => this.setAside(row, error, cursor),
         stillFailing: (unit) => {
-          const again = unit.exceptions.find((e) => ['unknown_status', 'unknown_order'].includes(e.code));
+          const again = unit.exceptions.find((e) =>
+            ['unknown_status', 'unknown_order', 'unknown_unit'].includes(e.code),
+          );
           if (again) throw new ConflictError('still-failing', 'Still failing', again.detail);
         },
       },
@@ -247,7 +249,13 @@ export class OrderProcessor {
   ): OrderInput | undefined {
     const data = envelope.data as Record<string, unknown> & { orderId: string };
     const statusMap = this.config.statusMaps.get(row.system);
-    const outcome = inputOf(row.type, data, record.state, (code) => statusMap?.get(code));
+    const outcome = inputOf(
+      row.type,
+      data,
+      record.state,
+      (code) => statusMap?.get(code),
+      this.config.units ?? {},
+    );
     switch (outcome.kind) {
       case 'input':
         return outcome.input;
@@ -264,6 +272,14 @@ export class OrderProcessor {
           record,
           'unknown_status',
           `${row.system} reported status '${outcome.code}' for order ${data.orderId}; no statusMaps entry maps it to a milestone — add one, then retry`,
+        );
+        return undefined;
+      case 'unknown-unit':
+        ctx.annotate(record, record.state.milestone, record.state.milestone, [], false, outcome.detail);
+        ctx.exception(
+          record,
+          'unknown_unit',
+          `${row.type} ${envelope.id} from ${row.system} for order ${data.orderId}: ${outcome.detail}; add the unit to units:, then retry`,
         );
         return undefined;
       case 'not-moving':

@@ -9,6 +9,7 @@
  * answer waits for the order processor to have applied it.
  */
 import { createHash } from 'node:crypto';
+import type { OrderShippedData } from '../../contracts/order-schemas.js';
 import type {
   OrderView,
   Timeline,
@@ -165,10 +166,20 @@ export class OrderService {
       customer: doc.customer,
       shipTo: doc.shipTo,
       ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
-      lines: order.state.lines.map((l) => ({
-        ...l,
-        unitPrice: doc.lines.find((d) => d.lineId === l.lineId)?.unitPrice ?? l.unitPrice,
-      })),
+      lines: order.state.lines.map((l) => {
+        const ordered = doc.lines.find((d) => d.lineId === l.lineId);
+        return {
+          ...l,
+          unitPrice: ordered?.unitPrice ?? l.unitPrice,
+          ...(ordered?.uom === undefined
+            ? {}
+            : {
+                uom: ordered.uom,
+                quantity: ordered.quantity,
+                baseQuantity: ordered.baseQuantity ?? l.ordered,
+              }),
+        };
+      }),
       holds: [...new Set(exceptions.map((e) => e.code))],
       exceptions,
       createdAt: order.createdAt,
@@ -229,6 +240,7 @@ export class OrderService {
             : {}),
           ...(data && typeof data.tracking === 'string' ? { tracking: data.tracking } : {}),
           ...(data && typeof data.location === 'string' ? { location: data.location } : {}),
+          ...(data && e.type === 'com.manifold.order.shipped.v1' ? shipment(data as OrderShippedData) : {}),
           deliveries,
         });
       }
@@ -293,6 +305,15 @@ export class OrderService {
       };
     });
   }
+}
+
+/** A shipment's carrier, service and packages, as the timeline shows them (the event's contract checked them). */
+function shipment(data: OrderShippedData): Partial<TimelineEntry> {
+  return {
+    ...(data.carrier ? { carrier: data.carrier } : {}),
+    ...(data.service ? { service: data.service } : {}),
+    ...(data.packages ? { packages: data.packages } : {}),
+  };
 }
 
 /** The id of the `order.accepted` event a POST with this key becomes: a retry is a duplicate, not a new order. */

@@ -8,7 +8,7 @@ import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
-import type { OrderView, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
+import type { OrderView, Timeline, TimelineDelivery, TimelineEntry, TimelinePackage } from '../types.js';
 import { useApi } from '../use-api.js';
 import { customerName } from './orders-page.js';
 
@@ -90,6 +90,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
               <tr>
                 <th>Line</th>
                 <th>SKU</th>
+                <th>Ordered as</th>
                 <th>Location</th>
                 {QUANTITIES.map((q) => (
                   <th key={q} className="num">
@@ -104,6 +105,9 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                   <td>{line.lineId}</td>
                   <td>
                     <Link href={`/inventory/${encodeURIComponent(line.sku)}`}>{line.sku}</Link>
+                  </td>
+                  <td data-testid="line-uom">
+                    {line.uom && line.uom !== 'EA' ? `${line.quantity} ${line.uom}` : '—'}
                   </td>
                   <td>{line.location ?? '—'}</td>
                   {QUANTITIES.map((q) => (
@@ -219,6 +223,13 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         ) : null}
         {entry.location ? <span className="muted">@ {entry.location}</span> : null}
       </div>
+      {entry.carrier ? (
+        <div className="muted small">
+          carrier <code>{entry.carrier}</code>
+          {entry.service ? <> · service {entry.service}</> : null}
+        </div>
+      ) : null}
+      {entry.packages && entry.packages.length > 0 ? <Packages packages={entry.packages} /> : null}
       {entry.note && entry.type !== 'note' ? <div className="muted">{entry.note}</div> : null}
       {entry.type === 'note' ? <div>{entry.note}</div> : null}
       {entry.id ? (
@@ -251,6 +262,36 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         </table>
       ) : null}
     </li>
+  );
+}
+
+/** The packages of a shipment: SSCC-18, tracking, weight and contents (line × quantity in its unit). */
+function Packages({ packages }: { packages: TimelinePackage[] }) {
+  return (
+    <table className="compact packages" data-testid="packages">
+      <thead>
+        <tr>
+          <th>SSCC</th>
+          <th>Tracking</th>
+          <th className="num">Weight</th>
+          <th>Contents</th>
+        </tr>
+      </thead>
+      <tbody>
+        {packages.map((p) => (
+          <tr key={p.sscc} data-testid={`package-${p.sscc}`}>
+            <td>
+              <code>{p.sscc}</code>
+            </td>
+            <td>{p.tracking ? <code>{p.tracking}</code> : '—'}</td>
+            <td className="num">{p.weight ? `${p.weight.value} ${p.weight.unit}` : '—'}</td>
+            <td>
+              {p.lines.map((l) => `line ${l.lineId} × ${l.quantity}${l.uom ? ` ${l.uom}` : ''}`).join(', ')}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

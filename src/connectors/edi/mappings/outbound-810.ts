@@ -9,8 +9,8 @@
  * | `orderId` without the `<partner>-` prefix (or `poNumber`) | BIG04 (PO number) |
  * | `currency` | CUR*SE*<currency> |
  * | `lines[].lineId` | IT101 |
- * | `lines[].quantity` | IT102 (units invoiced), IT103 `EA` |
- * | `lines[].unitPrice` | IT104 (decimal, e.g. `12.5`) |
+ * | `lines[].quantity` (eaches) | IT102, IT103 in the unit ordered (the order line's `uom`, in the partner's code); `EA` when not a whole number of it |
+ * | `lines[].unitPrice` (per each) | IT104 (decimal, e.g. `12.5`), per the IT103 unit (× the unit's eaches) |
  * | `lines[].lineId` → the order line's `sku` | IT106 `VN`, IT107 |
  * | `total` | TDS01, implied 2 decimals (38.00 → `3800`, 12.5 → `1250`) |
  * | — | CTT01 number of IT1, CTT02 sum of IT102 |
@@ -22,6 +22,8 @@ import type { SegmentInput, SetInput } from '../x12/index.js';
 import {
   decimal,
   impliedDecimal,
+  inPartnerUnit,
+  type OrderedUnit,
   type OutboundContext,
   type OutboundProblem,
   type OutboundResult,
@@ -33,7 +35,7 @@ import {
 
 export interface InvoiceContext extends OutboundContext {
   /** The invoiced order: SKUs by line id, and the PO date (`YYYY-MM-DD` or RFC 3339) when known. */
-  order: { lines: readonly { lineId: string; sku: string }[]; date?: string };
+  order: { lines: readonly ({ lineId: string; sku: string } & OrderedUnit)[]; date?: string };
 }
 
 /** Maps an invoice to an 810. */
@@ -44,9 +46,19 @@ export function map810(data: OrderInvoicedData, context: InvoiceContext): Outbou
   data.lines.forEach((line, index) => {
     const ordered = orderedLine(context.order, line, index, data.orderId, problems);
     if (!ordered) return;
-    hash += line.quantity;
+    const said = inPartnerUnit(ordered, line.quantity, context.units);
+    hash += said.quantity;
     lines.push(
-      seg('IT1', line.lineId, String(line.quantity), 'EA', decimal(line.unitPrice), '', 'VN', ordered.sku),
+      seg(
+        'IT1',
+        line.lineId,
+        String(said.quantity),
+        said.unit,
+        decimal(line.unitPrice * said.factor),
+        '',
+        'VN',
+        ordered.sku,
+      ),
     );
   });
   const invoiceDate = x12Date(data.invoiceDate ?? context.date);
