@@ -17,6 +17,10 @@ export interface OrderDocument {
   lines: { lineId: string; sku: string; quantity: number; unitPrice?: number }[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
+  /** Dates of the order (set by the acceptance or a change). */
+  requestedShipDate?: string;
+  requestedDeliveryDate?: string;
+  cancelAfter?: string;
   /** The accepted event's id and source. */
   acceptedEvent: { source: string; id: string };
 }
