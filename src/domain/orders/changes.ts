@@ -3,6 +3,8 @@
  * quantities, adds lines, removes lines, and changes the ship-to. A change is checked as a whole first and
  * applied as a whole, or refused as a whole with a reason per line — never halfway.
  *
+ * An update without a quantity changes only the unit price.
+ *
  * The binding rule: **picked units cannot be changed away.** A line's new quantity may not be below its
  * picked units (effective: packed or shipped units count as picked), and a line with picked units cannot
  * be removed. Released units not yet picked can: they are withdrawn from the WMS (release-cancelled), as
@@ -69,12 +71,14 @@ function check(state: OrderState, c: LineChange, seen: Set<string>): string | un
     case 'update':
     case 'remove': {
       if (!line) return `the order has no line ${c.lineId}`;
-      if (c.action === 'update' && !valid(c.quantity, 0))
-        return `updating line ${c.lineId} needs its new quantity (a whole number ≥ 0)`;
+      if (c.action === 'update' && c.quantity === undefined && c.unitPrice === undefined)
+        return `updating line ${c.lineId} needs its new quantity or unit price`;
+      if (c.action === 'update' && c.quantity !== undefined && !valid(c.quantity, 0))
+        return `updating line ${c.lineId} needs its new quantity as a whole number ≥ 0`;
       if (c.action === 'update' && c.sku !== undefined && c.sku !== line.sku)
         return `line ${c.lineId} is ${line.sku}; a change cannot replace its sku (remove it and add a line)`;
       const picked = effective(line, 'picked');
-      const to = c.action === 'remove' ? 0 : (c.quantity as number);
+      const to = c.action === 'remove' ? 0 : (c.quantity ?? active(line));
       if (to < picked)
         return `line ${c.lineId} (${line.sku}) has ${picked} picked at ${line.location ?? 'the warehouse'}; it cannot go below that (asked ${to})`;
       return undefined;
@@ -131,7 +135,7 @@ export function planChange(state: OrderState, change: OrderChange): ChangeOutcom
   const cancel = lines.flatMap((c) => {
     const line = state.lines.find((l) => l.lineId === c.lineId);
     if (!line || c.action === 'add') return [];
-    const to = c.action === 'remove' ? 0 : (c.quantity as number);
+    const to = c.action === 'remove' ? 0 : (c.quantity ?? active(line));
     const quantity = active(line) - to;
     return quantity > 0 ? [{ lineId: c.lineId, quantity }] : [];
   });
@@ -155,8 +159,8 @@ export function planChange(state: OrderState, change: OrderChange): ChangeOutcom
     const line = next.lines.find((l) => l.lineId === c.lineId);
     if (!line) continue;
     if (c.unitPrice !== undefined) line.unitPrice = c.unitPrice;
-    if (c.action === 'update' && (c.quantity as number) > active(line)) {
-      const more = (c.quantity as number) - active(line);
+    if (c.action === 'update' && c.quantity !== undefined && c.quantity > active(line)) {
+      const more = c.quantity - active(line);
       line.ordered += more;
       commit.push({ lineId: line.lineId, sku: line.sku, quantity: more });
     }
