@@ -185,7 +185,10 @@ await describeEachStore(
         expect(open[0]?.detail).toMatch(/refused as a whole.*4 picked/);
         const [ack] = await hubEvents(id, 'change-acknowledged');
         expect(ack).toMatchObject({ changeId: 'CHG-9', status: 'refused' });
-        expect((ack?.lines as { status: string }[]).map((l) => l.status)).toEqual(['rejected', 'rejected']);
+        expect(((ack?.lines ?? []) as { status: string }[]).map((l) => l.status)).toEqual([
+          'rejected',
+          'rejected',
+        ]);
         expect(await hubEvents(id, 'release-cancelled')).toEqual([]);
       } finally {
         await stop();

@@ -210,7 +210,9 @@ describe('order changes and holds, property', () => {
             quantities.map((quantity, i) => ({ lineId: `L${i}`, sku: `SKU-${i % 3}`, quantity })),
           );
           const hub = new Hub(order);
-          stock.forEach((q, i) => hub.onHand.set(`SKU-${i}`, q));
+          stock.forEach((q, i) => {
+            hub.onHand.set(`SKU-${i}`, q);
+          });
           hub.commit(order.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.ordered })));
           consistent(hub);
           const added = { n: 0 };
