@@ -75,7 +75,7 @@ export interface CompiledChannel {
 }
 
 /** The X12 transaction sets a subscription can send (`edi: {sets}`). */
-export const EDI_OUTBOUND_SET_IDS = ['855', '856', '810', '846', '940'] as const;
+export const EDI_OUTBOUND_SET_IDS = ['855', '856', '810', '846', '940', '865'] as const;
 export type EdiOutboundSetId = (typeof EDI_OUTBOUND_SET_IDS)[number];
 
 export interface HttpConnectorConfig {

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { readX12 } from '../connectors/edi/config-section.js';
+import { defaultOwners } from '../domain/ownership.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
 import {
@@ -98,7 +99,7 @@ export function compileConfig(
   const channels = compileChannels(channelsMap);
   const locations = compileLocations(locationsMap, declared);
   const systems = compileSystems(systemsMap, declared, keys);
-  const ownership = compileOwnership(section('ownership'), declared);
+  const ownership = defaultOwners(compileOwnership(section('ownership'), declared), [...systems.values()]);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);

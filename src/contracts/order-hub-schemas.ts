@@ -135,10 +135,43 @@ export const OrderReleaseCancelledSchema = dataSchema(
 /** The `data` of `com.manifold.order.release-cancelled.v1`. */
 export type OrderReleaseCancelledData = Static<typeof OrderReleaseCancelledSchema>;
 
+/** How the hub answered one line of a change. */
+export const AcknowledgedLineSchema = Type.Object(
+  {
+    lineId: Identifier('The order line id.'),
+    action: StringEnum(['add', 'update', 'remove'] as const, 'What the change asked of the line.'),
+    status: StringEnum(['accepted', 'rejected'] as const, 'Whether the line change was applied.'),
+    sku: Type.Optional(Identifier('Stock keeping unit.')),
+    quantity: Type.Optional(Count('The quantity the change asked for.')),
+    reason: Type.Optional(Text('Why a line change was rejected.', 512)),
+  },
+  { additionalProperties: false },
+);
+
+/** `com.manifold.order.change-acknowledged.v1`: the hub applied or refused an order change. */
+export const OrderChangeAcknowledgedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.change-acknowledged.v1',
+    title: 'Order change acknowledged',
+    description:
+      'The hub applied an order change as a whole, or refused it as a whole (the reason per line); an EDI partner receives it as an 865.',
+  },
+  {
+    orderId: orderId(),
+    changeId: Type.Optional(Identifier("The sender's reference of the change.")),
+    status: StringEnum(['applied', 'refused'] as const, 'applied or refused, always as a whole.'),
+    reason: Type.Optional(Text('Why the change was refused.', 4096)),
+    lines: Type.Array(AcknowledgedLineSchema, { description: 'The changed lines and their answer.' }),
+  },
+);
+/** The `data` of `com.manifold.order.change-acknowledged.v1`. */
+export type OrderChangeAcknowledgedData = Static<typeof OrderChangeAcknowledgedSchema>;
+
 /** Every hub-emitted order data schema; each one's `$id` names its type. */
 export const ORDER_HUB_DATA_SCHEMAS = [
   OrderMilestoneSchema,
   OrderReleasedSchema,
   OrderExceptionSchema,
   OrderReleaseCancelledSchema,
+  OrderChangeAcknowledgedSchema,
 ] as const;

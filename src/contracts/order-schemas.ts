@@ -232,6 +232,96 @@ export const OrderStatusReportedSchema = dataSchema(
 /** The `data` of `com.manifold.order.status-reported.v1`. */
 export type OrderStatusReportedData = Static<typeof OrderStatusReportedSchema>;
 
+/** What a change does to one line (docs/orders.md#changing-an-order). */
+export const ORDER_CHANGE_ACTIONS = ['add', 'update', 'remove'] as const;
+
+/** One line of a change: a new line, a line's new quantity, or a line removed. */
+export const ChangedLineSchema = Type.Object(
+  {
+    lineId: lineId(),
+    action: StringEnum(
+      ORDER_CHANGE_ACTIONS,
+      'add a new line, update a line (its new quantity), remove a line.',
+    ),
+    sku: Type.Optional(Identifier('Stock keeping unit; required to add a line.')),
+    quantity: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000_000,
+        description:
+          'The new quantity of the line (not a difference); required to add (at least 1) or update (0 removes).',
+      }),
+    ),
+    unitPrice: Type.Optional(Money('New price of one unit.')),
+  },
+  { additionalProperties: false },
+);
+
+/** The dates an order may carry (also optional on `order.accepted.v1`). */
+const orderDates = () => ({
+  requestedShipDate: Type.Optional(CalendarDate('Date the customer wants the order shipped, YYYY-MM-DD.')),
+  requestedDeliveryDate: Type.Optional(CalendarDate('Date the customer wants it delivered, YYYY-MM-DD.')),
+  cancelAfter: Type.Optional(CalendarDate('Cancel what is not shipped by this date, YYYY-MM-DD.')),
+});
+
+/** `com.manifold.order.changed.v1`: the order's owner changes lines, ship-to or dates. */
+export const OrderChangedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.changed.v1',
+    title: 'Order changed',
+    description:
+      "The order's owner changes line quantities, adds or removes lines, or changes the ship-to or dates; applied as a whole or refused as a whole.",
+  },
+  {
+    orderId: orderId(),
+    changeId: Type.Optional(Identifier("The sender's reference of this change (an 860's BCH number).")),
+    reason: Type.Optional(Text('Why the order changed.', 256)),
+    lines: Type.Optional(Type.Array(ChangedLineSchema, { minItems: 1, description: 'Changed lines.' })),
+    shipTo: Type.Optional(AddressSchema),
+    ...orderDates(),
+  },
+);
+/** The `data` of `com.manifold.order.changed.v1`. */
+export type OrderChangedData = Static<typeof OrderChangedSchema>;
+
+/** Why an order is held (docs/orders.md#holds). */
+export const HOLD_KINDS = ['payment', 'fraud', 'credit', 'manual'] as const;
+
+const holdKind = () => StringEnum(HOLD_KINDS, 'payment, fraud, credit or manual.');
+
+/** `com.manifold.order.held.v1`: the order must not be released to a warehouse until the hold is released. */
+export const OrderHeldSchema = dataSchema(
+  {
+    type: 'com.manifold.order.held.v1',
+    title: 'Order held',
+    description:
+      'A hold of a kind (payment, fraud, credit, manual) on an order: nothing more is released to a warehouse until every hold is released.',
+  },
+  {
+    orderId: orderId(),
+    hold: holdKind(),
+    reason: Text('Why the order is held.', 256),
+  },
+);
+/** The `data` of `com.manifold.order.held.v1`. */
+export type OrderHeldData = Static<typeof OrderHeldSchema>;
+
+/** `com.manifold.order.hold-released.v1`: a hold of a kind lifted; the last one resumes the order. */
+export const OrderHoldReleasedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.hold-released.v1',
+    title: 'Order hold released',
+    description: 'A hold of a kind lifted; when no hold is left the order is released to its warehouses.',
+  },
+  {
+    orderId: orderId(),
+    hold: holdKind(),
+    reason: Type.Optional(Text('Why the hold was released.', 256)),
+  },
+);
+/** The `data` of `com.manifold.order.hold-released.v1`. */
+export type OrderHoldReleasedData = Static<typeof OrderHoldReleasedSchema>;
+
 /** Every inbound order data schema; each one's `$id` names its type. */
 export const ORDER_DATA_SCHEMAS = [
   OrderAcceptedSchema,
@@ -243,4 +333,7 @@ export const ORDER_DATA_SCHEMAS = [
   OrderCancelledSchema,
   OrderReturnedSchema,
   OrderStatusReportedSchema,
+  OrderChangedSchema,
+  OrderHeldSchema,
+  OrderHoldReleasedSchema,
 ] as const;

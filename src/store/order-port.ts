@@ -29,6 +29,10 @@ export interface OrderDocument {
   }[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
+  /** Dates of the order (set by the acceptance or a change). */
+  requestedShipDate?: string;
+  requestedDeliveryDate?: string;
+  cancelAfter?: string;
   /** The accepted event's id and source. */
   acceptedEvent: { source: string; id: string };
 }

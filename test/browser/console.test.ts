@@ -225,6 +225,7 @@ alerts:
     await page.getByTestId('order-timeline-page').waitFor();
     await page.getByTestId('order-milestone').getByText('shipped').waitFor();
     await page.getByTestId('milestone-picked').getByText('inferred').waitFor();
+    await page.getByTestId('order-active-holds').getByText('none: released to the warehouses').waitFor();
     await page
       .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.accepted.v1"]')
       .waitFor();

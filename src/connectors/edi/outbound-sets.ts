@@ -5,7 +5,7 @@
  */
 import type { EdiOutboundSetId } from '../../config/compiled-config.js';
 import type { UnitCodeMap, UnitTable } from '../../domain/orders/units.js';
-import { map810, map846, map855, map856, map940, type OutboundResult } from './mappings/outbound.js';
+import { map810, map846, map855, map856, map865, map940, type OutboundResult } from './mappings/outbound.js';
 import type { SetInput } from './x12/index.js';
 
 /** The order facts a set needs, as the hub's order store has them. */
@@ -84,6 +84,14 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
   },
   async '846'(data, { date, partner }) {
     return map846(data as unknown as Parameters<typeof map846>[0], { date, partner });
+  },
+  async '865'(data, { date, partner, order: orderOf }) {
+    const order = await orderOf();
+    return map865(data as unknown as Parameters<typeof map865>[0], {
+      date,
+      partner,
+      ...(order ? { order: { lines: order.document.lines } } : {}),
+    });
   },
   async '940'(data, { date, partner }) {
     return map940(data as unknown as Parameters<typeof map940>[0], { date, partner });

@@ -51,6 +51,18 @@ export const OrderExceptionViewSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** An active hold: nothing of the order goes to a warehouse while one is set (docs/orders.md#holds). */
+export const OrderHoldViewSchema = Type.Object(
+  {
+    kind: Type.String({ description: 'payment, fraud, credit or manual' }),
+    reason: Type.String(),
+    by: Type.String({ description: 'the system that placed it (manifold: the validation call-out)' }),
+    since: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type OrderHoldView = Static<typeof OrderHoldViewSchema>;
+
 /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
 export const OrderViewSchema = Type.Object(
   {
@@ -71,6 +83,12 @@ export const OrderViewSchema = Type.Object(
     ),
     lines: Type.Array(OrderLineViewSchema),
     holds: Type.Array(Type.String(), { description: 'codes of the open exceptions' }),
+    activeHolds: Type.Array(OrderHoldViewSchema, {
+      description: 'holds in force (payment, fraud, credit, manual); the order is not released while any is',
+    }),
+    requestedShipDate: Type.Optional(Type.String()),
+    requestedDeliveryDate: Type.Optional(Type.String()),
+    cancelAfter: Type.Optional(Type.String()),
     exceptions: Type.Array(OrderExceptionViewSchema),
     createdAt: Type.String(),
     updatedAt: Type.String(),

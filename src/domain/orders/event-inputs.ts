@@ -107,8 +107,22 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   'com.manifold.order.status-reported.v1': statusReported,
 };
 
-/** The types this module knows what to do with: the acceptance and every mapped type. */
-export const HANDLED_TYPES: readonly string[] = [ACCEPTED_TYPE, ...Object.keys(MAPPINGS)];
+/**
+ * Owner's events that are no lifecycle input of their own but decided as a whole before any quantity moves:
+ * a change (`changes.ts`) and the holds (`holds.ts`).
+ */
+export const CHANGED_TYPE = 'com.manifold.order.changed.v1';
+export const HELD_TYPE = 'com.manifold.order.held.v1';
+export const HOLD_RELEASED_TYPE = 'com.manifold.order.hold-released.v1';
+
+/** The types this module knows what to do with: the acceptance, every mapped type, changes and holds. */
+export const HANDLED_TYPES: readonly string[] = [
+  ACCEPTED_TYPE,
+  ...Object.keys(MAPPINGS),
+  CHANGED_TYPE,
+  HELD_TYPE,
+  HOLD_RELEASED_TYPE,
+];
 
 /**
  * What an owner's event of `type` means for the order in `state`. `status` maps the reporting system's

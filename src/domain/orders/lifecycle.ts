@@ -100,6 +100,17 @@ export interface OrderState {
   /** Every milestone the order has been at, in order, inferred ones included. */
   reached: Milestone[];
   lines: LineState[];
+  /** Active holds (`holds.ts`): while any is set, nothing is released to a warehouse. */
+  holds?: OrderHold[];
+}
+
+/** A hold on an order (docs/orders.md#holds): one per kind. */
+export interface OrderHold {
+  kind: 'payment' | 'fraud' | 'credit' | 'manual';
+  reason: string;
+  /** The system that placed it (`manifold` for the validation call-out). */
+  by: string;
+  since: string;
 }
 
 /** Per-line quantity of an event. */

@@ -119,11 +119,14 @@ export class OrderAcceptance {
         : undefined,
     );
     if (hold !== undefined) {
+      // A credit hold, released by `order.hold-released.v1` (hold credit) from its owner: the order is
+      // then committed and released as it would have been now (docs/orders.md#holds).
+      record.state.holds = [{ kind: 'credit', reason: hold.slice(0, 256), by: HUB_SYSTEM, since: ctx.at }];
       record.holds.push('credit_hold');
       ctx.exception(
         record,
         'credit_hold',
-        `order ${data.orderId} on credit hold: ${hold}; no stock committed`,
+        `order ${data.orderId} on credit hold: ${hold}; no stock committed until the credit hold is released (order.hold-released.v1, hold credit)`,
       );
       return w;
     }

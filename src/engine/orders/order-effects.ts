@@ -7,6 +7,7 @@
 import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
 import type { AllocationPolicy } from '../../domain/orders/allocation.js';
+import { isHeld, unreleased } from '../../domain/orders/holds.js';
 import {
   apply,
   effective,
@@ -100,28 +101,49 @@ export class OrderEffects {
         `order ${w.record.orderId}: not enough stock at the locations serving ${w.record.channel}; backordered ${what}`,
       );
     }
+    // A held order keeps what it committed and goes to no warehouse until its last hold is released.
+    if (isHeld(w.record.state)) return;
     const byLocation = new Map<string, { lineId: string; quantity: number }[]>();
     for (const c of committed)
       byLocation.set(c.location, [
         ...(byLocation.get(c.location) ?? []),
         { lineId: c.lineId, quantity: c.quantity },
       ]);
-    for (const [location, released] of byLocation) {
-      const doc = w.record.document;
-      ctx.emit('com.manifold.order.released.v1', {
-        orderId: w.record.orderId,
+    for (const [location, released] of byLocation) this.release(ctx, w, location, released);
+  }
+
+  /** Sends committed units of a location to its WMS (`order.released.v1`) and records them released. */
+  release(
+    ctx: EventContext,
+    w: Working,
+    location: string,
+    released: { lineId: string; quantity: number }[],
+  ): void {
+    const doc = w.record.document;
+    ctx.emit('com.manifold.order.released.v1', {
+      orderId: w.record.orderId,
+      location,
+      channel: w.record.channel,
+      customer: doc.customer,
+      lines: released.map((r) => ({
+        lineId: r.lineId,
+        sku: (doc.lines.find((l) => l.lineId === r.lineId) as { sku: string }).sku,
+        quantity: r.quantity,
+      })),
+      shipTo: doc.shipTo,
+    });
+    this.transitionSync(ctx, w, { kind: 'released', location, lines: released });
+  }
+
+  /** Releases everything committed and not yet released (an order whose last hold was released). */
+  releaseOpen(ctx: EventContext, w: Working): void {
+    for (const { location, lines } of unreleased(w.record.state))
+      this.release(
+        ctx,
+        w,
         location,
-        channel: w.record.channel,
-        customer: doc.customer,
-        lines: released.map((r) => ({
-          lineId: r.lineId,
-          sku: (doc.lines.find((l) => l.lineId === r.lineId) as { sku: string }).sku,
-          quantity: r.quantity,
-        })),
-        shipTo: doc.shipTo,
-      });
-      this.transitionSync(ctx, w, { kind: 'released', location, lines: released });
-    }
+        lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
+      );
   }
 
   /** Carries out one effect of a transition. */

@@ -17,7 +17,14 @@ import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { type AllocationPolicy, firstThatFills } from '../../domain/orders/allocation.js';
-import { ACCEPTED_TYPE, inputOf, ORDER_TYPES } from '../../domain/orders/event-inputs.js';
+import {
+  ACCEPTED_TYPE,
+  CHANGED_TYPE,
+  HELD_TYPE,
+  HOLD_RELEASED_TYPE,
+  inputOf,
+  ORDER_TYPES,
+} from '../../domain/orders/event-inputs.js';
 import { derive, type OrderInput, type OrderState } from '../../domain/orders/lifecycle.js';
 import { ConflictError } from '../../errors.js';
 import type { Movement } from '../../store/inventory-port.js';
@@ -29,6 +36,7 @@ import { type CursorMove, LogConsumer } from '../log-consumer.js';
 import { eventTrace } from '../observability/trace-context.js';
 import { EventContext, movementKey, StockView, type Working } from './event-context.js';
 import { OrderAcceptance, type Validator } from './order-acceptance.js';
+import { OrderChanges } from './order-changes.js';
 import { OrderEffects } from './order-effects.js';
 import { OversoldRebalance } from './oversold-rebalance.js';
 
@@ -43,6 +51,7 @@ export class OrderProcessor {
   private readonly log: LogConsumer<OrderUnit>;
   private readonly effects: OrderEffects;
   private readonly acceptance: OrderAcceptance;
+  private readonly changes: OrderChanges;
   private readonly oversold: OversoldRebalance;
 
   constructor(
@@ -57,6 +66,7 @@ export class OrderProcessor {
   ) {
     this.effects = new OrderEffects(config, allocation);
     this.acceptance = new OrderAcceptance(config, store, this.effects, validator);
+    this.changes = new OrderChanges(this.effects);
     this.oversold = new OversoldRebalance(store, this.effects, this.hubEvent, now, (unit) => {
       this.ingest.appended(unit.events);
       this.onChange();
@@ -230,6 +240,10 @@ export class OrderProcessor {
           eventId: envelope.id,
           payload: JSON.stringify(envelope),
         });
+        continue;
+      }
+      if (row.type === CHANGED_TYPE || row.type === HELD_TYPE || row.type === HOLD_RELEASED_TYPE) {
+        await this.changes.handle(ctx, w, row.type, stock);
         continue;
       }
       const input = this.inputOf(ctx, w.record, row, envelope);

@@ -181,6 +181,10 @@ export class OrderService {
         };
       }),
       holds: [...new Set(exceptions.map((e) => e.code))],
+      activeHolds: (order.state.holds ?? []).map((h) => ({ ...h })),
+      ...(doc.requestedShipDate ? { requestedShipDate: doc.requestedShipDate } : {}),
+      ...(doc.requestedDeliveryDate ? { requestedDeliveryDate: doc.requestedDeliveryDate } : {}),
+      ...(doc.cancelAfter ? { cancelAfter: doc.cancelAfter } : {}),
       exceptions,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,

@@ -1,5 +1,6 @@
 /**
- * `/orders/{id}`: the order's lines and milestones (inferred and late ones marked), then every event in and
+ * `/orders/{id}`: the order's active holds (payment, fraud, credit, manual: nothing goes to a warehouse while
+ * one is set), its lines and milestones (inferred and late ones marked), then every event in and
  * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
  * 997s, the tracking numbers and the notes.
  */
@@ -59,7 +60,17 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
             <dd>{customerName(order.data.customer)}</dd>
             <dt>Created</dt>
             <dd>{formatTime(order.data.createdAt)}</dd>
-            <dt>Holds</dt>
+            <dt>Active holds</dt>
+            <dd data-testid="order-active-holds">
+              {order.data.activeHolds.length === 0
+                ? 'none: released to the warehouses'
+                : order.data.activeHolds.map((h) => (
+                    <span key={h.kind} title={`since ${formatTime(h.since)}, by ${h.by}`}>
+                      <Badge tone="bad">{h.kind}</Badge> {h.reason}{' '}
+                    </span>
+                  ))}
+            </dd>
+            <dt>Exceptions</dt>
             <dd>
               {order.data.holds.length === 0
                 ? 'none'
