@@ -16,6 +16,7 @@ import {
   Quantity,
   Text,
 } from './common-schemas.js';
+import { LINE_COMMERCIAL_FIELDS, ORDER_COMMERCIAL_FIELDS } from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 const lineId = () => Identifier('The order line id, unique within the order.');
@@ -28,6 +29,8 @@ export const OrderedLineSchema = Type.Object(
     sku: Identifier('Stock keeping unit.'),
     quantity: Quantity('Whole units ordered; at least 1.'),
     unitPrice: Money('Price of one unit.'),
+    // Commercial fields (order-commercial-schemas.ts): description, customerItemId, gtin, discount, taxes, extensions.
+    ...LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -45,6 +48,8 @@ export const OrderAcceptedSchema = dataSchema(
     customer: CustomerSchema,
     lines: Type.Array(OrderedLineSchema, { minItems: 1, description: 'Ordered lines.' }),
     shipTo: AddressSchema,
+    // Commercial fields (order-commercial-schemas.ts): PO, currency, dates, ship-via, parties, charges, … extensions.
+    ...ORDER_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.accepted.v1`. */
