@@ -85,8 +85,7 @@ describe('catalogue schemas', () => {
     for (const [type, schema] of DATA_SCHEMAS) {
       for (const { path, node } of objectSchemas(served(schema))) {
         visited.add(path);
-        const open =
-          path.endsWith('/customer') || path.endsWith('/shipTo') || path.endsWith('/extensions');
+        const open = path.endsWith('/customer') || path.endsWith('/shipTo') || path.endsWith('/extensions');
         expect(node.additionalProperties, `${type} ${path || '/'}`).toBe(open);
       }
     }

@@ -5,7 +5,7 @@ import { SAMPLE_DATA } from './samples.js';
 const ACCEPTED = 'com.manifold.order.accepted.v1';
 
 /** The sample order with every commercial field, order- and line-level. */
-export function commercialOrder(): Record<string, unknown> {
+function commercialOrder(): Record<string, unknown> {
   const base = structuredClone(SAMPLE_DATA[ACCEPTED]) as Record<string, unknown>;
   const lines = base.lines as Record<string, unknown>[];
   Object.assign(lines[0] as object, {
@@ -28,7 +28,14 @@ export function commercialOrder(): Record<string, unknown> {
     requestedDeliveryDate: '2026-12-10',
     cancelAfter: '2026-12-15',
     shipVia: { carrier: 'UPSN', service: 'GROUND' },
-    billTo: { name: 'Acme AP', id: 'AP-1', line1: '9 Ledger Rd', city: 'Dover', postalCode: '19901', country: 'US' },
+    billTo: {
+      name: 'Acme AP',
+      id: 'AP-1',
+      line1: '9 Ledger Rd',
+      city: 'Dover',
+      postalCode: '19901',
+      country: 'US',
+    },
     markFor: { name: 'Store 118', id: '118' },
     charges: [{ type: 'freight', amount: 12.5, description: 'LTL freight' }],
     taxes: [{ type: 'sales', rate: 8.25, amount: 4.2 }],
@@ -39,6 +46,10 @@ export function commercialOrder(): Record<string, unknown> {
   };
 }
 
+function lineOf(order: Record<string, unknown>, index: number): Record<string, unknown> {
+  return (order.lines as Record<string, unknown>[])[index] as Record<string, unknown>;
+}
+
 describe('order.accepted.v1 commercial fields', () => {
   it('accepts every order- and line-level commercial field', () => {
     expect(validateData(ACCEPTED, commercialOrder())).toEqual([]);
@@ -47,8 +58,12 @@ describe('order.accepted.v1 commercial fields', () => {
   it('still refuses an unknown field, on the order and on a line', () => {
     const order = commercialOrder();
     order.salesRep = 'Bob';
-    (order.lines as Record<string, unknown>[])[0].colour = 'blue';
-    expect(validateData(ACCEPTED, order).map((p) => p.pointer).sort()).toEqual(['/lines/0/colour', '/salesRep']);
+    lineOf(order, 0).colour = 'blue';
+    expect(
+      validateData(ACCEPTED, order)
+        .map((p) => p.pointer)
+        .sort(),
+    ).toEqual(['/lines/0/colour', '/salesRep']);
   });
 
   it('refuses malformed values with pointers to them', () => {
@@ -60,9 +75,13 @@ describe('order.accepted.v1 commercial fields', () => {
     order.charges = [{ type: 'bribe', amount: 1 }];
     order.payment = { status: 'maybe' };
     (order.billTo as Record<string, unknown>).fax = '555';
-    (order.lines as Record<string, unknown>[])[0].gtin = '12345';
-    (order.lines as Record<string, unknown>[])[1].discount = -1;
-    expect(validateData(ACCEPTED, order).map((p) => p.pointer).sort()).toEqual([
+    lineOf(order, 0).gtin = '12345';
+    lineOf(order, 1).discount = -1;
+    expect(
+      validateData(ACCEPTED, order)
+        .map((p) => p.pointer)
+        .sort(),
+    ).toEqual([
       '/billTo/fax',
       '/cancelAfter',
       '/charges/0/type',

@@ -41,9 +41,7 @@ export const PAYMENT_STATUSES = [
  * put what the canonical model does not name. Any other unknown field is refused.
  */
 export function Extensions(description = 'Sender fields carried through untouched.') {
-  return Type.Unsafe<Record<string, unknown>>(
-    Type.Object({}, { additionalProperties: true, description }),
-  );
+  return Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description }));
 }
 
 /** A party (bill-to, mark-for): a name, and an id and a postal address when known. */
@@ -174,3 +172,35 @@ export function pickFields<K extends string>(
   }
   return out;
 }
+
+/**
+ * What a WMS needs of the commercial fields, carried on `order.released.v1`: the PO and department to
+ * print, the ship window, carrier and service, the parties to label for, and the notes.
+ */
+export const RELEASE_COMMERCIAL_FIELDS = {
+  customerPo: ORDER_COMMERCIAL_FIELDS.customerPo,
+  department: ORDER_COMMERCIAL_FIELDS.department,
+  requestedShipDate: ORDER_COMMERCIAL_FIELDS.requestedShipDate,
+  shipNotBefore: ORDER_COMMERCIAL_FIELDS.shipNotBefore,
+  shipNoLater: ORDER_COMMERCIAL_FIELDS.shipNoLater,
+  requestedDeliveryDate: ORDER_COMMERCIAL_FIELDS.requestedDeliveryDate,
+  cancelAfter: ORDER_COMMERCIAL_FIELDS.cancelAfter,
+  shipVia: ORDER_COMMERCIAL_FIELDS.shipVia,
+  billTo: ORDER_COMMERCIAL_FIELDS.billTo,
+  markFor: ORDER_COMMERCIAL_FIELDS.markFor,
+  notes: ORDER_COMMERCIAL_FIELDS.notes,
+};
+
+/** What a WMS needs of a line's commercial fields: what to print on the pick ticket and packing list. */
+export const RELEASE_LINE_COMMERCIAL_FIELDS = {
+  description: LINE_COMMERCIAL_FIELDS.description,
+  customerItemId: LINE_COMMERCIAL_FIELDS.customerItemId,
+  gtin: LINE_COMMERCIAL_FIELDS.gtin,
+};
+
+/** The names of the commercial fields a release carries. */
+export const RELEASE_COMMERCIAL_KEYS = Object.keys(RELEASE_COMMERCIAL_FIELDS) as (keyof OrderCommercial)[];
+/** The names of the line commercial fields a release carries. */
+export const RELEASE_LINE_COMMERCIAL_KEYS = Object.keys(
+  RELEASE_LINE_COMMERCIAL_FIELDS,
+) as (keyof LineCommercial)[];

@@ -4,17 +4,21 @@
  * atomic write of everything a batch of order events causes: hub events with their outbox rows,
  * inventory movements, order rows, annotations, exceptions and the processor's cursor.
  */
+import type { LineCommercial, OrderCommercial } from '../contracts/order-commercial-schemas.js';
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import type { InventoryException, Movement } from './inventory-port.js';
 import type { NewEvent } from './store-port.js';
 
-/** The order as taken (and enriched), kept beside its lifecycle state. */
-export interface OrderDocument {
+/**
+ * The order as taken (and enriched), kept beside its lifecycle state; the commercial fields the order
+ * gave (PO, currency, dates, parties, charges, …, docs/orders.md#commercial-fields) are kept as given.
+ */
+export interface OrderDocument extends OrderCommercial {
   orderId: string;
   channel: string;
   customer: Record<string, unknown>;
   shipTo: Record<string, unknown>;
-  lines: { lineId: string; sku: string; quantity: number; unitPrice?: number }[];
+  lines: ({ lineId: string; sku: string; quantity: number; unitPrice?: number } & LineCommercial)[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
   /** The accepted event's id and source. */

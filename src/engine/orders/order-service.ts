@@ -9,6 +9,13 @@
  * answer waits for the order processor to have applied it.
  */
 import { createHash } from 'node:crypto';
+import {
+  LINE_COMMERCIAL_KEYS,
+  type LineCommercial,
+  ORDER_COMMERCIAL_KEYS,
+  type OrderCommercial,
+  pickFields,
+} from '../../contracts/order-commercial-schemas.js';
 import type {
   OrderView,
   Timeline,
@@ -165,10 +172,15 @@ export class OrderService {
       customer: doc.customer,
       shipTo: doc.shipTo,
       ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
-      lines: order.state.lines.map((l) => ({
-        ...l,
-        unitPrice: doc.lines.find((d) => d.lineId === l.lineId)?.unitPrice ?? l.unitPrice,
-      })),
+      ...(pickFields(doc, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
+      lines: order.state.lines.map((l) => {
+        const given = doc.lines.find((d) => d.lineId === l.lineId);
+        return {
+          ...l,
+          unitPrice: given?.unitPrice ?? l.unitPrice,
+          ...(given ? (pickFields(given, LINE_COMMERCIAL_KEYS) as LineCommercial) : {}),
+        };
+      }),
       holds: [...new Set(exceptions.map((e) => e.code))],
       exceptions,
       createdAt: order.createdAt,
