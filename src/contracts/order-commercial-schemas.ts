@@ -204,3 +204,35 @@ export const RELEASE_COMMERCIAL_KEYS = Object.keys(RELEASE_COMMERCIAL_FIELDS) as
 export const RELEASE_LINE_COMMERCIAL_KEYS = Object.keys(
   RELEASE_LINE_COMMERCIAL_FIELDS,
 ) as (keyof LineCommercial)[];
+
+/** Payment terms of an invoice (ITD of the 810). */
+export const TermsSchema = Type.Object(
+  {
+    description: Type.Optional(Text('The terms as words, e.g. 2% 10 NET 30.', 256)),
+    netDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 3650, description: 'Days until payment is due.' }),
+    ),
+    discountPercent: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description: 'Early-payment discount in percent (2 for 2 %).',
+      }),
+    ),
+    discountDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 3650, description: 'Days within which the discount applies.' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, description: 'Payment terms.' },
+);
+
+/** Optional commercial fields of `order.invoiced.v1`: terms, and the charges and allowances invoiced. */
+export const INVOICE_COMMERCIAL_FIELDS = {
+  terms: Type.Optional(TermsSchema),
+  charges: Type.Optional(
+    Type.Array(ChargeSchema, { description: "Charges invoiced; the order's charges when absent." }),
+  ),
+  allowances: Type.Optional(
+    Type.Array(DiscountSchema, { description: "Allowances invoiced; the order's discounts when absent." }),
+  ),
+};

@@ -16,7 +16,11 @@ import {
   Quantity,
   Text,
 } from './common-schemas.js';
-import { LINE_COMMERCIAL_FIELDS, ORDER_COMMERCIAL_FIELDS } from './order-commercial-schemas.js';
+import {
+  INVOICE_COMMERCIAL_FIELDS,
+  LINE_COMMERCIAL_FIELDS,
+  ORDER_COMMERCIAL_FIELDS,
+} from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 const lineId = () => Identifier('The order line id, unique within the order.');
@@ -131,6 +135,8 @@ export const OrderInvoicedSchema = dataSchema(
     lines: Type.Array(InvoicedLineSchema, { minItems: 1, description: 'Invoiced lines.' }),
     total: Money('Invoice total.'),
     currency: Type.Optional(CurrencyCode()),
+    // Commercial fields (order-commercial-schemas.ts): terms, charges, allowances.
+    ...INVOICE_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.invoiced.v1`. */

@@ -4,12 +4,18 @@
  * over the pure mappings of `mappings/outbound-*.ts`.
  */
 import type { EdiOutboundSetId } from '../../config/compiled-config.js';
+import type { RemitTo } from './config-section.js';
 import { map810, map846, map855, map856, map940, type OutboundResult } from './mappings/outbound.js';
 import type { SetInput } from './x12/index.js';
 
 /** The order facts a set needs, as the hub's order store has them. */
 export interface OrderFacts {
-  document: { lines: readonly { lineId: string; sku: string; unitPrice?: number }[] };
+  document: {
+    lines: readonly { lineId: string; sku: string; unitPrice?: number }[];
+    /** The order's charges and discounts (docs/orders.md#commercial-fields), for the 810's SACs. */
+    charges?: readonly { type: string; amount: number; description?: string }[];
+    discounts?: readonly { code?: string; amount: number; description?: string }[];
+  };
   createdAt: string;
 }
 
@@ -19,6 +25,8 @@ export interface SetContext {
   partner: string;
   /** The order named by `data.orderId`, if the hub has it. */
   order(): Promise<OrderFacts | undefined>;
+  /** The hub's remit-to party (config `edi: {remitTo}`), for the 810. */
+  remitTo?: RemitTo;
 }
 
 type SetMapper = (
@@ -55,13 +63,20 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
       order: { lines: order.document.lines },
     });
   },
-  async '810'(data, { date, partner, order: orderOf }) {
+  async '810'(data, { date, partner, order: orderOf, remitTo }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
+    const { charges, discounts } = order.document;
     return map810(data as unknown as Parameters<typeof map810>[0], {
       date,
       partner,
-      order: { lines: order.document.lines, date: order.createdAt },
+      order: {
+        lines: order.document.lines,
+        date: order.createdAt,
+        ...(charges ? { charges } : {}),
+        ...(discounts ? { discounts } : {}),
+      },
+      ...(remitTo ? { remitTo } : {}),
     });
   },
   async '846'(data, { date, partner }) {
