@@ -10,6 +10,7 @@ import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
 import type { OrderView, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
 import { useApi } from '../use-api.js';
+import { CommercialPanel, LineItem } from './order-commercial.js';
 import { customerName } from './orders-page.js';
 
 const QUANTITIES = [
@@ -90,6 +91,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
               <tr>
                 <th>Line</th>
                 <th>SKU</th>
+                <th>Item</th>
                 <th>Location</th>
                 {QUANTITIES.map((q) => (
                   <th key={q} className="num">
@@ -105,6 +107,9 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                   <td>
                     <Link href={`/inventory/${encodeURIComponent(line.sku)}`}>{line.sku}</Link>
                   </td>
+                  <td>
+                    <LineItem line={line} />
+                  </td>
                   <td>{line.location ?? '—'}</td>
                   {QUANTITIES.map((q) => (
                     <td key={q} className="num">
@@ -117,6 +122,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
           </table>
         </div>
       ) : null}
+      {order.data ? <CommercialPanel order={order.data} /> : null}
 
       {tracking.length > 0 || notes.length > 0 || edi.length > 0 ? (
         <div className="grid-3">
