@@ -2,7 +2,9 @@
  * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
  * nothing downstream re-validates it.
  */
+
 import type { CompiledConnector } from '../connectors/connector-port.js';
+import type { RemitTo } from '../connectors/edi/config-section.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
@@ -187,8 +189,11 @@ export interface CompiledConfig {
   orders: OrdersConfig;
   /** `units:` — eaches per unit of measure, per SKU or `'*'` (docs/orders.md#units-of-measure). */
   units: UnitTable;
-  /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
-  edi?: { x12: { id: string; qualifier: string } };
+  /**
+   * The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12, and the remit-to party its 810s
+   * carry (N1*RE).
+   */
+  edi?: { x12: { id: string; qualifier: string }; remitTo?: RemitTo };
   /** Trace context and span export. */
   tracing: TracingConfig;
   /** Alert rules, evaluated every few seconds. */

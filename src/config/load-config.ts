@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { readX12 } from '../connectors/edi/config-section.js';
+import { readRemitTo, readX12 } from '../connectors/edi/config-section.js';
 import { defaultOwners } from '../domain/ownership.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
@@ -106,8 +106,9 @@ export function compileConfig(
   const units = compileUnits(root.get('units'));
   checkPartnerUnits(systemsMap, systems, units);
   const ediMap = section('edi');
-  ediMap?.allowOnly(['x12']);
+  ediMap?.allowOnly(['x12', 'remitTo']);
   const hubX12 = readX12(ediMap?.require('x12'));
+  const remitTo = readRemitTo(ediMap?.get('remitTo'));
   const tracing = compileTracing(root.get('tracing'));
   const alerts = compileAlerts(
     root.get('alerts'),
@@ -132,7 +133,9 @@ export function compileConfig(
     units,
     tracing,
     alerts,
-    ...(hubX12 ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier } } } : {}),
+    ...(hubX12
+      ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier }, ...(remitTo ? { remitTo } : {}) } }
+      : {}),
   };
 }
 

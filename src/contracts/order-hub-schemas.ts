@@ -15,6 +15,7 @@ import {
   StringEnum,
   Text,
 } from './common-schemas.js';
+import { RELEASE_COMMERCIAL_FIELDS, RELEASE_LINE_COMMERCIAL_FIELDS } from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 
@@ -74,6 +75,8 @@ export const ReleasedLineSchema = Type.Object(
     lineId: Identifier('The order line id.'),
     sku: Identifier('Stock keeping unit.'),
     quantity: Quantity('Whole units to pick; at least 1.'),
+    // From the order line (order-commercial-schemas.ts): description, customerItemId, gtin.
+    ...RELEASE_LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -92,6 +95,8 @@ export const OrderReleasedSchema = dataSchema(
     customer: Type.Optional(CustomerSchema),
     lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Lines to pick.' }),
     shipTo: AddressSchema,
+    // From the order (order-commercial-schemas.ts): PO, department, ship window, ship-via, parties, notes.
+    ...RELEASE_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.released.v1`. */

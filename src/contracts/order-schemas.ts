@@ -19,6 +19,11 @@ import {
   Text,
   UnitOfMeasure,
 } from './common-schemas.js';
+import {
+  INVOICE_COMMERCIAL_FIELDS,
+  LINE_COMMERCIAL_FIELDS,
+  ORDER_COMMERCIAL_FIELDS,
+} from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 const lineId = () => Identifier('The order line id, unique within the order.');
@@ -35,6 +40,8 @@ export const OrderedLineSchema = Type.Object(
     uom: Type.Optional(
       UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
     ),
+    // Commercial fields (order-commercial-schemas.ts): description, customerItemId, gtin, discount, taxes, extensions.
+    ...LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -52,6 +59,8 @@ export const OrderAcceptedSchema = dataSchema(
     customer: CustomerSchema,
     lines: Type.Array(OrderedLineSchema, { minItems: 1, description: 'Ordered lines.' }),
     shipTo: AddressSchema,
+    // Commercial fields (order-commercial-schemas.ts): PO, currency, dates, ship-via, parties, charges, … extensions.
+    ...ORDER_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.accepted.v1`. */
@@ -179,6 +188,8 @@ export const OrderInvoicedSchema = dataSchema(
     lines: Type.Array(InvoicedLineSchema, { minItems: 1, description: 'Invoiced lines.' }),
     total: Money('Invoice total.'),
     currency: Type.Optional(CurrencyCode()),
+    // Commercial fields (order-commercial-schemas.ts): terms, charges, allowances.
+    ...INVOICE_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.invoiced.v1`. */

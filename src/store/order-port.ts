@@ -4,12 +4,16 @@
  * atomic write of everything a batch of order events causes: hub events with their outbox rows,
  * inventory movements, order rows, annotations, exceptions and the processor's cursor.
  */
+import type { LineCommercial, OrderCommercial } from '../contracts/order-commercial-schemas.js';
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import type { InventoryException, Movement } from './inventory-port.js';
 import type { NewEvent } from './store-port.js';
 
-/** The order as taken (and enriched), kept beside its lifecycle state. */
-export interface OrderDocument {
+/**
+ * The order as taken (and enriched), kept beside its lifecycle state; the commercial fields the order
+ * gave (PO, currency, dates, parties, charges, …, docs/orders.md#commercial-fields) are kept as given.
+ */
+export interface OrderDocument extends OrderCommercial {
   orderId: string;
   channel: string;
   customer: Record<string, unknown>;
@@ -19,20 +23,16 @@ export interface OrderDocument {
    * eaches it is (set at acceptance; the lifecycle counts these). Orders stored before units of measure
    * have neither: their quantity is in eaches.
    */
-  lines: {
+  lines: ({
     lineId: string;
     sku: string;
     quantity: number;
     unitPrice?: number;
     uom?: string;
     baseQuantity?: number;
-  }[];
+  } & LineCommercial)[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
-  /** Dates of the order (set by the acceptance or a change). */
-  requestedShipDate?: string;
-  requestedDeliveryDate?: string;
-  cancelAfter?: string;
   /** The accepted event's id and source. */
   acceptedEvent: { source: string; id: string };
 }

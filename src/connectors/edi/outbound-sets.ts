@@ -5,6 +5,7 @@
  */
 import type { EdiOutboundSetId } from '../../config/compiled-config.js';
 import type { UnitCodeMap, UnitTable } from '../../domain/orders/units.js';
+import type { RemitTo } from './config-section.js';
 import { map810, map846, map855, map856, map865, map940, type OutboundResult } from './mappings/outbound.js';
 import type { SetInput } from './x12/index.js';
 
@@ -19,6 +20,9 @@ export interface OrderFacts {
       quantity?: number;
       baseQuantity?: number;
     }[];
+    /** The order's charges and discounts (docs/orders.md#commercial-fields), for the 810's SACs. */
+    charges?: readonly { type: string; amount: number; description?: string }[];
+    discounts?: readonly { code?: string; amount: number; description?: string }[];
   };
   createdAt: string;
 }
@@ -33,6 +37,8 @@ export interface SetContext {
   unitTable?: UnitTable;
   /** The order named by `data.orderId`, if the hub has it. */
   order(): Promise<OrderFacts | undefined>;
+  /** The hub's remit-to party (config `edi: {remitTo}`), for the 810. */
+  remitTo?: RemitTo;
 }
 
 type SetMapper = (
@@ -72,14 +78,21 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
       order: { lines: order.document.lines },
     });
   },
-  async '810'(data, { date, partner, units, order: orderOf }) {
+  async '810'(data, { date, partner, units, order: orderOf, remitTo }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
+    const { charges, discounts } = order.document;
     return map810(data as unknown as Parameters<typeof map810>[0], {
       date,
       partner,
       ...(units ? { units } : {}),
-      order: { lines: order.document.lines, date: order.createdAt },
+      order: {
+        lines: order.document.lines,
+        date: order.createdAt,
+        ...(charges ? { charges } : {}),
+        ...(discounts ? { discounts } : {}),
+      },
+      ...(remitTo ? { remitTo } : {}),
     });
   },
   async '846'(data, { date, partner }) {

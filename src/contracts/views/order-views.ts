@@ -4,6 +4,7 @@
  * schemas, the order service builds values of these types, and the console reads the same types.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LINE_COMMERCIAL_FIELDS, ORDER_COMMERCIAL_FIELDS } from '../order-commercial-schemas.js';
 
 /** A document the hub keeps as the sender gave it (customer, ship-to, enrichment): any JSON object. */
 const Document = (description: string) =>
@@ -40,6 +41,8 @@ export const OrderLineViewSchema = Type.Object(
     invoiced: Units('units invoiced'),
     committedAt: Type.Optional(PerLocation('units committed and not yet shipped, per location')),
     inTransitAt: Type.Optional(PerLocation('units shipped and not yet delivered, per location they left')),
+    // The line's commercial fields as the order gave them (description, customerItemId, gtin, …).
+    ...LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -81,14 +84,13 @@ export const OrderViewSchema = Type.Object(
     enrichment: Type.Optional(
       Document("fields the ERP's validation added (terms, prices, customer number…)"),
     ),
+    // The order's commercial fields as it gave them (customerPo, currency, dates, parties, charges, …).
+    ...ORDER_COMMERCIAL_FIELDS,
     lines: Type.Array(OrderLineViewSchema),
     holds: Type.Array(Type.String(), { description: 'codes of the open exceptions' }),
     activeHolds: Type.Array(OrderHoldViewSchema, {
       description: 'holds in force (payment, fraud, credit, manual); the order is not released while any is',
     }),
-    requestedShipDate: Type.Optional(Type.String()),
-    requestedDeliveryDate: Type.Optional(Type.String()),
-    cancelAfter: Type.Optional(Type.String()),
     exceptions: Type.Array(OrderExceptionViewSchema),
     createdAt: Type.String(),
     updatedAt: Type.String(),

@@ -5,6 +5,13 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { ValidationOutcome } from '../../connectors/http/order-validator.js';
 import { validateEvent } from '../../contracts/index.js';
+import {
+  LINE_COMMERCIAL_KEYS,
+  type LineCommercial,
+  ORDER_COMMERCIAL_KEYS,
+  type OrderCommercial,
+  pickFields,
+} from '../../contracts/order-commercial-schemas.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { ACCEPTED_TYPE } from '../../domain/orders/event-inputs.js';
@@ -167,8 +174,10 @@ export function documentOf(
         unitPrice: l.unitPrice,
         uom,
         baseQuantity: converted.base,
+        ...(pickFields(l, LINE_COMMERCIAL_KEYS) as LineCommercial),
       };
     }),
+    ...(pickFields(data, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
     acceptedEvent: { source: String(row.envelope.source), id: String(row.envelope.id) },
   };
 }

@@ -5,6 +5,11 @@
  * commitment of stock where the allocation policy (`domain/orders/allocation.ts`) puts it.
  */
 import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
+import {
+  pickFields,
+  RELEASE_COMMERCIAL_KEYS,
+  RELEASE_LINE_COMMERCIAL_KEYS,
+} from '../../contracts/order-commercial-schemas.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
 import type { AllocationPolicy } from '../../domain/orders/allocation.js';
 import { isHeld, unreleased } from '../../domain/orders/holds.js';
@@ -16,6 +21,7 @@ import {
   type Transition,
 } from '../../domain/orders/lifecycle.js';
 import type { Movement } from '../../store/inventory-port.js';
+import type { OrderDocument } from '../../store/order-port.js';
 import type { EventContext, StockView, Working } from './event-context.js';
 
 export class OrderEffects {
@@ -125,12 +131,17 @@ export class OrderEffects {
       location,
       channel: w.record.channel,
       customer: doc.customer,
-      lines: released.map((r) => ({
-        lineId: r.lineId,
-        sku: (doc.lines.find((l) => l.lineId === r.lineId) as { sku: string }).sku,
-        quantity: r.quantity,
-      })),
+      lines: released.map((r) => {
+        const line = doc.lines.find((l) => l.lineId === r.lineId) as OrderDocument['lines'][number];
+        return {
+          lineId: r.lineId,
+          sku: line.sku,
+          quantity: r.quantity,
+          ...pickFields(line, RELEASE_LINE_COMMERCIAL_KEYS),
+        };
+      }),
       shipTo: doc.shipTo,
+      ...pickFields(doc, RELEASE_COMMERCIAL_KEYS),
     });
     this.transitionSync(ctx, w, { kind: 'released', location, lines: released });
   }

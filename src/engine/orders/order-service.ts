@@ -9,6 +9,13 @@
  * answer waits for the order processor to have applied it.
  */
 import { createHash } from 'node:crypto';
+import {
+  LINE_COMMERCIAL_KEYS,
+  type LineCommercial,
+  ORDER_COMMERCIAL_KEYS,
+  type OrderCommercial,
+  pickFields,
+} from '../../contracts/order-commercial-schemas.js';
 import type { OrderShippedData } from '../../contracts/order-schemas.js';
 import type {
   OrderView,
@@ -166,11 +173,13 @@ export class OrderService {
       customer: doc.customer,
       shipTo: doc.shipTo,
       ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
+      ...(pickFields(doc, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
       lines: order.state.lines.map((l) => {
         const ordered = doc.lines.find((d) => d.lineId === l.lineId);
         return {
           ...l,
           unitPrice: ordered?.unitPrice ?? l.unitPrice,
+          ...(ordered ? (pickFields(ordered, LINE_COMMERCIAL_KEYS) as LineCommercial) : {}),
           ...(ordered?.uom === undefined
             ? {}
             : {

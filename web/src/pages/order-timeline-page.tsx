@@ -11,6 +11,7 @@ import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
 import type { OrderView, Timeline, TimelineDelivery, TimelineEntry, TimelinePackage } from '../types.js';
 import { useApi } from '../use-api.js';
+import { CommercialPanel, LineItem } from './order-commercial.js';
 import { customerName } from './orders-page.js';
 
 const QUANTITIES = [
@@ -102,6 +103,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                 <th>Line</th>
                 <th>SKU</th>
                 <th>Ordered as</th>
+                <th>Item</th>
                 <th>Location</th>
                 {QUANTITIES.map((q) => (
                   <th key={q} className="num">
@@ -120,6 +122,9 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                   <td data-testid="line-uom">
                     {line.uom && line.uom !== 'EA' ? `${line.quantity} ${line.uom}` : '—'}
                   </td>
+                  <td>
+                    <LineItem line={line} />
+                  </td>
                   <td>{line.location ?? '—'}</td>
                   {QUANTITIES.map((q) => (
                     <td key={q} className="num">
@@ -132,6 +137,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
           </table>
         </div>
       ) : null}
+      {order.data ? <CommercialPanel order={order.data} /> : null}
 
       {tracking.length > 0 || notes.length > 0 || edi.length > 0 ? (
         <div className="grid-3">

@@ -12,6 +12,7 @@
  * | PO104 | `lines[].unitPrice` |
  * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
+ * | BEG03/05, CUR, REF*DP, DTM, TD5, N1*BT/Z7, SAC, MSG; PID, PO1 BP/IN/CB/UP/EN/UK | the commercial fields (`commercial-850.ts`) |
  *
  * Pure: a transaction set in, the data or the problems (with the X12 position) out.
  */
@@ -23,6 +24,7 @@ import {
   type UnitTable,
 } from '../../../domain/orders/units.js';
 import { type TransactionSet, valueAt } from '../x12/model.js';
+import { lineCommercial850, orderCommercial850 } from './commercial-850.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
 export interface Partner {
@@ -122,6 +124,8 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
         quantity,
         ...(unit === EACH ? {} : { uom: unit }),
         unitPrice: Number.isFinite(price) && valueAt(po1, 4) !== '' ? price : 0,
+        // Commercial fields: PID description, the buyer's item id, the GTIN, allowances.
+        ...lineCommercial850(set, po1, pairs, problems),
       });
     });
   if (lines.length === 0 && problems.length === 0) {
@@ -132,6 +136,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
     });
   }
   const found = parties(set.segments);
+  const commercial = orderCommercial850(set, found, problems);
   const shipTo = shipToAddress(set, found);
   if (!shipTo.ok) problems.push(shipTo.problem);
   if (problems.length > 0 || !shipTo.ok) return { ok: false, problems };
@@ -143,6 +148,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
       customer: customerOf(found, partner.name),
       lines,
       shipTo: shipTo.address,
+      ...commercial,
     },
   };
 }
