@@ -135,10 +135,28 @@ export const OrderReleaseCancelledSchema = dataSchema(
 /** The `data` of `com.manifold.order.release-cancelled.v1`. */
 export type OrderReleaseCancelledData = Static<typeof OrderReleaseCancelledSchema>;
 
+/** `com.manifold.order.expired.v1`: the hub cancelled what was still open when `cancelAfter` passed. */
+export const OrderExpiredSchema = dataSchema(
+  {
+    type: 'com.manifold.order.expired.v1',
+    title: 'Order expired',
+    description:
+      "The order's cancelAfter passed: the hub cancelled every unit not yet picked (backordered, committed or released); picked units still ship.",
+  },
+  {
+    orderId: orderId(),
+    cancelAfter: Text('The cancelAfter of the order, as the channel sent it.', 64),
+    lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Units cancelled per line.' }),
+  },
+);
+/** The `data` of `com.manifold.order.expired.v1`. */
+export type OrderExpiredData = Static<typeof OrderExpiredSchema>;
+
 /** Every hub-emitted order data schema; each one's `$id` names its type. */
 export const ORDER_HUB_DATA_SCHEMAS = [
   OrderMilestoneSchema,
   OrderReleasedSchema,
   OrderExceptionSchema,
   OrderReleaseCancelledSchema,
+  OrderExpiredSchema,
 ] as const;

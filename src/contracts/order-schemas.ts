@@ -45,6 +45,12 @@ export const OrderAcceptedSchema = dataSchema(
     customer: CustomerSchema,
     lines: Type.Array(OrderedLineSchema, { minItems: 1, description: 'Ordered lines.' }),
     shipTo: AddressSchema,
+    cancelAfter: Type.Optional(
+      Type.Union([CalendarDate('Date (UTC) after which'), DateTime('Instant after which')], {
+        description:
+          'Cancel what is not yet picked once this has passed: a date (YYYY-MM-DD, the whole day in UTC is allowed) or an RFC 3339 date-time (docs/orders.md#cancelafter).',
+      }),
+    ),
   },
 );
 /** The `data` of `com.manifold.order.accepted.v1`. */

@@ -101,6 +101,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { type: 'com.manifold.order.released.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.exception.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.release-cancelled.v1', ownership: hub, subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.expired.v1', ownership: hub, subjectFrom: 'orderId' },
   {
     type: 'com.manifold.inventory.availability.v1',
     ownership: hub,
