@@ -2,7 +2,8 @@
  * The composition root: the one place that builds the hub's services and background loops.
  *
  * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
- * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders, inbound EDI, the EDI
+ * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders (with their cancelAfter
+ * check), inbound EDI, the EDI
  * loops, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
  * the HTTP API (`src/api/`) only registers routes over the services it is given, the engines never
  * import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the in-process test app both
@@ -190,6 +191,12 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       : []),
     { name: 'inventory', start: () => inventoryEngine.start(), stop: () => inventoryEngine.stop() },
     { name: 'orders', start: () => orderEngine.start(), stop: () => orderEngine.stop() },
+    // Under a lease: one process cancels what is open on orders past their cancelAfter.
+    {
+      name: 'order-cancel-after',
+      start: () => orderEngine.cancelAfter.start(),
+      stop: () => orderEngine.cancelAfter.stop(),
+    },
     { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
   ];

@@ -145,6 +145,7 @@ export function documentOf(row: InboundEventRow, data: OrderAcceptedData): Order
       unitPrice: l.unitPrice,
     })),
     acceptedEvent: { source: String(row.envelope.source), id: String(row.envelope.id) },
+    ...(typeof data.cancelAfter === 'string' ? { cancelAfter: data.cancelAfter } : {}),
   };
 }
 
