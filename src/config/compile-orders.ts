@@ -59,7 +59,10 @@ function compileAllocation(value: ConfigValue | undefined, declared: DeclaredNam
   const channels = map.get('channels')?.map();
   for (const entry of channels?.list() ?? []) {
     if (!declared.channels.includes(entry.name)) {
-      const known = declared.channels.length === 0 ? 'no channels are declared' : `known channels: ${declared.channels.join(', ')}`;
+      const known =
+        declared.channels.length === 0
+          ? 'no channels are declared'
+          : `known channels: ${declared.channels.join(', ')}`;
       channels?.reportKey(entry, `no channel named '${entry.name}'; ${known}`);
       continue;
     }
@@ -90,7 +93,8 @@ function readRule(value: ConfigValue, base: AllocationRule): AllocationRule | un
   const policy = policyValue?.oneOf(ALLOCATION_POLICIES, 'allocation policy');
   const shipCompleteValue = map.get('shipComplete');
   const shipComplete = shipCompleteValue?.boolean();
-  if ((policyValue && policy === undefined) || (shipCompleteValue && shipComplete === undefined)) return undefined;
+  if ((policyValue && policy === undefined) || (shipCompleteValue && shipComplete === undefined))
+    return undefined;
   return { policy: policy ?? base.policy, shipComplete: shipComplete ?? base.shipComplete };
 }
 
@@ -99,7 +103,10 @@ function degrees(value: ConfigValue | undefined, limit: number): number | undefi
   if (value === undefined) return undefined;
   const n = value.scalar;
   if (typeof n !== 'number' || !Number.isFinite(n) || Math.abs(n) > limit) {
-    value.report(`expected a number from -${limit} to ${limit} (degrees), got ${JSON.stringify(n ?? null)}`, n);
+    value.report(
+      `expected a number from -${limit} to ${limit} (degrees), got ${JSON.stringify(n ?? null)}`,
+      n,
+    );
     return undefined;
   }
   return n;

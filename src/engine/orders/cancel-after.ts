@@ -9,8 +9,9 @@
  * alert evaluation). Each order is one write at the version read, with event ids derived from it, so two
  * sweeps (a lease taken over mid-sweep) cannot cancel twice.
  */
-import { hostname } from 'node:os';
+
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { apply } from '../../domain/orders/lifecycle.js';

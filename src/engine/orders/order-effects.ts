@@ -4,11 +4,7 @@
  * movements of each effect, releases to and withdrawals from a location's WMS, exceptions — and the
  * commitment of stock where the allocation policy (`domain/orders/allocation.ts`) puts it.
  */
-import {
-  allocationRuleFor,
-  type CompiledConfig,
-  servingLocations,
-} from '../../config/compiled-config.js';
+import { allocationRuleFor, type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
 import {
   type AllocationPolicy,
