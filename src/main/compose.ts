@@ -130,6 +130,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     onError,
     keys,
     idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
+    // Stock that arrived may fill backorders (the order engine exists before any fact is applied).
+    onFactsApplied: () => orderEngine.factsApplied(),
   });
   const orderEngine = new OrderEngine(config, store, ingest, {
     onError,

@@ -86,8 +86,13 @@ export class OrderEngine {
       facts ||= this.factTypes.has(type);
     }
     if (orders) void this.loop.wake();
-    // The fill waits for the fact applier; what it cannot take yet, the timer brings.
+    // The fill follows the fact applier (woken again by `factsApplied`, and by the timer).
     if (facts) void this.fill.wake();
+  }
+
+  /** The inventory fact applier applied facts: backorders may be filled from them now. */
+  factsApplied(): void {
+    void this.fill.wake();
   }
 
   start(): void {
