@@ -336,7 +336,9 @@ describe('chaos: SIGKILL every 2–5 s under a mixed workload, delivering to fla
           ) {
             continue;
           }
-          const key = `${entry.reason} ${entry.documentRef} ${entry.location}`;
+          // Per causing event: a backorder is committed in steps, one per stock receipt that fills it.
+          const cause = entry.reason === 'order_committed' ? ` ${entry.eventId ?? ''}` : '';
+          const key = `${entry.reason} ${entry.documentRef} ${entry.location}${cause}`;
           moves.set(key, (moves.get(key) ?? 0) + 1);
         }
         for (const [key, n] of moves) {
