@@ -13,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledConfig } from '../src/config/compiled-config.js';
 import { compileConfig } from '../src/config/load-config.js';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
+import { IngestService } from '../src/engine/ingest-service.js';
+import { InventoryEngine } from '../src/engine/inventory/inventory-engine.js';
 import { FILL_CURSOR } from '../src/engine/orders/backorder-fill.js';
+import { CANCEL_AFTER_LEASE } from '../src/engine/orders/cancel-after.js';
 import { OrderEngine } from '../src/engine/orders/order-engine.js';
 import { composeHub, type Hub } from '../src/main/compose.js';
 import type { Store } from '../src/store/store-port.js';
@@ -36,7 +39,23 @@ orders:
     default: first-fit
     customers:
       C-COMPLETE: { shipComplete: true }
+      C-NEAR: { policy: nearest }
+    regions:
+      - { country: US, lat: 41.88, lon: -87.63 }
+      - { country: US, region: CA, lat: 36.8, lon: -119.4 }
 `;
+
+/** The test hub, with coordinates on its locations (read by the nearest policy only). */
+const yaml = () =>
+  testConfigYaml({ subscriptions: SUBSCRIPTIONS })
+    .replace(
+      'DC-EAST: { channels: [web, b2b, edi-acme] }',
+      'DC-EAST: { channels: [web, b2b, edi-acme], coordinates: { lat: 40.71, lon: -74.01 } }',
+    )
+    .replace(
+      'DC-WEST: { channels: [web] }',
+      'DC-WEST: { channels: [web], coordinates: { lat: 34.05, lon: -118.24 } }',
+    );
 
 function inventoryEvent(system: string, sku: string, location: string, quantity: number): CloudEvent {
   return {
@@ -63,14 +82,14 @@ function orderEvent(system: string, type: string, data: Record<string, unknown>)
 function body(
   orderId: string,
   lines: { sku: string; quantity: number }[],
-  extra: { customer?: string; cancelAfter?: string } = {},
+  extra: { customer?: string; cancelAfter?: string; region?: string } = {},
 ) {
   return {
     orderId,
     channel: 'web',
     customer: { id: extra.customer ?? 'C-1', name: 'Ada' },
     lines: lines.map((l, i) => ({ lineId: String(i + 1), sku: l.sku, quantity: l.quantity, unitPrice: 5 })),
-    shipTo,
+    shipTo: extra.region === undefined ? shipTo : { ...shipTo, region: extra.region },
     ...(extra.cancelAfter === undefined ? {} : { cancelAfter: extra.cancelAfter }),
   };
 }
@@ -90,7 +109,8 @@ function conformance(kind: StoreKind) {
   beforeAll(async () => {
     t = await openTestStore(kind);
     store = t.store;
-    config = compileConfig(testConfigYaml({ subscriptions: SUBSCRIPTIONS }), 'test.yaml', {});
+    config = compileConfig(yaml(), 'test.yaml', {});
+    expect(config.locations.get('DC-WEST')?.coordinates).toBeDefined();
     hub = composeHub(config, store, { logger: pino({ level: 'silent' }), delivery: false });
   });
   afterAll(async () => {
@@ -221,14 +241,39 @@ function conformance(kind: StoreKind) {
     expect((await position(b, 'DC-WEST'))?.buckets.committed ?? 0).toBe(0);
   });
 
+  it('commits at the nearest location for a nearest customer, in config order for the others', async () => {
+    const sku = freshSku();
+    await receive('wms-east', sku, 'DC-EAST', 10);
+    await receive('wms-west', sku, 'DC-WEST', 10);
+    const near = freshOrderId();
+    const plain = freshOrderId();
+    const anywhere = freshOrderId();
+    // A Californian ship-to: DC-WEST is nearer, though DC-EAST comes first in config.
+    await create(body(near, [{ sku, quantity: 2 }], { customer: 'C-NEAR', region: 'CA' }));
+    await create(body(plain, [{ sku, quantity: 2 }], { region: 'CA' }));
+    // Placed by country only (the hint puts the US at Chicago): DC-EAST is nearer.
+    await create(body(anywhere, [{ sku, quantity: 2 }], { customer: 'C-NEAR', region: 'TX' }));
+    expect((await store.orders.getOrder(near))?.state.lines[0]?.location).toBe('DC-WEST');
+    expect((await store.orders.getOrder(plain))?.state.lines[0]?.location).toBe('DC-EAST');
+    expect((await store.orders.getOrder(anywhere))?.state.lines[0]?.location).toBe('DC-EAST');
+  });
+
   it('writes a fill once: computed by two processes, crashed after its write, or its facts read again', async () => {
     const sku = freshSku();
     const id = freshOrderId();
     await create(body(id, [{ sku, quantity: 2 }]));
-    // The fact is logged and applied, but not yet looked at by any filler.
+    // The fact is logged and applied (by another process, which wakes no filler here), but not yet
+    // looked at by any filler.
     const start = await store.log.cursor(FILL_CURSOR);
-    await hub.ingest.ingest('wms-east', [inventoryEvent('wms-east', sku, 'DC-EAST', 10)], false);
-    await hub.inventory.settle();
+    const elsewhere = new IngestService(config, store);
+    const [logged] = await elsewhere.ingest(
+      'wms-east',
+      [inventoryEvent('wms-east', sku, 'DC-EAST', 10)],
+      false,
+    );
+    expect(logged?.status).toBe('accepted');
+    await new InventoryEngine(config, store, elsewhere).settle();
+    expect(await store.log.cursor(FILL_CURSOR)).toBe(start);
 
     // A second process on the same store: both fill from the same fact at once.
     const other = new OrderEngine(config, store, hub.ingest);
@@ -325,6 +370,22 @@ function conformance(kind: StoreKind) {
         (await hubEvents(store, id)).filter((e) => e.type === 'com.manifold.order.expired.v1'),
       ).toHaveLength(1);
       expect((await store.orders.getOrder(later))?.state.lines[0]?.cancelled).toBe(0);
+    });
+
+    it('is run by the process holding the lease only', async () => {
+      const sku = freshSku();
+      const id = freshOrderId();
+      await create(body(id, [{ sku, quantity: 1 }], { cancelAfter: '2020-01-31' }));
+      // Another process holds the lease: this one's pass does nothing.
+      const now = new Date().toISOString();
+      expect(await store.ops.tryLease(CANCEL_AFTER_LEASE, 'other-process', now, 60_000)).toBe(true);
+      await hub.orders.cancelAfter.run();
+      expect((await store.orders.getOrder(id))?.state.lines[0]?.cancelled).toBe(0);
+      // It gives the lease up (stops): the next pass here takes it and cancels.
+      await store.ops.releaseLease(CANCEL_AFTER_LEASE, 'other-process');
+      await hub.orders.cancelAfter.run();
+      expect((await store.orders.getOrder(id))?.state.lines[0]?.cancelled).toBe(1);
+      await hub.orders.cancelAfter.stop();
     });
 
     it('gives committed units back and withdraws released ones from the WMS', async () => {
