@@ -8,6 +8,7 @@ describe('cancelDeadline', () => {
     expect(cancelDeadline('2026-12-31')).toBe('2027-01-01T00:00:00.000Z');
     expect(cancelDeadline('2026-03-31T12:00:00+02:00')).toBe('2026-03-31T10:00:00.000Z');
     expect(cancelDeadline('2026-03-31T10:00:00Z')).toBe('2026-03-31T10:00:00.000Z');
+    expect(cancelDeadline('2026-03-31t10:00:00.5z')).toBe('2026-03-31T10:00:00.500Z');
   });
   it('refuses what is neither', () => {
     expect(cancelDeadline('2026-02-30')).toBeUndefined();

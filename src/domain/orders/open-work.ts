@@ -50,8 +50,10 @@ export function cancelDeadline(cancelAfter: string): string | undefined {
     if (day.getUTCDate() !== Number(d)) return undefined;
     return new Date(day.getTime() + 86_400_000).toISOString();
   }
-  const ms = Date.parse(cancelAfter);
-  return /^\d{4}-\d{2}-\d{2}T/.test(cancelAfter) && Number.isFinite(ms)
+  // RFC 3339 allows a lower-case `t` and `z`.
+  const upper = cancelAfter.toUpperCase();
+  const ms = Date.parse(upper);
+  return /^\d{4}-\d{2}-\d{2}T/.test(upper) && Number.isFinite(ms)
     ? new Date(ms).toISOString()
     : undefined;
 }
