@@ -2,12 +2,11 @@
  * The composition root: the one place that builds the hub's services and background loops.
  *
  * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
- * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders (with their cancelAfter
- * check), inbound EDI, the EDI
- * loops, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
- * the HTTP API (`src/api/`) only registers routes over the services it is given, the engines never
- * import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the in-process test app both
- * call {@link composeHub}, so a test exercises the wiring production runs.
+ * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders (and their cancelAfter
+ * check), inbound EDI, the EDI loops, the alerts, the delivery engine and the process registry. Nothing
+ * else constructs a service: the HTTP API (`src/api/`) only registers routes over the services it is
+ * given, the engines never import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the
+ * in-process test app both call {@link composeHub}, so a test exercises the wiring production runs.
  *
  * The services call one another through callbacks set up here (ingest wakes delivery, inventory and
  * orders; orders tell inventory that stock changed; alerts read the breakers), so no service imports
