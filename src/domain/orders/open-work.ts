@@ -53,7 +53,5 @@ export function cancelDeadline(cancelAfter: string): string | undefined {
   // RFC 3339 allows a lower-case `t` and `z`.
   const upper = cancelAfter.toUpperCase();
   const ms = Date.parse(upper);
-  return /^\d{4}-\d{2}-\d{2}T/.test(upper) && Number.isFinite(ms)
-    ? new Date(ms).toISOString()
-    : undefined;
+  return /^\d{4}-\d{2}-\d{2}T/.test(upper) && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
