@@ -176,8 +176,10 @@ function conformance(kind: StoreKind) {
       .map((e) => (e.data as { milestone: string }).milestone);
     expect(milestones.slice(-2)).toEqual(['committed', 'released']);
     // The release goes to the WMS's outbox; the timeline says why.
-    const notes = (await store.orders.annotations(id)).map((a) => a.note);
-    expect(notes).toContainEqual(expect.stringContaining('backorder filled: 3 units committed'));
+    const timeline = await hub.orders.service.timeline(after as NonNullable<typeof after>);
+    expect(timeline.entries.map((e) => e.note)).toContainEqual(
+      expect.stringContaining('backorder filled: 3 units committed'),
+    );
   });
 
   it('serves the oldest backordered order first when two compete for short stock', async () => {
@@ -349,6 +351,10 @@ function conformance(kind: StoreKind) {
       const after = await store.orders.getOrder(id);
       expect(after?.state.lines[0]).toMatchObject({ ordered: 5, cancelled: 2, committed: 3, picked: 3 });
       expect(after?.holds).toEqual([]);
+      const timeline = await hub.orders.service.timeline(after as NonNullable<typeof after>);
+      expect(timeline.entries.map((e) => e.note)).toContainEqual(
+        'cancelAfter 2020-01-31 passed: cancelled line 1: 2 (not yet picked)',
+      );
       const out = await hubEvents(store, id);
       const expired = out.filter((e) => e.type === 'com.manifold.order.expired.v1');
       expect(expired.map((e) => e.data)).toEqual([

@@ -99,14 +99,18 @@ export class BackorderFill {
         if (committed === 0) continue;
         working.set(stored.orderId, candidate);
         const left = backorderedLines(candidate.record.state).reduce((n, l) => n + l.quantity, 0);
-        ctx.annotate(
-          candidate.record,
+        // A note of its own on the timeline (the fact is not an event of the order).
+        unit.annotations.push({
+          orderId: stored.orderId,
+          eventSeq: 0,
           before,
-          candidate.record.milestone,
-          [],
-          false,
-          `backorder filled: ${committed} units committed after ${row.type} of ${sku}@${location}${left > 0 ? `; ${left} still backordered` : ''}`,
-        );
+          after: candidate.record.milestone,
+          status: candidate.record.status,
+          inferred: [],
+          late: false,
+          note: `backorder filled: ${committed} units committed after ${row.type} of ${sku}@${location} (event ${String(row.envelope.id)})${left > 0 ? `; ${left} still backordered` : ''}`,
+          at,
+        });
       }
     }
     for (const w of working.values()) unit.orders.push({ record: w.record, expectVersion: w.expectVersion });
