@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readX12 } from '../connectors/edi/config-section.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import { readCoordinates } from './compile-orders.js';
 import { compileReadScope } from './compile-read-scope.js';
 import {
   type CompiledChannel,
@@ -292,7 +293,7 @@ export function compileChannels(map: MapReader | undefined): Map<string, Compile
   return channels;
 }
 
-/** `locations: { NAME: { channels: [CHANNEL…] } }`; each channel must be declared. */
+/** `locations: { NAME: { channels: [CHANNEL…], coordinates?: { lat, lon } } }`; each channel must be declared. */
 export function compileLocations(
   map: MapReader | undefined,
   declared: DeclaredNames,
@@ -304,9 +305,11 @@ export function compileLocations(
     }
     const body = entry.value.map({ nullAsEmpty: true });
     if (body === undefined) continue;
-    body.allowOnly(['channels']);
+    body.allowOnly(['channels', 'coordinates']);
     const channels = readReferences(body.get('channels'), declared.channels, 'channel', 'channels');
-    locations.set(entry.name, { name: entry.name, channels });
+    const at = body.get('coordinates');
+    const coordinates = at === undefined ? undefined : readCoordinates(at);
+    locations.set(entry.name, { name: entry.name, channels, ...(coordinates ? { coordinates } : {}) });
   }
   return locations;
 }

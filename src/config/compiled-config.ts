@@ -9,6 +9,7 @@ import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
+import type { AllocationRule, Coordinates, RegionHint } from '../domain/orders/allocation.js';
 import type { UnitCodeMap, UnitTable } from '../domain/orders/units.js';
 import type { ReadScope } from '../domain/read-scope.js';
 
@@ -69,6 +70,8 @@ export interface CompiledLocation {
   name: string;
   /** Channels this location's stock is offered to. */
   channels: string[];
+  /** Where the location is (`locations.<id>.coordinates`), for the `nearest` allocation policy. */
+  coordinates?: Coordinates;
 }
 
 export interface CompiledChannel {
@@ -171,6 +174,31 @@ export interface OrdersConfig {
   shortPick: ShortPickPolicy;
   /** How long Idempotency-Keys of POST requests are kept, hours (default 24). */
   idempotencyHours: number;
+  /** Where stock is committed (`orders.allocation`, docs/orders.md#allocation-policies). */
+  allocation: AllocationConfig;
+}
+
+/** `orders.allocation`: the rule of an order is its customer's, else its channel's, else the default. */
+export interface AllocationConfig {
+  default: AllocationRule;
+  channels: Map<string, AllocationRule>;
+  /** By the order's `customer.id`. */
+  customers: Map<string, AllocationRule>;
+  /** Ship-to → coordinates, for `nearest` (country, optionally region or postal-code prefix). */
+  regions: RegionHint[];
+}
+
+/** The allocation rule of an order: its customer's, else its channel's, else the default. */
+export function allocationRuleFor(
+  allocation: AllocationConfig,
+  channel: string,
+  customerId: unknown,
+): AllocationRule {
+  return (
+    (typeof customerId === 'string' ? allocation.customers.get(customerId) : undefined) ??
+    allocation.channels.get(channel) ??
+    allocation.default
+  );
 }
 
 export interface CompiledConfig {

@@ -124,7 +124,12 @@ export const ORDER_COMMERCIAL_FIELDS = {
   shipNotBefore: Type.Optional(Day('First day the order may ship.')),
   shipNoLater: Type.Optional(Day('Last day the order may ship.')),
   requestedDeliveryDate: Type.Optional(Day('Day the customer asks the order to arrive.')),
-  cancelAfter: Type.Optional(Day('Day after which the order is cancelled if not shipped.')),
+  cancelAfter: Type.Optional(
+    Type.Union([CalendarDate('Day (UTC) after which'), DateTime('Instant after which')], {
+      description:
+        'Cancel what is not yet picked once this has passed: a day (YYYY-MM-DD, the whole day in UTC is allowed) or an RFC 3339 date-time (docs/orders.md#cancelafter).',
+    }),
+  ),
   shipVia: Type.Optional(ShipViaSchema),
   billTo: Type.Optional(PartySchema),
   markFor: Type.Optional(PartySchema),

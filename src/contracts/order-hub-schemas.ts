@@ -172,6 +172,23 @@ export const OrderChangeAcknowledgedSchema = dataSchema(
 /** The `data` of `com.manifold.order.change-acknowledged.v1`. */
 export type OrderChangeAcknowledgedData = Static<typeof OrderChangeAcknowledgedSchema>;
 
+/** `com.manifold.order.expired.v1`: the hub cancelled what was still open when `cancelAfter` passed. */
+export const OrderExpiredSchema = dataSchema(
+  {
+    type: 'com.manifold.order.expired.v1',
+    title: 'Order expired',
+    description:
+      "The order's cancelAfter passed: the hub cancelled every unit not yet picked (backordered, committed or released); picked units still ship.",
+  },
+  {
+    orderId: orderId(),
+    cancelAfter: Text('The cancelAfter of the order, as the channel sent it.', 64),
+    lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Units cancelled per line.' }),
+  },
+);
+/** The `data` of `com.manifold.order.expired.v1`. */
+export type OrderExpiredData = Static<typeof OrderExpiredSchema>;
+
 /** Every hub-emitted order data schema; each one's `$id` names its type. */
 export const ORDER_HUB_DATA_SCHEMAS = [
   OrderMilestoneSchema,
@@ -179,4 +196,5 @@ export const ORDER_HUB_DATA_SCHEMAS = [
   OrderExceptionSchema,
   OrderReleaseCancelledSchema,
   OrderChangeAcknowledgedSchema,
+  OrderExpiredSchema,
 ] as const;

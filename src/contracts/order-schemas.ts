@@ -272,7 +272,7 @@ export const ChangedLineSchema = Type.Object(
 const orderDates = () => ({
   requestedShipDate: Type.Optional(CalendarDate('Date the customer wants the order shipped, YYYY-MM-DD.')),
   requestedDeliveryDate: Type.Optional(CalendarDate('Date the customer wants it delivered, YYYY-MM-DD.')),
-  cancelAfter: Type.Optional(CalendarDate('Cancel what is not shipped by this date, YYYY-MM-DD.')),
+  cancelAfter: ORDER_COMMERCIAL_FIELDS.cancelAfter,
 });
 
 /** `com.manifold.order.changed.v1`: the order's owner changes lines, ship-to or dates. */

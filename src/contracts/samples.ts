@@ -132,6 +132,11 @@ export const SAMPLE_DATA: Record<string, unknown> = {
     status: 'applied',
     lines: [{ lineId: '1', action: 'update', status: 'accepted', sku: 'SKU-1', quantity: 3 }],
   },
+  'com.manifold.order.expired.v1': {
+    orderId: 'SO-1001',
+    cancelAfter: '2026-03-31',
+    lines: [{ lineId: '1', sku: 'SKU-1', quantity: 2 }],
+  },
   'com.manifold.inventory.availability.v1': { sku: 'SKU-1', channel: 'web', available: 31 },
   'com.manifold.ops.alert.v1': {
     rule: 'erp-orders-backlog',

@@ -112,6 +112,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { type: 'com.manifold.order.exception.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.release-cancelled.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.change-acknowledged.v1', ownership: hub, subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.expired.v1', ownership: hub, subjectFrom: 'orderId' },
   {
     type: 'com.manifold.inventory.availability.v1',
     ownership: hub,

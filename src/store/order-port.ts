@@ -35,6 +35,8 @@ export interface OrderDocument extends OrderCommercial {
   enrichment?: Record<string, unknown>;
   /** The accepted event's id and source. */
   acceptedEvent: { source: string; id: string };
+  /** Cancel what is not yet picked once this has passed (a date or a date-time, as the channel sent it). */
+  cancelAfter?: string;
 }
 
 export interface OrderRecord {
@@ -98,6 +100,16 @@ export interface OrderStore {
   annotations(orderId: string): Promise<OrderAnnotation[]>;
   /** Orders that may still hold commitments (not shipped, delivered, invoiced, returned or cancelled), newest first. */
   openOrders(limit: number): Promise<OrderRecord[]>;
+  /**
+   * Orders with backordered units of `sku`, oldest accepted first (then by order id): the ones a fill of
+   * that SKU serves first. Kept by `commit` in the same transaction as each order.
+   */
+  backorderedFor(sku: string, limit: number): Promise<OrderRecord[]>;
+  /**
+   * Orders whose `cancelAfter` has passed at `now` (ISO 8601 UTC) and that still have units not yet
+   * picked, earliest deadline first.
+   */
+  pastCancelAfter(now: string, limit: number): Promise<OrderRecord[]>;
   /**
    * Writes a unit. `ConditionNotMet(i)` with `i` the index of a refused movement, or −1 when an order's
    * version, an event id or the cursor had moved (another writer): read again and recompute.

@@ -320,6 +320,11 @@ export function apply(state: OrderState, input: OrderInput): Transition {
         const l = line(b.lineId);
         if (l) add(l, 'backordered', b.quantity, active(l));
       }
+      // Units committed out of a backorder (a fill when stock arrived) are no longer backordered.
+      for (const c of input.lines) {
+        const l = next.lines.find((x) => x.lineId === c.lineId);
+        if (l) l.backordered = Math.min(l.backordered, Math.max(0, active(l) - l.committed));
+      }
       break;
     case 'released':
       for (const r of input.lines) {

@@ -179,6 +179,7 @@ export function documentOf(
     }),
     ...(pickFields(data, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
     acceptedEvent: { source: String(row.envelope.source), id: String(row.envelope.id) },
+    ...(typeof data.cancelAfter === 'string' ? { cancelAfter: data.cancelAfter } : {}),
   };
 }
 

@@ -16,7 +16,7 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import { type AllocationPolicy, firstThatFills } from '../../domain/orders/allocation.js';
+import type { AllocationPolicy } from '../../domain/orders/allocation.js';
 import {
   ACCEPTED_TYPE,
   CHANGED_TYPE,
@@ -34,6 +34,8 @@ import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
 import { type CursorMove, LogConsumer } from '../log-consumer.js';
 import { eventTrace } from '../observability/trace-context.js';
+import { BackorderFill } from './backorder-fill.js';
+import { CancelAfter } from './cancel-after.js';
 import { EventContext, movementKey, StockView, type Working } from './event-context.js';
 import { OrderAcceptance, type Validator } from './order-acceptance.js';
 import { OrderChanges } from './order-changes.js';
@@ -53,6 +55,10 @@ export class OrderProcessor {
   private readonly acceptance: OrderAcceptance;
   private readonly changes: OrderChanges;
   private readonly oversold: OversoldRebalance;
+  /** Fills backorders when stock arrives (`backorder-fill.ts`). */
+  readonly fill: BackorderFill;
+  /** Cancels open units once an order's `cancelAfter` has passed (`cancel-after.ts`). */
+  readonly cancelAfter: CancelAfter;
 
   constructor(
     private readonly config: CompiledConfig,
@@ -61,16 +67,19 @@ export class OrderProcessor {
     validator: Validator | undefined,
     private readonly now: () => Date = () => new Date(),
     private readonly onChange: () => void = () => undefined,
-    /** Where stock is committed (default: the first location that fills a SKU, else the fullest). */
-    allocation: AllocationPolicy = firstThatFills,
+    /** One allocation policy for every order (default: each order's rule of `orders.allocation`). */
+    allocation?: AllocationPolicy,
   ) {
     this.effects = new OrderEffects(config, allocation);
     this.acceptance = new OrderAcceptance(config, store, this.effects, validator);
     this.changes = new OrderChanges(this.effects);
-    this.oversold = new OversoldRebalance(store, this.effects, this.hubEvent, now, (unit) => {
+    const written = (unit: OrderUnit) => {
       this.ingest.appended(unit.events);
       this.onChange();
-    });
+    };
+    this.oversold = new OversoldRebalance(store, this.effects, this.hubEvent, now, written);
+    this.fill = new BackorderFill(store, this.effects, this.hubEvent, now, written);
+    this.cancelAfter = new CancelAfter(store, this.effects, this.hubEvent, now, written);
     this.log = new LogConsumer<OrderUnit>(
       store,
       {
