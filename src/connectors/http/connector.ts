@@ -12,7 +12,7 @@ export const httpConnector: ConnectorKind = {
   kind: 'http',
   readSection: (map) => ({
     complete(subscription) {
-      const http = readHttp(map.require('http'));
+      const http = readHttp(map.require('http'), { shaped: true });
       if (http === undefined) return undefined;
       subscription.http = http;
       return { kind: 'http', section: http, batch: http.batch, attemptTimeoutMs: http.timeoutMs };
