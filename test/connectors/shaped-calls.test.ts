@@ -83,7 +83,9 @@ async function ingest(event: Record<string, unknown>): Promise<void> {
   expect(response.statusCode).toBe(202);
 }
 
-async function exceptions(): Promise<{ code: string; detail: string; lastStatus?: number; lastError?: string }[]> {
+async function exceptions(): Promise<
+  { code: string; detail: string; lastStatus?: number; lastError?: string }[]
+> {
   const response = await hub!.app.inject({
     method: 'GET',
     url: '/v1/exceptions?status=open',

@@ -126,7 +126,9 @@ body: '{ "a": 1 }'`);
     }
     const lookup = yamlWith(`url: https://erp.example/api
 lookup: { url: 'https://{{ data.host }}/items' }`);
-    expect(configIssues(lookup)[0]?.message).toContain("'{{ }}' is allowed only in the path and query of 'lookup.url'");
+    expect(configIssues(lookup)[0]?.message).toContain(
+      "'{{ }}' is allowed only in the path and query of 'lookup.url'",
+    );
   });
 
   it('reports an invalid expression inside a URL template', () => {
@@ -153,7 +155,9 @@ body: '$'`);
   it('takes exactly one auth scheme and checks its keys', () => {
     const two = yamlWith(`url: https://erp.example/api
 auth: { bearer: abc, basic: { username: a, password: b } }`);
-    expect(configIssues(two)[0]?.message).toContain("'auth' takes exactly one of: bearer, basic, hmac, oauth2");
+    expect(configIssues(two)[0]?.message).toContain(
+      "'auth' takes exactly one of: bearer, basic, hmac, oauth2",
+    );
     const oauth = yamlWith(`url: https://erp.example/api
 auth: { oauth2: { tokenUrl: 'not a url', clientId: hub } }`);
     expect(configIssues(oauth).map((i) => i.message)).toEqual([

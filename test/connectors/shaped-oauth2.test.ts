@@ -11,9 +11,9 @@ import { afterEach, expect, it } from 'vitest';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { tokenKey } from '../../src/connectors/http/oauth2.js';
+import type { DeliveryResponse } from '../../src/connectors/http/outbound.js';
 import type { CloudEvent } from '../../src/domain/cloud-event.js';
 import { DeliveryEngine } from '../../src/engine/delivery/delivery-engine.js';
-import type { DeliveryResponse } from '../../src/connectors/http/outbound.js';
 import type { Store } from '../../src/store/store-port.js';
 import { describeEachStore } from '../support/stores.js';
 import { adjustedEvent, testConfigYaml } from '../support/test-config.js';
@@ -30,7 +30,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function listen(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
+async function listen(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<string> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -41,7 +43,12 @@ async function listen(handler: (req: IncomingMessage, body: string, res: ServerR
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -52,7 +59,9 @@ async function startTokenServer() {
   const grants: URLSearchParams[] = [];
   const url = await listen((req, body, res) => {
     if (req.method !== 'POST' || req.url !== '/oauth/token') return json(res, 404, { error: 'not_found' });
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
     if (type !== 'application/x-www-form-urlencoded') {
       return json(res, 400, { error: 'invalid_request', error_description: 'form-urlencoded body required' });
     }
@@ -80,7 +89,8 @@ async function startTokenServer() {
         authorization ? { 'www-authenticate': 'Basic realm="token"' } : {},
       );
     }
-    if (form.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type' });
+    if (form.get('grant_type') !== 'client_credentials')
+      return json(res, 400, { error: 'unsupported_grant_type' });
     if (form.get('scope') !== SCOPE) return json(res, 400, { error: 'invalid_scope' });
     const token = `tok-${issued.length + 1}`;
     issued.push(token);
@@ -102,7 +112,12 @@ async function startApi() {
   return { url, valid, seen };
 }
 
-function config(apiUrl: string, tokenUrl: string, clientAuth: 'basic' | 'body', secret = CLIENT_SECRET): CompiledConfig {
+function config(
+  apiUrl: string,
+  tokenUrl: string,
+  clientAuth: 'basic' | 'body',
+  secret = CLIENT_SECRET,
+): CompiledConfig {
   const oauth2 = `{ tokenUrl: '${tokenUrl}', clientId: '${CLIENT_ID}', clientSecret: '${secret}', scope: '${SCOPE}', clientAuth: ${clientAuth} }`;
   const subscription = (name: string) => `
   - name: ${name}
@@ -184,7 +199,10 @@ await describeEachStore(
       await engines.pop()?.stop(2000);
       await append(t.store, 3, 'SKU-P');
       const second = startEngine(compiled, t.store);
-      await until(() => second.responses.filter((r) => r.outcome === 'delivered').length === 6, '6 deliveries');
+      await until(
+        () => second.responses.filter((r) => r.outcome === 'delivered').length === 6,
+        '6 deliveries',
+      );
       expect(tokens.issued).toEqual(['tok-1']);
     });
 

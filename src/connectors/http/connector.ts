@@ -30,7 +30,13 @@ export const httpConnector: ConnectorKind = {
       if (shaped !== undefined) {
         const tokens = context.shared(
           'http-oauth2',
-          () => new OAuth2Tokens(client, context.state(OAUTH2_STATE_INSTANCE), context.now, DEFAULT_HTTP_TIMEOUT_MS),
+          () =>
+            new OAuth2Tokens(
+              client,
+              context.state(OAUTH2_STATE_INSTANCE),
+              context.now,
+              DEFAULT_HTTP_TIMEOUT_MS,
+            ),
         );
         const shapedContext = { client, tokens, state: context.state(subscription.name), now: context.now };
         return { send: (events, { trace }) => sendShaped(shapedContext, http, shaped, events, trace) };

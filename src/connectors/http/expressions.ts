@@ -4,7 +4,7 @@
  * hostile expression or payload cannot hang a delivery (jsonata's own guardrails: D1012, D1011, D2015).
  */
 import jsonata from 'jsonata';
-import { isMap, isScalar } from 'yaml';
+import { isMap } from 'yaml';
 import type { CompiledExpression } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
 
@@ -119,9 +119,4 @@ export function truthy(value: unknown): boolean {
   if (typeof value === 'object') return Object.keys(value).length > 0;
   if (typeof value === 'function') return false;
   return Boolean(value);
-}
-
-/** True for a plain scalar value written in the file (used to tell a static header from a mapping). */
-export function isScalarValue(value: ConfigValue): boolean {
-  return isScalar(value.node);
 }

@@ -106,8 +106,7 @@ export class OAuth2Tokens implements SharedResource {
     const body = parseJson(answer.body);
     if (answer.status < 200 || answer.status > 299) {
       const error = typeof body?.error === 'string' ? body.error : 'no error code';
-      const description =
-        typeof body?.error_description === 'string' ? ` (${body.error_description})` : '';
+      const description = typeof body?.error_description === 'string' ? ` (${body.error_description})` : '';
       return { error: `token endpoint answered HTTP ${answer.status}: ${error}${description}` };
     }
     const accessToken = body?.access_token;

@@ -101,7 +101,11 @@ export async function sendShaped(
 }
 
 /** Fills the `{{ }}` parts of a URL template, each URL-encoded. */
-async function fill(template: UrlTemplate, event: CloudEvent, bindings: Record<string, unknown>): Promise<string> {
+async function fill(
+  template: UrlTemplate,
+  event: CloudEvent,
+  bindings: Record<string, unknown>,
+): Promise<string> {
   let path = '';
   for (const part of template.parts) {
     if (typeof part === 'string') {
@@ -137,7 +141,11 @@ async function call(
 ): Promise<ExchangeResult> {
   const auth = shaped.auth;
   const send = (extra: Record<string, string>) =>
-    context.client.exchange({ ...request, headers: { ...request.headers, ...extra }, timeoutMs: http.timeoutMs });
+    context.client.exchange({
+      ...request,
+      headers: { ...request.headers, ...extra },
+      timeoutMs: http.timeoutMs,
+    });
   if (auth === undefined) return send({});
   switch (auth.kind) {
     case 'bearer':
@@ -173,7 +181,9 @@ async function judge(
   started: number,
 ): Promise<OutboundResult> {
   if (exchange.status === undefined || exchange.headers === undefined) {
-    return exchange.error !== undefined ? { ...unanswered(exchange, started), error: exchange.error } : unanswered(exchange, started);
+    return exchange.error !== undefined
+      ? { ...unanswered(exchange, started), error: exchange.error }
+      : unanswered(exchange, started);
   }
   const status = exchange.status;
   const answer: Answer = { status, headers: exchange.headers, body: parseBody(exchange) };
@@ -211,7 +221,12 @@ async function judge(
  * Keeps what `capture` gives for a delivered event in the subscription's state (`capture:<event id>`).
  * The call has succeeded: a failing capture is kept as `{ error }` instead of failing the delivery.
  */
-async function capture(context: ShapedContext, shaped: ShapedCall, answer: Answer, event: CloudEvent): Promise<void> {
+async function capture(
+  context: ShapedContext,
+  shaped: ShapedCall,
+  answer: Answer,
+  event: CloudEvent,
+): Promise<void> {
   const at = context.now().toISOString();
   let kept: Record<string, unknown>;
   try {

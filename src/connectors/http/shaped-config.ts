@@ -105,7 +105,12 @@ function unbalanced(value: ConfigValue, text: string, key: string): undefined {
 }
 
 /** Reads the shaped keys of `map` (an `http:` section whose `url` is `url`). */
-export function readShaped(map: MapReader, urlValue: ConfigValue, url: string, batch: boolean): ShapedCall | undefined {
+export function readShaped(
+  map: MapReader,
+  urlValue: ConfigValue,
+  url: string,
+  batch: boolean,
+): ShapedCall | undefined {
   const template = readUrlTemplate(urlValue, url, 'url');
   const method = map.get('method')?.oneOf(HTTP_METHODS, 'method') ?? 'POST';
   const body = readExpression(map.get('body'), 'body');
@@ -217,7 +222,8 @@ function readAuth(value: ConfigValue | undefined): OutboundAuth | undefined {
       if (hmac === undefined) return undefined;
       hmac.allowOnly(['secret', 'header', 'algorithm', 'encoding', 'prefix']);
       const secret = hmac.require('secret')?.string({ secret: true });
-      const header = hmac.get('header')?.matching(HEADER_NAME, 'header name', 'expected a token') ?? 'X-Signature';
+      const header =
+        hmac.get('header')?.matching(HEADER_NAME, 'header name', 'expected a token') ?? 'X-Signature';
       const algorithm = hmac.get('algorithm')?.oneOf(['sha256', 'sha512'] as const, 'algorithm') ?? 'sha256';
       const encoding = hmac.get('encoding')?.oneOf(['hex', 'base64'] as const, 'encoding') ?? 'hex';
       const prefix = hmac.has('prefix') ? (hmac.get('prefix')?.string() ?? '') : '';
@@ -237,7 +243,12 @@ function readAuth(value: ConfigValue | undefined): OutboundAuth | undefined {
       const clientSecret = oauth.require('clientSecret')?.string({ secret: true });
       const scope = oauth.get('scope')?.string();
       const clientAuth = oauth.get('clientAuth')?.oneOf(['basic', 'body'] as const, 'clientAuth') ?? 'basic';
-      if (tokenUrl === undefined || !isHttpUrl(tokenUrl) || clientId === undefined || clientSecret === undefined)
+      if (
+        tokenUrl === undefined ||
+        !isHttpUrl(tokenUrl) ||
+        clientId === undefined ||
+        clientSecret === undefined
+      )
         return undefined;
       return {
         kind: 'oauth2',
