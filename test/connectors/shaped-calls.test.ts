@@ -4,6 +4,7 @@
  * exception), `{{ }}` templates URL-encoded, `lookup` bound as `$lookup`, `okIf` on a 409, `capture`
  * kept in the subscription's state, and the CloudEvents webhook unchanged without `body`.
  */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -239,5 +240,29 @@ auth: { bearer: api-token-1 }`);
     expect(request?.headers.authorization).toBe('Bearer api-token-1');
     expect(request?.headers['manifold-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(JSON.parse(request?.body ?? '').id).toBe(event.id);
+  });
+  it('signs the body sent with hmac auth, and sends Basic credentials with basic auth', async () => {
+    const api = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${api.url}/api/hmac
+body: '{ "sku": data.sku }'
+auth: { hmac: { secret: shared-key-1, header: X-Shop-Hmac, encoding: base64, prefix: 'sha256=' } }`);
+    await ingest(adjustment('SKU-H'));
+    await until(() => api.seen.length === 1, 'one request');
+    const [signed] = api.seen;
+    const expected = createHmac('sha256', 'shared-key-1')
+      .update(signed?.body ?? '')
+      .digest('base64');
+    expect(signed?.body).toBe('{"sku":"SKU-H"}');
+    expect(signed?.headers['x-shop-hmac']).toBe(`sha256=${expected}`);
+    await hub?.close();
+    hub = undefined;
+
+    const basic = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${basic.url}/api/basic
+body: '{ "sku": data.sku }'
+auth: { basic: { username: hub, password: 'pä ss' } }`);
+    await ingest(adjustment('SKU-B'));
+    await until(() => basic.seen.length === 1, 'one request');
+    expect(basic.seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('hub:pä ss').toString('base64')}`);
   });
 });
