@@ -181,9 +181,7 @@ async function judge(
   started: number,
 ): Promise<OutboundResult> {
   if (exchange.status === undefined || exchange.headers === undefined) {
-    return exchange.error !== undefined
-      ? { ...unanswered(exchange, started), error: exchange.error }
-      : unanswered(exchange, started);
+    return unanswered(exchange, started);
   }
   const status = exchange.status;
   const answer: Answer = { status, headers: exchange.headers, body: parseBody(exchange) };
@@ -242,7 +240,10 @@ async function capture(
   await context.state.put(captureKey(event.id), kept);
 }
 
-/** An exchange without an answer as an outcome (same rules as the webhook's). */
+/**
+ * An exchange as an outcome by its status class alone (same rules as the webhook's): an answer the rules
+ * do not read (a failed lookup), or no answer (then the error says why).
+ */
 function unanswered(exchange: ExchangeResult, started: number): OutboundResult {
   if (exchange.status !== undefined && exchange.error === undefined) {
     return {
@@ -260,6 +261,7 @@ function unanswered(exchange: ExchangeResult, started: number): OutboundResult {
     latencyMs: Date.now() - started,
   };
   if (exchange.status !== undefined) result.status = exchange.status;
+  if (exchange.error !== undefined) result.error = exchange.error;
   if (exchange.notSent === true) result.notSent = true;
   return result;
 }
