@@ -18,6 +18,7 @@ interface Seen {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  at: number;
 }
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -34,6 +35,7 @@ async function startApi(reply: (request: Seen, index: number) => Reply) {
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       };
       const answer = reply(request, seen.length);
       seen.push(request);
@@ -114,7 +116,7 @@ body: |
     "variables": { "sku": data.sku, "delta": data.delta }
   }
 retryIf: $exists(body.errors[extensions.code = 'THROTTLED'])
-retryAfter: '15'
+retryAfter: '200'
 failIf: $count(body.data.*.userErrors) > 0`,
       '{ maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 20, maxAgeMs: 60000 }',
     );
@@ -131,6 +133,10 @@ failIf: $count(body.data.*.userErrors) > 0`,
       query: expect.stringContaining('inventoryAdjust'),
       variables: { sku: 'SKU-GQL-1', delta: 3 },
     });
+    // Each retry waited the 200 ms `retryAfter` gave (the backoff alone is at most 20 ms).
+    for (let i = 1; i < 4; i += 1) {
+      expect((api.seen[i]?.at ?? 0) - (api.seen[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(190);
+    }
     // The same key on every attempt.
     expect(new Set(api.seen.map((r) => r.headers['idempotency-key']))).toEqual(new Set([event.id]));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -191,6 +197,22 @@ body: '{ "id": $lookup.items[0].id, "delta": data.delta }'`);
       'PATCH /api/items/erp-77',
     ]);
     expect(JSON.parse(api.seen[1]?.body ?? '')).toEqual({ id: 'erp-77', delta: 3 });
+  });
+
+  it('binds $lookup to null when the lookup answers 404, so the body can tell', async () => {
+    const api = await startApi((request) =>
+      request.method === 'GET' ? { status: 404, body: { error: 'not found' } } : { status: 201 },
+    );
+    await startHub(`url: ${api.url}/api/items
+lookup: { url: '${api.url}/api/items/{{ data.sku }}' }
+body: '{ "action": $lookup = null ? "create" : "update", "sku": data.sku }'`);
+    await ingest(adjustment('SKU-NEW'));
+    await until(() => api.seen.length === 2, 'two requests');
+    expect(api.seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/items/SKU-NEW',
+      'POST /api/items',
+    ]);
+    expect(JSON.parse(api.seen[1]?.body ?? '')).toEqual({ action: 'create', sku: 'SKU-NEW' });
   });
 
   it('takes a 409 as delivered with okIf, and captures values from the answer', async () => {
