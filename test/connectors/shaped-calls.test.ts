@@ -237,6 +237,20 @@ capture: '{ "erpId": body.id, "sku": event.data.sku }'`);
     expect(await exceptions()).toEqual([]);
   });
 
+  it('refuses an answer a rule cannot be evaluated over, keeping its status and body for the operator', async () => {
+    const api = await startApi(() => ({ status: 200, body: { x: 'abc' } }));
+    await startHub(`url: ${api.url}/api/rule
+body: '{ "sku": data.sku }'
+failIf: $number(body.x) > 0`);
+    await ingest(adjustment('SKU-RULE'));
+    await until(async () => (await exceptions()).length === 1, 'one exception');
+    const [exception] = await exceptions();
+    expect(exception?.code).toBe('delivery_rejected');
+    expect(exception?.lastStatus).toBe(200);
+    expect(exception?.lastError).toContain('failIf: D3030');
+    expect(api.seen).toHaveLength(1);
+  });
+
   it('parks an event whose body expression runs out of its time budget', async () => {
     const api = await startApi(() => ({ status: 200 }));
     await startHub(`url: ${api.url}/api/loop

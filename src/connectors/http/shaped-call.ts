@@ -191,7 +191,24 @@ async function judge(
     bodyExcerpt: excerptOf(exchange.body ?? ''),
     latencyMs: Date.now() - started,
   };
-  const retryAfterHeader = parseRetryAfter(exchange.headers['retry-after'], context.now());
+  try {
+    return await applyRules(context, shaped, answer, result, event);
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    // A rule that cannot be read over this answer: refused with the answer kept, for the operator.
+    return { ...result, outcome: 'permanent', error: error.message };
+  }
+}
+
+/** The rules over an answer (`result` is its status-class reading), then `capture` when delivered. */
+async function applyRules(
+  context: ShapedContext,
+  shaped: ShapedCall,
+  answer: Answer,
+  result: OutboundResult,
+  event: CloudEvent,
+): Promise<OutboundResult> {
+  const retryAfterHeader = parseRetryAfter(answer.headers['retry-after'], context.now());
   if (shaped.failIf !== undefined && truthy(await evaluate(shaped.failIf, answer))) {
     return { ...result, outcome: 'permanent', error: 'failIf matched the answer' };
   }
