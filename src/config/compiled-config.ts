@@ -3,7 +3,6 @@
  * nothing downstream re-validates it.
  */
 import type { Expression } from 'jsonata';
-
 import type { CompiledConnector } from '../connectors/connector-port.js';
 import type { RemitTo } from '../connectors/edi/config-section.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
