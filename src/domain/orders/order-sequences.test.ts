@@ -326,7 +326,8 @@ function step(hub: Hub, o: Op, added: { n: number }): void {
     case 'cancel': {
       const l = at(o.line);
       const q = Math.min(o.quantity * (o.inUnit ? hub.factor(l) : 1), active(l));
-      if (q > 0) hub.event('cancelled', { orderId: 'o-s', reason: 'test', lines: [hub.said(l, q, o.inUnit)] });
+      if (q > 0)
+        hub.event('cancelled', { orderId: 'o-s', reason: 'test', lines: [hub.said(l, q, o.inUnit)] });
       return;
     }
     case 'arrive': {
@@ -369,9 +370,10 @@ function consistent(hub: Hub): void {
         hub.at(hub.picked, l.lineId, location),
       );
     const at = l.committedAt ?? {};
-    expect(Object.values(at).reduce((n, q) => n + q, 0), `open commitments of ${l.lineId}`).toBe(
-      l.committed - Math.min(l.committed, effective(l, 'shipped')),
-    );
+    expect(
+      Object.values(at).reduce((n, q) => n + q, 0),
+      `open commitments of ${l.lineId}`,
+    ).toBe(l.committed - Math.min(l.committed, effective(l, 'shipped')));
     for (const [location, q] of Object.entries(at)) {
       const key = `${l.sku}@${location}`;
       open.set(key, (open.get(key) ?? 0) + q);
@@ -389,7 +391,11 @@ function consistent(hub: Hub): void {
     const onHand = hub.locations.reduce((n, location) => n + hub.bucket(sku, location).onHand, 0);
     expect(onHand, `on hand ${sku}`).toBe((hub.received.get(sku) ?? 0) - (shipped.get(sku) ?? 0));
   }
+  // A held order has nothing at a warehouse to pick: its released, unpicked units were withdrawn.
   expect(hub.releasedWhileHeld).toBe(0);
+  if (isHeld(hub.state))
+    for (const l of hub.state.lines)
+      expect(l.released, `held ${l.lineId} released`).toBeLessThanOrEqual(effective(l, 'picked'));
 }
 
 /** The property over `locations`, each stocked at the start with 0–15 eaches of every SKU. */
@@ -397,7 +403,10 @@ function sequences(locations: readonly string[]) {
   return fc.property(
     tables,
     fc.record({ policy: fc.constant('first-fit' as const), shipComplete: fc.boolean() }),
-    fc.array(fc.nat(15), { minLength: SKUS.length * locations.length, maxLength: SKUS.length * locations.length }),
+    fc.array(fc.nat(15), {
+      minLength: SKUS.length * locations.length,
+      maxLength: SKUS.length * locations.length,
+    }),
     fc.array(fc.record({ sku: fc.nat(2), unit: units, quantity: fc.integer({ min: 1, max: 3 }) }), {
       minLength: 1,
       maxLength: 3,
