@@ -39,6 +39,8 @@ const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 const ORDER = 'SO-1001';
 const BACKORDERED = 'SO-1002';
 const SKU = 'WIDGET-1';
+/** SSCC-18 of the shipment's one carton (GS1 check digit 0). */
+const SSCC = '006141411234567890';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-'));
 let hub: HubProcess;
@@ -87,6 +89,8 @@ alerts:
   - name: parked-deliveries
     severity: critical
     exceptionRate: { above: 1, per: 5m, code: delivery_failed }
+units:
+  WIDGET-1: { PK: 3 }
 `,
       }),
     );
@@ -167,7 +171,8 @@ alerts:
         channel: 'web',
         customer: { id: 'C-100', name: 'Ada Lovelace' },
         lines: [
-          { lineId: '1', sku: SKU, quantity: 3, unitPrice: 12.5, description: 'Blue widget' },
+          // A pack of 3: 3 eaches, like the second line's 1.
+          { lineId: '1', sku: SKU, quantity: 1, uom: 'PK', unitPrice: 37.5, description: 'Blue widget' },
           { lineId: '2', sku: SKU, quantity: 1, unitPrice: 12.5 },
         ],
         shipTo,
@@ -198,11 +203,21 @@ alerts:
       orderId: ORDER,
       location: 'DC-EAST',
       lines: [
-        { lineId: '1', quantity: 3 },
+        { lineId: '1', quantity: 1, uom: 'PK' },
         { lineId: '2', quantity: 1 },
       ],
       carrier: 'UPS',
       tracking: '1Z999AA10123456784',
+      packages: [
+        {
+          sscc: SSCC,
+          weight: { value: 2.5, unit: 'KG' },
+          lines: [
+            { lineId: '1', quantity: 1, uom: 'PK' },
+            { lineId: '2', quantity: 1 },
+          ],
+        },
+      ],
     });
     await until(async () => (await api(`/v1/orders/${ORDER}`)).body?.milestone === 'shipped', 'shipped');
     await send(KEYS.wmsEast, '/wms-east', 'com.manifold.order.packed.v1', {
@@ -239,6 +254,11 @@ alerts:
     await page.getByTestId('commercial-customer-po').getByText('PO-100').waitFor();
     await page.getByTestId('commercial-ship-via').getByText('UPSN · GROUND').waitFor();
     await page.getByTestId('line-item-1').getByText('Blue widget').waitFor();
+    // Line 1 was ordered in packs; the shipment's package lists its contents in the shipped unit.
+    await page.getByTestId('order-lines').getByTestId('line-uom').getByText('1 PK').waitFor();
+    const parcel = page.getByTestId(`package-${SSCC}`);
+    await parcel.getByText('line 1 × 1 PK, line 2 × 1').waitFor();
+    expect(await parcel.textContent()).toContain('2.5 KG');
     // The release went to the warehouse: its delivery row says delivered, with the attempt and its latency.
     const release = page
       .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.released.v1"]')
