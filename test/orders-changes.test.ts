@@ -30,9 +30,9 @@ await describeEachStore(
   (t) => {
     let hub: Hub;
     let store: Store;
-    const start = () => {
+    const start = (extra = '') => {
       store = t.store;
-      const config = compileConfig(testConfigYaml(), 'test.yaml', {});
+      const config = compileConfig(testConfigYaml() + extra, 'test.yaml', {});
       hub = composeHub(config, store, { logger: pino({ level: 'silent' }), delivery: false });
     };
     const stop = async () => {
@@ -147,6 +147,42 @@ await describeEachStore(
         ]);
         expect(o.requestedDeliveryDate).toBe('2027-01-15');
         expect(o.milestone).toBe('released');
+      } finally {
+        await stop();
+      }
+    });
+
+    it('changes a line ordered in cases in eaches: whole cases keep the unit, the rest turns the line into eaches', async () => {
+      start("units:\n  '*': { CA: 12 }\n");
+      try {
+        const sku = freshSku();
+        await stock(sku, 100);
+        const id = freshOrderId();
+        const body = orderBody(id, sku, 2);
+        const created = await hub.orders.service.create(
+          'shop',
+          { ...body, lines: [{ lineId: '1', sku, quantity: 2, uom: 'CA', unitPrice: 60 }] },
+          randomUUID(),
+        );
+        expect(created.status).toBe(201);
+        expect(await committed(sku)).toBe(24);
+        // 12 eaches: one case.
+        await send('shop', 'changed', {
+          orderId: id,
+          lines: [{ lineId: '1', action: 'update', quantity: 12 }],
+        });
+        expect(await committed(sku)).toBe(12);
+        let line = (await view(id)).lines[0];
+        expect(line).toMatchObject({ uom: 'CA', quantity: 1, baseQuantity: 12, unitPrice: 60 });
+        // 18 eaches are no whole number of cases: the line is in eaches, priced per each.
+        await send('shop', 'changed', {
+          orderId: id,
+          lines: [{ lineId: '1', action: 'update', quantity: 18 }],
+        });
+        expect(await committed(sku)).toBe(18);
+        line = (await view(id)).lines[0];
+        expect(line).toMatchObject({ uom: 'EA', quantity: 18, baseQuantity: 18, unitPrice: 5 });
+        expect((line?.ordered ?? 0) - (line?.cancelled ?? 0)).toBe(18);
       } finally {
         await stop();
       }

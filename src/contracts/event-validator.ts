@@ -123,10 +123,31 @@ function toProblem(error: ErrorObject, prefix: string): ValidationProblem {
   }
 }
 
+/**
+ * One problem per error, except for a value that matches no alternative of a union (`anyOf`, such as
+ * `cancelAfter`: a day or a date-time): its branches' errors become one problem naming each alternative.
+ */
 function toProblems(errors: ValidateFunction['errors'], prefix: string): ValidationProblem[] {
   if (!errors) return [];
+  const unions = errors.filter((e) => e.keyword === 'anyOf');
+  const branchOf = (e: ErrorObject) =>
+    unions.find(
+      (u) => u !== e && e.instancePath === u.instancePath && e.schemaPath.startsWith(`${u.schemaPath}/`),
+    );
   const problems: ValidationProblem[] = [];
-  for (const error of errors) problems.push(toProblem(error, prefix));
+  for (const error of errors) {
+    if (branchOf(error)) continue;
+    if (error.keyword !== 'anyOf') {
+      problems.push(toProblem(error, prefix));
+      continue;
+    }
+    const alternatives = errors.filter((e) => branchOf(e) === error).map((e) => toProblem(e, prefix).detail);
+    problems.push(
+      alternatives.length === 0
+        ? toProblem(error, prefix)
+        : { pointer: toProblem(error, prefix).pointer, detail: [...new Set(alternatives)].join(', or ') },
+    );
+  }
   return problems;
 }
 

@@ -69,7 +69,7 @@ describe('order.accepted.v1 commercial fields', () => {
   it('refuses malformed values with pointers to them', () => {
     const order = commercialOrder();
     order.currency = 'usd';
-    order.cancelAfter = '2026-12-15T00:00:00Z';
+    order.cancelAfter = '15/12/2026';
     order.orderedAt = '2026-11-30';
     order.shipVia = {};
     order.charges = [{ type: 'bribe', amount: 1 }];
@@ -91,6 +91,13 @@ describe('order.accepted.v1 commercial fields', () => {
       '/orderedAt',
       '/payment/status',
       '/shipVia',
+    ]);
+    // cancelAfter is a day or a date-time: one problem naming both, not one per alternative.
+    expect(validateData(ACCEPTED, order).filter((p) => p.pointer === '/cancelAfter')).toEqual([
+      {
+        pointer: '/cancelAfter',
+        detail: expect.stringMatching(/YYYY-MM-DD, or must be an RFC 3339 date-time/),
+      },
     ]);
   });
 

@@ -15,6 +15,8 @@ import { planChange } from '../../domain/orders/changes.js';
 import { CHANGED_TYPE, HELD_TYPE } from '../../domain/orders/event-inputs.js';
 import { placeHold, releaseHold, unallocated } from '../../domain/orders/holds.js';
 import type { OrderInput, OrderState } from '../../domain/orders/lifecycle.js';
+import { BASE_UNIT } from '../../domain/orders/units.js';
+import type { OrderDocument } from '../../store/order-port.js';
 import type { EventContext, StockView, Working } from './event-context.js';
 import type { OrderEffects } from './order-effects.js';
 
@@ -83,8 +85,7 @@ export class OrderChanges {
         });
         continue;
       }
-      if (quantity !== undefined) line.quantity = quantity;
-      if (c.unitPrice !== undefined) line.unitPrice = c.unitPrice;
+      changeDocumentLine(line, quantity, c.unitPrice);
     }
     if (data.shipTo) doc.shipTo = { ...data.shipTo };
     for (const key of ['requestedShipDate', 'requestedDeliveryDate', 'cancelAfter'] as const) {
@@ -171,4 +172,35 @@ function withdraw(state: OrderState, lines: readonly { lineId: string; quantity:
     const line = state.lines.find((l) => l.lineId === w.lineId);
     if (line) line.released -= w.quantity;
   }
+}
+
+/**
+ * A changed line of the order document. A change speaks in eaches (quantity and unit price), as the
+ * lifecycle counts (docs/orders.md#changing-an-order); a line ordered in another unit keeps that unit when
+ * the new eaches are whole units of it, else it is written in eaches from then on. `baseQuantity` always
+ * follows, so the answers in the ordered unit (855, 856, 810) read the unit the line has now.
+ */
+function changeDocumentLine(
+  line: OrderDocument['lines'][number],
+  quantity: number | undefined,
+  unitPrice: number | undefined,
+): void {
+  const factor =
+    line.uom !== undefined && line.uom !== BASE_UNIT && line.baseQuantity !== undefined && line.quantity > 0
+      ? line.baseQuantity / line.quantity
+      : 1;
+  if (quantity !== undefined && factor > 1 && quantity % factor !== 0) {
+    // Not whole units of the ordered unit: the line is in eaches now, its price per each.
+    if (unitPrice === undefined && line.unitPrice !== undefined) line.unitPrice = line.unitPrice / factor;
+    line.uom = BASE_UNIT;
+    line.quantity = quantity;
+    line.baseQuantity = quantity;
+    if (unitPrice !== undefined) line.unitPrice = unitPrice;
+    return;
+  }
+  if (quantity !== undefined) {
+    line.quantity = quantity / factor;
+    if (line.baseQuantity !== undefined) line.baseQuantity = quantity;
+  }
+  if (unitPrice !== undefined) line.unitPrice = unitPrice * factor;
 }
