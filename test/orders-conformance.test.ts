@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CompiledConfig } from '../src/config/compiled-config.js';
 import { compileConfig } from '../src/config/load-config.js';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
+import { gs1CheckDigit } from '../src/domain/orders/packages.js';
 import { IngestService } from '../src/engine/ingest-service.js';
 import { OrderEngine } from '../src/engine/orders/order-engine.js';
 import { ORDER_CURSOR } from '../src/engine/orders/order-processor.js';
@@ -32,6 +33,8 @@ const SUBSCRIPTIONS = `subscriptions:
     target: wms-east
     types: [com.manifold.order.released.v1]
     http: { url: http://127.0.0.1:9/wms-east }
+units:
+  '*': { CA: 12 }
 `;
 
 function received(sku: string, location: string, onHand: number): Movement {
@@ -246,6 +249,73 @@ function conformance(kind: StoreKind) {
     });
     expect(annotations[2]).toMatchObject({ before: 'shipped', after: 'delivered', late: false });
     expect(await store.log.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(deliverSeq);
+  });
+
+  it('keeps an order in cases with its commercial fields and a shipment in packages: eaches in stock, the rest as sent', async () => {
+    const sku = freshSku();
+    await store.inventory.applyMovements([received(sku, 'DC-EAST', 60)]);
+    const id = freshOrder();
+    const body = orderBody(id, sku, 2);
+    const created = await context.orders.service.create(
+      'shop',
+      {
+        ...body,
+        lines: [{ lineId: '1', sku, quantity: 2, uom: 'CA', unitPrice: 60, gtin: '00012345678905' }],
+        currency: 'USD',
+        customerPo: 'PO-77',
+        shipVia: { carrier: 'UPSN', service: 'GROUND' },
+        charges: [{ type: 'freight', amount: 12.5 }],
+        cancelAfter: '2099-12-31',
+      },
+      randomUUID(),
+    );
+    expect(created.status).toBe(201);
+    expect((await store.inventory.positions(sku))[0]?.buckets).toMatchObject({ on_hand: 60, committed: 24 });
+    const sscc = `00614141123450000`;
+    const parcel = `${sscc}${gs1CheckDigit(sscc)}`;
+    await ingest(
+      'wms-east',
+      cloudEvent('/wms-east', 'shipped', {
+        orderId: id,
+        location: 'DC-EAST',
+        lines: [{ lineId: '1', quantity: 1, uom: 'CA' }],
+        packages: [
+          {
+            sscc: parcel,
+            weight: { value: 9.5, unit: 'KG' },
+            lines: [{ lineId: '1', quantity: 1, uom: 'CA' }],
+          },
+        ],
+      }),
+    );
+    expect((await store.inventory.positions(sku))[0]?.buckets).toMatchObject({
+      on_hand: 48,
+      committed: 12,
+      in_transit: 12,
+    });
+    const order = await store.orders.getOrder(id);
+    expect(order).toMatchObject({ milestone: 'shipped', status: 'partially_shipped' });
+    expect(order?.state.lines[0]).toMatchObject({ ordered: 24, committed: 24, shipped: 12 });
+    expect(order?.document).toMatchObject({
+      currency: 'USD',
+      customerPo: 'PO-77',
+      shipVia: { carrier: 'UPSN', service: 'GROUND' },
+      charges: [{ type: 'freight', amount: 12.5 }],
+      cancelAfter: '2099-12-31',
+      lines: [
+        { lineId: '1', quantity: 2, uom: 'CA', baseQuantity: 24, unitPrice: 60, gtin: '00012345678905' },
+      ],
+    });
+    const timeline = await context.orders.service.timeline(order as NonNullable<typeof order>);
+    expect(timeline.entries.find((e) => e.type === 'com.manifold.order.shipped.v1')).toMatchObject({
+      packages: [
+        {
+          sscc: parcel,
+          weight: { value: 9.5, unit: 'KG' },
+          lines: [{ lineId: '1', quantity: 1, uom: 'CA' }],
+        },
+      ],
+    });
   });
 
   it('lists the orders a read scope selects (its own, or its channels) and the ledger at given locations', async () => {
