@@ -104,7 +104,6 @@ class Hub {
   /** The unit each line was ordered in (an unknown unit for the SKU falls back to eaches). */
   unitOf = new Map<string, Unit>();
   releasedWhileHeld = 0;
-  refusedChanges = 0;
   state: OrderState;
   private readonly policy: AllocationPolicy;
 
@@ -264,7 +263,6 @@ function step(hub: Hub, o: Op, added: { n: number }): void {
         expect(to < effective(l, 'picked') || ['cancelled', 'returned'].includes(hub.state.milestone)).toBe(
           true,
         );
-        hub.refusedChanges += 1;
         return;
       }
       hub.state = outcome.transition.state;
