@@ -19,6 +19,7 @@ import {
   buildLookupRequest,
   buildShapedRequest,
   captureEntry,
+  lookupValue,
   parseAnswerBody,
   readAnswer,
 } from './shaped-request.js';
@@ -55,10 +56,10 @@ export async function sendShaped(
     if (shaped.lookup !== undefined) {
       const request = await buildLookupRequest(shaped.lookup, event, bindings);
       const answer = await call(context, http, shaped, request, trace);
-      if (answer.status === 404) bindings.lookup = null;
-      else if (answer.status !== undefined && answer.status >= 200 && answer.status <= 299)
-        bindings.lookup = parseAnswerBody(answer.body);
-      else return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
+      const found = lookupValue(answer.status, parseAnswerBody(answer.body));
+      if (found === undefined)
+        return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
+      bindings.lookup = found.value;
     }
     const request = await buildShapedRequest(http, shaped, events, bindings, context.now());
     const answer = await call(context, http, shaped, request, trace);

@@ -167,7 +167,11 @@ export interface AnswerReading {
  * Reads an answer by the rules, in order: `failIf`, `okIf`, `retryIf`, then the status class (`now` dates
  * a `Retry-After`). Throws `ExpressionError` when a rule cannot be read over this answer.
  */
-export async function readAnswer(shaped: ShapedCall, answer: Answer, now: Date): Promise<AnswerReading> {
+export async function readAnswer(
+  shaped: Pick<ShapedCall, 'failIf' | 'okIf' | 'retryIf' | 'retryAfter'>,
+  answer: Answer,
+  now: Date,
+): Promise<AnswerReading> {
   const retryAfterHeader = parseRetryAfter(answer.headers['retry-after'], now);
   if (shaped.failIf !== undefined && truthy(await evaluate(shaped.failIf, answer))) {
     return { outcome: 'permanent', rule: 'failIf', error: 'failIf matched the answer' };
@@ -211,6 +215,16 @@ export async function captureEntry(
   } catch (error) {
     return { error: (error as Error).message, at: stamp };
   }
+}
+
+/**
+ * What the lookup's answer binds as `$lookup`: its body on a 2xx, null on a 404 (nothing there yet).
+ * Undefined for any other answer: the call stops there, the lookup's status class being the outcome.
+ */
+export function lookupValue(status: number | undefined, body: unknown): { value: unknown } | undefined {
+  if (status === 404) return { value: null };
+  if (status !== undefined && status >= 200 && status <= 299) return { value: body };
+  return undefined;
 }
 
 /** A body as JSON when it parses, else as text (undefined when empty). */
