@@ -36,6 +36,7 @@ program
 program
   .command('map')
   .description('try mappings without a hub')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .command('test')
   .description(
     'print the request a subscription would send for a CloudEvent and, with --response, how the answer reads (exit 1: an expression failed; 2: bad flags or config)',

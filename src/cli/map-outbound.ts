@@ -146,7 +146,7 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
       if (value === undefined) {
         // The sender stops here: the lookup's status class is the attempt's outcome.
         const reading = await readAnswer({}, answer, now);
-        lookup.stopped = describeReading(answer, reading);
+        lookup.stopped = { ...describeReading(answer, reading), reason: `lookup: HTTP ${answer.status}` };
         return { result, notes: [...notes, `the lookup answered ${answer.status}: no request is sent`] };
       }
       bindings.lookup = value.value;
@@ -321,7 +321,10 @@ function describeAt(config: string, subscription: string, key: string): string {
 }
 
 function describeFailure(options: OutboundMapTestOptions, error: ExpressionError): string {
-  return `${describeAt(options.config, options.subscription, error.key ?? 'expression')} failed: ${error.message}`;
+  const key = error.key ?? 'expression';
+  // The sender's message starts with the key, already named here.
+  const message = error.message.startsWith(`${key}: `) ? error.message.slice(key.length + 2) : error.message;
+  return `${describeAt(options.config, options.subscription, key)} failed: ${message}`;
 }
 
 /** Where a key of a subscription is written in the configuration file (line and column 1-based). */

@@ -108,7 +108,7 @@ const base = (subscription: string) => [
 ];
 
 // Each run starts the whole CLI (about a second on the CI machine).
-describe('bin/manifold map test --subscription', { timeout: 20_000 }, () => {
+describe('bin/manifold map test --subscription', { timeout: 60_000 }, () => {
   it('prints the shaped request: URL template encoded, body evaluated, secrets redacted', async () => {
     const result = await run(...base('shop-graphql'));
     expect(result.stderr).toBe('');
@@ -223,16 +223,42 @@ describe('bin/manifold map test --subscription', { timeout: 20_000 }, () => {
       path('no-order.json'),
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/expression 'lookup\.url \{\{ data\.orderId \}\}' at \/subscriptions\/1\/http\/lookup\/url failed/);
+    expect(result.stderr).toMatch(
+      /expression 'lookup\.url \{\{ data\.orderId \}\}' at \/subscriptions\/1\/http\/lookup\/url failed/,
+    );
     expect(result.stderr).toMatch(/a URL part must be a string or a number/);
     expect(result.stderr).toContain(`${path('manifold.yaml')}:`);
+
+    writeFileSync(path('text-total.json'), JSON.stringify({ ...EVENT, data: { ...EVENT.data, total: 'x' } }));
+    const body = await run(
+      'map',
+      'test',
+      '--config',
+      path('manifold.yaml'),
+      '--subscription',
+      'erp-basic',
+      '--event',
+      path('text-total.json'),
+    );
+    expect(body.code).toBe(1);
+    expect(body.stdout).toBe('');
+    expect(body.stderr).toMatch(
+      /manifold\.yaml:\d+:\d+ expression 'body' at \/subscriptions\/1\/http\/body failed: T2001 .*"\*" operator must evaluate to a number/,
+    );
   });
 
   it('exits 2 on bad flags, a missing subscription or a bad file', async () => {
     const unknownFlag = await run(...base('shop-graphql'), '--bogus');
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toMatch(/unknown option '--bogus'/);
-    const noSubscription = await run('map', 'test', '--config', path('manifold.yaml'), '--event', path('event.json'));
+    const noSubscription = await run(
+      'map',
+      'test',
+      '--config',
+      path('manifold.yaml'),
+      '--event',
+      path('event.json'),
+    );
     expect(noSubscription.code).toBe(2);
     const missing = await run(...base('nope'));
     expect(missing.code).toBe(2);
@@ -241,7 +267,16 @@ describe('bin/manifold map test --subscription', { timeout: 20_000 }, () => {
     expect(badResponse.code).toBe(2);
     expect(badResponse.stderr).toMatch(/'status' must be an HTTP status code/);
     writeFileSync(path('broken.yaml'), testConfigYaml({ subscriptions: 'subscriptions: [ { name: x } ]' }));
-    const badConfig = await run('map', 'test', '--config', path('broken.yaml'), '--subscription', 'x', '--event', path('event.json'));
+    const badConfig = await run(
+      'map',
+      'test',
+      '--config',
+      path('broken.yaml'),
+      '--subscription',
+      'x',
+      '--event',
+      path('event.json'),
+    );
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toMatch(/broken\.yaml:\d+:\d+ /);
   });
