@@ -145,7 +145,8 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
       const value = lookupValue(answer.status, answer.body);
       if (value === undefined) {
         // The sender stops here: the lookup's status class is the attempt's outcome.
-        const reading = await readAnswer({}, answer, now);
+        // Read by its status alone, as the sender does (it reads no `Retry-After` of a lookup).
+        const reading = await readAnswer({}, { ...answer, headers: {} }, now);
         lookup.stopped = { ...describeReading(answer, reading), reason: `lookup: HTTP ${answer.status}` };
         return { result, notes: [...notes, `the lookup answered ${answer.status}: no request is sent`] };
       }
@@ -165,7 +166,7 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
       const kept = await captureEntry(shaped.capture, response, event, now);
       result.capture = { key: captureKey(event.id), stored: kept ?? null };
       if (kept !== undefined && 'error' in kept) {
-        failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${String(kept.error)} (the hub keeps this error in place of the values; the delivery stands)`;
+        failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${withoutKey(String(kept.error), 'capture')} (the hub keeps this error in place of the values; the delivery stands)`;
       }
     } else {
       result.capture = {
@@ -322,9 +323,12 @@ function describeAt(config: string, subscription: string, key: string): string {
 
 function describeFailure(options: OutboundMapTestOptions, error: ExpressionError): string {
   const key = error.key ?? 'expression';
-  // The sender's message starts with the key, already named here.
-  const message = error.message.startsWith(`${key}: `) ? error.message.slice(key.length + 2) : error.message;
-  return `${describeAt(options.config, options.subscription, key)} failed: ${message}`;
+  return `${describeAt(options.config, options.subscription, key)} failed: ${withoutKey(error.message, key)}`;
+}
+
+/** The sender's message without its leading `key: ` (the key is named before it here). */
+function withoutKey(message: string, key: string): string {
+  return message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
 }
 
 /** Where a key of a subscription is written in the configuration file (line and column 1-based). */

@@ -48,6 +48,10 @@ const SUBSCRIPTIONS = `subscriptions:
     target: erp
     types: [com.manifold.order.*]
     http: { url: 'http://127.0.0.1:9/erp', secret: whsec_plain }
+  - name: erp-capture-text
+    target: erp
+    types: [com.manifold.order.*]
+    http: { url: 'https://erp.example/orders', capture: 'body.id' }
 `;
 
 const EVENT = {
@@ -167,6 +171,19 @@ describe('bin/manifold map test --subscription', { timeout: 60_000 }, () => {
       key: 'capture:evt-1',
       stored: { values: { closedAt: '2026-12-03T10:00:00Z' }, at: expect.any(String) },
     });
+  });
+
+  it('exits 1 when capture gives no object, printing what the hub would keep instead', async () => {
+    writeFileSync(path('created.json'), JSON.stringify({ status: 201, body: { id: 'SO-9' } }));
+    const result = await run(...base('erp-capture-text'), '--response', path('created.json'));
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).capture).toEqual({
+      key: 'capture:evt-1',
+      stored: { error: 'capture: the expression must give an object', at: expect.any(String) },
+    });
+    expect(result.stderr).toMatch(
+      /expression 'capture' at \/subscriptions\/3\/http\/capture failed: the expression must give an object/,
+    );
   });
 
   it('binds the lookup answer given, or null with a note; basic auth redacted', async () => {
