@@ -3,6 +3,8 @@
  * request built from the event (`{{ }}` in the URL, `body`), authenticated (`auth`), and its answer judged
  * by `failIf`, `okIf`, `retryIf` and only then by its status class. A delivered answer may be `capture`d
  * into the subscription's connector state. Like `HttpConnector.send`, it reports and never throws.
+ * Building the request and reading the answer are pure (shaped-request.ts, shared with `map test`); this
+ * file adds the network, the OAuth2 token and the state.
  */
 import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
