@@ -97,7 +97,16 @@ function expressionLineColumn(text: string, position: number): string {
 }
 
 /** An evaluation that failed (or ran out of budget): the delivery is refused with this message. */
-export class ExpressionError extends Error {}
+export class ExpressionError extends Error {
+  /** The key of the expression that failed (`body`, `failIf`, `url {{ … }}`), when known. */
+  readonly key: string | undefined;
+
+  constructor(message: string, key?: string) {
+    super(message);
+    this.name = 'ExpressionError';
+    this.key = key;
+  }
+}
 
 /** Evaluates `compiled` over `input` with `bindings` (`$lookup`, `$idempotencyKey`), under the budget. */
 export async function evaluate(
@@ -108,7 +117,7 @@ export async function evaluate(
   try {
     return await compiled.expression.evaluate(input, bindings);
   } catch (error) {
-    throw new ExpressionError(`${compiled.key}: ${describeJsonataError(error)}`);
+    throw new ExpressionError(`${compiled.key}: ${describeJsonataError(error)}`, compiled.key);
   }
 }
 

@@ -80,7 +80,7 @@ export class HttpConnector {
 
   constructor(options: HttpConnectorOptions = {}) {
     this.options = options;
-    this.userAgent = options.userAgent ?? `manifold/${packageVersion()}`;
+    this.userAgent = options.userAgent ?? defaultUserAgent();
   }
 
   /**
@@ -117,7 +117,10 @@ export class HttpConnector {
     if (this.closed)
       return { outcome: 'retryable', latencyMs: 0, error: 'connector closed: not sent', notSent: true };
     const url = new URL(config.url);
-    const headers = this.headersFor(config, request.idempotencyKey, contentType, body, now);
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      ...webhookHeaders(config, request.idempotencyKey, contentType, body, now),
+    };
     if (request.trace?.traceparent !== undefined) headers.traceparent = request.trace.traceparent;
     if (request.trace?.tracestate !== undefined) headers.tracestate = request.trace.tracestate;
     const controller = new AbortController();
@@ -239,30 +242,35 @@ export class HttpConnector {
     }
     return pool;
   }
+}
 
-  private headersFor(
-    config: HttpConnectorConfig,
-    key: string,
-    contentType: string,
-    body: string,
-    now: Date,
-  ): Record<string, string> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent };
-    for (const [name, value] of Object.entries(config.headers)) {
-      const lower = name.toLowerCase();
-      if (!CONNECTOR_HEADERS.has(lower)) headers[lower] = value;
-    }
-    headers['content-type'] = contentType;
-    headers['idempotency-key'] = key;
-    if (config.secret !== undefined) {
-      headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(
-        config.secret,
-        body,
-        Math.floor(now.getTime() / 1000),
-      );
-    }
-    return headers;
+/**
+ * The headers of a CloudEvents webhook request (beside the user agent and trace headers): the
+ * subscription's own, `Content-Type`, `Idempotency-Key`, and with `secret` the `Manifold-Signature` of
+ * `body` stamped at `now`. Pure: `bin/manifold map test` prints what this gives.
+ */
+export function webhookHeaders(
+  config: HttpConnectorConfig,
+  key: string,
+  contentType: string,
+  body: string,
+  now: Date,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers)) {
+    const lower = name.toLowerCase();
+    if (!CONNECTOR_HEADERS.has(lower)) headers[lower] = value;
   }
+  headers['content-type'] = contentType;
+  headers['idempotency-key'] = key;
+  if (config.secret !== undefined) {
+    headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(
+      config.secret,
+      body,
+      Math.floor(now.getTime() / 1000),
+    );
+  }
+  return headers;
 }
 
 /** One request of `exchange`: where, how, and what. `headers` are sent as given (lower-case names). */
@@ -354,6 +362,11 @@ function describeError(error: unknown): string {
   const inner = error instanceof AggregateError ? (error.errors[0] as Error | undefined) : undefined;
   const message = error.message || inner?.message || error.name;
   return typeof code === 'string' ? `${code}: ${message}` : message;
+}
+
+/** The `user-agent` a connector sends unless told otherwise: `manifold/<package version>`. */
+export function defaultUserAgent(): string {
+  return `manifold/${packageVersion()}`;
 }
 
 /** The `version` of Manifold's package.json: three directories up from this file, in `src/` and `dist/` alike. */
