@@ -11,6 +11,7 @@ import { GroupCommit } from '../group-commit.js';
 import { readMigrations } from '../migration-files.js';
 import { SqlConditions } from '../sql-conditions.js';
 import { SqlConnectorState } from '../sql-connector-state.js';
+import { SqlInboundRequests } from '../sql-inbound-requests.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInventory } from '../sql-inventory.js';
@@ -82,6 +83,7 @@ export class PostgresStore implements Store {
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
+  readonly inboundRequests: SqlInboundRequests;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -110,6 +112,7 @@ export class PostgresStore implements Store {
     this.ops = new SqlOps(runner);
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
+    this.inboundRequests = new SqlInboundRequests(runner);
   }
 
   async migrate(): Promise<string[]> {

@@ -1,0 +1,29 @@
+-- Native webhooks in (docs/connectors.md#native-webhooks-in): each authenticated request as received (its
+-- raw body and its headers, secrets stripped), what became of it, and the events it produced, so that the
+-- order timeline links an event to the request it came from and a mapping can be tried again on past
+-- requests. Times are UTC ISO 8601 text, as in 0003.
+CREATE TABLE inbound_requests (
+  id           TEXT PRIMARY KEY,
+  system       TEXT NOT NULL,
+  route        TEXT NOT NULL,
+  received_at  TEXT NOT NULL,
+  content_type TEXT,
+  headers      TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  -- 'utf8' or 'base64' (a body that is not UTF-8 text)
+  body_encoding TEXT NOT NULL,
+  -- accepted | duplicate | ignored | parked
+  outcome      TEXT NOT NULL,
+  exception_id BIGINT,
+  updated_at   TEXT NOT NULL
+);
+CREATE INDEX inbound_requests_by_route ON inbound_requests (system, route, received_at);
+
+-- The events a request produced (by log position), for the timeline's link back to the request.
+CREATE TABLE inbound_request_events (
+  request_id TEXT NOT NULL,
+  event_seq  BIGINT NOT NULL,
+  event_id   TEXT NOT NULL,
+  PRIMARY KEY (request_id, event_seq)
+);
+CREATE INDEX inbound_request_events_by_seq ON inbound_request_events (event_seq);

@@ -1,0 +1,156 @@
+/**
+ * Requests received by native webhooks on SQL (`inbound_requests`, `inbound_request_events`, migration
+ * 0018), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`.
+ */
+import type {
+  InboundRequestOutcome,
+  InboundRequestQuery,
+  InboundRequestRecord,
+  InboundRequestStore,
+  NewInboundRequest,
+} from './inbound-request-port.js';
+import type { SqlStep, StepRunner } from './sql-step.js';
+
+interface Row {
+  id: string;
+  system: string;
+  route: string;
+  received_at: string;
+  content_type: string | null;
+  headers: string;
+  body: string;
+  body_encoding: string;
+  outcome: string;
+  exception_id: number | string | null;
+  updated_at: string;
+}
+
+export class SqlInboundRequests implements InboundRequestStore {
+  constructor(private readonly runner: StepRunner) {}
+
+  async record(request: NewInboundRequest): Promise<void> {
+    await this.runner.write([
+      {
+        sql: `INSERT INTO inbound_requests (id, system, route, received_at, content_type, headers, body, body_encoding,
+                outcome, exception_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          request.id,
+          request.system,
+          request.route,
+          request.receivedAt,
+          request.contentType ?? null,
+          JSON.stringify(request.headers),
+          request.body,
+          request.bodyEncoding,
+          request.outcome,
+          request.exceptionId ?? null,
+          request.receivedAt,
+        ],
+        mode: 'run',
+      },
+      ...eventSteps(request.id, request.events),
+    ]);
+  }
+
+  async settle(
+    id: string,
+    outcome: InboundRequestOutcome,
+    events: { id: string; seq: number }[],
+    at: string,
+  ): Promise<void> {
+    await this.runner.write([
+      {
+        sql: 'UPDATE inbound_requests SET outcome = ?, updated_at = ? WHERE id = ?',
+        params: [outcome, at, id],
+        mode: 'run',
+      },
+      ...eventSteps(id, events),
+    ]);
+  }
+
+  async get(id: string): Promise<InboundRequestRecord | undefined> {
+    const [row] = await this.runner.read<Row>('SELECT * FROM inbound_requests WHERE id = ?', [id]);
+    if (row === undefined) return undefined;
+    return (await this.withEvents([row]))[0];
+  }
+
+  async list(query: InboundRequestQuery): Promise<InboundRequestRecord[]> {
+    const where = ['system = ?'];
+    const params: unknown[] = [query.system];
+    if (query.route !== undefined) {
+      where.push('route = ?');
+      params.push(query.route);
+    }
+    if (query.since !== undefined) {
+      where.push('received_at >= ?');
+      params.push(new Date(query.since).toISOString());
+    }
+    if (query.afterId !== undefined) {
+      const [after] = await this.runner.read<{ received_at: string }>(
+        'SELECT received_at FROM inbound_requests WHERE id = ?',
+        [query.afterId],
+      );
+      if (after !== undefined) {
+        where.push('(received_at > ? OR (received_at = ? AND id > ?))');
+        params.push(after.received_at, after.received_at, query.afterId);
+      }
+    }
+    const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? 100)), 1000);
+    const rows = await this.runner.read<Row>(
+      `SELECT * FROM inbound_requests WHERE ${where.join(' AND ')} ORDER BY received_at, id LIMIT ${limit}`,
+      params,
+    );
+    return this.withEvents(rows);
+  }
+
+  async forEvents(seqs: readonly number[]): Promise<{ seq: number; requestId: string }[]> {
+    if (seqs.length === 0) return [];
+    const found: { seq: number; requestId: string }[] = [];
+    // In chunks: both engines cap the parameters of one statement.
+    for (let start = 0; start < seqs.length; start += 500) {
+      const chunk = seqs.slice(start, start + 500);
+      const rows = await this.runner.read<{ event_seq: number | string; request_id: string }>(
+        `SELECT event_seq, request_id FROM inbound_request_events WHERE event_seq IN (${chunk.map(() => '?').join(', ')})
+         ORDER BY event_seq`,
+        [...chunk],
+      );
+      for (const r of rows) found.push({ seq: Number(r.event_seq), requestId: r.request_id });
+    }
+    return found;
+  }
+
+  private async withEvents(rows: Row[]): Promise<InboundRequestRecord[]> {
+    if (rows.length === 0) return [];
+    const events = await this.runner.read<{ request_id: string; event_seq: number | string; event_id: string }>(
+      `SELECT request_id, event_seq, event_id FROM inbound_request_events WHERE request_id IN (${rows
+        .map(() => '?')
+        .join(', ')}) ORDER BY event_seq`,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      system: row.system,
+      route: row.route,
+      receivedAt: String(row.received_at),
+      ...(row.content_type !== null ? { contentType: row.content_type } : {}),
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      body: row.body,
+      bodyEncoding: row.body_encoding === 'base64' ? 'base64' : 'utf8',
+      outcome: row.outcome as InboundRequestOutcome,
+      ...(row.exception_id !== null ? { exceptionId: Number(row.exception_id) } : {}),
+      events: events
+        .filter((e) => e.request_id === row.id)
+        .map((e) => ({ id: e.event_id, seq: Number(e.event_seq) })),
+      updatedAt: String(row.updated_at),
+    }));
+  }
+}
+
+function eventSteps(id: string, events: { id: string; seq: number }[]): SqlStep[] {
+  return events.map((e) => ({
+    sql: `INSERT INTO inbound_request_events (request_id, event_seq, event_id) VALUES (?, ?, ?)
+          ON CONFLICT (request_id, event_seq) DO NOTHING`,
+    params: [id, e.seq, e.id],
+    mode: 'run' as const,
+  }));
+}
