@@ -4,6 +4,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
+import { registerMapCommands } from './map-commands.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
 
 const program = new Command();
@@ -32,6 +33,7 @@ program
 
 registerAdminCommands(program);
 registerEdiCommands(program);
+registerMapCommands(program);
 registerSimulateCommand(program);
 
 function loadOrExit(file: string) {

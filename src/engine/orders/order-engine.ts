@@ -78,11 +78,13 @@ export class OrderEngine {
   /** Processes everything logged so far (tests). */
   async settle(): Promise<void> {
     await this.loop.wake();
+    await this.processor.waitingSettled();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.loop.idle();
+    await this.processor.waitingSettled();
   }
 }
