@@ -80,7 +80,7 @@ function yaml(options: Options = {}): string {
           data: '{ "orderId": orderId, "reason": "portal" }'`;
   return testConfigYaml().replace(
     `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }\n  portal: { kind: commerce, key: ${KEYS.portal}, channel: b2b }`,
-    `  shop:\n    kind: commerce\n    key: ${KEYS.shop}\n    channel: web${inbound}`,
+    () => `  shop:\n    kind: commerce\n    key: ${KEYS.shop}\n    channel: web${inbound}`,
   );
 }
 
