@@ -21,12 +21,16 @@ export interface InboundRequestRecord {
   outcome: InboundRequestOutcome;
   /** The exception holding it, while parked (and after, for the record). */
   exceptionId?: number;
-  /** The events it produced, in order. */
+  /** The events it produced that are in the log (source `/<system>`), in log order. */
   events: { id: string; seq: number }[];
   updatedAt: string;
 }
 
-export type NewInboundRequest = Omit<InboundRequestRecord, 'updatedAt'>;
+/**
+ * A request to keep, with the ids of the events it produces (their source is `/<system>`). It may be
+ * written before or beside the events' own commit: the log positions are read from the log.
+ */
+export type NewInboundRequest = Omit<InboundRequestRecord, 'updatedAt' | 'events'> & { eventIds: string[] };
 
 export interface InboundRequestQuery {
   system: string;
@@ -42,11 +46,18 @@ export interface InboundRequestQuery {
 export interface InboundRequestStore {
   /** Keeps a request (durably, before resolving). */
   record(request: NewInboundRequest): Promise<void>;
-  /** A parked request mapped again (a retry): its new outcome and events. */
-  settle(id: string, outcome: InboundRequestOutcome, events: { id: string; seq: number }[], at: string): Promise<void>;
+  /** What became of a kept request after all (a duplicate, parked; a retry that applied it): more event ids. */
+  settle(
+    id: string,
+    change: { outcome: InboundRequestOutcome; eventIds?: string[]; exceptionId?: number },
+    at: string,
+  ): Promise<void>;
   get(id: string): Promise<InboundRequestRecord | undefined>;
   /** Requests of a system (and route), oldest first: for a mapping preview over past traffic. */
   list(query: InboundRequestQuery): Promise<InboundRequestRecord[]>;
-  /** Which request produced each of these events (log positions); events from elsewhere are left out. */
+  /**
+   * Which request produced each of these events (log positions): the first received when several carried
+   * it (a resend); events from elsewhere are left out.
+   */
   forEvents(seqs: readonly number[]): Promise<{ seq: number; requestId: string }[]>;
 }

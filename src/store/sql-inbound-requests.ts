@@ -1,6 +1,7 @@
 /**
  * Requests received by native webhooks on SQL (`inbound_requests`, `inbound_request_events`, migration
- * 0018), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`.
+ * 0018), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`. A request's
+ * events are linked by (source, id) and their log positions read from `events`.
  */
 import type {
   InboundRequestOutcome,
@@ -48,23 +49,26 @@ export class SqlInboundRequests implements InboundRequestStore {
         ],
         mode: 'run',
       },
-      ...eventSteps(request.id, request.events),
+      ...eventSteps(request.id, `/${request.system}`, request.eventIds),
     ]);
   }
 
   async settle(
     id: string,
-    outcome: InboundRequestOutcome,
-    events: { id: string; seq: number }[],
+    change: { outcome: InboundRequestOutcome; eventIds?: string[]; exceptionId?: number },
     at: string,
   ): Promise<void> {
+    const [row] = await this.runner.read<{ system: string }>('SELECT system FROM inbound_requests WHERE id = ?', [
+      id,
+    ]);
+    if (row === undefined) return;
     await this.runner.write([
       {
-        sql: 'UPDATE inbound_requests SET outcome = ?, updated_at = ? WHERE id = ?',
-        params: [outcome, at, id],
+        sql: 'UPDATE inbound_requests SET outcome = ?, exception_id = COALESCE(?, exception_id), updated_at = ? WHERE id = ?',
+        params: [change.outcome, change.exceptionId ?? null, at, id],
         mode: 'run',
       },
-      ...eventSteps(id, events),
+      ...eventSteps(id, `/${row.system}`, change.eventIds ?? []),
     ]);
   }
 
@@ -104,27 +108,30 @@ export class SqlInboundRequests implements InboundRequestStore {
   }
 
   async forEvents(seqs: readonly number[]): Promise<{ seq: number; requestId: string }[]> {
-    if (seqs.length === 0) return [];
-    const found: { seq: number; requestId: string }[] = [];
+    const found = new Map<number, string>();
     // In chunks: both engines cap the parameters of one statement.
     for (let start = 0; start < seqs.length; start += 500) {
       const chunk = seqs.slice(start, start + 500);
-      const rows = await this.runner.read<{ event_seq: number | string; request_id: string }>(
-        `SELECT event_seq, request_id FROM inbound_request_events WHERE event_seq IN (${chunk.map(() => '?').join(', ')})
-         ORDER BY event_seq`,
+      const rows = await this.runner.read<{ seq: number | string; request_id: string }>(
+        `SELECT e.seq, l.request_id FROM events e
+           JOIN inbound_request_events l ON l.event_source = e.source AND l.event_id = e.id
+           JOIN inbound_requests r ON r.id = l.request_id
+          WHERE e.seq IN (${chunk.map(() => '?').join(', ')})
+          ORDER BY e.seq, r.received_at, r.id`,
         [...chunk],
       );
-      for (const r of rows) found.push({ seq: Number(r.event_seq), requestId: r.request_id });
+      for (const r of rows) if (!found.has(Number(r.seq))) found.set(Number(r.seq), r.request_id);
     }
-    return found;
+    return [...found].map(([seq, requestId]) => ({ seq, requestId })).sort((a, b) => a.seq - b.seq);
   }
 
   private async withEvents(rows: Row[]): Promise<InboundRequestRecord[]> {
     if (rows.length === 0) return [];
-    const events = await this.runner.read<{ request_id: string; event_seq: number | string; event_id: string }>(
-      `SELECT request_id, event_seq, event_id FROM inbound_request_events WHERE request_id IN (${rows
-        .map(() => '?')
-        .join(', ')}) ORDER BY event_seq`,
+    const events = await this.runner.read<{ request_id: string; seq: number | string; id: string }>(
+      `SELECT l.request_id, e.seq, e.id FROM inbound_request_events l
+         JOIN events e ON e.source = l.event_source AND e.id = l.event_id
+        WHERE l.request_id IN (${rows.map(() => '?').join(', ')})
+        ORDER BY e.seq`,
       rows.map((r) => r.id),
     );
     return rows.map((row) => ({
@@ -138,19 +145,17 @@ export class SqlInboundRequests implements InboundRequestStore {
       bodyEncoding: row.body_encoding === 'base64' ? 'base64' : 'utf8',
       outcome: row.outcome as InboundRequestOutcome,
       ...(row.exception_id !== null ? { exceptionId: Number(row.exception_id) } : {}),
-      events: events
-        .filter((e) => e.request_id === row.id)
-        .map((e) => ({ id: e.event_id, seq: Number(e.event_seq) })),
+      events: events.filter((e) => e.request_id === row.id).map((e) => ({ id: e.id, seq: Number(e.seq) })),
       updatedAt: String(row.updated_at),
     }));
   }
 }
 
-function eventSteps(id: string, events: { id: string; seq: number }[]): SqlStep[] {
-  return events.map((e) => ({
-    sql: `INSERT INTO inbound_request_events (request_id, event_seq, event_id) VALUES (?, ?, ?)
-          ON CONFLICT (request_id, event_seq) DO NOTHING`,
-    params: [id, e.seq, e.id],
+function eventSteps(id: string, source: string, eventIds: readonly string[]): SqlStep[] {
+  return [...new Set(eventIds)].map((eventId) => ({
+    sql: `INSERT INTO inbound_request_events (request_id, event_source, event_id) VALUES (?, ?, ?)
+          ON CONFLICT (request_id, event_source, event_id) DO NOTHING`,
+    params: [id, source, eventId],
     mode: 'run' as const,
   }));
 }

@@ -44,7 +44,8 @@ export interface KeptRequest {
   bodyEncoding: 'utf8' | 'base64';
   outcome: 'accepted' | 'duplicate' | 'ignored' | 'parked';
   exceptionId?: number;
-  events: { id: string; seq: number }[];
+  /** The ids of the events it produces (source `/<system>`). */
+  eventIds: string[];
 }
 
 /** The part of the hub's store this kind uses (connectors never import the store layer). */
@@ -53,8 +54,7 @@ export interface WebhookStores {
     record(request: KeptRequest): Promise<void>;
     settle(
       id: string,
-      outcome: KeptRequest['outcome'],
-      events: { id: string; seq: number }[],
+      change: { outcome: KeptRequest['outcome']; eventIds?: string[]; exceptionId?: number },
       at: string,
     ): Promise<void>;
   };
@@ -167,19 +167,32 @@ export class WebhookInboundConnector implements InboundConnector {
       return this.fail(system, payload, hub, mode, MAPPING_FAILED, `${error.key}${where}: ${error.message}`);
     }
     if (events.length === 0) {
-      await this.keep(system, payload, mode, 'ignored', []);
+      await this.keep(system, payload, mode, { outcome: 'ignored', eventIds: [] });
       return json(200, { status: 'ignored' });
     }
-    let results: { status: 'accepted' | 'duplicate'; id: string; seq: number }[];
-    try {
-      results = await hub.apply(system, events);
-    } catch (error) {
+    // Every event gets its id here, so that the request can be kept beside the events' own commit (in
+    // the same group commit, not after it): the request links its events by (source, id).
+    for (const event of events) event.id ??= randomUUID();
+    const eventIds = events.map((e) => e.id as string);
+    const [applying, keeping] = await Promise.allSettled([
+      hub.apply(system, events),
+      // A retry keeps nothing new here: the request is settled once its outcome is known.
+      mode === 'receive'
+        ? this.keep(system, payload, mode, { outcome: 'accepted', eventIds })
+        : Promise.resolve(),
+    ]);
+    if (applying.status === 'rejected') {
+      const error = applying.reason;
       if (!(error instanceof ManifoldError) || error.status >= 500) throw unavailable(error);
-      return this.fail(system, payload, hub, mode, WEBHOOK_REJECTED, refusal(error));
+      return this.fail(system, payload, hub, mode, WEBHOOK_REJECTED, refusal(error), keeping.status === 'fulfilled');
     }
+    if (keeping.status === 'rejected') throw keeping.reason;
+    const results = applying.value;
     const applied = results.map((r) => ({ id: r.id, seq: r.seq }));
     const duplicate = results.every((r) => r.status === 'duplicate');
-    await this.keep(system, payload, mode, duplicate ? 'duplicate' : 'accepted', applied);
+    if (mode === 'replay' || duplicate) {
+      await this.keep(system, payload, 'replay', { outcome: duplicate ? 'duplicate' : 'accepted', eventIds });
+    }
     return json(duplicate ? 200 : 202, { status: duplicate ? 'duplicate' : 'accepted', events: applied });
   }
 
@@ -190,6 +203,7 @@ export class WebhookInboundConnector implements InboundConnector {
     mode: 'receive' | 'replay',
     code: string,
     detail: string,
+    kept = false,
   ): Promise<ProtocolReply> {
     if (mode === 'replay') throw new ConflictError('still-failing', 'Still failing', detail);
     let exception: { id: number };
@@ -204,23 +218,22 @@ export class WebhookInboundConnector implements InboundConnector {
     } catch (error) {
       throw unavailable(error);
     }
-    await this.keep(system, payload, mode, 'parked', [], exception.id);
+    const change = { outcome: 'parked' as const, exceptionId: exception.id, eventIds: [] };
+    await this.keep(system, payload, kept ? 'replay' : 'receive', change);
     return json(202, { status: 'parked', exception: exception.id, code, detail });
   }
 
-  /** Keeps the request with what became of it (a replay settles the kept one). */
+  /** Keeps the request with what became of it (`settle`: one kept already, a retry's). */
   private async keep(
     system: string,
     payload: ParkedPayload,
     mode: 'receive' | 'replay',
-    outcome: KeptRequest['outcome'],
-    events: { id: string; seq: number }[],
-    exceptionId?: number,
+    change: { outcome: KeptRequest['outcome']; eventIds: string[]; exceptionId?: number },
   ): Promise<void> {
     const at = this.now().toISOString();
     try {
       if (mode === 'replay') {
-        await this.stores.inboundRequests.settle(payload.requestId, outcome, events, at);
+        await this.stores.inboundRequests.settle(payload.requestId, change, at);
         return;
       }
       await this.stores.inboundRequests.record({
@@ -232,9 +245,9 @@ export class WebhookInboundConnector implements InboundConnector {
         headers: payload.headers,
         body: payload.body,
         bodyEncoding: payload.bodyEncoding,
-        outcome,
-        ...(exceptionId !== undefined ? { exceptionId } : {}),
-        events,
+        outcome: change.outcome,
+        ...(change.exceptionId !== undefined ? { exceptionId: change.exceptionId } : {}),
+        eventIds: change.eventIds,
       });
     } catch (error) {
       throw unavailable(error);

@@ -19,11 +19,13 @@ CREATE TABLE inbound_requests (
 );
 CREATE INDEX inbound_requests_by_route ON inbound_requests (system, route, received_at);
 
--- The events a request produced (by log position), for the timeline's link back to the request.
+-- The events a request produced, by their (source, id): the request is written beside the events' own
+-- commit, before their log positions are known; a position is read from the log (an event the log does not
+-- hold — its commit failed — is simply not linked). For the timeline's link back to the request.
 CREATE TABLE inbound_request_events (
-  request_id TEXT NOT NULL,
-  event_seq  BIGINT NOT NULL,
-  event_id   TEXT NOT NULL,
-  PRIMARY KEY (request_id, event_seq)
+  request_id   TEXT NOT NULL,
+  event_source TEXT NOT NULL,
+  event_id     TEXT NOT NULL,
+  PRIMARY KEY (request_id, event_source, event_id)
 );
-CREATE INDEX inbound_request_events_by_seq ON inbound_request_events (event_seq);
+CREATE INDEX inbound_request_events_by_event ON inbound_request_events (event_source, event_id);
