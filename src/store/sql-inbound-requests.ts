@@ -1,7 +1,8 @@
 /**
  * Requests received by native webhooks on SQL (`inbound_requests`, `inbound_request_events`, migration
  * 0018), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`. A request's
- * events are linked by (source, id) and their log positions read from `events`.
+ * events are linked by (source, id) and their log positions read from `events`. Requests kept at the same
+ * time share one transaction (a group commit, as the log's appends do): one fsync for many webhooks.
  */
 import type {
   InboundRequestOutcome,
@@ -10,6 +11,7 @@ import type {
   InboundRequestStore,
   NewInboundRequest,
 } from './inbound-request-port.js';
+import { GroupCommit } from './group-commit.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
 
 interface Row {
@@ -27,10 +29,27 @@ interface Row {
 }
 
 export class SqlInboundRequests implements InboundRequestStore {
-  constructor(private readonly runner: StepRunner) {}
+  private readonly groups: GroupCommit<SqlStep[], undefined>;
 
-  async record(request: NewInboundRequest): Promise<void> {
-    await this.runner.write([
+  constructor(private readonly runner: StepRunner) {
+    this.groups = new GroupCommit(async (units) => {
+      try {
+        await this.runner.write(units.flat());
+        return units.map(() => undefined);
+      } catch (error) {
+        // One transaction for the group: when it fails, every request of it failed (none is kept).
+        return units.map(() => (error instanceof Error ? error : new Error(String(error))));
+      }
+    });
+  }
+
+  /** Keeps a request, durably, in the next group commit of requests. */
+  record(request: NewInboundRequest): Promise<void> {
+    return this.groups.submit(this.recordSteps(request)).then(() => undefined);
+  }
+
+  private recordSteps(request: NewInboundRequest): SqlStep[] {
+    return [
       {
         sql: `INSERT INTO inbound_requests (id, system, route, received_at, content_type, headers, body, body_encoding,
                 outcome, exception_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -50,7 +69,7 @@ export class SqlInboundRequests implements InboundRequestStore {
         mode: 'run',
       },
       ...eventSteps(request.id, `/${request.system}`, request.eventIds),
-    ]);
+    ];
   }
 
   async settle(
