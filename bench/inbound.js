@@ -126,7 +126,14 @@ function cloudEvent(n) {
         quantity: i,
         unitPrice: 19.99,
       })),
-      shipTo: { name: 'Jane Doe', line1: '1 Main St', city: 'Berlin', region: 'BE', postalCode: '10115', country: 'DE' },
+      shipTo: {
+        name: 'Jane Doe',
+        line1: '1 Main St',
+        city: 'Berlin',
+        region: 'BE',
+        postalCode: '10115',
+        country: 'DE',
+      },
     },
   };
 }
@@ -195,7 +202,9 @@ try {
 
   console.log('| run | requests/s | p50 ms | p99 ms | ratio |');
   console.log('|---|---:|---:|---:|---:|');
-  console.log(`| single CloudEvent order.accepted, POST /v1/events | ${Math.round(ce.rps).toLocaleString('en-US')} | ${ce.p50} | ${ce.p99} | baseline |`);
+  console.log(
+    `| single CloudEvent order.accepted, POST /v1/events | ${Math.round(ce.rps).toLocaleString('en-US')} | ${ce.p50} | ${ce.p99} | baseline |`,
+  );
   console.log(
     `| Shopify-shaped orders/create, HMAC + 30-line JSONata, POST /v1/inbound | ${Math.round(native.rps).toLocaleString('en-US')} | ${native.p50} | ${native.p99} | ${(native.rps / ce.rps).toFixed(2)} |`,
   );

@@ -27,6 +27,7 @@ async function logEvents(store: Store, ids: string[]): Promise<number[]> {
   );
   return outcomes.map((o) => o.seq);
 }
+
 import { describeEachStore, type TestStore } from './support/stores.js';
 
 const T0 = '2026-12-03T10:00:00.000Z';
@@ -71,8 +72,12 @@ function conformance(t: TestStore) {
     });
     expect(await store.inboundRequests.get('nope')).toBeUndefined();
     // A resend of the same events (a duplicate request): the first request received is the one linked.
-    await store.inboundRequests.record(request('r2', { receivedAt: T1, eventIds: ['e2'], outcome: 'duplicate' }));
-    expect(await store.inboundRequests.forEvents([(after as number) + 100, after as number, before as number])).toEqual([
+    await store.inboundRequests.record(
+      request('r2', { receivedAt: T1, eventIds: ['e2'], outcome: 'duplicate' }),
+    );
+    expect(
+      await store.inboundRequests.forEvents([(after as number) + 100, after as number, before as number]),
+    ).toEqual([
       { seq: before, requestId: 'r1' },
       { seq: after, requestId: 'r1' },
     ]);
@@ -87,7 +92,11 @@ function conformance(t: TestStore) {
       request('p1', { outcome: 'accepted', bodyEncoding: 'base64', body: 'AAEC', eventIds: ['lost'] }),
     );
     await store.inboundRequests.settle('p1', { outcome: 'parked', exceptionId: 7 }, T1);
-    expect(await store.inboundRequests.get('p1')).toMatchObject({ outcome: 'parked', exceptionId: 7, events: [] });
+    expect(await store.inboundRequests.get('p1')).toMatchObject({
+      outcome: 'parked',
+      exceptionId: 7,
+      events: [],
+    });
     const [seq] = await logEvents(store, ['e9']);
     await store.inboundRequests.settle('p1', { outcome: 'accepted', eventIds: ['e9'] }, T2);
     const settled = await store.inboundRequests.get('p1');
@@ -119,7 +128,10 @@ function conformance(t: TestStore) {
     ]);
     expect(ids(await store.inboundRequests.list({ system: 'shop', since: T1 }))).toEqual(['a', 'b', 'e']);
     expect(ids(await store.inboundRequests.list({ system: 'shop', limit: 2 }))).toEqual(['c', 'a']);
-    expect(ids(await store.inboundRequests.list({ system: 'shop', limit: 2, afterId: 'a' }))).toEqual(['b', 'e']);
+    expect(ids(await store.inboundRequests.list({ system: 'shop', limit: 2, afterId: 'a' }))).toEqual([
+      'b',
+      'e',
+    ]);
     const other = t.reopen();
     await other.migrate();
     expect(ids(await other.inboundRequests.list({ system: 'portal' }))).toEqual(['d']);

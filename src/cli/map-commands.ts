@@ -39,7 +39,7 @@ export function registerMapCommands(program: Command): void {
   const map = program.command('map').description('native webhook mappings (systems.<name>.inbound.routes)');
   map
     .command('test')
-    .description("print the CloudEvents a route makes of a payload (exit 0), or why it cannot (exit 1)")
+    .description('print the CloudEvents a route makes of a payload (exit 0), or why it cannot (exit 1)')
     .requiredOption('-c, --config <file>', 'configuration file (YAML)')
     .requiredOption('--system <name>', 'the sending system (a system with inbound:)')
     .requiredOption('--route <name>', 'the route under systems.<name>.inbound.routes')
@@ -68,7 +68,10 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
   const inbound = inboundOf(config, options.system);
   if (inbound === undefined) {
     return {
-      error: { key: 'system', message: `system '${options.system}' has no inbound: section in ${options.config}` },
+      error: {
+        key: 'system',
+        message: `system '${options.system}' has no inbound: section in ${options.config}`,
+      },
     };
   }
   const route = inbound.routes.get(options.route);

@@ -37,8 +37,16 @@ export function registerConnector(kind: ConnectorKind): () => void {
 }
 
 /** The kinds with a section under each system (`inbound:` of `webhook`), in registration order. */
-export function systemSections(): { kind: string; key: string; read: NonNullable<ConnectorKind['systemSection']>['read'] }[] {
-  return kinds.flatMap((k) => (k.systemSection ? [{ kind: k.kind, key: k.systemSection.key, read: k.systemSection.read.bind(k.systemSection) }] : []));
+export function systemSections(): {
+  kind: string;
+  key: string;
+  read: NonNullable<ConnectorKind['systemSection']>['read'];
+}[] {
+  return kinds.flatMap((k) =>
+    k.systemSection
+      ? [{ kind: k.kind, key: k.systemSection.key, read: k.systemSection.read.bind(k.systemSection) }]
+      : [],
+  );
 }
 
 /** Every subscription key owned by a kind, in registration order (`http`, `edi`, `dir`, …). */

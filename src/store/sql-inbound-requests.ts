@@ -4,6 +4,8 @@
  * events are linked by (source, id) and their log positions read from `events`. Requests kept at the same
  * time share one transaction (a group commit, as the log's appends do): one fsync for many webhooks.
  */
+
+import { GroupCommit } from './group-commit.js';
 import type {
   InboundRequestOutcome,
   InboundRequestQuery,
@@ -11,7 +13,6 @@ import type {
   InboundRequestStore,
   NewInboundRequest,
 } from './inbound-request-port.js';
-import { GroupCommit } from './group-commit.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
 
 interface Row {
@@ -77,9 +78,10 @@ export class SqlInboundRequests implements InboundRequestStore {
     change: { outcome: InboundRequestOutcome; eventIds?: string[]; exceptionId?: number },
     at: string,
   ): Promise<void> {
-    const [row] = await this.runner.read<{ system: string }>('SELECT system FROM inbound_requests WHERE id = ?', [
-      id,
-    ]);
+    const [row] = await this.runner.read<{ system: string }>(
+      'SELECT system FROM inbound_requests WHERE id = ?',
+      [id],
+    );
     if (row === undefined) return;
     await this.runner.write([
       {

@@ -8,9 +8,9 @@
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { ConnectorStateStore } from './connector-state-port.js';
-import type { InboundRequestStore } from './inbound-request-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
+import type { InboundRequestStore } from './inbound-request-port.js';
 import type { InventoryStore } from './inventory-port.js';
 import type { LogStore } from './log-port.js';
 import type { OpsStore } from './ops-port.js';

@@ -56,8 +56,18 @@ describe('bin/manifold map test', { timeout: 30_000 }, () => {
   it('prints the CloudEvents the route makes and exits 0', async () => {
     const config = configFile('quantity');
     const result = await run(
-      'map', 'test', '--config', config, '--system', 'shop', '--route', 'orders-create',
-      '--payload', PAYLOAD, '--header', 'X-Shopify-Webhook-Id: b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      'map',
+      'test',
+      '--config',
+      config,
+      '--system',
+      'shop',
+      '--route',
+      'orders-create',
+      '--payload',
+      PAYLOAD,
+      '--header',
+      'X-Shopify-Webhook-Id: b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -82,8 +92,18 @@ describe('bin/manifold map test', { timeout: 30_000 }, () => {
   it('exits 1 with the expression key, the pointer and the message', async () => {
     const config = configFile('0');
     const invalid = await run(
-      'map', 'test', '--config', config, '--system', 'shop', '--route', 'orders-create', '--payload', PAYLOAD,
-      '--header', 'X-Shopify-Webhook-Id: x1',
+      'map',
+      'test',
+      '--config',
+      config,
+      '--system',
+      'shop',
+      '--route',
+      'orders-create',
+      '--payload',
+      PAYLOAD,
+      '--header',
+      'X-Shopify-Webhook-Id: x1',
     );
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toBe('');
@@ -93,7 +113,16 @@ describe('bin/manifold map test', { timeout: 30_000 }, () => {
       message: expect.stringContaining('event 0'),
     });
     const thrown = await run(
-      'map', 'test', '--config', config, '--system', 'shop', '--route', 'broken', '--payload', PAYLOAD,
+      'map',
+      'test',
+      '--config',
+      config,
+      '--system',
+      'shop',
+      '--route',
+      'broken',
+      '--payload',
+      PAYLOAD,
     );
     expect(thrown.code).toBe(1);
     expect(JSON.parse(thrown.stderr).error).toEqual({
@@ -101,7 +130,16 @@ describe('bin/manifold map test', { timeout: 30_000 }, () => {
       message: expect.stringContaining('not mapped yet'),
     });
     const noRoute = await run(
-      'map', 'test', '--config', config, '--system', 'shop', '--route', 'nope', '--payload', PAYLOAD,
+      'map',
+      'test',
+      '--config',
+      config,
+      '--system',
+      'shop',
+      '--route',
+      'nope',
+      '--payload',
+      PAYLOAD,
     );
     expect(noRoute.code).toBe(1);
     expect(JSON.parse(noRoute.stderr).error.message).toContain("no route 'nope'");

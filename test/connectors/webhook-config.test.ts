@@ -94,8 +94,12 @@ describe('systems.<name>.inbound', () => {
     const messages = configIssues(text).map((i) => `${i.path}: ${i.message}`);
     expect(messages).toEqual([
       expect.stringMatching(/^systems\.shop\.inbound\.auth\.hmac\.encodng: unknown key 'encodng'.*encoding/),
-      expect.stringMatching(/^systems\.shop\.inbound\.retries: unknown key 'retries' in systems\.shop\.inbound; expected one of: auth, handshake, routes/),
-      expect.stringMatching(/^systems\.shop\.inbound\.routes\.orders-create\.type: unknown event type 'com\.manifold\.order\.acepted\.v1'/),
+      expect.stringMatching(
+        /^systems\.shop\.inbound\.retries: unknown key 'retries' in systems\.shop\.inbound; expected one of: auth, handshake, routes/,
+      ),
+      expect.stringMatching(
+        /^systems\.shop\.inbound\.routes\.orders-create\.type: unknown event type 'com\.manifold\.order\.acepted\.v1'/,
+      ),
       expect.stringMatching(/^systems\.shop\.inbound\.routes\.orders-create\.mapping: unknown key 'mapping'/),
       expect.stringMatching(/^systems\.shop\.inbound\.routes\.Bad_Name: invalid route name 'Bad_Name'/),
     ]);
@@ -103,9 +107,13 @@ describe('systems.<name>.inbound', () => {
 
   it('reads a mapping-looking value as a mistake and says how to quote it', () => {
     const messages = configIssues(
-      withShopInbound(`      routes:\n        x: { type: com.manifold.order.cancelled.v1, data: { "orderId": id } }\n`),
+      withShopInbound(
+        `      routes:\n        x: { type: com.manifold.order.cancelled.v1, data: { "orderId": id } }\n`,
+      ),
     ).map((i) => i.message);
-    expect(messages).toEqual([expect.stringContaining("YAML read this value as a mapping because it begins with '{'")]);
+    expect(messages).toEqual([
+      expect.stringContaining("YAML read this value as a mapping because it begins with '{'"),
+    ]);
   });
 
   it('wants exactly one auth kind and one of secret or secrets', () => {
@@ -114,6 +122,8 @@ describe('systems.<name>.inbound', () => {
       routes: { x: { type: com.manifold.order.cancelled.v1, data: '$' } }
 `),
     ).map((i) => i.message);
-    expect(messages).toEqual([expect.stringContaining("give exactly one of 'hmac', 'token', 'bearer', 'basic'")]);
+    expect(messages).toEqual([
+      expect.stringContaining("give exactly one of 'hmac', 'token', 'bearer', 'basic'"),
+    ]);
   });
 });

@@ -183,6 +183,7 @@ async function shopify(hub: RunningHub, route: string, payload: unknown, webhook
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
 async function get(hub: RunningHub, path: string): Promise<{ status: number; json: any }> {
   const response = await fetch(`${hub.base}${path}`, { headers: { authorization: `Bearer ${KEYS.admin}` } });
   return { status: response.status, json: await response.json() };
@@ -239,7 +240,9 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     });
     expect(forged.status).toBe(401);
     expect(forged.type).toContain('application/problem+json');
-    const unsigned = await post(hub, '/v1/inbound/shop/orders-create', body, { 'x-shopify-webhook-id': 'wh-x' });
+    const unsigned = await post(hub, '/v1/inbound/shop/orders-create', body, {
+      'x-shopify-webhook-id': 'wh-x',
+    });
     expect(unsigned.status).toBe(401);
     expect((await get(hub, '/v1/events')).json.items).toEqual([]);
     expect((await get(hub, '/v1/exceptions')).json.items).toEqual([]);
@@ -258,7 +261,11 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     const broken = await startHub(dir, { createData: `'$error("no mapping for this shop yet")'` });
     const parked = await shopify(broken, 'orders-create', shopifyOrder(3001), 'wh-parked');
     expect(parked.status).toBe(202);
-    expect(parked.json).toMatchObject({ status: 'parked', exception: expect.any(Number), code: 'mapping_failed' });
+    expect(parked.json).toMatchObject({
+      status: 'parked',
+      exception: expect.any(Number),
+      code: 'mapping_failed',
+    });
     const exception = await get(broken, `/v1/exceptions/${parked.json.exception}`);
     expect(exception.json).toMatchObject({ code: 'mapping_failed', system: 'shop', status: 'open' });
     expect(exception.json.detail).toContain('routes.orders-create.data');
@@ -320,7 +327,11 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect(order.json.milestone).toBe('cancelled');
     const after = await get(hub, '/v1/exceptions?code=unknown_order&subject=WEB-4001');
     // Closed by the hub itself, not left for an operator.
-    expect(after.json.items[0]).toMatchObject({ status: 'resolved', resolution: 'retried', resolvedBy: 'manifold' });
+    expect(after.json.items[0]).toMatchObject({
+      status: 'resolved',
+      resolution: 'retried',
+      resolvedBy: 'manifold',
+    });
   });
 
   it('a route whose when is false ignores the request (200), which is still kept', async () => {
@@ -334,9 +345,12 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
 
   it('answers the registration handshake by echoing validationToken as text/plain', async () => {
     const hub = await startHub(newDir());
-    const response = await fetch(`${hub.base}/v1/inbound/shop/orders-create?validationToken=Validation%3A%20abc-123`, {
-      method: 'POST',
-    });
+    const response = await fetch(
+      `${hub.base}/v1/inbound/shop/orders-create?validationToken=Validation%3A%20abc-123`,
+      {
+        method: 'POST',
+      },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(await response.text()).toBe('Validation: abc-123');
@@ -355,8 +369,12 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect((await get(hub, '/v1/orders/WEB-6001')).json.milestone).toBe('cancelled');
 
     const body = JSON.stringify({ orderId: 'B2B-1' });
-    expect((await post(hub, '/v1/inbound/portal/cancel', body, { 'x-portal-token': 'wrong' })).status).toBe(401);
-    const portal = await post(hub, '/v1/inbound/portal/cancel', body, { 'x-portal-token': 'portal-shared-token' });
+    expect((await post(hub, '/v1/inbound/portal/cancel', body, { 'x-portal-token': 'wrong' })).status).toBe(
+      401,
+    );
+    const portal = await post(hub, '/v1/inbound/portal/cancel', body, {
+      'x-portal-token': 'portal-shared-token',
+    });
     expect(portal.status).toBe(202);
     const kept = (await get(hub, '/v1/inbound-requests?system=portal')).json.items;
     expect(kept[0].headers['x-portal-token']).toBeUndefined();
@@ -365,7 +383,9 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
   it('a body that does not parse is parked; an unknown system or one without inbound: is 404', async () => {
     const hub = await startHub(newDir());
     const body = '{"id": 1,';
-    const answer = await post(hub, '/v1/inbound/shop/orders-create', body, { 'x-shopify-hmac-sha256': sign(body) });
+    const answer = await post(hub, '/v1/inbound/shop/orders-create', body, {
+      'x-shopify-hmac-sha256': sign(body),
+    });
     expect(answer.status).toBe(202);
     expect(answer.json).toMatchObject({ status: 'parked', code: 'mapping_failed' });
     expect(String(answer.json.detail)).toContain('not valid JSON');

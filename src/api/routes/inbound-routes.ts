@@ -79,7 +79,8 @@ export function registerInboundRoutes(app: FastifyInstance, { auth, inbound, sto
     '/v1/inbound-requests/:id',
     {
       schema: {
-        summary: 'A kept native webhook request: raw body, headers (secrets stripped), the events it produced',
+        summary:
+          'A kept native webhook request: raw body, headers (secrets stripped), the events it produced',
         tags: ['events'],
         security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
@@ -97,7 +98,9 @@ export function registerInboundRoutes(app: FastifyInstance, { auth, inbound, sto
     },
   );
 
-  app.get<{ Querystring: { system: string; route?: string; since?: string; limit?: number; after?: string } }>(
+  app.get<{
+    Querystring: { system: string; route?: string; since?: string; limit?: number; after?: string };
+  }>(
     '/v1/inbound-requests',
     {
       schema: {

@@ -66,7 +66,8 @@ export function verify(auth: WebhookAuth, request: SignedRequest, keyHashes: Buf
     }
     case 'token': {
       const given = tokenOf(auth, request);
-      if (given === undefined) throw new AuthenticationError(`the request carries no token (${tokenPlace(auth)})`);
+      if (given === undefined)
+        throw new AuthenticationError(`the request carries no token (${tokenPlace(auth)})`);
       if (!auth.values.map((v) => safeEqual(given, v)).some(Boolean)) {
         throw new AuthenticationError(`the token (${tokenPlace(auth)}) is not valid`);
       }
@@ -83,7 +84,8 @@ export function verify(auth: WebhookAuth, request: SignedRequest, keyHashes: Buf
       if (auth.timestampHeader !== undefined) {
         const stamp = headerValue(request.headers, auth.timestampHeader);
         const at = stamp === undefined ? Number.NaN : timestampMs(stamp);
-        if (Number.isNaN(at)) throw new AuthenticationError(`the request has no valid ${auth.timestampHeader}`);
+        if (Number.isNaN(at))
+          throw new AuthenticationError(`the request has no valid ${auth.timestampHeader}`);
         if (Math.abs(nowMs - at) > auth.toleranceMs) {
           throw new AuthenticationError(
             `the ${auth.timestampHeader} timestamp is more than ${auth.toleranceMs / 1000} s from the hub's clock`,
@@ -130,7 +132,8 @@ function tokenPlace(auth: Extract<WebhookAuth, { kind: 'token' }>): string {
 
 /** The headers that carry a secret under `auth` (stripped from a kept request), lower-case. */
 export function secretHeaders(auth: WebhookAuth): string[] {
-  const own = auth.kind === 'hmac' ? [auth.header] : auth.kind === 'token' && auth.header ? [auth.header] : [];
+  const own =
+    auth.kind === 'hmac' ? [auth.header] : auth.kind === 'token' && auth.header ? [auth.header] : [];
   return [...ALWAYS_SECRET, ...own];
 }
 

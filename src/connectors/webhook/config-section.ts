@@ -6,8 +6,8 @@
  */
 import type { CompiledExpression } from '../../config/compiled-config.js';
 import type { ConfigValue, MapReader } from '../../config/config-reader.js';
-import { catalogueEntry } from '../../domain/event-catalogue.js';
 import { readDuration } from '../../config/config-reader.js';
+import { catalogueEntry } from '../../domain/event-catalogue.js';
 import { readExpression } from '../http/expressions.js';
 
 /** How a webhook request proves it comes from the system. */
@@ -96,7 +96,8 @@ export function readInbound(value: ConfigValue, system: { name: string }): Webho
     const route = readRoute(entry.name, entry.value);
     if (route !== undefined) routes.set(entry.name, route);
   }
-  if (routesMap !== undefined && routesMap.list().length === 0) routesMap.report('expected at least one route');
+  if (routesMap !== undefined && routesMap.list().length === 0)
+    routesMap.report('expected at least one route');
   if (auth === undefined) return undefined;
   return { system: system.name, auth, ...(handshake ? { handshake } : {}), routes };
 }
@@ -153,14 +154,17 @@ function readSecrets(map: MapReader, one: string, many: string): string[] | unde
 }
 
 function readHeaderName(value: ConfigValue | undefined): string | undefined {
-  return value?.matching(HEADER_NAME, 'header name', 'use the characters of an HTTP header name')?.toLowerCase();
+  return value
+    ?.matching(HEADER_NAME, 'header name', 'use the characters of an HTTP header name')
+    ?.toLowerCase();
 }
 
 function readHmac(map: MapReader): WebhookAuth | undefined {
   map.allowOnly(HMAC_KEYS);
   const header = readHeaderName(map.require('header'));
   const secrets = readSecrets(map, 'secret', 'secrets');
-  const algorithm = map.get('algorithm')?.oneOf(['sha256', 'sha512', 'sha1'] as const, 'algorithm') ?? 'sha256';
+  const algorithm =
+    map.get('algorithm')?.oneOf(['sha256', 'sha512', 'sha1'] as const, 'algorithm') ?? 'sha256';
   const encoding = map.get('encoding')?.oneOf(['base64', 'hex'] as const, 'encoding') ?? 'hex';
   const prefix = map.get('prefix')?.string() ?? '';
   const timestampHeader = readHeaderName(map.get('timestampHeader'));

@@ -150,17 +150,30 @@ export async function mapRequest(route: WebhookRoute, input: MappingInput): Prom
   return events;
 }
 
-async function emitOne(rule: EmitRule, item: unknown, bindings: Record<string, unknown>): Promise<InboundEvent> {
+async function emitOne(
+  rule: EmitRule,
+  item: unknown,
+  bindings: Record<string, unknown>,
+): Promise<InboundEvent> {
   const data = await run(rule, 'data', item, bindings);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new MappingError(rule.data.key, `must give an object (the event's data), got ${kindOf(data)}`, '/data');
+    throw new MappingError(
+      rule.data.key,
+      `must give an object (the event's data), got ${kindOf(data)}`,
+      '/data',
+    );
   }
   const event: InboundEvent = { type: rule.type, data: plain(data) as Record<string, unknown> };
   if (rule.id !== undefined) {
     const id = await run(rule, 'id', item, bindings);
     if (typeof id === 'number' && Number.isFinite(id)) event.id = String(id);
     else if (typeof id === 'string' && id.length > 0 && id.length <= 256) event.id = id;
-    else throw new MappingError(rule.id.key, `must give a non-empty string of at most 256 characters (the event id), got ${kindOf(id)}`, '/id');
+    else
+      throw new MappingError(
+        rule.id.key,
+        `must give a non-empty string of at most 256 characters (the event id), got ${kindOf(id)}`,
+        '/id',
+      );
   }
   return event;
 }

@@ -236,7 +236,9 @@ export class OrderService {
       afterSeq = page.nextAfterSeq;
     }
     // The native webhook request each inbound event came from (its raw body and headers).
-    const inbound = entries.filter((e) => e.direction === 'in' && e.seq !== undefined).map((e) => e.seq as number);
+    const inbound = entries
+      .filter((e) => e.direction === 'in' && e.seq !== undefined)
+      .map((e) => e.seq as number);
     const requests = new Map(
       (await this.store.inboundRequests.forEvents(inbound)).map((r) => [r.seq, r.requestId] as const),
     );
