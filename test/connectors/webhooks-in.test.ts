@@ -305,6 +305,21 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect(answer.json).toMatchObject({ status: 'parked', code: 'webhook_rejected' });
     expect(String(answer.json.detail)).toContain('/data/lines/0/quantity');
     expect((await get(hub, '/v1/events')).json.items).toEqual([]);
+    // The request was kept beside the refused commit: it now says parked, under its exception.
+    const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ outcome: 'parked', exceptionId: answer.json.exception, events: [] });
+  });
+
+  it('a store that fails answers 503, so the sender sends again', async () => {
+    const hub = await startHub(newDir());
+    await hub.hub.store.close();
+    const mapped = await shopify(hub, 'orders-create', shopifyOrder(7001), 'wh-7001');
+    expect(mapped.status).toBe(503);
+    expect(mapped.type).toContain('application/problem+json');
+    const body = '{"id": 1,';
+    const unparsable = await post(hub, '/v1/inbound/shop/orders-create', body, { 'x-shopify-hmac-sha256': sign(body) });
+    expect(unparsable.status).toBe(503);
   });
 
   it('a cancel that arrives before its create is applied once the create arrives', async () => {
