@@ -64,9 +64,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0009_idempotency_owner',
         '0010_throttling',
         '0011_connector_state',
+        '0018_inbound_requests',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 11, known: 11 });
+      expect(await store.health()).toEqual({ ok: true, applied: 12, known: 12 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -89,6 +90,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0009_idempotency_owner',
           '0010_throttling',
           '0011_connector_state',
+          '0018_inbound_requests',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);
