@@ -318,7 +318,9 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect(mapped.status).toBe(503);
     expect(mapped.type).toContain('application/problem+json');
     const body = '{"id": 1,';
-    const unparsable = await post(hub, '/v1/inbound/shop/orders-create', body, { 'x-shopify-hmac-sha256': sign(body) });
+    const unparsable = await post(hub, '/v1/inbound/shop/orders-create', body, {
+      'x-shopify-hmac-sha256': sign(body),
+    });
     expect(unparsable.status).toBe(503);
   });
 
