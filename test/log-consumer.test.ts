@@ -133,6 +133,23 @@ function conformance(kind: StoreKind): void {
     expect(await new LogConsumer(store, new Recorder(store), options('yield')).step()).toBe(0);
   });
 
+  it('never takes events beyond upTo (another consumer it follows), and goes on once that moved', async () => {
+    const seqs = await append(store, WANTED, ['e1', 'e2', 'e3']);
+    let limit = seqs[0] as number;
+    const handler = new Recorder(store);
+    const consumer = new LogConsumer(store, handler, {
+      ...options('yield'),
+      batch: 10,
+      upTo: async () => limit,
+    });
+    expect(await consumer.step()).toBe(1);
+    expect(await consumer.step()).toBe(0);
+    expect(await consumer.position()).toBe(seqs[0]);
+    limit = seqs[2] as number;
+    expect(await consumer.step()).toBe(2);
+    expect(handler.written_).toEqual([['e1'], ['e2', 'e3']]);
+  });
+
   it('takes a failing batch one event at a time and sets aside the event that fails alone', async () => {
     const seqs = await append(store, WANTED, ['ok1', 'bad', 'ok2']);
     const handler = new Recorder(store);

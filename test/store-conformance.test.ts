@@ -64,10 +64,11 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0009_idempotency_owner',
         '0010_throttling',
         '0011_connector_state',
+        '0012_backorders',
         '0018_inbound_requests',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 12, known: 12 });
+      expect(await store.health()).toEqual({ ok: true, applied: 13, known: 13 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -90,6 +91,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0009_idempotency_owner',
           '0010_throttling',
           '0011_connector_state',
+          '0012_backorders',
           '0018_inbound_requests',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);

@@ -11,6 +11,7 @@ import { readX12 } from '../connectors/edi/config-section.js';
 import { systemSections } from '../connectors/registry.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
+import { readCoordinates } from './compile-orders.js';
 import { compileReadScope } from './compile-read-scope.js';
 import {
   type CompiledChannel,
@@ -295,7 +296,7 @@ export function compileChannels(map: MapReader | undefined): Map<string, Compile
   return channels;
 }
 
-/** `locations: { NAME: { channels: [CHANNEL…] } }`; each channel must be declared. */
+/** `locations: { NAME: { channels: [CHANNEL…], coordinates?: { lat, lon } } }`; each channel must be declared. */
 export function compileLocations(
   map: MapReader | undefined,
   declared: DeclaredNames,
@@ -307,9 +308,11 @@ export function compileLocations(
     }
     const body = entry.value.map({ nullAsEmpty: true });
     if (body === undefined) continue;
-    body.allowOnly(['channels']);
+    body.allowOnly(['channels', 'coordinates']);
     const channels = readReferences(body.get('channels'), declared.channels, 'channel', 'channels');
-    locations.set(entry.name, { name: entry.name, channels });
+    const at = body.get('coordinates');
+    const coordinates = at === undefined ? undefined : readCoordinates(at);
+    locations.set(entry.name, { name: entry.name, channels, ...(coordinates ? { coordinates } : {}) });
   }
   return locations;
 }

@@ -4,10 +4,13 @@
  */
 import type { Expression } from 'jsonata';
 import type { CompiledConnector } from '../connectors/connector-port.js';
+import type { RemitTo } from '../connectors/edi/config-section.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
+import type { AllocationRule, Coordinates, RegionHint } from '../domain/orders/allocation.js';
+import type { UnitCodeMap, UnitTable } from '../domain/orders/units.js';
 import type { ReadScope } from '../domain/read-scope.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
@@ -43,6 +46,8 @@ export interface X12Partner {
   qualifier: string;
   version?: string;
   itemMap?: Record<string, string>;
+  /** The partner's unit codes → ours (`units: { CS: CA }`), read in PO103 and written in 855/856/810. */
+  units?: UnitCodeMap;
   /** An outbound interchange still without a 997/999 this long after it was sent → `edi_unacknowledged`. */
   ackWithinMinutes?: number;
   /** A watched inbound folder: files are received as from the partner, then moved to `processed/` or `failed/`. */
@@ -67,6 +72,8 @@ export interface CompiledLocation {
   name: string;
   /** Channels this location's stock is offered to. */
   channels: string[];
+  /** Where the location is (`locations.<id>.coordinates`), for the `nearest` allocation policy. */
+  coordinates?: Coordinates;
 }
 
 export interface CompiledChannel {
@@ -75,7 +82,7 @@ export interface CompiledChannel {
 }
 
 /** The X12 transaction sets a subscription can send (`edi: {sets}`). */
-export const EDI_OUTBOUND_SET_IDS = ['855', '856', '810', '846', '940'] as const;
+export const EDI_OUTBOUND_SET_IDS = ['855', '856', '810', '846', '940', '865'] as const;
 export type EdiOutboundSetId = (typeof EDI_OUTBOUND_SET_IDS)[number];
 
 export interface HttpConnectorConfig {
@@ -224,6 +231,31 @@ export interface OrdersConfig {
   shortPick: ShortPickPolicy;
   /** How long Idempotency-Keys of POST requests are kept, hours (default 24). */
   idempotencyHours: number;
+  /** Where stock is committed (`orders.allocation`, docs/orders.md#allocation-policies). */
+  allocation: AllocationConfig;
+}
+
+/** `orders.allocation`: the rule of an order is its customer's, else its channel's, else the default. */
+export interface AllocationConfig {
+  default: AllocationRule;
+  channels: Map<string, AllocationRule>;
+  /** By the order's `customer.id`. */
+  customers: Map<string, AllocationRule>;
+  /** Ship-to → coordinates, for `nearest` (country, optionally region or postal-code prefix). */
+  regions: RegionHint[];
+}
+
+/** The allocation rule of an order: its customer's, else its channel's, else the default. */
+export function allocationRuleFor(
+  allocation: AllocationConfig,
+  channel: string,
+  customerId: unknown,
+): AllocationRule {
+  return (
+    (typeof customerId === 'string' ? allocation.customers.get(customerId) : undefined) ??
+    allocation.channels.get(channel) ??
+    allocation.default
+  );
 }
 
 export interface CompiledConfig {
@@ -240,8 +272,13 @@ export interface CompiledConfig {
   statusMaps: Map<string, Map<string, Milestone>>;
   subscriptions: CompiledSubscription[];
   orders: OrdersConfig;
-  /** The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12. */
-  edi?: { x12: { id: string; qualifier: string } };
+  /** `units:` — eaches per unit of measure, per SKU or `'*'` (docs/orders.md#units-of-measure). */
+  units: UnitTable;
+  /**
+   * The hub's own EDI identity (ISA07/ISA08, GS03), when it trades X12, and the remit-to party its 810s
+   * carry (N1*RE).
+   */
+  edi?: { x12: { id: string; qualifier: string }; remitTo?: RemitTo };
   /** Trace context and span export. */
   tracing: TracingConfig;
   /** Alert rules, evaluated every few seconds. */

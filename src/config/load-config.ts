@@ -5,7 +5,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { readX12 } from '../connectors/edi/config-section.js';
+import { readRemitTo, readX12 } from '../connectors/edi/config-section.js';
+import { defaultOwners } from '../domain/ownership.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
 import {
@@ -20,6 +21,7 @@ import {
   KeyRegistry,
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
+import { checkPartnerUnits, compileUnits } from './compile-units.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
@@ -38,6 +40,7 @@ export const TOP_LEVEL_KEYS = [
   'statusMaps',
   'subscriptions',
   'orders',
+  'units',
   'edi',
   'tracing',
   'alerts',
@@ -96,13 +99,16 @@ export function compileConfig(
   const channels = compileChannels(channelsMap);
   const locations = compileLocations(locationsMap, declared);
   const systems = compileSystems(systemsMap, declared, keys);
-  const ownership = compileOwnership(section('ownership'), declared);
+  const ownership = defaultOwners(compileOwnership(section('ownership'), declared), [...systems.values()]);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
+  const units = compileUnits(root.get('units'));
+  checkPartnerUnits(systemsMap, systems, units);
   const ediMap = section('edi');
-  ediMap?.allowOnly(['x12']);
+  ediMap?.allowOnly(['x12', 'remitTo']);
   const hubX12 = readX12(ediMap?.require('x12'));
+  const remitTo = readRemitTo(ediMap?.get('remitTo'));
   const tracing = compileTracing(root.get('tracing'));
   const alerts = compileAlerts(
     root.get('alerts'),
@@ -124,9 +130,12 @@ export function compileConfig(
     statusMaps,
     subscriptions,
     orders,
+    units,
     tracing,
     alerts,
-    ...(hubX12 ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier } } } : {}),
+    ...(hubX12
+      ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier }, ...(remitTo ? { remitTo } : {}) } }
+      : {}),
   };
 }
 

@@ -80,17 +80,26 @@ describe('catalogue schemas', () => {
     }
   });
 
-  it('closes every fixed-shape object; only customer and shipTo carry extra fields', () => {
+  it('closes every fixed-shape object; only customer, shipTo and extensions carry extra fields', () => {
     const visited = new Set<string>();
     for (const [type, schema] of DATA_SCHEMAS) {
       for (const { path, node } of objectSchemas(served(schema))) {
         visited.add(path);
-        const open = path.endsWith('/customer') || path.endsWith('/shipTo');
+        const open = path.endsWith('/customer') || path.endsWith('/shipTo') || path.endsWith('/extensions');
         expect(node.additionalProperties, `${type} ${path || '/'}`).toBe(open);
       }
     }
     expect([...visited]).toEqual(
-      expect.arrayContaining(['', '/lines/items', '/buckets', '/customer', '/shipTo']),
+      expect.arrayContaining([
+        '',
+        '/lines/items',
+        '/buckets',
+        '/customer',
+        '/shipTo',
+        '/extensions',
+        '/lines/items/extensions',
+        '/billTo',
+      ]),
     );
   });
 

@@ -4,6 +4,7 @@
  * (say, "quantities are whole units") is written once.
  */
 import { type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { UNIT_CODE_PATTERN } from '../domain/orders/units.js';
 
 /** Base of every schema `$id`; a type's data schema lives at `<base><type>.json`. */
 export const SCHEMA_BASE_URI = 'https://manifold.dev/schemas/';
@@ -117,11 +118,19 @@ export const CustomerSchema = Type.Object(
   { additionalProperties: true, description: 'The customer who placed the order.' },
 );
 
+/** A unit of measure code (docs/orders.md#units-of-measure): `EA` (each, the base unit), `CA`, `PL`, … */
+export function UnitOfMeasure(description: string) {
+  return Type.String({ pattern: UNIT_CODE_PATTERN, description });
+}
+
 /** A line quantity reported by an execution step (pick, pack, ship, deliver, cancel, return). */
 export const LineQuantitySchema = Type.Object(
   {
     lineId: Identifier('The order line this quantity belongs to.'),
-    quantity: Quantity(),
+    quantity: Quantity('Units moved, in `uom`; at least 1.'),
+    uom: Type.Optional(
+      UnitOfMeasure('The unit of `quantity` (the unit table converts it); base units (EA) when absent.'),
+    ),
   },
   { additionalProperties: false },
 );

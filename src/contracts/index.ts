@@ -24,5 +24,6 @@ export {
 export { isCatalogueType, type ValidationProblem, validateData, validateEvent } from './event-validator.js';
 export * from './inventory-schemas.js';
 export * from './ops-schemas.js';
+export * from './order-commercial-schemas.js';
 export * from './order-hub-schemas.js';
 export * from './order-schemas.js';

@@ -15,6 +15,7 @@ import {
   StringEnum,
   Text,
 } from './common-schemas.js';
+import { RELEASE_COMMERCIAL_FIELDS, RELEASE_LINE_COMMERCIAL_FIELDS } from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 
@@ -74,6 +75,8 @@ export const ReleasedLineSchema = Type.Object(
     lineId: Identifier('The order line id.'),
     sku: Identifier('Stock keeping unit.'),
     quantity: Quantity('Whole units to pick; at least 1.'),
+    // From the order line (order-commercial-schemas.ts): description, customerItemId, gtin.
+    ...RELEASE_LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -92,6 +95,8 @@ export const OrderReleasedSchema = dataSchema(
     customer: Type.Optional(CustomerSchema),
     lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Lines to pick.' }),
     shipTo: AddressSchema,
+    // From the order (order-commercial-schemas.ts): PO, department, ship window, ship-via, parties, notes.
+    ...RELEASE_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.released.v1`. */
@@ -135,10 +140,61 @@ export const OrderReleaseCancelledSchema = dataSchema(
 /** The `data` of `com.manifold.order.release-cancelled.v1`. */
 export type OrderReleaseCancelledData = Static<typeof OrderReleaseCancelledSchema>;
 
+/** How the hub answered one line of a change. */
+export const AcknowledgedLineSchema = Type.Object(
+  {
+    lineId: Identifier('The order line id.'),
+    action: StringEnum(['add', 'update', 'remove'] as const, 'What the change asked of the line.'),
+    status: StringEnum(['accepted', 'rejected'] as const, 'Whether the line change was applied.'),
+    sku: Type.Optional(Identifier('Stock keeping unit.')),
+    quantity: Type.Optional(Count('The quantity the change asked for.')),
+    reason: Type.Optional(Text('Why a line change was rejected.', 512)),
+  },
+  { additionalProperties: false },
+);
+
+/** `com.manifold.order.change-acknowledged.v1`: the hub applied or refused an order change. */
+export const OrderChangeAcknowledgedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.change-acknowledged.v1',
+    title: 'Order change acknowledged',
+    description:
+      'The hub applied an order change as a whole, or refused it as a whole (the reason per line); an EDI partner receives it as an 865.',
+  },
+  {
+    orderId: orderId(),
+    changeId: Type.Optional(Identifier("The sender's reference of the change.")),
+    status: StringEnum(['applied', 'refused'] as const, 'applied or refused, always as a whole.'),
+    reason: Type.Optional(Text('Why the change was refused.', 4096)),
+    lines: Type.Array(AcknowledgedLineSchema, { description: 'The changed lines and their answer.' }),
+  },
+);
+/** The `data` of `com.manifold.order.change-acknowledged.v1`. */
+export type OrderChangeAcknowledgedData = Static<typeof OrderChangeAcknowledgedSchema>;
+
+/** `com.manifold.order.expired.v1`: the hub cancelled what was still open when `cancelAfter` passed. */
+export const OrderExpiredSchema = dataSchema(
+  {
+    type: 'com.manifold.order.expired.v1',
+    title: 'Order expired',
+    description:
+      "The order's cancelAfter passed: the hub cancelled every unit not yet picked (backordered, committed or released); picked units still ship.",
+  },
+  {
+    orderId: orderId(),
+    cancelAfter: Text('The cancelAfter of the order, as the channel sent it.', 64),
+    lines: Type.Array(ReleasedLineSchema, { minItems: 1, description: 'Units cancelled per line.' }),
+  },
+);
+/** The `data` of `com.manifold.order.expired.v1`. */
+export type OrderExpiredData = Static<typeof OrderExpiredSchema>;
+
 /** Every hub-emitted order data schema; each one's `$id` names its type. */
 export const ORDER_HUB_DATA_SCHEMAS = [
   OrderMilestoneSchema,
   OrderReleasedSchema,
   OrderExceptionSchema,
   OrderReleaseCancelledSchema,
+  OrderChangeAcknowledgedSchema,
+  OrderExpiredSchema,
 ] as const;

@@ -12,10 +12,18 @@ import {
   dataSchema,
   Identifier,
   LineQuantities,
+  LineQuantitySchema,
   Money,
   Quantity,
+  StringEnum,
   Text,
+  UnitOfMeasure,
 } from './common-schemas.js';
+import {
+  INVOICE_COMMERCIAL_FIELDS,
+  LINE_COMMERCIAL_FIELDS,
+  ORDER_COMMERCIAL_FIELDS,
+} from './order-commercial-schemas.js';
 
 const orderId = () => Identifier('The order id (the partition key of order events).');
 const lineId = () => Identifier('The order line id, unique within the order.');
@@ -26,8 +34,14 @@ export const OrderedLineSchema = Type.Object(
   {
     lineId: lineId(),
     sku: Identifier('Stock keeping unit.'),
-    quantity: Quantity('Whole units ordered; at least 1.'),
+    quantity: Quantity('Whole units ordered, in `uom`; at least 1.'),
     unitPrice: Money('Price of one unit.'),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(
+      UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
+    ),
+    // Commercial fields (order-commercial-schemas.ts): description, customerItemId, gtin, discount, taxes, extensions.
+    ...LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -45,6 +59,8 @@ export const OrderAcceptedSchema = dataSchema(
     customer: CustomerSchema,
     lines: Type.Array(OrderedLineSchema, { minItems: 1, description: 'Ordered lines.' }),
     shipTo: AddressSchema,
+    // Commercial fields (order-commercial-schemas.ts): PO, currency, dates, ship-via, parties, charges, … extensions.
+    ...ORDER_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.accepted.v1`. */
@@ -76,12 +92,58 @@ export const OrderPackedSchema = executionSchema(
   'Order packed',
   'Quantities of order lines packed at a location.',
 );
-/** `com.manifold.order.shipped.v1`: lines shipped from a location, with carrier and tracking if known. */
-export const OrderShippedSchema = executionSchema(
-  'com.manifold.order.shipped.v1',
-  'Order shipped',
-  'Quantities of order lines shipped from a location, with carrier and tracking when known.',
+/** A package of a shipment: its SSCC-18 and what it holds (docs/orders.md#packages). */
+export const ShipmentPackageSchema = Type.Object(
+  {
+    sscc: Type.String({
+      pattern: '^[0-9]{18}$',
+      description: 'SSCC-18 of the carton or pallet: 18 digits, the last the GS1 check digit.',
+    }),
+    tracking: Type.Optional(Identifier("The package's own carrier tracking number.")),
+    weight: Type.Optional(
+      Type.Object(
+        {
+          value: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Gross weight.' }),
+          unit: StringEnum(['LB', 'KG'] as const, 'LB or KG.'),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    lines: Type.Array(LineQuantitySchema, {
+      minItems: 1,
+      description: 'Quantities per line in the package, in the unit of the shipped line.',
+    }),
+  },
+  { additionalProperties: false },
 );
+
+/** `com.manifold.order.shipped.v1`: lines shipped from a location, with carrier and tracking if known. */
+export const OrderShippedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.shipped.v1',
+    title: 'Order shipped',
+    description:
+      'Quantities of order lines shipped from a location, with carrier and tracking when known, and the packages (SSCC) when known.',
+  },
+  {
+    orderId: orderId(),
+    location: location(),
+    lines: LineQuantities('Quantities per line done by this step.'),
+    carrier: Type.Optional(Identifier('Carrier (SCAC or name).')),
+    tracking: Type.Optional(Identifier('Carrier tracking number.')),
+    service: Type.Optional(Identifier('Carrier service level (e.g. GROUND), as the carrier names it.')),
+    packages: Type.Optional(
+      Type.Array(ShipmentPackageSchema, {
+        minItems: 1,
+        maxItems: 10_000,
+        description:
+          'The packages (cartons, pallets) of the shipment; they hold at most the shipped quantities.',
+      }),
+    ),
+  },
+);
+/** The `data` of `com.manifold.order.shipped.v1`. */
+export type OrderShippedData = Static<typeof OrderShippedSchema>;
 /** Data of picked, packed and shipped events. */
 export type OrderExecutionData = Static<typeof OrderPickedSchema>;
 
@@ -126,6 +188,8 @@ export const OrderInvoicedSchema = dataSchema(
     lines: Type.Array(InvoicedLineSchema, { minItems: 1, description: 'Invoiced lines.' }),
     total: Money('Invoice total.'),
     currency: Type.Optional(CurrencyCode()),
+    // Commercial fields (order-commercial-schemas.ts): terms, charges, allowances.
+    ...INVOICE_COMMERCIAL_FIELDS,
   },
 );
 /** The `data` of `com.manifold.order.invoiced.v1`. */
@@ -179,6 +243,96 @@ export const OrderStatusReportedSchema = dataSchema(
 /** The `data` of `com.manifold.order.status-reported.v1`. */
 export type OrderStatusReportedData = Static<typeof OrderStatusReportedSchema>;
 
+/** What a change does to one line (docs/orders.md#changing-an-order). */
+export const ORDER_CHANGE_ACTIONS = ['add', 'update', 'remove'] as const;
+
+/** One line of a change: a new line, a line's new quantity, or a line removed. */
+export const ChangedLineSchema = Type.Object(
+  {
+    lineId: lineId(),
+    action: StringEnum(
+      ORDER_CHANGE_ACTIONS,
+      'add a new line, update a line (its new quantity), remove a line.',
+    ),
+    sku: Type.Optional(Identifier('Stock keeping unit; required to add a line.')),
+    quantity: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000_000,
+        description:
+          'The new quantity of the line (not a difference); required to add (at least 1) or update (0 removes).',
+      }),
+    ),
+    unitPrice: Type.Optional(Money('New price of one unit.')),
+  },
+  { additionalProperties: false },
+);
+
+/** The dates an order may carry (also optional on `order.accepted.v1`). */
+const orderDates = () => ({
+  requestedShipDate: Type.Optional(CalendarDate('Date the customer wants the order shipped, YYYY-MM-DD.')),
+  requestedDeliveryDate: Type.Optional(CalendarDate('Date the customer wants it delivered, YYYY-MM-DD.')),
+  cancelAfter: ORDER_COMMERCIAL_FIELDS.cancelAfter,
+});
+
+/** `com.manifold.order.changed.v1`: the order's owner changes lines, ship-to or dates. */
+export const OrderChangedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.changed.v1',
+    title: 'Order changed',
+    description:
+      "The order's owner changes line quantities, adds or removes lines, or changes the ship-to or dates; applied as a whole or refused as a whole.",
+  },
+  {
+    orderId: orderId(),
+    changeId: Type.Optional(Identifier("The sender's reference of this change (an 860's BCH number).")),
+    reason: Type.Optional(Text('Why the order changed.', 256)),
+    lines: Type.Optional(Type.Array(ChangedLineSchema, { minItems: 1, description: 'Changed lines.' })),
+    shipTo: Type.Optional(AddressSchema),
+    ...orderDates(),
+  },
+);
+/** The `data` of `com.manifold.order.changed.v1`. */
+export type OrderChangedData = Static<typeof OrderChangedSchema>;
+
+/** Why an order is held (docs/orders.md#holds). */
+export const HOLD_KINDS = ['payment', 'fraud', 'credit', 'manual'] as const;
+
+const holdKind = () => StringEnum(HOLD_KINDS, 'payment, fraud, credit or manual.');
+
+/** `com.manifold.order.held.v1`: the order must not be released to a warehouse until the hold is released. */
+export const OrderHeldSchema = dataSchema(
+  {
+    type: 'com.manifold.order.held.v1',
+    title: 'Order held',
+    description:
+      'A hold of a kind (payment, fraud, credit, manual) on an order: nothing more is released to a warehouse until every hold is released.',
+  },
+  {
+    orderId: orderId(),
+    hold: holdKind(),
+    reason: Text('Why the order is held.', 256),
+  },
+);
+/** The `data` of `com.manifold.order.held.v1`. */
+export type OrderHeldData = Static<typeof OrderHeldSchema>;
+
+/** `com.manifold.order.hold-released.v1`: a hold of a kind lifted; the last one resumes the order. */
+export const OrderHoldReleasedSchema = dataSchema(
+  {
+    type: 'com.manifold.order.hold-released.v1',
+    title: 'Order hold released',
+    description: 'A hold of a kind lifted; when no hold is left the order is released to its warehouses.',
+  },
+  {
+    orderId: orderId(),
+    hold: holdKind(),
+    reason: Type.Optional(Text('Why the hold was released.', 256)),
+  },
+);
+/** The `data` of `com.manifold.order.hold-released.v1`. */
+export type OrderHoldReleasedData = Static<typeof OrderHoldReleasedSchema>;
+
 /** Every inbound order data schema; each one's `$id` names its type. */
 export const ORDER_DATA_SCHEMAS = [
   OrderAcceptedSchema,
@@ -190,4 +344,7 @@ export const ORDER_DATA_SCHEMAS = [
   OrderCancelledSchema,
   OrderReturnedSchema,
   OrderStatusReportedSchema,
+  OrderChangedSchema,
+  OrderHeldSchema,
+  OrderHoldReleasedSchema,
 ] as const;

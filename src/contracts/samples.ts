@@ -90,6 +90,17 @@ export const SAMPLE_DATA: Record<string, unknown> = {
     rma: 'RMA-77',
   },
   'com.manifold.order.status-reported.v1': { orderId: 'SO-1001', status: 'PKD' },
+  'com.manifold.order.changed.v1': {
+    orderId: 'SO-1001',
+    changeId: 'CHG-1',
+    lines: [
+      { lineId: '1', action: 'update', quantity: 3 },
+      { lineId: '3', action: 'add', sku: 'SKU-3', quantity: 1, unitPrice: 4.5 },
+    ],
+    requestedDeliveryDate: '2026-02-01',
+  },
+  'com.manifold.order.held.v1': { orderId: 'SO-1001', hold: 'payment', reason: 'card declined' },
+  'com.manifold.order.hold-released.v1': { orderId: 'SO-1001', hold: 'payment', reason: 'paid' },
   'com.manifold.order.milestone.v1': {
     orderId: 'SO-1001',
     milestone: 'shipped',
@@ -114,6 +125,17 @@ export const SAMPLE_DATA: Record<string, unknown> = {
     location: 'DC-EAST',
     lines: [{ lineId: '1', sku: 'SKU-1', quantity: 2 }],
     reason: 'customer request',
+  },
+  'com.manifold.order.change-acknowledged.v1': {
+    orderId: 'SO-1001',
+    changeId: 'CHG-1',
+    status: 'applied',
+    lines: [{ lineId: '1', action: 'update', status: 'accepted', sku: 'SKU-1', quantity: 3 }],
+  },
+  'com.manifold.order.expired.v1': {
+    orderId: 'SO-1001',
+    cancelAfter: '2026-03-31',
+    lines: [{ lineId: '1', sku: 'SKU-1', quantity: 2 }],
   },
   'com.manifold.inventory.availability.v1': { sku: 'SKU-1', channel: 'web', available: 31 },
   'com.manifold.ops.alert.v1': {

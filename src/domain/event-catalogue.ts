@@ -13,6 +13,11 @@ export const FACTS = [
   'order.invoiced',
   'order.cancelled',
   'order.returned',
+  'order.changed',
+  'order.hold.payment',
+  'order.hold.fraud',
+  'order.hold.credit',
+  'order.hold.manual',
   'inventory.on_hand',
   'inventory.incoming',
 ] as const;
@@ -39,6 +44,8 @@ export type TypeOwnership =
   | { kind: 'fact'; fact: Fact }
   /** `status-reported`: the fact is the milestone the caller's status code maps to. */
   | { kind: 'status-map' }
+  /** `held`/`hold-released`: the fact is `order.hold.<kind>` of the data's `hold` (docs/orders.md#holds). */
+  | { kind: 'hold' }
   /** Emitted by the hub itself; no external system may assert it. */
   | { kind: 'hub' };
 
@@ -97,10 +104,15 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     ownership: { kind: 'status-map' },
     subjectFrom: 'orderId',
   },
+  { type: 'com.manifold.order.changed.v1', ownership: fact('order.changed'), subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.held.v1', ownership: { kind: 'hold' }, subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.hold-released.v1', ownership: { kind: 'hold' }, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.milestone.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.released.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.exception.v1', ownership: hub, subjectFrom: 'orderId' },
   { type: 'com.manifold.order.release-cancelled.v1', ownership: hub, subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.change-acknowledged.v1', ownership: hub, subjectFrom: 'orderId' },
+  { type: 'com.manifold.order.expired.v1', ownership: hub, subjectFrom: 'orderId' },
   {
     type: 'com.manifold.inventory.availability.v1',
     ownership: hub,

@@ -55,6 +55,13 @@ export function decideOwnership(
       fact = mapped as Fact;
       break;
     }
+    case 'hold': {
+      // The contract allows only the four kinds; each is its own fact, so each has its own owners.
+      const kind = field(data, 'hold');
+      fact = `order.hold.${kind ?? 'manual'}` as Fact;
+      if (!(FACTS as readonly string[]).includes(fact)) fact = 'order.hold.manual';
+      break;
+    }
     case 'fact':
       fact = ownership.fact;
       break;
@@ -90,4 +97,28 @@ function field(data: unknown, name: string): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const value = (data as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The owners of the order facts a configuration may leave out (docs/orders.md#who-may-change-or-hold-an-order):
+ * a change, a payment or a fraud hold come from whoever owns `order.accepted` (the channel's own system,
+ * narrowed to its channel by the order processor); a credit or manual hold from the ERPs. A fact the
+ * `ownership:` section names keeps its listed owners.
+ */
+export function defaultOwners(
+  ownership: ReadonlyMap<Fact, readonly string[]>,
+  systems: readonly { name: string; kind: string }[],
+): Map<Fact, string[]> {
+  const out = new Map<Fact, string[]>([...ownership].map(([f, owners]) => [f, [...owners]]));
+  const accepted = [...(ownership.get('order.accepted') ?? [])];
+  const erps = systems.filter((s) => s.kind === 'erp').map((s) => s.name);
+  const defaults: [Fact, string[]][] = [
+    ['order.changed', accepted],
+    ['order.hold.payment', accepted],
+    ['order.hold.fraud', accepted],
+    ['order.hold.credit', erps],
+    ['order.hold.manual', erps],
+  ];
+  for (const [f, owners] of defaults) if (!out.has(f)) out.set(f, owners);
+  return out;
 }

@@ -6,8 +6,11 @@
  */
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { validateEvent } from '../contracts/index.js';
+import type { OrderShippedData } from '../contracts/order-schemas.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { catalogueEntry, HUB_SYSTEM, partitionKeyOf } from '../domain/event-catalogue.js';
+import { packageProblems } from '../domain/orders/packages.js';
+import { isKnownUnit, toBase, type UnitTable } from '../domain/orders/units.js';
 import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
 import { compileFilter } from '../domain/subscription-filter.js';
 import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
@@ -177,6 +180,11 @@ export class IngestService {
         problems: [{ pointer: '/type', detail: decision.reason }],
       };
     }
+    const units = [
+      ...unitProblems(this.config.units ?? {}, event.type, event.data),
+      ...shipmentProblems(event.type, event.data),
+    ];
+    if (units.length > 0) return { kind: 'validation', problems: units };
     // Delivery order is per key (docs/delivery.md): the key comes from the data, so a sender cannot reorder an
     // order's events by labelling them differently. `subject` and `partitionkey`, when sent, must agree.
     const key = partitionKeyOf(entry, event.data) as string;
@@ -220,6 +228,39 @@ function isBackorder(event: CloudEvent): boolean {
     event.type === 'com.manifold.order.exception.v1' &&
     (event.data as { code?: unknown } | undefined)?.code === 'backordered'
   );
+}
+
+/**
+ * Units of measure the unit table cannot convert (docs/orders.md#units-of-measure): an order line's
+ * `uom` must be known for its SKU; an execution line's `uom` (its SKU is the order's, not known here) must
+ * be known for some SKU — the order processor converts it for the line's SKU.
+ */
+function unitProblems(table: UnitTable, type: string, data: unknown): FieldProblem[] {
+  const lines = (data as { lines?: unknown } | undefined)?.lines;
+  if (!Array.isArray(lines)) return [];
+  const problems: FieldProblem[] = [];
+  lines.forEach((line: { lineId?: string; sku?: string; quantity?: number; uom?: string }, index) => {
+    if (line.uom === undefined) return;
+    const pointer = `/data/lines/${index}/uom`;
+    if (type === 'com.manifold.order.accepted.v1') {
+      const converted = toBase(table, String(line.sku), Number(line.quantity), line.uom);
+      if (!converted.ok) problems.push({ pointer, detail: `line ${line.lineId}: ${converted.detail}` });
+    } else if (!isKnownUnit(table, line.uom)) {
+      problems.push({ pointer, detail: `line ${line.lineId}: unit '${line.uom}' is not in the unit table` });
+    }
+  });
+  return problems;
+}
+
+/** A shipment's packages: valid SSCC-18s, holding at most what was shipped (docs/orders.md#packages). */
+function shipmentProblems(type: string, data: unknown): FieldProblem[] {
+  if (type !== 'com.manifold.order.shipped.v1') return [];
+  const shipment = data as OrderShippedData;
+  if (shipment.packages === undefined) return [];
+  return packageProblems(shipment.lines, shipment.packages).map((p) => ({
+    pointer: `/data${p.pointer}`,
+    detail: p.detail,
+  }));
 }
 
 /** The type of an event that may not be valid, for the metrics' `type` label. */

@@ -76,6 +76,11 @@ export interface LogConsumerOptions {
   onConflict: 'reread' | 'yield';
   /** Names the consumer in errors. */
   label: string;
+  /**
+   * The last log position the consumer may take events up to (another consumer's cursor it must not
+   * overtake); unbounded when absent.
+   */
+  upTo?: () => Promise<number>;
 }
 
 export class LogConsumer<W> {
@@ -117,8 +122,11 @@ export class LogConsumer<W> {
     for (const w of ready) w.resolve();
   }
 
-  private read(from: number): Promise<InboundEventRow[]> {
-    return this.store.log.eventsAfter(from, this.options.types, this.options.batch);
+  private async read(from: number): Promise<InboundEventRow[]> {
+    const events = await this.store.log.eventsAfter(from, this.options.types, this.options.batch);
+    if (!this.options.upTo || events.length === 0) return events;
+    const limit = await this.options.upTo();
+    return events.filter((e) => e.seq <= limit);
   }
 
   /** Consumes the next batch; returns how many events it consumed (0: caught up, or another process has it). */

@@ -2,11 +2,12 @@
  * The composition root: the one place that builds the hub's services and background loops.
  *
  * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
- * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders, the connectors' inbound
- * roles and sources, the EDI loop, the alerts, the delivery engine and the process registry. Nothing else constructs a service:
- * the HTTP API (`src/api/`) only registers routes over the services it is given, the engines never
- * import the HTTP layer, and `serve.ts` (the `manifold serve` process) and the in-process test app both
- * call {@link composeHub}, so a test exercises the wiring production runs.
+ * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders (and their cancelAfter
+ * check), the connectors' inbound roles and sources, the EDI loop, the alerts, the delivery engine and the
+ * process registry. Nothing else constructs a service: the HTTP API (`src/api/`) only registers routes over
+ * the services it is given, the engines never import the HTTP layer, and `serve.ts` (the `manifold serve`
+ * process) and the in-process test app both call {@link composeHub}, so a test exercises the wiring
+ * production runs.
  *
  * The services call one another through callbacks set up here (ingest wakes delivery, inventory and
  * orders; orders tell inventory that stock changed; alerts read the breakers), so no service imports
@@ -132,6 +133,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     onError,
     keys,
     idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
+    // Stock that arrived may fill backorders (the order engine exists before any fact is applied).
+    onFactsApplied: () => orderEngine.factsApplied(),
   });
   const orderEngine = new OrderEngine(config, store, ingest, {
     onError,
@@ -190,6 +193,12 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       : []),
     { name: 'inventory', start: () => inventoryEngine.start(), stop: () => inventoryEngine.stop() },
     { name: 'orders', start: () => orderEngine.start(), stop: () => orderEngine.stop() },
+    // Under a lease: one process cancels what is open on orders past their cancelAfter.
+    {
+      name: 'order-cancel-after',
+      start: () => orderEngine.cancelAfter.start(),
+      stop: () => orderEngine.cancelAfter.stop(),
+    },
     { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
     { name: 'sources', start: () => sources.start(), stop: () => sources.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },

@@ -4,21 +4,39 @@
  * atomic write of everything a batch of order events causes: hub events with their outbox rows,
  * inventory movements, order rows, annotations, exceptions and the processor's cursor.
  */
+import type { LineCommercial, OrderCommercial } from '../contracts/order-commercial-schemas.js';
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import type { InventoryException, Movement } from './inventory-port.js';
 import type { NewEvent } from './store-port.js';
 
-/** The order as taken (and enriched), kept beside its lifecycle state. */
-export interface OrderDocument {
+/**
+ * The order as taken (and enriched), kept beside its lifecycle state; the commercial fields the order
+ * gave (PO, currency, dates, parties, charges, …, docs/orders.md#commercial-fields) are kept as given.
+ */
+export interface OrderDocument extends OrderCommercial {
   orderId: string;
   channel: string;
   customer: Record<string, unknown>;
   shipTo: Record<string, unknown>;
-  lines: { lineId: string; sku: string; quantity: number; unitPrice?: number }[];
+  /**
+   * The ordered lines: `quantity` in the unit ordered (`uom`, EA when absent) and `baseQuantity`, the
+   * eaches it is (set at acceptance; the lifecycle counts these). Orders stored before units of measure
+   * have neither: their quantity is in eaches.
+   */
+  lines: ({
+    lineId: string;
+    sku: string;
+    quantity: number;
+    unitPrice?: number;
+    uom?: string;
+    baseQuantity?: number;
+  } & LineCommercial)[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */
   enrichment?: Record<string, unknown>;
   /** The accepted event's id and source. */
   acceptedEvent: { source: string; id: string };
+  /** Cancel what is not yet picked once this has passed (a date or a date-time, as the channel sent it). */
+  cancelAfter?: string;
 }
 
 export interface OrderRecord {
@@ -82,6 +100,16 @@ export interface OrderStore {
   annotations(orderId: string): Promise<OrderAnnotation[]>;
   /** Orders that may still hold commitments (not shipped, delivered, invoiced, returned or cancelled), newest first. */
   openOrders(limit: number): Promise<OrderRecord[]>;
+  /**
+   * Orders with backordered units of `sku`, oldest accepted first (then by order id): the ones a fill of
+   * that SKU serves first. Kept by `commit` in the same transaction as each order.
+   */
+  backorderedFor(sku: string, limit: number): Promise<OrderRecord[]>;
+  /**
+   * Orders whose `cancelAfter` has passed at `now` (ISO 8601 UTC) and that still have units not yet
+   * picked, earliest deadline first.
+   */
+  pastCancelAfter(now: string, limit: number): Promise<OrderRecord[]>;
   /**
    * Writes a unit. `ConditionNotMet(i)` with `i` the index of a refused movement, or −1 when an order's
    * version, an event id or the cursor had moved (another writer): read again and recompute.

@@ -4,6 +4,7 @@
  * rows, inventory movements, orders, annotations, exceptions and the cursor in one transaction.
  */
 import type { OrderState } from '../domain/orders/lifecycle.js';
+import { backorderedSkus, cancelDeadline, unpickedLines } from '../domain/orders/open-work.js';
 import { ConditionNotMet } from './condition-not-met.js';
 import { eventRow } from './event-row.js';
 import type {
@@ -93,6 +94,49 @@ export class SqlOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
+  async backorderedFor(sku: string, limit: number): Promise<OrderRecord[]> {
+    const rows = await this.runner.read<OrderRow>(
+      `SELECT o.* FROM order_backorders b JOIN orders o ON o.order_id = b.order_id
+       WHERE b.sku = ? ORDER BY b.accepted_at, b.order_id LIMIT ?`,
+      [sku, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  async pastCancelAfter(now: string, limit: number): Promise<OrderRecord[]> {
+    const rows = await this.runner.read<OrderRow>(
+      `SELECT o.* FROM order_deadlines d JOIN orders o ON o.order_id = d.order_id
+       WHERE d.passes_at <= ? ORDER BY d.passes_at, d.order_id LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** Keeps the order's rows of the backorder and deadline indexes (0012) in step with its state. */
+  private indexSteps(record: OrderRecord): SqlStep[] {
+    const steps: SqlStep[] = [
+      { sql: 'DELETE FROM order_backorders WHERE order_id = ?', params: [record.orderId], mode: 'run' },
+      { sql: 'DELETE FROM order_deadlines WHERE order_id = ?', params: [record.orderId], mode: 'run' },
+    ];
+    for (const sku of backorderedSkus(record.state)) {
+      steps.push({
+        sql: 'INSERT INTO order_backorders (order_id, sku, accepted_at) VALUES (?, ?, ?)',
+        params: [record.orderId, sku, record.createdAt],
+        mode: 'run',
+      });
+    }
+    const cancelAfter = record.document.cancelAfter;
+    const passesAt = cancelAfter === undefined ? undefined : cancelDeadline(cancelAfter);
+    if (passesAt !== undefined && unpickedLines(record.state).length > 0) {
+      steps.push({
+        sql: 'INSERT INTO order_deadlines (order_id, cancel_after, passes_at) VALUES (?, ?, ?)',
+        params: [record.orderId, cancelAfter, passesAt],
+        mode: 'run',
+      });
+    }
+    return steps;
+  }
+
   async annotations(orderId: string): Promise<OrderAnnotation[]> {
     const rows = await this.runner.read<OrderRow>(
       'SELECT * FROM order_timeline WHERE order_id = ? ORDER BY event_seq, id',
@@ -179,6 +223,7 @@ export class SqlOrders implements OrderStore {
           expect: 1,
         });
       }
+      for (const step of this.indexSteps(record)) own(step);
     }
     for (const a of unit.annotations) {
       own({

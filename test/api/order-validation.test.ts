@@ -223,6 +223,47 @@ describe('orders.validate: the ERP call-out', () => {
     await expectCreditHold(created, id, s, /credit limit exceeded/);
   });
 
+  it('a credit hold is released by the ERP (order.hold-released.v1): the order is committed and released then', async () => {
+    await start({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'refuse', reason: 'credit limit exceeded' }),
+    });
+    const s = sku();
+    await stock(s, 10);
+    const id = oid();
+    await expectCreditHold(await post(order(id, s, 3)), id, s, /credit limit exceeded/);
+    const held = (await call('GET', `/v1/orders/${id}`, KEYS.admin)).body;
+    expect(held.activeHolds).toMatchObject([
+      { kind: 'credit', by: 'manifold', reason: expect.stringMatching(/credit limit/) },
+    ]);
+    const release = (key: string, source: string) =>
+      (hub as TestApp).app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${key}` },
+        payload: {
+          specversion: '1.0',
+          id: randomUUID(),
+          source,
+          type: 'com.manifold.order.hold-released.v1',
+          data: { orderId: id, hold: 'credit', reason: 'limit raised' },
+        },
+      });
+    // The storefront does not own credit holds; the ERP does.
+    expect((await release(KEYS.shop, '/shop')).statusCode).toBe(403);
+    expect((await release(KEYS.erp, '/erp')).statusCode).toBe(202);
+    await (hub as TestApp).orders.settle();
+    const o = (await call('GET', `/v1/orders/${id}`, KEYS.admin)).body;
+    expect(o).toMatchObject({ milestone: 'released', status: 'released', activeHolds: [] });
+    expect(o.lines[0]).toMatchObject({ committed: 3, released: 3 });
+    expect(await committedAt(s)).toBe(3);
+    const released = (await hubEvents(id)).filter((e) => e.type === 'com.manifold.order.released.v1');
+    expect(released.map((e) => e.data)).toMatchObject([
+      { location: 'DC-EAST', lines: [{ lineId: '1', quantity: 3 }] },
+    ]);
+  });
+
   it('a 422 problem from the validator is a refusal with its detail as the reason', async () => {
     await start({
       status: 422,

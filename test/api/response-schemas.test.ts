@@ -40,7 +40,7 @@ const CONSOLE_ROUTES: [path: string, method: string, status: string][] = [
 ];
 
 /** Documents kept as their sender gave them: any JSON object, on purpose. */
-const FREE_FORM = new Set(['customer', 'shipTo', 'enrichment']);
+const FREE_FORM = new Set(['customer', 'shipTo', 'enrichment', 'extensions']);
 
 type JsonSchema = {
   type?: string;

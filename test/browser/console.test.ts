@@ -167,10 +167,12 @@ alerts:
         channel: 'web',
         customer: { id: 'C-100', name: 'Ada Lovelace' },
         lines: [
-          { lineId: '1', sku: SKU, quantity: 3, unitPrice: 12.5 },
+          { lineId: '1', sku: SKU, quantity: 3, unitPrice: 12.5, description: 'Blue widget' },
           { lineId: '2', sku: SKU, quantity: 1, unitPrice: 12.5 },
         ],
         shipTo,
+        customerPo: 'PO-100',
+        shipVia: { carrier: 'UPSN', service: 'GROUND' },
       }),
     });
     expect(created.status, await created.text()).toBe(201);
@@ -225,6 +227,7 @@ alerts:
     await page.getByTestId('order-timeline-page').waitFor();
     await page.getByTestId('order-milestone').getByText('shipped').waitFor();
     await page.getByTestId('milestone-picked').getByText('inferred').waitFor();
+    await page.getByTestId('order-active-holds').getByText('none: released to the warehouses').waitFor();
     await page
       .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.accepted.v1"]')
       .waitFor();
@@ -232,6 +235,10 @@ alerts:
       .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.released.v1"]')
       .waitFor();
     await page.getByTestId('tracking').getByText('1Z999AA10123456784').waitFor();
+    // The Commercial panel and the line's item details.
+    await page.getByTestId('commercial-customer-po').getByText('PO-100').waitFor();
+    await page.getByTestId('commercial-ship-via').getByText('UPSN · GROUND').waitFor();
+    await page.getByTestId('line-item-1').getByText('Blue widget').waitFor();
     // The release went to the warehouse: its delivery row says delivered, with the attempt and its latency.
     const release = page
       .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.released.v1"]')

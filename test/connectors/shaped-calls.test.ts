@@ -4,6 +4,7 @@
  * exception), `{{ }}` templates URL-encoded, `lookup` bound as `$lookup`, `okIf` on a 409, `capture`
  * kept in the subscription's state, and the CloudEvents webhook unchanged without `body`.
  */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ interface Seen {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  at: number;
 }
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -33,6 +35,7 @@ async function startApi(reply: (request: Seen, index: number) => Reply) {
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       };
       const answer = reply(request, seen.length);
       seen.push(request);
@@ -113,7 +116,7 @@ body: |
     "variables": { "sku": data.sku, "delta": data.delta }
   }
 retryIf: $exists(body.errors[extensions.code = 'THROTTLED'])
-retryAfter: '15'
+retryAfter: '200'
 failIf: $count(body.data.*.userErrors) > 0`,
       '{ maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 20, maxAgeMs: 60000 }',
     );
@@ -130,6 +133,10 @@ failIf: $count(body.data.*.userErrors) > 0`,
       query: expect.stringContaining('inventoryAdjust'),
       variables: { sku: 'SKU-GQL-1', delta: 3 },
     });
+    // Each retry waited the 200 ms `retryAfter` gave (the backoff alone is at most 20 ms).
+    for (let i = 1; i < 4; i += 1) {
+      expect((api.seen[i]?.at ?? 0) - (api.seen[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(190);
+    }
     // The same key on every attempt.
     expect(new Set(api.seen.map((r) => r.headers['idempotency-key']))).toEqual(new Set([event.id]));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -192,6 +199,22 @@ body: '{ "id": $lookup.items[0].id, "delta": data.delta }'`);
     expect(JSON.parse(api.seen[1]?.body ?? '')).toEqual({ id: 'erp-77', delta: 3 });
   });
 
+  it('binds $lookup to null when the lookup answers 404, so the body can tell', async () => {
+    const api = await startApi((request) =>
+      request.method === 'GET' ? { status: 404, body: { error: 'not found' } } : { status: 201 },
+    );
+    await startHub(`url: ${api.url}/api/items
+lookup: { url: '${api.url}/api/items/{{ data.sku }}' }
+body: '{ "action": $lookup = null ? "create" : "update", "sku": data.sku }'`);
+    await ingest(adjustment('SKU-NEW'));
+    await until(() => api.seen.length === 2, 'two requests');
+    expect(api.seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/items/SKU-NEW',
+      'POST /api/items',
+    ]);
+    expect(JSON.parse(api.seen[1]?.body ?? '')).toEqual({ action: 'create', sku: 'SKU-NEW' });
+  });
+
   it('takes a 409 as delivered with okIf, and captures values from the answer', async () => {
     const api = await startApi(() => ({ status: 409, body: { error: 'already exists', id: 'SO-991' } }));
     await startHub(`url: ${api.url}/api/salesOrders
@@ -212,6 +235,20 @@ capture: '{ "erpId": body.id, "sku": event.data.sku }'`);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(api.seen).toHaveLength(1);
     expect(await exceptions()).toEqual([]);
+  });
+
+  it('refuses an answer a rule cannot be evaluated over, keeping its status and body for the operator', async () => {
+    const api = await startApi(() => ({ status: 200, body: { x: 'abc' } }));
+    await startHub(`url: ${api.url}/api/rule
+body: '{ "sku": data.sku }'
+failIf: $number(body.x) > 0`);
+    await ingest(adjustment('SKU-RULE'));
+    await until(async () => (await exceptions()).length === 1, 'one exception');
+    const [exception] = await exceptions();
+    expect(exception?.code).toBe('delivery_rejected');
+    expect(exception?.lastStatus).toBe(200);
+    expect(exception?.lastError).toContain('failIf: D3030');
+    expect(api.seen).toHaveLength(1);
   });
 
   it('parks an event whose body expression runs out of its time budget', async () => {
@@ -239,5 +276,29 @@ auth: { bearer: api-token-1 }`);
     expect(request?.headers.authorization).toBe('Bearer api-token-1');
     expect(request?.headers['manifold-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(JSON.parse(request?.body ?? '').id).toBe(event.id);
+  });
+  it('signs the body sent with hmac auth, and sends Basic credentials with basic auth', async () => {
+    const api = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${api.url}/api/hmac
+body: '{ "sku": data.sku }'
+auth: { hmac: { secret: shared-key-1, header: X-Shop-Hmac, encoding: base64, prefix: 'sha256=' } }`);
+    await ingest(adjustment('SKU-H'));
+    await until(() => api.seen.length === 1, 'one request');
+    const [signed] = api.seen;
+    const expected = createHmac('sha256', 'shared-key-1')
+      .update(signed?.body ?? '')
+      .digest('base64');
+    expect(signed?.body).toBe('{"sku":"SKU-H"}');
+    expect(signed?.headers['x-shop-hmac']).toBe(`sha256=${expected}`);
+    await hub?.close();
+    hub = undefined;
+
+    const basic = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${basic.url}/api/basic
+body: '{ "sku": data.sku }'
+auth: { basic: { username: hub, password: 'pä ss' } }`);
+    await ingest(adjustment('SKU-B'));
+    await until(() => basic.seen.length === 1, 'one request');
+    expect(basic.seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('hub:pä ss').toString('base64')}`);
   });
 });

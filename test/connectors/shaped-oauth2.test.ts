@@ -25,10 +25,11 @@ const SCOPE = 'orders.write inventory.write';
 
 const servers: Server[] = [];
 const engines: DeliveryEngine[] = [];
-afterEach(async () => {
+/** Engines first (they must not use a store being cleaned up), then the servers. */
+async function stopAll(): Promise<void> {
   await Promise.all(engines.splice(0).map((engine) => engine.stop(2000)));
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
+}
 
 async function listen(
   handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
@@ -174,6 +175,9 @@ function startEngine(compiled: CompiledConfig, store: Store) {
 await describeEachStore(
   'shaped calls: OAuth2 client credentials',
   (t) => {
+    // Declared inside the suite: runs before the store helper's own cleanup of the store.
+    afterEach(stopAll);
+
     it('fetches one token for many deliveries of two subscriptions and keeps it in the connector state', async () => {
       const tokens = await startTokenServer();
       const api = await startApi();

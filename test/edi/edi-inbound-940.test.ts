@@ -134,6 +134,7 @@ describe('inbound 940 (warehouse shipping order, Manifold fronting a 3PL)', () =
     expect(found.status).toBe(200);
     expect(found.body).toMatchObject({
       customer: { id: 'B-42', name: 'Buyer Corp', poNumber: 'PO-9001' },
+      customerPo: 'PO-9001',
       shipTo: {
         name: 'Ada Lovelace Dock 4',
         line1: '1 Analytical St',

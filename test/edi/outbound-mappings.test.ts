@@ -403,6 +403,7 @@ describe('outbound interchange', () => {
       '810': 'IN',
       '846': 'IB',
       '940': 'OW',
+      '865': 'CA',
     });
     expect(() => outboundInterchange([{ id: '850', segments: [] }], { hub, partner: acme })).toThrow();
   });

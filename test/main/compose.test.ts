@@ -63,6 +63,7 @@ function conformance(kind: StoreKind) {
       'delivery',
       'inventory',
       'orders',
+      'order-cancel-after',
       'edi',
       'alerts',
     ]);

@@ -15,8 +15,16 @@ const acknowledged = (c: Call | undefined): boolean =>
 /** The order's lines as answered to its POST, or (not answered) as the hub shows them now. */
 export type LinesOf = (order: PlacedOrder) => AnsweredLine[] | undefined;
 
-/** Expected buckets per `sku@location`. */
-export function expectedStock(workload: Workload, linesOf: LinesOf): Map<string, ExpectedBuckets> {
+/**
+ * Expected buckets per `sku@location`. `nowOf` (the hub's current lines) adds what backorder fills
+ * committed after the answer: a line's commitment at a location is then its open commitment there plus
+ * what acknowledged shipments took from it; the chaos test bounds the fills by the answered backorders.
+ */
+export function expectedStock(
+  workload: Workload,
+  linesOf: LinesOf,
+  nowOf: LinesOf = () => undefined,
+): Map<string, ExpectedBuckets> {
   const stock = new Map<string, ExpectedBuckets>();
   const at = (sku: string, location: string): ExpectedBuckets => {
     const key = `${sku}@${location}`;
@@ -53,11 +61,26 @@ export function expectedStock(workload: Workload, linesOf: LinesOf): Map<string,
   for (const order of workload.orders.values()) {
     const lines = linesOf(order);
     if (!lines) continue;
+    const shipments = order.events.filter((e) => e.label.startsWith('shipped') && acknowledged(e));
+    const now = nowOf(order);
     for (const line of lines) {
-      if (line.committed > 0 && line.location) at(line.sku, line.location).committed += line.committed;
+      const current = now?.find((l) => l.lineId === line.lineId);
+      if (current?.committedAt === undefined) {
+        if (line.committed > 0 && line.location) at(line.sku, line.location).committed += line.committed;
+        continue;
+      }
+      const gross = { ...current.committedAt };
+      for (const shipment of shipments) {
+        const data = (
+          shipment.body as { data: { location: Location; lines: { lineId: string; quantity: number }[] } }
+        ).data;
+        for (const shipped of data.lines.filter((l) => l.lineId === line.lineId))
+          gross[data.location] = (gross[data.location] ?? 0) + shipped.quantity;
+      }
+      for (const [location, units] of Object.entries(gross)) at(line.sku, location).committed += units;
     }
     const delivered = order.events.some((e) => e.label.startsWith('delivered') && acknowledged(e));
-    for (const shipment of order.events.filter((e) => e.label.startsWith('shipped') && acknowledged(e))) {
+    for (const shipment of shipments) {
       const data = (
         shipment.body as { data: { location: Location; lines: { lineId: string; quantity: number }[] } }
       ).data;

@@ -145,6 +145,8 @@ export interface LedgerEntry {
   deltas: Record<string, number>;
   reason: string;
   documentRef?: string;
+  /** The event that caused it (an order's acceptance, the stock receipt a backorder fill followed). */
+  eventId?: string;
   version: number;
 }
 

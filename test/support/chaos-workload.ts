@@ -39,6 +39,8 @@ export interface AnsweredLine {
   shipped: number;
   delivered: number;
   location?: string;
+  /** Units committed and not yet shipped, per location (the hub's view of the line). */
+  committedAt?: Record<string, number>;
 }
 
 export interface PlacedOrder {

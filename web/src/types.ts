@@ -17,4 +17,5 @@ export type {
   Timeline,
   TimelineDelivery,
   TimelineEntry,
+  TimelinePackage,
 } from '../../src/contracts/views/index.js';

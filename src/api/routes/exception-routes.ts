@@ -157,9 +157,12 @@ export function registerExceptionRoutes(
       if (existing.outboxId === undefined) {
         // Not a delivery: a rejected inventory fact is applied again against today's position; anything
         // else (oversold, drift) has nothing to redo and is resolved once its cause is fixed.
-        const orderEvent = ['unknown_status', 'unknown_order', 'order_processing_failed'].includes(
-          existing.code,
-        );
+        const orderEvent = [
+          'unknown_status',
+          'unknown_order',
+          'unknown_unit',
+          'order_processing_failed',
+        ].includes(existing.code);
         if (inbound.replays(existing.code)) {
           // An input a connector rejected (an X12 set: `edi_rejected`) is applied again by that connector
           // from what the exception holds (the interchange).

@@ -2,6 +2,8 @@
  * The `edi` kind's part of a system: `systems.<name>.x12`, a trading partner's X12 identity and options
  * (also the hub's own `edi: { x12 }`). Its messages are those of `check-config`.
  */
+
+import { compileUnitCodeMap } from '../../config/compile-units.js';
 import type { CompiledSystem, X12PartnerDelimiters } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
 import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from './x12/delimiters.js';
@@ -10,7 +12,16 @@ import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from
 export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['id', 'qualifier', 'version', 'itemMap', 'ackWithinMinutes', 'inbox', 'delimiters']);
+  map.allowOnly([
+    'id',
+    'qualifier',
+    'version',
+    'itemMap',
+    'units',
+    'ackWithinMinutes',
+    'inbox',
+    'delimiters',
+  ]);
   const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
   const qualifier = map
     .require('qualifier')
@@ -28,6 +39,9 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
       if (sku !== undefined) x12.itemMap[entry.name] = sku;
     }
   }
+  // The partner's unit codes → ours (PO103, and back in the 855/856/810).
+  const units = compileUnitCodeMap(map.get('units'));
+  if (units !== undefined) x12.units = units;
   // An outbound interchange without a 997/999 after this many minutes → an `edi_unacknowledged` exception.
   const ackWithinMinutes = map.get('ackWithinMinutes')?.int(1);
   if (ackWithinMinutes !== undefined) x12.ackWithinMinutes = ackWithinMinutes;
@@ -98,4 +112,68 @@ function readX12Delimiters(
   const newline = map.get('newline')?.boolean();
   if (newline !== undefined) delimiters.newline = newline;
   return delimiters;
+}
+
+/** The hub's remit-to party (`edi: {remitTo}`), written as N1*RE in the 810s it sends. */
+export interface RemitTo {
+  name: string;
+  /** N104, with `idQualifier` as N103 (default `91`, assigned by the seller). */
+  id?: string;
+  idQualifier?: string;
+  line1?: string;
+  line2?: string;
+  city?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+/** X12 text of the remit-to: no delimiter the hub writes with, no line break, at most `max` characters. */
+const x12Text = (max: number) => new RegExp(`^[^*~>^\\n\\r|]{1,${max}}$`);
+
+/** Each `remitTo` key: its pattern and the rule its message gives (X12 element sizes of N1, N3, N4). */
+const REMIT_TO_FIELDS: Record<keyof RemitTo, [RegExp, string]> = {
+  name: [x12Text(60), 'use 1 to 60 characters without * ~ > ^ | or a line break (N102)'],
+  id: [x12Text(80), 'use 1 to 80 characters without * ~ > ^ | or a line break (N104)'],
+  idQualifier: [/^[A-Za-z0-9]{1,2}$/, 'use 1 or 2 letters or digits (N103: 91, 92, 1, 9, …)'],
+  line1: [x12Text(55), 'use 1 to 55 characters without * ~ > ^ | or a line break (N301)'],
+  line2: [x12Text(55), 'use 1 to 55 characters without * ~ > ^ | or a line break (N302)'],
+  city: [x12Text(30), 'use 1 to 30 characters without * ~ > ^ | or a line break (N401)'],
+  region: [/^[A-Z]{2}$/, 'use a 2-letter state or province code (N402)'],
+  postalCode: [/^[A-Za-z0-9 -]{3,15}$/, 'use 3 to 15 letters, digits, spaces or dashes (N403)'],
+  country: [/^[A-Z]{2}$/, 'use an ISO 3166-1 alpha-2 code, e.g. US (N404)'],
+};
+
+/**
+ * `edi: { remitTo: { name, id?, idQualifier?, line1?, line2?, city?, region?, postalCode?, country? } }`:
+ * where the hub's invoices ask to be paid. An address, when given, needs `line1`, `city` and `postalCode`.
+ */
+export function readRemitTo(value: ConfigValue | undefined): RemitTo | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  const keys = Object.keys(REMIT_TO_FIELDS) as (keyof RemitTo)[];
+  map.allowOnly(keys);
+  const name = map
+    .require('name')
+    ?.matching(REMIT_TO_FIELDS.name[0], 'remit-to name', REMIT_TO_FIELDS.name[1]);
+  const remitTo: Partial<RemitTo> = {};
+  let bad = name === undefined;
+  for (const key of keys) {
+    const item = key === 'name' ? undefined : map.get(key);
+    if (item === undefined) continue;
+    const [pattern, rule] = REMIT_TO_FIELDS[key];
+    const text = item.matching(pattern, `remit-to ${key}`, rule);
+    if (text === undefined) bad = true;
+    else remitTo[key] = text;
+  }
+  const address = ['line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
+  if (address.some((key) => remitTo[key] !== undefined)) {
+    const missing = (['line1', 'city', 'postalCode'] as const).filter((key) => !map.has(key));
+    if (missing.length > 0) {
+      map.report(`a remit-to address needs ${missing.join(', ')} too (N3 and N4 are written together)`);
+      bad = true;
+    }
+  }
+  if (bad || name === undefined) return undefined;
+  return { ...remitTo, name };
 }

@@ -26,6 +26,7 @@ export const EDI_SET_EVENT_TYPES: Record<EdiOutboundSetId, string> = {
   '810': 'com.manifold.order.invoiced.v1',
   '846': 'com.manifold.inventory.availability.v1',
   '940': 'com.manifold.order.released.v1',
+  '865': 'com.manifold.order.change-acknowledged.v1',
 };
 
 /** The compiled `edi:` section: the sets, and the transport that carries them. */
@@ -130,7 +131,7 @@ export const ediConnector: ConnectorKind = {
   openSources: ediInboxSources,
 };
 
-/** `edi: { sets: [855, 856, 810, 846, 940] }` (a non-empty subset). */
+/** `edi: { sets: [855, 856, 810, 846, 940, 865] }` (a non-empty subset). */
 function readEdi(value: ConfigValue | undefined): { sets: EdiOutboundSetId[] } | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;

@@ -3,13 +3,15 @@
  * effects — canonical events to ingest as the partner, exceptions to open, notes for an order's timeline —
  * over the pure mappings of `mappings/inbound-*.ts` (docs/edi.md *Mappings*). 850 and a client's 940 →
  * `order.accepted`, 945 → `order.shipped`, 214 → `order.delivered` or `carrier_exception`, 846 →
- * `inventory.incoming`. The protocol around it (envelopes, TA1 and 997/999, resends, applying the
- * effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
+ * `inventory.incoming`, 860 → `order.changed`. The protocol around it (envelopes, TA1 and 997/999,
+ * resends, applying the effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
  */
 import type { CompiledSystem } from '../../config/compiled-config.js';
+import type { UnitTable } from '../../domain/orders/units.js';
 import { map214 } from './mappings/inbound-214.js';
 import { map846 } from './mappings/inbound-846.js';
 import { type MappingProblem, type MappingResult, map850 } from './mappings/inbound-850.js';
+import { map860, poNumber860 } from './mappings/inbound-860.js';
 import { map940 } from './mappings/inbound-940.js';
 import { map945, orderReference945 } from './mappings/inbound-945.js';
 import type { TransactionSet } from './x12/index.js';
@@ -23,6 +25,8 @@ export interface KnownOrder {
 /** What the inbound sets need of the hub: the configured systems, the orders, the clock. */
 export interface InboundSetDeps {
   systems: ReadonlyMap<string, CompiledSystem>;
+  /** The unit table (`units:`): units a PO line may be in, per SKU. */
+  units?: UnitTable;
   orders: { getOrder(orderId: string): Promise<KnownOrder | undefined> };
   now: () => Date;
 }
@@ -58,6 +62,7 @@ export function inboundSetMappings(deps: InboundSetDeps): Record<string, SetMapp
     '945': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner) },
     '214': { map: (set, name) => sets.shipmentStatus(set, name) },
     '846': { map: async (set, name, partner) => sets.inventoryAdvice(set, name, partner) },
+    '860': { map: (set, name, partner) => sets.changeRequest(set, name, partner) },
     // A client's warehouse shipping order (Manifold fronts its 3PL): an order on the partner's channel.
     '940': {
       map: async (set, name, partner) => sets.purchaseOrder(set, name, partner, map940),
@@ -80,6 +85,8 @@ class InboundSets {
       name: partnerName,
       channel: partner.channel ?? partnerName,
       ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
+      ...(partner.x12?.units ? { units: partner.x12.units } : {}),
+      ...(this.deps.units ? { unitTable: this.deps.units } : {}),
     });
     if (!mapped.ok) return mapped;
     const orderId = String(mapped.data.orderId);
@@ -88,6 +95,40 @@ class InboundSets {
       data: {
         events: [{ type: 'com.manifold.order.accepted.v1', data: mapped.data, correlationid: orderId }],
         detail: `order ${orderId}`,
+      },
+    };
+  }
+
+  /** 860 → `order.changed` of the order BCH03 names (the hub answers with `change-acknowledged`, an 865). */
+  async changeRequest(
+    set: TransactionSet,
+    partnerName: string,
+    partner: CompiledSystem,
+  ): Promise<MappingResult<SetEffect>> {
+    const po = poNumber860(set);
+    if (!po.ok) return po;
+    const order = await this.findOrder([po.data], partnerName);
+    if (!order) {
+      const bch = set.segments.find((s) => s.id === 'BCH') ?? set.header;
+      return {
+        ok: false,
+        problems: [
+          {
+            segment: 'BCH',
+            ordinal: bch.ordinal,
+            element: 3,
+            detail: `no order '${po.data}' (nor '${partnerName}-${po.data}')`,
+          },
+        ],
+      };
+    }
+    const mapped = map860(set, order.document, partner.x12?.itemMap);
+    if (!mapped.ok) return mapped;
+    return {
+      ok: true,
+      data: {
+        events: [{ type: 'com.manifold.order.changed.v1', data: mapped.data, correlationid: order.orderId }],
+        detail: `change ${String(mapped.data.changeId)} of order ${order.orderId}`,
       },
     };
   }

@@ -72,7 +72,12 @@ export class EdiInbound implements InboundConnector {
     private readonly metrics?: ConnectorMetrics,
   ) {
     this.controlNumbers = { next: (partner, kind) => stores.log.nextCounter(`x12:${partner}:${kind}`) };
-    this.mappings = inboundSetMappings({ systems: config.systems, orders: stores.orders, now });
+    this.mappings = inboundSetMappings({
+      systems: config.systems,
+      units: config.units ?? {},
+      orders: stores.orders,
+      now,
+    });
   }
 
   /** Applies an X12 body from `request.caller` as `partnerName` and answers its acknowledgements. */

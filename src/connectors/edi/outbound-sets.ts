@@ -4,12 +4,26 @@
  * over the pure mappings of `mappings/outbound-*.ts`.
  */
 import type { EdiOutboundSetId } from '../../config/compiled-config.js';
-import { map810, map846, map855, map856, map940, type OutboundResult } from './mappings/outbound.js';
+import type { UnitCodeMap, UnitTable } from '../../domain/orders/units.js';
+import type { RemitTo } from './config-section.js';
+import { map810, map846, map855, map856, map865, map940, type OutboundResult } from './mappings/outbound.js';
 import type { SetInput } from './x12/index.js';
 
 /** The order facts a set needs, as the hub's order store has them. */
 export interface OrderFacts {
-  document: { lines: readonly { lineId: string; sku: string; unitPrice?: number }[] };
+  document: {
+    lines: readonly {
+      lineId: string;
+      sku: string;
+      unitPrice?: number;
+      uom?: string;
+      quantity?: number;
+      baseQuantity?: number;
+    }[];
+    /** The order's charges and discounts (docs/orders.md#commercial-fields), for the 810's SACs. */
+    charges?: readonly { type: string; amount: number; description?: string }[];
+    discounts?: readonly { code?: string; amount: number; description?: string }[];
+  };
   createdAt: string;
 }
 
@@ -17,8 +31,14 @@ export interface OrderFacts {
 export interface SetContext {
   date: Date;
   partner: string;
+  /** The partner's unit codes → ours (`x12.units`). */
+  units?: UnitCodeMap;
+  /** The unit table (`units:`), for execution lines reported in a unit. */
+  unitTable?: UnitTable;
   /** The order named by `data.orderId`, if the hub has it. */
   order(): Promise<OrderFacts | undefined>;
+  /** The hub's remit-to party (config `edi: {remitTo}`), for the 810. */
+  remitTo?: RemitTo;
 }
 
 type SetMapper = (
@@ -33,7 +53,7 @@ const noOrder = (data: Record<string, unknown>): OutboundResult<SetInput> => ({
 
 /** Set → how an event of its type is mapped. */
 export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
-  async '855'(data, { date, partner, order: orderOf }) {
+  async '855'(data, { date, partner, units, order: orderOf }) {
     if (!['committed', 'released'].includes(String(data.milestone)))
       return { nothing: `an 855 is sent at committed or released, not at ${String(data.milestone)}` };
     // One acknowledgement per order: at committed, or at released when committed was skipped.
@@ -43,29 +63,48 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
     return map855(data as unknown as Parameters<typeof map855>[0], {
       date,
       partner,
+      ...(units ? { units } : {}),
       ...(order ? { order: { lines: order.document.lines } } : {}),
     });
   },
-  async '856'(data, { date, partner, order: orderOf }) {
+  async '856'(data, { date, partner, units, unitTable, order: orderOf }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
     return map856(data as unknown as Parameters<typeof map856>[0], {
       date,
       partner,
+      ...(units ? { units } : {}),
+      ...(unitTable ? { unitTable } : {}),
       order: { lines: order.document.lines },
     });
   },
-  async '810'(data, { date, partner, order: orderOf }) {
+  async '810'(data, { date, partner, units, order: orderOf, remitTo }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
+    const { charges, discounts } = order.document;
     return map810(data as unknown as Parameters<typeof map810>[0], {
       date,
       partner,
-      order: { lines: order.document.lines, date: order.createdAt },
+      ...(units ? { units } : {}),
+      order: {
+        lines: order.document.lines,
+        date: order.createdAt,
+        ...(charges ? { charges } : {}),
+        ...(discounts ? { discounts } : {}),
+      },
+      ...(remitTo ? { remitTo } : {}),
     });
   },
   async '846'(data, { date, partner }) {
     return map846(data as unknown as Parameters<typeof map846>[0], { date, partner });
+  },
+  async '865'(data, { date, partner, order: orderOf }) {
+    const order = await orderOf();
+    return map865(data as unknown as Parameters<typeof map865>[0], {
+      date,
+      partner,
+      ...(order ? { order: { lines: order.document.lines } } : {}),
+    });
   },
   async '940'(data, { date, partner }) {
     return map940(data as unknown as Parameters<typeof map940>[0], { date, partner });

@@ -113,9 +113,13 @@ export class EdiOutbound {
     }
     const date = this.now();
     const data = (event.data ?? {}) as Record<string, unknown>;
+    const remitTo = this.config.edi?.remitTo;
     const mapped = await OUTBOUND_SET_MAPPERS[setId](data, {
       date,
       partner: partnerName,
+      ...(partner.units ? { units: partner.units } : {}),
+      unitTable: this.config.units ?? {},
+      ...(remitTo ? { remitTo } : {}),
       order: async () => {
         const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
         return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);

@@ -56,19 +56,30 @@ export class OAuth2Tokens implements SharedResource {
    */
   async token(auth: OAuth2, rejected?: string): Promise<TokenResult> {
     const key = tokenKey(auth);
-    const nowMs = this.now().getTime();
-    let cached = this.memory.get(key);
-    if (cached === undefined) {
-      cached = await this.state.get<StoredToken>(key);
-      if (cached !== undefined) this.memory.set(key, cached);
+    const good = (token: StoredToken | undefined): token is StoredToken =>
+      token !== undefined && usable(token, this.now().getTime()) && token.accessToken !== rejected;
+    if (!this.memory.has(key)) {
+      const stored = await this.state.get<StoredToken>(key);
+      // Checked again after the read: another caller may have fetched a token meanwhile.
+      if (stored !== undefined && !this.memory.has(key)) this.memory.set(key, stored);
     }
-    if (cached !== undefined && usable(cached, nowMs) && cached.accessToken !== rejected) {
-      return { token: cached.accessToken };
-    }
+    const cached = this.memory.get(key);
+    if (good(cached)) return { token: cached.accessToken };
     let flight = this.pending.get(key);
     if (flight === undefined) {
-      flight = this.fetch(auth, key).finally(() => this.pending.delete(key));
-      this.pending.set(key, flight);
+      // Another process on the same store may have replaced the token already.
+      const stored = await this.state.get<StoredToken>(key);
+      const latest = this.memory.get(key);
+      if (good(latest)) return { token: latest.accessToken };
+      if (good(stored)) {
+        this.memory.set(key, stored);
+        return { token: stored.accessToken };
+      }
+      flight = this.pending.get(key);
+      if (flight === undefined) {
+        flight = this.fetch(auth, key).finally(() => this.pending.delete(key));
+        this.pending.set(key, flight);
+      }
     }
     return flight;
   }

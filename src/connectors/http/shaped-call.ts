@@ -181,9 +181,7 @@ async function judge(
   started: number,
 ): Promise<OutboundResult> {
   if (exchange.status === undefined || exchange.headers === undefined) {
-    return exchange.error !== undefined
-      ? { ...unanswered(exchange, started), error: exchange.error }
-      : unanswered(exchange, started);
+    return unanswered(exchange, started);
   }
   const status = exchange.status;
   const answer: Answer = { status, headers: exchange.headers, body: parseBody(exchange) };
@@ -193,7 +191,24 @@ async function judge(
     bodyExcerpt: excerptOf(exchange.body ?? ''),
     latencyMs: Date.now() - started,
   };
-  const retryAfterHeader = parseRetryAfter(exchange.headers['retry-after'], context.now());
+  try {
+    return await applyRules(context, shaped, answer, result, event);
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    // A rule that cannot be read over this answer: refused with the answer kept, for the operator.
+    return { ...result, outcome: 'permanent', error: error.message };
+  }
+}
+
+/** The rules over an answer (`result` is its status-class reading), then `capture` when delivered. */
+async function applyRules(
+  context: ShapedContext,
+  shaped: ShapedCall,
+  answer: Answer,
+  result: OutboundResult,
+  event: CloudEvent,
+): Promise<OutboundResult> {
+  const retryAfterHeader = parseRetryAfter(answer.headers['retry-after'], context.now());
   if (shaped.failIf !== undefined && truthy(await evaluate(shaped.failIf, answer))) {
     return { ...result, outcome: 'permanent', error: 'failIf matched the answer' };
   }
@@ -242,7 +257,10 @@ async function capture(
   await context.state.put(captureKey(event.id), kept);
 }
 
-/** An exchange without an answer as an outcome (same rules as the webhook's). */
+/**
+ * An exchange as an outcome by its status class alone (same rules as the webhook's): an answer the rules
+ * do not read (a failed lookup), or no answer (then the error says why).
+ */
 function unanswered(exchange: ExchangeResult, started: number): OutboundResult {
   if (exchange.status !== undefined && exchange.error === undefined) {
     return {
@@ -260,6 +278,7 @@ function unanswered(exchange: ExchangeResult, started: number): OutboundResult {
     latencyMs: Date.now() - started,
   };
   if (exchange.status !== undefined) result.status = exchange.status;
+  if (exchange.error !== undefined) result.error = exchange.error;
   if (exchange.notSent === true) result.notSent = true;
   return result;
 }

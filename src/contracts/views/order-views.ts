@@ -4,6 +4,7 @@
  * schemas, the order service builds values of these types, and the console reads the same types.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LINE_COMMERCIAL_FIELDS, ORDER_COMMERCIAL_FIELDS } from '../order-commercial-schemas.js';
 
 /** A document the hub keeps as the sender gave it (customer, ship-to, enrichment): any JSON object. */
 const Document = (description: string) =>
@@ -17,8 +18,14 @@ export const OrderLineViewSchema = Type.Object(
   {
     lineId: Type.String(),
     sku: Type.String(),
-    ordered: Units('units ordered'),
-    unitPrice: Type.Optional(Type.Number()),
+    ordered: Units('units ordered, in the base unit (EA); every lifecycle quantity here counts these'),
+    unitPrice: Type.Optional(Type.Number({ description: 'price of one unit ordered (of `uom`)' })),
+    // Units of measure (docs/orders.md#units-of-measure).
+    uom: Type.Optional(Type.String({ description: 'the unit ordered (EA, CA, …)' })),
+    quantity: Type.Optional(Units('the quantity ordered, in `uom`')),
+    baseQuantity: Type.Optional(
+      Units('the quantity ordered in the base unit (EA): quantity × the unit factor'),
+    ),
     location: Type.Optional(
       Type.String({ description: 'where the units are committed (the first location of committedAt)' }),
     ),
@@ -34,6 +41,8 @@ export const OrderLineViewSchema = Type.Object(
     invoiced: Units('units invoiced'),
     committedAt: Type.Optional(PerLocation('units committed and not yet shipped, per location')),
     inTransitAt: Type.Optional(PerLocation('units shipped and not yet delivered, per location they left')),
+    // The line's commercial fields as the order gave them (description, customerItemId, gtin, …).
+    ...LINE_COMMERCIAL_FIELDS,
   },
   { additionalProperties: false },
 );
@@ -44,6 +53,18 @@ export const OrderExceptionViewSchema = Type.Object(
   { id: Type.Integer(), code: Type.String(), detail: Type.String(), createdAt: Type.String() },
   { additionalProperties: false },
 );
+
+/** An active hold: nothing of the order goes to a warehouse while one is set (docs/orders.md#holds). */
+export const OrderHoldViewSchema = Type.Object(
+  {
+    kind: Type.String({ description: 'payment, fraud, credit or manual' }),
+    reason: Type.String(),
+    by: Type.String({ description: 'the system that placed it (manifold: the validation call-out)' }),
+    since: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type OrderHoldView = Static<typeof OrderHoldViewSchema>;
 
 /** The canonical order: document, per-line quantities, milestone and status, open exceptions. */
 export const OrderViewSchema = Type.Object(
@@ -63,8 +84,13 @@ export const OrderViewSchema = Type.Object(
     enrichment: Type.Optional(
       Document("fields the ERP's validation added (terms, prices, customer number…)"),
     ),
+    // The order's commercial fields as it gave them (customerPo, currency, dates, parties, charges, …).
+    ...ORDER_COMMERCIAL_FIELDS,
     lines: Type.Array(OrderLineViewSchema),
     holds: Type.Array(Type.String(), { description: 'codes of the open exceptions' }),
+    activeHolds: Type.Array(OrderHoldViewSchema, {
+      description: 'holds in force (payment, fraud, credit, manual); the order is not released while any is',
+    }),
     exceptions: Type.Array(OrderExceptionViewSchema),
     createdAt: Type.String(),
     updatedAt: Type.String(),
@@ -131,6 +157,25 @@ export type TimelineDelivery = Static<typeof TimelineDeliverySchema>;
 
 const MilestoneOrNull = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
+/** A package of a shipment on the timeline: SSCC-18, tracking, weight and what it holds. */
+export const TimelinePackageSchema = Type.Object(
+  {
+    sscc: Type.String(),
+    tracking: Type.Optional(Type.String()),
+    weight: Type.Optional(
+      Type.Object({ value: Type.Number(), unit: Type.String() }, { additionalProperties: false }),
+    ),
+    lines: Type.Array(
+      Type.Object(
+        { lineId: Type.String(), quantity: Type.Integer(), uom: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TimelinePackage = Static<typeof TimelinePackageSchema>;
+
 /** An event in or out of an order, what the processor made of it, and its deliveries. */
 export const TimelineEntrySchema = Type.Object(
   {
@@ -155,6 +200,11 @@ export const TimelineEntrySchema = Type.Object(
         description:
           'the native webhook request the event came from (`GET /v1/inbound-requests/{id}`: its raw body and headers)',
       }),
+    ),
+    carrier: Type.Optional(Type.String()),
+    service: Type.Optional(Type.String()),
+    packages: Type.Optional(
+      Type.Array(TimelinePackageSchema, { description: 'the packages of a shipment (order.shipped.v1)' }),
     ),
     deliveries: Type.Array(TimelineDeliverySchema),
   },

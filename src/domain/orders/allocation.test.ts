@@ -3,8 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   type AllocationPolicy,
   type AllocationRequest,
+  allocationPolicy,
+  type Coordinates,
+  distanceKm,
   firstThatFills,
   type LineAllocation,
+  nearestFirst,
+  shipComplete,
+  shipToCoordinates,
 } from './allocation.js';
 
 const RUNS = { numRuns: 500 };
@@ -34,8 +40,24 @@ const requests = fc
 
 const sum = (xs: number[]) => xs.reduce((n, x) => n + x, 0);
 
+/** Where the test locations are (north has none: it sorts last for `nearest`). */
+const PLACES: Record<string, Coordinates> = {
+  east: { lat: 40.7, lon: -74.0 },
+  west: { lat: 34.05, lon: -118.25 },
+};
+const coordinatesOf = (location: string) => PLACES[location];
+/** A ship-to near the west location. */
+const NEAR_WEST: Coordinates = { lat: 37.77, lon: -122.42 };
+
 /** Every policy: what any of them must keep. Add a new policy here. */
-const POLICIES: AllocationPolicy[] = [firstThatFills];
+const POLICIES: AllocationPolicy[] = [
+  firstThatFills,
+  shipComplete,
+  allocationPolicy({ policy: 'first-fit', shipComplete: false }),
+  allocationPolicy({ policy: 'first-fit', shipComplete: true }),
+  allocationPolicy({ policy: 'nearest', shipComplete: false }, NEAR_WEST, coordinatesOf),
+  allocationPolicy({ policy: 'nearest', shipComplete: true }, NEAR_WEST, coordinatesOf),
+];
 
 describe.each(POLICIES)('allocation policy $name: what every policy keeps', (policy) => {
   it('answers every line once, committing and backordering exactly what was ordered', () => {
@@ -130,5 +152,125 @@ describe('allocation policy first-that-fills', () => {
       { lineId: '1', sku: 'A', location: 'west', commit: 3, backorder: 0 },
       { lineId: '2', sku: 'A', location: 'west', commit: 1, backorder: 2 },
     ]);
+  });
+});
+
+describe('ship-complete', () => {
+  const complete = [
+    shipComplete,
+    allocationPolicy({ policy: 'nearest', shipComplete: true }, NEAR_WEST, coordinatesOf),
+  ];
+  it.each(complete)('$name never splits an order: all of it at one location, or nothing', (policy) => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const answer = policy.allocate(request);
+        const locations = new Set(answer.filter((a) => a.commit > 0).map((a) => a.location));
+        expect(locations.size).toBeLessThanOrEqual(1);
+        const all = answer.every((a) => a.backorder === 0);
+        const none = answer.every((a) => a.commit === 0);
+        expect(all || none).toBe(true);
+        // It commits when, and only when, some serving location covers every SKU's demand.
+        const demand = new Map<string, number>();
+        for (const l of request.lines) demand.set(l.sku, (demand.get(l.sku) ?? 0) + l.quantity);
+        const some = request.locations.some((loc) =>
+          [...demand].every(([sku, n]) => request.free(sku, loc) >= n),
+        );
+        expect(all).toBe(some);
+      }),
+      RUNS,
+    );
+  });
+
+  it('takes the first location in preference order that has every line', () => {
+    const free: Record<string, number> = { 'A@east': 5, 'B@west': 5, 'A@north': 2, 'B@north': 2 };
+    const answer = shipComplete.allocate({
+      lines: [
+        { lineId: '1', sku: 'A', quantity: 2 },
+        { lineId: '2', sku: 'B', quantity: 2 },
+      ],
+      locations: ['east', 'west', 'north'],
+      free: (sku, location) => free[`${sku}@${location}`] ?? 0,
+    });
+    expect(answer.map((a) => [a.location, a.commit])).toEqual([
+      ['north', 2],
+      ['north', 2],
+    ]);
+    // Split would have used east and west.
+    expect(
+      firstThatFills
+        .allocate({
+          lines: [
+            { lineId: '1', sku: 'A', quantity: 2 },
+            { lineId: '2', sku: 'B', quantity: 2 },
+          ],
+          locations: ['east', 'west', 'north'],
+          free: (sku, location) => free[`${sku}@${location}`] ?? 0,
+        })
+        .map((a) => a.location),
+    ).toEqual(['east', 'west']);
+  });
+});
+
+describe('nearest', () => {
+  it('is first-fit over the locations sorted by distance to the ship-to', () => {
+    const nearest = allocationPolicy({ policy: 'nearest', shipComplete: false }, NEAR_WEST, coordinatesOf);
+    fc.assert(
+      fc.property(requests, (request) => {
+        const sorted = nearestFirst(request.locations, NEAR_WEST, coordinatesOf);
+        expect(nearest.allocate(request)).toEqual(firstThatFills.allocate({ ...request, locations: sorted }));
+      }),
+      RUNS,
+    );
+  });
+
+  it('puts the nearest location first, those without coordinates last, config order without an origin', () => {
+    expect(nearestFirst(['north', 'east', 'west'], NEAR_WEST, coordinatesOf)).toEqual([
+      'west',
+      'east',
+      'north',
+    ]);
+    expect(nearestFirst(['north', 'east', 'west'], { lat: 42.36, lon: -71.06 }, coordinatesOf)).toEqual([
+      'east',
+      'west',
+      'north',
+    ]);
+    expect(nearestFirst(['north', 'east', 'west'], undefined, coordinatesOf)).toEqual([
+      'north',
+      'east',
+      'west',
+    ]);
+  });
+
+  it('measures great-circle distance', () => {
+    // New York to Los Angeles is about 3,940 km.
+    expect(distanceKm(PLACES.east as Coordinates, PLACES.west as Coordinates)).toBeGreaterThan(3900);
+    expect(distanceKm(PLACES.east as Coordinates, PLACES.west as Coordinates)).toBeLessThan(3980);
+    expect(distanceKm(NEAR_WEST, NEAR_WEST)).toBe(0);
+  });
+
+  it('places a ship-to by its own coordinates, else the most specific matching hint', () => {
+    const hints = [
+      { country: 'US', lat: 39, lon: -98 },
+      { country: 'US', region: 'CA', lat: 36.7, lon: -119.4 },
+      { country: 'US', postalPrefix: '10', lat: 40.7, lon: -74 },
+      { country: 'US', postalPrefix: '100', lat: 40.75, lon: -73.99 },
+      { country: 'DE', lat: 51.1, lon: 10.4 },
+    ];
+    expect(shipToCoordinates({ country: 'US', postalCode: '10001', region: 'NY' }, hints)).toEqual({
+      lat: 40.75,
+      lon: -73.99,
+    });
+    expect(shipToCoordinates({ country: 'US', postalCode: '94110', region: 'ca' }, hints)).toEqual({
+      lat: 36.7,
+      lon: -119.4,
+    });
+    expect(shipToCoordinates({ country: 'US', postalCode: '60601', region: 'IL' }, hints)).toEqual({
+      lat: 39,
+      lon: -98,
+    });
+    expect(shipToCoordinates({ country: 'FR', postalCode: '75001' }, hints)).toBeUndefined();
+    expect(
+      shipToCoordinates({ country: 'US', postalCode: '10001', coordinates: { lat: 1, lon: 2 } }, hints),
+    ).toEqual({ lat: 1, lon: 2 });
   });
 });

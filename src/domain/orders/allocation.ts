@@ -2,8 +2,12 @@
  * The allocation policy: at which location the hub commits each line of an order, and what it backorders
  * for want of stock. Pure: the caller reads the free stock and turns the answer into movements (the store
  * still checks each one; a refused movement is backordered by the caller). A policy is a small object so
- * another one (nearest location, split across locations) can take its place without touching the order
- * processor.
+ * another one can take its place without touching the order processor.
+ *
+ * The policies (docs/orders.md#allocation-policies): `first-fit` (locations in config order, the default)
+ * or `nearest` (locations nearest the ship-to first), each either splitting an order over locations (a
+ * SKU's lines at one location, different SKUs possibly at different ones) or shipping it complete (the
+ * whole order at one location that can fill every line, else nothing committed and all backordered).
  */
 
 /** One line to commit. */
@@ -45,7 +49,7 @@ export interface AllocationPolicy {
  * locations, so a line ships from one place.
  */
 export const firstThatFills: AllocationPolicy = {
-  name: 'first-that-fills',
+  name: 'first-fit',
   allocate({ lines, locations, free }) {
     const answer: LineAllocation[] = [];
     for (const sku of new Set(lines.map((l) => l.sku))) {
@@ -70,3 +74,142 @@ export const firstThatFills: AllocationPolicy = {
     return answer;
   },
 };
+
+/**
+ * Ship complete: the whole order at the first location (in preference order) whose free stock covers the
+ * demand of every SKU of the order; when none does, nothing is committed and every line is backordered.
+ */
+export const shipComplete: AllocationPolicy = {
+  name: 'ship-complete',
+  allocate({ lines, locations, free }) {
+    const demand = new Map<string, number>();
+    for (const l of lines) demand.set(l.sku, (demand.get(l.sku) ?? 0) + l.quantity);
+    const location = locations.find((loc) => [...demand].every(([sku, n]) => free(sku, loc) >= n));
+    return lines.map((l) =>
+      location === undefined
+        ? { lineId: l.lineId, sku: l.sku, commit: 0, backorder: l.quantity }
+        : { lineId: l.lineId, sku: l.sku, location, commit: l.quantity, backorder: 0 },
+    );
+  },
+};
+
+/** The location preference of a policy. */
+export const ALLOCATION_POLICIES = ['first-fit', 'nearest'] as const;
+export type AllocationPolicyName = (typeof ALLOCATION_POLICIES)[number];
+
+/** How one order is allocated: where to look first, and whether it may be split over locations. */
+export interface AllocationRule {
+  policy: AllocationPolicyName;
+  /** The whole order at one location (true), or lines spread over locations (false, `split`). */
+  shipComplete: boolean;
+}
+
+export const DEFAULT_ALLOCATION: AllocationRule = { policy: 'first-fit', shipComplete: false };
+
+export interface Coordinates {
+  lat: number;
+  lon: number;
+}
+
+/** Great-circle distance in kilometres (haversine, mean Earth radius). */
+export function distanceKm(a: Coordinates, b: Coordinates): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/**
+ * The locations nearest `origin` first (a stable sort: equal distances keep config order); locations
+ * without coordinates come after those with, in config order. Without an origin: config order.
+ */
+export function nearestFirst(
+  locations: readonly string[],
+  origin: Coordinates | undefined,
+  coordinatesOf: (location: string) => Coordinates | undefined,
+): string[] {
+  if (origin === undefined) return [...locations];
+  const distance = (l: string) => {
+    const c = coordinatesOf(l);
+    return c === undefined ? Number.POSITIVE_INFINITY : distanceKm(origin, c);
+  };
+  return locations
+    .map((l, i) => ({ l, i, d: distance(l) }))
+    .sort((a, b) => (a.d === b.d ? a.i - b.i : a.d < b.d ? -1 : 1))
+    .map((x) => x.l);
+}
+
+/** A ship-to hint of the config: a country, optionally narrowed by region (state) or postal-code prefix. */
+export interface RegionHint extends Coordinates {
+  country: string;
+  region?: string;
+  postalPrefix?: string;
+}
+
+/** The fields of a ship-to address the policies read. */
+export interface ShipToLike {
+  country?: unknown;
+  region?: unknown;
+  postalCode?: unknown;
+  /** Coordinates carried by the order itself win over any hint. */
+  coordinates?: unknown;
+}
+
+const normal = (value: unknown) =>
+  typeof value === 'string' ? value.replace(/\s+/g, '').toUpperCase() : undefined;
+
+function isCoordinates(value: unknown): value is Coordinates {
+  const c = value as Coordinates | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.lat === 'number' &&
+    typeof c.lon === 'number' &&
+    Math.abs(c.lat) <= 90 &&
+    Math.abs(c.lon) <= 180
+  );
+}
+
+/**
+ * Where a ship-to is: its own `coordinates: {lat, lon}` when it carries them, else the most specific
+ * hint that matches it — the longest matching postal prefix, then a region (state) match, then the
+ * country alone. Undefined when nothing matches (the policy then keeps config order).
+ */
+export function shipToCoordinates(shipTo: ShipToLike, hints: readonly RegionHint[]): Coordinates | undefined {
+  if (isCoordinates(shipTo.coordinates)) return { lat: shipTo.coordinates.lat, lon: shipTo.coordinates.lon };
+  const country = normal(shipTo.country);
+  const region = normal(shipTo.region);
+  const postal = normal(shipTo.postalCode);
+  let best: { score: number; hint: RegionHint } | undefined;
+  for (const hint of hints) {
+    if (normal(hint.country) !== country) continue;
+    if (hint.region !== undefined && normal(hint.region) !== region) continue;
+    const prefix = normal(hint.postalPrefix);
+    if (prefix !== undefined && !(postal ?? '').startsWith(prefix)) continue;
+    const score = (prefix === undefined ? 0 : 100 + prefix.length) + (hint.region === undefined ? 0 : 10);
+    if (best === undefined || score > best.score) best = { score, hint };
+  }
+  return best && { lat: best.hint.lat, lon: best.hint.lon };
+}
+
+/**
+ * The policy of a rule for one order: the serving locations put in the rule's preference order (nearest
+ * the ship-to first for `nearest`), then split (`first-fit` per SKU) or shipped complete.
+ */
+export function allocationPolicy(
+  rule: AllocationRule,
+  origin?: Coordinates,
+  coordinatesOf: (location: string) => Coordinates | undefined = () => undefined,
+): AllocationPolicy {
+  const inner = rule.shipComplete ? shipComplete : firstThatFills;
+  return {
+    name: `${rule.policy}${rule.shipComplete ? '/ship-complete' : '/split'}`,
+    allocate: (request) =>
+      inner.allocate(
+        rule.policy === 'nearest'
+          ? { ...request, locations: nearestFirst(request.locations, origin, coordinatesOf) }
+          : request,
+      ),
+  };
+}

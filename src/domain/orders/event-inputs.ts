@@ -9,6 +9,7 @@
  */
 import { CATALOGUE, type Milestone } from '../event-catalogue.js';
 import { effective, type LineQuantity, type OrderInput, type OrderState } from './lifecycle.js';
+import { toBase, type UnitTable } from './units.js';
 
 /** The order types an outside system may assert, in catalogue order: what the order processor consumes. */
 export const ORDER_TYPES: readonly string[] = CATALOGUE.filter(
@@ -24,7 +25,9 @@ export type InputOutcome =
   /** A status code the reporting system's statusMaps does not know. */
   | { kind: 'unknown-status'; code: string }
   /** A status code mapped to a milestone a status report does not move (`accepted`, `returned` …). */
-  | { kind: 'not-moving'; code: string; milestone: Milestone };
+  | { kind: 'not-moving'; code: string; milestone: Milestone }
+  /** A line quantity in a unit the unit table does not know for the line's SKU. */
+  | { kind: 'unknown-unit'; detail: string };
 
 /** The event's data as the mappings read it (the contract validated it at ingest). */
 type EventData = Record<string, unknown>;
@@ -104,8 +107,22 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   'com.manifold.order.status-reported.v1': statusReported,
 };
 
-/** The types this module knows what to do with: the acceptance and every mapped type. */
-export const HANDLED_TYPES: readonly string[] = [ACCEPTED_TYPE, ...Object.keys(MAPPINGS)];
+/**
+ * Owner's events that are no lifecycle input of their own but decided as a whole before any quantity moves:
+ * a change (`changes.ts`) and the holds (`holds.ts`).
+ */
+export const CHANGED_TYPE = 'com.manifold.order.changed.v1';
+export const HELD_TYPE = 'com.manifold.order.held.v1';
+export const HOLD_RELEASED_TYPE = 'com.manifold.order.hold-released.v1';
+
+/** The types this module knows what to do with: the acceptance, every mapped type, changes and holds. */
+export const HANDLED_TYPES: readonly string[] = [
+  ACCEPTED_TYPE,
+  ...Object.keys(MAPPINGS),
+  CHANGED_TYPE,
+  HELD_TYPE,
+  HOLD_RELEASED_TYPE,
+];
 
 /**
  * What an owner's event of `type` means for the order in `state`. `status` maps the reporting system's
@@ -116,8 +133,38 @@ export function inputOf(
   data: EventData,
   state: OrderState,
   status: (code: string) => Milestone | undefined,
+  units: UnitTable = {},
 ): InputOutcome {
   const mapping = MAPPINGS[type];
   if (!mapping) throw new Error(`order events of type ${type} have no lifecycle input`);
-  return mapping(data, state, status);
+  const inBase = linesInBase(data, state, units);
+  if (!inBase.ok) return { kind: 'unknown-unit', detail: inBase.detail };
+  return mapping(inBase.data, state, status);
+}
+
+/**
+ * The event's line quantities in eaches: a line entry with a `uom` is converted for the order line's SKU
+ * (docs/orders.md#units-of-measure); one without is in eaches already. A line the order does not have is
+ * left as is (the lifecycle reports it).
+ */
+function linesInBase(
+  data: EventData,
+  state: OrderState,
+  units: UnitTable,
+): { ok: true; data: EventData } | { ok: false; detail: string } {
+  const lines = data.lines as (LineQuantity & { uom?: string })[] | undefined;
+  if (!Array.isArray(lines) || !lines.some((l) => l.uom !== undefined)) return { ok: true, data };
+  const converted: LineQuantity[] = [];
+  for (const line of lines) {
+    const { uom, ...rest } = line;
+    const sku = state.lines.find((l) => l.lineId === line.lineId)?.sku;
+    if (uom === undefined || sku === undefined) {
+      converted.push(rest);
+      continue;
+    }
+    const base = toBase(units, sku, line.quantity, uom);
+    if (!base.ok) return { ok: false, detail: `line ${line.lineId}: ${base.detail}` };
+    converted.push({ ...rest, quantity: base.base });
+  }
+  return { ok: true, data: { ...data, lines: converted } };
 }

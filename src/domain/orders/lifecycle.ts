@@ -100,6 +100,17 @@ export interface OrderState {
   /** Every milestone the order has been at, in order, inferred ones included. */
   reached: Milestone[];
   lines: LineState[];
+  /** Active holds (`holds.ts`): while any is set, nothing is released to a warehouse. */
+  holds?: OrderHold[];
+}
+
+/** A hold on an order (docs/orders.md#holds): one per kind. */
+export interface OrderHold {
+  kind: 'payment' | 'fraud' | 'credit' | 'manual';
+  reason: string;
+  /** The system that placed it (`manifold` for the validation call-out). */
+  by: string;
+  since: string;
 }
 
 /** Per-line quantity of an event. */
@@ -308,6 +319,11 @@ export function apply(state: OrderState, input: OrderInput): Transition {
       for (const b of input.backordered) {
         const l = line(b.lineId);
         if (l) add(l, 'backordered', b.quantity, active(l));
+      }
+      // Units committed out of a backorder (a fill when stock arrived) are no longer backordered.
+      for (const c of input.lines) {
+        const l = next.lines.find((x) => x.lineId === c.lineId);
+        if (l) l.backordered = Math.min(l.backordered, Math.max(0, active(l) - l.committed));
       }
       break;
     case 'released':

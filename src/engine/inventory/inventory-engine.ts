@@ -23,6 +23,8 @@ export interface InventoryEngineOptions {
   /** How often the loops run without being woken, ms (default 1,000). */
   intervalMs?: number;
   onError?: (loop: string, error: unknown) => void;
+  /** Told after the fact applier applied facts (wakes the backorder fill, which follows it). */
+  onFactsApplied?: () => void;
 }
 
 /** One background loop: runs `step` until it reports no work, never twice at once. */
@@ -93,7 +95,10 @@ export class InventoryEngine {
       'inventory-facts',
       async () => {
         const n = await this.applier.step();
-        if (n > 0) changed();
+        if (n > 0) {
+          changed();
+          options.onFactsApplied?.();
+        }
         return n;
       },
       onError,

@@ -147,7 +147,7 @@ export class EventContext {
       subject: record.orderId,
       eventSeq: this.row.seq,
       eventId: this.envelope.id,
-      ...(code === 'unknown_status' || code === 'duplicate_order'
+      ...(code === 'unknown_status' || code === 'duplicate_order' || code === 'unknown_unit'
         ? { payload: JSON.stringify(this.envelope) }
         : {}),
     } satisfies InventoryException);

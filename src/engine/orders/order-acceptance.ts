@@ -5,10 +5,18 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { ValidationOutcome } from '../../connectors/http/order-validator.js';
 import { validateEvent } from '../../contracts/index.js';
+import {
+  LINE_COMMERCIAL_KEYS,
+  type LineCommercial,
+  ORDER_COMMERCIAL_KEYS,
+  type OrderCommercial,
+  pickFields,
+} from '../../contracts/order-commercial-schemas.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { ACCEPTED_TYPE } from '../../domain/orders/event-inputs.js';
 import { newOrder } from '../../domain/orders/lifecycle.js';
+import { BASE_UNIT, toBase, type UnitTable } from '../../domain/orders/units.js';
 import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderDocument, OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -43,7 +51,7 @@ export class OrderAcceptance {
       pending.map(async (e) => {
         const data = e.envelope.data as OrderAcceptedData;
         if (await this.store.orders.getOrder(data.orderId)) return;
-        this.validations.set(e.seq, await validator(documentOf(e, data)));
+        this.validations.set(e.seq, await validator(documentOf(e, data, this.config.units ?? {})));
       }),
     );
   }
@@ -55,7 +63,7 @@ export class OrderAcceptance {
     data: OrderAcceptedData,
     stock: StockView,
   ): Promise<Working> {
-    const document = documentOf(row, data);
+    const document = documentOf(row, data, this.config.units ?? {});
     const validation = this.validations.get(row.seq);
     let hold: string | undefined;
     if (validation?.decision === 'accept') {
@@ -86,7 +94,12 @@ export class OrderAcceptance {
       if (this.config.orders.validate?.onTimeout === 'hold')
         hold = `validation unavailable (${validation.reason}); held by policy onTimeout: hold`;
     }
-    const state = newOrder(data.orderId, data.channel, document.lines);
+    // The lifecycle counts eaches: each line enters it with its base quantity.
+    const state = newOrder(
+      data.orderId,
+      data.channel,
+      document.lines.map((l) => ({ ...l, quantity: l.baseQuantity ?? l.quantity })),
+    );
     const record: OrderRecord = {
       orderId: data.orderId,
       channel: data.channel,
@@ -113,11 +126,14 @@ export class OrderAcceptance {
         : undefined,
     );
     if (hold !== undefined) {
+      // A credit hold, released by `order.hold-released.v1` (hold credit) from its owner: the order is
+      // then committed and released as it would have been now (docs/orders.md#holds).
+      record.state.holds = [{ kind: 'credit', reason: hold.slice(0, 256), by: HUB_SYSTEM, since: ctx.at }];
       record.holds.push('credit_hold');
       ctx.exception(
         record,
         'credit_hold',
-        `order ${data.orderId} on credit hold: ${hold}; no stock committed`,
+        `order ${data.orderId} on credit hold: ${hold}; no stock committed until the credit hold is released (order.hold-released.v1, hold credit)`,
       );
       return w;
     }
@@ -125,26 +141,45 @@ export class OrderAcceptance {
       ctx,
       w,
       stock,
-      document.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
+      document.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.baseQuantity ?? l.quantity })),
     );
     return w;
   }
 }
 
-/** The canonical order document of an acceptance. */
-export function documentOf(row: InboundEventRow, data: OrderAcceptedData): OrderDocument {
+/**
+ * The canonical order document of an acceptance: each line keeps the quantity and unit ordered and gets
+ * its `baseQuantity` in eaches from the unit table (docs/orders.md#units-of-measure). Ingest refused
+ * unknown units; one unknown here (the table changed since) throws, and the event is set aside as an
+ * `order_processing_failed` exception to retry once the table knows the unit.
+ */
+export function documentOf(
+  row: InboundEventRow,
+  data: OrderAcceptedData,
+  units: UnitTable = {},
+): OrderDocument {
   return {
     orderId: data.orderId,
     channel: data.channel,
     customer: { ...(data.customer as Record<string, unknown>) },
     shipTo: { ...(data.shipTo as Record<string, unknown>) },
-    lines: data.lines.map((l) => ({
-      lineId: l.lineId,
-      sku: l.sku,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-    })),
+    lines: data.lines.map((l) => {
+      const uom = l.uom ?? BASE_UNIT;
+      const converted = toBase(units, l.sku, l.quantity, uom);
+      if (!converted.ok) throw new Error(`order ${data.orderId} line ${l.lineId}: ${converted.detail}`);
+      return {
+        lineId: l.lineId,
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        uom,
+        baseQuantity: converted.base,
+        ...(pickFields(l, LINE_COMMERCIAL_KEYS) as LineCommercial),
+      };
+    }),
+    ...(pickFields(data, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
     acceptedEvent: { source: String(row.envelope.source), id: String(row.envelope.id) },
+    ...(typeof data.cancelAfter === 'string' ? { cancelAfter: data.cancelAfter } : {}),
   };
 }
 

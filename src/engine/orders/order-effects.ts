@@ -4,9 +4,20 @@
  * movements of each effect, releases to and withdrawals from a location's WMS, exceptions — and the
  * commitment of stock where the allocation policy (`domain/orders/allocation.ts`) puts it.
  */
-import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
+import { allocationRuleFor, type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
+import {
+  pickFields,
+  RELEASE_COMMERCIAL_KEYS,
+  RELEASE_LINE_COMMERCIAL_KEYS,
+} from '../../contracts/order-commercial-schemas.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
-import type { AllocationPolicy } from '../../domain/orders/allocation.js';
+import {
+  type AllocationPolicy,
+  allocationPolicy,
+  type ShipToLike,
+  shipToCoordinates,
+} from '../../domain/orders/allocation.js';
+import { isHeld, unreleased } from '../../domain/orders/holds.js';
 import {
   apply,
   effective,
@@ -14,14 +25,29 @@ import {
   type OrderInput,
   type Transition,
 } from '../../domain/orders/lifecycle.js';
+import { backorderedLines } from '../../domain/orders/open-work.js';
 import type { Movement } from '../../store/inventory-port.js';
+import type { OrderDocument, OrderRecord } from '../../store/order-port.js';
 import type { EventContext, StockView, Working } from './event-context.js';
 
 export class OrderEffects {
   constructor(
     private readonly config: CompiledConfig,
-    private readonly allocation: AllocationPolicy,
+    /** One policy for every order (tests); by default each order's rule of `orders.allocation`. */
+    private readonly allocation?: AllocationPolicy,
   ) {}
+
+  /** The allocation policy of an order: its customer's, channel's or the default rule of the config. */
+  policyFor(record: OrderRecord): AllocationPolicy {
+    if (this.allocation) return this.allocation;
+    const allocation = this.config.orders.allocation;
+    const rule = allocationRuleFor(allocation, record.channel, record.document.customer.id);
+    const origin =
+      rule.policy === 'nearest'
+        ? shipToCoordinates(record.document.shipTo as ShipToLike, allocation.regions)
+        : undefined;
+    return allocationPolicy(rule, origin, (location) => this.config.locations.get(location)?.coordinates);
+  }
 
   /** An owner's event: the lifecycle transition, its inventory effects and its events. */
   async transition(ctx: EventContext, w: Working, input: OrderInput, stock: StockView): Promise<void> {
@@ -51,17 +77,23 @@ export class OrderEffects {
     }
   }
 
-  /** Commits lines at locations by policy, backorders the rest, releases what was committed. */
+  /**
+   * Commits lines at locations by the order's policy, backorders the rest, releases what was committed.
+   * `fill`: the lines are already backordered (stock arrived): what cannot be committed stays
+   * backordered without a new exception, and the `backordered` hold is lifted once nothing is left.
+   * Returns the units committed.
+   */
   async commitStock(
     ctx: EventContext,
     w: Working,
     stock: StockView,
     lines: { lineId: string; sku: string; quantity: number }[],
     exclude?: string,
-  ): Promise<void> {
+    fill = false,
+  ): Promise<number> {
     const locations = servingLocations(this.config, w.record.channel).filter((name) => name !== exclude);
     for (const sku of new Set(lines.map((l) => l.sku))) await stock.load(sku);
-    const allocated = this.allocation.allocate({
+    const allocated = this.policyFor(w.record).allocate({
       lines,
       locations,
       free: (sku, location) => stock.free(sku, location),
@@ -90,8 +122,13 @@ export class OrderEffects {
       }
       if (line.backorder > 0) backordered.push({ lineId: line.lineId, quantity: line.backorder });
     }
-    this.transitionSync(ctx, w, { kind: 'committed', lines: committed, backordered });
-    if (backordered.length > 0) {
+    if (fill) {
+      if (committed.length === 0) return 0;
+      this.transitionSync(ctx, w, { kind: 'committed', lines: committed, backordered: [] });
+      if (backorderedLines(w.record.state).length === 0)
+        w.record.holds = w.record.holds.filter((h) => h !== 'backordered');
+    } else this.transitionSync(ctx, w, { kind: 'committed', lines: committed, backordered });
+    if (!fill && backordered.length > 0) {
       if (!w.record.holds.includes('backordered')) w.record.holds.push('backordered');
       const what = backordered.map((b) => `line ${b.lineId}: ${b.quantity}`).join(', ');
       ctx.exception(
@@ -100,28 +137,56 @@ export class OrderEffects {
         `order ${w.record.orderId}: not enough stock at the locations serving ${w.record.channel}; backordered ${what}`,
       );
     }
+    const total = committed.reduce((n, c) => n + c.quantity, 0);
+    // A held order keeps what it committed and goes to no warehouse until its last hold is released.
+    if (isHeld(w.record.state)) return total;
     const byLocation = new Map<string, { lineId: string; quantity: number }[]>();
     for (const c of committed)
       byLocation.set(c.location, [
         ...(byLocation.get(c.location) ?? []),
         { lineId: c.lineId, quantity: c.quantity },
       ]);
-    for (const [location, released] of byLocation) {
-      const doc = w.record.document;
-      ctx.emit('com.manifold.order.released.v1', {
-        orderId: w.record.orderId,
-        location,
-        channel: w.record.channel,
-        customer: doc.customer,
-        lines: released.map((r) => ({
+    for (const [location, released] of byLocation) this.release(ctx, w, location, released);
+    return total;
+  }
+
+  /** Sends committed units of a location to its WMS (`order.released.v1`) and records them released. */
+  release(
+    ctx: EventContext,
+    w: Working,
+    location: string,
+    released: { lineId: string; quantity: number }[],
+  ): void {
+    const doc = w.record.document;
+    ctx.emit('com.manifold.order.released.v1', {
+      orderId: w.record.orderId,
+      location,
+      channel: w.record.channel,
+      customer: doc.customer,
+      lines: released.map((r) => {
+        const line = doc.lines.find((l) => l.lineId === r.lineId) as OrderDocument['lines'][number];
+        return {
           lineId: r.lineId,
-          sku: (doc.lines.find((l) => l.lineId === r.lineId) as { sku: string }).sku,
+          sku: line.sku,
           quantity: r.quantity,
-        })),
-        shipTo: doc.shipTo,
-      });
-      this.transitionSync(ctx, w, { kind: 'released', location, lines: released });
-    }
+          ...pickFields(line, RELEASE_LINE_COMMERCIAL_KEYS),
+        };
+      }),
+      shipTo: doc.shipTo,
+      ...pickFields(doc, RELEASE_COMMERCIAL_KEYS),
+    });
+    this.transitionSync(ctx, w, { kind: 'released', location, lines: released });
+  }
+
+  /** Releases everything committed and not yet released (an order whose last hold was released). */
+  releaseOpen(ctx: EventContext, w: Working): void {
+    for (const { location, lines } of unreleased(w.record.state))
+      this.release(
+        ctx,
+        w,
+        location,
+        lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
+      );
   }
 
   /** Carries out one effect of a transition. */

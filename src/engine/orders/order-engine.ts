@@ -7,8 +7,10 @@ import { validateOrder } from '../../connectors/http/order-validator.js';
 import type { Store } from '../../store/store-port.js';
 import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
+import { FACT_TYPES } from '../inventory/fact-applier.js';
 import { Loop } from '../inventory/inventory-engine.js';
 import { ProcessRegistry } from '../process-registry.js';
+import { CancelAfterLoop } from './cancel-after.js';
 import { ORDER_TYPES, OrderProcessor } from './order-processor.js';
 import { OrderService } from './order-service.js';
 
@@ -20,13 +22,20 @@ export interface OrderEngineOptions {
   onStockChange?: () => void;
   /** The hub's Idempotency-Keys (default: owned by an unregistered incarnation of its own). */
   keys?: IdempotencyKeys;
+  /** How often the `cancelAfter` check runs, ms (default 30 s). */
+  cancelAfterIntervalMs?: number;
 }
 
 export class OrderEngine {
   readonly processor: OrderProcessor;
   readonly service: OrderService;
+  /** The timed `cancelAfter` check (a hub loop of its own, under a lease; started by the composition root). */
+  readonly cancelAfter: CancelAfterLoop;
   private readonly loop: Loop;
+  /** Backorders filled from arriving stock, behind the inventory fact applier. */
+  private readonly fill: Loop;
   private readonly types = new Set(ORDER_TYPES);
+  private readonly factTypes = new Set(FACT_TYPES);
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -56,29 +65,52 @@ export class OrderEngine {
       },
       options.onError ?? (() => undefined),
     );
+    this.fill = new Loop(
+      'backorder-fill',
+      () => this.processor.fill.step(),
+      options.onError ?? (() => undefined),
+    );
+    this.cancelAfter = new CancelAfterLoop(store, this.processor.cancelAfter, {
+      ...(options.cancelAfterIntervalMs === undefined ? {} : { intervalMs: options.cancelAfterIntervalMs }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    });
   }
 
   /** Wakes the processor when order events were ingested. */
   ingested(types: Iterable<string>): void {
+    let orders = false;
+    let facts = false;
     for (const type of types) {
-      if (this.types.has(type)) {
-        void this.loop.wake();
-        return;
-      }
+      orders ||= this.types.has(type);
+      facts ||= this.factTypes.has(type);
     }
+    if (orders) void this.loop.wake();
+    // The fill follows the fact applier (woken again by `factsApplied`, and by the timer).
+    if (facts) void this.fill.wake();
+  }
+
+  /** The inventory fact applier applied facts: backorders may be filled from them now. */
+  factsApplied(): void {
+    void this.fill.wake();
   }
 
   start(): void {
     if (this.timer) return;
     void this.loop.wake();
-    this.timer = setInterval(() => void this.loop.wake(), this.options.intervalMs ?? 1_000);
+    void this.fill.wake();
+    this.timer = setInterval(() => {
+      void this.loop.wake();
+      void this.fill.wake();
+    }, this.options.intervalMs ?? 1_000);
     this.timer.unref();
   }
 
-  /** Processes everything logged so far (tests). */
+  /** Processes everything logged so far (tests): order events, then backorder fills. */
   async settle(): Promise<void> {
     await this.loop.wake();
     await this.processor.waitingSettled();
+    await this.fill.wake();
   }
 
   async stop(): Promise<void> {
@@ -86,5 +118,6 @@ export class OrderEngine {
     this.timer = undefined;
     await this.loop.idle();
     await this.processor.waitingSettled();
+    await this.fill.idle();
   }
 }

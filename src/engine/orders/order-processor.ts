@@ -16,8 +16,15 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { OrderAcceptedData } from '../../contracts/order-schemas.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import { type AllocationPolicy, firstThatFills } from '../../domain/orders/allocation.js';
-import { ACCEPTED_TYPE, inputOf, ORDER_TYPES } from '../../domain/orders/event-inputs.js';
+import type { AllocationPolicy } from '../../domain/orders/allocation.js';
+import {
+  ACCEPTED_TYPE,
+  CHANGED_TYPE,
+  HELD_TYPE,
+  HOLD_RELEASED_TYPE,
+  inputOf,
+  ORDER_TYPES,
+} from '../../domain/orders/event-inputs.js';
 import { derive, type OrderInput, type OrderState } from '../../domain/orders/lifecycle.js';
 import { ConflictError } from '../../errors.js';
 import type { Movement } from '../../store/inventory-port.js';
@@ -27,8 +34,11 @@ import type { NewEvent, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
 import { type CursorMove, LogConsumer } from '../log-consumer.js';
 import { eventTrace } from '../observability/trace-context.js';
+import { BackorderFill } from './backorder-fill.js';
+import { CancelAfter } from './cancel-after.js';
 import { EventContext, movementKey, StockView, type Working } from './event-context.js';
 import { OrderAcceptance, type Validator } from './order-acceptance.js';
+import { OrderChanges } from './order-changes.js';
 import { OrderEffects } from './order-effects.js';
 import { OversoldRebalance } from './oversold-rebalance.js';
 
@@ -43,7 +53,12 @@ export class OrderProcessor {
   private readonly log: LogConsumer<OrderUnit>;
   private readonly effects: OrderEffects;
   private readonly acceptance: OrderAcceptance;
+  private readonly changes: OrderChanges;
   private readonly oversold: OversoldRebalance;
+  /** Fills backorders when stock arrives (`backorder-fill.ts`). */
+  readonly fill: BackorderFill;
+  /** Cancels open units once an order's `cancelAfter` has passed (`cancel-after.ts`). */
+  readonly cancelAfter: CancelAfter;
   /** The re-application of events that waited for their order (one after another). */
   private waiting: Promise<void> = Promise.resolve();
 
@@ -54,15 +69,19 @@ export class OrderProcessor {
     validator: Validator | undefined,
     private readonly now: () => Date = () => new Date(),
     private readonly onChange: () => void = () => undefined,
-    /** Where stock is committed (default: the first location that fills a SKU, else the fullest). */
-    allocation: AllocationPolicy = firstThatFills,
+    /** One allocation policy for every order (default: each order's rule of `orders.allocation`). */
+    allocation?: AllocationPolicy,
   ) {
     this.effects = new OrderEffects(config, allocation);
     this.acceptance = new OrderAcceptance(config, store, this.effects, validator);
-    this.oversold = new OversoldRebalance(store, this.effects, this.hubEvent, now, (unit) => {
+    this.changes = new OrderChanges(this.effects);
+    const written = (unit: OrderUnit) => {
       this.ingest.appended(unit.events);
       this.onChange();
-    });
+    };
+    this.oversold = new OversoldRebalance(store, this.effects, this.hubEvent, now, written);
+    this.fill = new BackorderFill(store, this.effects, this.hubEvent, now, written);
+    this.cancelAfter = new CancelAfter(store, this.effects, this.hubEvent, now, written);
     this.log = new LogConsumer<OrderUnit>(
       store,
       {
@@ -83,7 +102,9 @@ export class OrderProcessor {
           attempt.refused.add(movementKey(unit.movements[error.step] as Movement)),
         setAside: (row, error, cursor) => this.setAside(row, error, cursor),
         stillFailing: (unit) => {
-          const again = unit.exceptions.find((e) => ['unknown_status', 'unknown_order'].includes(e.code));
+          const again = unit.exceptions.find((e) =>
+            ['unknown_status', 'unknown_order', 'unknown_unit'].includes(e.code),
+          );
           if (again) throw new ConflictError('still-failing', 'Still failing', again.detail);
         },
       },
@@ -275,6 +296,10 @@ export class OrderProcessor {
         });
         continue;
       }
+      if (row.type === CHANGED_TYPE || row.type === HELD_TYPE || row.type === HOLD_RELEASED_TYPE) {
+        await this.changes.handle(ctx, w, row.type, stock);
+        continue;
+      }
       const input = this.inputOf(ctx, w.record, row, envelope);
       if (!input) continue;
       await this.effects.transition(ctx, w, input, stock);
@@ -292,7 +317,13 @@ export class OrderProcessor {
   ): OrderInput | undefined {
     const data = envelope.data as Record<string, unknown> & { orderId: string };
     const statusMap = this.config.statusMaps.get(row.system);
-    const outcome = inputOf(row.type, data, record.state, (code) => statusMap?.get(code));
+    const outcome = inputOf(
+      row.type,
+      data,
+      record.state,
+      (code) => statusMap?.get(code),
+      this.config.units ?? {},
+    );
     switch (outcome.kind) {
       case 'input':
         return outcome.input;
@@ -309,6 +340,14 @@ export class OrderProcessor {
           record,
           'unknown_status',
           `${row.system} reported status '${outcome.code}' for order ${data.orderId}; no statusMaps entry maps it to a milestone — add one, then retry`,
+        );
+        return undefined;
+      case 'unknown-unit':
+        ctx.annotate(record, record.state.milestone, record.state.milestone, [], false, outcome.detail);
+        ctx.exception(
+          record,
+          'unknown_unit',
+          `${row.type} ${envelope.id} from ${row.system} for order ${data.orderId}: ${outcome.detail}; add the unit to units:, then retry`,
         );
         return undefined;
       case 'not-moving':

@@ -9,6 +9,14 @@
  * answer waits for the order processor to have applied it.
  */
 import { createHash } from 'node:crypto';
+import {
+  LINE_COMMERCIAL_KEYS,
+  type LineCommercial,
+  ORDER_COMMERCIAL_KEYS,
+  type OrderCommercial,
+  pickFields,
+} from '../../contracts/order-commercial-schemas.js';
+import type { OrderShippedData } from '../../contracts/order-schemas.js';
 import type {
   OrderView,
   Timeline,
@@ -165,11 +173,27 @@ export class OrderService {
       customer: doc.customer,
       shipTo: doc.shipTo,
       ...(doc.enrichment ? { enrichment: doc.enrichment } : {}),
-      lines: order.state.lines.map((l) => ({
-        ...l,
-        unitPrice: doc.lines.find((d) => d.lineId === l.lineId)?.unitPrice ?? l.unitPrice,
-      })),
+      ...(pickFields(doc, ORDER_COMMERCIAL_KEYS) as OrderCommercial),
+      lines: order.state.lines.map((l) => {
+        const ordered = doc.lines.find((d) => d.lineId === l.lineId);
+        return {
+          ...l,
+          unitPrice: ordered?.unitPrice ?? l.unitPrice,
+          ...(ordered ? (pickFields(ordered, LINE_COMMERCIAL_KEYS) as LineCommercial) : {}),
+          ...(ordered?.uom === undefined
+            ? {}
+            : {
+                uom: ordered.uom,
+                quantity: ordered.quantity,
+                baseQuantity: ordered.baseQuantity ?? l.ordered,
+              }),
+        };
+      }),
       holds: [...new Set(exceptions.map((e) => e.code))],
+      activeHolds: (order.state.holds ?? []).map((h) => ({ ...h })),
+      ...(doc.requestedShipDate ? { requestedShipDate: doc.requestedShipDate } : {}),
+      ...(doc.requestedDeliveryDate ? { requestedDeliveryDate: doc.requestedDeliveryDate } : {}),
+      ...(doc.cancelAfter ? { cancelAfter: doc.cancelAfter } : {}),
       exceptions,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
@@ -229,6 +253,7 @@ export class OrderService {
             : {}),
           ...(data && typeof data.tracking === 'string' ? { tracking: data.tracking } : {}),
           ...(data && typeof data.location === 'string' ? { location: data.location } : {}),
+          ...(data && e.type === 'com.manifold.order.shipped.v1' ? shipment(data as OrderShippedData) : {}),
           deliveries,
         });
       }
@@ -304,6 +329,15 @@ export class OrderService {
       };
     });
   }
+}
+
+/** A shipment's carrier, service and packages, as the timeline shows them (the event's contract checked them). */
+function shipment(data: OrderShippedData): Partial<TimelineEntry> {
+  return {
+    ...(data.carrier ? { carrier: data.carrier } : {}),
+    ...(data.service ? { service: data.service } : {}),
+    ...(data.packages ? { packages: data.packages } : {}),
+  };
 }
 
 /** The id of the `order.accepted` event a POST with this key becomes: a retry is a duplicate, not a new order. */

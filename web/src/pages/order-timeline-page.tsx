@@ -1,5 +1,6 @@
 /**
- * `/orders/{id}`: the order's lines and milestones (inferred and late ones marked), then every event in and
+ * `/orders/{id}`: the order's active holds (payment, fraud, credit, manual: nothing goes to a warehouse while
+ * one is set), its lines and milestones (inferred and late ones marked), then every event in and
  * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
  * 997s, the tracking numbers and the notes. An event that came by a native webhook opens the raw request it
  * came from (body and headers, secrets stripped).
@@ -10,8 +11,9 @@ import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatMs, formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
-import type { OrderView, Timeline, TimelineDelivery, TimelineEntry } from '../types.js';
+import type { OrderView, Timeline, TimelineDelivery, TimelineEntry, TimelinePackage } from '../types.js';
 import { useApi } from '../use-api.js';
+import { CommercialPanel, LineItem } from './order-commercial.js';
 import { customerName } from './orders-page.js';
 
 const QUANTITIES = [
@@ -61,7 +63,17 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
             <dd>{customerName(order.data.customer)}</dd>
             <dt>Created</dt>
             <dd>{formatTime(order.data.createdAt)}</dd>
-            <dt>Holds</dt>
+            <dt>Active holds</dt>
+            <dd data-testid="order-active-holds">
+              {order.data.activeHolds.length === 0
+                ? 'none: released to the warehouses'
+                : order.data.activeHolds.map((h) => (
+                    <span key={h.kind} title={`since ${formatTime(h.since)}, by ${h.by}`}>
+                      <Badge tone="bad">{h.kind}</Badge> {h.reason}{' '}
+                    </span>
+                  ))}
+            </dd>
+            <dt>Exceptions</dt>
             <dd>
               {order.data.holds.length === 0
                 ? 'none'
@@ -92,6 +104,8 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
               <tr>
                 <th>Line</th>
                 <th>SKU</th>
+                <th>Ordered as</th>
+                <th>Item</th>
                 <th>Location</th>
                 {QUANTITIES.map((q) => (
                   <th key={q} className="num">
@@ -107,6 +121,12 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                   <td>
                     <Link href={`/inventory/${encodeURIComponent(line.sku)}`}>{line.sku}</Link>
                   </td>
+                  <td data-testid="line-uom">
+                    {line.uom && line.uom !== 'EA' ? `${line.quantity} ${line.uom}` : '—'}
+                  </td>
+                  <td>
+                    <LineItem line={line} />
+                  </td>
                   <td>{line.location ?? '—'}</td>
                   {QUANTITIES.map((q) => (
                     <td key={q} className="num">
@@ -119,6 +139,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
           </table>
         </div>
       ) : null}
+      {order.data ? <CommercialPanel order={order.data} /> : null}
 
       {tracking.length > 0 || notes.length > 0 || edi.length > 0 ? (
         <div className="grid-3">
@@ -221,6 +242,13 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         ) : null}
         {entry.location ? <span className="muted">@ {entry.location}</span> : null}
       </div>
+      {entry.carrier ? (
+        <div className="muted small">
+          carrier <code>{entry.carrier}</code>
+          {entry.service ? <> · service {entry.service}</> : null}
+        </div>
+      ) : null}
+      {entry.packages && entry.packages.length > 0 ? <Packages packages={entry.packages} /> : null}
       {entry.note && entry.type !== 'note' ? <div className="muted">{entry.note}</div> : null}
       {entry.type === 'note' ? <div>{entry.note}</div> : null}
       {entry.id ? (
@@ -308,6 +336,36 @@ function prettyBody(request: InboundRequestView): string {
   } catch {
     return request.body;
   }
+}
+
+/** The packages of a shipment: SSCC-18, tracking, weight and contents (line × quantity in its unit). */
+function Packages({ packages }: { packages: TimelinePackage[] }) {
+  return (
+    <table className="compact packages" data-testid="packages">
+      <thead>
+        <tr>
+          <th>SSCC</th>
+          <th>Tracking</th>
+          <th className="num">Weight</th>
+          <th>Contents</th>
+        </tr>
+      </thead>
+      <tbody>
+        {packages.map((p) => (
+          <tr key={p.sscc} data-testid={`package-${p.sscc}`}>
+            <td>
+              <code>{p.sscc}</code>
+            </td>
+            <td>{p.tracking ? <code>{p.tracking}</code> : '—'}</td>
+            <td className="num">{p.weight ? `${p.weight.value} ${p.weight.unit}` : '—'}</td>
+            <td>
+              {p.lines.map((l) => `line ${l.lineId} × ${l.quantity}${l.uom ? ` ${l.uom}` : ''}`).join(', ')}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 function DeliveryRow({ delivery }: { delivery: TimelineDelivery }) {

@@ -7,15 +7,24 @@
  * | the partner's channel (config) | `channel` |
  * | N1*BY (or the partner) | `customer` `{id, name}` |
  * | PO101 (assigned id; else the line's position) | `lines[].lineId` |
- * | PO102 | `lines[].quantity` (whole units) |
- * | PO103 `EA` (each) or blank | — (any other unit rejects the set: units of measure are not converted) |
+ * | PO102 | `lines[].quantity` (whole units of PO103) |
+ * | PO103 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`); a unit the unit table does not know for the SKU rejects the set |
  * | PO104 | `lines[].unitPrice` |
  * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
+ * | BEG03/05, CUR, REF*DP, DTM, TD5, N1*BT/Z7, SAC, MSG; PID, PO1 BP/IN/CB/UP/EN/UK | the commercial fields (`commercial-850.ts`) |
  *
  * Pure: a transaction set in, the data or the problems (with the X12 position) out.
  */
+import {
+  BASE_UNIT,
+  fromPartnerUnit,
+  toBase,
+  type UnitCodeMap,
+  type UnitTable,
+} from '../../../domain/orders/units.js';
 import { type TransactionSet, valueAt } from '../x12/model.js';
+import { lineCommercial850, orderCommercial850 } from './commercial-850.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
 export interface Partner {
@@ -25,6 +34,10 @@ export interface Partner {
   channel: string;
   /** The partner's item ids → SKUs, checked before VN/SK/BP. */
   itemMap?: Record<string, string>;
+  /** The partner's unit codes → ours (`x12.units`). */
+  units?: UnitCodeMap;
+  /** The hub's unit table (`units:`): which units each SKU may be ordered in. */
+  unitTable?: UnitTable;
 }
 
 /** A mapping problem, with where in the document it is and the AK4-style element position. */
@@ -38,11 +51,11 @@ export interface MappingProblem {
 export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: MappingProblem[] };
 
 /**
- * The one unit of measure (X12 code list 355) the hub takes: each. Quantities are whole units; a case or
- * a dozen would need a conversion per item the hub does not have, and reading `10 CA` as 10 units would
- * be a wrong order. A blank PO103 (the element is optional in the 850) is read as each.
+ * The base unit of measure (X12 code list 355): each. A blank PO103 (the element is optional in the 850)
+ * is read as each; any other unit must be in the unit table for the line's SKU (docs/orders.md), so that
+ * `10 CA` is never read as 10 eaches.
  */
-export const EACH = 'EA';
+export const EACH = BASE_UNIT;
 
 /** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
 const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
@@ -74,16 +87,6 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
         });
         return;
       }
-      const unit = valueAt(po1, 3);
-      if (unit !== '' && unit !== EACH) {
-        problems.push({
-          segment: 'PO1',
-          ordinal: po1.ordinal,
-          element: 3,
-          detail: `PO103 unit '${unit}' is not ${EACH} (each): the hub counts eaches and converts no unit of measure`,
-        });
-        return;
-      }
       const pairs: [string, string][] = [];
       for (let position = 6; position + 1 <= po1.elements.length; position += 2) {
         pairs.push([valueAt(po1, position), valueAt(po1, position + 1)]);
@@ -100,12 +103,29 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
         });
         return;
       }
+      // The unit: the partner's code through its code map, then known for the SKU in the unit table.
+      const code = valueAt(po1, 3) || EACH;
+      const unit = fromPartnerUnit(partner.units, code);
+      const lineId = valueAt(po1, 1) || String(index + 1);
+      const converted = toBase(partner.unitTable ?? {}, sku, quantity, unit);
+      if (!converted.ok) {
+        problems.push({
+          segment: 'PO1',
+          ordinal: po1.ordinal,
+          element: 3,
+          detail: `line ${lineId}: PO103 unit '${code}'${unit === code ? '' : ` (${unit})`} is not known: ${converted.detail}`,
+        });
+        return;
+      }
       const price = Number(valueAt(po1, 4));
       lines.push({
-        lineId: valueAt(po1, 1) || String(index + 1),
+        lineId,
         sku,
         quantity,
+        ...(unit === EACH ? {} : { uom: unit }),
         unitPrice: Number.isFinite(price) && valueAt(po1, 4) !== '' ? price : 0,
+        // Commercial fields: PID description, the buyer's item id, the GTIN, allowances.
+        ...lineCommercial850(set, po1, pairs, problems),
       });
     });
   if (lines.length === 0 && problems.length === 0) {
@@ -116,6 +136,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
     });
   }
   const found = parties(set.segments);
+  const commercial = orderCommercial850(set, found, problems);
   const shipTo = shipToAddress(set, found);
   if (!shipTo.ok) problems.push(shipTo.problem);
   if (problems.length > 0 || !shipTo.ok) return { ok: false, problems };
@@ -127,6 +148,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
       customer: customerOf(found, partner.name),
       lines,
       shipTo: shipTo.address,
+      ...commercial,
     },
   };
 }

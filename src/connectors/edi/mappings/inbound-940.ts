@@ -5,7 +5,7 @@
  * | X12 | canonical |
  * |---|---|
  * | W05-02 (depositor order number) | `orderId` = `<partner>-<W05-02>` |
- * | W05-03 (purchase order number, when given) | `customer.poNumber` |
+ * | W05-03 (purchase order number, when given) | `customerPo`, and `customer.poNumber` as before |
  * | the partner's channel (config) | `channel` |
  * | N1*BY (or the partner) | `customer` `{id, name}` |
  * | LX01 of the W01's LX loop; else N9*LI of the line; else the line's position | `lines[].lineId` |
@@ -137,6 +137,7 @@ export function map940(set: TransactionSet, partner: Partner): MappingResult<Rec
       customer: { ...customerOf(found, partner.name), ...(poNumber ? { poNumber } : {}) },
       lines,
       shipTo: shipTo.address,
+      ...(poNumber ? { customerPo: poNumber } : {}),
     },
   };
 }

@@ -9,20 +9,24 @@
  * | `orderId` without the `<partner>-` prefix (or `poNumber`) | BAK03 (PO number) |
  * | the time of the acknowledgement | BAK04 (CCYYMMDD, UTC) |
  * | `lines[].lineId` | PO101 |
- * | `lines[].ordered` | PO102, PO103 `EA` |
+ * | `lines[].ordered` (eaches), in the unit ordered (the order line's `uom`, in the partner's code) | PO102, PO103 |
  * | `lines[].unitPrice` (the acknowledgement's, else the order's line) | PO104 (left out when unknown) |
  * | `lines[].sku` (the acknowledgement's, else the order's line) | PO106 `VN`, PO107 |
- * | `lines[].committed` (default: ordered − backordered − rejected) | ACK01 `IA` (item accepted), ACK02, ACK03 `EA` |
- * | `lines[].backordered` | ACK01 `IB` (item backordered), ACK02, ACK03 `EA` |
- * | `lines[].rejected` (the milestone's `cancelled`), plus any unit neither committed nor backordered | ACK01 `IR` (item rejected), ACK02, ACK03 `EA` |
+ * | `lines[].committed` (default: ordered − backordered − rejected) | ACK01 `IA` (item accepted), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
+ * | `lines[].backordered` | ACK01 `IB` (item backordered), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
+ * | `lines[].rejected` (the milestone's `cancelled`), plus any unit neither committed nor backordered | ACK01 `IR` (item rejected), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
  * | — | CTT01 number of PO1, CTT02 sum of PO102 |
  *
- * A line gets one ACK per non-zero quantity (a line with nothing gets `IR` 0). Pure.
+ * A line gets one ACK per non-zero quantity (a line with nothing gets `IR` 0). Quantities are eaches in the
+ * hub; each is written in the unit the partner ordered, or in `EA` when it is not a whole number of that
+ * unit (docs/orders.md#units-of-measure). Pure.
  */
 import type { OrderMilestoneData } from '../../../contracts/order-hub-schemas.js';
 import type { SegmentInput, SetInput } from '../x12/index.js';
 import {
   decimal,
+  inPartnerUnit,
+  type OrderedUnit,
   type OutboundContext,
   type OutboundProblem,
   type OutboundResult,
@@ -51,7 +55,7 @@ export interface AcknowledgementInput {
 
 export interface AcknowledgementContext extends OutboundContext {
   /** The order's lines (from `order.accepted`): SKUs and unit prices the milestone lacks. */
-  order?: { lines: readonly { lineId: string; sku?: string; unitPrice?: number }[] };
+  order?: { lines: readonly ({ lineId: string; sku?: string; unitPrice?: number } & OrderedUnit)[] };
 }
 
 /** Milestones at which an 855 is sent. */
@@ -121,13 +125,14 @@ export function map855(
       problems.push({ field: `lines[${index}].sku`, detail: `line ${line.lineId} has no SKU` });
       return;
     }
-    hash += line.ordered;
+    const ordered = inPartnerUnit(known, line.ordered, context.units);
+    hash += ordered.quantity;
     body.push(
       seg(
         'PO1',
         line.lineId,
-        String(line.ordered),
-        'EA',
+        String(ordered.quantity),
+        ordered.unit,
         unitPrice === undefined ? '' : decimal(unitPrice),
         '',
         'VN',
@@ -141,7 +146,10 @@ export function map855(
     ];
     const written = acks.filter(([, quantity]) => quantity > 0);
     if (written.length === 0) written.push(['IR', 0]);
-    for (const [code, quantity] of written) body.push(seg('ACK', code, String(quantity), 'EA'));
+    for (const [code, quantity] of written) {
+      const said = inPartnerUnit(known, quantity, context.units);
+      body.push(seg('ACK', code, String(said.quantity), said.unit));
+    }
     if (committed !== line.ordered || written.some(([code]) => code !== 'IA')) changed = true;
   });
   if (problems.length > 0) return { ok: false, problems };

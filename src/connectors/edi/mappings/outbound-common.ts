@@ -3,6 +3,7 @@
  * X12 form, decimal and implied-decimal numbers, the PO number of an order id, and the result type.
  * Pure: no clock is read (callers pass the time), no store is touched.
  */
+import { BASE_UNIT, inOrderedUnit, toPartnerUnit, type UnitCodeMap } from '../../../domain/orders/units.js';
 import type { Element, SegmentInput } from '../x12/index.js';
 
 /** A problem that keeps canonical data from being mapped: which input field, and why. */
@@ -27,6 +28,39 @@ export interface OutboundContext {
   partner?: string;
   /** The PO number, when known otherwise (overrides the one read from the order id). */
   poNumber?: string;
+  /** The partner's unit codes → ours (`x12.units`): quantities are written in the partner's code. */
+  units?: UnitCodeMap;
+}
+
+/** An order line as ordered: its unit and quantity in it, and the eaches that is (set at acceptance). */
+export interface OrderedUnit {
+  uom?: string;
+  quantity?: number;
+  baseQuantity?: number;
+}
+
+/**
+ * `base` eaches of an order line said in the unit the partner ordered (`10 CA` for 120 eaches of a
+ * 12-per-case line), in the partner's code for it. Eaches that do not fill whole units of the ordered unit
+ * are said in eaches (`EA`, the rounding rule of docs/orders.md#units-of-measure): never a fraction, never
+ * a rounded count. `factor` is how many eaches one ordered unit is.
+ */
+export function inPartnerUnit(
+  line: OrderedUnit | undefined,
+  base: number,
+  codes: UnitCodeMap | undefined,
+): { quantity: number; unit: string; factor: number } {
+  const factor = factorOfLine(line);
+  const said =
+    line?.uom === undefined ? { quantity: base, unit: BASE_UNIT } : inOrderedUnit(base, line.uom, factor);
+  return { ...said, unit: toPartnerUnit(codes, said.unit), factor: said.unit === BASE_UNIT ? 1 : factor };
+}
+
+/** Eaches in one unit of the line as ordered (1 for a line in eaches or stored before units of measure). */
+function factorOfLine(line: OrderedUnit | undefined): number {
+  if (line?.uom === undefined || line.quantity === undefined || line.baseQuantity === undefined) return 1;
+  const factor = line.baseQuantity / line.quantity;
+  return Number.isSafeInteger(factor) && factor >= 1 ? factor : 1;
 }
 
 /** A segment from its id and elements (`BAK01` first). */

@@ -10,12 +10,14 @@ import { map810 } from './outbound-810.js';
 import { map846 } from './outbound-846.js';
 import { map855 } from './outbound-855.js';
 import { map856 } from './outbound-856.js';
+import { map865 } from './outbound-865.js';
 import { map940 } from './outbound-940.js';
 
 export * from './outbound-810.js';
 export * from './outbound-846.js';
 export * from './outbound-855.js';
 export * from './outbound-856.js';
+export * from './outbound-865.js';
 export * from './outbound-940.js';
 export * from './outbound-common.js';
 
@@ -44,6 +46,12 @@ export const OUTBOUND_SETS = {
     title: 'Inventory inquiry/advice',
     eventTypes: ['com.manifold.inventory.availability.v1'],
     map: map846,
+  },
+  '865': {
+    functionalId: 'CA',
+    title: 'Purchase order change acknowledgement',
+    eventTypes: ['com.manifold.order.change-acknowledged.v1'],
+    map: map865,
   },
   '940': {
     functionalId: 'OW',

@@ -1,0 +1,174 @@
+/**
+ * Changes and holds of an order (docs/orders.md#changing-an-order, #holds): the order processor hands
+ * `order.changed`, `order.held` and `order.hold-released` here. What may change, and what a hold does, is
+ * decided by the pure domain (`domain/orders/changes.ts`, `holds.ts`); this carries it out through the
+ * effects executor — stock committed or given back, the WMS told (release-cancelled for withdrawn units,
+ * a release for new ones), the change acknowledged (`order.change-acknowledged.v1`, an 865 for an EDI
+ * partner) or refused into an `order_change_refused` exception.
+ */
+import type {
+  OrderChangedData,
+  OrderHeldData,
+  OrderHoldReleasedData,
+} from '../../contracts/order-schemas.js';
+import { planChange } from '../../domain/orders/changes.js';
+import { CHANGED_TYPE, HELD_TYPE } from '../../domain/orders/event-inputs.js';
+import { placeHold, releaseHold, unallocated } from '../../domain/orders/holds.js';
+import type { OrderInput, OrderState } from '../../domain/orders/lifecycle.js';
+import type { EventContext, StockView, Working } from './event-context.js';
+import type { OrderEffects } from './order-effects.js';
+
+/** The input that moves nothing: recomputes milestone and status over the lines as they are. */
+const settle = (): OrderInput => ({ kind: 'committed', lines: [], backordered: [] });
+
+export class OrderChanges {
+  constructor(private readonly effects: OrderEffects) {}
+
+  /** Applies one of the change/hold types to the working order. */
+  async handle(ctx: EventContext, w: Working, type: string, stock: StockView): Promise<void> {
+    const before = w.record.milestone;
+    let note: string;
+    if (type === CHANGED_TYPE) note = await this.change(ctx, w, ctx.envelope.data as OrderChangedData, stock);
+    else if (type === HELD_TYPE) note = this.hold(ctx, w, ctx.envelope.data as OrderHeldData);
+    else note = await this.releaseHold(ctx, w, ctx.envelope.data as OrderHoldReleasedData, stock);
+    ctx.annotate(w.record, before, w.record.milestone, [], false, note);
+  }
+
+  private async change(
+    ctx: EventContext,
+    w: Working,
+    data: OrderChangedData,
+    stock: StockView,
+  ): Promise<string> {
+    const record = w.record;
+    const outcome = planChange(record.state, {
+      ...(data.lines ? { lines: data.lines } : {}),
+      shipTo: data.shipTo !== undefined,
+    });
+    const acknowledge = (status: 'applied' | 'refused', reason?: string) =>
+      ctx.emit('com.manifold.order.change-acknowledged.v1', {
+        orderId: record.orderId,
+        ...(data.changeId === undefined ? {} : { changeId: data.changeId }),
+        status,
+        ...(reason === undefined ? {} : { reason: reason.slice(0, 4096) }),
+        lines: outcome.lines.map((l) => ({
+          lineId: l.lineId,
+          action: l.action,
+          status: l.accepted ? 'accepted' : 'rejected',
+          ...(l.sku === undefined ? {} : { sku: l.sku }),
+          ...(l.quantity === undefined ? {} : { quantity: l.quantity }),
+          ...(l.reason === undefined ? {} : { reason: l.reason.slice(0, 512) }),
+        })),
+      });
+    if (outcome.kind === 'refused') {
+      ctx.exception(
+        record,
+        'order_change_refused',
+        `change ${data.changeId ?? ctx.envelope.id} of order ${record.orderId} from ${ctx.row.system} refused as a whole, nothing applied: ${outcome.reason}`,
+      );
+      acknowledge('refused', outcome.reason);
+      return `change refused: ${outcome.reason}`;
+    }
+    // The document follows: new lines, new quantities and prices, ship-to and dates.
+    const doc = record.document;
+    for (const c of data.lines ?? []) {
+      const line = doc.lines.find((l) => l.lineId === c.lineId);
+      const quantity = c.action === 'remove' ? 0 : c.quantity;
+      if (!line) {
+        doc.lines.push({
+          lineId: c.lineId,
+          sku: c.sku as string,
+          quantity: quantity as number,
+          ...(c.unitPrice === undefined ? {} : { unitPrice: c.unitPrice }),
+        });
+        continue;
+      }
+      if (quantity !== undefined) line.quantity = quantity;
+      if (c.unitPrice !== undefined) line.unitPrice = c.unitPrice;
+    }
+    if (data.shipTo) doc.shipTo = { ...data.shipTo };
+    for (const key of ['requestedShipDate', 'requestedDeliveryDate', 'cancelAfter'] as const) {
+      if (data[key] !== undefined) doc[key] = data[key];
+    }
+    // Lower quantities: commitments given back, released units withdrawn (the transition's effects).
+    const t = outcome.transition;
+    this.effects.record(ctx, w, t);
+    for (const effect of t.effects) await this.effects.effect(ctx, w, effect, stock);
+    // A new ship-to: the WMS gets the released, unpicked units withdrawn and released again with it.
+    for (const { location, lines } of outcome.rerelease) {
+      ctx.emit('com.manifold.order.release-cancelled.v1', {
+        orderId: record.orderId,
+        location,
+        lines,
+        reason: 'ship-to changed; released again with the new address',
+      });
+      withdraw(w.record.state, lines);
+      if (w.record.state.holds?.length) continue;
+      this.effects.release(
+        ctx,
+        w,
+        location,
+        lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
+      );
+    }
+    // Higher quantities and new lines: committed where the allocation policy puts them, or backordered,
+    // and released unless the order is held.
+    if (outcome.commit.length > 0) await this.effects.commitStock(ctx, w, stock, outcome.commit);
+    acknowledge('applied');
+    return `change ${data.changeId ?? ctx.envelope.id} applied`;
+  }
+
+  private hold(ctx: EventContext, w: Working, data: OrderHeldData): string {
+    const record = w.record;
+    const { state, placed, effects } = placeHold(record.state, {
+      kind: data.hold,
+      reason: data.reason,
+      by: ctx.row.system,
+      since: ctx.at,
+    });
+    record.state = state;
+    for (const effect of effects) {
+      if (effect.kind !== 'cancelRelease') continue;
+      ctx.emit('com.manifold.order.release-cancelled.v1', {
+        orderId: record.orderId,
+        location: effect.location,
+        lines: effect.lines,
+        reason: `held (${data.hold}): ${data.reason}`.slice(0, 256),
+      });
+    }
+    this.effects.transitionSync(ctx, w, settle());
+    return placed ? `${data.hold} hold placed` : `${data.hold} hold already active; reason updated`;
+  }
+
+  private async releaseHold(
+    ctx: EventContext,
+    w: Working,
+    data: OrderHoldReleasedData,
+    stock: StockView,
+  ): Promise<string> {
+    const record = w.record;
+    const { state, released, resume } = releaseHold(record.state, data.hold);
+    if (!released) return `no ${data.hold} hold on the order; nothing released`;
+    record.state = state;
+    this.effects.transitionSync(ctx, w, settle());
+    if (!resume)
+      return `${data.hold} hold released; ${state.holds?.map((h) => h.kind).join(', ')} still held`;
+    if (record.milestone === 'cancelled') return `${data.hold} hold released; the order is cancelled`;
+    // Resumed: what is committed goes to the WMS, and what was never allocated (held at acceptance) is
+    // committed now (and released with it).
+    this.effects.releaseOpen(ctx, w);
+    const open = record.state.lines
+      .map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: unallocated(l) }))
+      .filter((l) => l.quantity > 0);
+    if (open.length > 0) await this.effects.commitStock(ctx, w, stock, open);
+    return `${data.hold} hold released; the order resumed`;
+  }
+}
+
+/** Lowers `released` by units withdrawn from a WMS (they stay committed). */
+function withdraw(state: OrderState, lines: readonly { lineId: string; quantity: number }[]): void {
+  for (const w of lines) {
+    const line = state.lines.find((l) => l.lineId === w.lineId);
+    if (line) line.released -= w.quantity;
+  }
+}
