@@ -65,9 +65,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0010_throttling',
         '0011_connector_state',
         '0012_backorders',
+        '0018_inbound_requests',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 12, known: 12 });
+      expect(await store.health()).toEqual({ ok: true, applied: 13, known: 13 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -91,6 +92,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0010_throttling',
           '0011_connector_state',
           '0012_backorders',
+          '0018_inbound_requests',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

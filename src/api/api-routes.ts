@@ -10,6 +10,7 @@ import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerInboundRoutes } from './routes/inbound-routes.js';
 import { registerInventoryRoutes } from './routes/inventory-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerOrderRoutes } from './routes/order-routes.js';
@@ -40,6 +41,7 @@ export async function apiRoutes(
   registerReservationRoutes(app, context);
   registerOrderRoutes(app, context);
   registerEdiRoutes(app, context);
+  registerInboundRoutes(app, context);
   registerOverviewRoutes(app, context);
   registerConsoleRoutes(app);
   app.get(

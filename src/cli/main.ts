@@ -4,6 +4,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
+import { runInboundMapTest } from './map-commands.js';
 import { runOutboundMapTest } from './map-outbound.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
 
@@ -32,20 +33,28 @@ program
   });
 
 // `map test`: a mapping tried without a hub. With `--subscription`, the outbound request a subscription
-// would send (src/cli/map-outbound.ts). Bad flags exit 2 (commander's own exit code is 1).
+// would send (src/cli/map-outbound.ts); with `--system` and `--route`, the CloudEvents a native webhook
+// route makes of a payload (src/cli/map-commands.ts). Bad flags exit 2 (commander's own exit code is 1).
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 program
   .command('map')
   .description('try mappings without a hub')
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .command('test')
   .description(
-    'print the request a subscription would send for a CloudEvent and, with --response, how the answer reads (exit 1: an expression failed; 2: bad flags or config)',
+    'outbound (--subscription): the request a subscription would send for a CloudEvent and, with --response, how the answer reads; inbound (--system --route --payload): the CloudEvents a webhook route makes of a payload (exit 1: a mapping failed; 2: bad flags or config)',
   )
   .option('-c, --config <file>', 'configuration file (YAML)')
   .option('--subscription <name>', 'the subscription whose outbound call to try')
   .option('--event <file>', 'the CloudEvent (JSON) to send')
   .option('--response <file>', 'an answer to read: {"status", "headers"?, "body"} (JSON)')
   .option('--lookup <file>', 'the lookup\'s answer: {"status", "body"} (JSON), bound as $lookup')
+  .option('--system <name>', 'inbound: the sending system (a system with inbound:)')
+  .option('--route <name>', 'inbound: the route under systems.<name>.inbound.routes')
+  .option('--payload <file>', 'inbound: the request body (JSON or XML)')
+  .option('--header <header>', "inbound: a request header, 'name: value' (repeatable)", collect, [])
+  .option('--query <param>', "inbound: a query parameter, 'name=value' (repeatable)", collect, [])
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(
     async (options: {
@@ -54,10 +63,32 @@ program
       event?: string;
       response?: string;
       lookup?: string;
+      system?: string;
+      route?: string;
+      payload?: string;
+      header: string[];
+      query: string[];
     }) => {
+      if (
+        options.subscription === undefined &&
+        options.config !== undefined &&
+        options.system !== undefined &&
+        options.route !== undefined &&
+        options.payload !== undefined
+      ) {
+        process.exitCode = await runInboundMapTest({
+          config: options.config,
+          system: options.system,
+          route: options.route,
+          payload: options.payload,
+          header: options.header,
+          query: options.query,
+        });
+        return;
+      }
       if (options.subscription === undefined || options.config === undefined) {
         process.stderr.write(
-          'manifold map test: give --config FILE --subscription NAME --event FILE [--response FILE] [--lookup FILE]\n',
+          "manifold map test: give --config FILE --subscription NAME --event FILE [--response FILE] [--lookup FILE],\n  or --config FILE --system NAME --route NAME --payload FILE [--header 'k: v'] [--query k=v]\n",
         );
         process.exitCode = 2;
         return;

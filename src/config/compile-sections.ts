@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readX12 } from '../connectors/edi/config-section.js';
+import { systemSections } from '../connectors/registry.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
 import { readCoordinates } from './compile-orders.js';
@@ -85,6 +86,8 @@ const SYSTEM_KEYS = [
   'driftThreshold',
   'read',
 ] as const;
+/** Keys of connector kinds' system sections (`inbound` of `webhook`): read by their kind. */
+const systemSectionKeys = (): string[] => systemSections().map((s) => s.key);
 const CREDENTIAL_KEYS = ['key', 'keys', 'keySha256'] as const;
 const SYSTEM_NAME = /^[a-z][a-z0-9-]*$/;
 const PLACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -355,7 +358,7 @@ export function compileSystems(
     }
     const body = entry.value.map();
     if (body === undefined) continue;
-    body.allowOnly(SYSTEM_KEYS);
+    body.allowOnly([...SYSTEM_KEYS, ...systemSectionKeys()]);
     const kind = body.require('kind')?.oneOf(SYSTEM_KINDS, 'kind');
     const keyHashes = readCredentials(body, `system '${name}'`, keys);
     const locations = readReferences(body.get('locations'), declared.locations, 'location', 'locations', {
@@ -379,6 +382,13 @@ export function compileSystems(
     if (reconcile !== undefined) system.reconcile = reconcile;
     const driftThreshold = body.get('driftThreshold')?.int(0);
     if (driftThreshold !== undefined) system.driftThreshold = driftThreshold;
+    // Sections a connector kind reads under the system (`inbound:` of the `webhook` kind).
+    for (const section of systemSections()) {
+      const value = body.get(section.key);
+      if (value === undefined) continue;
+      const compiled = section.read(value, { name });
+      if (compiled !== undefined) system.sections = { ...system.sections, [section.key]: compiled };
+    }
     systems.set(name, system);
   }
   return systems;

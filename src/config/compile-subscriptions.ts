@@ -74,10 +74,10 @@ export function compileSubscriptions(
     const kinds = kindsFor((key) => map.has(key));
     const [kind] = kinds;
     const sectionContext = { target, systems };
-    let section: SubscriptionSection | undefined = kind?.readSection(map, sectionContext);
+    let section: SubscriptionSection | undefined = kind?.readSection?.(map, sectionContext);
     const fallback = connectorKinds()[0];
     if (section === undefined && fallback !== undefined && fallback !== kind)
-      section = fallback.readSection(map, sectionContext);
+      section = fallback.readSection?.(map, sectionContext);
     const chosen = section === undefined || kind === undefined ? fallback : kind;
     const typesValue =
       section?.defaultTypes !== undefined && !map.has('types') ? undefined : map.require('types');
@@ -103,6 +103,7 @@ export function compileSubscriptions(
     // Keys of other kinds that the delivering kind neither owns nor rides as its transport.
     const own = new Set([chosen?.kind, ...(chosen?.extraKeys ?? []), ...(chosen?.rides ?? [])]);
     for (const other of connectorKinds()) {
+      if (!other.readSection) continue;
       // The kinds refused above, and the one whose unreadable section was reported already.
       if ((kinds.length > 1 && kinds.includes(other)) || (other === kind && chosen !== kind)) continue;
       for (const key of [other.kind, ...(other.extraKeys ?? [])]) {

@@ -125,6 +125,13 @@ export interface InboundRequest {
   body: Buffer;
   /** The transport's headers, lower-case (HTTP); empty for a file. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * What follows the system in the request's path, when the kind's route has more (a native webhook's
+   * route name in `POST /v1/inbound/{system}/{route}`).
+   */
+  path?: string;
+  /** The request's query parameters (HTTP), first value of each. */
+  query?: Readonly<Record<string, string>>;
 }
 
 /** What became of one unit of a request (an X12 transaction set), for the answer and the metrics. */
@@ -193,9 +200,12 @@ export interface InboundHub {
    * Validates and applies `events` as sent by `system` (ownership, contracts, idempotency), all or none,
    * durably; one outcome per event. Throws the hub's problem (a `ManifoldError`) when they are refused.
    */
-  apply(system: string, events: InboundEvent[]): Promise<{ status: 'accepted' | 'duplicate' }[]>;
-  /** Opens an exception in the hub's queue (an operator fixes its cause and replays it). */
-  raise(exception: InboundException): Promise<void>;
+  apply(
+    system: string,
+    events: InboundEvent[],
+  ): Promise<{ status: 'accepted' | 'duplicate'; id: string; seq: number }[]>;
+  /** Opens an exception in the hub's queue (an operator fixes its cause and replays it); answers its id once durable. */
+  raise(exception: InboundException): Promise<{ id: number }>;
   /** Notes on orders' timelines that move nothing and have no event of their own (a carrier status). */
   annotate(notes: { orderId: string; note: string }[]): Promise<void>;
   /** Inputs received whole, kept with their reply, so a resend is answered again and not applied twice. */
@@ -320,9 +330,22 @@ export interface SubscriptionSection {
   complete(subscription: CompiledSubscription): CompiledConnector | undefined;
 }
 
+/**
+ * A kind's section of a system (`systems.<name>.<key>`), for a kind configured per sending system rather
+ * than per subscription (the `webhook` kind's `inbound:`). `read` reports its problems on the reader (file,
+ * line, key) and answers the compiled section, kept in `CompiledSystem.sections[key]`.
+ */
+export interface SystemSection {
+  /** The key under the system (`inbound`). */
+  readonly key: string;
+  read(value: ConfigValue, system: { name: string }): unknown;
+}
+
 export interface ConnectorKind {
   /** The kind's name and the subscription key of its section (`http:`, `edi:`). */
   readonly kind: string;
+  /** A section under each system instead of (or besides) a subscription section. */
+  readonly systemSection?: SystemSection;
   /** Other subscription keys the kind owns (`dir:` for `edi`). */
   readonly extraKeys?: readonly string[];
   /** Sections of other kinds this kind uses as its transport (`edi` rides `http:`). */
@@ -332,8 +355,9 @@ export interface ConnectorKind {
   /**
    * Reads the kind's section of a subscription (`map` is the whole subscription). Undefined: the section
    * could not be read (its problems are reported); the subscription is then read as the default kind's.
+   * Absent: the kind has no subscription section (nor key): it only receives (`systemSection`).
    */
-  readSection(map: MapReader, context: SectionContext): SubscriptionSection | undefined;
+  readSection?(map: MapReader, context: SectionContext): SubscriptionSection | undefined;
   /**
    * The outbound role, opened once per delivery engine: then a sender per subscription of this kind,
    * given its `section` as `readSection` compiled it.

@@ -7,11 +7,13 @@ import type { ConnectorKind } from './connector-port.js';
 import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
 import { ndjsonFileConnector } from './ndjson-file/connector.js';
+import { webhookConnector } from './webhook/connector.js';
 
 const kinds: ConnectorKind[] = [
   httpConnector, // webhooks: CloudEvents JSON over HTTP (the default kind of a subscription)
   ediConnector, // X12 over HTTP or a folder drop
   ndjsonFileConnector, // each event as one JSON line appended to a file (an audit trail)
+  webhookConnector, // native webhooks in: a system's own JSON/XML → events by JSONata (systems.<n>.inbound)
 ];
 
 /** The registered kinds, in registration order. */
@@ -34,9 +36,22 @@ export function registerConnector(kind: ConnectorKind): () => void {
   };
 }
 
+/** The kinds with a section under each system (`inbound:` of `webhook`), in registration order. */
+export function systemSections(): {
+  kind: string;
+  key: string;
+  read: NonNullable<ConnectorKind['systemSection']>['read'];
+}[] {
+  return kinds.flatMap((k) =>
+    k.systemSection
+      ? [{ kind: k.kind, key: k.systemSection.key, read: k.systemSection.read.bind(k.systemSection) }]
+      : [],
+  );
+}
+
 /** Every subscription key owned by a kind, in registration order (`http`, `edi`, `dir`, …). */
 export function connectorKeys(): string[] {
-  return kinds.flatMap((k) => [k.kind, ...(k.extraKeys ?? [])]);
+  return kinds.filter((k) => k.readSection).flatMap((k) => [k.kind, ...(k.extraKeys ?? [])]);
 }
 
 /**
@@ -45,7 +60,7 @@ export function connectorKeys(): string[] {
  * section). Several: all of them, for the compiler to refuse.
  */
 export function kindsFor(has: (key: string) => boolean): ConnectorKind[] {
-  const present = kinds.filter((k) => has(k.kind));
+  const present = kinds.filter((k) => k.readSection && has(k.kind));
   const ridden = new Set(present.flatMap((k) => k.rides ?? []));
   const chosen = present.filter((k) => !ridden.has(k.kind));
   const first = kinds[0];

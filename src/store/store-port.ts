@@ -10,6 +10,7 @@ import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { ConnectorStateStore } from './connector-state-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
+import type { InboundRequestStore } from './inbound-request-port.js';
 import type { InventoryStore } from './inventory-port.js';
 import type { LogStore } from './log-port.js';
 import type { OpsStore } from './ops-port.js';
@@ -107,6 +108,8 @@ export interface Store {
   readonly processes: ProcessStore;
   /** Durable key/value state of each connector instance (after `migrate()`). */
   readonly connectorState: ConnectorStateStore;
+  /** Requests received by native webhooks, with the events they produced (after `migrate()`). */
+  readonly inboundRequests: InboundRequestStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

@@ -195,6 +195,12 @@ export const TimelineEntrySchema = Type.Object(
     note: Type.Optional(Type.String()),
     tracking: Type.Optional(Type.String()),
     location: Type.Optional(Type.String()),
+    request: Type.Optional(
+      Type.String({
+        description:
+          'the native webhook request the event came from (`GET /v1/inbound-requests/{id}`: its raw body and headers)',
+      }),
+    ),
     carrier: Type.Optional(Type.String()),
     service: Type.Optional(Type.String()),
     packages: Type.Optional(

@@ -171,10 +171,14 @@ export class InboundService {
           data: e.data,
         }));
         const results = await this.ingest.ingest(system, cloudEvents, false, trace);
-        return results.map((r) => ({ status: r.status }));
+        return results.map((r) => ({ status: r.status, id: r.id, seq: r.seq }));
       },
       raise: async (exception) => {
-        await this.store.delivery.createException({ ...exception, at: this.now().toISOString() });
+        const created = await this.store.delivery.createException({
+          ...exception,
+          at: this.now().toISOString(),
+        });
+        return { id: created.id };
       },
       annotate: async (notes) => {
         const at = this.now().toISOString();

@@ -109,6 +109,7 @@ export class OrderEngine {
   /** Processes everything logged so far (tests): order events, then backorder fills. */
   async settle(): Promise<void> {
     await this.loop.wake();
+    await this.processor.waitingSettled();
     await this.fill.wake();
   }
 
@@ -116,6 +117,7 @@ export class OrderEngine {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.loop.idle();
+    await this.processor.waitingSettled();
     await this.fill.idle();
   }
 }

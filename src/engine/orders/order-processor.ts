@@ -59,6 +59,8 @@ export class OrderProcessor {
   readonly fill: BackorderFill;
   /** Cancels open units once an order's `cancelAfter` has passed (`cancel-after.ts`). */
   readonly cancelAfter: CancelAfter;
+  /** The re-application of events that waited for their order (one after another). */
+  private waiting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: CompiledConfig,
@@ -90,6 +92,10 @@ export class OrderProcessor {
           for (const e of events) this.acceptance.forget(e.seq);
           this.ingest.appended(unit.events);
           if (unit.movements.length > 0) this.onChange();
+          const arrived = events
+            .filter((e) => e.type === ACCEPTED_TYPE)
+            .map((e) => (e.envelope.data as { orderId: string }).orderId);
+          if (arrived.length > 0) this.releaseWaiting(arrived);
         },
         // A movement the stock refused is dropped (and reported) on the next attempt.
         refused: (error, unit, attempt) =>
@@ -132,6 +138,45 @@ export class OrderProcessor {
    */
   reapply(seq: number): Promise<void> {
     return this.log.reapply(seq, 'order event');
+  }
+
+  /** Resolves once the events that waited for newly arrived orders have been applied again (tests, shutdown). */
+  waitingSettled(): Promise<void> {
+    return this.waiting;
+  }
+
+  /**
+   * Events that named an order before it arrived (a cancel ahead of its create: `unknown_order`) are applied
+   * again as soon as the order is accepted, in log order, and their exceptions closed as retried by
+   * `manifold` — not left for an operator (docs/orders.md). One that still fails stays open.
+   */
+  private releaseWaiting(orderIds: string[]): void {
+    this.waiting = this.waiting.then(() => this.retryWaiting(orderIds)).catch(() => undefined);
+  }
+
+  private async retryWaiting(orderIds: string[]): Promise<void> {
+    for (const orderId of new Set(orderIds)) {
+      const open = await this.store.delivery.listExceptions({
+        code: 'unknown_order',
+        subject: orderId,
+        status: 'open',
+        limit: 1000,
+      });
+      open.sort((a, b) => (a.eventSeq ?? 0) - (b.eventSeq ?? 0));
+      for (const exception of open) {
+        if (exception.eventSeq === undefined) continue;
+        try {
+          await this.reapply(exception.eventSeq);
+        } catch {
+          continue;
+        }
+        await this.store.delivery.retryExceptions([exception.id], {
+          who: 'manifold',
+          at: this.now().toISOString(),
+          note: `order ${orderId} arrived; the event was applied again automatically`,
+        });
+      }
+    }
   }
 
   /**

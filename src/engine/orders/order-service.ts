@@ -260,6 +260,17 @@ export class OrderService {
       if (page.nextAfterSeq === undefined) break;
       afterSeq = page.nextAfterSeq;
     }
+    // The native webhook request each inbound event came from (its raw body and headers).
+    const inbound = entries
+      .filter((e) => e.direction === 'in' && e.seq !== undefined)
+      .map((e) => e.seq as number);
+    const requests = new Map(
+      (await this.store.inboundRequests.forEvents(inbound)).map((r) => [r.seq, r.requestId] as const),
+    );
+    for (const entry of entries) {
+      const request = entry.seq === undefined ? undefined : requests.get(entry.seq);
+      if (request !== undefined) entry.request = request;
+    }
     // Notes without an event of their own (a carrier's in-transit statuses from EDI), in time order.
     for (const note of annotations.filter((a) => a.eventSeq === 0)) {
       entries.push({ at: note.at, direction: 'in', type: 'note', note: note.note ?? '', deliveries: [] });

@@ -13,6 +13,7 @@ import { SqlConditions } from '../sql-conditions.js';
 import { SqlConnectorState } from '../sql-connector-state.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
+import { SqlInboundRequests } from '../sql-inbound-requests.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
@@ -82,6 +83,7 @@ export class PostgresStore implements Store {
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
+  readonly inboundRequests: SqlInboundRequests;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -110,6 +112,7 @@ export class PostgresStore implements Store {
     this.ops = new SqlOps(runner);
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
+    this.inboundRequests = new SqlInboundRequests(runner);
   }
 
   async migrate(): Promise<string[]> {

@@ -18,6 +18,7 @@ import { SqlConditions } from '../sql-conditions.js';
 import { SqlConnectorState } from '../sql-connector-state.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
+import { SqlInboundRequests } from '../sql-inbound-requests.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
@@ -103,6 +104,7 @@ export class SqliteStore implements Store {
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
+  readonly inboundRequests: SqlInboundRequests;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -125,6 +127,7 @@ export class SqliteStore implements Store {
     this.ops = new SqlOps(runner);
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
+    this.inboundRequests = new SqlInboundRequests(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.

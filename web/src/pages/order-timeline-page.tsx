@@ -2,9 +2,11 @@
  * `/orders/{id}`: the order's active holds (payment, fraud, credit, manual: nothing goes to a warehouse while
  * one is set), its lines and milestones (inferred and late ones marked), then every event in and
  * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
- * 997s, the tracking numbers and the notes.
+ * 997s, the tracking numbers and the notes. An event that came by a native webhook opens the raw request it
+ * came from (body and headers, secrets stripped).
  */
 
+import { useState } from 'react';
 import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatMs, formatTime, shortType } from '../format.js';
@@ -260,6 +262,7 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
           ) : null}
         </div>
       ) : null}
+      {entry.request ? <RawRequest id={entry.request} /> : null}
       {entry.deliveries.length > 0 ? (
         <table className="compact deliveries" data-testid="deliveries">
           <thead>
@@ -280,6 +283,59 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
       ) : null}
     </li>
   );
+}
+
+interface InboundRequestView {
+  id: string;
+  route: string;
+  receivedAt: string;
+  contentType?: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyEncoding: 'utf8' | 'base64';
+  outcome: string;
+}
+
+/** The native webhook request an event came from, loaded when opened. */
+function RawRequest({ id }: { id: string }) {
+  const [open, setOpen] = useState(false);
+  const request = useApi<InboundRequestView>(
+    open ? `/v1/inbound-requests/${encodeURIComponent(id)}` : undefined,
+  );
+  return (
+    <details
+      className="raw-request"
+      data-testid="raw-request"
+      onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>Raw request (native webhook)</summary>
+      <ErrorBox error={request.error} />
+      {request.data ? (
+        <div>
+          <div className="muted small">
+            POST /v1/inbound/…/{request.data.route} · {formatTime(request.data.receivedAt)} ·{' '}
+            {request.data.outcome}
+          </div>
+          <pre data-testid="raw-request-headers">
+            {Object.entries(request.data.headers)
+              .map(([name, value]) => `${name}: ${value}`)
+              .join('\n')}
+          </pre>
+          <pre data-testid="raw-request-body">{prettyBody(request.data)}</pre>
+        </div>
+      ) : null}
+    </details>
+  );
+}
+
+/** A JSON body indented; anything else as received. */
+function prettyBody(request: InboundRequestView): string {
+  if (request.bodyEncoding === 'base64') return `(base64) ${request.body}`;
+  try {
+    return JSON.stringify(JSON.parse(request.body), null, 2);
+  } catch {
+    return request.body;
+  }
 }
 
 /** The packages of a shipment: SSCC-18, tracking, weight and contents (line × quantity in its unit). */
