@@ -2,6 +2,7 @@
  * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
  * nothing downstream re-validates it.
  */
+import type { Expression } from 'jsonata';
 import type { CompiledConnector } from '../connectors/connector-port.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
@@ -81,6 +82,61 @@ export interface HttpConnectorConfig {
   headers: Record<string, string>;
   timeoutMs: number;
   batch: boolean;
+  /** A call shaped for the target's own API (docs/connectors.md#shaped-calls-out); absent: CloudEvents. */
+  shaped?: ShapedCall;
+}
+
+/** A JSONata expression compiled once at config load, with where it was written (for messages). */
+export interface CompiledExpression {
+  /** The key it was read from: `body`, `retryIf`, `url`… */
+  key: string;
+  text: string;
+  expression: Expression;
+}
+
+/** A URL whose path and query may hold `{{ expression }}` parts, each URL-encoded when filled in. */
+export interface UrlTemplate {
+  /** `https://erp.example`: never templated. */
+  origin: string;
+  /** Literal text and expressions, in order, for the path and query (starting at `/` or `?`). */
+  parts: (string | CompiledExpression)[];
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type OutboundAuth =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string }
+  | {
+      kind: 'hmac';
+      secret: string;
+      header: string;
+      algorithm: 'sha256' | 'sha512';
+      encoding: 'hex' | 'base64';
+      prefix: string;
+    }
+  | {
+      kind: 'oauth2';
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      scope?: string;
+      /** How the client authenticates to the token endpoint (RFC 6749 §2.3.1): HTTP Basic or form fields. */
+      clientAuth: 'basic' | 'body';
+    };
+
+/** `http:` keys that shape the request and read the answer (docs/connectors.md#shaped-calls-out). */
+export interface ShapedCall {
+  url: UrlTemplate;
+  method: HttpMethod;
+  body?: CompiledExpression;
+  auth?: OutboundAuth;
+  failIf?: CompiledExpression;
+  okIf?: CompiledExpression;
+  retryIf?: CompiledExpression;
+  retryAfter?: CompiledExpression;
+  lookup?: { url: UrlTemplate; method: HttpMethod; headers: Record<string, string> };
+  capture?: CompiledExpression;
 }
 
 /** Defined beside the retry rules in the domain; re-exported here for the config compiler. */

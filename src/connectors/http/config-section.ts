@@ -1,34 +1,40 @@
 /**
  * The `http:` section: a webhook subscription's endpoint (and the HTTP endpoints of `orders.validate` and
- * `tracing.otlp`, which read the same shape).
+ * `tracing.otlp`, which read the same shape). A subscription's section may also shape the call for the
+ * target's own API (`shaped-config.ts`).
  */
 import type { HttpConnectorConfig } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
+import { notAString } from './expressions.js';
+import { isHttpUrl, isShaped, readHeaders, readShaped, SHAPED_KEYS } from './shaped-config.js';
 
 /** Timeout of one HTTP delivery attempt when `http.timeoutMs` is not set. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BASE_KEYS = ['url', 'secret', 'headers', 'timeoutMs', 'batch'] as const;
 
-/** `http: { url, secret?, headers?, timeoutMs?, batch? }`: the webhook connector. */
-export function readHttp(value: ConfigValue | undefined): HttpConnectorConfig | undefined {
+/**
+ * `http: { url, secret?, headers?, timeoutMs?, batch? }`: the webhook connector. With `shaped` (a
+ * subscription's section), also the keys of a shaped call (docs/connectors.md#shaped-calls-out).
+ */
+export function readHttp(
+  value: ConfigValue | undefined,
+  options: { shaped?: boolean } = {},
+): HttpConnectorConfig | undefined {
   const map = value?.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['url', 'secret', 'headers', 'timeoutMs', 'batch']);
+  const shapedAllowed = options.shaped === true;
+  map.allowOnly(shapedAllowed ? [...BASE_KEYS, ...SHAPED_KEYS] : BASE_KEYS);
   const urlValue = map.require('url');
-  const url = urlValue?.string();
-  if (url !== undefined && !isHttpUrl(url)) {
+  const url = urlValue === undefined || notAString(urlValue) ? undefined : urlValue.string();
+  const shaped = shapedAllowed && isShaped(map, url);
+  if (url !== undefined && !shaped && !isHttpUrl(url)) {
     urlValue?.report(`invalid URL '${url}'; expected an http:// or https:// URL`, url);
   }
-  const headers: Record<string, string> = {};
-  for (const entry of map.get('headers')?.map()?.list() ?? []) {
-    if (!HEADER_NAME.test(entry.name)) {
-      entry.value.report(`invalid header name '${entry.name}'`, entry.name);
-      continue;
-    }
-    const headerValue = entry.value.string({ secret: true });
-    if (headerValue !== undefined) headers[entry.name] = headerValue;
+  if (url !== undefined && !shapedAllowed && url.includes('{{')) {
+    urlValue?.report("'{{ }}' templates are allowed only in a subscription's http.url", url);
   }
+  const headers = readHeaders(map.get('headers'));
   const http: HttpConnectorConfig = {
     url: url ?? '',
     headers,
@@ -37,14 +43,9 @@ export function readHttp(value: ConfigValue | undefined): HttpConnectorConfig | 
   };
   const secret = map.get('secret')?.string({ secret: true });
   if (secret !== undefined) http.secret = secret;
-  return http;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
+  if (shaped && url !== undefined && urlValue !== undefined) {
+    const call = readShaped(map, urlValue, url, http.batch);
+    if (call !== undefined) http.shaped = call;
   }
+  return http;
 }

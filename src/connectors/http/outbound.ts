@@ -26,7 +26,7 @@ const EXCERPT_BYTES = BODY_EXCERPT_CHARS * 4;
  * Headers the connector sets itself: a subscription's `headers` cannot override them (the signature and
  * the key must describe the body actually sent; the framing headers belong to the HTTP client).
  */
-const CONNECTOR_HEADERS = new Set([
+export const CONNECTOR_HEADERS = new Set([
   'content-type',
   'content-length',
   'idempotency-key',
@@ -168,6 +168,51 @@ export class HttpConnector {
     }
   }
 
+  /**
+   * One request of a shaped call (or its token or lookup request): the answer's status, headers and body
+   * (up to 1 MiB, as text) — or how it failed. Same deadline and pools as `sendBody`; never throws.
+   */
+  async exchange(request: ExchangeRequest): Promise<ExchangeResult> {
+    if (this.closed) return { latencyMs: 0, error: 'connector closed: not sent', notSent: true };
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...request.headers };
+    if (request.trace?.traceparent !== undefined) headers.traceparent = request.trace.traceparent;
+    if (request.trace?.tracestate !== undefined) headers.tracestate = request.trace.tracestate;
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), request.timeoutMs);
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const response = await this.poolFor(request.origin).request({
+        method: request.method,
+        path: request.path,
+        headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+        signal: controller.signal,
+      });
+      status = response.statusCode;
+      const { text, complete } = await readText(response.body);
+      const answerHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) answerHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status, headers: answerHeaders, body: text, complete, latencyMs: performance.now() - started };
+    } catch (error) {
+      const timedOut = controller.signal.aborted || isTimeout(error);
+      const invalid = (error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG';
+      return {
+        ...(status !== undefined ? { status } : {}),
+        latencyMs: performance.now() - started,
+        error: timedOut ? `timeout after ${request.timeoutMs} ms` : describeError(error),
+        ...(invalid && status === undefined ? { invalid: true } : {}),
+        ...(timedOut ? { timedOut: true } : {}),
+      };
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
   /** Closes every pool, letting requests in flight finish. Later sends report `retryable`, unsent. */
   async close(): Promise<void> {
     this.closed = true;
@@ -218,6 +263,55 @@ export class HttpConnector {
     }
     return headers;
   }
+}
+
+/** One request of `exchange`: where, how, and what. `headers` are sent as given (lower-case names). */
+export interface ExchangeRequest {
+  origin: string;
+  /** Path and query, already encoded. */
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  trace?: TraceHeaders;
+}
+
+/** What `exchange` got: an answer (status, headers, body), or an error (and perhaps the status line). */
+export interface ExchangeResult {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** False when the body was longer than the 1 MiB read and was cut off. */
+  complete?: boolean;
+  latencyMs: number;
+  error?: string;
+  timedOut?: boolean;
+  /** The request could not be formed (a header value the client refuses). */
+  invalid?: boolean;
+  notSent?: boolean;
+}
+
+/** Reads a whole response as UTF-8 text, up to `DRAIN_LIMIT_BYTES` (then cut off with its connection). */
+async function readText(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+): Promise<{ text: string; complete: boolean }> {
+  const chunks: Buffer[] = [];
+  let readBytes = 0;
+  for await (const chunk of body) {
+    readBytes += chunk.length;
+    if (readBytes > DRAIN_LIMIT_BYTES) {
+      body.destroy();
+      return { text: new TextDecoder('utf-8').decode(Buffer.concat(chunks)), complete: false };
+    }
+    chunks.push(chunk);
+  }
+  return { text: new TextDecoder('utf-8').decode(Buffer.concat(chunks)), complete: true };
+}
+
+/** The first `BODY_EXCERPT_CHARS` characters of an answer, for the attempt record. */
+export function excerptOf(text: string): string {
+  return truncate(text, BODY_EXCERPT_CHARS);
 }
 
 /** Reads the response to its end (up to a limit) so the connection can be reused; keeps the first characters. */
