@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readX12 } from '../connectors/edi/config-section.js';
+import { connectorKinds } from '../connectors/registry.js';
 import { type CircuitBreakerPolicy, DEFAULT_CIRCUIT_BREAKER } from '../domain/delivery/circuit-breaker.js';
 import { FACTS, type Fact, HUB_SYSTEM, MILESTONES, type Milestone } from '../domain/event-catalogue.js';
 import { compileReadScope } from './compile-read-scope.js';
@@ -352,7 +353,8 @@ export function compileSystems(
     }
     const body = entry.value.map();
     if (body === undefined) continue;
-    body.allowOnly(SYSTEM_KEYS);
+    const kindKeys = connectorKinds().flatMap((k) => (k.systemKeys ?? []).map((key) => ({ key, kind: k })));
+    body.allowOnly([...SYSTEM_KEYS, ...kindKeys.map((k) => k.key)]);
     const kind = body.require('kind')?.oneOf(SYSTEM_KINDS, 'kind');
     const keyHashes = readCredentials(body, `system '${name}'`, keys);
     const locations = readReferences(body.get('locations'), declared.locations, 'location', 'locations', {
@@ -376,6 +378,13 @@ export function compileSystems(
     if (reconcile !== undefined) system.reconcile = reconcile;
     const driftThreshold = body.get('driftThreshold')?.int(0);
     if (driftThreshold !== undefined) system.driftThreshold = driftThreshold;
+    // Sections owned by connector kinds (`poll:`), each read by its kind.
+    for (const { key, kind: owner } of kindKeys) {
+      const value = body.get(key);
+      if (value === undefined) continue;
+      const section = owner.readSystemSection?.(key, value, name);
+      if (section !== undefined) system.sections = { ...system.sections, [key]: section };
+    }
     systems.set(name, system);
   }
   return systems;

@@ -33,6 +33,8 @@ export interface CompiledSystem {
   driftThreshold?: number;
   /** The delivery circuit breaker of this target (default 5 failures, 30 s, up to 5 min). */
   circuitBreaker?: CircuitBreakerPolicy;
+  /** Sections owned by connector kinds (`poll`), as each kind compiled them (`ConnectorKind.systemKeys`). */
+  sections?: Record<string, unknown>;
 }
 
 /** A trading partner's X12 identity and options (`systems.<name>.x12`). */

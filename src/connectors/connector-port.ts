@@ -222,6 +222,12 @@ export interface InboundConnector {
 export interface SourceHub extends InboundHub {
   /** Hands a request the source fetched (a file's content) to its kind's inbound role, in its own trace. */
   receive(request: InboundRequest): Promise<ProtocolReply>;
+  /**
+   * Applies `events` as sent by the source's system and sets `state`'s keys of the source's own
+   * `ConnectorState` in the same durable transaction: both or neither (a poll cursor never runs ahead of,
+   * nor falls behind, the items it read). Duplicates are reported as by `apply`; `events` may be empty.
+   */
+  commit(events: InboundEvent[], state: Record<string, unknown>): Promise<{ status: 'accepted' | 'duplicate' }[]>;
 }
 
 /**
@@ -236,6 +242,16 @@ export interface SourceConnector {
   readonly name: string;
   /** The system its inputs come from (events are applied as sent by it). */
   readonly system: string;
+  /**
+   * Pulled on a schedule of its own, every this many milliseconds, backing off after failures (a poll of an
+   * API); absent: pulled on the shared sources loop (every 2 s, a folder). A scheduled source's `pull`
+   * throws when the look failed (the API is down): the hub counts it, backs off and shows it.
+   */
+  readonly everyMs?: number;
+  /** One process at a time pulls it, across every process on the store (a lease named `source:<name>`). */
+  readonly singleton?: boolean;
+  /** Metric labels and what the console and `/readyz` show for it (`{ system, poll }`). */
+  readonly labels?: { system: string; poll: string };
   /** One look: takes what is ready; answers how many inputs it took. */
   pull(hub: SourceHub): Promise<number>;
 }
@@ -343,6 +359,13 @@ export interface ConnectorKind {
   ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
   /** The inbound role, opened once per hub (`POST /v1/<kind>/{system}` and this kind's sources use it). */
   openInbound?(context: ConnectorContext): InboundConnector;
+  /** Keys of a system (`systems.<name>.<key>`) this kind owns, e.g. `poll`. */
+  readonly systemKeys?: readonly string[];
+  /**
+   * Reads the kind's section `key` of system `system` (reporting its problems at their place); what it
+   * answers is kept as `CompiledSystem.sections[key]` for the kind's sources (undefined: nothing kept).
+   */
+  readSystemSection?(key: string, value: ConfigValue, system: string): unknown;
   /** The sources of this kind in the configuration (one per place to look), opened once per hub. */
   openSources?(context: ConnectorContext): SourceConnector[];
 }

@@ -7,11 +7,13 @@ import type { ConnectorKind } from './connector-port.js';
 import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
 import { ndjsonFileConnector } from './ndjson-file/connector.js';
+import { pollConnector } from './poll/connector.js';
 
 const kinds: ConnectorKind[] = [
   httpConnector, // webhooks: CloudEvents JSON over HTTP (the default kind of a subscription)
   ediConnector, // X12 over HTTP or a folder drop
   ndjsonFileConnector, // each event as one JSON line appended to a file (an audit trail)
+  pollConnector, // systems.<n>.poll: pulls pages of a system's API without webhooks, by cursor
 ];
 
 /** The registered kinds, in registration order. */

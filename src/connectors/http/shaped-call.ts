@@ -100,10 +100,10 @@ export async function sendShaped(
   }
 }
 
-/** Fills the `{{ }}` parts of a URL template, each URL-encoded. */
-async function fill(
+/** Fills the `{{ }}` parts of a URL template, each URL-encoded (`event`: the expressions' input). */
+export async function fill(
   template: UrlTemplate,
-  event: CloudEvent,
+  event: unknown,
   bindings: Record<string, unknown>,
 ): Promise<string> {
   let path = '';
@@ -123,7 +123,7 @@ async function fill(
   return path;
 }
 
-interface CallRequest {
+export interface CallRequest {
   origin: string;
   path: string;
   method: string;
@@ -132,11 +132,14 @@ interface CallRequest {
   trace: TraceHeaders;
 }
 
-/** Makes one request with `auth`; with OAuth2, a 401 gets a new token and the request goes once more. */
-async function call(
-  context: ShapedContext,
-  http: HttpConnectorConfig,
-  shaped: ShapedCall,
+/**
+ * Makes one request with `auth`; with OAuth2, a 401 gets a new token and the request goes once more. Also
+ * the poll kind's request (src/connectors/poll/), which gives only what it reads of `http` and `shaped`.
+ */
+export async function call(
+  context: Pick<ShapedContext, 'client' | 'tokens'>,
+  http: Pick<HttpConnectorConfig, 'timeoutMs'>,
+  shaped: Pick<ShapedCall, 'auth'>,
   request: CallRequest,
 ): Promise<ExchangeResult> {
   const auth = shaped.auth;
