@@ -1,8 +1,26 @@
-/** `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable). */
+/**
+ * `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable; the
+ * delivery targets and the pollers shown, never counted).
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TargetHealth } from '../../engine/delivery/delivery-engine.js';
+import type { SourceStatus } from '../../engine/inbound/scheduled-source.js';
 import type { Store } from '../../store/store-port.js';
+
+/** A poller's status: the same in every process (stored by the process that runs it). */
+export const PollerStatus = Type.Object({
+  name: Type.String(),
+  system: Type.String(),
+  poll: Type.String(),
+  state: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('pending')]),
+  everyMs: Type.Integer(),
+  failures: Type.Integer({ description: 'runs in a row that failed' }),
+  lastRunAt: Type.Optional(Type.String()),
+  lastSuccessAt: Type.Optional(Type.String()),
+  lastError: Type.Optional(Type.String()),
+  nextRunAt: Type.Optional(Type.String()),
+});
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
@@ -36,6 +54,10 @@ const Readiness = Type.Object({
         'circuit breaker and adaptive concurrency per delivery target; an open circuit does not make the hub unready',
     },
   ),
+  pollers: Type.Array(PollerStatus, {
+    description:
+      'each poller (systems.<name>.poll) and how its runs fare; a failing poller does not make the hub unready',
+  }),
 });
 
 /** Registers the health routes. `isShuttingDown` makes readiness fail while draining. */
@@ -44,6 +66,7 @@ export function registerHealthRoutes(
   store: Store,
   isShuttingDown: () => boolean,
   targets: () => TargetHealth[],
+  pollers: () => Promise<SourceStatus[]> = async () => [],
 ): void {
   app.get(
     '/healthz',
@@ -78,6 +101,9 @@ export function registerHealthRoutes(
               : {}),
         },
         targets: targets(),
+        // Shown, never counted against readiness: a system that is down must not take the hub out of
+        // its load balancer. A store that cannot be read leaves the list empty (the store says why).
+        pollers: health.ok ? await pollers().catch(() => []) : [],
       };
     },
   );
