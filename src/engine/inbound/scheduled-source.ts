@@ -58,6 +58,8 @@ export class ScheduledSource {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Set by `stop`: no run starts after it (a test's `tick` may run a source never started). */
+  private closed = false;
   private leading = false;
   private nextRunMs = 0;
   private failures = 0;
@@ -85,11 +87,13 @@ export class ScheduledSource {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.closed = false;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -154,7 +158,7 @@ export class ScheduledSource {
   private async tickOnce(): Promise<void> {
     if (this.source.singleton !== false && !(await this.takeLease())) return;
     if (this.source.singleton === false) this.leading = true;
-    if (this.options.now().getTime() < this.nextRunMs || this.stopped) return;
+    if (this.options.now().getTime() < this.nextRunMs || this.closed) return;
     await this.run();
   }
 
