@@ -1,7 +1,7 @@
 /**
  * A real paged HTTP API (node:http) for poller tests: records with a version (`updated_at`), listed after
  * a cursor (`?since=`), two per page, with a relative `next` link. It checks the bearer token, counts the
- * requests, and can be made to fail, to answer slowly, or to point `next` at another origin.
+ * requests, and can be made to fail, to answer one page slowly, or to point `next` at another origin.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,9 +21,10 @@ export interface PagedApi {
   requests: string[];
   /** Answer every request with this status (undefined: normal). */
   failWith: number | undefined;
-  /** Wait this long before answering a page > 1 (ms). */
-  slowPagesMs: number;
-  /** Told when a slow page's request arrived (before it is answered). */
+  /** This page (2 or more) waits `slowMs` before it is answered. */
+  slowPage: number | undefined;
+  slowMs: number;
+  /** Told when the slow page's request arrived (before it is answered). */
   onSlowPage: (() => void) | undefined;
   /** Give this absolute origin in `next` links instead of a relative path. */
   nextOrigin: string | undefined;
@@ -42,7 +43,8 @@ export async function startPagedApi(): Promise<PagedApi> {
     records: [],
     requests: [],
     failWith: undefined,
-    slowPagesMs: 0,
+    slowPage: undefined,
+    slowMs: 60_000,
     onSlowPage: undefined,
     nextOrigin: undefined,
     put(id, delta) {
@@ -51,7 +53,11 @@ export async function startPagedApi(): Promise<PagedApi> {
       api.records = [...api.records.filter((r) => r.id !== id), record];
       return record;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the slow page's request too
+      }),
   };
   const server: Server = createServer((req: IncomingMessage, res) => {
     api.requests.push(req.url ?? '');
@@ -72,9 +78,9 @@ export async function startPagedApi(): Promise<PagedApi> {
     const more = after.length > page * PAGE_SIZE;
     const link = `/adjustments?since=${encodeURIComponent(since)}&page=${page + 1}`;
     const body = { data: items, next: more ? `${api.nextOrigin ?? ''}${link}` : null };
-    if (page > 1 && api.slowPagesMs > 0) {
+    if (page > 1 && page === api.slowPage) {
       api.onSlowPage?.();
-      setTimeout(() => answer(200, body), api.slowPagesMs);
+      setTimeout(() => answer(200, body), api.slowMs).unref();
       return;
     }
     answer(200, body);
