@@ -227,7 +227,10 @@ export interface SourceHub extends InboundHub {
    * `ConnectorState` in the same durable transaction: both or neither (a poll cursor never runs ahead of,
    * nor falls behind, the items it read). Duplicates are reported as by `apply`; `events` may be empty.
    */
-  commit(events: InboundEvent[], state: Record<string, unknown>): Promise<{ status: 'accepted' | 'duplicate' }[]>;
+  commit(
+    events: InboundEvent[],
+    state: Record<string, unknown>,
+  ): Promise<{ status: 'accepted' | 'duplicate' }[]>;
 }
 
 /**

@@ -30,7 +30,8 @@ export class SqlConnectorState implements ConnectorStateStore {
   ): Promise<AppendOutcome[]> {
     const values = Object.entries(state).map(([key, value]) => {
       const text = JSON.stringify(value);
-      if (text === undefined) throw new TypeError(`connector state '${key}' of ${connector}: not a JSON value`);
+      if (text === undefined)
+        throw new TypeError(`connector state '${key}' of ${connector}: not a JSON value`);
       return [key, text] as const;
     });
     const rows = events.map(eventRow);
@@ -58,7 +59,16 @@ export class SqlConnectorState implements ConnectorStateStore {
         steps.push({
           sql: `INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
                 VALUES (?, ?, ?, ?, ?, ?, ${ts}, ?) ON CONFLICT (source, id) DO NOTHING`,
-          params: [row.source, row.id, row.type, row.subject, row.correlationid, row.system, at, row.envelope],
+          params: [
+            row.source,
+            row.id,
+            row.type,
+            row.subject,
+            row.correlationid,
+            row.system,
+            at,
+            row.envelope,
+          ],
           mode: 'run',
           expect: 1,
         });

@@ -72,6 +72,8 @@ it('backs off exponentially, capped, and returns to its period after a success',
   const ok = await telemetry.registry.metrics();
   expect(ok).toContain('manifold_poll_consecutive_failures{system="erp",poll="customers"} 0');
   expect(ok).toContain('manifold_poll_items_total{system="erp",poll="customers"} 2');
-  expect(ok).toContain(`manifold_poll_last_success_timestamp_seconds{system="erp",poll="customers"} ${nowMs / 1000}`);
+  expect(ok).toContain(
+    `manifold_poll_last_success_timestamp_seconds{system="erp",poll="customers"} ${nowMs / 1000}`,
+  );
   await source.stop();
 });

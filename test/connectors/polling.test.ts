@@ -31,7 +31,10 @@ function conformance(t: TestStore) {
 
   function hubOn(store: Store, yaml = pollerConfigYaml(api.url)): Hub {
     const config = compileConfig(yaml, 'poll.yaml', {});
-    const hub = composeHub(config, store, { logger: pino({ level: process.env.POLL_LOG ?? 'silent' }), delivery: false });
+    const hub = composeHub(config, store, {
+      logger: pino({ level: process.env.POLL_LOG ?? 'silent' }),
+      delivery: false,
+    });
     hubs.push(hub);
     return hub;
   }
@@ -42,7 +45,14 @@ function conformance(t: TestStore) {
   }
 
   it('ingests every item of three pages once, then only what changed since the stored cursor', async () => {
-    for (const [id, delta] of [['a', 1], ['b', 2], ['c', 3], ['d', 4], ['e', 5]] as const) api.put(id, delta);
+    for (const [id, delta] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+      ['e', 5],
+    ] as const)
+      api.put(id, delta);
     const first = hubOn(t.store);
     await first.sources.settle();
     expect(api.requests).toEqual([
@@ -60,7 +70,11 @@ function conformance(t: TestStore) {
     const [event] = (await t.store.listEvents({ source: '/wms-east', limit: 1 })).items;
     expect(event?.event.type).toBe('com.manifold.inventory.adjusted.v1');
     expect(event?.event.data).toEqual({ sku: 'SKU-a', location: 'DC-EAST', delta: 1, reason: 'cycle_count' });
-    expect((await first.sources.status())[0]).toMatchObject({ state: 'ok', failures: 0, poll: 'adjustments' });
+    expect((await first.sources.status())[0]).toMatchObject({
+      state: 'ok',
+      failures: 0,
+      poll: 'adjustments',
+    });
 
     // A restart: a new hub on the same store goes on from the stored cursor.
     await first.stop(1000);
@@ -93,9 +107,13 @@ function conformance(t: TestStore) {
     expect(await t.store.connectorState.get(POLLER, 'next')).toBeNull();
     const [status] = await hub.sources.status();
     expect(status?.state).toBe('failing');
-    expect(status?.lastError).toMatch(/next: refused http:\/\/127\.0\.0\.1:\d+ \(not the origin of request\.url/);
+    expect(status?.lastError).toMatch(
+      /next: refused http:\/\/127\.0\.0\.1:\d+ \(not the origin of request\.url/,
+    );
     const metrics = await hub.telemetry.registry.metrics();
-    expect(metrics).toMatch(/manifold_poll_runs_total\{system="wms-east",poll="adjustments",outcome="refused"\} 1/);
+    expect(metrics).toMatch(
+      /manifold_poll_runs_total\{system="wms-east",poll="adjustments",outcome="refused"\} 1/,
+    );
     expect(config.systems.get('wms-east')?.sections?.poll).toBeDefined();
   });
 
@@ -111,15 +129,29 @@ function conformance(t: TestStore) {
       const body = ready.json() as { status: string; pollers: Record<string, unknown>[] };
       expect(body.status).toBe('ready');
       expect(body.pollers).toHaveLength(1);
-      const poller = body.pollers[0] as { state: string; failures: number; lastError: string; lastRunAt: string; nextRunAt: string };
-      expect(poller).toMatchObject({ name: POLLER, system: 'wms-east', poll: 'adjustments', state: 'failing', failures: 1 });
+      const poller = body.pollers[0] as {
+        state: string;
+        failures: number;
+        lastError: string;
+        lastRunAt: string;
+        nextRunAt: string;
+      };
+      expect(poller).toMatchObject({
+        name: POLLER,
+        system: 'wms-east',
+        poll: 'adjustments',
+        state: 'failing',
+        failures: 1,
+      });
       expect(poller.lastError).toMatch(/HTTP 503/);
       // The first back-off is one period (1 h); the run is not due again before then.
       expect(Date.parse(poller.nextRunAt) - Date.parse(poller.lastRunAt)).toBeGreaterThanOrEqual(3600_000);
       await hub.sources.settle();
       expect(api.requests).toHaveLength(1);
       const metrics = await hub.telemetry.registry.metrics();
-      expect(metrics).toMatch(/manifold_poll_runs_total\{system="wms-east",poll="adjustments",outcome="failed"\} 1/);
+      expect(metrics).toMatch(
+        /manifold_poll_runs_total\{system="wms-east",poll="adjustments",outcome="failed"\} 1/,
+      );
       expect(metrics).toMatch(/manifold_poll_consecutive_failures\{system="wms-east",poll="adjustments"\} 1/);
       expect(await eventIds(t.store)).toEqual([]);
       expect(await t.store.connectorState.get(POLLER, 'cursor')).toBeUndefined();

@@ -91,7 +91,10 @@ export async function startPagedApi(): Promise<PagedApi> {
 }
 
 /** A hub configuration with one poller of `wms-east` over `api` (every `every`). */
-export function pollerConfigYaml(api: string, options: { every?: string; store?: string; port?: number } = {}) {
+export function pollerConfigYaml(
+  api: string,
+  options: { every?: string; store?: string; port?: number } = {},
+) {
   return `
 store: ${options.store ?? '{ sqlite: "./unused.db" }'}
 server: { host: 127.0.0.1, port: ${options.port ?? 0}, adminKey: test-admin-key-0000000001 }

@@ -3,8 +3,9 @@
  * is read and every JSONata expression compiled here, once; problems are reported at their file, line and
  * column, a JSONata syntax error with its position inside the expression (`../http/expressions.ts`).
  */
-import type { CompiledExpression, OutboundAuth, UrlTemplate } from '../../config/compiled-config.js';
+
 import { isMap } from 'yaml';
+import type { CompiledExpression, OutboundAuth, UrlTemplate } from '../../config/compiled-config.js';
 import { type ConfigValue, readDuration } from '../../config/config-reader.js';
 import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { notAString, readExpression } from '../http/expressions.js';
@@ -135,7 +136,8 @@ function readRequest(value: ConfigValue | undefined): CompiledPoll['request'] | 
   map.allowOnly(REQUEST_KEYS);
   const urlValue = map.require('url');
   const text = urlValue === undefined || notAString(urlValue) ? undefined : urlValue.string();
-  const url = urlValue !== undefined && text !== undefined ? readUrlTemplate(urlValue, text, 'url') : undefined;
+  const url =
+    urlValue !== undefined && text !== undefined ? readUrlTemplate(urlValue, text, 'url') : undefined;
   const method = map.get('method')?.oneOf(['GET', 'POST'] as const, 'method') ?? 'GET';
   const headers = readHeaders(map.get('headers'));
   const auth = readAuth(map.get('auth'));

@@ -4,9 +4,10 @@
  * `poll:<system>:<poller>`: pulled every `every` by one process at a time, its cursor and pending `next`
  * page kept in its connector state in the same transaction as the events it read (`poller.ts`).
  */
+
+import type { ConnectorContext, ConnectorKind, SourceConnector } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from '../http/oauth2.js';
-import type { ConnectorContext, ConnectorKind, SourceConnector } from '../connector-port.js';
 import { httpClient } from '../transport/http.js';
 import { type CompiledPoll, readPollSection } from './config-section.js';
 import { runPoll } from './poller.js';
@@ -33,7 +34,8 @@ export function pollSources(context: ConnectorContext): SourceConnector[] {
   // The same token cache as shaped calls: one token per client id, kept in the connector state.
   const tokens = context.shared(
     'http-oauth2',
-    () => new OAuth2Tokens(client, context.state(OAUTH2_STATE_INSTANCE), context.now, DEFAULT_HTTP_TIMEOUT_MS),
+    () =>
+      new OAuth2Tokens(client, context.state(OAUTH2_STATE_INSTANCE), context.now, DEFAULT_HTTP_TIMEOUT_MS),
   );
   return polls.map((poll) => {
     const name = `poll:${poll.system}:${poll.name}`;

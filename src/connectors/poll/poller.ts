@@ -127,7 +127,8 @@ async function fetchPage(context: PollerContext, poll: CompiledPoll, url: URL): 
     const excerpt = excerptOf(answer.body ?? '');
     throw new PollError(`${where}: HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ''}`);
   }
-  if (answer.complete === false) throw new PollError(`${where}: the answer is over 1 MiB; ask for smaller pages`);
+  if (answer.complete === false)
+    throw new PollError(`${where}: the answer is over 1 MiB; ask for smaller pages`);
   try {
     return JSON.parse(answer.body ?? '');
   } catch {
@@ -136,7 +137,11 @@ async function fetchPage(context: PollerContext, poll: CompiledPoll, url: URL): 
 }
 
 /** The page's items as events: `type`, `id`, `data` (and `subject`) evaluated with `$` the item. */
-async function mapItems(poll: CompiledPoll, body: unknown, bindings: { cursor: string }): Promise<InboundEvent[]> {
+async function mapItems(
+  poll: CompiledPoll,
+  body: unknown,
+  bindings: { cursor: string },
+): Promise<InboundEvent[]> {
   const value = await evaluate(poll.items, body, bindings);
   const items = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
   const events: InboundEvent[] = [];
@@ -170,6 +175,9 @@ function isEmpty(value: unknown): boolean {
 }
 
 function scalarText(value: unknown, key: string): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new PollError(`'${key}' must give a string or a number, got ${Array.isArray(value) ? 'a list' : 'an object'}`);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  throw new PollError(
+    `'${key}' must give a string or a number, got ${Array.isArray(value) ? 'a list' : 'an object'}`,
+  );
 }

@@ -5,8 +5,9 @@
  * shown. Its status is kept in the source's connector state (`status` key), so that every process — the
  * console, `/readyz` — shows the same, whichever holds the lease. See docs/connectors.md#polling.
  */
-import { hostname } from 'node:os';
+
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { SourceConnector, SourceHub } from '../../connectors/connector-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { Telemetry } from '../observability/telemetry.js';
@@ -97,7 +98,8 @@ export class ScheduledSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
-    if (this.leading) await this.options.store.ops.releaseLease(this.lease, this.owner).catch(() => undefined);
+    if (this.leading)
+      await this.options.store.ops.releaseLease(this.lease, this.owner).catch(() => undefined);
     this.leading = false;
   }
 

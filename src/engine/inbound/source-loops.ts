@@ -11,7 +11,12 @@ import type { Store } from '../../store/store-port.js';
 import { Loop } from '../inventory/inventory-engine.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import type { InboundService } from './inbound-service.js';
-import { leaseOwner, ScheduledSource, type ScheduledSourceOptions, type SourceStatus } from './scheduled-source.js';
+import {
+  leaseOwner,
+  ScheduledSource,
+  type ScheduledSourceOptions,
+  type SourceStatus,
+} from './scheduled-source.js';
 
 export interface SourceLoopsOptions {
   /** How often the sources without a schedule of their own are pulled (default 2 s). */
