@@ -146,6 +146,14 @@ function conformance(t: TestStore) {
       expect(poller.lastError).toMatch(/HTTP 503/);
       // The first back-off is one period (1 h); the run is not due again before then.
       expect(Date.parse(poller.nextRunAt) - Date.parse(poller.lastRunAt)).toBeGreaterThanOrEqual(3600_000);
+      // The console's overview shows the same (its Pollers panel).
+      const overview = await app.inject({
+        method: 'GET',
+        url: '/v1/overview',
+        headers: { authorization: 'Bearer test-admin-key-0000000001' },
+      });
+      expect(overview.statusCode).toBe(200);
+      expect((overview.json() as { pollers: unknown[] }).pollers).toEqual([poller]);
       await hub.sources.settle();
       expect(api.requests).toHaveLength(1);
       const metrics = await hub.telemetry.registry.metrics();

@@ -4,23 +4,10 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { PollerStatusSchema as PollerStatus } from '../../contracts/views/overview-views.js';
 import type { TargetHealth } from '../../engine/delivery/delivery-engine.js';
 import type { SourceStatus } from '../../engine/inbound/scheduled-source.js';
 import type { Store } from '../../store/store-port.js';
-
-/** A poller's status: the same in every process (stored by the process that runs it). */
-export const PollerStatus = Type.Object({
-  name: Type.String(),
-  system: Type.String(),
-  poll: Type.String(),
-  state: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('pending')]),
-  everyMs: Type.Integer(),
-  failures: Type.Integer({ description: 'runs in a row that failed' }),
-  lastRunAt: Type.Optional(Type.String()),
-  lastSuccessAt: Type.Optional(Type.String()),
-  lastError: Type.Optional(Type.String()),
-  nextRunAt: Type.Optional(Type.String()),
-});
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
