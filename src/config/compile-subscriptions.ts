@@ -103,6 +103,7 @@ export function compileSubscriptions(
     // Keys of other kinds that the delivering kind neither owns nor rides as its transport.
     const own = new Set([chosen?.kind, ...(chosen?.extraKeys ?? []), ...(chosen?.rides ?? [])]);
     for (const other of connectorKinds()) {
+      if (other.systemOnly) continue; // no subscription key: `poll:` here is an unknown key (reported once)
       // The kinds refused above, and the one whose unreadable section was reported already.
       if ((kinds.length > 1 && kinds.includes(other)) || (other === kind && chosen !== kind)) continue;
       for (const key of [other.kind, ...(other.extraKeys ?? [])]) {

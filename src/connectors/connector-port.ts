@@ -362,6 +362,11 @@ export interface ConnectorKind {
   ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
   /** The inbound role, opened once per hub (`POST /v1/<kind>/{system}` and this kind's sources use it). */
   openInbound?(context: ConnectorContext): InboundConnector;
+  /**
+   * The kind has no subscription section: its key is not a subscription key (`poll:` there is an unknown
+   * key) and `readSection` is never called. Its sections are the systems' (`systemKeys`).
+   */
+  readonly systemOnly?: boolean;
   /** Keys of a system (`systems.<name>.<key>`) this kind owns, e.g. `poll`. */
   readonly systemKeys?: readonly string[];
   /**

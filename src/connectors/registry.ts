@@ -36,9 +36,9 @@ export function registerConnector(kind: ConnectorKind): () => void {
   };
 }
 
-/** Every subscription key owned by a kind, in registration order (`http`, `edi`, `dir`, …). */
+/** Every subscription key owned by a kind, in registration order (`http`, `edi`, `dir`, …); none of a `systemOnly` kind. */
 export function connectorKeys(): string[] {
-  return kinds.flatMap((k) => [k.kind, ...(k.extraKeys ?? [])]);
+  return kinds.filter((k) => !k.systemOnly).flatMap((k) => [k.kind, ...(k.extraKeys ?? [])]);
 }
 
 /**
@@ -47,7 +47,7 @@ export function connectorKeys(): string[] {
  * section). Several: all of them, for the compiler to refuse.
  */
 export function kindsFor(has: (key: string) => boolean): ConnectorKind[] {
-  const present = kinds.filter((k) => has(k.kind));
+  const present = kinds.filter((k) => !k.systemOnly && has(k.kind));
   const ridden = new Set(present.flatMap((k) => k.rides ?? []));
   const chosen = present.filter((k) => !ridden.has(k.kind));
   const first = kinds[0];

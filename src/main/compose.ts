@@ -152,7 +152,10 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     telemetry,
     // A poller whose system is down is no hub failure: it backs off, and shows in /readyz and the console.
     onSourceFailure: (source, error) =>
-      logger.warn({ source, err: error }, 'poll failed; backing off (see /readyz)'),
+      logger.warn(
+        { source, error: error instanceof Error ? error.message : String(error) },
+        'poll failed; backing off (see /readyz)',
+      ),
     ...(options.sources ? { scheduled: options.sources } : {}),
   });
   const ediEngine = new EdiEngine(config, store, { onError });

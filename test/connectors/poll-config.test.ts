@@ -129,6 +129,9 @@ describe('check-config: pollers', () => {
     poll: { every: 1m }
 `;
     const messages = configIssues(text).map((i) => i.message);
-    expect(messages).toContain("'poll' belongs to a system (systems.<name>.poll), not to a subscription");
+    expect(messages.filter((m) => m.includes('poll'))).toHaveLength(1);
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^unknown key 'poll' in subscriptions\[0\]; expected one of: .*\bhttp\b/),
+    );
   });
 });

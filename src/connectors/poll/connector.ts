@@ -15,11 +15,9 @@ import { runPoll } from './poller.js';
 export const pollConnector: ConnectorKind = {
   kind: 'poll',
   systemKeys: ['poll'],
-  // A poller is a system's section, never a subscription's.
-  readSection: (map) => {
-    map.get('poll')?.report("'poll' belongs to a system (systems.<name>.poll), not to a subscription");
-    return undefined;
-  },
+  // A poller is a system's section, never a subscription's (`poll:` there is an unknown key).
+  systemOnly: true,
+  readSection: () => undefined,
   readSystemSection: (_key, value, system) => readPollSection(value, system),
   openSources: (context) => pollSources(context),
 };

@@ -206,7 +206,7 @@ export class ScheduledSource {
         lastError: error instanceof Error ? error.message : String(error),
         ...(previous.lastSuccessAt ? { lastSuccessAt: previous.lastSuccessAt } : {}),
       };
-      this.options.onError(`source ${this.source.name}`, error);
+      this.options.onError(this.source.name, error);
     }
     telemetry?.pollFailures.set(this.labels, this.failures);
     status.nextRunAt = new Date(this.nextRunMs).toISOString();
