@@ -93,6 +93,42 @@ function conformance(t: TestStore) {
     ]);
   });
 
+  it('keeps a refused item as an exception, goes on with the others, and applies it again on retry', async () => {
+    api.put('a', 1);
+    api.put('b', 2, 'DC-WEST'); // wms-east serves DC-EAST only: the hub refuses this fact from it
+    api.put('c', 0); // a zero delta breaks the event's contract
+    api.put('d', 4);
+    const hub = hubOn(t.store);
+    await hub.sources.settle();
+    const ids = await eventIds(t.store);
+    expect(ids).toEqual([`adj-a-${api.records[0]?.updated_at}`, `adj-d-${api.records[3]?.updated_at}`]);
+    expect(await t.store.connectorState.get(POLLER, 'cursor')).toBe(api.records[3]?.updated_at);
+    expect((await hub.sources.status())[0]?.state).toBe('ok');
+    const rejected = await t.store.delivery.listExceptions({
+      status: 'open',
+      code: 'poll_rejected',
+      limit: 10,
+    });
+    expect(rejected.map((e) => e.subject).sort()).toEqual([
+      `adj-b-${api.records[1]?.updated_at}`,
+      `adj-c-${api.records[2]?.updated_at}`,
+    ]);
+    const west = rejected.find((e) => e.subject?.startsWith('adj-b-'));
+    expect(west?.detail).toMatch(
+      /^poller wms-east\/adjustments: event adj-b-\S+ \(com\.manifold\.inventory\.adjusted\.v1\) refused: /,
+    );
+    expect(rejected.find((e) => e.subject?.startsWith('adj-c-'))?.detail).toMatch(
+      /\/data\/delta must not be 0/,
+    );
+
+    // The cause fixed (wms-east now serves DC-WEST too): the retry applies the event the exception holds.
+    await hub.stop(1000);
+    const fixed = hubOn(t.store, pollerConfigYaml(api.url, { locations: 'DC-EAST, DC-WEST' }));
+    expect(fixed.inbound.replays('poll_rejected')).toBe(true);
+    await fixed.inbound.replay(west as NonNullable<typeof west>);
+    expect(await eventIds(t.store)).toContain(west?.subject);
+  });
+
   it('refuses a next page on another origin, keeps the page it read, and shows why', async () => {
     const other = await startPagedApi();
     apis.push(other);

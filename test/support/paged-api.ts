@@ -10,6 +10,8 @@ export interface ApiRecord {
   id: string;
   sku: string;
   delta: number;
+  /** Where (default DC-EAST in the poller's mapping). */
+  location?: string;
   /** The record's version: an ISO time, increasing. */
   updated_at: string;
 }
@@ -29,7 +31,7 @@ export interface PagedApi {
   /** Give this absolute origin in `next` links instead of a relative path. */
   nextOrigin: string | undefined;
   /** Adds a record (or a new version of one) with the next version. */
-  put(id: string, delta: number): ApiRecord;
+  put(id: string, delta: number, location?: string): ApiRecord;
   close(): Promise<void>;
 }
 
@@ -47,9 +49,10 @@ export async function startPagedApi(): Promise<PagedApi> {
     slowMs: 60_000,
     onSlowPage: undefined,
     nextOrigin: undefined,
-    put(id, delta) {
+    put(id, delta, location) {
       clock += 1000;
-      const record = { id, sku: `SKU-${id}`, delta, updated_at: new Date(clock).toISOString() };
+      const record: ApiRecord = { id, sku: `SKU-${id}`, delta, updated_at: new Date(clock).toISOString() };
+      if (location !== undefined) record.location = location;
       api.records = [...api.records.filter((r) => r.id !== id), record];
       return record;
     },
@@ -90,10 +93,10 @@ export async function startPagedApi(): Promise<PagedApi> {
   return api;
 }
 
-/** A hub configuration with one poller of `wms-east` over `api` (every `every`). */
+/** A hub configuration with one poller of `wms-east` over `api` (every `every`; `locations` it serves). */
 export function pollerConfigYaml(
   api: string,
-  options: { every?: string; store?: string; port?: number } = {},
+  options: { every?: string; store?: string; port?: number; locations?: string } = {},
 ) {
   return `
 store: ${options.store ?? '{ sqlite: "./unused.db" }'}
@@ -102,7 +105,7 @@ systems:
   wms-east:
     kind: wms
     key: test-wms-east-key-000001
-    locations: [DC-EAST]
+    locations: [${options.locations ?? 'DC-EAST'}]
     poll:
       - name: adjustments
         every: ${options.every ?? '1h'}
@@ -113,11 +116,12 @@ systems:
         items: data
         type: "'com.manifold.inventory.adjusted.v1'"
         id: "'adj-' & id & '-' & updated_at"
-        data: "{ 'sku': sku, 'location': 'DC-EAST', 'delta': delta, 'reason': 'cycle_count' }"
+        data: "{ 'sku': sku, 'location': $exists(location) ? location : 'DC-EAST', 'delta': delta, 'reason': 'cycle_count' }"
         cursor: data[-1].updated_at
         next: next
 locations:
   DC-EAST: { channels: [web] }
+  DC-WEST: { channels: [web] }
 channels:
   web: { safetyStock: 0 }
 ownership:

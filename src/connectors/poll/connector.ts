@@ -5,12 +5,13 @@
  * page kept in its connector state in the same transaction as the events it read (`poller.ts`).
  */
 
-import type { ConnectorContext, ConnectorKind, SourceConnector } from '../connector-port.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { ConnectorContext, ConnectorKind, InboundEvent, SourceConnector } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from '../http/oauth2.js';
 import { httpClient } from '../transport/http.js';
 import { type CompiledPoll, readPollSection } from './config-section.js';
-import { runPoll } from './poller.js';
+import { POLL_REJECTED, runPoll } from './poller.js';
 
 export const pollConnector: ConnectorKind = {
   kind: 'poll',
@@ -20,6 +21,21 @@ export const pollConnector: ConnectorKind = {
   readSection: () => undefined,
   readSystemSection: (_key, value, system) => readPollSection(value, system),
   openSources: (context) => pollSources(context),
+  // No route receives for it; the inbound role only applies again what a poller had refused.
+  openInbound: () => ({
+    format: 'poll',
+    receive: () => {
+      throw new NotFoundError('pollers fetch; nothing is received for them');
+    },
+    replays: [POLL_REJECTED],
+    async replay(exception, hub) {
+      if (exception.system === undefined || exception.payload === undefined) {
+        throw new ValidationError('the exception holds no event to apply again', []);
+      }
+      const event = JSON.parse(exception.payload) as InboundEvent;
+      await hub.apply(exception.system, [event]);
+    },
+  }),
 };
 
 /** The pollers of the configuration as sources. */

@@ -9,6 +9,7 @@
  * page that fails, so its items are asked for again on the next run.
  */
 import type { CompiledExpression } from '../../config/compiled-config.js';
+import { ManifoldError } from '../../errors.js';
 import type { InboundEvent, SourceHub } from '../connector-port.js';
 import { evaluate } from '../http/expressions.js';
 import type { OAuth2Tokens } from '../http/oauth2.js';
@@ -60,7 +61,10 @@ export async function runPoll(context: PollerContext, poll: CompiledPoll, hub: S
       else refused = resolved.refused;
     }
     // The page's events and how far they go, in one transaction.
-    const results = await hub.commit(events, { [CURSOR_KEY]: newCursor, [NEXT_KEY]: nextUrl ?? null });
+    const results = await commitPage(poll, hub, events, {
+      [CURSOR_KEY]: newCursor,
+      [NEXT_KEY]: nextUrl ?? null,
+    });
     taken += results.filter((r) => r.status === 'accepted').length;
     if (refused !== undefined) throw new PollError(refused, 'refused');
     if (nextUrl === undefined) break;
@@ -68,6 +72,51 @@ export async function runPoll(context: PollerContext, poll: CompiledPoll, hub: S
     next = nextUrl;
   }
   return taken;
+}
+
+/** The code of the exception opened for an item the hub refused (its contract, its owner). */
+export const POLL_REJECTED = 'poll_rejected';
+
+/**
+ * Commits a page. When the hub refuses some of its events (an item that breaks its contract, a fact the
+ * system does not own), each refused one is kept as a `poll_rejected` exception (its event, for a retry
+ * once the cause is fixed) and the others are committed with the state: one bad record does not stop the
+ * poller. The exceptions are opened first, so a crash in between opens one twice rather than none.
+ */
+async function commitPage(
+  poll: CompiledPoll,
+  hub: SourceHub,
+  events: InboundEvent[],
+  state: Record<string, unknown>,
+): Promise<{ status: 'accepted' | 'duplicate' }[]> {
+  try {
+    return await hub.commit(events, state);
+  } catch (error) {
+    if (!(error instanceof ManifoldError) || (error.status !== 400 && error.status !== 403)) throw error;
+    const refused = new Map<number, string[]>();
+    for (const problem of error.errors) {
+      if (problem.index === undefined) continue;
+      refused.set(problem.index, [
+        ...(refused.get(problem.index) ?? []),
+        `${problem.pointer.replace(/^\/\d+/, '')} ${problem.detail}`,
+      ]);
+    }
+    if (refused.size === 0) throw error;
+    for (const [index, problems] of refused) {
+      const event = events[index] as InboundEvent;
+      await hub.raise({
+        code: POLL_REJECTED,
+        detail: `poller ${poll.system}/${poll.name}: event ${event.id} (${event.type}) refused: ${problems.join('; ')}`,
+        system: poll.system,
+        subject: event.id ?? '',
+        payload: JSON.stringify(event),
+      });
+    }
+    return hub.commit(
+      events.filter((_, index) => !refused.has(index)),
+      state,
+    );
+  }
 }
 
 /** `request.url` with `{{ }}` filled from `$cursor` (URL-encoded, path and query only). */
