@@ -129,6 +129,18 @@ function conformance(t: TestStore) {
     expect(await eventIds(t.store)).toContain(west?.subject);
   });
 
+  it('authenticates with OAuth2 client credentials: one token for every page and run', async () => {
+    for (const id of ['a', 'b', 'c']) api.put(id, 1);
+    const auth = `{ oauth2: { tokenUrl: "${api.url}/oauth/token", clientId: hub, clientSecret: hub-secret, scope: stock.read } }`;
+    const hub = hubOn(t.store, pollerConfigYaml(api.url, { auth }));
+    await hub.sources.settle();
+    expect(api.tokenRequests.map((form) => Object.fromEntries(form))).toEqual([
+      { grant_type: 'client_credentials', scope: 'stock.read' },
+    ]);
+    expect(api.requests.filter((r) => r.startsWith('/adjustments'))).toHaveLength(2);
+    expect(await eventIds(t.store)).toHaveLength(3);
+  });
+
   it('refuses a next page on another origin, keeps the page it read, and shows why', async () => {
     const other = await startPagedApi();
     apis.push(other);

@@ -21,6 +21,8 @@ export interface PagedApi {
   records: ApiRecord[];
   /** Every request's path and query, in order. */
   requests: string[];
+  /** The forms posted to the token endpoint (`POST /oauth/token`). */
+  tokenRequests: URLSearchParams[];
   /** Answer every request with this status (undefined: normal). */
   failWith: number | undefined;
   /** This page (2 or more) waits `slowMs` before it is answered. */
@@ -44,6 +46,7 @@ export async function startPagedApi(): Promise<PagedApi> {
     url: '',
     records: [],
     requests: [],
+    tokenRequests: [],
     failWith: undefined,
     slowPage: undefined,
     slowMs: 60_000,
@@ -68,6 +71,21 @@ export async function startPagedApi(): Promise<PagedApi> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    if (req.method === 'POST' && req.url === '/oauth/token') {
+      // OAuth 2.0 client credentials (RFC 6749 §4.4): client `hub` / `hub-secret` by HTTP Basic.
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        api.tokenRequests.push(form);
+        const basic = `Basic ${Buffer.from('hub:hub-secret').toString('base64')}`;
+        if (req.headers.authorization !== basic) return answer(401, { error: 'invalid_client' });
+        if (form.get('grant_type') !== 'client_credentials')
+          return answer(400, { error: 'unsupported_grant_type' });
+        answer(200, { access_token: API_TOKEN, token_type: 'Bearer', expires_in: 3600 });
+      });
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${API_TOKEN}`) return answer(401, { error: 'unauthorized' });
     if (api.failWith !== undefined) return answer(api.failWith, { error: 'down for maintenance' });
     const url = new URL(req.url ?? '/', 'http://x');
@@ -96,7 +114,7 @@ export async function startPagedApi(): Promise<PagedApi> {
 /** A hub configuration with one poller of `wms-east` over `api` (every `every`; `locations` it serves). */
 export function pollerConfigYaml(
   api: string,
-  options: { every?: string; store?: string; port?: number; locations?: string } = {},
+  options: { every?: string; store?: string; port?: number; locations?: string; auth?: string } = {},
 ) {
   return `
 store: ${options.store ?? '{ sqlite: "./unused.db" }'}
@@ -111,7 +129,7 @@ systems:
         every: ${options.every ?? '1h'}
         request:
           url: "${api}/adjustments?since={{ $cursor }}"
-          auth: { bearer: ${API_TOKEN} }
+          auth: ${options.auth ?? `{ bearer: ${API_TOKEN} }`}
           timeout: 10s
         items: data
         type: "'com.manifold.inventory.adjusted.v1'"

@@ -49,6 +49,8 @@ export const STATUS_KEY = 'status';
 const DEFAULT_LEASE_TTL_MS = 30_000;
 const DEFAULT_LEASE_RENEW_MS = 10_000;
 const DEFAULT_MAX_BACKOFF_MS = 15 * 60_000;
+/** How long `stop` waits for a run in flight. */
+const STOP_GRACE_MS = 5_000;
 
 /** This process among others for leases: host, pid and a random part (two engines in one process differ). */
 export function leaseOwner(): string {
@@ -97,7 +99,18 @@ export class ScheduledSource {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    // A run in flight is waited for a little, not to its end (a slow API, many pages): what it has not
+    // committed is asked for again by the next holder, as after a crash.
+    if (this.running) {
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.running,
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, STOP_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(grace);
+    }
     if (this.leading)
       await this.options.store.ops.releaseLease(this.lease, this.owner).catch(() => undefined);
     this.leading = false;
