@@ -39,6 +39,12 @@ function conformance(t: TestStore) {
     return hub;
   }
 
+  /** Waits until the poller of `hub` is due (its stored `nextRunAt`). */
+  async function untilDue(hub: Hub): Promise<void> {
+    const due = Date.parse((await hub.sources.status())[0]?.nextRunAt as string);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()) + 20));
+  }
+
   async function eventIds(store: Store): Promise<string[]> {
     const page = await store.listEvents({ source: '/wms-east', limit: 1000 });
     return page.items.map((e) => e.event.id);
@@ -53,7 +59,8 @@ function conformance(t: TestStore) {
       ['e', 5],
     ] as const)
       api.put(id, delta);
-    const first = hubOn(t.store);
+    const yaml = pollerConfigYaml(api.url, { every: '1s' });
+    const first = hubOn(t.store, yaml);
     await first.sources.settle();
     expect(api.requests).toEqual([
       '/adjustments?since=',
@@ -81,7 +88,10 @@ function conformance(t: TestStore) {
     api.requests.length = 0;
     api.put('f', 6);
     api.put('b', 7); // b's second change: a new version, so a new event (not a duplicate of the first)
-    const second = hubOn(t.store);
+    const second = hubOn(t.store, yaml);
+    await second.sources.settle(); // on the schedule the first left: not due yet
+    expect(api.requests).toEqual([]);
+    await untilDue(second);
     await second.sources.settle();
     expect(api.requests).toEqual([`/adjustments?since=${encodeURIComponent(last)}`]);
     const after = await eventIds(t.store);
@@ -218,10 +228,11 @@ function conformance(t: TestStore) {
 
   it('polls once when two hub engines share the store (the lease), and the other takes over', async () => {
     for (const id of ['a', 'b', 'c', 'd', 'e']) api.put(id, 1);
-    const one = hubOn(t.store);
+    const yaml = pollerConfigYaml(api.url, { every: '1s' });
+    const one = hubOn(t.store, yaml);
     const other = t.reopen();
     await other.migrate();
-    const two = hubOn(other);
+    const two = hubOn(other, yaml);
     // `one` takes the lease first; then both tick together, twice: `two` never polls while `one` holds it.
     await one.sources.settle();
     await Promise.all([one.sources.settle(), two.sources.settle()]);
@@ -230,10 +241,14 @@ function conformance(t: TestStore) {
     expect(await eventIds(t.store)).toHaveLength(5);
     // Both show the same status, whichever ran it.
     expect((await two.sources.status())[0]?.state).toBe('ok');
-    // The holder stops (its lease is released): the other takes over at once, from the stored cursor.
+    // The holder stops (its lease is released): the other takes over, on the schedule `one` left (no
+    // extra poll), and goes on from the stored cursor when the run is due.
     await one.stop(1000);
     api.requests.length = 0;
     api.put('f', 1);
+    await two.sources.settle();
+    expect(api.requests).toHaveLength(0);
+    await untilDue(two);
     await two.sources.settle();
     expect(api.requests).toHaveLength(1);
     expect(api.requests[0]).toMatch(/^\/adjustments\?since=2026/);

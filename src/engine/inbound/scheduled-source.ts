@@ -161,10 +161,12 @@ export class ScheduledSource {
     const now = this.options.now().toISOString();
     const held = await this.options.store.ops.tryLease(this.lease, this.owner, now, this.ttlMs);
     if (held && !this.leading) {
-      // Taking over (a start, or the holder stopped or died): resume from the stored state, at once.
+      // Taking over (a start, or the holder stopped or died): resume from the stored state, on the
+      // schedule the last holder left (a failover or a restart is no extra poll; a run cut short left its
+      // nextRunAt in the past, so it goes on at once).
       const stored = await this.status();
       this.failures = stored.failures;
-      this.nextRunMs = 0;
+      this.nextRunMs = stored.nextRunAt ? Date.parse(stored.nextRunAt) : 0;
     }
     this.leading = held;
     return held;
