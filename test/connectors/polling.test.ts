@@ -175,6 +175,28 @@ function conformance(t: TestStore) {
     expect(config.systems.get('wms-east')?.sections?.poll).toBeDefined();
   });
 
+  it('drops a stored next page whose origin is no longer that of request.url', async () => {
+    const other = await startPagedApi();
+    apis.push(other);
+    other.put('x', 1);
+    // Stored by a run under a configuration that polled `other`; the poller now polls `api`.
+    await t.store.connectorState.put(
+      POLLER,
+      'next',
+      `${other.url}/adjustments?since=&page=2`,
+      new Date().toISOString(),
+    );
+    const hub = hubOn(t.store);
+    await hub.sources.settle();
+    expect(other.requests).toEqual([]);
+    expect(api.requests).toEqual([]);
+    const [status] = await hub.sources.status();
+    expect(status?.state).toBe('failing');
+    expect(status?.lastError).toBe(`stored next URL ${other.url} is not ${api.url}; dropped`);
+    // Dropped: the next run starts from the cursor, on `api`.
+    expect(await t.store.connectorState.get(POLLER, 'next')).toBeNull();
+  });
+
   it('backs off when the API fails, shows it in /readyz, and /readyz stays 200', async () => {
     api.failWith = 503;
     api.put('a', 1);

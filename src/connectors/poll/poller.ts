@@ -46,7 +46,15 @@ export async function runPoll(context: PollerContext, poll: CompiledPoll, hub: S
   let taken = 0;
   for (let page = 0; page < poll.maxPages; page++) {
     const bindings = { cursor };
-    const target = next === undefined ? await firstPage(poll, bindings) : sameOrigin(poll, next);
+    if (next !== undefined && new URL(next).origin !== poll.request.url.origin) {
+      // Stored under a configuration that polled elsewhere: dropped, so the next run starts from the cursor.
+      await hub.commit([], { [NEXT_KEY]: null });
+      throw new PollError(
+        `stored next URL ${new URL(next).origin} is not ${poll.request.url.origin}; dropped`,
+        'refused',
+      );
+    }
+    const target = next === undefined ? await firstPage(poll, bindings) : new URL(next);
     const body = await fetchPage(context, poll, target);
     const events = await mapItems(poll, body, bindings);
     const cursorValue = poll.cursor ? await evaluate(poll.cursor, body, bindings) : undefined;
@@ -122,15 +130,6 @@ async function commitPage(
 /** `request.url` with `{{ }}` filled from `$cursor` (URL-encoded, path and query only). */
 async function firstPage(poll: CompiledPoll, bindings: { cursor: string }): Promise<URL> {
   return new URL(`${poll.request.url.origin}${await fill(poll.request.url, {}, bindings)}`);
-}
-
-/** A stored `next` URL, checked again (the configuration may have changed since it was stored). */
-function sameOrigin(poll: CompiledPoll, next: string): URL {
-  const url = new URL(next);
-  if (url.origin !== poll.request.url.origin) {
-    throw new PollError(`stored next URL ${url.origin} is not ${poll.request.url.origin}`, 'refused');
-  }
-  return url;
 }
 
 /**
