@@ -5,6 +5,7 @@
 import type { CompiledConfig } from '../config/compiled-config.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import type { InboundService } from '../engine/inbound/inbound-service.js';
+import type { SourceStatus } from '../engine/inbound/scheduled-source.js';
 import type { IngestService } from '../engine/ingest-service.js';
 import type { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import type { AlertEngine } from '../engine/observability/alert-engine.js';
@@ -38,6 +39,8 @@ export interface ApiServices {
   delivery?: DeliveryControl;
   /** Tells the delivery engine a subscription has new work (all when the name is undefined). */
   wakeDelivery: (subscription: string | undefined) => void;
+  /** The connectors' sources: the pollers' status (`/readyz`, the console). */
+  sources?: { status(): Promise<SourceStatus[]> };
 }
 
 /** What each group of routes is registered with: the services, and the API's bearer authenticator. */

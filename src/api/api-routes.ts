@@ -30,7 +30,13 @@ export async function apiRoutes(
   app: FastifyInstance,
   { context, isShuttingDown }: ApiRoutesOptions,
 ): Promise<void> {
-  registerHealthRoutes(app, context.store, isShuttingDown, () => context.delivery?.targets() ?? []);
+  registerHealthRoutes(
+    app,
+    context.store,
+    isShuttingDown,
+    () => context.delivery?.targets() ?? [],
+    async () => (await context.sources?.status()) ?? [],
+  );
   registerMetricsRoutes(app, context);
   registerAlertRoutes(app, context);
   registerSchemaRoutes(app);

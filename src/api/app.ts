@@ -85,6 +85,7 @@ export async function buildApp({ services, logger }: AppOptions): Promise<HubApp
     telemetry: services.telemetry,
     ...(delivery ? { delivery } : {}),
     wakeDelivery: services.wakeDelivery,
+    ...(services.sources ? { sources: services.sources } : {}),
   };
 
   app.addSchema(ProblemSchema);

@@ -36,7 +36,7 @@ export interface CompiledSystem {
   driftThreshold?: number;
   /** The delivery circuit breaker of this target (default 5 failures, 30 s, up to 5 min). */
   circuitBreaker?: CircuitBreakerPolicy;
-  /** Connector kinds' sections of this system by key (`inbound`: native webhooks in), as each kind compiled it. */
+  /** Connector kinds' sections of this system by key (`inbound`: native webhooks in; `poll`: pollers), as each kind compiled it. */
   sections?: Record<string, unknown>;
 }
 

@@ -232,6 +232,15 @@ export interface InboundConnector {
 export interface SourceHub extends InboundHub {
   /** Hands a request the source fetched (a file's content) to its kind's inbound role, in its own trace. */
   receive(request: InboundRequest): Promise<ProtocolReply>;
+  /**
+   * Applies `events` as sent by the source's system and sets `state`'s keys of the source's own
+   * `ConnectorState` in the same durable transaction: both or neither (a poll cursor never runs ahead of,
+   * nor falls behind, the items it read). Duplicates are reported as by `apply`; `events` may be empty.
+   */
+  commit(
+    events: InboundEvent[],
+    state: Record<string, unknown>,
+  ): Promise<{ status: 'accepted' | 'duplicate' }[]>;
 }
 
 /**
@@ -246,6 +255,16 @@ export interface SourceConnector {
   readonly name: string;
   /** The system its inputs come from (events are applied as sent by it). */
   readonly system: string;
+  /**
+   * Pulled on a schedule of its own, every this many milliseconds, backing off after failures (a poll of an
+   * API); absent: pulled on the shared sources loop (every 2 s, a folder). A scheduled source's `pull`
+   * throws when the look failed (the API is down): the hub counts it, backs off and shows it.
+   */
+  readonly everyMs?: number;
+  /** One process at a time pulls it, across every process on the store (a lease named `source:<name>`). */
+  readonly singleton?: boolean;
+  /** Metric labels and what the console and `/readyz` show for it (`{ system, poll }`). */
+  readonly labels?: { system: string; poll: string };
   /** One look: takes what is ready; answers how many inputs it took. */
   pull(hub: SourceHub): Promise<number>;
 }

@@ -7,6 +7,7 @@ import type { ConnectorKind } from './connector-port.js';
 import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
 import { ndjsonFileConnector } from './ndjson-file/connector.js';
+import { pollConnector } from './poll/connector.js';
 import { webhookConnector } from './webhook/connector.js';
 
 const kinds: ConnectorKind[] = [
@@ -14,6 +15,7 @@ const kinds: ConnectorKind[] = [
   ediConnector, // X12 over HTTP or a folder drop
   ndjsonFileConnector, // each event as one JSON line appended to a file (an audit trail)
   webhookConnector, // native webhooks in: a system's own JSON/XML → events by JSONata (systems.<n>.inbound)
+  pollConnector, // systems.<n>.poll: pulls pages of a system's API without webhooks, by cursor
 ];
 
 /** The registered kinds, in registration order. */

@@ -78,6 +78,8 @@ export class IngestService {
     events: readonly unknown[],
     batch: boolean,
     incoming?: TraceContext,
+    /** Connector state written in the same transaction as the events (a source's cursor). */
+    state?: { connector: string; values: Record<string, unknown> },
   ): Promise<IngestResult[]> {
     const prepared: NewEvent[] = [];
     const rejections: { index: number; rejection: ItemRejection }[] = [];
@@ -93,7 +95,7 @@ export class IngestService {
     const spans = this.tracing.startIngest(system, prepared, incoming);
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await this.appendAndWake(prepared);
+      outcomes = await this.appendAndWake(prepared, state);
     } catch (error) {
       spans?.fail(error);
       throw error;
@@ -143,8 +145,18 @@ export class IngestService {
     if (types.size > 0) this.onAccepted(types);
   }
 
-  private async appendAndWake(prepared: NewEvent[]): Promise<AppendOutcome[]> {
-    const outcomes = await this.store.append(prepared);
+  private async appendAndWake(
+    prepared: NewEvent[],
+    state?: { connector: string; values: Record<string, unknown> },
+  ): Promise<AppendOutcome[]> {
+    const outcomes = state
+      ? await this.store.connectorState.commit(
+          state.connector,
+          prepared,
+          state.values,
+          new Date().toISOString(),
+        )
+      : await this.store.append(prepared);
     const woken = new Set<string>();
     const types = new Set<string>();
     outcomes.forEach((outcome, i) => {

@@ -25,7 +25,7 @@ import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/d
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
 import { InboundService } from '../engine/inbound/inbound-service.js';
-import { SourceLoops } from '../engine/inbound/source-loops.js';
+import { SourceLoops, type SourceLoopsOptions } from '../engine/inbound/source-loops.js';
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
@@ -45,6 +45,8 @@ export interface ComposeOptions {
    * `false` (tests of the API or of the loops that leave the outbox undelivered).
    */
   delivery?: DeliveryEngineOptions | false;
+  /** Lease and back-off settings of the pollers (tests shorten them). */
+  sources?: SourceLoopsOptions['scheduled'];
 }
 
 /** A background loop of the hub, started and stopped by {@link Hub}. */
@@ -72,7 +74,7 @@ export interface Hub {
   readonly orders: OrderEngine;
   /** The connectors' inbound roles (X12 from trading partners) and what the hub gives them. */
   readonly inbound: InboundService;
-  /** The connectors' sources (the watched `x12.inbox` folders), pulled on a timer. */
+  /** The connectors' sources (the watched `x12.inbox` folders, the pollers), pulled on timers. */
   readonly sources: SourceLoops;
   /** The EDI loop: interchanges sent and still unacknowledged. */
   readonly ediEngine: EdiEngine;
@@ -147,7 +149,18 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   );
   // The connectors' inbound roles count the documents they receive (`manifold_edi_documents_total`).
   const inbound = new InboundService(config, store, ingest, keys, { telemetry });
-  const sources = new SourceLoops(inbound, { onError });
+  const sources = new SourceLoops(inbound, {
+    onError,
+    store,
+    telemetry,
+    // A poller whose system is down is no hub failure: it backs off, and shows in /readyz and the console.
+    onSourceFailure: (source, error) =>
+      logger.warn(
+        { source, error: error instanceof Error ? error.message : String(error) },
+        'poll failed; backing off (see /readyz)',
+      ),
+    ...(options.sources ? { scheduled: options.sources } : {}),
+  });
   const ediEngine = new EdiEngine(config, store, { onError });
   const alerts = new AlertEngine(config, store, ingest, {
     onError,

@@ -2,8 +2,11 @@
  * Durable state of connector instances (`connector_state`, migration 0011): per instance (a subscription
  * name, `<kind>:<partner>` for a watched folder, a poller's name), keys the connector chooses, each a JSON
  * value. Connectors reach it through `ConnectorState` (src/connectors/connector-port.ts), scoped to their
- * own instance.
+ * own instance. `commit` is the one write that joins the log: a source's events and the state saying how
+ * far it read (a poll cursor) in one transaction.
  */
+import type { AppendOutcome, NewEvent } from './store-port.js';
+
 export interface ConnectorStateStore {
   /** The value of `key` for `connector`, or undefined. */
   get(connector: string, key: string): Promise<unknown>;
@@ -11,6 +14,17 @@ export interface ConnectorStateStore {
   put(connector: string, key: string, value: unknown, at: string): Promise<void>;
   /** Removes `key` (nothing when absent). */
   delete(connector: string, key: string): Promise<void>;
+  /**
+   * Appends `events` (with their outbox rows) and sets `state`'s keys of `connector` in one durable
+   * transaction: both or neither. A `(source, id)` already in the log (or repeated in `events`) is a
+   * duplicate, as for `Store.append`; the state is written all the same. `at` is the UTC ISO time.
+   */
+  commit(
+    connector: string,
+    events: NewEvent[],
+    state: Record<string, unknown>,
+    at: string,
+  ): Promise<AppendOutcome[]>;
   /** Every key of `connector`, ordered by key. */
   list(connector: string): Promise<{ key: string; value: unknown; updatedAt: string }[]>;
 }

@@ -1,7 +1,12 @@
-/** `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable). */
+/**
+ * `GET /healthz` (the process is alive) and `GET /readyz` (migrations applied, store reachable; the
+ * delivery targets and the pollers shown, never counted).
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { PollerStatusSchema as PollerStatus } from '../../contracts/views/overview-views.js';
 import type { TargetHealth } from '../../engine/delivery/delivery-engine.js';
+import type { SourceStatus } from '../../engine/inbound/scheduled-source.js';
 import type { Store } from '../../store/store-port.js';
 
 const Readiness = Type.Object({
@@ -36,6 +41,10 @@ const Readiness = Type.Object({
         'circuit breaker and adaptive concurrency per delivery target; an open circuit does not make the hub unready',
     },
   ),
+  pollers: Type.Array(PollerStatus, {
+    description:
+      'each poller (systems.<name>.poll) and how its runs fare; a failing poller does not make the hub unready',
+  }),
 });
 
 /** Registers the health routes. `isShuttingDown` makes readiness fail while draining. */
@@ -44,6 +53,7 @@ export function registerHealthRoutes(
   store: Store,
   isShuttingDown: () => boolean,
   targets: () => TargetHealth[],
+  pollers: () => Promise<SourceStatus[]> = async () => [],
 ): void {
   app.get(
     '/healthz',
@@ -78,6 +88,9 @@ export function registerHealthRoutes(
               : {}),
         },
         targets: targets(),
+        // Shown, never counted against readiness: a system that is down must not take the hub out of
+        // its load balancer. A store that cannot be read leaves the list empty (the store says why).
+        pollers: health.ok ? await pollers().catch(() => []) : [],
       };
     },
   );

@@ -1,7 +1,8 @@
 /**
  * `GET /v1/overview` (admin): one read of everything the console's overview page shows — the systems,
  * each subscription's backlog, flow and circuit with a health verdict, and the open exceptions counted by
- * code, customer and location. It is computed on each call from the store and this process's telemetry.
+ * code, customer and location, and the pollers. It is computed on each call from the store and this
+ * process's telemetry.
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -85,7 +86,7 @@ function counted<K extends string>(
 /** Registers `GET /v1/overview`. */
 export function registerOverviewRoutes(
   app: FastifyInstance,
-  { auth, store, config, telemetry, delivery, alerts }: ApiContext,
+  { auth, store, config, telemetry, delivery, alerts, sources }: ApiContext,
 ): void {
   app.get(
     '/v1/overview',
@@ -177,6 +178,7 @@ export function registerOverviewRoutes(
             summary: a.summary,
             ...(a.since === undefined ? {} : { since: a.since }),
           })),
+        pollers: (await sources?.status()) ?? [],
       };
     },
   );

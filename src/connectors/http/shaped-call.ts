@@ -73,11 +73,14 @@ export async function sendShaped(
   }
 }
 
-/** Makes one request with `auth`; with OAuth2, a 401 gets a new token and the request goes once more. */
-async function call(
-  context: ShapedContext,
-  http: HttpConnectorConfig,
-  shaped: ShapedCall,
+/**
+ * Makes one request with `auth`; with OAuth2, a 401 gets a new token and the request goes once more. Also
+ * the poll kind's request (src/connectors/poll/), which gives only what it reads of `http` and `shaped`.
+ */
+export async function call(
+  context: Pick<ShapedContext, 'client' | 'tokens'>,
+  http: Pick<HttpConnectorConfig, 'timeoutMs'>,
+  shaped: Pick<ShapedCall, 'auth'>,
   request: BuiltRequest,
   trace: TraceHeaders,
 ): Promise<ExchangeResult> {

@@ -189,7 +189,7 @@ export function readHeaders(value: ConfigValue | undefined): Record<string, stri
 const AUTH_KINDS = ['bearer', 'basic', 'hmac', 'oauth2'] as const;
 
 /** `auth: { bearer | basic | hmac | oauth2 }`: exactly one scheme. */
-function readAuth(value: ConfigValue | undefined): OutboundAuth | undefined {
+export function readAuth(value: ConfigValue | undefined): OutboundAuth | undefined {
   if (value === undefined) return undefined;
   const map = value.map();
   if (map === undefined) return undefined;

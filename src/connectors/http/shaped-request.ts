@@ -42,7 +42,7 @@ export interface BuiltRequest {
 /** Fills the `{{ }}` parts of a URL template, each URL-encoded. Throws `ExpressionError`. */
 export async function fillTemplate(
   template: UrlTemplate,
-  event: CloudEvent,
+  event: unknown,
   bindings: Record<string, unknown>,
 ): Promise<string> {
   let path = '';

@@ -60,6 +60,21 @@ export const FiringAlertSchema = Type.Object({
 });
 export type FiringAlert = Static<typeof FiringAlertSchema>;
 
+/** A poller (`systems.<name>.poll`) and how its runs fare, as stored by the process that runs it. */
+export const PollerStatusSchema = Type.Object({
+  name: Type.String({ description: 'its connector state instance, poll:<system>:<poller>' }),
+  system: Type.String(),
+  poll: Type.String(),
+  state: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('pending')]),
+  everyMs: Type.Integer(),
+  failures: Type.Integer({ description: 'runs in a row that failed' }),
+  lastRunAt: Type.Optional(Type.String()),
+  lastSuccessAt: Type.Optional(Type.String()),
+  lastError: Type.Optional(Type.String()),
+  nextRunAt: Type.Optional(Type.String()),
+});
+export type PollerStatus = Static<typeof PollerStatusSchema>;
+
 /** `GET /v1/overview`. */
 export const OverviewSchema = Type.Object({
   generatedAt: Type.String(),
@@ -90,5 +105,6 @@ export const OverviewSchema = Type.Object({
   alerts: Type.Array(FiringAlertSchema, {
     description: 'Alert rules firing now (GET /v1/alerts has every rule)',
   }),
+  pollers: Type.Array(PollerStatusSchema, { description: 'Pollers of systems without webhooks' }),
 });
 export type Overview = Static<typeof OverviewSchema>;

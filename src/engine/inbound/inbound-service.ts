@@ -16,6 +16,7 @@ import type { CompiledConfig } from '../../config/compiled-config.js';
 import type {
   ConnectorContext,
   InboundConnector,
+  InboundEvent,
   InboundHub,
   InboundRequest,
   ProtocolReply,
@@ -141,6 +142,16 @@ export class InboundService {
     return {
       ...this.hub(undefined),
       receive: (request) => this.receive(kind, source.system, request),
+      commit: async (events, state) => {
+        const results = await this.ingest.ingest(
+          source.system,
+          this.cloudEvents(source.system, events),
+          true,
+          undefined,
+          { connector: source.name, values: state },
+        );
+        return results.map((r) => ({ status: r.status }));
+      },
     };
   }
 
@@ -153,24 +164,28 @@ export class InboundService {
     return undefined;
   }
 
+  /** `events` as CloudEvents from `system`, stamped with its source and the hub's time. */
+  private cloudEvents(system: string, events: InboundEvent[]): CloudEvent[] {
+    const time = this.now().toISOString();
+    return events.map((e) => ({
+      specversion: '1.0',
+      id: e.id ?? randomUUID(),
+      source: `/${system}`,
+      type: e.type,
+      time,
+      datacontenttype: 'application/json',
+      ...(e.subject ? { subject: e.subject } : {}),
+      ...(e.correlationid ? { correlationid: e.correlationid } : {}),
+      ...e.extensions,
+      data: e.data,
+    }));
+  }
+
   /** The hub an inbound connector is given for one request (`trace`: the request's). */
   private hub(trace: TraceContext | undefined): InboundHub {
     return {
       apply: async (system, events) => {
-        const time = this.now().toISOString();
-        const cloudEvents: CloudEvent[] = events.map((e) => ({
-          specversion: '1.0',
-          id: e.id ?? randomUUID(),
-          source: `/${system}`,
-          type: e.type,
-          time,
-          datacontenttype: 'application/json',
-          ...(e.subject ? { subject: e.subject } : {}),
-          ...(e.correlationid ? { correlationid: e.correlationid } : {}),
-          ...e.extensions,
-          data: e.data,
-        }));
-        const results = await this.ingest.ingest(system, cloudEvents, false, trace);
+        const results = await this.ingest.ingest(system, this.cloudEvents(system, events), false, trace);
         return results.map((r) => ({ status: r.status, id: r.id, seq: r.seq }));
       },
       raise: async (exception) => {

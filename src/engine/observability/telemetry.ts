@@ -49,6 +49,14 @@ export class Telemetry {
   readonly reservations: Counter<'channel' | 'outcome'>;
   readonly oversellsPrevented: Counter<'via'>;
   readonly edi: Counter<'partner' | 'set' | 'direction' | 'outcome'>;
+  /** Runs of pollers (`systems.<n>.poll`) by outcome: ok, failed, refused. */
+  readonly pollRuns: Counter<'system' | 'poll' | 'outcome'>;
+  /** Items a poller ingested (accepted, not duplicates). */
+  readonly pollItems: Counter<'system' | 'poll'>;
+  /** When each poller last ran through without a failure (this process's runs). */
+  readonly pollLastSuccess: Gauge<'system' | 'poll'>;
+  /** Runs in a row that failed, per poller (0 once one succeeds). */
+  readonly pollFailures: Gauge<'system' | 'poll'>;
 
   constructor(options: { nowMs?: () => number; windowSeconds?: number } = {}) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -106,6 +114,30 @@ export class Telemetry {
       name: 'manifold_edi_documents_total',
       help: 'X12 transaction sets by partner, set, direction (in, out) and outcome (accepted, rejected, sent, failed)',
       labelNames: ['partner', 'set', 'direction', 'outcome'],
+      registers,
+    });
+    this.pollRuns = new Counter({
+      name: 'manifold_poll_runs_total',
+      help: 'Runs of pollers (systems.<name>.poll) by system, poller and outcome (ok, failed, refused)',
+      labelNames: ['system', 'poll', 'outcome'],
+      registers,
+    });
+    this.pollItems = new Counter({
+      name: 'manifold_poll_items_total',
+      help: 'Items pollers ingested as new events (duplicates not counted), by system and poller',
+      labelNames: ['system', 'poll'],
+      registers,
+    });
+    this.pollLastSuccess = new Gauge({
+      name: 'manifold_poll_last_success_timestamp_seconds',
+      help: 'When a poller last completed a run without failure (Unix seconds), by system and poller',
+      labelNames: ['system', 'poll'],
+      registers,
+    });
+    this.pollFailures = new Gauge({
+      name: 'manifold_poll_consecutive_failures',
+      help: 'Runs in a row that failed, by system and poller (0 after a successful run)',
+      labelNames: ['system', 'poll'],
       registers,
     });
     const alertsGauge: Gauge<'rule'> = new Gauge({

@@ -1,5 +1,5 @@
 /** `/`: the flow map, each subscription's figures, and the open exceptions by code, customer and location. */
-import { Empty, ErrorBox, HealthBadge, PageHeader } from '../components.js';
+import { Badge, Empty, ErrorBox, HealthBadge, PageHeader } from '../components.js';
 import { formatPercent, formatRate, formatSeconds, formatTime } from '../format.js';
 import { Link } from '../router.js';
 import type { Overview } from '../types.js';
@@ -35,6 +35,7 @@ export function OverviewPage() {
             </p>
           </div>
           <SubscriptionTable overview={data} />
+          <PollerPanel overview={data} />
           <ExceptionSummary overview={data} />
         </>
       ) : (
@@ -57,6 +58,50 @@ function AlertBanner({ overview }: { overview: Overview }) {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** The pollers of systems without webhooks (docs/connectors.md#polling); nothing when none is configured. */
+function PollerPanel({ overview }: { overview: Overview }) {
+  if (overview.pollers.length === 0) return null;
+  return (
+    <div className="card" data-testid="pollers">
+      <h2>Pollers</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Poller</th>
+            <th>State</th>
+            <th>Last success</th>
+            <th>Next run</th>
+          </tr>
+        </thead>
+        <tbody>
+          {overview.pollers.map((p) => (
+            <tr key={p.name} data-testid={`poller-row-${p.name}`}>
+              <td>
+                <strong>
+                  {p.system} · {p.poll}
+                </strong>
+                <div className="muted small">every {formatSeconds(p.everyMs / 1000)}</div>
+              </td>
+              <td>
+                <Badge tone={p.state === 'ok' ? 'ok' : p.state === 'failing' ? 'bad' : 'muted'}>
+                  {p.state}
+                </Badge>
+                {p.state === 'failing' ? (
+                  <div className="muted small">
+                    {p.failures} failed in a row: {p.lastError}
+                  </div>
+                ) : null}
+              </td>
+              <td>{p.lastSuccessAt ? formatTime(p.lastSuccessAt) : '—'}</td>
+              <td>{p.nextRunAt ? formatTime(p.nextRunAt) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
