@@ -65,6 +65,7 @@ function conformance(kind: StoreKind) {
       'orders',
       'order-cancel-after',
       'edi',
+      'sources',
       'alerts',
     ]);
     // Composing builds; it starts nothing.
