@@ -90,6 +90,8 @@ describe('bin/manifold simulate', () => {
     expect(report.orders.placed).toBeGreaterThan(10);
     expect(report.orders.accepted, text).toBe(report.orders.placed);
     expect(Object.keys(report.orders.byChannel).sort()).toEqual(['b2b', 'edi-acme', 'web']);
+    // The storefront also sends orders as its own signed webhook (examples: shop's inbound route).
+    expect(report.orders.nativeWebhookOrders, text).toBeGreaterThan(0);
     expect(report.orders.shipped, text).toBeGreaterThan(0);
     expect(report.orders.delivered, text).toBeGreaterThan(0);
     // The example's X12 carrier reports half of the shipments by 214: every one applied by the hub.

@@ -79,6 +79,17 @@ export class HubClient {
     return this.request('POST', '/v1/orders', key, order, { 'idempotency-key': idempotencyKey });
   }
 
+  /** `POST /v1/inbound/{system}/{route}`: a platform's own webhook, headers (signature) as given. */
+  postInbound(
+    system: string,
+    route: string,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<HubAnswer> {
+    const path = `/v1/inbound/${encodeURIComponent(system)}/${encodeURIComponent(route)}`;
+    return this.request('POST', path, undefined, body, headers);
+  }
+
   /**
    * `POST /v1/edi/{partner}`, an X12 interchange; the answer asked as JSON, so that its body holds the
    * acknowledgements and what became of each set.

@@ -4,6 +4,7 @@ import type { RunCounters } from './sim-context.js';
 /** The lifecycle counters the report shows as they were counted. */
 export type LifecycleCounter =
   | 'byChannel'
+  | 'nativeWebhookOrders'
   | 'cancelledByErp'
   | 'shortPicks'
   | 'shipped'
@@ -154,7 +155,7 @@ export function formatReport(r: SimulationReport): string {
     .join(', ');
   add(
     'orders',
-    `${r.orders.placed} placed, ${r.orders.accepted} accepted (${byChannel}), ${r.orders.refused} refused`,
+    `${r.orders.placed} placed, ${r.orders.accepted} accepted (${byChannel}; ${r.orders.nativeWebhookOrders} by native webhook), ${r.orders.refused} refused`,
   );
   add(
     '  lifecycle',

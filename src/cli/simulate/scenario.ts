@@ -10,6 +10,7 @@
  * - **Reservations**: the storefront holds scarce stock (`POST /v1/reservations`), and gives half back.
  */
 import type { Actors, BookedOrder } from './actors.js';
+import { type NativeOrder, nativeOrderRequest } from './native-orders.js';
 import type { SimSystem } from './sim-config.js';
 import type { SimContext } from './sim-context.js';
 import { purchaseOrderInterchange } from './x12-orders.js';
@@ -38,7 +39,8 @@ const SHIP_TO = [
 interface OrderSource {
   system: SimSystem & { key: string };
   channel: string;
-  via: 'api' | 'x12';
+  /** `api`: `POST /v1/orders`; `webhook`: the platform's own order webhook; `x12`: an 850. */
+  via: 'api' | 'webhook' | 'x12';
   weight: number;
 }
 
@@ -64,10 +66,16 @@ export class Scenario {
         return sim.config.hubX12
           ? [{ system: playable, channel: system.channel, via: 'x12', weight: 1 }]
           : [];
-      if (system.kind === 'commerce')
-        return [
-          { system: playable, channel: system.channel, via: 'api', weight: system.name === 'shop' ? 3 : 2 },
-        ];
+      if (system.kind === 'commerce') {
+        const api: OrderSource = {
+          system: playable,
+          channel: system.channel,
+          via: 'api',
+          weight: system.name === 'shop' ? 3 : 2,
+        };
+        // A storefront with a native order route sends some of its orders as its own webhooks.
+        return system.native ? [api, { ...api, via: 'webhook', weight: 1 }] : [api];
+      }
       return [];
     });
     // ISA13 is unique per partner for ever (a repeat is answered as a resend): start from the clock.
@@ -76,7 +84,8 @@ export class Scenario {
 
   /** The channels that place orders in this run. */
   sourceNames(): string[] {
-    return this.sources.map((s) => `${s.system.name} (${s.channel}, ${s.via === 'x12' ? 'X12 850' : 'API'})`);
+    const how = { x12: 'X12 850', webhook: 'native webhook', api: 'API' } as const;
+    return this.sources.map((s) => `${s.system.name} (${s.channel}, ${how[s.via]})`);
   }
 
   /** Counts every SKU at every location (as its WMS) and announces incoming stock (as the ERP). */
@@ -158,7 +167,11 @@ export class Scenario {
     sim.counters.ordersPlaced += 1;
     counts.placed += 1;
     const placed =
-      source.via === 'x12' ? this.sendPurchaseOrder(source, order) : this.postOrder(source, order);
+      source.via === 'x12'
+        ? this.sendPurchaseOrder(source, order)
+        : source.via === 'webhook'
+          ? this.sendNativeOrder(source, order)
+          : this.postOrder(source, order);
     void placed.then((orderId) => {
       if (orderId === undefined) return;
       sim.counters.ordersAccepted += 1;
@@ -249,6 +262,54 @@ export class Scenario {
       });
     }
     return String(order.body.orderId);
+  }
+
+  /**
+   * The storefront's own `orders/create` webhook (native-orders.ts), signed as its `inbound.auth` says (and,
+   * with `duplicates`, the same webhook again: same webhook id, answered as a duplicate). The booked order
+   * takes the id the route's mapping gives it.
+   */
+  private async sendNativeOrder(
+    source: OrderSource,
+    order: { body: Record<string, unknown>; booked: BookedOrder },
+  ): Promise<string | undefined> {
+    const sim = this.sim;
+    const native = source.system.native;
+    if (native === undefined) return undefined;
+    const platformId = (Math.floor(Date.now() / 1000) % 1_000_000_000) * 1000 + (this.orderNumber % 1000);
+    const webhookId = `sim-${sim.tag}-${this.orderNumber}`;
+    const request = await nativeOrderRequest(
+      source.system.name,
+      native,
+      {
+        platformId,
+        channel: source.channel,
+        customer: order.body.customer as NativeOrder['customer'],
+        lines: order.booked.lines,
+        shipTo: order.body.shipTo as NativeOrder['shipTo'],
+      },
+      source.system.key,
+      webhookId,
+    );
+    const send = () =>
+      sim.hub.postInbound(source.system.name, native.route.name, request.body, request.headers);
+    const answer = await send();
+    const status = (answer.body as { status?: string } | undefined)?.status;
+    if (answer.status !== 202 || status !== 'accepted' || request.orderId === undefined) {
+      sim.counters.ordersRefused += 1;
+      sim.rejected(`webhook order ${platformId}`, answer);
+      return undefined;
+    }
+    if (sim.faults.duplicates > 0 && sim.chance(sim.faults.duplicates)) {
+      sim.schedule(sim.between(20, 300), async () => {
+        const again = await send();
+        const repeat = (again.body as { status?: string } | undefined)?.status;
+        if (again.status === 200 && repeat === 'duplicate') sim.counters.replayedOrders += 1;
+        else sim.rejected(`webhook order ${platformId} again`, again);
+      });
+    }
+    sim.counters.nativeWebhookOrders += 1;
+    return request.orderId;
   }
 
   /** The partner's 850 to `/v1/edi/<partner>` (and, with `duplicates`, the same interchange again). */

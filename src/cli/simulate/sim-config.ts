@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { CompiledConfig, SystemKind } from '../../config/compiled-config.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { interpolateDocument, parseYamlSource } from '../../config/yaml-source.js';
+import { type NativeOrderRoute, nativeOrderRoute } from './native-orders.js';
 
 /** A system the simulator can play: its name, kind, scope and plain key (when the file holds one). */
 export interface SimSystem {
@@ -18,6 +19,8 @@ export interface SimSystem {
   channel?: string;
   locations: string[];
   x12?: { id: string; qualifier: string; version: string };
+  /** The route its platform's own order webhooks go to (`inbound:`), when it has one (native-orders.ts). */
+  native?: NativeOrderRoute;
 }
 
 /** A subscription whose target the simulator plays: where the hub delivers it. */
@@ -83,7 +86,9 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
   const systems = new Map<string, SimSystem>();
   for (const system of config.systems.values()) {
     const key = keys.systems.get(system.name);
+    const native = nativeOrderRoute(system);
     systems.set(system.name, {
+      ...(native === undefined ? {} : { native }),
       name: system.name,
       kind: system.kind,
       locations: system.locations,

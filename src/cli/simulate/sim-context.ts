@@ -39,6 +39,8 @@ export interface RunCounters {
   reservationsReleased: number;
   reservationsFailed: number;
   replayedOrders: number;
+  /** Orders accepted that came as the storefront's own webhook (`POST /v1/inbound/...`). */
+  nativeWebhookOrders: number;
   resentInterchanges: number;
   /** Units the hub backordered at acceptance (from the 201 answers). */
   backorderedUnits: number;
@@ -86,6 +88,7 @@ export class SimContext {
     reservationsReleased: 0,
     reservationsFailed: 0,
     replayedOrders: 0,
+    nativeWebhookOrders: 0,
     resentInterchanges: 0,
     backorderedUnits: 0,
   };

@@ -288,6 +288,7 @@ function buildReport(r: ReportInputs): SimulationReport {
       accepted: c.ordersAccepted,
       refused: c.ordersRefused,
       byChannel: c.byChannel,
+      nativeWebhookOrders: c.nativeWebhookOrders,
       cancelledByErp: c.cancelledByErp,
       shortPicks: c.shortPicks,
       shipped: c.shipped,
