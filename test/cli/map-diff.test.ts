@@ -94,11 +94,20 @@ async function send(route: string, body: string, webhookId: string): Promise<Rec
   return (await response.json()) as Record<string, unknown>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the JSON report is inspected field by field
+interface Report {
+  results: {
+    route: string;
+    verdict: string;
+    changes?: unknown[];
+    error?: { key: string; pointer?: string; message: string };
+  }[];
+  totals: Record<string, number>;
+}
+
 async function diff(
   variant: Variant,
   ...flags: string[]
-): Promise<{ code: number; report: any; stderr: string }> {
+): Promise<{ code: number; report: Report; stderr: string }> {
   const result = await run('map', 'diff', '--config', configFile(variant), '--hub', base, '--json', ...flags);
   return {
     code: result.code,
@@ -107,8 +116,7 @@ async function diff(
   };
 }
 
-const verdicts = (report: { results: { route: string; verdict: string }[] }) =>
-  Object.fromEntries(report.results.map((r) => [r.route, r.verdict]));
+const verdicts = (report: Report) => Object.fromEntries(report.results.map((r) => [r.route, r.verdict]));
 
 beforeAll(async () => {
   const config = compileConfig(yaml(), 'test.yaml', {});
@@ -151,9 +159,9 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
     const { code, report } = await diff({ quantity: 'quantity + 1' });
     expect(code).toBe(0);
     expect(verdicts(report)['orders-create']).toBe('differs');
-    const create = report.results.find((r: { route: string }) => r.route === 'orders-create');
+    const create = report.results.find((r) => r.route === 'orders-create');
     const first = JSON.parse(PAYLOAD).line_items[0].quantity;
-    expect(create.changes).toContainEqual({
+    expect(create?.changes).toContainEqual({
       op: 'changed',
       path: '/0/data/lines/0/quantity',
       before: first,
@@ -164,9 +172,9 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
   it('a mapping that throws for one route: now fails with its key, exit 1; --route narrows', async () => {
     const { code, report } = await diff({ cancelData: '$error("boom")' });
     expect(code).toBe(1);
-    const cancel = report.results.find((r: { route: string }) => r.route === 'cancel');
+    const cancel = report.results.find((r) => r.route === 'cancel');
     expect(cancel).toMatchObject({ verdict: 'now fails', error: { key: expect.stringContaining('cancel') } });
-    expect(cancel.error.message).toContain('boom');
+    expect(cancel?.error?.message).toContain('boom');
     const narrowed = await diff({ cancelData: '$error("boom")' }, '--route', 'orders-create');
     expect(narrowed.code).toBe(0);
     expect(verdicts(narrowed.report)).toEqual({ 'orders-create': 'same' });
