@@ -51,6 +51,8 @@ export interface RequestResult {
   route: string;
   receivedAt: string;
   outcome: KeptRequest['outcome'];
+  /** The exception holding a parked request (retry it once the new configuration is deployed). */
+  exceptionId?: number;
   verdict: Verdict;
   changes?: Change[];
   error?: Failure;
@@ -143,6 +145,7 @@ async function compare(
     route: request.route,
     receivedAt: request.receivedAt,
     outcome: request.outcome,
+    ...(request.exceptionId !== undefined ? { exceptionId: request.exceptionId } : {}),
   };
   const failedBefore = request.outcome === 'parked';
   // The query string is not kept with the request: the expressions see an empty $query.
@@ -211,7 +214,9 @@ function countVerdicts(results: RequestResult[]): Record<Verdict, number> & { re
 function textReport(results: RequestResult[], totals: ReturnType<typeof countVerdicts>): string {
   const lines: string[] = [];
   for (const r of results) {
-    lines.push(`${r.verdict.padEnd(12)} ${r.system}/${r.route} ${r.id} (${r.receivedAt}, was ${r.outcome})`);
+    lines.push(
+      `${r.verdict.padEnd(12)} ${r.system}/${r.route} ${r.id} (${r.receivedAt}, was ${r.outcome}${r.exceptionId !== undefined ? `, exception ${r.exceptionId}` : ''})`,
+    );
     for (const c of r.changes ?? []) {
       const value =
         c.op === 'changed'

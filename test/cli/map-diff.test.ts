@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { diffJson } from '../../src/cli/map-diff.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { composeHub } from '../../src/main/compose.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -97,6 +98,8 @@ async function send(route: string, body: string, webhookId: string): Promise<Rec
 interface Report {
   results: {
     route: string;
+    outcome: string;
+    exceptionId?: number;
     verdict: string;
     changes?: unknown[];
     error?: { key: string; pointer?: string; message: string };
@@ -153,6 +156,8 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
     expect(code).toBe(0);
     expect(verdicts(report)).toEqual({ 'orders-create': 'same', cancel: 'same', later: 'still fails' });
     expect(report.totals).toMatchObject({ requests: 3, same: 2, 'still fails': 1, 'now fails': 0 });
+    const later = report.results.find((r) => r.route === 'later');
+    expect(later).toMatchObject({ outcome: 'parked', exceptionId: expect.any(Number) });
   });
 
   it('a mapping that changes a field: differs, with the path and both values', async () => {
@@ -198,5 +203,26 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
     const unknown = await diff({}, '--system', 'erp');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("system 'erp' has no inbound");
+  });
+});
+
+describe('diffJson', () => {
+  it('names each added, removed and changed path as a JSON pointer (escaped), arrays by index', () => {
+    expect(
+      diffJson(
+        { a: 1, 'b/c': [1, 2], d: { e: 'x' }, gone: true },
+        { a: 1, 'b/c': [1, 3, 4], d: { e: 'y', f: null } },
+      ),
+    ).toEqual([
+      { op: 'changed', path: '/b~1c/1', before: 2, after: 3 },
+      { op: 'added', path: '/b~1c/2', after: 4 },
+      { op: 'changed', path: '/d/e', before: 'x', after: 'y' },
+      { op: 'added', path: '/d/f', after: null },
+      { op: 'removed', path: '/gone', before: true },
+    ]);
+    expect(diffJson([{ a: 1 }], [{ a: 1 }])).toEqual([]);
+    expect(diffJson({ a: [1] }, { a: { 0: 1 } })).toEqual([
+      { op: 'changed', path: '/a', before: [1], after: { 0: 1 } },
+    ]);
   });
 });
