@@ -9,7 +9,8 @@
  * - changes (`planChange`) and holds (`placeHold`, `releaseHold`, then `unreleased`/`unallocated` on resume);
  * - stock arrival: the backorder fill (engine/orders/backorder-fill.ts) — when the arrived SKU has free stock
  *   at the location, the order's backordered lines (`backorderedLines`) go through the same allocation
- *   and a `committed` transition with nothing backordered, released unless held.
+ *   (`allocateUnsplit`: a line with a location is committed there only) and a `committed` transition with
+ *   nothing backordered, released unless held.
  *
  * After every step the stock buckets, kept in eaches per SKU and location as the effects move them, must
  * be exactly what the order's lines say, and no line may be over-committed.
@@ -372,7 +373,8 @@ function consistent(hub: Hub): void {
   const shipped = new Map<string, number>();
   for (const l of hub.state.lines) {
     // No line split: its open commitments are all at its location.
-    for (const at of Object.keys(l.committedAt ?? {})) expect(at, `${l.lineId} committed at`).toBe(l.location);
+    for (const at of Object.keys(l.committedAt ?? {}))
+      expect(at, `${l.lineId} committed at`).toBe(l.location);
     // No line over-committed: committed and backordered units are active ones, released ones committed.
     expect(l.committed + l.backordered, `line ${l.lineId} over-committed`).toBeLessThanOrEqual(active(l));
     expect(l.released, `line ${l.lineId} released`).toBeLessThanOrEqual(l.committed);
