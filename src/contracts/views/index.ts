@@ -7,3 +7,4 @@ export * from './inventory-views.js';
 export * from './order-views.js';
 export * from './overview-views.js';
 export * from './replay-views.js';
+export * from './mapping-preview-views.js';
