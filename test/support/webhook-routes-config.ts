@@ -19,8 +19,8 @@ export interface Variant {
   laterData?: string;
 }
 
-export function yaml(variant: Variant = {}): string {
-  return testConfigYaml().replace(
+export function yaml(variant: Variant = {}, base: Parameters<typeof testConfigYaml>[0] = {}): string {
+  return testConfigYaml(base).replace(
     `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
     () => `  shop:
     kind: commerce
