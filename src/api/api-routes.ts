@@ -12,6 +12,7 @@ import { registerExceptionRoutes } from './routes/exception-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerInboundRoutes } from './routes/inbound-routes.js';
 import { registerInventoryRoutes } from './routes/inventory-routes.js';
+import { registerMappingPreviewRoutes } from './routes/mapping-preview-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerOrderRoutes } from './routes/order-routes.js';
 import { registerOverviewRoutes } from './routes/overview-routes.js';
@@ -48,6 +49,7 @@ export async function apiRoutes(
   registerOrderRoutes(app, context);
   registerEdiRoutes(app, context);
   registerInboundRoutes(app, context);
+  registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
   registerConsoleRoutes(app);
   app.get(

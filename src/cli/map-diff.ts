@@ -2,14 +2,23 @@
  * `bin/manifold map diff --config NEW.yaml [--hub URL] [--key KEY] [--system S] [--route R] [--since T]
  * [--json]`: a mapping change previewed over past traffic (docs/connectors.md#previewing-a-mapping-change-map-diff).
  * The raw requests a running hub kept (`GET /v1/inbound-requests`, paged) are mapped again with NEW's routes
- * by the code `map test` and the hub use (`mapInbound`: mapping, contracts, ownership) and compared with
- * the events each produced then (read from the log, `GET /v1/events`). Exit 1 when a request that was
+ * by the code `map test` and the hub use (src/connectors/webhook/preview.ts: mapping, contracts, ownership)
+ * and compared with the events each produced then (read from the log, `GET /v1/events`). Exit 1 when a request that was
  * applied now fails; 2 on bad flags, a bad configuration or an unreachable hub; else 0.
  */
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
+import {
+  countVerdicts,
+  type KeptRequest,
+  previewRequest,
+  type RequestResult,
+  type Totals,
+  VERDICTS,
+} from '../connectors/webhook/preview.js';
 import { type AdminTarget, adminKey, callHub } from './admin-client.js';
-import { type Failure, mapInbound } from './map-commands.js';
+
+export { diffJson } from '../connectors/webhook/preview.js';
 
 export interface MapDiffOptions {
   config: string;
@@ -19,43 +28,6 @@ export interface MapDiffOptions {
   route?: string;
   since?: string;
   json?: boolean;
-}
-
-interface KeptRequest {
-  id: string;
-  system: string;
-  route: string;
-  receivedAt: string;
-  contentType?: string;
-  headers: Record<string, string>;
-  body: string;
-  bodyEncoding: 'utf8' | 'base64';
-  outcome: 'accepted' | 'duplicate' | 'ignored' | 'parked';
-  exceptionId?: number;
-  events: { id: string; seq: number }[];
-}
-
-/** One change inside the compared events: a JSON pointer into the list of events. */
-export interface Change {
-  op: 'added' | 'removed' | 'changed';
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
-
-export type Verdict = 'same' | 'differs' | 'now fails' | 'now accepted' | 'still fails';
-
-export interface RequestResult {
-  id: string;
-  system: string;
-  route: string;
-  receivedAt: string;
-  outcome: KeptRequest['outcome'];
-  /** The exception holding a parked request (retry it once the new configuration is deployed). */
-  exceptionId?: number;
-  verdict: Verdict;
-  changes?: Change[];
-  error?: Failure;
 }
 
 const PAGE = 500;
@@ -86,7 +58,7 @@ export async function runMapDiff(options: MapDiffOptions): Promise<number> {
   try {
     for (const system of options.system !== undefined ? [options.system] : systems) {
       for await (const request of keptRequests(target, system, options)) {
-        results.push(await compare(config, target, request));
+        results.push(await previewRequest(config, request, (r) => producedEvents(target, r)));
       }
     }
   } catch (error) {
@@ -134,84 +106,7 @@ async function producedEvents(target: AdminTarget, request: KeptRequest): Promis
   return events;
 }
 
-async function compare(
-  config: ReturnType<typeof loadConfigFile>,
-  target: AdminTarget,
-  request: KeptRequest,
-): Promise<RequestResult> {
-  const base = {
-    id: request.id,
-    system: request.system,
-    route: request.route,
-    receivedAt: request.receivedAt,
-    outcome: request.outcome,
-    ...(request.exceptionId !== undefined ? { exceptionId: request.exceptionId } : {}),
-  };
-  const failedBefore = request.outcome === 'parked';
-  // The query string is not kept with the request: the expressions see an empty $query.
-  const now = await mapInbound(config, request.system, request.route, {
-    system: request.system,
-    route: request.route,
-    body: Buffer.from(request.body, request.bodyEncoding === 'base64' ? 'base64' : 'utf8'),
-    contentType: request.contentType,
-    headers: request.headers,
-    query: {},
-  });
-  if ('error' in now)
-    return { ...base, verdict: failedBefore ? 'still fails' : 'now fails', error: now.error };
-  if (failedBefore) return { ...base, verdict: 'now accepted' };
-  const before = await producedEvents(target, request);
-  // An event whose mapping gives no id gets a random one: ids are compared only where the mapping gives one.
-  const after = now.events.map((event, i) => ({
-    type: event.type,
-    ...(now.mapped[i]?.id !== undefined ? { id: event.id } : {}),
-    data: event.data,
-  }));
-  const then = before.map((event, i) => {
-    const { id, ...rest } = event;
-    return now.mapped[i]?.id !== undefined ? event : rest;
-  });
-  const changes = diffJson(then, after);
-  return changes.length === 0 ? { ...base, verdict: 'same' } : { ...base, verdict: 'differs', changes };
-}
-
-/** A structural diff of two JSON values: the paths (JSON pointers) added, removed or changed. */
-export function diffJson(before: unknown, after: unknown, path = ''): Change[] {
-  if (Object.is(before, after)) return [];
-  const bothArrays = Array.isArray(before) && Array.isArray(after);
-  const bothObjects = isObject(before) && isObject(after) && !Array.isArray(before) && !Array.isArray(after);
-  if (!bothArrays && !bothObjects) return [{ op: 'changed', path, before, after }];
-  const a = before as Record<string, unknown>;
-  const b = after as Record<string, unknown>;
-  const keys = bothArrays
-    ? Array.from({ length: Math.max((before as unknown[]).length, (after as unknown[]).length) }, (_, i) =>
-        String(i),
-      )
-    : [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  const changes: Change[] = [];
-  for (const key of keys) {
-    const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    const has = (o: Record<string, unknown>) => Object.hasOwn(o, key);
-    if (!has(b)) changes.push({ op: 'removed', path: at, before: a[key] });
-    else if (!has(a)) changes.push({ op: 'added', path: at, after: b[key] });
-    else changes.push(...diffJson(a[key], b[key], at));
-  }
-  return changes;
-}
-
-function isObject(value: unknown): value is object {
-  return value !== null && typeof value === 'object';
-}
-
-const VERDICTS: Verdict[] = ['same', 'differs', 'now fails', 'now accepted', 'still fails'];
-
-function countVerdicts(results: RequestResult[]): Record<Verdict, number> & { requests: number } {
-  const totals = { requests: results.length } as Record<Verdict, number> & { requests: number };
-  for (const verdict of VERDICTS) totals[verdict] = results.filter((r) => r.verdict === verdict).length;
-  return totals;
-}
-
-function textReport(results: RequestResult[], totals: ReturnType<typeof countVerdicts>): string {
+function textReport(results: RequestResult[], totals: Totals): string {
   const lines: string[] = [];
   for (const r of results) {
     lines.push(

@@ -278,7 +278,15 @@ describe('console routes', () => {
     writeFileSync(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
     const app = await consoleApp(dir);
     try {
-      for (const path of ['/', '/orders', '/orders/SO-1', '/inventory/SKU-1', '/exceptions', '/replay']) {
+      for (const path of [
+        '/',
+        '/orders',
+        '/orders/SO-1',
+        '/inventory/SKU-1',
+        '/exceptions',
+        '/replay',
+        '/mapping-preview',
+      ]) {
         const page = await app.inject({ method: 'GET', url: path });
         expect(page.statusCode, path).toBe(200);
         expect(page.headers['content-type']).toMatch(/^text\/html/);

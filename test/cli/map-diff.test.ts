@@ -4,7 +4,7 @@
  * the mappings.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,54 +15,10 @@ import { diffJson } from '../../src/cli/map-diff.js';
 import { compileConfig } from '../../src/config/load-config.js';
 import { composeHub } from '../../src/main/compose.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { KEYS, testConfigYaml } from '../support/test-config.js';
+import { KEYS } from '../support/test-config.js';
+import { PAYLOAD, TOKEN, type Variant, yaml } from '../support/webhook-routes-config.js';
 
 const BIN = fileURLToPath(new URL('../../bin/manifold', import.meta.url));
-const PAYLOAD = readFileSync(
-  fileURLToPath(new URL('../fixtures/webhooks/shopify-orders-create.json', import.meta.url)),
-  'utf8',
-);
-const TOKEN = 'shop-shared-token';
-
-interface Variant {
-  quantity?: string;
-  cancelData?: string;
-  laterData?: string;
-}
-
-function yaml(variant: Variant = {}): string {
-  return testConfigYaml().replace(
-    `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
-    () => `  shop:
-    kind: commerce
-    key: ${KEYS.shop}
-    channel: web
-    inbound:
-      auth: { token: { header: x-shop-token, value: ${TOKEN} } }
-      routes:
-        orders-create:
-          type: com.manifold.order.accepted.v1
-          id: $headers.'x-webhook-id'
-          data: |
-            {
-              "orderId": "WEB-" & $string(id),
-              "channel": "web",
-              "customer": { "id": $string(customer.id) },
-              "lines": [line_items.{ "lineId": $string(id), "sku": sku, "quantity": ${variant.quantity ?? 'quantity'}, "unitPrice": $number(price) }],
-              "shipTo": { "name": shipping_address.name, "line1": shipping_address.address1, "city": shipping_address.city,
-                          "postalCode": shipping_address.zip, "country": shipping_address.country_code }
-            }
-        cancel:
-          type: com.manifold.order.cancelled.v1
-          id: $headers.'x-webhook-id'
-          data: '${variant.cancelData ?? `{ "orderId": orderId, "reason": "shop" }`}'
-        later:
-          type: com.manifold.order.cancelled.v1
-          id: $headers.'x-webhook-id'
-          data: '${variant.laterData ?? `$error("not mapped yet")`}'`,
-  );
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'manifold-map-diff-'));
 let base = '';
 let close: () => Promise<void> = async () => {};

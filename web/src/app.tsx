@@ -4,6 +4,7 @@ import { forgetKey, onKeyChange, storedKey } from './api.js';
 import { KeyForm } from './key-form.js';
 import { ExceptionsPage } from './pages/exceptions-page.js';
 import { InventoryPage } from './pages/inventory-page.js';
+import { MappingPreviewPage } from './pages/mapping-preview-page.js';
 import { OrderTimelinePage } from './pages/order-timeline-page.js';
 import { OrdersPage } from './pages/orders-page.js';
 import { OverviewPage } from './pages/overview-page.js';
@@ -16,6 +17,11 @@ const NAV = [
   { href: '/inventory', label: 'Inventory', active: (p: string) => p.startsWith('/inventory') },
   { href: '/exceptions', label: 'Exceptions', active: (p: string) => p.startsWith('/exceptions') },
   { href: '/replay', label: 'Replay', active: (p: string) => p.startsWith('/replay') },
+  {
+    href: '/mapping-preview',
+    label: 'Mapping preview',
+    active: (p: string) => p.startsWith('/mapping-preview'),
+  },
 ];
 
 export function App() {
@@ -44,7 +50,7 @@ export function App() {
               key={item.href}
               href={item.href}
               className={item.active(path) ? 'active' : undefined}
-              data-testid={`nav-${item.label.toLowerCase()}`}
+              data-testid={`nav-${item.label.toLowerCase().replace(/ /g, '-')}`}
             >
               {item.label}
             </Link>
@@ -73,6 +79,7 @@ function Page({ path }: { path: string }) {
   }
   if (path === '/exceptions') return <ExceptionsPage />;
   if (path === '/replay') return <ReplayPage />;
+  if (path === '/mapping-preview') return <MappingPreviewPage />;
   return (
     <section>
       <h1>Not found</h1>

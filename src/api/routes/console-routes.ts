@@ -25,6 +25,7 @@ export const CONSOLE_PATHS = [
   '/inventory/*',
   '/exceptions',
   '/replay',
+  '/mapping-preview',
 ] as const;
 
 /**

@@ -4,6 +4,7 @@
  */
 export * from './exception-views.js';
 export * from './inventory-views.js';
+export * from './mapping-preview-views.js';
 export * from './order-views.js';
 export * from './overview-views.js';
 export * from './replay-views.js';
