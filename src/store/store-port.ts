@@ -8,6 +8,7 @@
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { ConnectorStateStore } from './connector-state-port.js';
+import type { XrefStore } from './xref-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
 import type { InboundRequestStore } from './inbound-request-port.js';
@@ -110,6 +111,8 @@ export interface Store {
   readonly connectorState: ConnectorStateStore;
   /** Requests received by native webhooks, with the events they produced (after `migrate()`). */
   readonly inboundRequests: InboundRequestStore;
+  /** Cross-reference tables: keys of ours and a system's values for them (after `migrate()`). */
+  readonly xref: XrefStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */
