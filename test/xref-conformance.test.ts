@@ -20,6 +20,8 @@ function conformance(t: TestStore) {
     await store.xref.put('sku', 'A-1', '4401', T0);
     await store.xref.put('locations', 'A-1', { id: 'gid://1', name: 'Main' }, T0, 'id');
     expect(await store.xref.get('sku', 'A-1')).toBe('4401');
+    expect(await store.xref.entry('sku', 'A-1')).toEqual({ key: 'A-1', value: '4401', updatedAt: T0 });
+    expect(await store.xref.entry('sku', 'nope')).toBeUndefined();
     expect(await store.xref.get('locations', 'A-1')).toEqual({ id: 'gid://1', name: 'Main' });
     await store.xref.put('sku', 'A-1', 4402, T1);
     expect(await store.xref.list('sku', { limit: 10 })).toEqual({
@@ -82,7 +84,10 @@ function conformance(t: TestStore) {
       ),
     ).rejects.toThrow(/bad/);
     expect(await store.xref.get('sku', 'ok')).toBeUndefined();
-    const many = Array.from({ length: 1200 }, (_, i) => ({ key: `k${String(i).padStart(5, '0')}`, value: i }));
+    const many = Array.from({ length: 1200 }, (_, i) => ({
+      key: `k${String(i).padStart(5, '0')}`,
+      value: i,
+    }));
     await store.xref.putMany('sku', many, T0);
     expect((await store.xref.list('sku', { limit: 1000 })).entries).toHaveLength(1000);
     expect(await store.xref.get('sku', 'k01199')).toBe(1199);

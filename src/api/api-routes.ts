@@ -18,6 +18,7 @@ import { registerOverviewRoutes } from './routes/overview-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
+import { registerXrefRoutes } from './routes/xref-routes.js';
 
 export interface ApiRoutesOptions {
   context: ApiContext;
@@ -49,6 +50,7 @@ export async function apiRoutes(
   registerEdiRoutes(app, context);
   registerInboundRoutes(app, context);
   registerOverviewRoutes(app, context);
+  registerXrefRoutes(app, context);
   registerConsoleRoutes(app);
   app.get(
     '/openapi.json',

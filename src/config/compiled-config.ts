@@ -283,6 +283,20 @@ export interface CompiledConfig {
   tracing: TracingConfig;
   /** Alert rules, evaluated every few seconds. */
   alerts: AlertRule[];
+  /** `xref:` — cross-reference tables by name (absent: none configured). */
+  xref?: Map<string, XrefTableConfig>;
+}
+
+/** One cross-reference table (docs/connectors.md#cross-reference-tables). */
+export interface XrefTableConfig {
+  name: string;
+  description?: string;
+  /** What `$xref` does with a key the table lacks: park the message, give undefined, or `default`. */
+  onMissing: 'park' | 'skip' | 'default';
+  /** The value given for a missing key under `onMissing: default`. */
+  default?: unknown;
+  /** The field of an object value that `?reverse=` looks up. */
+  reverse?: string;
 }
 
 /** `tracing:` — traceparent is always carried; spans are exported over OTLP/HTTP when `otlp` is set. */

@@ -29,6 +29,14 @@ export class SqlXref implements XrefStore {
     return row === undefined ? undefined : JSON.parse(row.value);
   }
 
+  async entry(table: string, key: string): Promise<XrefEntry | undefined> {
+    const [row] = await this.runner.read<Row>(
+      'SELECT key, value, updated_at FROM xref_entries WHERE tbl = ? AND key = ?',
+      [table, key],
+    );
+    return row === undefined ? undefined : entry(row);
+  }
+
   async put(table: string, key: string, value: unknown, at: string, reverseField?: string): Promise<void> {
     await this.putMany(table, [{ key, value }], at, reverseField);
   }

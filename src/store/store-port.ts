@@ -8,7 +8,6 @@
  */
 import type { CloudEvent, LoggedEvent } from '../domain/cloud-event.js';
 import type { ConnectorStateStore } from './connector-state-port.js';
-import type { XrefStore } from './xref-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { EdiStore } from './edi-port.js';
 import type { InboundRequestStore } from './inbound-request-port.js';
@@ -17,6 +16,7 @@ import type { LogStore } from './log-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 import type { ProcessStore } from './process-port.js';
+import type { XrefStore } from './xref-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {

@@ -21,6 +21,8 @@ export interface XrefPage {
 export interface XrefStore {
   /** The value of `key` in `table`, or undefined. */
   get(table: string, key: string): Promise<unknown>;
+  /** The entry of `key` in `table` with its time, or undefined. */
+  entry(table: string, key: string): Promise<XrefEntry | undefined>;
   /**
    * Sets (or replaces) `key`. `reverseField`: the field of an object value kept for `reverse` (a scalar
    * value is always kept). `at` is the UTC ISO time.

@@ -14,12 +14,12 @@ import { SqlConnectorState } from '../sql-connector-state.js';
 import { SqlDelivery } from '../sql-delivery.js';
 import { SqlEdi } from '../sql-edi.js';
 import { SqlInboundRequests } from '../sql-inbound-requests.js';
-import { SqlXref } from '../sql-xref.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
   EventPage,
