@@ -146,6 +146,8 @@ export interface ShapedCall {
   retryAfter?: CompiledExpression;
   lookup?: { url: UrlTemplate; method: HttpMethod; headers: Record<string, string> };
   capture?: CompiledExpression;
+  /** `capture: { xref, key, value }`: the answer's value kept in a cross-reference table instead. */
+  captureXref?: { table: string; key: CompiledExpression; value: CompiledExpression };
 }
 
 /** Defined beside the retry rules in the domain; re-exported here for the config compiler. */
