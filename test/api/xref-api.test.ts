@@ -26,7 +26,13 @@ afterAll(async () => {
   await hub.close();
 });
 
-function call(method: string, path: string, body?: string, type = 'application/json', key: string = KEYS.admin) {
+function call(
+  method: string,
+  path: string,
+  body?: string,
+  type = 'application/json',
+  key: string = KEYS.admin,
+) {
   return fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },

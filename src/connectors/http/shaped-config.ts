@@ -4,6 +4,8 @@
  * `retryAfter`), `lookup` and `capture` (docs/connectors.md#shaped-calls-out). Every expression is
  * compiled here, once.
  */
+
+import { isMap } from 'yaml';
 import type {
   CompiledExpression,
   HttpMethod,
@@ -11,7 +13,6 @@ import type {
   ShapedCall,
   UrlTemplate,
 } from '../../config/compiled-config.js';
-import { isMap } from 'yaml';
 import type { ConfigValue, MapReader } from '../../config/config-reader.js';
 import { compileAt, notAString, readExpression } from './expressions.js';
 
@@ -128,8 +129,12 @@ export function readShaped(
   }
   const lookup = readLookup(map.get('lookup'));
   const captureValue = map.get('capture');
-  const captureXref = (captureValue !== undefined && isMap(captureValue.node)) ? readCaptureXref(captureValue) : undefined;
-  const capture = (captureValue !== undefined && isMap(captureValue.node)) ? undefined : readExpression(captureValue, 'capture');
+  const captureXref =
+    captureValue !== undefined && isMap(captureValue.node) ? readCaptureXref(captureValue) : undefined;
+  const capture =
+    captureValue !== undefined && isMap(captureValue.node)
+      ? undefined
+      : readExpression(captureValue, 'capture');
   if (batch) {
     const oneEvent: [string, boolean][] = [
       ['body', map.has('body')],
