@@ -7,6 +7,7 @@ import { registerEdiCommands } from './edi-commands.js';
 import { runInboundMapTest } from './map-commands.js';
 import { runOutboundMapTest } from './map-outbound.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
+import { registerXrefCommands } from './xref-commands.js';
 
 const program = new Command();
 program.name('manifold').description('Manifold distribution sync hub').showHelpAfterError();
@@ -104,6 +105,7 @@ program
 registerAdminCommands(program);
 registerEdiCommands(program);
 registerSimulateCommand(program);
+registerXrefCommands(program);
 
 function loadOrExit(file: string) {
   try {
