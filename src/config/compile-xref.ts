@@ -4,6 +4,7 @@
  */
 import type { XrefTableConfig } from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
+import type { YamlSource } from './yaml-source.js';
 
 const TABLE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const ON_MISSING = ['park', 'skip', 'default'] as const;
@@ -52,4 +53,28 @@ export function compileXref(value: ConfigValue | undefined): Map<string, XrefTab
     });
   }
   return tables;
+}
+
+/** `$xref('name'` / `$xref("name"` with a literal table name, anywhere in the file. */
+const XREF_CALL = /\$xref\(\s*(["'])([^"'\n]*)\1/g;
+
+/**
+ * Reports each `$xref` call whose literal table name is not under `xref:`, at its line and column. A name
+ * computed by the expression is checked when it runs (an expression error).
+ */
+export function checkXrefCalls(source: YamlSource, text: string, tables: Map<string, XrefTableConfig>): void {
+  for (const match of text.matchAll(XREF_CALL)) {
+    const name = match[2] as string;
+    if (tables.has(name)) continue;
+    const { line, col } = source.lineCounter.linePos(match.index ?? 0);
+    const known = [...tables.keys()];
+    source.issues.push({
+      file: source.file,
+      line,
+      column: col,
+      path: '',
+      value: name,
+      message: `$xref names table '${name}', which is not under xref:${known.length > 0 ? ` (configured: ${known.join(', ')})` : ''}`,
+    });
+  }
 }

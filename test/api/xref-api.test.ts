@@ -119,7 +119,14 @@ it('bulk-loads CSV and NDJSON, pages the table, and loads nothing from a file wi
 });
 
 it('check-config names the file and line of a bad xref table', () => {
-  const yaml = `${testConfigYaml()}
+  const subscriptions = `subscriptions:
+  - name: shop-inventory
+    target: shop
+    types: [com.manifold.inventory.adjusted.v1]
+    http:
+      url: http://127.0.0.1:9/inventory
+      body: '{ "item": $xref("sku-items", data.sku) }'`;
+  const yaml = `${testConfigYaml({ subscriptions })}
 xref:
   Bad Name: {}
   sku:
@@ -127,7 +134,14 @@ xref:
   loc:
     onMissing: default
 `;
-  expect(() => compileConfig(yaml, 'hub.yaml', {})).toThrow(
-    /hub\.yaml:\d+:\d+.*xref table name 'Bad Name'[\s\S]*onMissing must be one of: park, skip, default; got 'later'[\s\S]*onMissing: default needs a 'default' value/,
-  );
+  let message = '';
+  try {
+    compileConfig(yaml, 'hub.yaml', {});
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect(message).toMatch(/hub\.yaml:\d+:\d+ .*xref table name 'Bad Name'/);
+  expect(message).toMatch(/hub\.yaml:\d+:\d+ .*onMissing must be one of: park, skip, default; got 'later'/);
+  expect(message).toMatch(/hub\.yaml:\d+:\d+ .*onMissing: default needs a 'default' value/);
+  expect(message).toMatch(/hub\.yaml:48:\d+ .*\$xref names table 'sku-items', which is not under xref:/);
 });
