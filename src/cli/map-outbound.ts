@@ -10,7 +10,7 @@ import { isNode, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { CompiledConfig, CompiledSubscription, ShapedCall } from '../config/compiled-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { ExpressionError } from '../connectors/http/expressions.js';
+import { ExpressionError, installXrefResolver } from '../connectors/http/expressions.js';
 import { idempotencyKey, toRequestBody } from '../connectors/http/mapping.js';
 import { defaultUserAgent, webhookHeaders } from '../connectors/http/outbound.js';
 import { captureKey } from '../connectors/http/shaped-call.js';
@@ -29,6 +29,7 @@ import { SIGNATURE_HEADER } from '../connectors/http/signature.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { targetSignal } from '../domain/delivery/target-signal.js';
 import { compileFilter } from '../domain/subscription-filter.js';
+import { xrefResolver } from '../main/xref-resolver.js';
 
 export interface OutboundMapTestOptions {
   config: string;
@@ -85,6 +86,8 @@ interface MapTestOutput {
 async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> {
   if (options.event === undefined) throw new UsageError("missing '--event FILE' (a CloudEvent as JSON)");
   const config = loadConfigFile(options.config);
+  // No store here: every `$xref` key is missing, and its table's onMissing answers.
+  installXrefResolver(xrefResolver(config, { get: async () => undefined }));
   const subscription = findSubscription(config, options.subscription);
   const http = subscription.http;
   if (http === undefined) {

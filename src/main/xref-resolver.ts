@@ -7,7 +7,10 @@ import type { CompiledConfig } from '../config/compiled-config.js';
 import { XrefMissingError, type XrefResolver } from '../connectors/http/expressions.js';
 import type { XrefStore } from '../store/xref-port.js';
 
-export function xrefResolver(config: Pick<CompiledConfig, 'xref'>, store: XrefStore): XrefResolver {
+export function xrefResolver(
+  config: Pick<CompiledConfig, 'xref'>,
+  store: Pick<XrefStore, 'get'>,
+): XrefResolver {
   return async (name, key) => {
     const table = config.xref?.get(name);
     if (table === undefined) {

@@ -143,5 +143,5 @@ xref:
   expect(message).toMatch(/hub\.yaml:\d+:\d+ .*xref table name 'Bad Name'/);
   expect(message).toMatch(/hub\.yaml:\d+:\d+ .*onMissing must be one of: park, skip, default; got 'later'/);
   expect(message).toMatch(/hub\.yaml:\d+:\d+ .*onMissing: default needs a 'default' value/);
-  expect(message).toMatch(/hub\.yaml:48:\d+ .*\$xref names table 'sku-items', which is not under xref:/);
+  expect(message).toMatch(/hub\.yaml:\d+:\d+ .*\$xref names table 'sku-items', which is not under xref:/);
 });
