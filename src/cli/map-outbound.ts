@@ -10,7 +10,7 @@ import { isNode, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { CompiledConfig, CompiledSubscription, ShapedCall } from '../config/compiled-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { ExpressionError, installXrefResolver } from '../connectors/http/expressions.js';
+import { ExpressionError, evaluate, installXrefResolver } from '../connectors/http/expressions.js';
 import { idempotencyKey, toRequestBody } from '../connectors/http/mapping.js';
 import { defaultUserAgent, webhookHeaders } from '../connectors/http/outbound.js';
 import { captureKey } from '../connectors/http/shaped-call.js';
@@ -177,6 +177,17 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
         stored: null,
         reason: 'capture runs only on a delivered answer',
       };
+    }
+  }
+  if (shaped.captureXref !== undefined && reading.outcome === 'delivered') {
+    // What the hub would write into the table (nothing is written here).
+    const input = { ...response, event };
+    try {
+      const key = await evaluate(shaped.captureXref.key, input);
+      const value = await evaluate(shaped.captureXref.value, input);
+      result.capture = { xref: shaped.captureXref.table, key: key ?? null, value: value ?? null };
+    } catch (error) {
+      failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${(error as Error).message} (the hub keeps this error in the subscription's state; the delivery stands)`;
     }
   }
   return failed === undefined ? { result, notes } : { result, notes, failed };
