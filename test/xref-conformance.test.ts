@@ -92,6 +92,20 @@ function conformance(t: TestStore) {
     expect((await store.xref.list('sku', { limit: 1000 })).entries).toHaveLength(1000);
     expect(await store.xref.get('sku', 'k01199')).toBe(1199);
   });
+
+  it('audits admin changes in their own transaction', async () => {
+    const who = { who: 'admin:abc' };
+    await store.xref.putMany('sku', [{ key: 'a', value: 1 }], T0, undefined, who);
+    await store.xref.put('sku', 'b', 2, T1, undefined, who);
+    await store.xref.delete('sku', 'a', { ...who, at: T1 });
+    await store.xref.put('sku', 'c', 3, T1);
+    const audit = await store.delivery.listAudit({ limit: 10 });
+    expect(audit.map((e) => [e.actor, e.action, e.target])).toEqual([
+      ['admin:abc', 'xref.load', 'xref:sku'],
+      ['admin:abc', 'xref.put', 'xref:sku/b'],
+      ['admin:abc', 'xref.delete', 'xref:sku/a'],
+    ]);
+  });
 }
 
 await describeEachStore('cross-reference tables', conformance, { fresh: 'each' });

@@ -18,6 +18,12 @@ export interface XrefPage {
   next?: string;
 }
 
+/** Who changed a table through the admin API: the change is written to the audit log in its transaction. */
+export interface XrefActor {
+  /** `admin:<key id>`. */
+  who: string;
+}
+
 export interface XrefStore {
   /** The value of `key` in `table`, or undefined. */
   get(table: string, key: string): Promise<unknown>;
@@ -27,16 +33,24 @@ export interface XrefStore {
    * Sets (or replaces) `key`. `reverseField`: the field of an object value kept for `reverse` (a scalar
    * value is always kept). `at` is the UTC ISO time.
    */
-  put(table: string, key: string, value: unknown, at: string, reverseField?: string): Promise<void>;
-  /** Sets every entry in one transaction: all or none. */
+  put(
+    table: string,
+    key: string,
+    value: unknown,
+    at: string,
+    reverseField?: string,
+    actor?: XrefActor,
+  ): Promise<void>;
+  /** Sets every entry in one transaction: all or none (audited as one `xref.load` when `actor` is given). */
   putMany(
     table: string,
     entries: { key: string; value: unknown }[],
     at: string,
     reverseField?: string,
+    actor?: XrefActor,
   ): Promise<void>;
   /** Removes `key`; true when it was there. */
-  delete(table: string, key: string): Promise<boolean>;
+  delete(table: string, key: string, actor?: XrefActor & { at: string }): Promise<boolean>;
   /** Up to `limit` entries with a key after `after`, ordered by key. */
   list(table: string, options: { after?: string; limit: number }): Promise<XrefPage>;
   /** The entries whose scalar value (or reverse field) is `value` compared as text, ordered by key. */

@@ -65,6 +65,19 @@ it('sets, reads, finds in reverse and deletes entries', async () => {
   expect(gone.status).toBe(404);
   expect(gone.headers.get('content-type')).toMatch(/problem\+json/);
   expect((await call('DELETE', '/v1/xref/sku-item/A-1')).status).toBe(404);
+
+  // Each change is in the audit log, naming the admin key.
+  const audit = (await (await call('GET', '/v1/audit')).json()) as {
+    items: { actor: string; action: string; target: string }[];
+  };
+  expect(audit.items.map((e) => [e.action, e.target])).toEqual(
+    expect.arrayContaining([
+      ['xref.put', 'xref:sku-item/A-1'],
+      ['xref.put', 'xref:customers/C1'],
+      ['xref.delete', 'xref:sku-item/A-1'],
+    ]),
+  );
+  expect(audit.items[0]?.actor).toMatch(/^admin:/);
 });
 
 it('refuses an unknown table, a list or null value, and a system key', async () => {
@@ -82,6 +95,10 @@ it('bulk-loads CSV and NDJSON, pages the table, and loads nothing from a file wi
   const loaded = await call('POST', '/v1/xref/sku-item', csv, 'text/csv');
   expect(loaded.status).toBe(200);
   expect(await loaded.json()).toEqual({ table: 'sku-item', loaded: 3 });
+  const audit = (await (await call('GET', '/v1/audit')).json()) as {
+    items: { action: string; detail?: unknown }[];
+  };
+  expect(audit.items.filter((e) => e.action === 'xref.load').map((e) => e.detail)).toEqual([{ entries: 3 }]);
   const ndjson = '{"key":"S-4","value":104}\n\n{"key":"S-5","value":{"id":105}}\n';
   expect((await call('POST', '/v1/xref/sku-item', ndjson, 'application/x-ndjson')).status).toBe(200);
 

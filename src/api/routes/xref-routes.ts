@@ -47,13 +47,13 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
       },
     },
     async (request) => {
-      auth.requireAdmin(request);
+      const who = auth.requireAdmin(request);
       const table = tableOf(request.params.table);
       const value = request.body;
       const problem = Buffer.isBuffer(value) ? 'send the value as application/json' : xrefValueProblem(value);
       if (problem !== undefined) throw new ValidationError(problem, [{ pointer: '/', detail: problem }]);
       const at = new Date().toISOString();
-      await store.xref.put(table.name, request.params.key, value, at, table.reverse);
+      await store.xref.put(table.name, request.params.key, value, at, table.reverse, { who });
       return { key: request.params.key, value, updatedAt: at };
     },
   );
@@ -92,9 +92,10 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
       },
     },
     async (request, reply) => {
-      auth.requireAdmin(request);
+      const who = auth.requireAdmin(request);
       const table = tableOf(request.params.table);
-      if (!(await store.xref.delete(table.name, request.params.key))) {
+      const at = new Date().toISOString();
+      if (!(await store.xref.delete(table.name, request.params.key, { who, at }))) {
         throw new NotFoundError(`no key '${request.params.key}' in cross-reference table '${table.name}'`);
       }
       reply.code(204);
@@ -144,7 +145,7 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
       },
     },
     async (request) => {
-      auth.requireAdmin(request);
+      const who = auth.requireAdmin(request);
       const table = tableOf(request.params.table);
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       const body = request.body;
@@ -172,7 +173,7 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
         }
         throw error;
       }
-      await store.xref.putMany(table.name, entries, new Date().toISOString(), table.reverse);
+      await store.xref.putMany(table.name, entries, new Date().toISOString(), table.reverse, { who });
       return { table: table.name, loaded: entries.length };
     },
   );
