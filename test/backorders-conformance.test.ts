@@ -183,31 +183,48 @@ function conformance(kind: StoreKind) {
   });
 
   /**
-   * Known gap (docs/orders.md#limits): a line filled at a second location is released at two WMSs, but
-   * the lifecycle counts its released units as one number. Each WMS picking its own unit must be no short
-   * pick and must leave both commitments in place; today the first pick report is taken for a short pick
-   * of the other WMS's unit. `it.fails` turns red once released units are kept per location: make it `it`.
+   * A fill never splits a line (docs/orders.md#backorder-fill): a line with units committed at one
+   * location waits for stock there, even when another location serving the order has some. Filled at its
+   * own location, the line is released at one WMS only, so that WMS picking all of it is no short pick.
    */
-  it.fails('a line split by a fill: each WMS picking its own units is no short pick', async () => {
+  it('a line with units at one location is filled only there: no split, no false short pick', async () => {
     const sku = freshSku();
     const id = freshOrderId();
     await receive('wms-east', sku, 'DC-EAST', 1);
     await create(body(id, [{ sku, quantity: 2 }]));
     await receive('wms-west', sku, 'DC-WEST', 1);
-    const split = await store.orders.getOrder(id);
-    expect(split?.state.lines[0]).toMatchObject({
+    const waiting = await store.orders.getOrder(id);
+    expect(waiting?.holds).toEqual(['backordered']);
+    expect(waiting?.state.lines[0]).toMatchObject({
+      committed: 1,
+      backordered: 1,
+      released: 1,
+      committedAt: { 'DC-EAST': 1 },
+    });
+    expect((await position(sku, 'DC-WEST'))?.buckets).toMatchObject({ on_hand: 1, committed: 0 });
+    const releasedAt = async () =>
+      (await hubEvents(store, id))
+        .filter((e) => e.type === 'com.manifold.order.released.v1')
+        .map((e) => (e.data as { location: string }).location);
+    expect(await releasedAt()).toEqual(['DC-EAST']);
+
+    await receive('wms-east', sku, 'DC-EAST', 1);
+    const filled = await store.orders.getOrder(id);
+    expect(filled?.holds).toEqual([]);
+    expect(filled?.state.lines[0]).toMatchObject({
       committed: 2,
       backordered: 0,
       released: 2,
-      committedAt: { 'DC-EAST': 1, 'DC-WEST': 1 },
+      committedAt: { 'DC-EAST': 2 },
     });
+    expect(await releasedAt()).toEqual(['DC-EAST', 'DC-EAST']);
     const [picked] = await hub.ingest.ingest(
       'wms-east',
       [
         orderEvent('wms-east', 'picked', {
           orderId: id,
           location: 'DC-EAST',
-          lines: [{ lineId: '1', quantity: 1 }],
+          lines: [{ lineId: '1', quantity: 2 }],
         }),
       ],
       false,
@@ -217,12 +234,9 @@ function conformance(kind: StoreKind) {
     const shortPicks = await store.delivery.listExceptions({ subject: id, code: 'short_pick', limit: 10 });
     expect(shortPicks.map((e) => e.detail)).toEqual([]);
     const after = await store.orders.getOrder(id);
-    expect(after?.state.lines[0]).toMatchObject({
-      committed: 2,
-      picked: 1,
-      committedAt: { 'DC-EAST': 1, 'DC-WEST': 1 },
-    });
-    expect((await position(sku, 'DC-EAST'))?.buckets).toMatchObject({ on_hand: 1, committed: 1 });
+    expect(after?.state.lines[0]).toMatchObject({ committed: 2, picked: 2, committedAt: { 'DC-EAST': 2 } });
+    expect((await position(sku, 'DC-EAST'))?.buckets).toMatchObject({ on_hand: 2, committed: 2 });
+    expect((await position(sku, 'DC-WEST'))?.buckets).toMatchObject({ on_hand: 1, committed: 0 });
   });
 
   it('serves the oldest backordered order first when two compete for short stock', async () => {
@@ -246,11 +260,19 @@ function conformance(kind: StoreKind) {
     expect((await position(sku, 'DC-EAST'))?.buckets).toMatchObject({ on_hand: 4, committed: 4 });
     expect((await store.orders.backorderedFor(sku, 10)).map((o) => o.orderId)).toEqual([newer]);
 
-    // More stock at the other location: the rest of the newer order is committed there.
+    // More stock at the other location: the newer order's line has its first unit at DC-EAST, so it is
+    // not split; it waits for DC-EAST.
     await receive('wms-west', sku, 'DC-WEST', 10);
+    const waiting = await store.orders.getOrder(newer);
+    expect(waiting?.state.lines[0]).toMatchObject({ committed: 1, backordered: 2, released: 1 });
+    expect(waiting?.state.lines[0]?.committedAt).toEqual({ 'DC-EAST': 1 });
+    expect(waiting?.holds).toEqual(['backordered']);
+    expect((await position(sku, 'DC-WEST'))?.buckets).toMatchObject({ on_hand: 10, committed: 0 });
+    // Stock at the line's own location fills the rest there.
+    await receive('wms-east', sku, 'DC-EAST', 2);
     const done = await store.orders.getOrder(newer);
     expect(done?.state.lines[0]).toMatchObject({ committed: 3, backordered: 0, released: 3 });
-    expect(done?.state.lines[0]?.committedAt).toEqual({ 'DC-EAST': 1, 'DC-WEST': 2 });
+    expect(done?.state.lines[0]?.committedAt).toEqual({ 'DC-EAST': 3 });
     expect(done?.holds).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
 import { runInboundMapTest } from './map-commands.js';
+import { type MapDiffOptions, runMapDiff } from './map-diff.js';
 import { runOutboundMapTest } from './map-outbound.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
 import { registerXrefCommands } from './xref-commands.js';
@@ -38,10 +39,12 @@ program
 // route makes of a payload (src/cli/map-commands.ts). Bad flags exit 2 (commander's own exit code is 1).
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-program
+const map = program
   .command('map')
-  .description('try mappings without a hub')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .description('try mappings without a hub, or preview a change over the traffic a hub kept')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+map
   .command('test')
   .description(
     'outbound (--subscription): the request a subscription would send for a CloudEvent and, with --response, how the answer reads; inbound (--system --route --payload): the CloudEvents a webhook route makes of a payload (exit 1: a mapping failed; 2: bad flags or config)',
@@ -101,6 +104,24 @@ program
       });
     },
   );
+
+// `map diff`: a new configuration's inbound routes over the requests a running hub kept (src/cli/map-diff.ts).
+map
+  .command('diff')
+  .description(
+    "re-map the inbound requests a hub kept with a new configuration's routes and compare with the events they produced (exit 1: a request now fails; 2: bad flags, config or hub)",
+  )
+  .requiredOption('-c, --config <file>', 'the new configuration file (YAML)')
+  .option('--hub <url>', 'base URL of the running hub', 'http://127.0.0.1:8080')
+  .option('--key <key>', 'admin key (default: $MANIFOLD_ADMIN_KEY)')
+  .option('--system <name>', 'only this system (default: every system with inbound:)')
+  .option('--route <name>', 'only this route')
+  .option('--since <time>', 'only requests received at or after (ISO 8601)')
+  .option('--json', 'print the report as JSON')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (options: MapDiffOptions) => {
+    process.exitCode = await runMapDiff(options);
+  });
 
 registerAdminCommands(program);
 registerEdiCommands(program);

@@ -4,14 +4,16 @@
  * payload, without a hub: the CloudEvents it would ingest as a JSON array (exit 0), or the failure — the
  * expression's key, the JSON pointer when known, and the message (exit 1). The events are checked as the
  * hub checks them: their contracts and the system's ownership of their facts. Authentication is not
- * checked (the payload is taken as authenticated).
+ * checked (the payload is taken as authenticated). `mapInbound` is the shared core (`map diff` too).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { CompiledConfig } from '../config/compiled-config.js';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
+import type { InboundEvent } from '../connectors/connector-port.js';
 import { installXrefResolver } from '../connectors/http/expressions.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
-import { MappingError, mapRequest } from '../connectors/webhook/mapping.js';
+import { MappingError, type MappingInput, mapRequest } from '../connectors/webhook/mapping.js';
 import { validateEvent } from '../contracts/index.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { catalogueEntry } from '../domain/event-catalogue.js';
@@ -28,7 +30,7 @@ export interface MapTestOptions {
 }
 
 /** A failure as printed: `{ "error": { key, pointer?, message } }`. */
-interface Failure {
+export interface Failure {
   key: string;
   pointer?: string;
   message: string;
@@ -64,8 +66,7 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
       },
     };
   }
-  const route = inbound.routes.get(options.route);
-  if (route === undefined) {
+  if (!inbound.routes.has(options.route)) {
     const known = [...inbound.routes.keys()].join(', ');
     return { error: { key: 'route', message: `no route '${options.route}' (known: ${known})` } };
   }
@@ -81,16 +82,35 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     if (eq <= 0) return { error: { key: 'query', message: `expected 'name=value', got '${param}'` } };
     query[param.slice(0, eq)] = param.slice(eq + 1);
   }
-  let mapped: Awaited<ReturnType<typeof mapRequest>>;
+  return mapInbound(config, options.system, options.route, {
+    system: options.system,
+    route: options.route,
+    body: readFileSync(options.payload),
+    contentType: headers['content-type'],
+    headers,
+    query,
+  });
+}
+
+/**
+ * What the hub makes of one request on `routeName` of `system` under `config`, as the hub checks it: the
+ * route's mapping (`mapRequest`), each event's contract and the system's ownership of its facts. `mapped`
+ * says which ids the mapping gave (an event without one gets a random id, as on the hub). Shared by
+ * `map test` and `map diff`.
+ */
+export async function mapInbound(
+  config: CompiledConfig,
+  system: string,
+  routeName: string,
+  input: MappingInput,
+): Promise<{ events: CloudEvent[]; mapped: InboundEvent[] } | { error: Failure }> {
+  const route = inboundOf(config, system)?.routes.get(routeName);
+  if (route === undefined) {
+    return { error: { key: 'route', message: `system '${system}' has no inbound route '${routeName}'` } };
+  }
+  let mapped: InboundEvent[];
   try {
-    mapped = await mapRequest(route, {
-      system: options.system,
-      route: options.route,
-      body: readFileSync(options.payload),
-      contentType: headers['content-type'],
-      headers,
-      query,
-    });
+    mapped = await mapRequest(route, input);
   } catch (error) {
     if (!(error instanceof MappingError)) throw error;
     return {
@@ -104,7 +124,7 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     const cloudEvent: CloudEvent = {
       specversion: '1.0',
       id: event.id ?? randomUUID(),
-      source: `/${options.system}`,
+      source: `/${system}`,
       type: event.type,
       time,
       datacontenttype: 'application/json',
@@ -124,7 +144,7 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     if (entry !== undefined) {
       const decision = decideOwnership(
         { ownership: config.ownership, systems: config.systems, statusMaps: config.statusMaps },
-        options.system,
+        system,
         entry.ownership,
         event.data,
       );
@@ -134,5 +154,5 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     }
     events.push(cloudEvent);
   }
-  return { events };
+  return { events, mapped };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AllocationPolicy,
   type AllocationRequest,
+  allocateUnsplit,
   allocationPolicy,
   type Coordinates,
   distanceKm,
@@ -272,5 +273,62 @@ describe('nearest', () => {
     expect(
       shipToCoordinates({ country: 'US', postalCode: '10001', coordinates: { lat: 1, lon: 2 } }, hints),
     ).toEqual({ lat: 1, lon: 2 });
+  });
+});
+
+describe('allocateUnsplit: a line with a location is committed there only', () => {
+  const stock: Record<string, number> = { 'A@east': 1, 'A@west': 10, 'B@west': 5 };
+  const request: AllocationRequest = {
+    lines: [
+      { lineId: '1', sku: 'A', quantity: 2 },
+      { lineId: '2', sku: 'A', quantity: 3 },
+      { lineId: '3', sku: 'B', quantity: 2 },
+    ],
+    locations: ['east', 'west'],
+    free: (sku, location) => stock[`${sku}@${location}`] ?? 0,
+  };
+
+  it('keeps a pinned line at its location (what is free there, the rest backordered); others use the policy', () => {
+    const pinned = (lineId: string) => (lineId === '1' ? 'east' : undefined);
+    expect(allocateUnsplit(firstThatFills, request, pinned)).toEqual([
+      { lineId: '1', sku: 'A', location: 'east', commit: 1, backorder: 1 },
+      { lineId: '2', sku: 'A', location: 'west', commit: 3, backorder: 0 },
+      { lineId: '3', sku: 'B', location: 'west', commit: 2, backorder: 0 },
+    ]);
+  });
+
+  it('commits nothing for a line whose location does not serve the order', () => {
+    const answer = allocateUnsplit(firstThatFills, request, (lineId) =>
+      lineId === '2' ? 'north' : undefined,
+    );
+    expect(answer[1]).toEqual({ lineId: '2', sku: 'A', commit: 0, backorder: 3 });
+  });
+
+  it('never commits more than is free at a location over all its groups, nor a pinned line elsewhere', () => {
+    fc.assert(
+      fc.property(
+        requests,
+        fc.array(fc.option(fc.constantFrom(...LOCATIONS)), { minLength: 6, maxLength: 6 }),
+        (r, pins) => {
+          const pinned = (lineId: string) => pins[Number(lineId) - 1] ?? undefined;
+          for (const policy of [firstThatFills, shipComplete]) {
+            const answer = allocateUnsplit(policy, r, pinned);
+            expect(answer.map((a) => a.lineId)).toEqual(r.lines.map((l) => l.lineId));
+            const used = new Map<string, number>();
+            for (const a of answer) {
+              const at = pinned(a.lineId);
+              if (a.commit > 0 && at !== undefined) expect(a.location).toBe(at);
+              if (a.commit > 0)
+                used.set(`${a.sku}@${a.location}`, (used.get(`${a.sku}@${a.location}`) ?? 0) + a.commit);
+            }
+            for (const [key, n] of used) {
+              const [sku, location] = key.split('@') as [string, string];
+              expect(n).toBeLessThanOrEqual(Math.max(0, r.free(sku, location)));
+            }
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 });

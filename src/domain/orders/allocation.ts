@@ -213,3 +213,39 @@ export function allocationPolicy(
       ),
   };
 }
+
+/**
+ * Allocates without splitting a line over locations (docs/orders.md#backorder-fill): a line that already
+ * has a location (`pinned`: where its first units were committed) is committed there only, or not at all
+ * (the rest stays backordered until that location has stock); lines without one go through the policy
+ * over every location. The policy still decides within each group (all-or-nothing for ship complete), and
+ * the groups share the free stock (what one group takes is not free for the next). The answer is in the
+ * order of the request's lines.
+ */
+export function allocateUnsplit(
+  policy: AllocationPolicy,
+  request: AllocationRequest,
+  pinned: (lineId: string) => string | undefined,
+): LineAllocation[] {
+  const groups = new Map<string | undefined, AllocationLine[]>();
+  for (const line of request.lines) {
+    const at = pinned(line.lineId);
+    groups.set(at, [...(groups.get(at) ?? []), line]);
+  }
+  const taken = new Map<string, number>();
+  const free = (sku: string, location: string) =>
+    request.free(sku, location) - (taken.get(`${sku}@${location}`) ?? 0);
+  const answer = new Map<string, LineAllocation>();
+  for (const [at, lines] of groups) {
+    const locations =
+      at === undefined ? request.locations : request.locations.filter((location) => location === at);
+    for (const a of policy.allocate({ lines, locations, free })) {
+      answer.set(a.lineId, a);
+      if (a.commit > 0 && a.location !== undefined) {
+        const key = `${a.sku}@${a.location}`;
+        taken.set(key, (taken.get(key) ?? 0) + a.commit);
+      }
+    }
+  }
+  return request.lines.map((l) => answer.get(l.lineId) as LineAllocation);
+}

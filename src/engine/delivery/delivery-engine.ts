@@ -4,6 +4,7 @@
  * each subscription sending through the outbound role of its connector kind (src/connectors/registry.ts). Ingest wakes the runners of the subscriptions it
  * wrote outbox rows for; otherwise they poll for retries coming due.
  */
+
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CompiledConfig, CompiledSubscription } from '../../config/compiled-config.js';
@@ -26,6 +27,7 @@ import {
 import { TokenBucket, type TokenBucketPolicy } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
+import { connectorContext } from '../connector-context.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { type Tracing, tracingFor } from '../observability/tracing.js';
 import { DeliveryTarget } from './delivery-target.js';
@@ -104,25 +106,7 @@ export class DeliveryEngine {
       if (bucket) targetBuckets.set(system.name, this.rateLimit(bucket, startMs));
     }
     const { telemetry } = options;
-    const context: ConnectorContext = {
-      config,
-      stores: store,
-      now: this.now,
-      state: (instance) => ({
-        get: async <T>(key: string) => (await store.connectorState.get(instance, key)) as T | undefined,
-        put: (key, value) => store.connectorState.put(instance, key, value, this.now().toISOString()),
-        delete: (key) => store.connectorState.delete(instance, key),
-      }),
-      shared: <T extends SharedResource>(name: string, open: () => T): T => {
-        let resource = this.shared.get(name) as T | undefined;
-        if (resource === undefined) {
-          resource = open();
-          this.shared.set(name, resource);
-        }
-        return resource;
-      },
-      ...(telemetry ? { metrics: { document: (labels) => telemetry.edi.inc(labels) } } : {}),
-    };
+    const context: ConnectorContext = connectorContext(config, store, this.now, this.shared, telemetry);
     // Each kind's outbound role is opened once, on its first subscription.
     const outbound = new Map<
       string,

@@ -11,6 +11,7 @@
  * `replay(exception)` hands an exception back to the kind that opened it; `sources()` lists every kind's
  * sources, pulled by `SourceLoops`.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type {
@@ -28,6 +29,7 @@ import { connectorKind, connectorKinds } from '../../connectors/registry.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Store } from '../../store/store-port.js';
+import { connectorContext } from '../connector-context.js';
 import type { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import type { Telemetry } from '../observability/telemetry.js';
@@ -55,25 +57,7 @@ export class InboundService {
   ) {
     this.now = options.now ?? (() => new Date());
     const { telemetry } = options;
-    this.context = {
-      config,
-      stores: store,
-      now: this.now,
-      state: (instance) => ({
-        get: async <T>(key: string) => (await store.connectorState.get(instance, key)) as T | undefined,
-        put: (key, value) => store.connectorState.put(instance, key, value, this.now().toISOString()),
-        delete: (key) => store.connectorState.delete(instance, key),
-      }),
-      shared: <T extends SharedResource>(name: string, open: () => T): T => {
-        let resource = this.shared.get(name) as T | undefined;
-        if (resource === undefined) {
-          resource = open();
-          this.shared.set(name, resource);
-        }
-        return resource;
-      },
-      ...(telemetry ? { metrics: { document: (labels) => telemetry.edi.inc(labels) } } : {}),
-    };
+    this.context = connectorContext(config, store, this.now, this.shared, telemetry);
   }
 
   /** The inbound role of `kind`, opened on first use; undefined when the kind has none. */

@@ -5,7 +5,8 @@
  * whose SKU has free stock at its location, the orders backordered for that SKU are taken oldest
  * accepted first (the `order_backorders` index of the store), and each one's backordered lines go through
  * the same commitment as an acceptance (`OrderEffects.commitStock`: the order's allocation policy, the
- * commitment, the release to the WMS) until the free stock is used.
+ * commitment, the release to the WMS) until the free stock is used. A line that already has units
+ * committed is filled at its own location only: a fill never splits a line over two warehouses.
  *
  * Durable and idempotent: a batch's commitments, releases, orders and the cursor are one transaction
  * (a crash before it leaves nothing; the batch is computed again); orders are written at the version

@@ -13,6 +13,7 @@ import {
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
 import {
   type AllocationPolicy,
+  allocateUnsplit,
   allocationPolicy,
   type ShipToLike,
   shipToCoordinates,
@@ -93,11 +94,19 @@ export class OrderEffects {
   ): Promise<number> {
     const locations = servingLocations(this.config, w.record.channel).filter((name) => name !== exclude);
     for (const sku of new Set(lines.map((l) => l.sku))) await stock.load(sku);
-    const allocated = this.policyFor(w.record).allocate({
-      lines,
-      locations,
-      free: (sku, location) => stock.free(sku, location),
-    });
+    const request = { lines, locations, free: (sku: string, location: string) => stock.free(sku, location) };
+    // A line is never split over locations by a fill, a raise or a resume: a line with a location is
+    // committed there only (docs/orders.md#backorder-fill). A short pick's recommit (`exclude`) is the one
+    // exception: its shortfall goes elsewhere on purpose.
+    const policy = this.policyFor(w.record);
+    const allocated =
+      exclude === undefined
+        ? allocateUnsplit(
+            policy,
+            request,
+            (lineId) => w.record.state.lines.find((l) => l.lineId === lineId)?.location,
+          )
+        : policy.allocate(request);
     const committed: { lineId: string; location: string; quantity: number }[] = [];
     const backordered: { lineId: string; quantity: number }[] = [];
     for (const line of allocated) {

@@ -1,0 +1,228 @@
+/**
+ * `bin/manifold map diff` as users run it (the built CLI) against a real hub on a local port: three
+ * webhooks kept (two applied, one parked), then previews of configurations that keep, change, break and fix
+ * the mappings.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { diffJson } from '../../src/cli/map-diff.js';
+import { compileConfig } from '../../src/config/load-config.js';
+import { composeHub } from '../../src/main/compose.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { KEYS, testConfigYaml } from '../support/test-config.js';
+
+const BIN = fileURLToPath(new URL('../../bin/manifold', import.meta.url));
+const PAYLOAD = readFileSync(
+  fileURLToPath(new URL('../fixtures/webhooks/shopify-orders-create.json', import.meta.url)),
+  'utf8',
+);
+const TOKEN = 'shop-shared-token';
+
+interface Variant {
+  quantity?: string;
+  cancelData?: string;
+  laterData?: string;
+}
+
+function yaml(variant: Variant = {}): string {
+  return testConfigYaml().replace(
+    `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
+    () => `  shop:
+    kind: commerce
+    key: ${KEYS.shop}
+    channel: web
+    inbound:
+      auth: { token: { header: x-shop-token, value: ${TOKEN} } }
+      routes:
+        orders-create:
+          type: com.manifold.order.accepted.v1
+          id: $headers.'x-webhook-id'
+          data: |
+            {
+              "orderId": "WEB-" & $string(id),
+              "channel": "web",
+              "customer": { "id": $string(customer.id) },
+              "lines": [line_items.{ "lineId": $string(id), "sku": sku, "quantity": ${variant.quantity ?? 'quantity'}, "unitPrice": $number(price) }],
+              "shipTo": { "name": shipping_address.name, "line1": shipping_address.address1, "city": shipping_address.city,
+                          "postalCode": shipping_address.zip, "country": shipping_address.country_code }
+            }
+        cancel:
+          type: com.manifold.order.cancelled.v1
+          id: $headers.'x-webhook-id'
+          data: '${variant.cancelData ?? `{ "orderId": orderId, "reason": "shop" }`}'
+        later:
+          type: com.manifold.order.cancelled.v1
+          id: $headers.'x-webhook-id'
+          data: '${variant.laterData ?? `$error("not mapped yet")`}'`,
+  );
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'manifold-map-diff-'));
+let base = '';
+let close: () => Promise<void> = async () => {};
+
+function configFile(variant: Variant): string {
+  const file = join(dir, `new-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml(variant));
+  return file;
+}
+
+function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      BIN,
+      args,
+      { env: { ...process.env, MANIFOLD_ADMIN_KEY: KEYS.admin } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function send(route: string, body: string, webhookId: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}/v1/inbound/shop/${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-shop-token': TOKEN, 'x-webhook-id': webhookId },
+    body,
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+interface Report {
+  results: {
+    route: string;
+    outcome: string;
+    exceptionId?: number;
+    verdict: string;
+    changes?: unknown[];
+    error?: { key: string; pointer?: string; message: string };
+  }[];
+  totals: Record<string, number>;
+}
+
+async function diff(
+  variant: Variant,
+  ...flags: string[]
+): Promise<{ code: number; report: Report; stderr: string }> {
+  const result = await run('map', 'diff', '--config', configFile(variant), '--hub', base, '--json', ...flags);
+  return {
+    code: result.code,
+    report: result.stdout ? JSON.parse(result.stdout) : undefined,
+    stderr: result.stderr,
+  };
+}
+
+const verdicts = (report: Report) => Object.fromEntries(report.results.map((r) => [r.route, r.verdict]));
+
+beforeAll(async () => {
+  const config = compileConfig(yaml(), 'test.yaml', {});
+  const store = new SqliteStore({ path: join(dir, 'hub.db') });
+  await store.migrate();
+  const logger = pino({ level: 'silent' });
+  const hub = composeHub(config, store, { logger, delivery: false });
+  const { app } = await buildApp({ services: hub, logger });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  close = async () => {
+    await app.close();
+    await hub.stop(2000);
+    await store.close();
+  };
+  const order = JSON.parse(PAYLOAD) as { id: number };
+  expect(await send('orders-create', PAYLOAD, 'wh-create')).toMatchObject({ status: 'accepted' });
+  expect(await send('cancel', JSON.stringify({ orderId: `WEB-${order.id}` }), 'wh-cancel')).toMatchObject({
+    status: 'accepted',
+  });
+  expect(await send('later', JSON.stringify({ orderId: 'WEB-9' }), 'wh-later')).toMatchObject({
+    status: 'parked',
+  });
+});
+
+afterAll(async () => {
+  await close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bin/manifold map diff', { timeout: 60_000 }, () => {
+  it('the same configuration: the applied requests are the same, the parked one still fails (exit 0)', async () => {
+    const { code, report, stderr } = await diff({});
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(verdicts(report)).toEqual({ 'orders-create': 'same', cancel: 'same', later: 'still fails' });
+    expect(report.totals).toMatchObject({ requests: 3, same: 2, 'still fails': 1, 'now fails': 0 });
+    const later = report.results.find((r) => r.route === 'later');
+    expect(later).toMatchObject({ outcome: 'parked', exceptionId: expect.any(Number) });
+  });
+
+  it('a mapping that changes a field: differs, with the path and both values', async () => {
+    const { code, report } = await diff({ quantity: 'quantity + 1' });
+    expect(code).toBe(0);
+    expect(verdicts(report)['orders-create']).toBe('differs');
+    const create = report.results.find((r) => r.route === 'orders-create');
+    const first = JSON.parse(PAYLOAD).line_items[0].quantity;
+    expect(create?.changes).toContainEqual({
+      op: 'changed',
+      path: '/0/data/lines/0/quantity',
+      before: first,
+      after: first + 1,
+    });
+  });
+
+  it('a mapping that throws for one route: now fails with its key, exit 1; --route narrows', async () => {
+    const { code, report } = await diff({ cancelData: '$error("boom")' });
+    expect(code).toBe(1);
+    const cancel = report.results.find((r) => r.route === 'cancel');
+    expect(cancel).toMatchObject({ verdict: 'now fails', error: { key: expect.stringContaining('cancel') } });
+    expect(cancel?.error?.message).toContain('boom');
+    const narrowed = await diff({ cancelData: '$error("boom")' }, '--route', 'orders-create');
+    expect(narrowed.code).toBe(0);
+    expect(verdicts(narrowed.report)).toEqual({ 'orders-create': 'same' });
+  });
+
+  it('a fixed mapping for the parked request: now accepted; the text report lists it with the totals', async () => {
+    const fixed = { laterData: '{ "orderId": orderId, "reason": "later" }' };
+    const { code, report } = await diff(fixed);
+    expect(code).toBe(0);
+    expect(verdicts(report).later).toBe('now accepted');
+    const text = await run('map', 'diff', '--config', configFile(fixed), '--hub', base);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/now accepted\s+shop\/later/);
+    expect(text.stdout).toContain(
+      '3 requests: 2 same, 0 differs, 0 now fails, 1 now accepted, 0 still fails',
+    );
+  });
+
+  it('bad flags and an unknown system exit 2', async () => {
+    expect((await run('map', 'diff', '--hub', base)).code).toBe(2);
+    const unknown = await diff({}, '--system', 'erp');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("system 'erp' has no inbound");
+  });
+});
+
+describe('diffJson', () => {
+  it('names each added, removed and changed path as a JSON pointer (escaped), arrays by index', () => {
+    expect(
+      diffJson(
+        { a: 1, 'b/c': [1, 2], d: { e: 'x' }, gone: true },
+        { a: 1, 'b/c': [1, 3, 4], d: { e: 'y', f: null } },
+      ),
+    ).toEqual([
+      { op: 'changed', path: '/b~1c/1', before: 2, after: 3 },
+      { op: 'added', path: '/b~1c/2', after: 4 },
+      { op: 'changed', path: '/d/e', before: 'x', after: 'y' },
+      { op: 'added', path: '/d/f', after: null },
+      { op: 'removed', path: '/gone', before: true },
+    ]);
+    expect(diffJson([{ a: 1 }], [{ a: 1 }])).toEqual([]);
+    expect(diffJson({ a: [1] }, { a: { 0: 1 } })).toEqual([
+      { op: 'changed', path: '/a', before: [1], after: { 0: 1 } },
+    ]);
+  });
+});
