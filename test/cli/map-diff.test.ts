@@ -31,7 +31,7 @@ interface Variant {
 }
 
 function yaml(variant: Variant = {}): string {
-  return testConfigYaml().replace(
+  return `${testConfigYaml()}\nxref:\n  reasons: { onMissing: park }\n`.replace(
     `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
     () => `  shop:
     kind: commerce
@@ -183,6 +183,26 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
     const narrowed = await diff({ cancelData: '$error("boom")' }, '--route', 'orders-create');
     expect(narrowed.code).toBe(0);
     expect(verdicts(narrowed.report)).toEqual({ 'orders-create': 'same' });
+  });
+
+  it("reads $xref from the running hub's tables: a key it has maps, one it lacks now fails", async () => {
+    const put = await fetch(`${base}/v1/xref/reasons/shop-cancel`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' },
+      body: '"shop"',
+    });
+    expect(put.status).toBe(200);
+    const same = await diff({
+      cancelData: '{ "orderId": orderId, "reason": $xref("reasons", "shop-cancel") }',
+    });
+    expect(verdicts(same.report).cancel).toBe('same');
+    const missing = await diff({ cancelData: '{ "orderId": orderId, "reason": $xref("reasons", "nope") }' });
+    expect(missing.code).toBe(1);
+    const cancel = missing.report.results.find((r) => r.route === 'cancel');
+    expect(cancel?.verdict).toBe('now fails');
+    expect(cancel?.error?.message).toContain(
+      "xref_missing: cross-reference table 'reasons' has no key 'nope'",
+    );
   });
 
   it('a fixed mapping for the parked request: now accepted; the text report lists it with the totals', async () => {
