@@ -19,6 +19,7 @@ import { registerOverviewRoutes } from './routes/overview-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
+import { registerXrefRoutes } from './routes/xref-routes.js';
 
 export interface ApiRoutesOptions {
   context: ApiContext;
@@ -51,6 +52,7 @@ export async function apiRoutes(
   registerInboundRoutes(app, context);
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
+  registerXrefRoutes(app, context);
   registerConsoleRoutes(app);
   app.get(
     '/openapi.json',

@@ -8,6 +8,7 @@ import { runInboundMapTest } from './map-commands.js';
 import { type MapDiffOptions, runMapDiff } from './map-diff.js';
 import { runOutboundMapTest } from './map-outbound.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
+import { registerXrefCommands } from './xref-commands.js';
 
 const program = new Command();
 program.name('manifold').description('Manifold distribution sync hub').showHelpAfterError();
@@ -125,6 +126,7 @@ map
 registerAdminCommands(program);
 registerEdiCommands(program);
 registerSimulateCommand(program);
+registerXrefCommands(program);
 
 function loadOrExit(file: string) {
   try {

@@ -9,9 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
+import { installXrefResolver } from '../connectors/http/expressions.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
 import { type Failure, mapInbound } from '../connectors/webhook/preview.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
+import { xrefResolver } from '../main/xref-resolver.js';
 
 export interface MapTestOptions {
   config: string;
@@ -44,6 +46,8 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     if (error instanceof ConfigError) return { error: { key: 'config', message: error.message } };
     throw error;
   }
+  // No store here: every `$xref` key is missing, and its table's onMissing answers.
+  installXrefResolver(xrefResolver(config, { get: async () => undefined }));
   const inbound = inboundOf(config, options.system);
   if (inbound === undefined) {
     return {

@@ -7,6 +7,7 @@
  * applied now fails; 2 on bad flags, a bad configuration or an unreachable hub; else 0.
  */
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
+import { installXrefResolver } from '../connectors/http/expressions.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
 import {
   countVerdicts,
@@ -16,7 +17,8 @@ import {
   type Totals,
   VERDICTS,
 } from '../connectors/webhook/preview.js';
-import { type AdminTarget, adminKey, callHub } from './admin-client.js';
+import { xrefResolver } from '../main/xref-resolver.js';
+import { type AdminTarget, adminKey, callHub, HubRequestError } from './admin-client.js';
 
 export { diffJson } from '../connectors/webhook/preview.js';
 
@@ -47,6 +49,8 @@ export async function runMapDiff(options: MapDiffOptions): Promise<number> {
     process.stderr.write(`manifold map diff: ${(error as Error).message}\n`);
     return 2;
   }
+  // `$xref` reads the running hub's tables (the configuration's onMissing for a key it lacks).
+  installXrefResolver(xrefResolver(config, hubTables(target)));
   const systems = [...config.systems.keys()].filter((name) => inboundOf(config, name) !== undefined);
   if (options.system !== undefined && !systems.includes(options.system)) {
     process.stderr.write(
@@ -126,4 +130,33 @@ function textReport(results: RequestResult[], totals: Totals): string {
   }
   lines.push(`${totals.requests} requests: ${VERDICTS.map((v) => `${totals[v]} ${v}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The hub's cross-reference entries through its API, each key read once; a 404 is a missing key. */
+function hubTables(target: AdminTarget): { get(table: string, key: string): Promise<unknown> } {
+  const cache = new Map<string, Promise<unknown>>();
+  const read = async (table: string, key: string): Promise<unknown> => {
+    try {
+      const entry = await callHub<{ value: unknown }>(
+        target,
+        'GET',
+        `/v1/xref/${encodeURIComponent(table)}/${encodeURIComponent(key)}`,
+      );
+      return entry.value;
+    } catch (error) {
+      if (error instanceof HubRequestError && error.status === 404) return undefined;
+      throw error;
+    }
+  };
+  return {
+    get(table, key) {
+      const id = `${table}\n${key}`;
+      let found = cache.get(id);
+      if (found === undefined) {
+        found = read(table, key);
+        cache.set(id, found);
+      }
+      return found;
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { isNode, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { CompiledConfig, CompiledSubscription, ShapedCall } from '../config/compiled-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { ExpressionError } from '../connectors/http/expressions.js';
+import { ExpressionError, evaluate, installXrefResolver } from '../connectors/http/expressions.js';
 import { idempotencyKey, toRequestBody } from '../connectors/http/mapping.js';
 import { defaultUserAgent, webhookHeaders } from '../connectors/http/outbound.js';
 import { captureKey } from '../connectors/http/shaped-call.js';
@@ -29,6 +29,7 @@ import { SIGNATURE_HEADER } from '../connectors/http/signature.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { targetSignal } from '../domain/delivery/target-signal.js';
 import { compileFilter } from '../domain/subscription-filter.js';
+import { xrefResolver } from '../main/xref-resolver.js';
 
 export interface OutboundMapTestOptions {
   config: string;
@@ -85,6 +86,8 @@ interface MapTestOutput {
 async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> {
   if (options.event === undefined) throw new UsageError("missing '--event FILE' (a CloudEvent as JSON)");
   const config = loadConfigFile(options.config);
+  // No store here: every `$xref` key is missing, and its table's onMissing answers.
+  installXrefResolver(xrefResolver(config, { get: async () => undefined }));
   const subscription = findSubscription(config, options.subscription);
   const http = subscription.http;
   if (http === undefined) {
@@ -174,6 +177,17 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
         stored: null,
         reason: 'capture runs only on a delivered answer',
       };
+    }
+  }
+  if (shaped.captureXref !== undefined && reading.outcome === 'delivered') {
+    // What the hub would write into the table (nothing is written here).
+    const input = { ...response, event };
+    try {
+      const key = await evaluate(shaped.captureXref.key, input);
+      const value = await evaluate(shaped.captureXref.value, input);
+      result.capture = { xref: shaped.captureXref.table, key: key ?? null, value: value ?? null };
+    } catch (error) {
+      failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${(error as Error).message} (the hub keeps this error in the subscription's state; the delivery stands)`;
     }
   }
   return failed === undefined ? { result, notes } : { result, notes, failed };

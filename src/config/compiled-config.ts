@@ -146,6 +146,8 @@ export interface ShapedCall {
   retryAfter?: CompiledExpression;
   lookup?: { url: UrlTemplate; method: HttpMethod; headers: Record<string, string> };
   capture?: CompiledExpression;
+  /** `capture: { xref, key, value }`: the answer's value kept in a cross-reference table instead. */
+  captureXref?: { table: string; key: CompiledExpression; value: CompiledExpression };
 }
 
 /** Defined beside the retry rules in the domain; re-exported here for the config compiler. */
@@ -283,6 +285,20 @@ export interface CompiledConfig {
   tracing: TracingConfig;
   /** Alert rules, evaluated every few seconds. */
   alerts: AlertRule[];
+  /** `xref:` — cross-reference tables by name (absent: none configured). */
+  xref?: Map<string, XrefTableConfig>;
+}
+
+/** One cross-reference table (docs/connectors.md#cross-reference-tables). */
+export interface XrefTableConfig {
+  name: string;
+  description?: string;
+  /** What `$xref` does with a key the table lacks: park the message, give undefined, or `default`. */
+  onMissing: 'park' | 'skip' | 'default';
+  /** The value given for a missing key under `onMissing: default`. */
+  default?: unknown;
+  /** The field of an object value that `?reverse=` looks up. */
+  reverse?: string;
 }
 
 /** `tracing:` — traceparent is always carried; spans are exported over OTLP/HTTP when `otlp` is set. */

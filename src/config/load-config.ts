@@ -22,6 +22,7 @@ import {
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
 import { checkPartnerUnits, compileUnits } from './compile-units.js';
+import { checkXrefCalls, compileXref } from './compile-xref.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
@@ -44,6 +45,7 @@ export const TOP_LEVEL_KEYS = [
   'edi',
   'tracing',
   'alerts',
+  'xref',
 ] as const;
 
 /** Reads and compiles a configuration file; throws `ConfigError` listing every issue. */
@@ -115,6 +117,8 @@ export function compileConfig(
     declared,
     subscriptions.map((s) => s.name),
   );
+  const xref = compileXref(root.get('xref'));
+  checkXrefCalls(source, text, xref);
 
   if (source.issues.length > 0 || server === undefined) {
     throw new ConfigError(sortByPosition(source.issues));
@@ -133,6 +137,7 @@ export function compileConfig(
     units,
     tracing,
     alerts,
+    xref,
     ...(hubX12
       ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier }, ...(remitTo ? { remitTo } : {}) } }
       : {}),

@@ -16,6 +16,7 @@ import type { LogStore } from './log-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 import type { ProcessStore } from './process-port.js';
+import type { XrefStore } from './xref-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
 export interface OutboxTarget {
@@ -110,6 +111,8 @@ export interface Store {
   readonly connectorState: ConnectorStateStore;
   /** Requests received by native webhooks, with the events they produced (after `migrate()`). */
   readonly inboundRequests: InboundRequestStore;
+  /** Cross-reference tables: keys of ours and a system's values for them (after `migrate()`). */
+  readonly xref: XrefStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

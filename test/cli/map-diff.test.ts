@@ -141,6 +141,26 @@ describe('bin/manifold map diff', { timeout: 60_000 }, () => {
     expect(verdicts(narrowed.report)).toEqual({ 'orders-create': 'same' });
   });
 
+  it("reads $xref from the running hub's tables: a key it has maps, one it lacks now fails", async () => {
+    const put = await fetch(`${base}/v1/xref/reasons/shop-cancel`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' },
+      body: '"shop"',
+    });
+    expect(put.status).toBe(200);
+    const same = await diff({
+      cancelData: '{ "orderId": orderId, "reason": $xref("reasons", "shop-cancel") }',
+    });
+    expect(verdicts(same.report).cancel).toBe('same');
+    const missing = await diff({ cancelData: '{ "orderId": orderId, "reason": $xref("reasons", "nope") }' });
+    expect(missing.code).toBe(1);
+    const cancel = missing.report.results.find((r) => r.route === 'cancel');
+    expect(cancel?.verdict).toBe('now fails');
+    expect(cancel?.error?.message).toContain(
+      "xref_missing: cross-reference table 'reasons' has no key 'nope'",
+    );
+  });
+
   it('a fixed mapping for the parked request: now accepted; the text report lists it with the totals', async () => {
     const fixed = { laterData: '{ "orderId": orderId, "reason": "later" }' };
     const { code, report } = await diff(fixed);

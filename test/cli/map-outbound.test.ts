@@ -52,6 +52,15 @@ const SUBSCRIPTIONS = `subscriptions:
     target: erp
     types: [com.manifold.order.*]
     http: { url: 'https://erp.example/orders', capture: 'body.id' }
+  - name: erp-capture-xref
+    target: erp
+    types: [com.manifold.order.*]
+    http:
+      url: 'https://erp.example/orders'
+      body: '{ "id": data.orderId }'
+      capture: { xref: erp-order, key: event.data.orderId, value: body.id }
+xref:
+  erp-order: {}
 `;
 
 const EVENT = {
@@ -170,6 +179,17 @@ describe('bin/manifold map test --subscription', { timeout: 60_000 }, () => {
     expect(output.capture).toEqual({
       key: 'capture:evt-1',
       stored: { values: { closedAt: '2026-12-03T10:00:00Z' }, at: expect.any(String) },
+    });
+  });
+
+  it('prints the entry capture: { xref } would write', async () => {
+    writeFileSync(path('created-xref.json'), JSON.stringify({ status: 201, body: { id: 'SO-10' } }));
+    const result = await run(...base('erp-capture-xref'), '--response', path('created-xref.json'));
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).capture).toEqual({
+      xref: 'erp-order',
+      key: 'gid://shopify/Order/1',
+      value: 'SO-10',
     });
   });
 

@@ -21,8 +21,8 @@ function run(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 const dir = mkdtempSync(join(tmpdir(), 'manifold-map-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function configFile(lines: string): string {
-  const text = testConfigYaml().replace(
+function configFile(lines: string, extra = ''): string {
+  const text = `${testConfigYaml()}${extra}`.replace(
     `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
     () => `  shop:
     kind: commerce
@@ -53,6 +53,34 @@ function configFile(lines: string): string {
 }
 
 describe('bin/manifold map test', { timeout: 30_000 }, () => {
+  it('answers $xref as for a missing key: the default, or the park as the error', async () => {
+    const xref = '\nxref:\n  qty: { onMissing: default, default: 2 }\n  held: { onMissing: park }\n';
+    const args = (config: string) =>
+      run(
+        'map',
+        'test',
+        '--config',
+        config,
+        '--system',
+        'shop',
+        '--route',
+        'orders-create',
+        '--payload',
+        PAYLOAD,
+        '--header',
+        'X-Shopify-Webhook-Id: x-xref',
+      );
+    const defaulted = await args(configFile(`$xref('qty', sku)`, xref));
+    expect(defaulted.stderr).toBe('');
+    const events = JSON.parse(defaulted.stdout);
+    expect(events[0].data.lines.map((l: { quantity: number }) => l.quantity)).toEqual([2, 2]);
+    const parked = await args(configFile(`$xref('held', sku)`, xref));
+    expect(parked.code).toBe(1);
+    expect(JSON.parse(parked.stderr).error.message).toContain(
+      "xref_missing: cross-reference table 'held' has no key 'SKU-RED'",
+    );
+  });
+
   it('prints the CloudEvents the route makes and exits 0', async () => {
     const config = configFile('quantity');
     const result = await run(

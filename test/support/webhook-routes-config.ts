@@ -20,7 +20,7 @@ export interface Variant {
 }
 
 export function yaml(variant: Variant = {}, base: Parameters<typeof testConfigYaml>[0] = {}): string {
-  return testConfigYaml(base).replace(
+  return `${testConfigYaml(base)}\nxref:\n  reasons: { onMissing: park }\n`.replace(
     `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
     () => `  shop:
     kind: commerce

@@ -4,13 +4,13 @@
  * section shapes the call (`body`, `method`, `auth`, `{{ }}` in `url`…), a request in the target's own API
  * (`shaped-call.ts`, docs/connectors.md#shaped-calls-out).
  */
-import type { HttpConnectorConfig } from '../../config/compiled-config.js';
+import type { CompiledConfig, HttpConnectorConfig } from '../../config/compiled-config.js';
 import type { ConnectorKind } from '../connector-port.js';
 import { httpClient, httpTransport } from '../transport/http.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from './config-section.js';
 import { idempotencyKey, toRequestBody } from './mapping.js';
 import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from './oauth2.js';
-import { sendShaped } from './shaped-call.js';
+import { sendShaped, type XrefWriter } from './shaped-call.js';
 
 export const httpConnector: ConnectorKind = {
   kind: 'http',
@@ -38,7 +38,13 @@ export const httpConnector: ConnectorKind = {
               DEFAULT_HTTP_TIMEOUT_MS,
             ),
         );
-        const shapedContext = { client, tokens, state: context.state(subscription.name), now: context.now };
+        const shapedContext = {
+          client,
+          tokens,
+          state: context.state(subscription.name),
+          now: context.now,
+          xref: xrefWriter(context.config, context.stores as XrefStores),
+        };
         return { send: (events, { trace }) => sendShaped(shapedContext, http, shaped, events, trace) };
       }
       const transport = httpTransport(client, http, context.now);
@@ -55,6 +61,22 @@ export const httpConnector: ConnectorKind = {
     };
   },
 };
+
+/** The part of the hub's store `capture: { xref, … }` writes to. */
+interface XrefStores {
+  xref?: {
+    put(table: string, key: string, value: unknown, at: string, reverseField?: string): Promise<void>;
+  };
+}
+
+function xrefWriter(config: CompiledConfig, stores: XrefStores): XrefWriter {
+  return async (name, key, value, at) => {
+    const table = config.xref?.get(name);
+    if (table === undefined) throw new Error(`capture: no cross-reference table '${name}' under xref:`);
+    if (stores.xref === undefined) throw new Error('capture: this store keeps no cross-reference tables');
+    await stores.xref.put(name, key, value, at, table.reverse);
+  };
+}
 
 /**
  * How long one attempt may take: a shaped call may make up to four requests (a token, the lookup, the call,

@@ -108,15 +108,65 @@ export class ExpressionError extends Error {
   }
 }
 
-/** Evaluates `compiled` over `input` with `bindings` (`$lookup`, `$idempotencyKey`), under the budget. */
+/** Exception code of a message parked because a cross-reference table lacks a key (`onMissing: park`). */
+export const XREF_MISSING = 'xref_missing';
+
+/** `$xref(table, key)` found no entry and the table says `onMissing: park`. */
+export class XrefMissingError extends ExpressionError {
+  constructor(
+    readonly table: string,
+    readonly xrefKey: string,
+    key?: string,
+  ) {
+    super(
+      `${key !== undefined ? `${key}: ` : ''}${XREF_MISSING}: cross-reference table '${table}' has no key '${xrefKey}'`,
+      key,
+    );
+    this.name = 'XrefMissingError';
+  }
+}
+
+/**
+ * What `$xref(table, key)` calls: the entry's value, or what the table's `onMissing` gives (its default,
+ * undefined, or a thrown `XrefMissingError`). The composition root installs it (src/main/compose.ts);
+ * without one, `$xref` is an error.
+ */
+export type XrefResolver = (table: string, key: string) => Promise<unknown>;
+
+let xrefResolver: XrefResolver | undefined;
+
+/**
+ * Installs the resolver `$xref` uses in every expression (webhook routes, shaped calls, polls). One per
+ * process: the hub composes one store and one configuration.
+ */
+export function installXrefResolver(resolver: XrefResolver | undefined): void {
+  xrefResolver = resolver;
+}
+
+async function xref(table: unknown, key: unknown): Promise<unknown> {
+  if (key === undefined || key === null) return undefined;
+  if (typeof table !== 'string') throw new Error('$xref: the first argument must be a table name');
+  if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
+    throw new Error(`$xref('${table}', …): the key must be a string or a number`);
+  }
+  if (xrefResolver === undefined) throw new Error('$xref: no cross-reference tables in this process');
+  return xrefResolver(table, String(key));
+}
+
+/**
+ * Evaluates `compiled` over `input` with `bindings` (`$lookup`, `$idempotencyKey`) and `$xref`, under the
+ * budget.
+ */
 export async function evaluate(
   compiled: CompiledExpression,
   input: unknown,
   bindings: Record<string, unknown> = {},
 ): Promise<unknown> {
   try {
-    return await compiled.expression.evaluate(input, bindings);
+    return await compiled.expression.evaluate(input, { xref, ...bindings });
   } catch (error) {
+    if (error instanceof XrefMissingError)
+      throw new XrefMissingError(error.table, error.xrefKey, compiled.key);
     throw new ExpressionError(`${compiled.key}: ${describeJsonataError(error)}`, compiled.key);
   }
 }

@@ -10,7 +10,7 @@ import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-conf
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { classifyOutcome } from '../../domain/delivery/retry-policy.js';
 import type { ConnectorState, OutboundResult, TraceHeaders } from '../connector-port.js';
-import { ExpressionError } from './expressions.js';
+import { ExpressionError, evaluate } from './expressions.js';
 import { idempotencyKey } from './mapping.js';
 import type { OAuth2Tokens } from './oauth2.js';
 import { type ExchangeResult, excerptOf, type HttpConnector } from './outbound.js';
@@ -35,7 +35,12 @@ export interface ShapedContext {
   /** The subscription's own connector state (where `capture` writes). */
   state: ConnectorState;
   now: () => Date;
+  /** Where `capture: { xref, … }` writes (docs/connectors.md#cross-reference-tables). */
+  xref?: XrefWriter;
 }
+
+/** Writes one entry of a configured cross-reference table; throws for a table not in `xref:`. */
+export type XrefWriter = (table: string, key: string, value: unknown, at: string) => Promise<void>;
 
 /** The state key of what `capture` kept for one event. */
 export function captureKey(eventId: string): string {
@@ -148,7 +153,39 @@ async function applyRules(
     const kept = await captureEntry(shaped.capture, answer, event, context.now());
     if (kept !== undefined) await context.state.put(captureKey(event.id), kept);
   }
+  if (judged.outcome === 'delivered' && shaped.captureXref !== undefined) {
+    // A failure is kept as `capture:<event id>` like the other form's; the delivery stands.
+    const failed = await captureXref(context, shaped.captureXref, answer, event);
+    if (failed !== undefined) await context.state.put(captureKey(event.id), failed);
+  }
   return judged;
+}
+
+/** Writes the captured entry; `{ error, at }` when it cannot (nothing written when `value` gives nothing). */
+async function captureXref(
+  context: ShapedContext,
+  capture: NonNullable<ShapedCall['captureXref']>,
+  answer: Answer,
+  event: CloudEvent,
+): Promise<{ error: string; at: string } | undefined> {
+  const at = context.now().toISOString();
+  try {
+    const input = { ...answer, event };
+    const key = await evaluate(capture.key, input);
+    const value = await evaluate(capture.value, input);
+    if (value === undefined) return undefined;
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      return { error: 'capture.key: must give a string or a number', at };
+    }
+    if (value === null || Array.isArray(value)) {
+      return { error: 'capture.value: must give a string, number, boolean or object', at };
+    }
+    if (context.xref === undefined) return { error: 'capture: no cross-reference tables here', at };
+    await context.xref(capture.table, String(key), JSON.parse(JSON.stringify(value)) as unknown, at);
+    return undefined;
+  } catch (error) {
+    return { error: (error as Error).message, at };
+  }
 }
 
 /**

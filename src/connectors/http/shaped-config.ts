@@ -4,6 +4,8 @@
  * `retryAfter`), `lookup` and `capture` (docs/connectors.md#shaped-calls-out). Every expression is
  * compiled here, once.
  */
+
+import { isMap } from 'yaml';
 import type {
   CompiledExpression,
   HttpMethod,
@@ -126,7 +128,13 @@ export function readShaped(
     map.get('retryAfter')?.report("'retryAfter' applies to answers 'retryIf' matches; add 'retryIf'");
   }
   const lookup = readLookup(map.get('lookup'));
-  const capture = readExpression(map.get('capture'), 'capture');
+  const captureValue = map.get('capture');
+  const captureXref =
+    captureValue !== undefined && isMap(captureValue.node) ? readCaptureXref(captureValue) : undefined;
+  const capture =
+    captureValue !== undefined && isMap(captureValue.node)
+      ? undefined
+      : readExpression(captureValue, 'capture');
   if (batch) {
     const oneEvent: [string, boolean][] = [
       ['body', map.has('body')],
@@ -153,7 +161,28 @@ export function readShaped(
   if (retryAfter !== undefined) shaped.retryAfter = retryAfter;
   if (lookup !== undefined) shaped.lookup = lookup;
   if (capture !== undefined) shaped.capture = capture;
+  if (captureXref !== undefined) shaped.captureXref = captureXref;
   return shaped;
+}
+
+/**
+ * `capture: { xref: <table>, key: <expr>, value: <expr> }`: the answer's value kept in a cross-reference
+ * table (docs/connectors.md#cross-reference-tables). A mapping that lacks `xref` is read as before: YAML
+ * took an unquoted `{ … }` expression for a mapping.
+ */
+function readCaptureXref(value: ConfigValue): ShapedCall['captureXref'] {
+  const map = value.map();
+  if (map === undefined) return undefined;
+  if (!map.has('xref')) {
+    notAString(value);
+    return undefined;
+  }
+  map.allowOnly(['xref', 'key', 'value']);
+  const table = map.require('xref')?.string();
+  const key = readExpression(map.require('key'), 'capture.key');
+  const captured = readExpression(map.require('value'), 'capture.value');
+  if (table === undefined || key === undefined || captured === undefined) return undefined;
+  return { table, key, value: captured };
 }
 
 /** `lookup: { url, method: GET, headers? }`: a first call whose answer is bound as `$lookup`. */

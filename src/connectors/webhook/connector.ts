@@ -21,6 +21,7 @@ import type {
   InboundRequest,
   ProtocolReply,
 } from '../connector-port.js';
+import { XREF_MISSING } from '../http/expressions.js';
 import { headerValue, secretHeaders, secretQuery, verify } from './auth.js';
 import { readInbound, type WebhookInbound } from './config-section.js';
 import { MappingError, mapRequest, plainHeaders } from './mapping.js';
@@ -81,7 +82,7 @@ export function inboundOf(
 
 export class WebhookInboundConnector implements InboundConnector {
   readonly format = 'webhook';
-  readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED] as const;
+  readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED, XREF_MISSING] as const;
 
   constructor(
     private readonly config: CompiledConfig,
@@ -177,7 +178,8 @@ export class WebhookInboundConnector implements InboundConnector {
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       const where = error.pointer ? ` at ${error.pointer}` : '';
-      return this.fail(system, payload, hub, mode, MAPPING_FAILED, `${error.key}${where}: ${error.message}`);
+      const code = error.code ?? MAPPING_FAILED;
+      return this.fail(system, payload, hub, mode, code, `${error.key}${where}: ${error.message}`);
     }
     if (events.length === 0) {
       await this.keep(system, payload, mode, { outcome: 'ignored', eventIds: [] });

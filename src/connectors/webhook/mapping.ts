@@ -6,7 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { InboundEvent } from '../connector-port.js';
-import { evaluate, truthy } from '../http/expressions.js';
+import { evaluate, truthy, XREF_MISSING, XrefMissingError } from '../http/expressions.js';
 import type { EmitRule, WebhookRoute } from './config-section.js';
 
 /** A request could not be mapped: which expression (or `body`), where in the input when known, and why. */
@@ -17,6 +17,8 @@ export class MappingError extends Error {
     message: string,
     /** A JSON pointer into the body, or into the event (`/data/lines/0/sku`) when known. */
     readonly pointer?: string,
+    /** The exception code to park the request under, when not `mapping_failed` (`xref_missing`). */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -192,7 +194,13 @@ async function run(
     // ExpressionError's message starts with the key already.
     const message = (error as Error).message;
     const prefix = `${compiled.key}: `;
-    throw new MappingError(compiled.key, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+    const code = error instanceof XrefMissingError ? XREF_MISSING : undefined;
+    throw new MappingError(
+      compiled.key,
+      message.startsWith(prefix) ? message.slice(prefix.length) : message,
+      undefined,
+      code,
+    );
   }
 }
 

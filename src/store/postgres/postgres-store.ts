@@ -19,6 +19,7 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -84,6 +85,7 @@ export class PostgresStore implements Store {
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
+  readonly xref: SqlXref;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly now: () => Date;
@@ -113,6 +115,7 @@ export class PostgresStore implements Store {
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
+    this.xref = new SqlXref(runner);
   }
 
   async migrate(): Promise<string[]> {

@@ -24,6 +24,7 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
   EventPage,
@@ -105,6 +106,7 @@ export class SqliteStore implements Store {
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
+  readonly xref: SqlXref;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -128,6 +130,7 @@ export class SqliteStore implements Store {
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
+    this.xref = new SqlXref(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
