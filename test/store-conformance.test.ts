@@ -65,10 +65,11 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0010_throttling',
         '0011_connector_state',
         '0012_backorders',
-        '0018_inbound_requests',
+        '0013_inbound_requests',
+        '0014_xref',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 13, known: 13 });
+      expect(await store.health()).toEqual({ ok: true, applied: 14, known: 14 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -92,7 +93,8 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0010_throttling',
           '0011_connector_state',
           '0012_backorders',
-          '0018_inbound_requests',
+          '0013_inbound_requests',
+          '0014_xref',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

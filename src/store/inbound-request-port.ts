@@ -1,5 +1,5 @@
 /**
- * Requests received by native webhooks (`inbound_requests`, migration 0018): the raw body and headers
+ * Requests received by native webhooks (`inbound_requests`, migration 0013): the raw body and headers
  * (secrets stripped by the connector), what became of each, and the events it produced. The order timeline
  * links an event to its request (`forEvents`); a mapping preview lists past requests (`list`).
  */

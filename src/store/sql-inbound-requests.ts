@@ -1,6 +1,6 @@
 /**
  * Requests received by native webhooks on SQL (`inbound_requests`, `inbound_request_events`, migration
- * 0018), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`. A request's
+ * 0013), shared by both adapters through their `StepRunner` like `sql-connector-state.ts`. A request's
  * events are linked by (source, id) and their log positions read from `events`. Requests kept at the same
  * time share one transaction (a group commit, as the log's appends do): one fsync for many webhooks.
  */

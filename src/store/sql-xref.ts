@@ -1,4 +1,4 @@
-/** Cross-reference tables on SQL (`xref_entries`, migration 0020), shared by both adapters. */
+/** Cross-reference tables on SQL (`xref_entries`, migration 0014), shared by both adapters. */
 import type { SqlStep, StepRunner } from './sql-step.js';
 import { reverseText, type XrefActor, type XrefEntry, type XrefPage, type XrefStore } from './xref-port.js';
 

@@ -1,5 +1,5 @@
 /**
- * Cross-reference tables (`xref_entries`, migration 0020): per table, a key of ours and the value a system
+ * Cross-reference tables (`xref_entries`, migration 0014): per table, a key of ours and the value a system
  * uses for it (docs/connectors.md#cross-reference-tables). A value is any JSON value; the reverse lookup
  * finds the keys whose value is the given scalar, or whose object value has it in the table's `reverse`
  * field (the writer names that field, since the store does not read the configuration).
