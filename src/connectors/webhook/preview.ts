@@ -19,7 +19,7 @@ import type { CloudEvent } from '../../domain/cloud-event.js';
 import { catalogueEntry } from '../../domain/event-catalogue.js';
 import { decideOwnership } from '../../domain/ownership.js';
 import type { InboundEvent } from '../connector-port.js';
-import { inboundOf } from './connector.js';
+import { inboundOf, type KeptRequest as WrittenRequest } from './connector.js';
 import { MappingError, type MappingInput, mapRequest } from './mapping.js';
 
 export type Change = MappingChange;
@@ -28,17 +28,8 @@ export type RequestResult = MappingPreviewResult;
 export type Totals = MappingPreviewTotals;
 
 /** A kept request as the store and `GET /v1/inbound-requests` give it (the fields the preview reads). */
-export interface KeptRequest {
-  id: string;
-  system: string;
-  route: string;
-  receivedAt: string;
-  contentType?: string;
-  headers: Record<string, string>;
-  body: string;
-  bodyEncoding: 'utf8' | 'base64';
+export interface KeptRequest extends Omit<WrittenRequest, 'outcome' | 'eventIds'> {
   outcome: string;
-  exceptionId?: number;
   events: { id: string; seq: number }[];
 }
 
