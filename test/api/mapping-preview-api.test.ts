@@ -6,28 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { compileConfig } from '../../src/config/load-config.js';
 import type { MappingPreview } from '../../src/contracts/views/index.js';
-import { composeHub } from '../../src/main/compose.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { KEYS } from '../support/test-config.js';
-import { PAYLOAD, TOKEN, type Variant, yaml } from '../support/webhook-routes-config.js';
+import { hubWithKeptRequests, PAYLOAD, type Variant, yaml } from '../support/webhook-routes-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-map-preview-'));
 let base = '';
 let close: () => Promise<void> = async () => {};
-
-async function send(route: string, body: string, webhookId: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}/v1/inbound/shop/${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-shop-token': TOKEN, 'x-webhook-id': webhookId },
-    body,
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
 
 async function preview(
   body: Record<string, unknown>,
@@ -55,26 +41,7 @@ const verdicts = (report: MappingPreview) =>
   Object.fromEntries(report.results.map((r) => [r.route, r.verdict]));
 
 beforeAll(async () => {
-  const config = compileConfig(yaml(), 'test.yaml', {});
-  const store = new SqliteStore({ path: join(dir, 'hub.db') });
-  await store.migrate();
-  const logger = pino({ level: 'silent' });
-  const hub = composeHub(config, store, { logger, delivery: false });
-  const { app } = await buildApp({ services: hub, logger });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  close = async () => {
-    await app.close();
-    await hub.stop(2000);
-    await store.close();
-  };
-  const order = JSON.parse(PAYLOAD) as { id: number };
-  expect(await send('orders-create', PAYLOAD, 'wh-create')).toMatchObject({ status: 'accepted' });
-  expect(await send('cancel', JSON.stringify({ orderId: `WEB-${order.id}` }), 'wh-cancel')).toMatchObject({
-    status: 'accepted',
-  });
-  expect(await send('later', JSON.stringify({ orderId: 'WEB-9' }), 'wh-later')).toMatchObject({
-    status: 'parked',
-  });
+  ({ base, close } = await hubWithKeptRequests(dir));
 });
 
 afterAll(async () => {
