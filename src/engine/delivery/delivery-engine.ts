@@ -187,13 +187,23 @@ export class DeliveryEngine {
     return bucket;
   }
 
+  /**
+   * Starts the subscriptions. With other processes on the store, the first sync runs before anything is
+   * sent: a process that joins takes its share of the limits and adopts a breaker another process opened,
+   * instead of sending to a target already known to be down.
+   */
   start(): void {
-    for (const runner of this.runners.values()) runner.start();
-    if (this.options.processes && !this.syncTimer) {
-      void this.sync();
-      this.syncTimer = setInterval(() => void this.sync(), this.options.syncMs ?? 1000);
-      this.syncTimer.unref();
+    if (!this.options.processes) {
+      for (const runner of this.runners.values()) runner.start();
+      return;
     }
+    if (this.syncTimer) return;
+    this.syncTimer = setInterval(() => void this.sync(), this.options.syncMs ?? 1000);
+    this.syncTimer.unref();
+    void this.sync().then(() => {
+      // Stopped before the first sync ended: stay stopped.
+      if (this.syncTimer) for (const runner of this.runners.values()) runner.start();
+    });
   }
 
   /**
