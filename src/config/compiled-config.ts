@@ -144,7 +144,18 @@ export interface ShapedCall {
   okIf?: CompiledExpression;
   retryIf?: CompiledExpression;
   retryAfter?: CompiledExpression;
-  lookup?: { url: UrlTemplate; method: HttpMethod; headers: Record<string, string> };
+  lookup?: {
+    url: UrlTemplate;
+    method: HttpMethod;
+    headers: Record<string, string>;
+    /** JSONata over the event giving the lookup's JSON body (a GraphQL query, say). */
+    body?: CompiledExpression;
+  };
+  /** JSONata over the event: true sends nothing and counts the event as delivered. */
+  skipIf?: CompiledExpression;
+  /** JSONata over the answer: true makes the call again at once, lookup first, at most `repeatMax` times. */
+  repeatIf?: CompiledExpression;
+  repeatMax?: number;
   capture?: CompiledExpression;
   /** `capture: { xref, key, value }`: the answer's value kept in a cross-reference table instead. */
   captureXref?: { table: string; key: CompiledExpression; value: CompiledExpression };

@@ -10,7 +10,7 @@ import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-conf
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { classifyOutcome } from '../../domain/delivery/retry-policy.js';
 import type { ConnectorState, OutboundResult, TraceHeaders } from '../connector-port.js';
-import { ExpressionError, evaluate } from './expressions.js';
+import { ExpressionError, evaluate, truthy } from './expressions.js';
 import { idempotencyKey } from './mapping.js';
 import type { OAuth2Tokens } from './oauth2.js';
 import { type ExchangeResult, excerptOf, type HttpConnector } from './outbound.js';
@@ -60,22 +60,81 @@ export async function sendShaped(
   const event = events[0] as CloudEvent;
   const bindings: Record<string, unknown> & { idempotencyKey: string } = { idempotencyKey: key };
   try {
-    if (shaped.lookup !== undefined) {
-      const request = await buildLookupRequest(shaped.lookup, event, bindings);
-      const answer = await call(context, http, shaped, request, trace);
-      const found = lookupValue(answer.status, parseAnswerBody(answer.body));
-      if (found === undefined)
-        return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
-      bindings.lookup = found.value;
+    if (shaped.skipIf !== undefined && truthy(await evaluate(shaped.skipIf, event, bindings))) {
+      // Nothing for this target (an item it does not sell, say): delivered without a request.
+      return { outcome: 'delivered', latencyMs: Date.now() - started, error: 'skipIf matched the event' };
     }
-    const request = await buildShapedRequest(http, shaped, events, bindings, context.now());
-    const answer = await call(context, http, shaped, request, trace);
-    return await judge(context, shaped, answer, event, started);
+    // `repeatIf` makes the call again at once, lookup first, at most `repeatMax` times; the last answer
+    // is then judged by the other rules.
+    for (let repeat = 0; ; repeat++) {
+      if (shaped.lookup !== undefined) {
+        const stopped = await runLookup(context, http, shaped, event, bindings, trace, started);
+        if (stopped !== undefined) return stopped;
+      }
+      const request = await buildShapedRequest(http, shaped, events, bindings, context.now());
+      const answer = await call(context, http, shaped, request, trace);
+      if (
+        shaped.repeatIf !== undefined &&
+        repeat < (shaped.repeatMax ?? 0) &&
+        answer.status !== undefined &&
+        truthy(
+          await evaluate(shaped.repeatIf, {
+            status: answer.status,
+            headers: answer.headers ?? {},
+            body: parseAnswerBody(answer.body),
+          }),
+        )
+      ) {
+        continue;
+      }
+      return await judge(context, shaped, answer, event, started);
+    }
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     // The same expression over the same event fails the same way: refused, kept as an exception.
     return { outcome: 'permanent', latencyMs: Date.now() - started, error: error.message };
   }
+}
+
+/**
+ * Runs the lookup and binds its answer as `$lookup`. Returns the attempt's result when the call stops
+ * there: an answer `retryIf` matches (retried after `retryAfter`, as for the call), or one that binds
+ * nothing (judged by its status class).
+ */
+async function runLookup(
+  context: ShapedContext,
+  http: HttpConnectorConfig,
+  shaped: ShapedCall,
+  event: CloudEvent,
+  bindings: Record<string, unknown>,
+  trace: TraceHeaders,
+  started: number,
+): Promise<OutboundResult | undefined> {
+  const lookup = shaped.lookup as NonNullable<ShapedCall['lookup']>;
+  const request = await buildLookupRequest(lookup, event, bindings);
+  const answer = await call(context, http, shaped, request, trace);
+  const body = parseAnswerBody(answer.body);
+  if (shaped.retryIf !== undefined && answer.status !== undefined && answer.headers !== undefined) {
+    const reading = await readAnswer(
+      { retryIf: shaped.retryIf, retryAfter: shaped.retryAfter },
+      { status: answer.status, headers: answer.headers, body },
+      context.now(),
+    );
+    if (reading.rule === 'retryIf') {
+      return {
+        outcome: reading.outcome,
+        status: answer.status,
+        bodyExcerpt: excerptOf(answer.body ?? ''),
+        latencyMs: Date.now() - started,
+        ...(reading.retryAfterMs !== undefined ? { retryAfterMs: reading.retryAfterMs } : {}),
+        error: 'lookup: retryIf matched the answer',
+      };
+    }
+  }
+  const found = lookupValue(answer.status, body);
+  if (found === undefined) return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
+  bindings.lookup = found.value;
+  return undefined;
 }
 
 /**

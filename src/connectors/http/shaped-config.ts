@@ -27,7 +27,14 @@ export const SHAPED_KEYS = [
   'retryAfter',
   'lookup',
   'capture',
+  'skipIf',
+  'repeatIf',
+  'repeatMax',
 ] as const;
+
+/** How many times `repeatIf` may make the call again within one attempt, at most (and by default). */
+export const REPEAT_MAX_LIMIT = 10;
+export const REPEAT_MAX_DEFAULT = 3;
 
 export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -128,6 +135,12 @@ export function readShaped(
     map.get('retryAfter')?.report("'retryAfter' applies to answers 'retryIf' matches; add 'retryIf'");
   }
   const lookup = readLookup(map.get('lookup'));
+  const skipIf = readExpression(map.get('skipIf'), 'skipIf');
+  const repeatIf = readExpression(map.get('repeatIf'), 'repeatIf');
+  const repeatMax = map.get('repeatMax')?.int(1, REPEAT_MAX_LIMIT);
+  if (repeatMax !== undefined && repeatIf === undefined) {
+    map.get('repeatMax')?.report("'repeatMax' bounds the repeats 'repeatIf' asks for; add 'repeatIf'");
+  }
   const captureValue = map.get('capture');
   const captureXref =
     captureValue !== undefined && isMap(captureValue.node) ? readCaptureXref(captureValue) : undefined;
@@ -140,6 +153,8 @@ export function readShaped(
       ['body', map.has('body')],
       ['lookup', map.has('lookup')],
       ['capture', map.has('capture')],
+      ['skipIf', map.has('skipIf')],
+      ['repeatIf', map.has('repeatIf')],
       ['{{ }} in url', url.includes('{{')],
     ];
     const named = oneEvent.filter(([, present]) => present).map(([key]) => key);
@@ -160,6 +175,11 @@ export function readShaped(
   if (retryIf !== undefined) shaped.retryIf = retryIf;
   if (retryAfter !== undefined) shaped.retryAfter = retryAfter;
   if (lookup !== undefined) shaped.lookup = lookup;
+  if (skipIf !== undefined) shaped.skipIf = skipIf;
+  if (repeatIf !== undefined) {
+    shaped.repeatIf = repeatIf;
+    shaped.repeatMax = repeatMax ?? REPEAT_MAX_DEFAULT;
+  }
   if (capture !== undefined) shaped.capture = capture;
   if (captureXref !== undefined) shaped.captureXref = captureXref;
   return shaped;
@@ -185,20 +205,25 @@ function readCaptureXref(value: ConfigValue): ShapedCall['captureXref'] {
   return { table, key, value: captured };
 }
 
-/** `lookup: { url, method: GET, headers? }`: a first call whose answer is bound as `$lookup`. */
+/** `lookup: { url, method: GET, headers?, body? }`: a first call whose answer is bound as `$lookup`. */
 function readLookup(value: ConfigValue | undefined): ShapedCall['lookup'] {
   if (value === undefined) return undefined;
   const map = value.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['url', 'method', 'headers']);
+  map.allowOnly(['url', 'method', 'headers', 'body']);
   const urlValue = map.require('url');
   if (urlValue === undefined || notAString(urlValue)) return undefined;
   const url = urlValue.string();
   const method = map.get('method')?.oneOf(HTTP_METHODS, 'method') ?? 'GET';
   const headers = readHeaders(map.get('headers'));
+  const body = readExpression(map.get('body'), 'lookup.body');
+  if (body !== undefined && method === 'GET') {
+    map.get('body')?.report("a GET lookup has no body; add 'method: POST'");
+  }
   if (url === undefined) return undefined;
   const template = readUrlTemplate(urlValue, url, 'lookup.url');
-  return template === undefined ? undefined : { url: template, method, headers };
+  if (template === undefined) return undefined;
+  return body === undefined ? { url: template, method, headers } : { url: template, method, headers, body };
 }
 
 /** Static headers: names checked, values strings (secrets: never echoed). */

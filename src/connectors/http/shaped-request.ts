@@ -71,12 +71,20 @@ export async function buildLookupRequest(
   event: CloudEvent,
   bindings: Record<string, unknown>,
 ): Promise<BuiltRequest> {
-  return {
+  const request: BuiltRequest = {
     origin: lookup.url.origin,
     path: await fillTemplate(lookup.url, event, bindings),
     method: lookup.method,
     headers: ownHeaders(lookup.headers),
   };
+  if (lookup.body !== undefined) {
+    const value = await evaluate(lookup.body, event, bindings);
+    if (value === undefined)
+      throw new ExpressionError('lookup.body: the expression gave no value', 'lookup.body');
+    request.body = JSON.stringify(value);
+    request.headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  return request;
 }
 
 /**
