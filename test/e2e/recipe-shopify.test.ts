@@ -1,0 +1,303 @@
+/**
+ * The Shopify recipe end to end (docs/recipes/shopify.md): the real hub process (`bin/manifold serve`) on
+ * examples/recipes/shopify.yaml as shipped, its `${…}` settings pointing at a fake Shopify
+ * (test/fakes/shopify/) that validates every GraphQL document against the 2026-04 schema, keeps inventory
+ * levels, sells between the hub's read and write, throttles by calculated cost and signs its webhooks.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeShopify } from '../fakes/shopify/server.js';
+import { orderPayload, sendWebhook } from '../fakes/shopify/webhooks.js';
+import { type HubProcess, startHubProcess } from '../support/hub-process.js';
+import { until } from '../support/until.js';
+
+const RECIPE = new URL('../../examples/recipes/shopify.yaml', import.meta.url).pathname;
+const TOKEN = 'shpat_fake_0123456789abcdef';
+const SECRET = 'shopify-webhook-secret-for-tests';
+const ADMIN = 'admin-key-recipe-shopify-01';
+const WMS = 'wms-key-recipe-shopify-0001';
+const LOCATION = 'gid://shopify/Location/71';
+const ITEM_A = 'gid://shopify/InventoryItem/4401';
+const ITEM_B = 'gid://shopify/InventoryItem/4402';
+
+const dir = mkdtempSync(join(tmpdir(), 'manifold-recipe-shopify-'));
+const fake = new FakeShopify({ accessToken: TOKEN, maximumAvailable: 1000, restoreRate: 50 });
+let releases: Server;
+let hub: HubProcess;
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function api(method: string, path: string, key: string, body?: unknown, type = 'application/json') {
+  const response = await fetch(`${hub.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text === '' ? undefined : (JSON.parse(text) as Record<string, any>),
+  };
+}
+
+/** The WMS counts `onHand` of `sku` at DC-1 (its availability then follows to Shopify). */
+async function count(sku: string, onHand: number): Promise<void> {
+  const response = await api(
+    'POST',
+    '/v1/events',
+    WMS,
+    {
+      specversion: '1.0',
+      id: `wms-${randomUUID()}`,
+      source: '/wms',
+      type: 'com.manifold.inventory.counted.v1',
+      data: { sku, location: 'DC-1', onHand },
+    },
+    'application/cloudevents+json',
+  );
+  expect(response.status, JSON.stringify(response.body)).toBe(202);
+}
+
+async function openExceptions(): Promise<Record<string, any>[]> {
+  return ((await api('GET', '/v1/exceptions?status=open', ADMIN)).body?.items ?? []) as Record<string, any>[];
+}
+
+/** The web channel's availability of `sku` as the hub has it. */
+async function available(sku: string): Promise<number | undefined> {
+  const answer = await api('GET', `/v1/inventory/${sku}`, ADMIN);
+  const channels = answer.body?.channels as
+    | { channel: string; available: number }[]
+    | Record<string, number>
+    | undefined;
+  if (Array.isArray(channels)) return channels.find((c) => c.channel === 'web')?.available;
+  return (channels as Record<string, { available?: number } | number> | undefined)?.web as number | undefined;
+}
+
+const inbound = (route: string) => `${hub.url}/v1/inbound/shopify/${route}`;
+
+beforeAll(async () => {
+  await fake.start();
+  fake.shop.stock(ITEM_A, 'SKU-A', LOCATION, 0);
+  fake.shop.stock(ITEM_B, 'SKU-B', LOCATION, 0);
+  releases = createServer((_req, res) => res.writeHead(204).end());
+  await new Promise<void>((resolve) => releases.listen(0, '127.0.0.1', resolve));
+  Object.assign(process.env, {
+    MANIFOLD_SQLITE: join(dir, 'hub.db'),
+    MANIFOLD_PORT: String(await freePort()),
+    MANIFOLD_ADMIN_KEY: ADMIN,
+    SHOPIFY_SHOP_URL: fake.url,
+    SHOPIFY_ACCESS_TOKEN: TOKEN,
+    SHOPIFY_WEBHOOK_SECRET: SECRET,
+    SHOPIFY_KEY: 'shopify-key-recipe-00001',
+    WMS_KEY: WMS,
+    WMS_RELEASE_URL: `http://127.0.0.1:${(releases.address() as { port: number }).port}/releases`,
+  });
+  hub = await startHubProcess(RECIPE);
+  for (const [table, key, value] of [
+    ['shopify-location', 'web', LOCATION],
+    ['shopify-inventory-item', 'SKU-A', ITEM_A],
+    ['shopify-inventory-item', 'SKU-B', ITEM_B],
+  ] as const) {
+    expect((await api('PUT', `/v1/xref/${table}/${key}`, ADMIN, value)).status).toBe(200);
+  }
+}, 40_000);
+
+afterAll(async () => {
+  try {
+    if (hub) await hub.kill('SIGTERM');
+    await fake.stop();
+    await new Promise((resolve) => releases.close(resolve));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);
+
+describe('the Shopify recipe against a fake Shopify', () => {
+  it('sets availability with compare-and-swap, and skips a SKU Shopify does not sell', async () => {
+    await count('SKU-A', 50);
+    await count('SKU-C', 10); // no inventory item for SKU-C: nothing is sent
+    await until(() => fake.shop.level(ITEM_A, LOCATION) === 50, 'SKU-A available 50 in Shopify');
+    const set = fake.calls.find((c) => c.field === 'inventorySetQuantities' && c.outcome === 'ok');
+    const input = (set?.variables.input ?? {}) as { name: string; quantities: Record<string, unknown>[] };
+    expect(input.name).toBe('available');
+    expect(input.quantities).toEqual([
+      { inventoryItemId: ITEM_A, locationId: LOCATION, quantity: 50, changeFromQuantity: 0 },
+    ]);
+    expect(set?.idempotencyKey).toMatch(/:0$/);
+    // Every document validated against the 2026-04 schema, with the token, on the pinned path.
+    expect(fake.calls.filter((c) => c.outcome === 'invalid' || c.outcome === 'error')).toEqual([]);
+    expect(fake.refused).toEqual([]);
+    await until(async () => (await available('SKU-C')) === 10, 'SKU-C counted');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(JSON.stringify(fake.calls.map((c) => c.variables))).not.toContain('SKU-C');
+    expect(await openExceptions()).toEqual([]);
+  });
+
+  it('re-reads and sets again when Shopify sold between the read and the write, without an exception', async () => {
+    fake.shop.sellBeforeNextSet(ITEM_A, LOCATION, 2);
+    const before = fake.shop.sets.length;
+    await count('SKU-A', 60);
+    await until(() => fake.shop.level(ITEM_A, LOCATION) === 60, 'SKU-A available 60 in Shopify');
+    const sets = fake.shop.sets.slice(before).filter((s) => !s.replayed);
+    expect(sets.map((s) => s.userErrors.map((e) => e.code))).toEqual([['CHANGE_FROM_QUANTITY_STALE'], []]);
+    expect(sets.map((s) => s.quantities[0]?.changeFromQuantity)).toEqual([50, 48]);
+    expect(await openExceptions()).toEqual([]);
+  });
+
+  it('waits out THROTTLED for the time its cost data gives, then sets', async () => {
+    fake.drainBucket();
+    const before = fake.calls.length;
+    await count('SKU-B', 30);
+    await until(() => fake.shop.level(ITEM_B, LOCATION) === 30, 'SKU-B available 30 in Shopify', 15_000);
+    const calls = fake.calls.slice(before);
+    const throttled = calls.findIndex((c) => c.outcome === 'throttled');
+    expect(throttled).toBeGreaterThanOrEqual(0);
+    const first = calls[throttled] as (typeof calls)[number];
+    const cost = (first.body as { extensions: { cost: Record<string, any> } }).extensions.cost;
+    const waitMs =
+      ((cost.requestedQueryCost - cost.throttleStatus.currentlyAvailable) / cost.throttleStatus.restoreRate) *
+      1000;
+    expect(waitMs).toBeGreaterThan(0);
+    expect((calls[throttled + 1]?.at ?? 0) - first.at).toBeGreaterThanOrEqual(waitMs - 20);
+    expect(await openExceptions()).toEqual([]);
+  });
+
+  it('refuses a webhook whose HMAC is not the shared secret', async () => {
+    const answer = await sendWebhook(inbound('orders-create'), SECRET, {
+      topic: 'orders/create',
+      payload: orderPayload({
+        id: 5800000000099,
+        lines: [{ id: 1, sku: 'SKU-A', quantity: 1, price: '9.00' }],
+      }),
+      secret: 'not-the-secret',
+    });
+    expect(answer.status).toBe(401);
+    expect((await api('GET', '/v1/orders/WEB-5800000000099', ADMIN)).status).toBe(404);
+  });
+
+  it('takes orders/create as a canonical order, a redelivery as a duplicate, and ships it as a fulfillment', async () => {
+    const orderId = 5800000000001;
+    const payload = orderPayload({
+      id: orderId,
+      lines: [
+        { id: 13000000000101, sku: 'SKU-A', quantity: 2, price: '19.90' },
+        { id: 13000000000102, sku: 'SKU-B', quantity: 1, price: '5.00' },
+      ],
+    });
+    const first = await sendWebhook(inbound('orders-create'), SECRET, { topic: 'orders/create', payload });
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    expect(first.body.status).toBe('accepted');
+    const again = await sendWebhook(inbound('orders-create'), SECRET, {
+      topic: 'orders/create',
+      payload,
+      eventId: first.eventId,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('duplicate');
+    const order = await api('GET', `/v1/orders/WEB-${orderId}`, ADMIN);
+    expect(order.status).toBe(200);
+    expect(JSON.stringify(order.body)).toContain('13000000000101');
+
+    // Shopify's fulfillment orders: an older one closed, the open one holding both lines.
+    fake.shop.orders.set(`gid://shopify/Order/${orderId}`, {
+      name: '#1001',
+      fulfillmentOrders: [
+        {
+          id: 'gid://shopify/FulfillmentOrder/900',
+          status: 'CLOSED',
+          location: LOCATION,
+          lines: [
+            {
+              id: 'gid://shopify/FulfillmentOrderLineItem/90',
+              lineItemId: 'gid://shopify/LineItem/13000000000100',
+              sku: 'GIFT',
+              total: 1,
+              remaining: 0,
+            },
+          ],
+        },
+        {
+          id: 'gid://shopify/FulfillmentOrder/901',
+          status: 'OPEN',
+          location: LOCATION,
+          lines: [
+            {
+              id: 'gid://shopify/FulfillmentOrderLineItem/91',
+              lineItemId: 'gid://shopify/LineItem/13000000000101',
+              sku: 'SKU-A',
+              total: 2,
+              remaining: 2,
+            },
+            {
+              id: 'gid://shopify/FulfillmentOrderLineItem/92',
+              lineItemId: 'gid://shopify/LineItem/13000000000102',
+              sku: 'SKU-B',
+              total: 1,
+              remaining: 1,
+            },
+          ],
+        },
+      ],
+    });
+    const shipped = await api(
+      'POST',
+      '/v1/events',
+      WMS,
+      {
+        specversion: '1.0',
+        id: `wms-${randomUUID()}`,
+        source: '/wms',
+        type: 'com.manifold.order.shipped.v1',
+        data: {
+          orderId: `WEB-${orderId}`,
+          location: 'DC-1',
+          lines: [{ lineId: '13000000000101', quantity: 2 }],
+          carrier: 'UPS',
+          tracking: '1Z999AA10123456784',
+        },
+      },
+      'application/cloudevents+json',
+    );
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(202);
+    await until(() => fake.shop.fulfillments.length === 1, 'a fulfillment in Shopify', 15_000);
+    expect(fake.shop.fulfillments[0]).toMatchObject({
+      fulfillmentOrderId: 'gid://shopify/FulfillmentOrder/901',
+      lines: [{ id: 'gid://shopify/FulfillmentOrderLineItem/91', quantity: 2 }],
+      tracking: { company: 'UPS', number: '1Z999AA10123456784' },
+      notifyCustomer: true,
+    });
+    expect(await openExceptions()).toEqual([]);
+  });
+
+  it('takes orders/cancelled as the cancellation of the order', async () => {
+    const orderId = 5800000000002;
+    const payload = orderPayload({
+      id: orderId,
+      lines: [{ id: 13000000000201, sku: 'SKU-B', quantity: 1, price: '5.00' }],
+    });
+    expect(
+      (await sendWebhook(inbound('orders-create'), SECRET, { topic: 'orders/create', payload })).status,
+    ).toBe(202);
+    const cancelled = await sendWebhook(inbound('orders-cancelled'), SECRET, {
+      topic: 'orders/cancelled',
+      payload: { ...payload, cancelled_at: new Date().toISOString(), cancel_reason: 'customer' },
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(202);
+    await until(
+      async () =>
+        JSON.stringify((await api('GET', `/v1/orders/WEB-${orderId}`, ADMIN)).body).includes('cancel'),
+      'order cancelled',
+    );
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Webhooks as Shopify sends them (shopify.dev/docs/apps/build/webhooks): a POST of the JSON payload with
+ * `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256 of the raw body with the app's secret),
+ * `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id` (this delivery),
+ * `X-Shopify-Event-Id` (the event: the same on every delivery of it) and `X-Shopify-Triggered-At`.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { API_VERSION } from './schema.js';
+
+export interface Delivery {
+  topic: string;
+  payload: unknown;
+  eventId?: string;
+  /** Sign with this secret instead (a forged or misconfigured webhook). */
+  secret?: string;
+}
+
+export async function sendWebhook(
+  url: string,
+  secret: string,
+  delivery: Delivery,
+): Promise<{ status: number; body: Record<string, unknown>; eventId: string }> {
+  const body = JSON.stringify(delivery.payload);
+  const eventId = delivery.eventId ?? randomUUID();
+  const hmac = createHmac('sha256', delivery.secret ?? secret)
+    .update(body, 'utf8')
+    .digest('base64');
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': delivery.topic,
+      'x-shopify-hmac-sha256': hmac,
+      'x-shopify-shop-domain': 'manifold-demo.myshopify.com',
+      'x-shopify-api-version': API_VERSION,
+      'x-shopify-webhook-id': randomUUID(),
+      'x-shopify-event-id': eventId,
+      'x-shopify-triggered-at': new Date().toISOString(),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, eventId };
+}
+
+/** An `orders/create` payload (the fields the recipe reads, as the REST order resource names them). */
+export function orderPayload(order: {
+  id: number;
+  lines: { id: number; sku: string; quantity: number; price: string }[];
+  email?: string;
+}): Record<string, unknown> {
+  return {
+    id: order.id,
+    admin_graphql_api_id: `gid://shopify/Order/${order.id}`,
+    name: `#${order.id % 10000}`,
+    email: order.email ?? 'ada@example.com',
+    created_at: new Date().toISOString(),
+    currency: 'USD',
+    financial_status: 'paid',
+    cancelled_at: null,
+    cancel_reason: null,
+    customer: {
+      id: 7001,
+      admin_graphql_api_id: 'gid://shopify/Customer/7001',
+      email: order.email ?? 'ada@example.com',
+    },
+    line_items: order.lines.map((l) => ({
+      id: l.id,
+      admin_graphql_api_id: `gid://shopify/LineItem/${l.id}`,
+      sku: l.sku,
+      quantity: l.quantity,
+      price: l.price,
+      title: l.sku,
+    })),
+    shipping_address: {
+      name: 'Ada Lovelace',
+      address1: '12 Analytical Row',
+      city: 'Columbus',
+      zip: '43004',
+      province_code: 'OH',
+      country_code: 'US',
+    },
+  };
+}
