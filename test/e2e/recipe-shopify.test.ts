@@ -26,7 +26,7 @@ const ITEM_A = 'gid://shopify/InventoryItem/4401';
 const ITEM_B = 'gid://shopify/InventoryItem/4402';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-recipe-shopify-'));
-const fake = new FakeShopify({ accessToken: TOKEN, maximumAvailable: 1000, restoreRate: 50 });
+const fake = new FakeShopify({ accessToken: TOKEN, maximumAvailable: 1000, restoreRate: 200 });
 let releases: Server;
 let hub: HubProcess;
 
@@ -123,7 +123,7 @@ afterAll(async () => {
   }
 }, 30_000);
 
-describe('the Shopify recipe against a fake Shopify', () => {
+describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () => {
   it('sets availability with compare-and-swap, and skips a SKU Shopify does not sell', async () => {
     await count('SKU-A', 50);
     await count('SKU-C', 10); // no inventory item for SKU-C: nothing is sent
@@ -156,7 +156,7 @@ describe('the Shopify recipe against a fake Shopify', () => {
   });
 
   it('waits out THROTTLED for the time its cost data gives, then sets', async () => {
-    fake.drainBucket();
+    fake.drainBeforeNext('inventorySetQuantities');
     const before = fake.calls.length;
     await count('SKU-B', 30);
     await until(() => fake.shop.level(ITEM_B, LOCATION) === 30, 'SKU-B available 30 in Shopify', 15_000);

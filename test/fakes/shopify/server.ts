@@ -55,6 +55,7 @@ export class FakeShopify {
   private server: Server | undefined;
   private available: number;
   private lastRefill = Date.now();
+  private drainFor: string | undefined;
   readonly maximumAvailable: number;
   readonly restoreRate: number;
   url = '';
@@ -81,10 +82,12 @@ export class FakeShopify {
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
   }
 
-  /** Empties the bucket: the next calls are throttled until it refills at `restoreRate`. */
-  drainBucket(): void {
-    this.refill();
-    this.available = 0;
+  /**
+   * Empties the bucket just before the next call to `field` is read (another app of the store used the
+   * quota): that call is throttled, and the next ones until the bucket refills at `restoreRate`.
+   */
+  drainBeforeNext(field: string): void {
+    this.drainFor = field;
   }
 
   private refill(): number {
@@ -151,6 +154,11 @@ export class FakeShopify {
       body: undefined,
     };
     this.calls.push(call);
+    if (this.drainFor === field) {
+      this.drainFor = undefined;
+      this.refill();
+      this.available = 0;
+    }
     const available = this.refill();
     if (available < requestedCost) {
       call.outcome = 'throttled';
