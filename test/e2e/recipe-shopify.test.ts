@@ -25,6 +25,9 @@ const LOCATION = 'gid://shopify/Location/71';
 const ITEM_A = 'gid://shopify/InventoryItem/4401';
 const ITEM_B = 'gid://shopify/InventoryItem/4402';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
+type Json = Record<string, any>;
+
 const dir = mkdtempSync(join(tmpdir(), 'manifold-recipe-shopify-'));
 const fake = new FakeShopify({ accessToken: TOKEN, maximumAvailable: 1000, restoreRate: 200 });
 let releases: Server;
@@ -47,7 +50,7 @@ async function api(method: string, path: string, key: string, body?: unknown, ty
   const text = await response.text();
   return {
     status: response.status,
-    body: text === '' ? undefined : (JSON.parse(text) as Record<string, any>),
+    body: text === '' ? undefined : (JSON.parse(text) as Json),
   };
 }
 
@@ -69,8 +72,8 @@ async function count(sku: string, onHand: number): Promise<void> {
   expect(response.status, JSON.stringify(response.body)).toBe(202);
 }
 
-async function openExceptions(): Promise<Record<string, any>[]> {
-  return ((await api('GET', '/v1/exceptions?status=open', ADMIN)).body?.items ?? []) as Record<string, any>[];
+async function openExceptions(): Promise<Json[]> {
+  return ((await api('GET', '/v1/exceptions?status=open', ADMIN)).body?.items ?? []) as Json[];
 }
 
 /** The web channel's availability of `sku` as the hub has it. */
@@ -164,7 +167,7 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
     const throttled = calls.findIndex((c) => c.outcome === 'throttled');
     expect(throttled).toBeGreaterThanOrEqual(0);
     const first = calls[throttled] as (typeof calls)[number];
-    const cost = (first.body as { extensions: { cost: Record<string, any> } }).extensions.cost;
+    const cost = (first.body as { extensions: { cost: Json } }).extensions.cost;
     const waitMs =
       ((cost.requestedQueryCost - cost.throttleStatus.currentlyAvailable) / cost.throttleStatus.restoreRate) *
       1000;
