@@ -1,8 +1,9 @@
 /**
  * The storefront played natively: an order sent as the platform's own `orders/create` webhook (Shopify's
- * field names: `id`, `email`, `currency`, `customer`, `line_items[].sku/quantity/price`,
- * `shipping_address`) to `POST /v1/inbound/{system}/{route}`, signed as the system's `inbound.auth` says
- * (HMAC of the raw body, or its bearer key), instead of a canonical `POST /v1/orders`. Played for a
+ * field names: `id`, `admin_graphql_api_id`, `email`, `currency`, `customer`,
+ * `line_items[].sku/quantity/price`, `shipping_address`; its headers: `X-Shopify-Topic`,
+ * `X-Shopify-Event-Id`, `X-Shopify-Webhook-Id`…) to `POST /v1/inbound/{system}/{route}`, signed as
+ * the system's `inbound.auth` says (HMAC of the raw body, or its bearer key), instead of a canonical `POST /v1/orders`. Played for a
  * commerce system whose `inbound:` has a route emitting `com.manifold.order.accepted.v1`; the order id the
  * hub will give it is read by running that route's own mapping on the payload (the code the hub runs),
  * so the simulator can follow the order whatever the mapping makes of the platform's id.
@@ -54,6 +55,7 @@ export async function nativeOrderRequest(
   const email = `${order.customer.id.toLowerCase()}@example.com`;
   const body = JSON.stringify({
     id: order.platformId,
+    admin_graphql_api_id: `gid://shopify/Order/${order.platformId}`,
     name: `#${order.platformId}`,
     email,
     currency: 'USD',
@@ -61,6 +63,7 @@ export async function nativeOrderRequest(
     customer: { id: Number(order.customer.id.replace(/\D/g, '')) || 1, email },
     line_items: order.lines.map((l) => ({
       id: Number(l.lineId),
+      admin_graphql_api_id: `gid://shopify/LineItem/${l.lineId}`,
       sku: l.sku,
       quantity: l.quantity,
       price: l.unitPrice.toFixed(2),
@@ -77,7 +80,12 @@ export async function nativeOrderRequest(
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-shopify-topic': 'orders/create',
+    'x-shopify-shop-domain': `${system}.myshopify.com`,
+    'x-shopify-api-version': '2026-04',
     'x-shopify-webhook-id': webhookId,
+    // The event's id: the same on every delivery of it (a resend by the simulator's duplicates fault).
+    'x-shopify-event-id': webhookId,
+    'x-shopify-triggered-at': new Date().toISOString(),
   };
   const auth = native.auth;
   if (auth.kind === 'hmac') {
