@@ -1,6 +1,6 @@
 /**
  * The shaped-call keys for compare-and-set APIs, through the real delivery engine against a real local
- * API (docs/connectors.md#repeat-a-stale-compare-skip-an-event): `repeatIf` makes the call again at once,
+ * API (docs/connectors.md#compare-and-set-apis-repeatif-and-skipif): `repeatIf` makes the call again at once,
  * lookup first, at most `repeatMax` times, then the other rules judge the last answer; `lookup.body` sends
  * a body with a POST lookup; `retryIf` reads the lookup's answer too; `skipIf` sends nothing.
  */
