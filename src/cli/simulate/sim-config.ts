@@ -108,8 +108,9 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
   const subscriptions: SimSubscription[] = [];
   const skippedSubscriptions: string[] = [];
   for (const s of config.subscriptions) {
-    // X12 over HTTP is played too (the partner answers 997s); a folder drop is not.
-    if (s.http === undefined) {
+    // X12 over HTTP is played too (the partner answers 997s); a folder drop is not, nor a shaped call (the
+    // platform's own API, such as Shopify's Admin API: the simulator answers CloudEvents webhooks only).
+    if (s.http === undefined || s.http.shaped !== undefined) {
       skippedSubscriptions.push(s.name);
       continue;
     }

@@ -45,6 +45,8 @@ export interface FakeShopifyOptions {
   accessToken: string;
   maximumAvailable?: number;
   restoreRate?: number;
+  /** The port to listen on (default: any free one). */
+  port?: number;
 }
 
 export class FakeShopify {
@@ -73,7 +75,7 @@ export class FakeShopify {
         res.end(JSON.stringify(body));
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

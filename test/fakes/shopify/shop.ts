@@ -264,6 +264,12 @@ export class FakeShop {
 
   private fulfillmentCreate(input: FulfillmentInput) {
     const userErrors: UserError[] = [];
+    if (input.lineItemsByFulfillmentOrder.length === 0) {
+      userErrors.push({
+        field: ['fulfillment', 'lineItemsByFulfillmentOrder'],
+        message: 'Line items by fulfillment order must have at least one fulfillment order.',
+      });
+    }
     input.lineItemsByFulfillmentOrder.forEach((group, i) => {
       const fo = this.fulfillmentOrder(group.fulfillmentOrderId);
       const field = ['fulfillment', 'lineItemsByFulfillmentOrder', String(i)];
