@@ -303,4 +303,38 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
       'order cancelled',
     );
   });
+  it('parks other user errors (failIf), and a compare that stays stale after 3 repeats, as exceptions', async () => {
+    // An inventory item Shopify does not have: INVALID_INVENTORY_ITEM, refused for good.
+    expect(
+      (await api('PUT', '/v1/xref/shopify-inventory-item/SKU-D', ADMIN, 'gid://shopify/InventoryItem/9999'))
+        .status,
+    ).toBe(200);
+    await count('SKU-D', 5);
+    await until(
+      async () => JSON.stringify(await openExceptions()).includes('INVALID_INVENTORY_ITEM'),
+      'an exception for SKU-D',
+    );
+    const [invalid] = (await openExceptions()).filter((e) =>
+      JSON.stringify(e).includes('INVALID_INVENTORY_ITEM'),
+    );
+    expect(invalid?.code).toBe('delivery_rejected');
+
+    // Four sales in a row, each between a read and a write: one call and 3 repeats, then an exception.
+    const item = 'gid://shopify/InventoryItem/4405';
+    fake.shop.stock(item, 'SKU-E', LOCATION, 0);
+    expect((await api('PUT', '/v1/xref/shopify-inventory-item/SKU-E', ADMIN, item)).status).toBe(200);
+    await count('SKU-E', 10);
+    await until(() => fake.shop.level(item, LOCATION) === 10, 'SKU-E available 10 in Shopify');
+    fake.shop.sellBeforeNextSet(item, LOCATION, 1, 4);
+    const before = fake.shop.sets.length;
+    await count('SKU-E', 40);
+    await until(
+      async () => JSON.stringify(await openExceptions()).includes('CHANGE_FROM_QUANTITY_STALE'),
+      'a stale exception',
+    );
+    const sets = fake.shop.sets.slice(before).filter((set) => !set.replayed);
+    expect(sets.map((set) => set.userErrors[0]?.code)).toEqual(Array(4).fill('CHANGE_FROM_QUANTITY_STALE'));
+    // The four sales stand; the hub's figure was never written over them.
+    expect(fake.shop.level(item, LOCATION)).toBe(6);
+  });
 });
