@@ -56,7 +56,7 @@ export const SCHEMA_SDL = /* GraphQL */ `
   input InventorySetQuantitiesInput {
     name: String!
     reason: String!
-    referenceDocumentUri: String
+    referenceDocumentUri: URL
     quantities: [InventoryQuantityInput!]!
     ignoreCompareQuantity: Boolean
   }
@@ -78,7 +78,7 @@ export const SCHEMA_SDL = /* GraphQL */ `
     id: ID!
     createdAt: DateTime!
     reason: String!
-    referenceDocumentUri: String
+    referenceDocumentUri: URL
     changes(quantityNames: [String!]): [InventoryChange!]!
   }
 
