@@ -53,10 +53,10 @@ async function api(
 async function onHand(sku: string): Promise<number> {
   const { status, body } = await api(`/v1/inventory/${sku}`);
   if (status !== 200) return Number.NaN;
-  const main = (body.locations ?? body.positions ?? []).find(
-    (p: { location: string }) => p.location === 'MAIN',
+  const main = (body.positions as { location: string; buckets: { on_hand: number } }[]).find(
+    (p) => p.location === 'MAIN',
   );
-  return main?.onHand ?? main?.on_hand ?? 0;
+  return main?.buckets.on_hand ?? 0;
 }
 
 const ledgerRequests = () => fake.log.filter((r) => r.path.includes('/itemLedgerEntries'));
