@@ -225,12 +225,14 @@ describe('Business Central recipe', () => {
     const bc = bcOrder(orderId);
     if (bc) bc.version += 1;
     expect((await change('2027-02-01')).status).toBeLessThan(300);
-    let exceptionId: number | undefined;
+    let parked: { id: number; detail?: string; error?: string } | undefined;
     await until(async () => {
       const list = await api('/v1/exceptions?subscription=bc-sales-order-changes&status=open');
-      exceptionId = list.body?.items?.[0]?.id ?? list.body?.exceptions?.[0]?.id;
-      return exceptionId !== undefined;
+      parked = list.body?.items?.[0];
+      return parked !== undefined;
     }, 'the 412 parked as an exception');
+    expect(JSON.stringify(parked)).toContain('Request_EntityChanged');
+    const exceptionId = parked?.id;
     expect(fake.log.some((r) => r.status === 412)).toBe(true);
     expect(bcOrder(orderId)?.header.requestedDeliveryDate).toBe('2027-01-15');
     // The operator takes BC's current ETag into the table and retries: the change goes through.
