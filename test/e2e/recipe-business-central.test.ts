@@ -171,6 +171,7 @@ describe('Business Central recipe', () => {
 
   it('creates an accepted order as a sales order with its lines, then PATCHes a change with the captured ETag', async () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
+    fake.throttleNext(1, '/salesOrders'); // BC's first answer is 429 Retry-After: 1; the hub tries again
     const created = await api('/v1/orders', {
       method: 'POST',
       key: SHOP,
@@ -190,6 +191,10 @@ describe('Business Central recipe', () => {
     expect(order?.lines).toEqual([
       expect.objectContaining({ lineType: 'Item', lineObjectNumber: 'WIDGET-1', quantity: 2, unitPrice: 10 }),
     ]);
+    expect(
+      fake.log.some((r) => r.method === 'POST' && r.path.endsWith('/salesOrders') && r.status === 429),
+    ).toBe(true);
+    expect(fake.store.salesOrders.size).toBe(1); // the throttled attempt created nothing
     const id = order?.header.id as string;
     await until(
       async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,

@@ -53,6 +53,7 @@ export class FakeBusinessCentral {
   readonly tokens = new Map<string, number>();
   tokenRequests = 0;
   private throttled = 0;
+  private throttledPath = '';
   private readonly window: number[] = [];
   private server: Server | undefined;
   url = '';
@@ -102,9 +103,10 @@ export class FakeBusinessCentral {
     for (const token of this.tokens.keys()) this.tokens.set(token, 0);
   }
 
-  /** The next `n` API requests are answered 429 with Retry-After. */
-  throttleNext(n: number) {
+  /** The next `n` API requests (whose path holds `path`, if given) are answered 429 with Retry-After. */
+  throttleNext(n: number, path = '') {
     this.throttled += n;
+    this.throttledPath = path;
   }
 
   /** Posts an item ledger entry (as posting an item journal, a purchase receipt or a shipment does). */
@@ -179,7 +181,7 @@ export class FakeBusinessCentral {
         },
       );
     }
-    if (this.throttle(res)) return;
+    if (this.throttle(res, url.pathname)) return;
     let body: unknown;
     if (req.method === 'POST' || req.method === 'PATCH') {
       if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) {
@@ -209,13 +211,14 @@ export class FakeBusinessCentral {
   }
 
   /** 429 with Retry-After when forced, or past the client's requests in the sliding window. */
-  private throttle(res: ServerResponse): boolean {
+  private throttle(res: ServerResponse, path: string): boolean {
     const now = Date.now();
     while (this.window.length > 0 && (this.window[0] as number) <= now - this.options.rateLimit.windowMs)
       this.window.shift();
     this.window.push(now);
-    if (this.throttled > 0 || this.window.length > this.options.rateLimit.requests) {
-      if (this.throttled > 0) this.throttled--;
+    const forced = this.throttled > 0 && path.includes(this.throttledPath);
+    if (forced || this.window.length > this.options.rateLimit.requests) {
+      if (forced) this.throttled--;
       odataError(
         res,
         429,
