@@ -140,6 +140,7 @@ describe('subscribe: keepAlive against the fake Business Central', () => {
 
   it('renews it with If-Match once it expires within renewBefore', async () => {
     nowMs += 2.5 * 24 * 3600_000;
+    const tokens = fake.tokenRequests;
     const etag = ((stored()?.body ?? {}) as Record<string, string>)['@odata.etag'];
     await keepAlive(context, sub, hub);
     expect(stored()?.last).toBe('renewed');
@@ -147,6 +148,9 @@ describe('subscribe: keepAlive against the fake Business Central', () => {
     expect(patch?.headers['if-match']).toBe(etag);
     expect(patch?.status).toBe(200);
     expect(fake.subscriptions.size).toBe(1);
+    // The token expired on the hub's clock: a new one was fetched before the call, not after a 401.
+    expect(fake.tokenRequests).toBe(tokens + 1);
+    expect(fake.log.some((r) => r.status === 401)).toBe(false);
   });
 
   it('registers it again when the system deleted it (404 on renewal)', async () => {
