@@ -98,4 +98,25 @@ statusMaps:`,
     const issues = configIssues(text);
     expect(issues.map((i) => i.message).join('\n')).toMatch(/templates in headers are allowed only/);
   });
+
+  it('is refused in a poller, which has no event to fill it from', () => {
+    const text = testConfigYaml().replace(
+      / {2}erp: \{ kind: erp, key: ([^ ]+) \}/,
+      `  erp:
+    kind: erp
+    key: $1
+    poll:
+      - name: p
+        every: 1m
+        request: { url: 'https://erp.example/x', headers: { If-Match: '{{ $cursor }}' } }
+        items: value
+        type: "'com.manifold.inventory.adjusted.v1'"
+        id: id
+        data: '{}'`,
+    );
+    const issues = configIssues(text);
+    expect(issues.map((i) => i.message).join('\n')).toMatch(
+      /templates in a poller's headers are not supported/,
+    );
+  });
 });
