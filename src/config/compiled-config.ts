@@ -159,6 +159,8 @@ export interface ShapedCall {
   capture?: CompiledExpression;
   /** `capture: { xref, key, value }`: the answer's value kept in a cross-reference table instead. */
   captureXref?: { table: string; key: CompiledExpression; value: CompiledExpression };
+  /** Headers whose value holds `{{ }}` parts (`If-Match: '{{ … }}'`), filled per event, not encoded. */
+  headerTemplates?: Record<string, (string | CompiledExpression)[]>;
 }
 
 /** Defined beside the retry rules in the domain; re-exported here for the config compiler. */

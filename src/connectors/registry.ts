@@ -8,6 +8,7 @@ import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
 import { ndjsonFileConnector } from './ndjson-file/connector.js';
 import { pollConnector } from './poll/connector.js';
+import { subscribeConnector } from './subscribe/connector.js';
 import { webhookConnector } from './webhook/connector.js';
 
 const kinds: ConnectorKind[] = [
@@ -16,6 +17,7 @@ const kinds: ConnectorKind[] = [
   ndjsonFileConnector, // each event as one JSON line appended to a file (an audit trail)
   webhookConnector, // native webhooks in: a system's own JSON/XML → events by JSONata (systems.<n>.inbound)
   pollConnector, // systems.<n>.poll: pulls pages of a system's API without webhooks, by cursor
+  subscribeConnector, // systems.<n>.subscribe: keeps a system's webhook subscription registered and renewed
 ];
 
 /** The registered kinds, in registration order. */

@@ -6,7 +6,14 @@
 import type { HttpConnectorConfig } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
 import { notAString } from './expressions.js';
-import { isHttpUrl, isShaped, readHeaders, readShaped, SHAPED_KEYS } from './shaped-config.js';
+import {
+  isHttpUrl,
+  isShaped,
+  readHeaders,
+  readShaped,
+  SHAPED_KEYS,
+  templatedHeaderNames,
+} from './shaped-config.js';
 
 /** Timeout of one HTTP delivery attempt when `http.timeoutMs` is not set. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -33,6 +40,15 @@ export function readHttp(
   }
   if (url !== undefined && !shapedAllowed && url.includes('{{')) {
     urlValue?.report("'{{ }}' templates are allowed only in a subscription's http.url", url);
+  }
+  if (!shapedAllowed) {
+    for (const name of templatedHeaderNames(map)) {
+      map
+        .get('headers')
+        ?.map()
+        ?.get(name)
+        ?.report("'{{ }}' templates in headers are allowed only in a subscription's http section");
+    }
   }
   const headers = readHeaders(map.get('headers'));
   const http: HttpConnectorConfig = {

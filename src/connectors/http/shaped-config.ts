@@ -5,7 +5,7 @@
  * compiled here, once.
  */
 
-import { isMap } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type {
   CompiledExpression,
   HttpMethod,
@@ -44,7 +44,57 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** True when the section asks for a shaped call (a shaped key, or a template in `url`). */
 export function isShaped(map: MapReader, url: string | undefined): boolean {
-  return SHAPED_KEYS.some((key) => map.has(key)) || (url?.includes('{{') ?? false);
+  return (
+    SHAPED_KEYS.some((key) => map.has(key)) ||
+    (url?.includes('{{') ?? false) ||
+    templatedHeaderNames(map).length > 0
+  );
+}
+
+/** The names of `headers` whose value holds `{{`. */
+export function templatedHeaderNames(map: MapReader): string[] {
+  const names: string[] = [];
+  for (const entry of map.get('headers')?.map()?.list() ?? []) {
+    const text = entry.value.node !== null && isScalar(entry.value.node) ? entry.value.node.value : undefined;
+    if (typeof text === 'string' && text.includes('{{')) names.push(entry.name);
+  }
+  return names;
+}
+
+/**
+ * `headers: { If-Match: '{{ $xref("t", data.orderId).etag }}' }`: a header value with `{{ }}` parts, filled
+ * per event (not URL-encoded; a value holding a line break or another control character refuses the call).
+ */
+export function readHeaderTemplates(map: MapReader): ShapedCall['headerTemplates'] {
+  const templates: NonNullable<ShapedCall['headerTemplates']> = {};
+  for (const entry of map.get('headers')?.map()?.list() ?? []) {
+    const text = entry.value.string();
+    if (text === undefined || !text.includes('{{')) continue;
+    const key = `headers.${entry.name}`;
+    const parts: (string | CompiledExpression)[] = [];
+    let rest = text;
+    while (rest !== '') {
+      const open = rest.indexOf('{{');
+      const close = open === -1 ? -1 : rest.indexOf('}}', open + 2);
+      if (open === -1 || close === -1 || rest.slice(0, open).includes('}}')) {
+        if (open !== -1 || rest.includes('}}')) return unbalanced(entry.value, text, key);
+        parts.push(rest);
+        break;
+      }
+      if (open > 0) parts.push(rest.slice(0, open));
+      const inner = rest.slice(open + 2, close).trim();
+      if (inner === '') {
+        entry.value.report(`empty '{{ }}' in '${key}'; put a JSONata expression inside`, text);
+        return undefined;
+      }
+      const compiled = compileAt(entry.value, `${key} {{ ${inner} }}`, inner);
+      if (compiled === undefined) return undefined;
+      parts.push(compiled);
+      rest = rest.slice(close + 2);
+    }
+    templates[entry.name.toLowerCase()] = parts;
+  }
+  return Object.keys(templates).length > 0 ? templates : undefined;
 }
 
 /**
@@ -141,6 +191,7 @@ export function readShaped(
   if (repeatMax !== undefined && repeatIf === undefined) {
     map.get('repeatMax')?.report("'repeatMax' bounds the repeats 'repeatIf' asks for; add 'repeatIf'");
   }
+  const headerTemplates = readHeaderTemplates(map);
   const captureValue = map.get('capture');
   const captureXref =
     captureValue !== undefined && isMap(captureValue.node) ? readCaptureXref(captureValue) : undefined;
@@ -182,6 +233,7 @@ export function readShaped(
   }
   if (capture !== undefined) shaped.capture = capture;
   if (captureXref !== undefined) shaped.captureXref = captureXref;
+  if (headerTemplates !== undefined) shaped.headerTemplates = headerTemplates;
   return shaped;
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type {
+  CompiledExpression,
   HttpConnectorConfig,
   HttpMethod,
   OutboundAuth,
@@ -65,6 +66,33 @@ export async function fillTemplate(
   return path;
 }
 
+/** Fills a header value's `{{ }}` parts (as text, not encoded). Throws `ExpressionError`. */
+export async function fillHeader(
+  parts: readonly (string | CompiledExpression)[],
+  name: string,
+  event: unknown,
+  bindings: Record<string, unknown>,
+): Promise<string> {
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += part;
+      continue;
+    }
+    const value = await evaluate(part, event, bindings);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      const got = value === undefined || value === null ? 'no value' : 'a list or an object';
+      throw new ExpressionError(`${part.key}: gave ${got}; a header must be a string or a number`, part.key);
+    }
+    text += String(value);
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) {
+    throw new ExpressionError(`headers.${name}: the value holds a control character`, `headers.${name}`);
+  }
+  return text;
+}
+
 /** The `lookup` request for `event` (its own headers; `auth` is added like the main request's). */
 export async function buildLookupRequest(
   lookup: NonNullable<ShapedCall['lookup']>,
@@ -113,6 +141,9 @@ export async function buildShapedRequest(
     ({ body, contentType } = toRequestBody(events, http.batch));
   }
   const headers = ownHeaders(http.headers);
+  for (const [name, parts] of Object.entries(shaped.headerTemplates ?? {})) {
+    if (name in headers) headers[name] = await fillHeader(parts, name, event, bindings);
+  }
   if (contentType !== undefined) headers['content-type'] = contentType;
   headers['idempotency-key'] = bindings.idempotencyKey;
   if (http.secret !== undefined) {

@@ -9,7 +9,7 @@ import type { CompiledExpression, OutboundAuth, UrlTemplate } from '../../config
 import { type ConfigValue, readDuration } from '../../config/config-reader.js';
 import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { notAString, readExpression } from '../http/expressions.js';
-import { readAuth, readHeaders, readUrlTemplate } from '../http/shaped-config.js';
+import { readAuth, readHeaders, readUrlTemplate, templatedHeaderNames } from '../http/shaped-config.js';
 
 /** One poller of a system, compiled. */
 export interface CompiledPoll {
@@ -140,6 +140,9 @@ function readRequest(value: ConfigValue | undefined): CompiledPoll['request'] | 
     urlValue !== undefined && text !== undefined ? readUrlTemplate(urlValue, text, 'url') : undefined;
   const method = map.get('method')?.oneOf(['GET', 'POST'] as const, 'method') ?? 'GET';
   const headers = readHeaders(map.get('headers'));
+  for (const name of templatedHeaderNames(map)) {
+    map.get('headers')?.map()?.get(name)?.report("'{{ }}' templates in a poller's headers are not supported");
+  }
   const auth = readAuth(map.get('auth'));
   if (auth?.kind === 'hmac') {
     map.get('auth')?.report("a poll request has no body to sign; use 'bearer', 'basic' or 'oauth2'");

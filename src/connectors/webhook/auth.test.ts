@@ -23,6 +23,29 @@ const github: WebhookAuth = {
 };
 
 describe('verify', () => {
+  it('token in a body field path: nested, and [] requires it in every element (Business Central clientState)', () => {
+    const auth: WebhookAuth = { kind: 'token', field: 'value[].clientState', values: ['ours', 'next'] };
+    const body = (states: unknown[]) =>
+      Buffer.from(
+        JSON.stringify({ value: states.map((clientState) => ({ clientState, changeType: 'updated' })) }),
+      );
+    expect(() => verify(auth, request({}, {}, body(['ours', 'ours'])), [], NOW)).not.toThrow();
+    expect(() => verify(auth, request({}, {}, body(['ours', 'next'])), [], NOW)).not.toThrow();
+    expect(() => verify(auth, request({}, {}, body(['ours', 'theirs'])), [], NOW)).toThrow(/is not valid/);
+    expect(() => verify(auth, request({}, {}, body(['ours', undefined])), [], NOW)).toThrow(
+      /carries no token/,
+    );
+    expect(() => verify(auth, request({}, {}, body([])), [], NOW)).toThrow(/carries no token/);
+    expect(() =>
+      verify(auth, request({}, {}, Buffer.from('{"value":{"clientState":"ours"}}')), [], NOW),
+    ).toThrow(/carries no token/);
+    const nested: WebhookAuth = { kind: 'token', field: 'meta.token', values: ['ours'] };
+    expect(() =>
+      verify(nested, request({}, {}, Buffer.from('{"meta":{"token":"ours"}}')), [], NOW),
+    ).not.toThrow();
+    expect(() => verify(nested, request({}, {}, Buffer.from('{"meta":{"token":"x"}}')), [], NOW)).toThrow();
+  });
+
   it('hmac: hex with a prefix, by either secret while rotating; refuses a changed body or another secret', () => {
     for (const secret of ['old', 'new']) {
       const sig = `sha256=${createHmac('sha256', secret).update(BODY).digest('hex')}`;

@@ -65,10 +65,12 @@ export function verify(auth: WebhookAuth, request: SignedRequest, keyHashes: Buf
       return;
     }
     case 'token': {
-      const given = tokenOf(auth, request);
-      if (given === undefined)
+      const tokens = tokensOf(auth, request);
+      if (tokens === undefined)
         throw new AuthenticationError(`the request carries no token (${tokenPlace(auth)})`);
-      if (!auth.values.map((v) => safeEqual(given, v)).some(Boolean)) {
+      // Every token (each element's, for a `[]` path) must be valid; each is compared with every value.
+      const valid = tokens.map((given) => auth.values.map((v) => safeEqual(given, v)).some(Boolean));
+      if (!valid.every(Boolean)) {
         throw new AuthenticationError(`the token (${tokenPlace(auth)}) is not valid`);
       }
       return;
@@ -111,17 +113,40 @@ function timestampMs(text: string): number {
   return Date.parse(text);
 }
 
-function tokenOf(auth: Extract<WebhookAuth, { kind: 'token' }>, request: SignedRequest): string | undefined {
-  if (auth.header !== undefined) return headerValue(request.headers, auth.header);
-  if (auth.query !== undefined) return request.query[auth.query];
+/** The tokens a request carries (one, or one per element for a `[]` field path); none: undefined. */
+function tokensOf(
+  auth: Extract<WebhookAuth, { kind: 'token' }>,
+  request: SignedRequest,
+): string[] | undefined {
+  const one = (value: string | undefined) => (value === undefined ? undefined : [value]);
+  if (auth.header !== undefined) return one(headerValue(request.headers, auth.header));
+  if (auth.query !== undefined) return one(request.query[auth.query]);
   if (auth.field === undefined) return undefined;
+  let body: unknown;
   try {
-    const body = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
-    const value = body?.[auth.field];
-    return typeof value === 'string' ? value : undefined;
+    body = JSON.parse(request.body.toString('utf8'));
   } catch {
     return undefined;
   }
+  const found = fieldValues(body, auth.field.split('.'));
+  // An element without the field (or with a non-string) refuses the whole request.
+  if (found.length === 0 || found.some((value) => typeof value !== 'string')) return undefined;
+  return found as string[];
+}
+
+/**
+ * The values at a body field path: `clientState` (top level), `data.token` (nested), `value[].clientState`
+ * (that field of every element of the array `value`).
+ */
+function fieldValues(node: unknown, path: string[]): unknown[] {
+  if (path.length === 0) return [node];
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return [undefined];
+  const [head, ...rest] = path as [string, ...string[]];
+  const every = head.endsWith('[]');
+  const value = (node as Record<string, unknown>)[every ? head.slice(0, -2) : head];
+  if (!every) return fieldValues(value, rest);
+  if (!Array.isArray(value)) return [undefined];
+  return value.flatMap((element) => fieldValues(element, rest));
 }
 
 function tokenPlace(auth: Extract<WebhookAuth, { kind: 'token' }>): string {

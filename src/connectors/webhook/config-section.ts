@@ -189,7 +189,9 @@ function readToken(map: MapReader): WebhookAuth | undefined {
   map.allowOnly(['header', 'query', 'field', 'value', 'values']);
   const where = (['header', 'query', 'field'] as const).filter((k) => map.has(k));
   if (where.length !== 1) {
-    map.report("give exactly one of 'header', 'query' or 'field' (a top-level field of a JSON body)");
+    map.report(
+      "give exactly one of 'header', 'query' or 'field' (a field of a JSON body: `token`, `data.token`, `value[].clientState`)",
+    );
     return undefined;
   }
   const values = readSecrets(map, 'value', 'values');
