@@ -32,6 +32,8 @@ export interface FakeSftpOptions {
   forbidRemove?: boolean;
   /** Serve this directory (default: a new temp dir). */
   root?: string;
+  /** Listen on this port (default: any free one). */
+  port?: number;
 }
 
 export interface FakeSftpServer {
@@ -41,6 +43,10 @@ export interface FakeSftpServer {
   auths: string[];
   /** SFTP requests served, `OP path`. */
   requests: string[];
+  /** SSH connections accepted so far. */
+  connections: number;
+  /** What the server refuses, changeable while it runs (a 3PL changing its policy). */
+  rules: { forbidRename: boolean; forbidRemove: boolean };
   close(): Promise<void>;
 }
 
@@ -64,6 +70,8 @@ export async function startFakeSftp(options: FakeSftpOptions): Promise<FakeSftpS
   const auths: string[] = [];
   const requests: string[] = [];
   const clients = new Set<ssh2.Connection>();
+  const rules = { forbidRename: options.forbidRename ?? false, forbidRemove: options.forbidRemove ?? false };
+  let connections = 0;
   const server = new Server({ hostKeys: [options.hostKey] }, (client) => {
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') {
@@ -87,6 +95,7 @@ export async function startFakeSftp(options: FakeSftpOptions): Promise<FakeSftpS
       ctx.accept();
     });
     clients.add(client);
+    connections += 1;
     client.on('close', () => clients.delete(client));
     client.on('error', () => undefined);
     client.on('ready', () => {
@@ -94,18 +103,22 @@ export async function startFakeSftp(options: FakeSftpOptions): Promise<FakeSftpS
         const session = acceptSession();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          serveSftp(sftp, root, options, requests);
+          serveSftp(sftp, root, rules, requests);
         });
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
     root,
     auths,
     requests,
+    get connections() {
+      return connections;
+    },
+    rules,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -114,7 +127,12 @@ export async function startFakeSftp(options: FakeSftpOptions): Promise<FakeSftpS
   };
 }
 
-function serveSftp(sftp: ssh2.SFTPWrapper, root: string, options: FakeSftpOptions, requests: string[]) {
+function serveSftp(
+  sftp: ssh2.SFTPWrapper,
+  root: string,
+  options: { forbidRename: boolean; forbidRemove: boolean },
+  requests: string[],
+) {
   const handles = new Map<number, { file?: FileHandle; dir?: string[]; path: string }>();
   let nextHandle = 1;
   const local = (path: string) => join(root, normalize(posix.join('/', path)));
