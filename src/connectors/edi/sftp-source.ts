@@ -103,7 +103,7 @@ export async function pullOutbox(
         payload: body.toString('utf8'),
       });
     }
-    if (reply && server.acks) await connection.put(server.acks, `${file.name}.ack.x12`, reply);
+    if (reply && server.acks) await writeAck(connection, server.acks, `${file.name}.ack.x12`, reply);
     // Recorded before the clean-up: a clean-up that does not happen never receives the file again.
     stillTaken[file.name] = shape;
     await hub.commit([], { [TAKEN]: { ...taken, ...stillTaken }, [SEEN]: seen });
@@ -120,6 +120,16 @@ export async function pullOutbox(
     );
   }
   return received;
+}
+
+/**
+ * Writes an acknowledgement to the acks folder; one already there under its name (written before a crash,
+ * for the same file: the same kept answer) is replaced, since SFTP's rename does not overwrite.
+ */
+async function writeAck(connection: SftpConnection, dir: string, name: string, reply: string): Promise<void> {
+  const path = posix.join(dir, name);
+  if (await connection.exists(path)) await connection.remove(path);
+  await connection.put(dir, name, reply);
 }
 
 /** The file's clean-up as configured; answers why it failed, if it did. */
