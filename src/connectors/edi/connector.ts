@@ -78,7 +78,7 @@ export const ediConnector: ConnectorKind = {
         const sftpValue = map.get('sftp');
         const given = [map.has('http') && 'http:', dirValue && 'dir:', sftpValue && 'sftp:'].filter(Boolean);
         if (given.length > 1) {
-          (sftpValue ?? dirValue)?.report(
+          (dirValue ?? sftpValue)?.report(
             `give one of http:, dir: or sftp: for an edi: subscription, not ${given.join(' and ')}`,
           );
         } else if (given.length === 0) {
@@ -97,7 +97,7 @@ export const ediConnector: ConnectorKind = {
           subscription.dir = { path };
           section.dir = { path };
         }
-        if (sftpValue !== undefined) {
+        if (sftpValue !== undefined && given.length === 1) {
           const server = target === undefined ? undefined : systems.get(target)?.x12?.sftp;
           const sftpMap = sftpValue.map();
           sftpMap?.allowOnly(['dir']);

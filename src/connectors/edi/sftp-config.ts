@@ -86,16 +86,16 @@ export function readSftp(value: ConfigValue | undefined): X12Sftp | undefined {
   const upload = map.get('upload')?.oneOf(UPLOAD, 'upload') ?? 'rename';
   const pollSeconds = map.get('pollSeconds')?.int(1, 86_400) ?? 30;
   const timeoutSeconds = map.get('timeoutSeconds')?.int(1, 600) ?? 20;
-  if (host === undefined || username === undefined || hostKey === undefined) return undefined;
-  if (privateKey === undefined && privateKeyFile === undefined) return undefined;
+  // With a problem reported above the configuration is refused anyway; the server is still returned, so
+  // that the subscriptions using it do not report it missing too.
   return {
-    host,
+    host: host ?? '',
     port,
-    username,
+    username: username ?? '',
     ...(privateKey !== undefined ? { privateKey } : {}),
     ...(privateKeyFile !== undefined ? { privateKeyFile } : {}),
     ...(passphrase !== undefined ? { passphrase } : {}),
-    hostKey,
+    hostKey: hostKey ?? '',
     ...(inbox !== undefined ? { inbox } : {}),
     ...(outbox !== undefined ? { outbox } : {}),
     ...(acks !== undefined ? { acks } : {}),
