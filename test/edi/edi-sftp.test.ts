@@ -212,6 +212,20 @@ describe('a partner SFTP outbox', () => {
     expect(await incoming()).toBe(1);
   });
 
+  it('a file that is not X12 opens an edi_file_failed exception holding it, and is cleaned up', async () => {
+    await start('afterProcessing: delete');
+    const { source: s, hub: h } = source();
+    drop('hello.txt', 'not an interchange');
+    await s.pull(h);
+    expect(await s.pull(h)).toBe(1);
+    expect(files('out')).toEqual([]);
+    expect(files('acks')).toEqual([]);
+    const failed = (await get('/v1/exceptions?code=edi_file_failed')).items;
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]?.detail)).toContain('/out/hello.txt from supplier');
+    expect(String(failed[0]?.detail)).toContain('no X12 interchange');
+  });
+
   it('refuses a server with another host key, and raises one exception for an operator', async () => {
     await start('afterProcessing: delete', { hostKey: fingerprintOf(generateKey().public) });
     const { source: s, hub: h } = source();
