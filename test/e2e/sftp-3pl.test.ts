@@ -117,31 +117,39 @@ function fromThreePl(control: number, functionalId: string, setId: string, segme
   );
 }
 
+/** Stocks `sku` at the 3PL (its count) and has the ERP order 3 of it; answers the order id. */
+async function placeOrder(sku: string): Promise<string> {
+  const orderId = `SO-${randomUUID().slice(0, 8)}`;
+  const count = await fetch(`${hub.url}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ENV.THREEPL_KEY}`, 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify({
+      specversion: '1.0',
+      id: `count-${sku}`,
+      source: '/threepl',
+      type: 'com.manifold.inventory.counted.v1',
+      data: { sku, location: 'DC-3PL', onHand: 50 },
+    }),
+  });
+  expect(count.status, await count.text()).toBe(202);
+  const placed = await call('POST', '/v1/orders', ENV.ERP_KEY, {
+    orderId,
+    channel: 'wholesale',
+    customer: { id: 'C-1', name: 'Ada' },
+    lines: [{ lineId: '1', sku, quantity: 3, unitPrice: 9.5 }],
+    shipTo,
+  });
+  expect(placed.status, JSON.stringify(placed.body)).toBeLessThan(300);
+  return orderId;
+}
+
+const shippedMilestone = async (orderId: string) =>
+  (await call('GET', `/v1/orders/${orderId}`, ENV.MANIFOLD_ADMIN_KEY)).body?.milestone === 'shipped';
+
 describe('recipe sftp-3pl: the real hub with a 3PL over SFTP', () => {
   it('940 out to the inbox → 945 and 997 in from the outbox → shipped, 997 back in acks', async () => {
     const sku = `WIDGET-${randomUUID().slice(0, 6)}`;
-    const orderId = `SO-${randomUUID().slice(0, 8)}`;
-    // The 3PL's on-hand at its warehouse (it owns it), then the ERP's order.
-    const count = await fetch(`${hub.url}/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ENV.THREEPL_KEY}`, 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id: `count-${sku}`,
-        source: '/threepl',
-        type: 'com.manifold.inventory.counted.v1',
-        data: { sku, location: 'DC-3PL', onHand: 50 },
-      }),
-    });
-    expect(count.status, await count.text()).toBe(202);
-    const placed = await call('POST', '/v1/orders', ENV.ERP_KEY, {
-      orderId,
-      channel: 'wholesale',
-      customer: { id: 'C-1', name: 'Ada' },
-      lines: [{ lineId: '1', sku, quantity: 3, unitPrice: 9.5 }],
-      shipTo,
-    });
-    expect(placed.status, JSON.stringify(placed.body)).toBeLessThan(300);
+    const orderId = await placeOrder(sku);
 
     // The 940 arrives in the 3PL's inbox, under its final name only (uploaded through a temp name).
     await until(() => files('in').length > 0, 'a 940 in /in', 20_000);
@@ -225,5 +233,35 @@ describe('recipe sftp-3pl: the real hub with a 3PL over SFTP', () => {
       db.close();
     }
     expect(existsSync(join(server.root, 'in', name as string))).toBe(true);
+  }, 60_000);
+
+  it('a 3PL answering with an 856 ship notice: the order shipped, a 997 back', async () => {
+    const sku = `GADGET-${randomUUID().slice(0, 6)}`;
+    const before = files('in').length;
+    const orderId = await placeOrder(sku);
+    await until(() => files('in').length > before, 'a second 940 in /in', 20_000);
+    const control = 6000 + Math.floor(Math.random() * 1000);
+    writeFileSync(
+      join(server.root, 'out', `856-${control}.edi`),
+      fromThreePl(control, 'SH', '856', [
+        seg('BSN', '00', `ASN-${control}`, '20261127', '1015', '0004'),
+        seg('HL', '1', '', 'S'),
+        seg('TD5', '', '2', 'FDEG'),
+        seg('REF', 'CN', '794612345678'),
+        seg('HL', '2', '1', 'O'),
+        seg('PRF', orderId),
+        seg('HL', '3', '2', 'I'),
+        seg('LIN', '1', 'VN', sku),
+        seg('SN1', '1', '3', 'EA'),
+        seg('CTT', '3', '3'),
+      ]),
+    );
+    await until(() => shippedMilestone(orderId), 'the order shipped by the 856', 20_000);
+    await until(() => files('acks').includes(`856-${control}.edi.ack.x12`), 'the 997 of the 856', 10_000);
+    const ack = parseX12(readFileSync(join(server.root, 'acks', `856-${control}.edi.ack.x12`), 'utf8'));
+    const ackSet = ack.interchanges[0]!.groups[0]!.sets[0]!;
+    expect(valueAt(ackSet.segments.find((s) => s.id === 'AK2')!, 1)).toBe('856');
+    expect(valueAt(ackSet.segments.find((s) => s.id === 'AK5')!, 1)).toBe('A');
+    await until(() => files('archive').includes(`856-${control}.edi`), 'the 856 archived', 10_000);
   }, 60_000);
 });
