@@ -73,7 +73,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (hub) await hub.kill('SIGTERM');
+    if (hub) {
+      await hub.kill('SIGTERM');
+      // A graceful stop: the SFTP connections are closed with the engines, the process exits by itself.
+      expect(hub.process.exitCode).toBe(0);
+    }
   } finally {
     await erp?.close();
     await server?.close();

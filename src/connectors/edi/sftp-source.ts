@@ -111,8 +111,12 @@ export async function pullOutbox(
     const error = await cleanUp(connection, server, file.name);
     if (error) cleanupErrors.push(error);
   }
-  // Files gone from the outbox are forgotten; the files still there are remembered.
-  await hub.commit([], { [TAKEN]: stillTaken, [SEEN]: seen });
+  // Files gone from the outbox are forgotten; the files still there are remembered (written when changed).
+  const same = (a: Record<string, string>, b: Record<string, string>) =>
+    JSON.stringify(a) === JSON.stringify(b);
+  if (received > 0 || !same(stillTaken, taken) || !same(seen, before)) {
+    await hub.commit([], { [TAKEN]: stillTaken, [SEEN]: seen });
+  }
   if ((await state.get(ALERTED)) !== undefined) await state.delete(ALERTED);
   if (cleanupErrors.length > 0) {
     throw new Error(
