@@ -68,7 +68,7 @@ const advice = (sku: string, quantity = 12, control = ++nextControl) =>
     { newline: true },
   );
 
-async function start(sftp: string, options: { hostKey?: string } = {}) {
+async function start(sftp: string, options: { hostKey?: string; subscriptions?: string } = {}) {
   server = await startFakeSftp({
     username: 'supplier',
     authorizedKey: userKey.public,
@@ -76,11 +76,11 @@ async function start(sftp: string, options: { hostKey?: string } = {}) {
   });
   for (const dir of ['out', 'acks', 'done']) mkdirSync(join(server.root, dir));
   const pinned = options.hostKey ?? fingerprintOf(hostKey.public);
-  const yaml = testConfigYaml().replace(
+  const yaml = testConfigYaml(options.subscriptions ? { subscriptions: options.subscriptions } : {}).replace(
     "x12: { id: 'SUPPLIER', qualifier: 'ZZ' } }",
     `x12: { id: 'SUPPLIER', qualifier: 'ZZ', sftp: { host: 127.0.0.1, port: ${server.port}, username: supplier, privateKeyFile: ${keyFile}, hostKey: '${pinned}', outbox: /out, acks: /acks, ${sftp} } } }`,
   );
-  hub = await buildTestApp({ yaml });
+  hub = await buildTestApp({ yaml, ...(options.subscriptions ? { delivery: { pollMs: 10 } } : {}) });
 }
 
 /** The supplier's SFTP source and its hub; `hub` may be wrapped (a crash, counting). */
@@ -237,6 +237,57 @@ describe('a partner SFTP outbox', () => {
     expect(alerts[0]).toMatchObject({ system: 'supplier' });
     expect(server.auths).toEqual([]);
     expect(files('out')).toEqual(['846-7.x12']);
+  });
+
+  it('outbound: a server with another host key gets nothing, the 940 is parked for an operator', async () => {
+    const subscriptions = `subscriptions:
+  - name: supplier-940
+    target: supplier
+    types: [com.manifold.order.released.v1]
+    edi: { sets: [940] }
+    sftp: { dir: /in }
+`;
+    await start('inbox: /in', { hostKey: fingerprintOf(generateKey().public), subscriptions });
+    mkdirSync(join(server.root, 'in'));
+    const stock = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${KEYS.wmsEast}` },
+      payload: {
+        specversion: '1.0',
+        id: 'count-sftp-out',
+        source: '/wms-east',
+        type: 'com.manifold.inventory.counted.v1',
+        data: { sku: 'S-OUT-1', location: 'DC-EAST', onHand: 10 },
+      },
+    });
+    expect(stock.statusCode).toBe(202);
+    await hub.inventory.settle();
+    const placed = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { authorization: `Bearer ${KEYS.shop}`, 'idempotency-key': 'sftp-out-1' },
+      payload: {
+        orderId: 'SO-SFTP-OUT',
+        channel: 'web',
+        customer: { id: 'C-1', name: 'Ada' },
+        lines: [{ lineId: '1', sku: 'S-OUT-1', quantity: 2, unitPrice: 5 }],
+        shipTo: { name: 'Ada', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      },
+    });
+    expect(placed.statusCode).toBe(201);
+    await hub.orders.settle();
+    let rejected: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 200 && rejected.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      rejected = (await get('/v1/exceptions?code=delivery_rejected')).items;
+    }
+    expect(rejected).toHaveLength(1);
+    expect(String(rejected[0]?.detail ?? rejected[0]?.error)).toMatch(
+      /host key of 127\.0\.0\.1:\d+ is SHA256:.*not the pinned/,
+    );
+    expect(files('in')).toEqual([]);
+    expect(server.auths).toEqual([]);
   });
 
   it('the same ISA13 with other content is rejected (TA1 R 025) and raised; with the same content it is a resend', async () => {
