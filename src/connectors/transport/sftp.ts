@@ -175,6 +175,8 @@ export class SftpConnection implements SharedResource {
       (this.endpoint.privateKeyFile ? await readFile(this.endpoint.privateKeyFile, 'utf8') : undefined);
     if (!privateKey) throw new Error(`no private key for ${this.where}`);
     const client = new ssh2.Client();
+    // Every call in flight listens for the connection's close (the delivery engine sends concurrently).
+    client.setMaxListeners(0);
     let mismatch: string | undefined;
     return new Promise<Session>((resolve, reject) => {
       const fail = (error: Error) => {
