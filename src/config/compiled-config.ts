@@ -54,6 +54,31 @@ export interface X12Partner {
   inbox?: string;
   /** Delimiters of the interchanges written to this partner (default `*`, `>`, `~`, `^`; a newline after each segment). */
   delimiters?: X12PartnerDelimiters;
+  /** The partner's SFTP server (a 3PL's or a VAN's mailbox): documents out to `inbox`, in from `outbox`. */
+  sftp?: X12Sftp;
+}
+
+/** `systems.<name>.x12.sftp` (docs/recipes/sftp-3pl.md). */
+export interface X12Sftp {
+  host: string;
+  port: number;
+  username: string;
+  privateKey?: string;
+  privateKeyFile?: string;
+  passphrase?: string;
+  /** `SHA256:…`, the host key fingerprint as OpenSSH prints it. */
+  hostKey: string;
+  /** Where the hub uploads documents for the partner (an `edi:` subscription with `sftp:`). */
+  inbox?: string;
+  /** Where the partner leaves documents for the hub (looked at every `pollSeconds`). */
+  outbox?: string;
+  /** Where the hub writes its acknowledgements (997/999, TA1) of what it took from `outbox`. */
+  acks?: string;
+  afterProcessing: 'delete' | 'move' | 'leave';
+  moveTo?: string;
+  upload: 'rename' | 'direct';
+  pollSeconds: number;
+  timeoutMs: number;
 }
 
 export interface X12PartnerDelimiters {

@@ -6,6 +6,7 @@
 import { compileUnitCodeMap } from '../../config/compile-units.js';
 import type { CompiledSystem, X12PartnerDelimiters } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
+import { readSftp } from './sftp-config.js';
 import { DEFAULT_DELIMITERS, hasRepetitionSeparator, isDelimiterCharacter } from './x12/delimiters.js';
 
 /** `x12: { id, qualifier, version? }`: the partner's interchange identity (ISA05/06, ISA12). */
@@ -21,6 +22,7 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
     'ackWithinMinutes',
     'inbox',
     'delimiters',
+    'sftp',
   ]);
   const id = map.require('id')?.matching(/^[^*~\n]{1,15}$/, 'X12 interchange id', 'use 1 to 15 characters');
   const qualifier = map
@@ -52,6 +54,9 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
     if (inbox.trim() === '') inboxValue?.report('expected a folder path, got an empty string');
     else x12.inbox = inbox;
   }
+  // The partner's SFTP server (docs/recipes/sftp-3pl.md).
+  const sftp = readSftp(map.get('sftp'));
+  if (sftp !== undefined) x12.sftp = sftp;
   const delimiters = readX12Delimiters(map.get('delimiters'), version);
   if (delimiters !== undefined) x12.delimiters = delimiters;
   return x12;

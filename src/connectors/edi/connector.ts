@@ -15,9 +15,11 @@ import type { ConnectorKind, Transport } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from '../http/config-section.js';
 import { folderTransport } from '../transport/folder.js';
 import { httpClient, httpTransport } from '../transport/http.js';
+import { sftpConnection, sftpTransport } from '../transport/sftp.js';
 import { EdiInbound, type EdiInboundStores } from './inbound.js';
 import { ediInboxSources } from './inbox-source.js';
 import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
+import { ediSftpSources } from './sftp-source.js';
 
 /** The canonical event type each outbound X12 set is made from (see `mappings/outbound.ts`). */
 export const EDI_SET_EVENT_TYPES: Record<EdiOutboundSetId, string> = {
@@ -34,15 +36,17 @@ export interface EdiSection {
   sets: EdiOutboundSetId[];
   http?: HttpConnectorConfig;
   dir?: { path: string };
+  /** Uploads to the target partner's SFTP server (`x12.sftp`), into `dir` (default its `inbox`). */
+  sftp?: { dir: string };
 }
 
 export const ediConnector: ConnectorKind = {
   kind: 'edi',
-  extraKeys: ['dir'],
+  extraKeys: ['dir', 'sftp'],
   rides: ['http'],
   misplaced: (key) =>
-    key === 'dir'
-      ? 'dir: is only for edi: subscriptions (outbound X12 files)'
+    key === 'dir' || key === 'sftp'
+      ? `${key}: is only for edi: subscriptions (outbound X12 files)`
       : `${key}: is only for edi: subscriptions`,
   readSection(map, { target, systems }) {
     const ediValue = map.get('edi');
@@ -71,11 +75,15 @@ export const ediConnector: ConnectorKind = {
         subscription.edi = edi;
         const section: EdiSection = { sets: edi.sets };
         const dirValue = map.get('dir');
-        if (map.has('http') && dirValue !== undefined) {
-          dirValue.report('give either http: or dir: for an edi: subscription, not both');
-        } else if (!map.has('http') && dirValue === undefined) {
+        const sftpValue = map.get('sftp');
+        const given = [map.has('http') && 'http:', dirValue && 'dir:', sftpValue && 'sftp:'].filter(Boolean);
+        if (given.length > 1) {
+          (dirValue ?? sftpValue)?.report(
+            `give one of http:, dir: or sftp: for an edi: subscription, not ${given.join(' and ')}`,
+          );
+        } else if (given.length === 0) {
           ediValue?.report(
-            'an edi: subscription needs http: { url } (POST application/edi-x12) or dir: <folder> (file drop)',
+            "an edi: subscription needs http: { url } (POST application/edi-x12), dir: <folder> (file drop) or sftp: {} (upload to the partner's x12.sftp server)",
           );
         }
         const http = map.has('http') ? readHttp(map.get('http')) : undefined;
@@ -89,11 +97,32 @@ export const ediConnector: ConnectorKind = {
           subscription.dir = { path };
           section.dir = { path };
         }
+        if (sftpValue !== undefined && given.length === 1) {
+          const server = target === undefined ? undefined : systems.get(target)?.x12?.sftp;
+          const sftpMap = sftpValue.map();
+          sftpMap?.allowOnly(['dir']);
+          const dir = sftpMap?.get('dir')?.string() ?? server?.inbox;
+          if (target !== undefined && systems.get(target)?.x12 !== undefined && server === undefined) {
+            sftpValue.report(
+              `target '${target}' has no SFTP server; give it systems.${target}.x12.sftp: { host, username, privateKey, hostKey, inbox }`,
+            );
+          } else if (server !== undefined && dir === undefined) {
+            sftpValue.report(
+              `no folder to upload to: give systems.${target}.x12.sftp.inbox, or sftp: { dir: <folder on the server> }`,
+            );
+          } else if (dir !== undefined) {
+            section.sftp = { dir };
+          }
+        }
         return {
           kind: 'edi',
           section,
           batch: http?.batch ?? false,
-          attemptTimeoutMs: http?.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+          attemptTimeoutMs:
+            http?.timeoutMs ??
+            (section.sftp && target !== undefined
+              ? (systems.get(target)?.x12?.sftp?.timeoutMs ?? 20_000) * 2
+              : DEFAULT_HTTP_TIMEOUT_MS),
         };
       },
     };
@@ -108,18 +137,25 @@ export const ediConnector: ConnectorKind = {
     );
     return (subscription, compiled) => {
       const section = compiled as EdiSection;
+      const server = context.config.systems.get(subscription.target)?.x12?.sftp;
       const transport: Transport | undefined = section.http
         ? httpTransport(httpClient(context), section.http, context.now)
         : section.dir
           ? folderTransport(section.dir.path)
-          : undefined;
+          : section.sftp && server
+            ? sftpTransport(sftpConnection(context, subscription.target, server), section.sftp.dir)
+            : undefined;
       return {
         async send(events, { trace }) {
           const [event] = events;
           if (!event || events.length !== 1)
             throw new Error('an edi: subscription sends one event at a time');
           if (!transport)
-            return { outcome: 'permanent', latencyMs: 0, error: 'the subscription has neither http nor dir' };
+            return {
+              outcome: 'permanent',
+              latencyMs: 0,
+              error: 'the subscription has neither http, dir nor sftp',
+            };
           return edi.send(subscription, event, transport, trace);
         },
       };
@@ -128,7 +164,7 @@ export const ediConnector: ConnectorKind = {
   openInbound(context) {
     return new EdiInbound(context.config, context.stores as EdiInboundStores, context.now, context.metrics);
   },
-  openSources: ediInboxSources,
+  openSources: (context) => [...ediInboxSources(context), ...ediSftpSources(context)],
 };
 
 /** `edi: { sets: [855, 856, 810, 846, 940, 865] }` (a non-empty subset). */

@@ -173,7 +173,7 @@ export async function applySet(
 }
 
 /** Where an interchange's text ends: after its IEA segment (its terminator included), or the text's end. */
-function interchangeEnd(text: string, interchange: { trailer?: { offset: number } }): number {
+export function interchangeEnd(text: string, interchange: { trailer?: { offset: number } }): number {
   if (!interchange.trailer) return text.length;
   const next = text.indexOf('ISA', interchange.trailer.offset + 3);
   return next === -1 ? text.length : next;

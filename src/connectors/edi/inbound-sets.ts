@@ -2,7 +2,7 @@
  * The inbound X12 set dispatch table: by ST01, how a sound transaction set from a partner becomes its
  * effects — canonical events to ingest as the partner, exceptions to open, notes for an order's timeline —
  * over the pure mappings of `mappings/inbound-*.ts` (docs/edi.md *Mappings*). 850 and a client's 940 →
- * `order.accepted`, 945 → `order.shipped`, 214 → `order.delivered` or `carrier_exception`, 846 →
+ * `order.accepted`, 945 and a 3PL's 856 → `order.shipped`, 214 → `order.delivered` or `carrier_exception`, 846 →
  * `inventory.incoming`, 860 → `order.changed`. The protocol around it (envelopes, TA1 and 997/999,
  * resends, applying the effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
  */
@@ -11,10 +11,31 @@ import type { UnitTable } from '../../domain/orders/units.js';
 import { map214 } from './mappings/inbound-214.js';
 import { map846 } from './mappings/inbound-846.js';
 import { type MappingProblem, type MappingResult, map850 } from './mappings/inbound-850.js';
+import { map856, orderReference856 } from './mappings/inbound-856.js';
 import { map860, poNumber860 } from './mappings/inbound-860.js';
 import { map940 } from './mappings/inbound-940.js';
 import { map945, orderReference945 } from './mappings/inbound-945.js';
 import type { TransactionSet } from './x12/index.js';
+
+/** How a shipment set names its order (the segment and element of the reference) and is mapped. */
+interface ShipmentReading {
+  reference: typeof orderReference945;
+  segment: string;
+  element: number;
+  map: typeof map945;
+}
+const SHIPPING_ADVICE: ShipmentReading = {
+  reference: orderReference945,
+  segment: 'W06',
+  element: 2,
+  map: map945,
+};
+const SHIP_NOTICE: ShipmentReading = {
+  reference: orderReference856,
+  segment: 'PRF',
+  element: 1,
+  map: map856,
+};
 
 /** An order as the sets need it (the store's order satisfies it). */
 export interface KnownOrder {
@@ -59,7 +80,9 @@ export function inboundSetMappings(deps: InboundSetDeps): Record<string, SetMapp
   const sets = new InboundSets(deps);
   return {
     '850': { map: async (set, name, partner) => sets.purchaseOrder(set, name, partner), unnumbered: true },
-    '945': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner) },
+    '945': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner, SHIPPING_ADVICE) },
+    // A 3PL's ship notice for an order it was sent: read like its 945.
+    '856': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner, SHIP_NOTICE) },
     '214': { map: (set, name) => sets.shipmentStatus(set, name) },
     '846': { map: async (set, name, partner) => sets.inventoryAdvice(set, name, partner) },
     '860': { map: (set, name, partner) => sets.changeRequest(set, name, partner) },
@@ -133,11 +156,12 @@ class InboundSets {
     };
   }
 
-  /** 945 → `order.shipped` from the partner's location. */
+  /** 945 (or 856) → `order.shipped` from the partner's location. */
   async shippingAdvice(
     set: TransactionSet,
     partnerName: string,
     partner: CompiledSystem,
+    read: ShipmentReading,
   ): Promise<MappingResult<SetEffect>> {
     const location = partner.locations[0];
     if (!location) {
@@ -147,24 +171,24 @@ class InboundSets {
         `partner ${partnerName} has no location to ship from (systems.${partnerName}.locations)`,
       );
     }
-    const reference = orderReference945(set);
+    const reference = read.reference(set);
     if (!reference.ok) return reference;
     const order = await this.findOrder([reference.data], partnerName);
     if (!order) {
-      const w06 = set.segments.find((s) => s.id === 'W06') ?? set.header;
+      const at = set.segments.find((s) => s.id === read.segment) ?? set.header;
       return {
         ok: false,
         problems: [
           {
-            segment: 'W06',
-            ordinal: w06.ordinal,
-            element: 2,
+            segment: read.segment,
+            ordinal: at.ordinal,
+            element: read.element,
             detail: `no order '${reference.data}' (nor '<partner>-${reference.data}')`,
           },
         ],
       };
     }
-    const mapped = map945(set, {
+    const mapped = read.map(set, {
       order: order.document,
       location,
       ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),

@@ -11,8 +11,16 @@
  * operator to fix and replay. The answer is the 997 (999 for 5010 groups) and/or TA1. Groups of 997/999s
  * (`FA`) are matched to the interchanges the hub sent (`inbound-acks.ts`), never acknowledged.
  */
+
+import { createHash } from 'node:crypto';
 import type { CompiledConfig } from '../../config/compiled-config.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.js';
 import type {
   ConnectorMetrics,
   InboundConnector,
@@ -21,7 +29,13 @@ import type {
   InboundUnit,
   ProtocolReply,
 } from '../connector-port.js';
-import { applyInterchange, applySet, type InboundRun } from './inbound-apply.js';
+import {
+  applyInterchange,
+  applySet,
+  type InboundRun,
+  type Interchange,
+  interchangeEnd,
+} from './inbound-apply.js';
 import { type InboundSetDeps, inboundSetMappings, type SetMapping } from './inbound-sets.js';
 import {
   acknowledge,
@@ -53,6 +67,18 @@ export interface EdiInboundStores {
     }): Promise<number>;
   };
   log: { nextCounter(name: string): Promise<number> };
+}
+
+/** The request hash of interchange receipts kept before they held a content digest. */
+const LEGACY_HASH = 'x12';
+
+/**
+ * The digest of an interchange's content, kept with its receipt: its text from ISA to IEA, line breaks
+ * between segments left out (a resend through another transport may add or drop them).
+ */
+export function interchangeDigest(text: string, interchange: Interchange): string {
+  const own = text.slice(interchange.header.offset, interchangeEnd(text, interchange)).replace(/[\r\n]/g, '');
+  return `sha256:${createHash('sha256').update(own).digest('hex')}`;
 }
 
 /** The content type of X12 bodies and replies. */
@@ -149,24 +175,54 @@ export class EdiInbound implements InboundConnector {
           detail: `interchange ${control} was received before`,
         });
       };
+      // The interchange's content digest is kept with its receipt: the same ISA13 with the same content is
+      // a resend; with other content, a partner that reuses or reset its control numbers (TA1 R 025 and an
+      // exception: the new interchange is not taken for a resend, nor applied under an ISA13 already used).
+      const digest = interchangeDigest(text, interchange);
+      let hash = digest;
+      let reused = false;
+      const reusedIfOther = async <T>(read: (hash: string) => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await read(hash);
+        } catch (error) {
+          if (!(error instanceof UnprocessableError)) throw error;
+        }
+        try {
+          // A receipt kept before content digests were (its hash is `x12`): read as the same content.
+          const legacy = await read(LEGACY_HASH);
+          hash = LEGACY_HASH;
+          return legacy;
+        } catch (error) {
+          if (!(error instanceof UnprocessableError)) throw error;
+          reused = true;
+          return undefined;
+        }
+      };
       // In flight by a live process → 409; left in flight by a dead one → applied again (its events keep
       // their ids, so what the first attempt logged is a duplicate).
-      const stored = await keys.lookup(scope, control, 'x12', inFlight);
+      const stored = await reusedIfOther((h) => keys.lookup(scope, control, h, inFlight));
       if (stored) {
         resent(stored);
         continue;
       }
+      if (reused)
+        await this.controlNumberReused(hub, partnerName, control, text, interchange, issues, at, units);
       const own = () => issues.filter((i) => i.interchange === index);
       const rejected = own().some((i) => i.list === 'TA105');
       if (!rejected) {
-        const claim = await keys.claim(scope, control, 'x12', inFlight);
-        if (claim.kind === 'stored') {
+        const claim = await reusedIfOther((h) => keys.claim(scope, control, h, inFlight));
+        if (claim?.kind === 'stored') {
           resent(claim.answer);
           continue;
         }
+        if (claim === undefined) {
+          // Another process kept other content under this ISA13 in between.
+          await this.controlNumberReused(hub, partnerName, control, text, interchange, issues, at, units);
+        }
       }
+      const claimed = !own().some((i) => i.list === 'TA105');
       try {
-        if (!rejected) {
+        if (claimed) {
           const run: InboundRun = {
             partnerName,
             partner,
@@ -193,11 +249,11 @@ export class EdiInbound implements InboundConnector {
             newline: true,
           });
         }
-        if (!rejected) await keys.finish(scope, control, 200, reply);
+        if (claimed) await keys.finish(scope, control, 200, reply);
         parts.push(reply);
       } catch (error) {
         // Not answered: the partner's resend applies it again (what was logged is a duplicate).
-        if (!rejected) await keys.abandon(scope, control).catch(() => undefined);
+        if (claimed) await keys.abandon(scope, control).catch(() => undefined);
         throw error;
       }
     }
@@ -210,6 +266,33 @@ export class EdiInbound implements InboundConnector {
       });
     }
     return { contentType: X12_CONTENT_TYPE, body: parts.join(''), status: 200, repeated, units };
+  }
+
+  /**
+   * ISA13 `control` was received from the partner before with other content: the interchange is rejected
+   * whole (TA1 `R`, note 025, duplicate interchange control number) and an `edi_control_number_reused`
+   * exception holds it, for an operator to have the partner send it again under a new ISA13.
+   */
+  private async controlNumberReused(
+    hub: InboundHub,
+    partnerName: string,
+    control: string,
+    text: string,
+    interchange: Interchange,
+    issues: X12Issue[],
+    at: { ordinal: number; offset: number; segmentId: string; interchange: number },
+    units: InboundUnit[],
+  ): Promise<void> {
+    const detail = `interchange control number ${control} (ISA13) from ${partnerName} was used before for an interchange with other content; this one is not applied: have ${partnerName} send it again under a new ISA13 (their control numbers were reused or reset)`;
+    issues.push(interchangeIssue('025', detail, at));
+    units.push({ control, type: 'ISA', outcome: 'rejected', detail });
+    await hub.raise({
+      code: 'edi_control_number_reused',
+      detail,
+      system: partnerName,
+      subject: `x12:${partnerName}:${control}`,
+      payload: text.slice(interchange.header.offset, interchangeEnd(text, interchange)),
+    });
   }
 
   /**
