@@ -147,66 +147,69 @@ export function verifySigned(entity: MimeEntity, trusted: readonly As2Certificat
       ? Buffer.from(text.replace(/\s+/g, ''), 'base64')
       : Buffer.from(text, 'latin1');
     const info = forge.asn1.fromDer(bytes(raw));
-    const signedData = (info.value as forge.asn1.Asn1[])[1]?.value as forge.asn1.Asn1[];
-    const fields = signedData[0]?.value as forge.asn1.Asn1[];
-    signerInfos = fields[fields.length - 1]?.value as forge.asn1.Asn1[];
+    if (oidOf(children(info)[0]) !== forge.pki.oids.signedData) throw new Error('not SignedData');
+    const fields = children(children(children(info)[1])[0]);
+    signerInfos = children(fields[fields.length - 1]);
   } catch (error) {
     return { ok: false, reason: `the signature is not CMS SignedData: ${(error as Error).message}`, content };
   }
   const reasons: string[] = [];
   for (const signerInfo of signerInfos) {
-    const fields = signerInfo.value as forge.asn1.Asn1[];
-    const digestOid = forge.asn1.derToOid(
-      ((fields[2]?.value as forge.asn1.Asn1[])[0]?.value as string) ?? '',
-    );
-    const hash = HASHES[digestOid];
-    if (!hash) {
-      reasons.push(`digest algorithm ${digestOid} is not supported`);
-      continue;
+    try {
+      const checked = checkSigner(signerInfo, content, trusted);
+      if (typeof checked !== 'string') return { ok: true, content, ...checked };
+      reasons.push(checked);
+    } catch (error) {
+      reasons.push(`the SignerInfo cannot be read: ${(error as Error).message}`);
     }
-    let at = 3;
-    const attributes =
-      fields[at]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && fields[at]?.type === 0
-        ? fields[at]
-        : undefined;
-    if (attributes) at += 1;
-    const signature = Buffer.from((fields[at + 1]?.value as string) ?? '', 'binary');
-    const digest = createHash(hash).update(content).digest();
-    let signed: Buffer;
-    if (attributes) {
-      const messageDigest = (attributes.value as forge.asn1.Asn1[]).find(
-        (attribute) =>
-          forge.asn1.derToOid(((attribute.value as forge.asn1.Asn1[])[0]?.value as string) ?? '') ===
-          forge.pki.oids.messageDigest,
-      );
-      const values = (messageDigest?.value as forge.asn1.Asn1[] | undefined)?.[1]?.value as forge.asn1.Asn1[];
-      const sent = Buffer.from((values?.[0]?.value as string) ?? '', 'binary');
-      if (!sent.equals(digest)) {
-        reasons.push('the content does not match its signed digest (altered on the way)');
-        continue;
-      }
-      signed = der(
-        forge.asn1.create(
-          forge.asn1.Class.UNIVERSAL,
-          forge.asn1.Type.SET,
-          true,
-          attributes.value as forge.asn1.Asn1[],
-        ),
-      );
-    } else {
-      signed = content;
-    }
-    const by = trusted.find((certificate) => {
-      try {
-        return verifySignature(hash, signed, certificate.x509.publicKey, signature);
-      } catch {
-        return false;
-      }
-    });
-    if (by) return { ok: true, content, certificate: by, hash };
-    reasons.push('the signature checks with none of the partner’s certificates');
   }
   return { ok: false, reason: reasons.join('; ') || 'no signer', content };
+}
+
+const children = (node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] =>
+  Array.isArray(node?.value) ? node.value : [];
+const oidOf = (node: forge.asn1.Asn1 | undefined): string =>
+  forge.asn1.derToOid(typeof node?.value === 'string' ? node.value : '');
+
+/** One SignerInfo checked against `content` and `trusted`: the certificate that signed, or why not. */
+function checkSigner(
+  signerInfo: forge.asn1.Asn1,
+  content: Buffer,
+  trusted: readonly As2Certificate[],
+): { certificate: As2Certificate; hash: string } | string {
+  const fields = children(signerInfo);
+  const digestOid = oidOf(children(fields[2])[0]);
+  const hash = HASHES[digestOid];
+  if (!hash) return `digest algorithm ${digestOid} is not supported`;
+  let at = 3;
+  const attributes =
+    fields[at]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && fields[at]?.type === 0
+      ? fields[at]
+      : undefined;
+  if (attributes) at += 1;
+  const signatureValue = fields[at + 1]?.value;
+  const signature = Buffer.from(typeof signatureValue === 'string' ? signatureValue : '', 'binary');
+  let signed = content;
+  if (attributes) {
+    const digest = createHash(hash).update(content).digest();
+    const messageDigest = children(attributes).find(
+      (attribute) => oidOf(children(attribute)[0]) === forge.pki.oids.messageDigest,
+    );
+    const sentValue = children(children(messageDigest)[1])[0]?.value;
+    const sent = Buffer.from(typeof sentValue === 'string' ? sentValue : '', 'binary');
+    if (!sent.equals(digest)) return 'the content does not match its signed digest (altered on the way)';
+    signed = der(
+      forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SET, true, children(attributes)),
+    );
+  }
+  const certificate = trusted.find((candidate) => {
+    try {
+      return verifySignature(hash, signed, candidate.x509.publicKey, signature);
+    } catch {
+      return false;
+    }
+  });
+  return certificate ? { certificate, hash } : 'the signature checks with none of the partner’s certificates';
 }
 
 /** Encrypts `content` for `recipient` (CMS EnvelopedData, AES-256-CBC): its DER. */
