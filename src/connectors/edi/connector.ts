@@ -11,10 +11,13 @@ import {
   type HttpConnectorConfig,
 } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
-import type { ConnectorKind, Transport } from '../connector-port.js';
+import type { ConnectorContext, ConnectorKind, Transport } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from '../http/config-section.js';
+import { as2Transport } from '../transport/as2.js';
+import { type As2Settings, loadPartner } from '../transport/as2-config.js';
 import { folderTransport } from '../transport/folder.js';
 import { httpClient, httpTransport } from '../transport/http.js';
+import { as2Instance, describeInterchange } from './as2.js';
 import { EdiInbound, type EdiInboundStores } from './inbound.js';
 import { ediInboxSources } from './inbox-source.js';
 import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
@@ -34,6 +37,8 @@ export interface EdiSection {
   sets: EdiOutboundSetId[];
   http?: HttpConnectorConfig;
   dir?: { path: string };
+  /** Over AS2 to the target's `as2:` (neither `http:` nor `dir:` given). */
+  as2?: true;
 }
 
 export const ediConnector: ConnectorKind = {
@@ -74,9 +79,11 @@ export const ediConnector: ConnectorKind = {
         if (map.has('http') && dirValue !== undefined) {
           dirValue.report('give either http: or dir: for an edi: subscription, not both');
         } else if (!map.has('http') && dirValue === undefined) {
-          ediValue?.report(
-            'an edi: subscription needs http: { url } (POST application/edi-x12) or dir: <folder> (file drop)',
-          );
+          if (target !== undefined && systems.get(target)?.sections?.as2 !== undefined) section.as2 = true;
+          else
+            ediValue?.report(
+              'an edi: subscription needs http: { url } (POST application/edi-x12), dir: <folder> (file drop), or a target with as2: (systems.<target>.as2)',
+            );
         }
         const http = map.has('http') ? readHttp(map.get('http')) : undefined;
         if (http !== undefined) {
@@ -112,14 +119,20 @@ export const ediConnector: ConnectorKind = {
         ? httpTransport(httpClient(context), section.http, context.now)
         : section.dir
           ? folderTransport(section.dir.path)
-          : undefined;
+          : section.as2
+            ? openAs2Transport(context, subscription.target)
+            : undefined;
       return {
         async send(events, { trace }) {
           const [event] = events;
           if (!event || events.length !== 1)
             throw new Error('an edi: subscription sends one event at a time');
           if (!transport)
-            return { outcome: 'permanent', latencyMs: 0, error: 'the subscription has neither http nor dir' };
+            return {
+              outcome: 'permanent',
+              latencyMs: 0,
+              error: 'the subscription has neither http, dir nor as2',
+            };
           return edi.send(subscription, event, transport, trace);
         },
       };
@@ -130,6 +143,18 @@ export const ediConnector: ConnectorKind = {
   },
   openSources: ediInboxSources,
 };
+
+/** The AS2 transport to `partner` (its `as2:`), keeping the receipts still to come in its state. */
+function openAs2Transport(context: ConnectorContext, partner: string): Transport | undefined {
+  const settings = context.config.systems.get(partner)?.sections?.as2 as As2Settings | undefined;
+  if (!settings) return undefined;
+  return as2Transport({
+    partner: loadPartner(partner, settings),
+    state: context.state(as2Instance(partner)),
+    now: context.now,
+    describe: describeInterchange,
+  });
+}
 
 /** `edi: { sets: [855, 856, 810, 846, 940, 865] }` (a non-empty subset). */
 function readEdi(value: ConfigValue | undefined): { sets: EdiOutboundSetId[] } | undefined {
