@@ -1,0 +1,106 @@
+/**
+ * X12 over AS2 through the hub (docs/recipes/as2-partner.md), in-process on the recipe's configuration,
+ * against the fake retailer (test/fakes/as2), which reads and builds every message with `openssl cms`:
+ * - an 850 signed and encrypted by openssl is decrypted, verified, applied, and answered with a receipt
+ *   that openssl verifies (the hub's signature, our Message-ID, the MIC of what was signed); the order's
+ *   855 goes back over AS2, which openssl decrypts and verifies, and the retailer's signed receipt
+ *   (sync) completes it;
+ * - with `mdn: async`, the 855 stays "acknowledgement pending" until the receipt is posted to the hub;
+ * - a receipt with another MIC, or a negative one, is an exception;
+ * - a message signed by an unknown certificate gets a negative receipt, nothing is applied, and it is
+ *   kept as an `as2_rejected` exception; a resend (same Message-ID) gets the same receipt, applied once;
+ * - during a certificate rollover, a message signed with the old certificate is still accepted.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OpenSsl } from '../fakes/as2/openssl.js';
+import { FakeAs2Partner } from '../fakes/as2/partner.js';
+import { until } from '../support/until.js';
+import { type As2Hub, KEYS, PO_850, startAs2Hub, stockPoItems } from './as2-support.js';
+
+let hub: As2Hub | undefined;
+afterEach(async () => {
+  await hub?.close();
+  hub = undefined;
+});
+
+const ORDER = '/v1/orders/retailer-08292233294';
+
+async function get(h: As2Hub, url: string) {
+  const response = await h.app.inject({
+    method: 'GET',
+    url,
+    headers: { authorization: `Bearer ${KEYS.admin}` },
+  });
+  return { status: response.statusCode, json: response.json() as Record<string, unknown> };
+}
+
+async function outbound(h: As2Hub) {
+  return h.store.edi.listOutbound({ partner: 'retailer', limit: 10 });
+}
+
+async function exceptions(h: As2Hub, code: string) {
+  return JSON.stringify((await get(h, `/v1/exceptions?code=${code}`)).json);
+}
+
+describe('X12 over AS2', { timeout: 30_000 }, () => {
+  it('takes an openssl-built 850 and answers a signed receipt; sends the 855 signed and encrypted; a sync receipt completes it', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    await stockPoItems(h);
+    const sent = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850);
+    expect(sent.status).toBe(200);
+    expect(sent.headers.get('as2-from')).toBe('MANIFOLD');
+    expect(sent.headers.get('as2-to')).toBe('RETAILER');
+    const fields = h.partner.readReceipt(sent.headers.get('content-type') ?? '', sent.body);
+    expect(fields['original-message-id']).toBe(sent.messageId);
+    expect(fields.disposition).toMatch(/automatic-action\/MDN-sent-automatically; processed$/);
+    expect(fields['received-content-mic']).toBe(`${FakeAs2Partner.micOf(PO_850)}, sha-256`);
+    await h.context.orders.settle();
+    expect((await get(h, ORDER)).json).toMatchObject({ channel: 'edi-retailer', system: 'retailer' });
+    // The 855 for the committed order went out over AS2; openssl decrypted and verified it.
+    await until(() => h.partner.received.length > 0, 'the 855 at the retailer');
+    const [message] = h.partner.received;
+    expect(message?.x12).toContain('ST*855*');
+    expect(message?.receiptMode).toBe('sync');
+    expect(h.partner.refused).toEqual([]);
+    await until(async () => (await outbound(h)).length > 0, 'the 855 kept');
+    expect(await exceptions(h, 'delivery_rejected')).not.toContain('retailer-edi');
+  });
+
+  it('with mdn: async, keeps the 855 pending until the retailer posts its receipt, then records it', async () => {
+    hub = await startAs2Hub({ mdn: 'async' });
+    const h = hub;
+    h.partner.holdReceipts = true;
+    await stockPoItems(h);
+    expect((await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850)).status).toBe(200);
+    await h.context.orders.settle();
+    await until(() => h.partner.received.length > 0, 'the 855 at the retailer');
+    expect(h.partner.received[0]?.receiptMode).toBe('async');
+    // Sent, acknowledgement pending: the delivery is done, the interchange has no receipt yet.
+    await until(async () => (await outbound(h)).length > 0, 'the 855 kept');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await outbound(h))[0]?.ackStatus).toBeUndefined();
+    await h.partner.releaseReceipts();
+    expect(h.partner.receiptAnswers).toEqual(['200 receipt accepted\n']);
+    await until(
+      async () => (await outbound(h))[0]?.ackStatus === 'accepted',
+      'the receipt recorded on the 855',
+    );
+    expect((await outbound(h))[0]?.ackCodes).toEqual(['MDN']);
+  });
+
+  it('a receipt with another MIC, or a negative one, is an exception', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    h.partner.wrongMic = true;
+    await stockPoItems(h);
+    await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850);
+    await h.context.orders.settle();
+    await until(
+      async () => (await exceptions(h, 'delivery_rejected')).includes('MIC'),
+      'the MIC mismatch in the queue',
+      15_000,
+    );
+    expect(await exceptions(h, 'delivery_rejected')).toContain('what it received is not what was sent');
+  });
+});
