@@ -103,4 +103,76 @@ describe('X12 over AS2', { timeout: 30_000 }, () => {
     );
     expect(await exceptions(h, 'delivery_rejected')).toContain('what it received is not what was sent');
   });
+
+  it('a negative receipt is an exception naming the disposition', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    h.partner.negative = true;
+    await stockPoItems(h);
+    await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850);
+    await h.context.orders.settle();
+    await until(
+      async () =>
+        (await exceptions(h, 'delivery_rejected')).includes('processed/error: unexpected-processing-error'),
+      'the negative receipt in the queue',
+      15_000,
+    );
+  });
+
+  it('a message signed by an unknown certificate gets a negative receipt; nothing is applied; it is kept for an operator', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    const stranger = h.ids.ssl.identity('stranger');
+    const sent = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850, { signer: stranger });
+    expect(sent.status).toBe(200);
+    const fields = h.partner.readReceipt(sent.headers.get('content-type') ?? '', sent.body);
+    expect(fields.disposition).toMatch(/processed\/error: authentication-failed$/);
+    expect(fields['received-content-mic']).toBeUndefined();
+    await h.context.orders.settle();
+    expect((await get(h, ORDER)).status).toBe(404);
+    const kept = await exceptions(h, 'as2_rejected');
+    expect(kept).toContain(sent.messageId);
+    expect(kept).toContain('authentication-failed');
+    // Encrypted to another certificate than the hub's: decryption-failed, nothing applied either.
+    const lost = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850, { to: stranger });
+    expect(h.partner.readReceipt(lost.headers.get('content-type') ?? '', lost.body).disposition).toMatch(
+      /processed\/error: decryption-failed$/,
+    );
+    expect((await get(h, ORDER)).status).toBe(404);
+  });
+
+  it('a resend with the same Message-ID gets the same receipt and is not applied twice', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    await stockPoItems(h);
+    const first = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850);
+    await h.context.orders.settle();
+    const again = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850, { messageId: first.messageId });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-manifold-resent')).toBe('true');
+    expect(again.body.equals(first.body)).toBe(true);
+    await h.context.orders.settle();
+    const accepted = await get(h, '/v1/events?type=com.manifold.order.accepted.v1&source=/retailer');
+    expect(JSON.stringify(accepted.json).match(/"type":"com.manifold.order.accepted.v1"/g)).toHaveLength(1);
+  });
+
+  it('during a certificate rollover accepts messages signed with the old and the new certificate, and encrypts to the newest', async () => {
+    hub = await startAs2Hub({ mdn: 'sync', rollover: true });
+    const h = hub;
+    await stockPoItems(h);
+    const old = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850);
+    expect(h.partner.readReceipt(old.headers.get('content-type') ?? '', old.body).disposition).toMatch(
+      /processed$/,
+    );
+    const next = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850.replace('000003438', '000003439'), {
+      signer: h.ids.retailerNext,
+    });
+    expect(h.partner.readReceipt(next.headers.get('content-type') ?? '', next.body).disposition).toMatch(
+      /processed$/,
+    );
+    await h.context.orders.settle();
+    // The 855 is encrypted to the newest certificate: the partner's old key cannot open it.
+    await until(() => h.partner.refused.length > 0, 'the 855 at the retailer');
+    expect(h.partner.refused[0]).toContain('decryption-failed');
+  });
 });

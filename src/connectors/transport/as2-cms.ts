@@ -55,7 +55,7 @@ export function loadKeyPair(certificatePem: string, keyPem: string): As2KeyPair 
   const certificate = loadCertificate(certificatePem);
   const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const publicKey = certificate.forge.publicKey as forge.pki.rsa.PublicKey;
-  if (publicKey.n.compareTo(key.n) !== 0) throw new Error('the key is not the certificate’s');
+  if (publicKey.n.compareTo(key.n) !== 0) throw new Error("the key is not the certificate's");
   return { certificate, key };
 }
 
@@ -209,7 +209,7 @@ function checkSigner(
       return false;
     }
   });
-  return certificate ? { certificate, hash } : 'the signature checks with none of the partner’s certificates';
+  return certificate ? { certificate, hash } : "the signature checks with none of the partner's certificates";
 }
 
 /** Encrypts `content` for `recipient` (CMS EnvelopedData, AES-256-CBC): its DER. */
@@ -242,7 +242,7 @@ export function decryptWith(data: Buffer, pairs: readonly As2KeyPair[]): Buffer 
     if (!content) throw new Error('the content could not be decrypted');
     return Buffer.from(content.getBytes(), 'binary');
   }
-  throw new Error('the message is encrypted for none of the hub’s certificates');
+  throw new Error("the message is encrypted for none of the hub's certificates");
 }
 
 /** Whether `entity` is encrypted (`application/pkcs7-mime` enveloped-data). */

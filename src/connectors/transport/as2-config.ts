@@ -135,7 +135,7 @@ export function readAs2(
   const receiptUrl = receiptValue?.string();
   if (mdn === 'async' && receiptUrl === undefined)
     map.report(
-      'mdn: async needs receiptUrl: the hub’s own AS2 address the partner posts its receipts to (…/v1/as2/<partner>)',
+      "mdn: async needs receiptUrl: the hub's own AS2 address the partner posts its receipts to (…/v1/as2/<partner>)",
     );
   const timeoutSeconds = map.get('timeoutSeconds')?.int(1, 600) ?? 60;
   if (id === undefined || hubId === undefined) return undefined;

@@ -83,7 +83,10 @@ export function buildMdn(input: MdnInput): { contentType: string; body: Buffer }
     `Disposition: ${disposition}`,
   ];
   const boundary = `----=_mdn_${randomUUID().replace(/-/g, '')}`;
-  const human = buildEntity([['Content-Type', 'text/plain; charset=us-ascii']], crlf(`${input.note}\n`));
+  const human = buildEntity(
+    [['Content-Type', 'text/plain; charset=us-ascii']],
+    crlf(`${input.note.replace(/[^\x20-\x7e]/g, '?')}\n`),
+  );
   const machine = buildEntity(
     [
       ['Content-Type', 'message/disposition-notification'],
