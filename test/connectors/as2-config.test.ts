@@ -18,6 +18,8 @@ const ids = identities();
 const dir = mkdtempSync(join(tmpdir(), 'manifold-as2-config-'));
 const env = recipeEnv({ dir, port: 8080, partnerUrl: 'http://127.0.0.1:9', ids, mdn: 'sync' });
 const recipe = readFileSync(RECIPE, 'utf8');
+/** `${NAME}` as written in the recipe. */
+const ref = (name: string) => `$${'{'}${name}}`;
 
 /** A self-signed certificate that expired yesterday (forge: openssl 3.0's req cannot backdate one). */
 function expiredCertificate(): string {
@@ -51,14 +53,14 @@ describe('the AS2 recipe under check-config', { timeout: 30_000 }, () => {
     });
     expect(issues).toContainEqual(
       expect.objectContaining({
-        line: lineOf(recipe, '- ${RETAILER_AS2_CERT}'),
+        line: lineOf(recipe, `- ${ref('RETAILER_AS2_CERT')}`),
         path: 'systems.retailer.as2.certificates[0]',
         message: expect.stringContaining('ENOENT'),
       }),
     );
     expect(issues).toContainEqual(
       expect.objectContaining({
-        line: lineOf(recipe, 'key: ${HUB_AS2_KEY}'),
+        line: lineOf(recipe, `key: ${ref('HUB_AS2_KEY')}`),
         message: expect.stringContaining('the key is not the certificate'),
       }),
     );
@@ -68,7 +70,7 @@ describe('the AS2 recipe under check-config', { timeout: 30_000 }, () => {
     const issues = configIssues(recipe, { ...env, RETAILER_AS2_CERT: expiredCertificate() });
     expect(issues).toContainEqual(
       expect.objectContaining({
-        line: lineOf(recipe, '- ${RETAILER_AS2_CERT}'),
+        line: lineOf(recipe, `- ${ref('RETAILER_AS2_CERT')}`),
         message: expect.stringMatching(/retailer-2025 expired on .*; remove it/),
       }),
     );

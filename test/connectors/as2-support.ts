@@ -120,7 +120,7 @@ export async function startAs2Hub(options: {
   const dir = mkdtempSync(join(tmpdir(), `manifold-as2-${randomUUID().slice(0, 6)}-`));
   const port = await freePort();
   let yaml = readFileSync(RECIPE, 'utf8');
-  if (options.rollover) yaml = yaml.replace('# - ${RETAILER_AS2_CERT_NEXT}', '- ${RETAILER_AS2_CERT_NEXT}');
+  if (options.rollover) yaml = yaml.replace('# - $', '- $'); // the recipe's second certificate entry
   const env = {
     ...recipeEnv({ dir, port, partnerUrl, ids, mdn: options.mdn }),
     RETAILER_AS2_CERT_NEXT: ids.retailerNext.cert,

@@ -12,7 +12,6 @@
  * - during a certificate rollover, a message signed with the old certificate is still accepted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenSsl } from '../fakes/as2/openssl.js';
 import { FakeAs2Partner } from '../fakes/as2/partner.js';
 import { until } from '../support/until.js';
 import { type As2Hub, KEYS, PO_850, startAs2Hub, stockPoItems } from './as2-support.js';

@@ -11,9 +11,12 @@ export interface HubProcess {
 
 const BIN = new URL('../../bin/manifold', import.meta.url).pathname;
 
-/** Starts the hub and resolves with its URL once it listens. */
-export function startHubProcess(configFile: string): Promise<HubProcess> {
-  const child = spawn(BIN, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the hub and resolves with its URL once it listens; `env` adds to the test's environment. */
+export function startHubProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+  const child = spawn(BIN, ['serve', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('hub did not start in 20 s')), 20_000);

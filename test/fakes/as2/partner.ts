@@ -191,7 +191,7 @@ export class FakeAs2Partner {
     if (!error) this.received.push({ messageId, x12, receiptMode: async ? 'async' : 'sync' });
     const receipt = this.receipt(
       messageId,
-      this.wrongMic ? 'AAAA' + micValue.slice(4) : micValue,
+      this.wrongMic ? `AAAA${micValue.slice(4)}` : micValue,
       this.negative ? 'unexpected-processing-error' : error,
     );
     const split = splitHeaders(receipt);
