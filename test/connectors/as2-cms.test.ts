@@ -84,4 +84,13 @@ describe('AS2 CMS against openssl cms', () => {
     const forStranger = ssl.encrypt(signed, stranger);
     expect(() => decryptWith(forStranger, [loadKeyPair(hub.certPem, hub.keyPem)])).toThrow(/none of the hub/);
   });
+
+  it('decrypts with whichever of the hub’s key pairs a message was encrypted for (a rollover of the hub’s key)', () => {
+    const next = ssl.identity('hub-next');
+    const pairs = [loadKeyPair(hub.certPem, hub.keyPem), loadKeyPair(next.certPem, next.keyPem)];
+    const signed = ssl.sign(entity, partner);
+    expect(decryptWith(ssl.encrypt(signed, hub), pairs).equals(signed)).toBe(true);
+    expect(decryptWith(ssl.encrypt(signed, next), pairs).equals(signed)).toBe(true);
+    expect(() => loadKeyPair(hub.certPem, next.keyPem)).toThrow(/not the certificate/);
+  });
 });

@@ -150,6 +150,8 @@ export function as2Transport(options: As2TransportOptions): Transport {
       const status = response.status;
       const excerpt = answer.toString('latin1').slice(0, 512);
       if (status >= 300) {
+        // Refused outright: no receipt will come for this attempt (a retry puts it back).
+        if (async) await state.delete(pendingKey(messageId));
         const retryAfter = Number(response.headers.get('retry-after'));
         return {
           outcome: status >= 500 || status === 408 || status === 429 ? 'retryable' : 'permanent',
