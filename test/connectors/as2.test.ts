@@ -174,4 +174,27 @@ describe('X12 over AS2', { timeout: 30_000 }, () => {
     await until(() => h.partner.refused.length > 0, 'the 855 at the retailer');
     expect(h.partner.refused[0]).toContain('decryption-failed');
   });
+
+  it('posts the receipt of a message that asks for it asynchronously to its Receipt-Delivery-Option', async () => {
+    hub = await startAs2Hub({ mdn: 'sync' });
+    const h = hub;
+    await stockPoItems(h);
+    const sent = await h.partner.send(`${h.url}/v1/as2/retailer`, PO_850, {
+      receiptUrl: `${h.partner.url}/mdn`,
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body.length).toBe(0);
+    await until(() => h.partner.receipts.length > 0, 'the receipt posted to the retailer');
+    const [posted] = h.partner.receipts;
+    expect(posted?.headers['as2-from']).toBe('MANIFOLD');
+    const fields = h.partner.readReceipt(
+      posted?.headers['content-type'] ?? '',
+      posted?.body ?? Buffer.alloc(0),
+    );
+    expect(fields).toMatchObject({
+      'original-message-id': sent.messageId,
+      'received-content-mic': `${FakeAs2Partner.micOf(PO_850)}, sha-256`,
+    });
+    expect(fields.disposition).toMatch(/; processed$/);
+  });
 });

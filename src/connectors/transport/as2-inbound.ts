@@ -49,6 +49,8 @@ interface KeptReceipt {
   body: string;
   headers: Record<string, string>;
   asyncUrl?: string;
+  /** The sender asked for no receipt (no Disposition-Notification-To): answered with an empty 200. */
+  unasked?: true;
 }
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -92,6 +94,7 @@ export class As2Inbound {
         `AS2 message ${messageId} is being processed; send it again later`,
       );
     const asyncUrl = header('receipt-delivery-option')?.trim();
+    const unasked = header('disposition-notification-to') === undefined;
     const kept = await hub.receipts.lookup(scope, messageId, 'as2', inFlight);
     if (kept) return this.answer(JSON.parse(String(kept.body)) as KeptReceipt, true);
     const claim = await hub.receipts.claim(scope, messageId, 'as2', inFlight);
@@ -121,7 +124,8 @@ export class As2Inbound {
           'Message-ID': `<mdn-${createHash('sha256').update(messageId).digest('hex').slice(0, 24)}@manifold>`,
           'MIME-Version': '1.0',
         },
-        ...(asyncUrl ? { asyncUrl } : {}),
+        ...(asyncUrl && !unasked ? { asyncUrl } : {}),
+        ...(unasked ? { unasked: true as const } : {}),
       };
       if (outcome.error) {
         // Not kept as the answer: once the cause is fixed (a certificate), the resend is processed.
@@ -145,6 +149,7 @@ export class As2Inbound {
 
   /** The answer for a receipt: itself (sync), or an empty 200 while it is posted to its URL (async). */
   private answer(receipt: KeptReceipt, repeated: boolean): ProtocolReply {
+    if (receipt.unasked) return { contentType: 'text/plain', body: '', status: 200, repeated };
     if (receipt.asyncUrl) {
       const headers = { ...receipt.headers, 'Content-Type': receipt.contentType };
       void this.postReceipt(receipt.asyncUrl, headers, Buffer.from(receipt.body, 'latin1'));
