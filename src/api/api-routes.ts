@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './api-context.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
+import { registerAs2Routes } from './routes/as2-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -49,6 +50,7 @@ export async function apiRoutes(
   registerReservationRoutes(app, context);
   registerOrderRoutes(app, context);
   registerEdiRoutes(app, context);
+  registerAs2Routes(app, context);
   registerInboundRoutes(app, context);
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);

@@ -150,6 +150,8 @@ export interface ProtocolReply {
   body: string;
   /** A transport status to answer with (HTTP), when the protocol says which (200 otherwise). */
   status?: number;
+  /** Transport headers the protocol answers with (an AS2 receipt's AS2-From, AS2-To, Message-ID). */
+  headers?: Record<string, string>;
   /** The request was received before: `body` is the reply kept from then, nothing was applied again. */
   repeated?: boolean;
   /** Per unit of the request, what became of it. */

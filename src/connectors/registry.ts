@@ -4,6 +4,7 @@
  * a kind of their own with `registerConnector`.
  */
 import type { ConnectorKind } from './connector-port.js';
+import { as2Connector } from './edi/as2.js';
 import { ediConnector } from './edi/connector.js';
 import { httpConnector } from './http/connector.js';
 import { ndjsonFileConnector } from './ndjson-file/connector.js';
@@ -18,6 +19,7 @@ const kinds: ConnectorKind[] = [
   webhookConnector, // native webhooks in: a system's own JSON/XML → events by JSONata (systems.<n>.inbound)
   pollConnector, // systems.<n>.poll: pulls pages of a system's API without webhooks, by cursor
   subscribeConnector, // systems.<n>.subscribe: keeps a system's webhook subscription registered and renewed
+  as2Connector, // systems.<n>.as2: X12 over AS2 (signed, encrypted, receipts); POST /v1/as2/{partner}
 ];
 
 /** The registered kinds, in registration order. */

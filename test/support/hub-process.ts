@@ -11,11 +11,11 @@ export interface HubProcess {
 
 const BIN = new URL('../../bin/manifold', import.meta.url).pathname;
 
-/** Starts the hub and resolves with its URL once it listens; `env` adds to (or overrides) this process's. */
-export function startHubProcess(configFile: string, env?: Record<string, string>): Promise<HubProcess> {
+/** Starts the hub and resolves with its URL once it listens; `env` adds to the test's environment. */
+export function startHubProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
   const child = spawn(BIN, ['serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(env !== undefined ? { env: { ...process.env, ...env } } : {}),
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {

@@ -11,11 +11,14 @@ import {
   type HttpConnectorConfig,
 } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
-import type { ConnectorKind, Transport } from '../connector-port.js';
+import type { ConnectorContext, ConnectorKind, Transport } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from '../http/config-section.js';
+import { as2Transport } from '../transport/as2.js';
+import { type As2Settings, loadPartner } from '../transport/as2-config.js';
 import { folderTransport } from '../transport/folder.js';
 import { httpClient, httpTransport } from '../transport/http.js';
 import { sftpConnection, sftpTransport } from '../transport/sftp.js';
+import { as2Instance, describeInterchange } from './as2.js';
 import { EdiInbound, type EdiInboundStores } from './inbound.js';
 import { ediInboxSources } from './inbox-source.js';
 import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
@@ -38,6 +41,8 @@ export interface EdiSection {
   dir?: { path: string };
   /** Uploads to the target partner's SFTP server (`x12.sftp`), into `dir` (default its `inbox`). */
   sftp?: { dir: string };
+  /** Over AS2 to the target's `as2:` (neither `http:` nor `dir:` given). */
+  as2?: true;
 }
 
 export const ediConnector: ConnectorKind = {
@@ -82,9 +87,11 @@ export const ediConnector: ConnectorKind = {
             `give one of http:, dir: or sftp: for an edi: subscription, not ${given.join(' and ')}`,
           );
         } else if (given.length === 0) {
-          ediValue?.report(
-            "an edi: subscription needs http: { url } (POST application/edi-x12), dir: <folder> (file drop) or sftp: {} (upload to the partner's x12.sftp server)",
-          );
+          if (target !== undefined && systems.get(target)?.sections?.as2 !== undefined) section.as2 = true;
+          else
+            ediValue?.report(
+              "an edi: subscription needs http: { url } (POST application/edi-x12), dir: <folder> (file drop), sftp: {} (upload to the partner's x12.sftp server), or a target with as2: (systems.<target>.as2)",
+            );
         }
         const http = map.has('http') ? readHttp(map.get('http')) : undefined;
         if (http !== undefined) {
@@ -144,7 +151,9 @@ export const ediConnector: ConnectorKind = {
           ? folderTransport(section.dir.path)
           : section.sftp && server
             ? sftpTransport(sftpConnection(context, subscription.target, server), section.sftp.dir)
-            : undefined;
+            : section.as2
+              ? openAs2Transport(context, subscription.target)
+              : undefined;
       return {
         async send(events, { trace }) {
           const [event] = events;
@@ -154,7 +163,7 @@ export const ediConnector: ConnectorKind = {
             return {
               outcome: 'permanent',
               latencyMs: 0,
-              error: 'the subscription has neither http, dir nor sftp',
+              error: 'the subscription has neither http, dir, sftp nor as2',
             };
           return edi.send(subscription, event, transport, trace);
         },
@@ -166,6 +175,18 @@ export const ediConnector: ConnectorKind = {
   },
   openSources: (context) => [...ediInboxSources(context), ...ediSftpSources(context)],
 };
+
+/** The AS2 transport to `partner` (its `as2:`), keeping the receipts still to come in its state. */
+function openAs2Transport(context: ConnectorContext, partner: string): Transport | undefined {
+  const settings = context.config.systems.get(partner)?.sections?.as2 as As2Settings | undefined;
+  if (!settings) return undefined;
+  return as2Transport({
+    partner: loadPartner(partner, settings),
+    state: context.state(as2Instance(partner)),
+    now: context.now,
+    describe: describeInterchange,
+  });
+}
 
 /** `edi: { sets: [855, 856, 810, 846, 940, 865] }` (a non-empty subset). */
 function readEdi(value: ConfigValue | undefined): { sets: EdiOutboundSetId[] } | undefined {

@@ -1,0 +1,111 @@
+/**
+ * X12 over AS2 (docs/recipes/as2-partner.md): the `as2` kind reads `systems.<partner>.as2` and receives
+ * what partners post to `POST /v1/as2/{partner}` (the AS2 transport's inbound side,
+ * `transport/as2-inbound.ts`), handing the X12 of a message to the `edi` kind's inbound role. Outbound, an
+ * `edi:` subscription to a partner with `as2:` rides the AS2 transport (`transport/as2.ts`, opened by
+ * `connector.ts`); a receipt (MDN) posted later for it settles the interchange as a 997 does: it is
+ * recorded on the interchange sent (`edi_outbound`), and a negative one opens an `as2_receipt_refused`
+ * exception.
+ */
+import type { CompiledConfig } from '../../config/compiled-config.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type {
+  ConnectorContext,
+  ConnectorKind,
+  InboundConnector,
+  OutboundDocument,
+} from '../connector-port.js';
+import { type As2Partner, type As2Settings, loadPartner, readAs2 } from '../transport/as2-config.js';
+import { As2Inbound } from '../transport/as2-inbound.js';
+import { EdiInbound, type EdiInboundStores } from './inbound.js';
+import { parseX12, valueAt } from './x12/index.js';
+
+export const AS2_RECEIPT_REFUSED = 'as2_receipt_refused';
+
+/** The partners with `as2:` in `config`, loaded (certificates and keys parsed), by system name. */
+export function as2Partners(config: CompiledConfig): Map<string, As2Partner> {
+  const partners = new Map<string, As2Partner>();
+  for (const system of config.systems.values()) {
+    const settings = system.sections?.as2 as As2Settings | undefined;
+    if (settings) partners.set(system.name, loadPartner(system.name, settings));
+  }
+  return partners;
+}
+
+/** The state instance of a partner's AS2 exchanges (the receipts still to come). */
+export const as2Instance = (partner: string) => `as2:${partner}`;
+
+/** What a pending receipt keeps of an interchange: its ISA13 and GS06, to record the receipt on it. */
+export function describeInterchange(document: OutboundDocument): Record<string, unknown> {
+  const interchange = parseX12(document.body).interchanges[0];
+  const group = interchange?.groups[0];
+  return {
+    ...(interchange ? { isa13: Number(valueAt(interchange.header, 13)) } : {}),
+    ...(group ? { gsControl: Number(valueAt(group.header, 6)) } : {}),
+  };
+}
+
+function openAs2Inbound(context: ConnectorContext): InboundConnector {
+  const partners = as2Partners(context.config);
+  const stores = context.stores as EdiInboundStores;
+  const x12 = new EdiInbound(context.config, stores, context.now, context.metrics);
+  const as2 = new As2Inbound({
+    state: (partner) => context.state(as2Instance(partner)),
+    now: context.now,
+    async take(partner, contentType, content, hub) {
+      if (contentType !== 'application/edi-x12')
+        throw new ValidationError(
+          `the hub takes application/edi-x12 over AS2, not ${contentType || 'no type'}`,
+          [{ pointer: '/content-type', detail: contentType }],
+        );
+      const reply = await x12.receive(
+        partner.name,
+        { caller: partner.name, body: content, headers: {} },
+        hub,
+      );
+      const units = reply.units ?? [];
+      const count = (outcome: string) => units.filter((u) => u.outcome === outcome).length;
+      return {
+        reply,
+        note: `X12 received: ${count('applied')} set(s) applied, ${count('rejected')} rejected, ${count('duplicate')} received before.`,
+      };
+    },
+    async settle(partner, pending, problem, hub) {
+      const gsControl = pending.about.gsControl;
+      if (typeof gsControl === 'number' && Number.isFinite(gsControl)) {
+        await stores.edi.recordAcknowledgement({
+          partner: partner.name,
+          gsControl,
+          status: problem ? 'rejected' : 'accepted',
+          codes: problem ? ['MDN', 'refused'] : ['MDN'],
+          at: context.now().toISOString(),
+        });
+      }
+      if (problem) {
+        await hub.raise({
+          code: AS2_RECEIPT_REFUSED,
+          detail: `${pending.fileName} (${pending.messageId}): ${problem}`,
+          system: partner.name,
+          subject: `as2:${partner.name}:${pending.messageId}`,
+          payload: JSON.stringify(pending),
+        });
+      }
+    },
+  });
+  return {
+    format: 'as2',
+    receive(system, request, hub) {
+      const partner = partners.get(system);
+      if (!partner)
+        throw new NotFoundError(`no AS2 partner '${system}' (a system with as2: in the configuration)`);
+      return as2.receive(partner, request, hub);
+    },
+  };
+}
+
+/** The `as2` kind: `systems.<partner>.as2`, and the hub's AS2 endpoint. */
+export const as2Connector: ConnectorKind = {
+  kind: 'as2',
+  systemSection: { key: 'as2', read: (value, system) => readAs2(value, system) },
+  openInbound: openAs2Inbound,
+};
