@@ -37,6 +37,15 @@ export interface ClaimQuery {
   owner: string;
   /** Outbox ids this process already has in flight (excluded, and they keep their keys blocked). */
   inFlight: ReadonlySet<number>;
+  /**
+   * Most rows of one key to hand out (default 1: only its head). Above 1, a claimed head comes with the
+   * rows of its key that follow it, in order, up to the first one that may not go yet (not due, parked
+   * and blocking, of a coalescing type, or in flight): the engine then sends a busy key's next event as
+   * soon as the previous one is answered, without a claim in between. Within `limit` in all.
+   */
+  perKey?: number;
+  /** Most keys (heads) among them (default `limit`): a long run of one key need not mean many keys. */
+  maxKeys?: number;
 }
 
 export const ATTEMPT_OUTCOMES = ['delivered', 'retryable', 'permanent'] as const;
@@ -198,6 +207,18 @@ export interface DeliveryStore {
   claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]>;
   /** Records an attempt and its consequence (delivered, retry later, or parked with an exception). */
   completeAttempt(result: AttemptResult): Promise<void>;
+  /**
+   * Records several attempts in one transaction, in the order given: all or none. A key's records are
+   * committed in the order its events were answered, so a crash never leaves a later event recorded as
+   * delivered while an earlier one is not.
+   */
+  completeAttempts(results: readonly AttemptResult[]): Promise<void>;
+  /**
+   * Gives claimed rows back unsent (the engine let them go: an earlier row of their key failed, the
+   * target's breaker opened): another claim, by this process or another, may take them at once instead
+   * of after the lease. Only rows still leased by `owner` are touched.
+   */
+  releaseClaims(outboxIds: readonly number[], owner: string): Promise<void>;
   /** Attempts of one event's deliveries, oldest first. */
   listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]>;
   /** Pending and parked counts, and the oldest pending row, per subscription. */

@@ -34,6 +34,8 @@ export interface DeliveryDialect {
   claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]>;
   /** Records an attempt and its consequence; only the current lease holder's result moves the row. */
   completeAttempt(result: AttemptResult): Promise<void>;
+  completeAttempts(results: readonly AttemptResult[]): Promise<void>;
+  releaseClaims(outboxIds: readonly number[], owner: string): Promise<void>;
   /** The literal stored in `outbox.blocks_key` for "does not block" (`0` or `false`). */
   readonly noBlock: string;
   /** Appended to a SELECT in a write to lock the rows it reads (empty where there is one writer). */
@@ -73,6 +75,14 @@ export class SqlDelivery implements DeliveryStore {
 
   completeAttempt(result: AttemptResult): Promise<void> {
     return this.dialect.completeAttempt(result);
+  }
+
+  completeAttempts(results: readonly AttemptResult[]): Promise<void> {
+    return this.dialect.completeAttempts(results);
+  }
+
+  releaseClaims(outboxIds: readonly number[], owner: string): Promise<void> {
+    return outboxIds.length === 0 ? Promise.resolve() : this.dialect.releaseClaims(outboxIds, owner);
   }
 
   async listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]> {

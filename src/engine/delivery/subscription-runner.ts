@@ -12,7 +12,7 @@ import { type ConcurrencyPermit, DEFAULT_CONCURRENCY } from '../../domain/delive
 import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
 import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
-import type { AttemptNext, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+import type { AttemptNext, AttemptResult, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
 /** What a runner needs from the hub around it. */
@@ -43,8 +43,28 @@ export interface RunnerContext {
 }
 
 const MAX_BATCH_EVENTS = 100;
+
+/** Results of one request waiting for their record. */
+interface PendingRecord {
+  results: AttemptResult[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
 /** Most rows a runner holds claimed (buffered, on the wire, or being recorded), in rounds of `concurrency`. */
 export const MAX_CLAIMED_ROUNDS = 4;
+/** Rows of one busy key claimed ahead however low the concurrency: one request at a time goes per key. */
+export const KEY_RUN_ROWS = 128;
+
+/**
+ * How many rows a runner claims ahead (`ahead`: buffered and on the wire) and holds at most (`held`: also
+ * those whose record is not durable yet, i.e. what a crash could send again).
+ */
+export function claimWindow(concurrency: number, batch: number): { ahead: number; held: number } {
+  return {
+    ahead: Math.max(2 * concurrency * batch, KEY_RUN_ROWS),
+    held: Math.max(MAX_CLAIMED_ROUNDS * concurrency * batch, 2 * KEY_RUN_ROWS),
+  };
+}
 /** Shortest time between two claim queries of a busy runner. */
 const CLAIM_GAP_MS = 2;
 
@@ -71,10 +91,28 @@ export class SubscriptionRunner {
   private wakeUp: (() => void) | undefined;
   private lastClaimAt = 0;
   private claimTimer: NodeJS.Timeout | undefined;
+  /** The claim query running, if any: dispatch never waits for it. */
+  private claiming: Promise<void> | undefined;
+  /**
+   * The last claim found nothing while rows were held: another is pointless until new rows come
+   * (`wake`), a record frees a key, or a poll interval passes (retries come due).
+   */
+  private claimFoundNothing = false;
+  /** After a failed claim query, none before this (performance.now()). */
+  private claimPausedUntil = 0;
   /** A wake that came while no sleep was pending: the next sleep returns at once. */
   private woken = false;
   private readonly concurrency: number;
   private unwatchTarget: (() => void) | undefined;
+  /** Rows held per key (buffered, on the wire or being recorded): a key held here gets no new claims. */
+  private readonly heldPerKey = new Map<string, number>();
+  /** Keys with a request on the wire: their next rows wait for its answer (per-key FIFO). */
+  private readonly busyKeys = new Set<string>();
+  /** Attempt results waiting to be recorded, in the order the answers came. */
+  private readonly records: PendingRecord[] = [];
+  private recording = false;
+  /** Keys whose last record failed: their later results are not recorded either (see `flushRecords`). */
+  private readonly unrecordedKeys = new Set<string>();
 
   constructor(
     readonly subscription: CompiledSubscription,
@@ -94,13 +132,19 @@ export class SubscriptionRunner {
     this.running = true;
     // A request to the same target by another runner ended: room may have come free for this one.
     this.unwatchTarget = this.context.target.onRoom(() => {
-      if (this.buffer.length > 0) this.wake();
+      if (this.buffer.length > 0) this.poke();
     });
     this.loop = this.run();
   }
 
   /** New work may be there: claim now instead of at the next poll. */
   wake(): void {
+    this.claimFoundNothing = false;
+    this.poke();
+  }
+
+  /** Runs the loop now (an answer came, a claim ended) instead of at the next poll. */
+  private poke(): void {
     if (this.wakeUp) this.wakeUp();
     else this.woken = true;
   }
@@ -112,6 +156,7 @@ export class SubscriptionRunner {
     if (this.claimTimer) clearTimeout(this.claimTimer);
     this.wake();
     await this.loop;
+    await this.claiming;
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.requests]).then(() => undefined), timeout]);
   }
@@ -152,8 +197,12 @@ export class SubscriptionRunner {
       stale += 1;
     this.releaseBuffer(stale);
     const batch = this.subscription.connector?.batch ? MAX_BATCH_EVENTS : 1;
-    await this.refill(batch, breaker.state === 'half_open');
-    while (this.sending < this.concurrency && this.buffer.length > 0) {
+    this.startRefill(batch, breaker.state === 'half_open');
+    while (this.sending < this.concurrency) {
+      // The first rows whose keys have nothing on the wire; with `batch`, a key's consecutive rows go
+      // in one request, in order.
+      const picks = this.pick(batch);
+      if (picks.length === 0) break;
       const sendAt = context.now().getTime();
       const tokenWait = Math.max(0, ...context.buckets.map((bucket) => bucket.waitMs(sendAt)));
       if (tokenWait > 0) return tokenWait;
@@ -162,46 +211,101 @@ export class SubscriptionRunner {
       const permit = context.target.tryAcquire(sendAt);
       if (permit === undefined) return context.target.pauseMs(sendAt) || context.pollMs;
       for (const bucket of context.buckets) bucket.tryTake(sendAt);
-      const group = this.buffer.splice(0, batch);
-      this.claimedAt.splice(0, group.length);
+      const group = this.take(picks);
+      for (const claim of group) this.busyKeys.add(claim.partitionKey);
       this.sending += 1;
       const request = this.deliver(group, permit).finally(() => {
-        for (const claim of group) this.inFlight.delete(claim.outboxId);
+        let freed = false;
+        for (const claim of group) {
+          this.inFlight.delete(claim.outboxId);
+          if (!this.hold(claim.partitionKey, -1)) freed = true;
+        }
         this.requests.delete(request);
-        this.wake();
+        // A key this runner no longer holds any row of: its next rows may be claimed now.
+        if (freed) this.claimFoundNothing = false;
+        this.poke();
       });
       this.requests.add(request);
     }
-    return this.buffer.length > 0 && this.sending < this.concurrency ? 0 : context.pollMs;
+    return this.sending < this.concurrency && this.pick(1).length > 0 ? 0 : context.pollMs;
+  }
+
+  /** Counts a claimed row in, or (`-1`) out once recorded or given up; tells whether the key is still held. */
+  private hold(key: string, change: 1 | -1): boolean {
+    const held = (this.heldPerKey.get(key) ?? 0) + change;
+    if (held > 0) this.heldPerKey.set(key, held);
+    else this.heldPerKey.delete(key);
+    return held > 0;
+  }
+
+  /** Positions in `buffer` of the next rows to send together (at most `batch`), skipping busy keys. */
+  private pick(batch: number): number[] {
+    const picks: number[] = [];
+    for (let i = 0; i < this.buffer.length && picks.length < batch; i += 1) {
+      const claim = this.buffer[i];
+      if (claim && !this.busyKeys.has(claim.partitionKey)) picks.push(i);
+    }
+    return picks;
+  }
+
+  /** Takes the rows at `picks` (ascending) out of the buffer, in order. */
+  private take(picks: number[]): DeliveryClaim[] {
+    const group = picks.map((i) => this.buffer[i] as DeliveryClaim);
+    for (let j = picks.length - 1; j >= 0; j -= 1) {
+      const i = picks[j] as number;
+      this.buffer.splice(i, 1);
+      this.claimedAt.splice(i, 1);
+    }
+    return group;
   }
 
   /**
    * Keeps up to two rounds of work claimed ahead, claimed in chunks: one claim query per several
    * deliveries. Claimed rows count as in flight (excluded from the next claim, and holding their keys).
    */
-  private async refill(batch: number, probing: boolean): Promise<void> {
-    if (this.buffer.length >= this.concurrency * batch) return;
+  private startRefill(batch: number, probing: boolean): void {
+    if (this.claiming || performance.now() < this.claimPausedUntil) return;
+    this.claiming = this.refill(batch, probing)
+      .then((claimed) => {
+        this.claiming = undefined;
+        // Only new rows are news: a refill that had nothing to do must not spin the loop.
+        if (claimed > 0) this.poke();
+      })
+      .catch((error: unknown) => {
+        this.claiming = undefined;
+        this.context.onError?.(this.subscription, error);
+        this.claimPausedUntil = performance.now() + this.context.pollMs * 5;
+      });
+  }
+
+  /** Claims more rows when the buffer runs low; resolves with how many it claimed. */
+  private async refill(batch: number, probing: boolean): Promise<number> {
+    const window = claimWindow(this.concurrency, batch);
+    if (this.buffer.length >= window.ahead / 2) return 0;
     // While requests are in flight, claim at most every CLAIM_GAP_MS: under a stream of appends (each
     // waking the runner) one query then picks up everything that arrived meanwhile, instead of one each.
     const sinceClaim = performance.now() - this.lastClaimAt;
     if (this.inFlight.size > 0 && sinceClaim < CLAIM_GAP_MS) {
       this.claimTimer ??= setTimeout(() => {
         this.claimTimer = undefined;
-        this.wake();
+        this.poke();
       }, CLAIM_GAP_MS - sinceClaim);
-      return;
+      return 0;
     }
+    if (this.claimFoundNothing && this.inFlight.size > 0 && sinceClaim < this.context.pollMs) return 0;
     // Rows whose attempt is being recorded count only against a wider bound: a slow commit must not stop
     // claiming at once, but neither may unrecorded rows pile up (memory; what a crash would resend).
     const room = probing
       ? this.context.target.breaker.policy.halfOpenProbes - this.inFlight.size
-      : Math.min(
-          2 * this.concurrency * batch - this.buffer.length - this.sending * batch,
-          MAX_CLAIMED_ROUNDS * this.concurrency * batch - this.inFlight.size,
-        );
+      : Math.min(window.ahead - this.buffer.length - this.sending * batch, window.held - this.inFlight.size);
+    // Heads of keys: two rounds of the concurrency, as many keys as can be sent to soon (more would only
+    // hold work other processes could send). The rest of the room is for busy keys' next rows.
+    const maxKeys = probing
+      ? room
+      : Math.min(room, 2 * this.concurrency * batch - this.buffer.length - this.sending * batch);
     const chunk = probing ? 1 : Math.max(1, this.concurrency >> 1) * batch;
-    if (room < chunk && this.inFlight.size > 0) return;
-    if (room <= 0) return;
+    if (room < chunk && this.inFlight.size > 0) return 0;
+    if (room <= 0) return 0;
     this.lastClaimAt = performance.now();
     const claims = await this.context.store.claimDeliveries({
       subscription: this.subscription.name,
@@ -210,19 +314,48 @@ export class SubscriptionRunner {
       leaseMs: this.leaseMs,
       owner: this.context.owner,
       inFlight: this.inFlight,
+      // A busy key's next rows come with its head, so each goes out as soon as the one before it is
+      // answered, with no claim in between.
+      perKey: probing ? 1 : room,
+      maxKeys: Math.max(1, maxKeys),
     });
     const claimedAt = performance.now();
+    this.claimFoundNothing = claims.length === 0;
     for (const claim of claims) {
+      this.hold(claim.partitionKey, 1);
       this.inFlight.add(claim.outboxId);
       this.buffer.push(claim);
       this.claimedAt.push(claimedAt);
     }
+    return claims.length;
   }
 
-  /** Gives up the first `count` buffered claims unsent; they are claimed again (here or elsewhere) later. */
+  /**
+   * Gives up the first `count` buffered claims unsent, and every later buffered row of their keys (which
+   * must not go before them); they are claimed again (here or elsewhere) later.
+   */
   private releaseBuffer(count: number): void {
-    for (const claim of this.buffer.splice(0, count)) this.inFlight.delete(claim.outboxId);
-    this.claimedAt.splice(0, count);
+    if (count <= 0) return;
+    const keys = new Set(this.buffer.slice(0, count).map((claim) => claim.partitionKey));
+    this.releaseKeys(keys);
+  }
+
+  /** Gives up every buffered row of `keys` unsent, and tells the store (a lease is given back). */
+  private releaseKeys(keys: ReadonlySet<string>): void {
+    const released: number[] = [];
+    for (let i = this.buffer.length - 1; i >= 0; i -= 1) {
+      const claim = this.buffer[i] as DeliveryClaim;
+      if (!keys.has(claim.partitionKey)) continue;
+      this.buffer.splice(i, 1);
+      this.claimedAt.splice(i, 1);
+      this.inFlight.delete(claim.outboxId);
+      if (!this.hold(claim.partitionKey, -1)) this.claimFoundNothing = false;
+      released.push(claim.outboxId);
+    }
+    if (released.length === 0) return;
+    this.context.store
+      .releaseClaims(released, this.context.owner)
+      .catch((error: unknown) => this.context.onError?.(this.subscription, error));
   }
 
   private async deliver(claims: DeliveryClaim[], permit: ConcurrencyPermit): Promise<void> {
@@ -239,34 +372,75 @@ export class SubscriptionRunner {
       response = { outcome: 'retryable', latencyMs: 0, error: (error as Error).message, notSent: true };
     }
     // The connection is free once the target has answered: the next request may go while this one's
-    // record commits. The rows stay claimed (and their keys held) until the record is durable.
+    // record commits. The rows stay claimed until the record is durable. A key's next row may go now if
+    // this one was delivered; otherwise the key's buffered rows are given up (they wait for this retry).
     this.sending -= 1;
-    this.wake();
+    const keys = new Set(claims.map((claim) => claim.partitionKey));
+    for (const key of keys) this.busyKeys.delete(key);
+    if (response.outcome !== 'delivered') this.releaseKeys(keys);
+    this.poke();
     const finished = context.now();
     const signal = context.target.release(permit, response, finished.getTime());
     const throttled = signal === 'throttled';
-    for (const claim of claims) {
-      try {
-        await context.store.completeAttempt({
-          claim,
-          owner: context.owner,
-          startedAt: started.toISOString(),
-          finishedAt: finished.toISOString(),
-          outcome: response.outcome,
-          throttled,
-          ...(response.status !== undefined ? { status: response.status } : {}),
-          ...(response.error !== undefined ? { error: response.error } : {}),
-          ...(response.bodyExcerpt !== undefined ? { bodyExcerpt: response.bodyExcerpt } : {}),
-          latencyMs: finished.getTime() - Date.parse(claim.ingestedAt),
-          next: this.nextStep(claim, response, signal, started, finished),
-        });
-      } catch (error) {
-        // Not recorded: the row stays pending and is sent again (at least once; same Idempotency-Key).
-        context.onError?.(subscription, error);
-      }
+    const results: AttemptResult[] = claims.map((claim) => ({
+      claim,
+      owner: context.owner,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      outcome: response.outcome,
+      throttled,
+      ...(response.status !== undefined ? { status: response.status } : {}),
+      ...(response.error !== undefined ? { error: response.error } : {}),
+      ...(response.bodyExcerpt !== undefined ? { bodyExcerpt: response.bodyExcerpt } : {}),
+      latencyMs: finished.getTime() - Date.parse(claim.ingestedAt),
+      next: this.nextStep(claim, response, signal, started, finished),
+    }));
+    try {
+      await this.record(results);
+    } catch (error) {
+      // Not recorded: the rows stay pending and are sent again (at least once; same Idempotency-Key).
+      context.onError?.(subscription, error);
     }
     // Counted once recorded, so that a reader of the metrics never sees an attempt its backlog does not.
     context.onAttempt?.(subscription, claims, response);
+  }
+
+  /** Queues results to be recorded; resolves once they are durable. */
+  private record(results: AttemptResult[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.records.push({ results, resolve, reject });
+      if (!this.recording) void this.flushRecords();
+    });
+  }
+
+  /**
+   * Records queued results, all that queued meanwhile in one transaction, one transaction at a time: the
+   * records commit in the order the answers came, so a key's delivered events are recorded in its order
+   * and a crash leaves only a tail of it unrecorded (sent again, in order). When a transaction fails, the
+   * later results of its keys are not recorded either until the queue has drained: those rows are sent
+   * again, from the first unrecorded one, in order.
+   */
+  private async flushRecords(): Promise<void> {
+    this.recording = true;
+    while (this.records.length > 0) {
+      const group = this.records.splice(0);
+      const held = group.filter((entry) =>
+        entry.results.some((result) => this.unrecordedKeys.has(result.claim.partitionKey)),
+      );
+      const writing = group.filter((entry) => !held.includes(entry));
+      for (const entry of held) entry.reject(new Error('not recorded: an earlier record of its key failed'));
+      try {
+        await this.context.store.completeAttempts(writing.flatMap((entry) => entry.results));
+        for (const entry of writing) entry.resolve();
+      } catch (error) {
+        for (const entry of writing) {
+          for (const result of entry.results) this.unrecordedKeys.add(result.claim.partitionKey);
+          entry.reject(error as Error);
+        }
+      }
+    }
+    this.unrecordedKeys.clear();
+    this.recording = false;
   }
 
   private nextStep(

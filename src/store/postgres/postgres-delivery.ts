@@ -35,7 +35,7 @@ const COALESCING = sqlTextList(coalescableTypes());
  */
 const CLAIM_SQL = `
 WITH heads AS (
-  SELECT o.id,
+  SELECT o.id, o.partition_key,
          (SELECT type FROM events WHERE seq = o.event_seq) IN (${COALESCING}) AND EXISTS (
            SELECT 1 FROM outbox n
            WHERE n.subscription = o.subscription AND n.partition_key = o.partition_key AND n.id > o.id
@@ -51,11 +51,31 @@ WITH heads AS (
       WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
         AND (p.status = 'pending' OR (p.status = 'parked' AND p.blocks_key)))
   ORDER BY o.id
-  LIMIT $4
+  LIMIT least($4::integer, $8::integer)
   FOR UPDATE SKIP LOCKED
+), followers AS (
+  SELECT f.id, f.head, f.rn,
+         min(CASE WHEN f.ok THEN NULL ELSE f.rn END) OVER (PARTITION BY f.head) AS first_stop
+  FROM heads h CROSS JOIN LATERAL (
+    SELECT n.id, h.id AS head, row_number() OVER (ORDER BY n.id) AS rn,
+           n.status = 'pending' AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= $2::timestamptz)
+             AND (n.lease_until IS NULL OR n.lease_until <= now())
+             AND n.id <> ALL ($3::bigint[])
+             AND (SELECT type FROM events WHERE seq = n.event_seq) NOT IN (${COALESCING}) AS ok
+    FROM outbox n
+    WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.id > h.id
+      AND (n.status = 'pending' OR (n.status = 'parked' AND n.blocks_key))
+    ORDER BY n.id
+    LIMIT least($7::integer - 1, $4::integer - (SELECT count(*) FROM heads))) f
+  WHERE NOT h.superseded
+), runs AS (
+  SELECT id FROM followers WHERE first_stop IS NULL OR rn < first_stop
+  ORDER BY id
+  LIMIT greatest(0, $4::integer - (SELECT count(*) FROM heads WHERE NOT superseded))
 ), leased AS (
   UPDATE outbox o SET lease_until = now() + $5::double precision * interval '1 millisecond', lease_owner = $6
-  FROM heads WHERE o.id = heads.id AND NOT heads.superseded
+  FROM (SELECT id FROM heads WHERE NOT superseded UNION ALL SELECT id FROM runs) picked
+  WHERE o.id = picked.id
   RETURNING o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts, o.throttled_attempts,
             o.first_attempt_at, o.replay_id
 )
@@ -188,49 +208,48 @@ export class PostgresDeliveryDialect implements DeliveryDialect {
     const { rows } = await this.pool.query<ClaimAnswer>({
       name: 'manifold_claim',
       text: CLAIM_SQL,
-      values: [query.subscription, query.now, inFlight, limit, query.leaseMs, query.owner],
+      values: [
+        query.subscription,
+        query.now,
+        inFlight,
+        limit,
+        query.leaseMs,
+        query.owner,
+        Math.max(1, query.perKey ?? 1),
+        query.maxKeys ?? limit,
+      ],
     });
     return rows;
   }
 
   async completeAttempt(result: AttemptResult): Promise<void> {
-    const { claim, next } = result;
-    const status = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'pending' : 'parked';
-    const values: unknown[] = [
-      claim.outboxId,
-      claim.eventSeq,
-      claim.subscription,
-      claim.attempts + 1,
-      result.startedAt,
-      result.finishedAt,
-      result.outcome,
-      result.status ?? null,
-      result.error ?? null,
-      Math.round(result.latencyMs),
-      status,
-      next.kind === 'retry' ? next.at : null,
-      next.kind === 'delivered' ? result.finishedAt : null,
-      next.kind === 'park' && next.blocksKey,
-      // Only the lease holder moves the row: a claimer whose lease ran out (and was taken over) records
-      // its attempt but must not undo the new holder's claim.
-      result.owner,
-      result.throttled ? 1 : 0,
-    ];
-    // One statement, so the attempt, the row's move and the exception commit together in one round trip.
-    if (next.kind === 'park') {
-      await this.pool.query({
-        name: 'manifold_complete_park',
-        text: `${COMPLETE_SQL}
-          INSERT INTO exceptions (${EXCEPTION_COLUMN_LIST})
-          SELECT ${exceptionPlaceholders(values.length + 1)} FROM moved`,
-        values: [...values, ...exceptionParams(next.exception)],
-      });
-    } else {
-      await this.pool.query({
-        name: 'manifold_complete',
-        text: `${COMPLETE_SQL} SELECT id FROM moved`,
-        values,
-      });
+    const { text, values, name } = completion(result);
+    await this.pool.query({ name, text, values });
+  }
+
+  async releaseClaims(outboxIds: readonly number[], owner: string): Promise<void> {
+    await this.pool.query({
+      name: 'manifold_release',
+      text: `UPDATE outbox SET lease_until = NULL, lease_owner = NULL
+             WHERE id = ANY ($1::bigint[]) AND status = 'pending' AND lease_owner = $2`,
+      values: [[...outboxIds], owner],
+    });
+  }
+
+  async completeAttempts(results: readonly AttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    if (results.length === 1 && results[0]) return this.completeAttempt(results[0]);
+    // One transaction, statements in the order given: a key's records commit in its order, all or none.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const result of results) await client.query(completion(result));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 
@@ -245,6 +264,42 @@ export class PostgresDeliveryDialect implements DeliveryDialect {
   json(value: unknown): unknown {
     return value;
   }
+}
+
+/** The one statement that records an attempt and moves its row (and opens its exception when parked). */
+function completion(result: AttemptResult): { name: string; text: string; values: unknown[] } {
+  const { claim, next } = result;
+  const status = next.kind === 'delivered' ? 'delivered' : next.kind === 'retry' ? 'pending' : 'parked';
+  const values: unknown[] = [
+    claim.outboxId,
+    claim.eventSeq,
+    claim.subscription,
+    claim.attempts + 1,
+    result.startedAt,
+    result.finishedAt,
+    result.outcome,
+    result.status ?? null,
+    result.error ?? null,
+    Math.round(result.latencyMs),
+    status,
+    next.kind === 'retry' ? next.at : null,
+    next.kind === 'delivered' ? result.finishedAt : null,
+    next.kind === 'park' && next.blocksKey,
+    // Only the lease holder moves the row: a claimer whose lease ran out (and was taken over) records
+    // its attempt but must not undo the new holder's claim.
+    result.owner,
+    result.throttled ? 1 : 0,
+  ];
+  // One statement, so the attempt, the row's move and the exception commit together in one round trip.
+  if (next.kind === 'park')
+    return {
+      name: 'manifold_complete_park',
+      text: `${COMPLETE_SQL}
+        INSERT INTO exceptions (${EXCEPTION_COLUMN_LIST})
+        SELECT ${exceptionPlaceholders(values.length + 1)} FROM moved`,
+      values: [...values, ...exceptionParams(next.exception)],
+    };
+  return { name: 'manifold_complete', text: `${COMPLETE_SQL} SELECT id FROM moved`, values };
 }
 
 function toClaim(row: ClaimRow): DeliveryClaim {

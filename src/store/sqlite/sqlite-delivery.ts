@@ -31,29 +31,52 @@ interface ClaimRow {
 const COALESCING = sqlTextList(coalescableTypes());
 
 /**
- * Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key).
+ * Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key),
+ * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`).
  * `superseded` marks a head of a coalescing type that has a newer pending row of its key, also of a
  * coalescing type: it is not handed out but skipped (COALESCE_SQL). `status IN ('pending', 'parked')` is
  * repeated so that SQLite uses the partial index `outbox_key_open`.
  */
-const CLAIM_SQL = `SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
-         o.throttled_attempts, o.first_attempt_at,
-         o.replay_id, e.ingested_at, e.envelope,
-         e.type IN (${COALESCING}) AND EXISTS (
+const CLAIM_SQL = `WITH heads AS MATERIALIZED (
+    SELECT o.id, o.partition_key,
+         (SELECT type FROM events WHERE seq = o.event_seq) IN (${COALESCING}) AND EXISTS (
            SELECT 1 FROM outbox n
            WHERE n.subscription = o.subscription AND n.partition_key = o.partition_key AND n.id > o.id
              AND n.status IN ('pending', 'parked') AND n.status = 'pending'
              AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
          ) AS superseded
-  FROM outbox o JOIN events e ON e.seq = o.event_seq
-  WHERE o.subscription = @subscription AND o.status = 'pending'
-    AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= @now)
-    AND o.id NOT IN (SELECT value FROM json_each(@inFlight))
-    AND NOT EXISTS (
-      SELECT 1 FROM outbox p
-      WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
-        AND p.status IN ('pending', 'parked') AND (p.status = 'pending' OR p.blocks_key = 1))
-  ORDER BY o.id LIMIT @limit`;
+    FROM outbox o
+    WHERE o.subscription = @subscription AND o.status = 'pending'
+      AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= @now)
+      AND o.id NOT IN (SELECT value FROM json_each(@inFlight))
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox p
+        WHERE p.subscription = o.subscription AND p.partition_key = o.partition_key AND p.id < o.id
+          AND p.status IN ('pending', 'parked') AND (p.status = 'pending' OR p.blocks_key = 1))
+    ORDER BY o.id LIMIT min(@limit, @maxKeys)),
+  followers AS (
+    SELECT n.id, h.id AS head,
+           row_number() OVER (PARTITION BY h.id ORDER BY n.id) AS rn,
+           n.status = 'pending' AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= @now)
+             AND n.id NOT IN (SELECT value FROM json_each(@inFlight))
+             AND (SELECT type FROM events WHERE seq = n.event_seq) NOT IN (${COALESCING}) AS ok
+    FROM heads h JOIN outbox n ON n.id IN (
+      SELECT f.id FROM outbox f
+      WHERE f.subscription = @subscription AND f.partition_key = h.partition_key AND f.id > h.id
+        AND f.status IN ('pending', 'parked') AND (f.status = 'pending' OR f.blocks_key = 1)
+      ORDER BY f.id LIMIT min(@perKey - 1, @limit - (SELECT count(*) FROM heads)))
+    WHERE NOT h.superseded),
+  runs AS (
+    SELECT id FROM (
+      SELECT id, rn, min(CASE WHEN ok THEN NULL ELSE rn END) OVER (PARTITION BY head) AS first_stop
+      FROM followers)
+    WHERE first_stop IS NULL OR rn < first_stop
+    ORDER BY id LIMIT max(0, @limit - (SELECT count(*) FROM heads WHERE NOT superseded))),
+  picked AS (SELECT id, superseded FROM heads UNION ALL SELECT id, 0 FROM runs)
+  SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
+         o.throttled_attempts, o.first_attempt_at, o.replay_id, e.ingested_at, e.envelope, picked.superseded
+  FROM picked JOIN outbox o ON o.id = picked.id JOIN events e ON e.seq = o.event_seq
+  ORDER BY o.id`;
 
 /**
  * Coalescing (docs/delivery.md §3) of the keys of the given heads: every pending row of a coalescing type that is
@@ -105,6 +128,8 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
       now: query.now,
       inFlight: JSON.stringify([...query.inFlight]),
       limit: query.limit,
+      perKey: Math.max(1, query.perKey ?? 1),
+      maxKeys: query.maxKeys ?? query.limit,
     };
     const [rows] = (await this.runner.write([{ sql: CLAIM_SQL, params: [params], mode: 'all' }])) as [
       ClaimRow[],
@@ -131,7 +156,23 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
     return [...claimed, ...again.filter((row) => !row.superseded)].sort((a, b) => a.id - b.id).map(toClaim);
   }
 
-  async completeAttempt(result: AttemptResult): Promise<void> {
+  completeAttempt(result: AttemptResult): Promise<void> {
+    return this.completeAttempts([result]);
+  }
+
+  /** Nothing to give back: the engine's in-flight set is the lease here. */
+  releaseClaims(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async completeAttempts(results: readonly AttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    // Grouped with other completions: if the group fails, none is recorded and those rows are sent again
+    // (at least once, same Idempotency-Key). One unit: the results commit together, in this order.
+    await this.completions.submit(results.flatMap((result) => this.attemptSteps(result)));
+  }
+
+  private attemptSteps(result: AttemptResult): SqlStep[] {
     const { claim, next } = result;
     const steps: SqlStep[] = [
       {
@@ -171,9 +212,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
       mode: 'run',
     });
     if (next.kind === 'park') steps.push(exceptionStep(next.exception));
-    // Grouped with other completions: if the group fails, none is recorded and those rows are sent again
-    // (at least once, same Idempotency-Key).
-    await this.completions.submit(steps);
+    return steps;
   }
 
   patternMatch(column: string, pattern: string): { sql: string; param: string } {
