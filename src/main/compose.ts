@@ -21,7 +21,6 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
-import { installXrefResolver } from '../connectors/http/expressions.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
@@ -34,7 +33,6 @@ import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
 import type { Store } from '../store/store-port.js';
-import { xrefResolver } from './xref-resolver.js';
 
 export interface ComposeOptions {
   logger: Logger;
@@ -100,8 +98,6 @@ export interface Hub {
 /** Builds every service and background loop of the hub over an open store (nothing started). */
 export function composeHub(config: CompiledConfig, store: Store, options: ComposeOptions): Hub {
   const { logger } = options;
-  // Every JSONata expression of the connectors reads the cross-reference tables through `$xref`.
-  installXrefResolver(xrefResolver(config, store.xref));
   const telemetry = options.telemetry ?? new Telemetry();
   const onError = (loop: string, error: unknown) =>
     logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
