@@ -21,6 +21,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
+import { seedPartnerItems } from '../connectors/edi/partner-items.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
@@ -195,6 +196,14 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     // Registered before the first request, so that every Idempotency-Key claimed names a live
     // incarnation; delivery reads the live processes from it to split the targets' limits.
     { name: 'processes', start: () => processes.start(), stop: () => processes.stop() },
+    // The EDI partners' `itemMap` seeds, before anything maps a set (docs/edi.md#item-ids).
+    {
+      name: 'edi-items',
+      start: async () => {
+        await seedPartnerItems(config.systems, store.xref, new Date().toISOString());
+      },
+      stop: async () => undefined,
+    },
     ...(delivery
       ? [
           {

@@ -21,8 +21,10 @@ import type {
   InboundUnit,
   ProtocolReply,
 } from '../connector-port.js';
+import { XREF_MISSING } from '../http/expressions.js';
 import { applyInterchange, applySet, type InboundRun } from './inbound-apply.js';
 import { type InboundSetDeps, inboundSetMappings, type SetMapping } from './inbound-sets.js';
+import type { ItemTableStore } from './partner-items.js';
 import {
   acknowledge,
   type ControlNumbers,
@@ -41,6 +43,8 @@ import {
  */
 export interface EdiInboundStores {
   orders: InboundSetDeps['orders'];
+  /** The cross-reference tables: the partners' item tables (docs/edi.md#item-ids). */
+  xref?: ItemTableStore;
   edi: {
     recordAcknowledgement(ack: {
       partner: string;
@@ -60,7 +64,7 @@ export const X12_CONTENT_TYPE = 'application/edi-x12';
 
 export class EdiInbound implements InboundConnector {
   readonly format = 'x12';
-  readonly replays = ['edi_rejected'] as const;
+  readonly replays = ['edi_rejected', XREF_MISSING] as const;
   private readonly controlNumbers: ControlNumbers;
   /** The inbound sets, by ST01 (inbound-sets.ts). */
   private readonly mappings: Record<string, SetMapping>;
@@ -77,6 +81,7 @@ export class EdiInbound implements InboundConnector {
       units: config.units ?? {},
       orders: stores.orders,
       now,
+      items: { tables: config.xref, store: stores.xref },
     });
   }
 
@@ -247,7 +252,9 @@ export class EdiInbound implements InboundConnector {
         const set = group.sets.find((s) => valueAt(s.header, 2) === setControl);
         if (!set) continue;
         const applied = await applySet(run, group, set, isaControl);
-        if (!applied.ok) throw new ConflictError('still-failing', 'Still failing', applied.detail);
+        if (!applied.ok || applied.parked !== undefined) {
+          throw new ConflictError('still-failing', 'Still failing', applied.detail ?? 'still held');
+        }
         for (const e of applied.exceptions) {
           await hub.raise({ ...e, system: partnerName as string, payload: exception.payload });
         }

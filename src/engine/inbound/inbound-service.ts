@@ -109,7 +109,7 @@ export class InboundService {
     subject?: string;
     payload?: string;
   }): Promise<void> {
-    const connector = this.replayer(exception.code);
+    const connector = this.replayer(exception.code, exception.subject);
     if (!connector?.replay) {
       throw new ConflictError('not-retryable', 'Nothing to retry', `no connector replays ${exception.code}`);
     }
@@ -139,13 +139,20 @@ export class InboundService {
     };
   }
 
-  private replayer(code: string): InboundConnector | undefined {
+  /**
+   * The inbound role that replays `code`; when several do (`xref_missing` of a webhook and of an X12 set),
+   * the one whose format prefixes the exception's subject (`x12:<partner>:…`).
+   */
+  private replayer(code: string, subject?: string): InboundConnector | undefined {
+    let first: InboundConnector | undefined;
     for (const k of connectorKinds()) {
       if (!k.openInbound) continue;
       const connector = this.inbound(k.kind);
-      if (connector?.replays?.includes(code)) return connector;
+      if (!connector?.replays?.includes(code)) continue;
+      if (subject?.startsWith(`${connector.format}:`)) return connector;
+      first ??= connector;
     }
-    return undefined;
+    return first;
   }
 
   /** `events` as CloudEvents from `system`, stamped with its source and the hub's time. */

@@ -19,7 +19,7 @@
  */
 import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import { readX12DateTime, skuOf } from './item-ids.js';
+import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
 
 /** QTY-01 read as the units to expect. */
 export const INCOMING_QUANTITY_QUALIFIER = '33';
@@ -30,7 +30,7 @@ export interface InventoryAdviceContext {
   /** The location the units are expected at. */
   location: string;
   /** The partner's item ids → SKUs. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
   /** The time of receipt, for `expectedAt` when the set gives no date. */
   receivedAt: string;
 }
@@ -65,7 +65,7 @@ export function map846(
     for (let position = 2; position + 1 <= lin.elements.length; position += 2) {
       pairs.push([valueAt(lin, position), valueAt(lin, position + 1)]);
     }
-    const sku = skuOf(pairs, context.itemMap);
+    const sku = skuOf(pairs, context.items);
     if (!sku) {
       problems.push({
         segment: 'LIN',

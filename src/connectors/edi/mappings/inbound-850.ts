@@ -25,6 +25,7 @@ import {
 } from '../../../domain/orders/units.js';
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import { lineCommercial850, orderCommercial850 } from './commercial-850.js';
+import type { ItemLookup } from './item-ids.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
 export interface Partner {
@@ -33,7 +34,7 @@ export interface Partner {
   /** The channel its orders are taken on. */
   channel: string;
   /** The partner's item ids → SKUs, checked before VN/SK/BP. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
   /** The partner's unit codes → ours (`x12.units`). */
   units?: UnitCodeMap;
   /** The hub's unit table (`units:`): which units each SKU may be ordered in. */
@@ -91,7 +92,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
       for (let position = 6; position + 1 <= po1.elements.length; position += 2) {
         pairs.push([valueAt(po1, position), valueAt(po1, position + 1)]);
       }
-      const mapped = pairs.map(([, id]) => partner.itemMap?.[id]).find((sku) => sku !== undefined);
+      const mapped = partner.items?.(pairs);
       const sku =
         mapped ?? ITEM_QUALIFIERS.map((q) => pairs.find(([qualifier]) => qualifier === q)?.[1]).find(Boolean);
       if (!sku) {

@@ -24,7 +24,7 @@
  */
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import { EACH, type MappingProblem, type MappingResult } from './inbound-850.js';
-import { readX12DateTime, skuOf } from './item-ids.js';
+import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
 import { parties, shipToAddress } from './parties.js';
 
 /** POC02 codes and what they do to the line. */
@@ -75,7 +75,7 @@ export function poNumber860(set: TransactionSet): MappingResult<string> {
 export function map860(
   set: TransactionSet,
   order: ChangeOrder,
-  itemMap?: Record<string, string>,
+  items?: ItemLookup,
 ): MappingResult<Record<string, unknown>> {
   const problems: MappingProblem[] = [];
   const bch = set.segments.find((s) => s.id === 'BCH');
@@ -166,7 +166,7 @@ export function map860(
       const pairs: [string, string][] = [];
       for (let position = 8; position + 1 <= poc.elements.length; position += 2)
         pairs.push([valueAt(poc, position), valueAt(poc, position + 1)]);
-      const sku = skuOf(pairs, itemMap);
+      const sku = skuOf(pairs, items);
       if (!sku) {
         problem(
           9,

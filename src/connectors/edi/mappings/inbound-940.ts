@@ -100,9 +100,9 @@ export function map940(set: TransactionSet, partner: Partner): MappingResult<Rec
       if (valueAt(w01, position + 1)) pairs.push([valueAt(w01, position), valueAt(w01, position + 1)]);
     }
     const sku =
-      skuOf(pairs, partner.itemMap) ??
+      skuOf(pairs, partner.items) ??
       UPC_QUALIFIERS.map((q) => pairs.find(([qualifier]) => qualifier === q)?.[1]).find(Boolean) ??
-      (valueAt(w01, 3) ? (partner.itemMap?.[valueAt(w01, 3)] ?? valueAt(w01, 3)) : undefined);
+      (valueAt(w01, 3) ? (partner.items?.([['', valueAt(w01, 3)]]) ?? valueAt(w01, 3)) : undefined);
     if (!sku) {
       problems.push({
         segment: 'W01',

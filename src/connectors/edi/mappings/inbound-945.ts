@@ -15,7 +15,7 @@
  */
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import { skuOf } from './item-ids.js';
+import { type ItemLookup, skuOf } from './item-ids.js';
 
 /** The order id W06-02 names, as sent, or the problem. */
 export function orderReference945(set: TransactionSet): MappingResult<string> {
@@ -41,7 +41,7 @@ export interface ShippingAdviceContext {
   /** The location the partner ships from. */
   location: string;
   /** The partner's item ids → SKUs. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
 }
 
 /** Maps one 945 set to `order.shipped` data. */
@@ -75,7 +75,7 @@ export function map945(
     if (quantity === 0) continue; // nothing of this line left the warehouse
     const qualifier = valueAt(segment, 7);
     const id = valueAt(segment, 8);
-    const sku = id ? skuOf([[qualifier || 'VN', id]], context.itemMap) : undefined;
+    const sku = id ? skuOf([[qualifier || 'VN', id]], context.items) : undefined;
     const line =
       (sku &&
         (context.order.lines.find((l) => l.sku === sku && !used.has(l.lineId)) ??
