@@ -7,33 +7,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { XrefTableConfig } from '../../config/compiled-config.js';
+import {
+  XrefTableDetailSchema,
+  XrefTableListSchema,
+  type XrefWaiting,
+} from '../../contracts/views/xref-views.js';
 import { NotFoundError } from '../../errors.js';
 import type { Store } from '../../store/store-port.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
 const adminErrors = { 401: Problem, 403: Problem };
-
-const TableSummary = Type.Object({
-  name: Type.String(),
-  description: Type.Optional(Type.String()),
-  onMissing: Type.Union([Type.Literal('park'), Type.Literal('skip'), Type.Literal('default')]),
-  default: Type.Optional(Type.Unknown()),
-  reverse: Type.Optional(Type.String()),
-  entries: Type.Integer(),
-  /** Open exceptions whose detail names this table (at most `WAITING_SCAN` open exceptions are read). */
-  waiting: Type.Integer(),
-});
-
-const Waiting = Type.Object({
-  id: Type.Integer(),
-  code: Type.String(),
-  system: Type.Optional(Type.String()),
-  subscription: Type.Optional(Type.String()),
-  key: Type.Optional(Type.String()),
-  detail: Type.String(),
-  createdAt: Type.String(),
-});
 
 /** Most open exceptions read to find those waiting on tables (oldest first, in pages). */
 export const WAITING_SCAN = 5000;
@@ -42,19 +26,9 @@ const PAGE = 500;
 /** `cross-reference table '<name>' has no key '<key>'` (the webhook, poll and shaped-call messages). */
 const NAMED = /cross-reference table '([^']+)' has no key '([^']*)'/;
 
-interface WaitingException {
-  id: number;
-  code: string;
-  system?: string;
-  subscription?: string;
-  key?: string;
-  detail: string;
-  createdAt: string;
-}
-
 /** The open exceptions waiting on a table, by table name. */
-async function waitingByTable(store: Store): Promise<Map<string, WaitingException[]>> {
-  const byTable = new Map<string, WaitingException[]>();
+async function waitingByTable(store: Store): Promise<Map<string, XrefWaiting[]>> {
+  const byTable = new Map<string, XrefWaiting[]>();
   let afterId: number | undefined;
   for (let read = 0; read < WAITING_SCAN; read += PAGE) {
     const page = await store.delivery.listExceptions({
@@ -105,7 +79,7 @@ export function registerXrefTableRoutes(app: FastifyInstance, { auth, store, con
           'The cross-reference tables under xref:, with their settings, entry counts and waiting exceptions (admin)',
         tags: ['xref'],
         security: [{ bearer: [] }],
-        response: { 200: Type.Object({ tables: Type.Array(TableSummary) }), ...adminErrors },
+        response: { 200: XrefTableListSchema, ...adminErrors },
       },
     },
     async (request) => {
@@ -129,7 +103,7 @@ export function registerXrefTableRoutes(app: FastifyInstance, { auth, store, con
         security: [{ bearer: [] }],
         params: Type.Object({ table: Type.String() }),
         response: {
-          200: Type.Intersect([TableSummary, Type.Object({ waitingExceptions: Type.Array(Waiting) })]),
+          200: XrefTableDetailSchema,
           404: Problem,
           ...adminErrors,
         },
