@@ -219,7 +219,7 @@ export class EdiInbound implements InboundConnector {
 
   /**
    * Applies a rejected set again (an operator's retry of its `edi_rejected` exception, after fixing the
-   * cause: an item map, the order it names, the stock). The exception holds the whole interchange; the set
+   * cause: an item table entry, the order it names, the stock). The exception holds the whole interchange; the set
    * is found by its ISA13 and ST02 (the exception's subject). 409 when it still cannot be applied.
    */
   async replay(

@@ -10,7 +10,7 @@
  *
  * | X12 | canonical |
  * |---|---|
- * | LIN-02/03, LIN-04/05 … item id pairs: the partner's item map, else `VN`, `SK`, `BP` | `sku` |
+ * | LIN-02/03, LIN-04/05 … item id pairs: the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP` | `sku` |
  * | the partner system's `locations[0]` (config) | `location` |
  * | QTY-02 of the item's QTY with QTY-01 `33` (summed when several) | `quantity` (whole units; an item with 0 is left out: the canonical `incoming` carries at least 1, so a 0 does not clear an earlier figure) |
  * | the item's DTM with DTM-01 `018` (available), `017` (estimated delivery), `067` (current schedule delivery) or `002` (delivery requested), DTM-02/03; else BIA-04 (the report's date); else the time of receipt | `expectedAt` (UTC) |
@@ -71,7 +71,7 @@ export function map846(
         segment: 'LIN',
         ordinal: lin.ordinal,
         element: 3,
-        detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+        detail: `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
       });
       continue;
     }

@@ -10,7 +10,7 @@
  * | PO102 | `lines[].quantity` (whole units of PO103) |
  * | PO103 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`); a unit the unit table does not know for the SKU rejects the set |
  * | PO104 | `lines[].unitPrice` |
- * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
+ * | PO106/PO107 … pairs: the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
  * | BEG03/05, CUR, REF*DP, DTM, TD5, N1*BT/Z7, SAC, MSG; PID, PO1 BP/IN/CB/UP/EN/UK | the commercial fields (`commercial-850.ts`) |
  *
@@ -58,7 +58,7 @@ export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: Ma
  */
 export const EACH = BASE_UNIT;
 
-/** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
+/** Item id qualifiers tried for the SKU, in order, after the partner's item table. */
 const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
 
 /** Maps one 850 set to `order.accepted` data. */
@@ -100,7 +100,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
           segment: 'PO1',
           ordinal: po1.ordinal,
           element: 7,
-          detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+          detail: `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
         });
         return;
       }

@@ -12,7 +12,7 @@
  * | DTM `010` / `002` / `001` DTM02 (CCYYMMDD) | `requestedShipDate` / `requestedDeliveryDate` / `cancelAfter` |
  * | N1*ST + N3 + N4 (when present) | `shipTo` |
  * | POC01 | `lines[].lineId` |
- * | POC02 `AI` (add item) | `action: add`, with POC03 and the SKU of POC08/POC09 … (item map, `VN`, `SK`, `BP`) |
+ * | POC02 `AI` (add item) | `action: add`, with POC03 and the SKU of POC08/POC09 … (item table, `VN`, `SK`, `BP`) |
  * | POC02 `DI` (delete item) | `action: remove` |
  * | POC02 `QI`, `QD`, `CA`, `CE`, `PQ` (quantity increase/decrease, change to the line, quantity change, price/quantity change) | `action: update`, POC03 the line's new quantity |
  * | POC02 `PC` (price change) | `action: update`, the unit price only |
@@ -170,7 +170,7 @@ export function map860(
       if (!sku) {
         problem(
           9,
-          `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+          `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
         );
         continue;
       }

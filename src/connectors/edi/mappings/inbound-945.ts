@@ -7,7 +7,7 @@
  * | W06-02 (depositor order number): the order id as is, else `<partner>-<W06-02>` (looked up by the engine) | `orderId` |
  * | the partner system's `locations[0]` (config) | `location` |
  * | W12-03 (number of units shipped; a line with 0 is left out: partial shipments) | `lines[].quantity` (summed per order line) |
- * | W12-07/W12-08 item id (the partner's item map, else `VN`, `SK`, `BP`, or an unqualified id) → the order line with that SKU; else LX01 (the line number) → the order line with that `lineId` | `lines[].lineId` |
+ * | W12-07/W12-08 item id (the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP`, or an unqualified id) → the order line with that SKU; else LX01 (the line number) → the order line with that `lineId` | `lines[].lineId` |
  * | W27-02 (SCAC) | `carrier` |
  * | N9 or REF with qualifier `CN` (carrier's reference / PRO), else `BM` (bill of lading) | `tracking` |
  *

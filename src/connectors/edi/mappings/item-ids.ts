@@ -1,5 +1,5 @@
 /**
- * Item ids of X12 lines (PO1, LIN, W12 …) → SKUs, shared by the inbound mappings: the partner's item map
+ * Item ids of X12 lines (PO1, LIN, W12 …) → SKUs, shared by the inbound mappings: the partner's item table
  * first, then the qualifiers `VN` (vendor's item number), `SK` (SKU), `BP` (buyer's part number), in that
  * order.
  */
@@ -10,7 +10,7 @@
  */
 export type ItemLookup = (pairs: readonly [string, string][]) => string | undefined;
 
-/** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
+/** Item id qualifiers tried for the SKU, in order, after the partner's item table. */
 export const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'] as const;
 
 /** The SKU of a line's `[qualifier, id]` pairs, or undefined when none maps. */
