@@ -47,7 +47,7 @@ export const XrefWaitingSchema = Type.Object({
 });
 export type XrefWaiting = Static<typeof XrefWaitingSchema>;
 
-export const XrefTableDetailSchema = Type.Intersect([
+export const XrefTableDetailSchema = Type.Composite([
   XrefTableSummarySchema,
   Type.Object({ waitingExceptions: Type.Array(XrefWaitingSchema) }),
 ]);
