@@ -140,7 +140,8 @@ export interface InboundUnit {
   control: string;
   /** The unit's type in its format (ST01, or `ISA` for a whole interchange). */
   type: string;
-  outcome: 'applied' | 'rejected' | 'duplicate';
+  /** `held`: sound and acknowledged, kept as an exception until what it needs exists (`xref_missing`). */
+  outcome: 'applied' | 'rejected' | 'duplicate' | 'held';
   detail?: string;
 }
 

@@ -140,7 +140,10 @@ it('850: holds a PO whose item the table lacks as xref_missing; a retry after th
   const { sets, ack } = await postX12(hub, po, 'acme');
   // Sound, so accepted in the 997; held, not applied.
   expect(valueAt(ack.find((s) => s.id === 'AK5') as never, 1)).toBe('A');
-  expect(sets[0]?.detail).toBe("held: no item 'ACME-77' or '036000291452' in table 'acme-items'");
+  expect(sets[0]).toMatchObject({
+    outcome: 'held',
+    detail: "held: no item 'ACME-77' or '036000291452' in table 'acme-items'",
+  });
   expect((await call('GET', '/v1/orders/acme-IT-1')).status).toBe(404);
   const [held] = (await call('GET', '/v1/exceptions?code=xref_missing&system=acme')).body.items;
   expect(held).toMatchObject({
@@ -228,9 +231,10 @@ it('945: holds a shipping advice whose item the table lacks, and applies it on r
     seg('LX', '1'),
     seg('W12', 'CC', '4', '4', '', 'EA', '', 'VN', 'TPL-100'),
   ]);
-  expect((await postX12(hub, advice, 'threepl')).sets[0]?.detail).toBe(
-    "held: no item 'TPL-100' in table 'threepl-items'",
-  );
+  expect((await postX12(hub, advice, 'threepl')).sets[0]).toMatchObject({
+    outcome: 'held',
+    detail: "held: no item 'TPL-100' in table 'threepl-items'",
+  });
   const [held] = (await call('GET', '/v1/exceptions?code=xref_missing&system=threepl')).body.items;
   expect((await retry(held.id)).status).toBe(409);
   await hub.store.xref.put('threepl-items', 'TPL-100', 'W-100', new Date().toISOString());

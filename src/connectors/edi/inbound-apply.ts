@@ -134,7 +134,7 @@ export async function applyInterchange(
       units.push({
         control,
         type,
-        outcome: 'applied',
+        outcome: applied.parked !== undefined ? 'held' : 'applied',
         ...(applied.detail === undefined ? {} : { detail: applied.detail }),
       });
     }
