@@ -65,6 +65,8 @@ export const X12_CONTENT_TYPE = 'application/edi-x12';
 export class EdiInbound implements InboundConnector {
   readonly format = 'x12';
   readonly replays = ['edi_rejected', XREF_MISSING] as const;
+  /** Its exceptions' subjects are `x12:<partner>:<ISA13>:<ST02>`. */
+  readonly subjectPrefix = 'x12:';
   private readonly controlNumbers: ControlNumbers;
   /** The inbound sets, by ST01 (inbound-sets.ts). */
   private readonly mappings: Record<string, SetMapping>;

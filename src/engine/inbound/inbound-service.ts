@@ -141,18 +141,21 @@ export class InboundService {
 
   /**
    * The inbound role that replays `code`; when several do (`xref_missing` of a webhook and of an X12 set),
-   * the one whose format prefixes the exception's subject (`x12:<partner>:…`).
+   * the one whose `subjectPrefix` the exception's subject has (`x12:<partner>:…`), else one without a prefix.
    */
   private replayer(code: string, subject?: string): InboundConnector | undefined {
-    let first: InboundConnector | undefined;
+    let unmarked: InboundConnector | undefined;
+    let any: InboundConnector | undefined;
     for (const k of connectorKinds()) {
       if (!k.openInbound) continue;
       const connector = this.inbound(k.kind);
       if (!connector?.replays?.includes(code)) continue;
-      if (subject?.startsWith(`${connector.format}:`)) return connector;
-      first ??= connector;
+      const prefix = connector.subjectPrefix;
+      if (prefix !== undefined && subject?.startsWith(prefix)) return connector;
+      if (prefix === undefined) unmarked ??= connector;
+      any ??= connector;
     }
-    return first;
+    return unmarked ?? any;
   }
 
   /** `events` as CloudEvents from `system`, stamped with its source and the hub's time. */
