@@ -52,6 +52,32 @@ function conformance(t: TestStore) {
     expect(last).toEqual({ entries: [{ key: 'e', value: 'E', updatedAt: T0 }] });
   });
 
+  it('pages the keys starting with a prefix, and counts the entries of each table', async () => {
+    await store.xref.putMany(
+      'sku',
+      ['AB-2', 'AB-1', 'A_B', 'ab-3', 'ABC', 'B-1', 'AB%'].map((key) => ({ key, value: 1 })),
+      T0,
+    );
+    await store.xref.put('other', 'AB-9', 2, T0);
+    const first = await store.xref.list('sku', { prefix: 'AB', limit: 2 });
+    expect(first.entries.map((e) => e.key)).toEqual(['AB%', 'AB-1']);
+    const rest = await store.xref.list('sku', { prefix: 'AB', after: first.next, limit: 10 });
+    expect(rest.entries.map((e) => e.key)).toEqual(['AB-2', 'ABC']);
+    // `%` and `_` are plain characters of the prefix, not patterns.
+    expect((await store.xref.list('sku', { prefix: 'A_', limit: 10 })).entries.map((e) => e.key)).toEqual([
+      'A_B',
+    ]);
+    expect((await store.xref.list('sku', { prefix: 'AB%', limit: 10 })).entries.map((e) => e.key)).toEqual([
+      'AB%',
+    ]);
+    expect(await store.xref.counts()).toEqual(
+      new Map([
+        ['sku', 7],
+        ['other', 1],
+      ]),
+    );
+  });
+
   it('finds keys in reverse by a scalar value or the chosen field of an object', async () => {
     await store.xref.putMany(
       'sku',

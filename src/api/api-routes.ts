@@ -21,6 +21,7 @@ import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
 import { registerXrefRoutes } from './routes/xref-routes.js';
+import { registerXrefTableRoutes } from './routes/xref-table-routes.js';
 
 export interface ApiRoutesOptions {
   context: ApiContext;
@@ -55,6 +56,7 @@ export async function apiRoutes(
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
   registerXrefRoutes(app, context);
+  registerXrefTableRoutes(app, context);
   registerConsoleRoutes(app);
   app.get(
     '/openapi.json',

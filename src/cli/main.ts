@@ -4,6 +4,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
+import { registerInitCommand } from './init-commands.js';
 import { runInboundMapTest } from './map-commands.js';
 import { type MapDiffOptions, runMapDiff } from './map-diff.js';
 import { runOutboundMapTest } from './map-outbound.js';
@@ -125,6 +126,7 @@ map
 
 registerAdminCommands(program);
 registerEdiCommands(program);
+registerInitCommand(program);
 registerSimulateCommand(program);
 registerXrefCommands(program);
 

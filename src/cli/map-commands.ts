@@ -9,11 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
-import { installXrefResolver } from '../connectors/http/expressions.js';
+import { xrefResolver } from '../connectors/http/expressions.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
 import { type Failure, mapInbound } from '../connectors/webhook/preview.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
-import { xrefResolver } from '../main/xref-resolver.js';
 
 export interface MapTestOptions {
   config: string;
@@ -47,7 +46,7 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     throw error;
   }
   // No store here: every `$xref` key is missing, and its table's onMissing answers.
-  installXrefResolver(xrefResolver(config, { get: async () => undefined }));
+  const xref = xrefResolver(config, { get: async () => undefined });
   const inbound = inboundOf(config, options.system);
   if (inbound === undefined) {
     return {
@@ -80,5 +79,6 @@ async function mapTest(options: MapTestOptions): Promise<{ events: CloudEvent[] 
     contentType: headers['content-type'],
     headers,
     query,
+    xref,
   });
 }

@@ -7,7 +7,7 @@
  * applied now fails; 2 on bad flags, a bad configuration or an unreachable hub; else 0.
  */
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
-import { installXrefResolver } from '../connectors/http/expressions.js';
+import { xrefResolver } from '../connectors/http/expressions.js';
 import { inboundOf } from '../connectors/webhook/connector.js';
 import {
   countVerdicts,
@@ -17,7 +17,6 @@ import {
   type Totals,
   VERDICTS,
 } from '../connectors/webhook/preview.js';
-import { xrefResolver } from '../main/xref-resolver.js';
 import { type AdminTarget, adminKey, callHub, HubRequestError } from './admin-client.js';
 
 export { diffJson } from '../connectors/webhook/preview.js';
@@ -50,7 +49,7 @@ export async function runMapDiff(options: MapDiffOptions): Promise<number> {
     return 2;
   }
   // `$xref` reads the running hub's tables (the configuration's onMissing for a key it lacks).
-  installXrefResolver(xrefResolver(config, hubTables(target)));
+  const xref = xrefResolver(config, hubTables(target));
   const systems = [...config.systems.keys()].filter((name) => inboundOf(config, name) !== undefined);
   if (options.system !== undefined && !systems.includes(options.system)) {
     process.stderr.write(
@@ -62,7 +61,7 @@ export async function runMapDiff(options: MapDiffOptions): Promise<number> {
   try {
     for (const system of options.system !== undefined ? [options.system] : systems) {
       for await (const request of keptRequests(target, system, options)) {
-        results.push(await previewRequest(config, request, (r) => producedEvents(target, r)));
+        results.push(await previewRequest(config, request, (r) => producedEvents(target, r), xref));
       }
     }
   } catch (error) {

@@ -10,7 +10,7 @@ import { isNode, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { CompiledConfig, CompiledSubscription, ShapedCall } from '../config/compiled-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { ExpressionError, evaluate, installXrefResolver } from '../connectors/http/expressions.js';
+import { ExpressionError, evaluate, xrefBinding, xrefResolver } from '../connectors/http/expressions.js';
 import { idempotencyKey, toRequestBody } from '../connectors/http/mapping.js';
 import { defaultUserAgent, webhookHeaders } from '../connectors/http/outbound.js';
 import { captureKey } from '../connectors/http/shaped-call.js';
@@ -29,7 +29,6 @@ import { SIGNATURE_HEADER } from '../connectors/http/signature.js';
 import type { CloudEvent } from '../domain/cloud-event.js';
 import { targetSignal } from '../domain/delivery/target-signal.js';
 import { compileFilter } from '../domain/subscription-filter.js';
-import { xrefResolver } from '../main/xref-resolver.js';
 
 export interface OutboundMapTestOptions {
   config: string;
@@ -87,7 +86,7 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
   if (options.event === undefined) throw new UsageError("missing '--event FILE' (a CloudEvent as JSON)");
   const config = loadConfigFile(options.config);
   // No store here: every `$xref` key is missing, and its table's onMissing answers.
-  installXrefResolver(xrefResolver(config, { get: async () => undefined }));
+  const xref = xrefBinding(xrefResolver(config, { get: async () => undefined }));
   const subscription = findSubscription(config, options.subscription);
   const http = subscription.http;
   if (http === undefined) {
@@ -127,7 +126,7 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
     return { result, notes };
   }
 
-  const bindings: Record<string, unknown> & { idempotencyKey: string } = { idempotencyKey: key };
+  const bindings: Record<string, unknown> & { idempotencyKey: string } = { idempotencyKey: key, ...xref };
   if (shaped.lookup === undefined) {
     if (options.lookup !== undefined)
       throw new UsageError(`subscription '${subscription.name}' has no lookup`);
@@ -161,12 +160,12 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
   result.request = printable(request);
   if (response === undefined) return { result, notes };
 
-  const reading = await readAnswer(shaped, response, now);
+  const reading = await readAnswer(shaped, response, now, xref);
   result.answer = describeReading(response, reading);
   let failed: string | undefined;
   if (shaped.capture !== undefined) {
     if (reading.outcome === 'delivered') {
-      const kept = await captureEntry(shaped.capture, response, event, now);
+      const kept = await captureEntry(shaped.capture, response, event, now, xref);
       result.capture = { key: captureKey(event.id), stored: kept ?? null };
       if (kept !== undefined && 'error' in kept) {
         failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${withoutKey(String(kept.error), 'capture')} (the hub keeps this error in place of the values; the delivery stands)`;
@@ -183,8 +182,8 @@ async function mapTest(options: OutboundMapTestOptions): Promise<MapTestOutput> 
     // What the hub would write into the table (nothing is written here).
     const input = { ...response, event };
     try {
-      const key = await evaluate(shaped.captureXref.key, input);
-      const value = await evaluate(shaped.captureXref.value, input);
+      const key = await evaluate(shaped.captureXref.key, input, xref);
+      const value = await evaluate(shaped.captureXref.value, input, xref);
       result.capture = { xref: shaped.captureXref.table, key: key ?? null, value: value ?? null };
     } catch (error) {
       failed = `${describeAt(options.config, subscription.name, 'capture')} failed: ${(error as Error).message} (the hub keeps this error in the subscription's state; the delivery stands)`;

@@ -78,3 +78,46 @@ export function checkXrefCalls(source: YamlSource, text: string, tables: Map<str
     });
   }
 }
+
+/**
+ * The item tables of the EDI partners (docs/edi.md#item-ids): `x12.items` must name a table under `xref:`;
+ * a partner with only `itemMap` gets the table `<partner>-items` (onMissing: skip), declared here unless
+ * `xref:` already has it.
+ */
+export function checkPartnerItems(
+  systemsMap: { get(name: string): ConfigValue | undefined } | undefined,
+  systems: ReadonlyMap<string, { x12?: { items?: string; itemMap?: Record<string, string> } }>,
+  tables: Map<string, XrefTableConfig>,
+): void {
+  for (const [name, system] of systems) {
+    const x12 = system.x12;
+    if (x12 === undefined) continue;
+    const at = systemsMap?.get(name)?.map()?.get('x12')?.map();
+    if (x12.items !== undefined) {
+      if (!tables.has(x12.items)) {
+        const known = [...tables.keys()];
+        at?.get('items')?.report(
+          `no cross-reference table '${x12.items}' under xref:${known.length > 0 ? ` (configured: ${known.join(', ')})` : ''}`,
+          x12.items,
+        );
+      }
+      continue;
+    }
+    if (x12.itemMap === undefined) continue;
+    const implied = `${name}-items`;
+    if (!TABLE_NAME.test(implied)) {
+      at?.get('itemMap')?.report(
+        `the item table '${implied}' is not a valid table name; name one with items: <table under xref:>`,
+      );
+      continue;
+    }
+    x12.items = implied;
+    if (!tables.has(implied)) {
+      tables.set(implied, {
+        name: implied,
+        onMissing: 'skip',
+        description: `item ids of EDI partner ${name} → SKUs (seeded from x12.itemMap)`,
+      });
+    }
+  }
+}

@@ -45,7 +45,13 @@ export interface X12Partner {
   id: string;
   qualifier: string;
   version?: string;
+  /** Seed entries of the item table (`itemMap:`): loaded at start for the keys the table lacks. */
   itemMap?: Record<string, string>;
+  /**
+   * The cross-reference table of the partner's item ids → SKUs (`items:`; `<partner>-items` when only
+   * `itemMap` is given). Reversed (SKU → the partner's id) in the 855 and 856.
+   */
+  items?: string;
   /** The partner's unit codes → ours (`units: { CS: CA }`), read in PO103 and written in 855/856/810. */
   units?: UnitCodeMap;
   /** An outbound interchange still without a 997/999 this long after it was sent → `edi_unacknowledged`. */

@@ -22,7 +22,7 @@ import {
 } from './compile-sections.js';
 import { compileSubscriptions } from './compile-subscriptions.js';
 import { checkPartnerUnits, compileUnits } from './compile-units.js';
-import { checkXrefCalls, compileXref } from './compile-xref.js';
+import { checkPartnerItems, checkXrefCalls, compileXref } from './compile-xref.js';
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
@@ -119,6 +119,7 @@ export function compileConfig(
   );
   const xref = compileXref(root.get('xref'));
   checkXrefCalls(source, text, xref);
+  checkPartnerItems(systemsMap, systems, xref);
 
   if (source.issues.length > 0 || server === undefined) {
     throw new ConfigError(sortByPosition(source.issues));

@@ -140,7 +140,8 @@ export interface InboundUnit {
   control: string;
   /** The unit's type in its format (ST01, or `ISA` for a whole interchange). */
   type: string;
-  outcome: 'applied' | 'rejected' | 'duplicate';
+  /** `held`: sound and acknowledged, kept as an exception until what it needs exists (`xref_missing`). */
+  outcome: 'applied' | 'rejected' | 'duplicate' | 'held';
   detail?: string;
 }
 
@@ -226,6 +227,11 @@ export interface InboundConnector {
   receive(system: string, request: InboundRequest, hub: InboundHub): Promise<ProtocolReply>;
   /** Exception codes this connector opens and can apply again (`edi_rejected`). */
   readonly replays?: readonly string[];
+  /**
+   * The prefix of the subjects of the exceptions it opens (`x12:`), when it marks them: a code several
+   * connectors replay (`xref_missing`) goes to the one whose prefix the subject has, else to one without.
+   */
+  readonly subjectPrefix?: string;
   /** Applies the input an exception holds again, after an operator fixed its cause; throws when it still fails. */
   replay?(exception: { system?: string; subject?: string; payload?: string }, hub: InboundHub): Promise<void>;
 }

@@ -21,7 +21,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
-import { installXrefResolver } from '../connectors/http/expressions.js';
+import { seedPartnerItems } from '../connectors/edi/partner-items.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
@@ -34,7 +34,6 @@ import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
 import type { Store } from '../store/store-port.js';
-import { xrefResolver } from './xref-resolver.js';
 
 export interface ComposeOptions {
   logger: Logger;
@@ -100,8 +99,6 @@ export interface Hub {
 /** Builds every service and background loop of the hub over an open store (nothing started). */
 export function composeHub(config: CompiledConfig, store: Store, options: ComposeOptions): Hub {
   const { logger } = options;
-  // Every JSONata expression of the connectors reads the cross-reference tables through `$xref`.
-  installXrefResolver(xrefResolver(config, store.xref));
   const telemetry = options.telemetry ?? new Telemetry();
   const onError = (loop: string, error: unknown) =>
     logger.error({ err: error, loop }, 'background loop failed; retried on the next tick');
@@ -199,6 +196,14 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     // Registered before the first request, so that every Idempotency-Key claimed names a live
     // incarnation; delivery reads the live processes from it to split the targets' limits.
     { name: 'processes', start: () => processes.start(), stop: () => processes.stop() },
+    // The EDI partners' `itemMap` seeds, before anything maps a set (docs/edi.md#item-ids).
+    {
+      name: 'edi-items',
+      start: async () => {
+        await seedPartnerItems(config.systems, store.xref, new Date().toISOString());
+      },
+      stop: async () => undefined,
+    },
     ...(delivery
       ? [
           {

@@ -100,14 +100,24 @@ export class SqlXref implements XrefStore {
     };
   }
 
-  async list(table: string, options: { after?: string; limit: number }): Promise<XrefPage> {
+  async list(table: string, options: { after?: string; prefix?: string; limit: number }): Promise<XrefPage> {
     const limit = Math.max(1, Math.min(MAX_LIMIT, Math.floor(options.limit)));
+    // A prefix compared as text of its own length: the same on both engines, whatever the collation.
+    const prefix = options.prefix ?? '';
     const rows = await this.runner.read<Row>(
-      `SELECT key, value, updated_at FROM xref_entries WHERE tbl = ? AND key > ? ORDER BY key LIMIT ${limit + 1}`,
-      [table, options.after ?? ''],
+      `SELECT key, value, updated_at FROM xref_entries WHERE tbl = ? AND key > ?${prefix === '' ? '' : ' AND substr(key, 1, ?) = ?'} ORDER BY key LIMIT ${limit + 1}`,
+      [table, options.after ?? '', ...(prefix === '' ? [] : [prefix.length, prefix])],
     );
     const entries = rows.slice(0, limit).map(entry);
     return rows.length > limit ? { entries, next: (entries.at(-1) as XrefEntry).key } : { entries };
+  }
+
+  async counts(): Promise<Map<string, number>> {
+    const rows = await this.runner.read<{ tbl: string; n: number | string }>(
+      'SELECT tbl, COUNT(*) AS n FROM xref_entries GROUP BY tbl',
+      [],
+    );
+    return new Map(rows.map((row) => [row.tbl, Number(row.n)]));
   }
 
   async reverse(table: string, value: string): Promise<XrefEntry[]> {

@@ -51,8 +51,10 @@ export interface XrefStore {
   ): Promise<void>;
   /** Removes `key`; true when it was there. */
   delete(table: string, key: string, actor?: XrefActor & { at: string }): Promise<boolean>;
-  /** Up to `limit` entries with a key after `after`, ordered by key. */
-  list(table: string, options: { after?: string; limit: number }): Promise<XrefPage>;
+  /** Up to `limit` entries with a key after `after` (and starting with `prefix`), ordered by key. */
+  list(table: string, options: { after?: string; prefix?: string; limit: number }): Promise<XrefPage>;
+  /** How many entries each table holds (tables without entries are left out). */
+  counts(): Promise<Map<string, number>>;
   /** The entries whose scalar value (or reverse field) is `value` compared as text, ordered by key. */
   reverse(table: string, value: string): Promise<XrefEntry[]>;
 }

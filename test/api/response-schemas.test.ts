@@ -37,6 +37,9 @@ const CONSOLE_ROUTES: [path: string, method: string, status: string][] = [
   ['/v1/exceptions/{id}/resolve', 'post', '200'],
   ['/v1/replays', 'post', '201'],
   ['/v1/replays/{id}', 'get', '200'],
+  ['/v1/xref-tables', 'get', '200'],
+  ['/v1/xref-tables/{table}', 'get', '200'],
+  ['/v1/xref/{table}', 'get', '200'],
 ];
 
 /** Documents kept as their sender gave them: any JSON object, on purpose. */

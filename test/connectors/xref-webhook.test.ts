@@ -128,3 +128,18 @@ it('parks a request whose key is missing as xref_missing, and a retry after the 
   expect(retried.status).toBe(200);
   expect((await logged('cancel-P-9'))?.data).toMatchObject({ orderId: 'B2B-9', reason: 'other' });
 });
+
+it('two hubs in one process read only their own tables', async () => {
+  const one = await start();
+  const two = await start();
+  await one.admin('PUT', '/v1/xref/portal-orders/P-5', '"ONE-5"');
+  await two.admin('PUT', '/v1/xref/portal-orders/P-5', '"TWO-5"');
+  await one.admin('PUT', '/v1/xref/portal-orders/P-6', '"ONE-6"');
+  expect((await two.send({ ref: 'P-5', code: 'CX' })).json).toMatchObject({ status: 'accepted' });
+  expect((await one.send({ ref: 'P-5', code: 'CX' })).json).toMatchObject({ status: 'accepted' });
+  expect((await one.logged('cancel-P-5'))?.data).toMatchObject({ orderId: 'ONE-5' });
+  expect((await two.logged('cancel-P-5'))?.data).toMatchObject({ orderId: 'TWO-5' });
+  // P-6 is only in the first hub's table: the second parks it (the hub started last does not win).
+  expect((await two.send({ ref: 'P-6', code: 'CX' })).json).toMatchObject({ status: 'parked' });
+  expect((await one.send({ ref: 'P-6', code: 'CX' })).json).toMatchObject({ status: 'accepted' });
+});

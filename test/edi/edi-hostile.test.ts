@@ -133,7 +133,7 @@ describe('the answer', () => {
     const { response, sets: detail } = await send(text, 'acme');
     const header = String(response.headers['x-manifold-sets']);
     expect(header.length).toBeLessThan(100);
-    expect(JSON.parse(header)).toEqual({ applied: 0, rejected: 200, duplicate: 0 });
+    expect(JSON.parse(header)).toEqual({ applied: 0, rejected: 200, duplicate: 0, held: 0 });
     expect(detail).toHaveLength(200);
     const plain = await hub.app.inject({
       method: 'POST',

@@ -294,6 +294,7 @@ describe('outbound X12 subscriptions', () => {
       applied: 1,
       rejected: 0,
       duplicate: 0,
+      held: 0,
     });
     expect(JSON.stringify(accepted.json())).toContain('accepted');
     let kept = await hub!.store.edi.getOutbound('acme-edi', '/wms-east', eventId);

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
+import { seedPartnerItems } from '../../src/connectors/edi/partner-items.js';
 import type { DeliveryEngine, DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
 import type { OrderEngine } from '../../src/engine/orders/order-engine.js';
@@ -44,6 +45,8 @@ export async function buildTestApp(
   const logger = pino({ level: 'silent' });
   const context = composeHub(config, store, { logger, delivery: options.delivery ?? false });
   const { app } = await buildApp({ services: context, logger });
+  // The EDI partners' item seeds, as the hub's `edi-items` loop loads them at start.
+  await seedPartnerItems(config.systems, store.xref, new Date().toISOString());
   // Only delivery runs on its own; the other loops are driven by the tests (`settle()`, `evaluate()`).
   context.delivery?.start();
   return {

@@ -44,17 +44,29 @@ export function onKeyChange(listener: KeyListener): () => void {
 /** Calls the hub; JSON in, JSON out. Throws `ApiError` for any non-2xx answer. */
 export async function api<T>(
   path: string,
-  init: { method?: 'GET' | 'POST'; body?: unknown; key?: string; signal?: AbortSignal } = {},
+  init: {
+    method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+    body?: unknown;
+    /** A body sent as it is, with its content type (a CSV or NDJSON upload). */
+    raw?: { contentType: string; text: string };
+    key?: string;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<T> {
   const key = init.key ?? storedKey();
+  const contentType = init.raw?.contentType ?? (init.body === undefined ? undefined : 'application/json');
   const response = await fetch(path, {
     method: init.method ?? 'GET',
     headers: {
       accept: 'application/json, application/problem+json',
       ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(contentType === undefined ? {} : { 'content-type': contentType }),
     },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    ...(init.raw !== undefined
+      ? { body: init.raw.text }
+      : init.body === undefined
+        ? {}
+        : { body: JSON.stringify(init.body) }),
     ...(init.signal ? { signal: init.signal } : {}),
   });
   const text = await response.text();

@@ -9,6 +9,7 @@ import { OrderTimelinePage } from './pages/order-timeline-page.js';
 import { OrdersPage } from './pages/orders-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { ReplayPage } from './pages/replay-page.js';
+import { XrefTablePage, XrefTablesPage } from './pages/xref-page.js';
 import { Link, useLocation } from './router.js';
 
 const NAV = [
@@ -17,6 +18,7 @@ const NAV = [
   { href: '/inventory', label: 'Inventory', active: (p: string) => p.startsWith('/inventory') },
   { href: '/exceptions', label: 'Exceptions', active: (p: string) => p.startsWith('/exceptions') },
   { href: '/replay', label: 'Replay', active: (p: string) => p.startsWith('/replay') },
+  { href: '/xref', label: 'Cross-reference', active: (p: string) => p.startsWith('/xref') },
   {
     href: '/mapping-preview',
     label: 'Mapping preview',
@@ -79,6 +81,9 @@ function Page({ path }: { path: string }) {
   }
   if (path === '/exceptions') return <ExceptionsPage />;
   if (path === '/replay') return <ReplayPage />;
+  if (path === '/xref' || path === '/xref/') return <XrefTablesPage />;
+  if (path.startsWith('/xref/'))
+    return <XrefTablePage name={decodeURIComponent(path.slice('/xref/'.length))} />;
   if (path === '/mapping-preview') return <MappingPreviewPage />;
   return (
     <section>

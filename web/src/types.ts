@@ -21,4 +21,10 @@ export type {
   TimelineDelivery,
   TimelineEntry,
   TimelinePackage,
+  XrefEntryPage,
+  XrefEntryView,
+  XrefTableDetail,
+  XrefTableList,
+  XrefTableSummary,
+  XrefWaiting,
 } from '../../src/contracts/views/index.js';

@@ -26,6 +26,8 @@ export const CONSOLE_PATHS = [
   '/exceptions',
   '/replay',
   '/mapping-preview',
+  '/xref',
+  '/xref/*',
 ] as const;
 
 /**

@@ -51,6 +51,7 @@ export function registerEdiRoutes(app: FastifyInstance, { auth, inbound }: ApiCo
         applied: 0,
         rejected: 0,
         duplicate: 0,
+        held: 0,
       };
       for (const set of sets) counts[set.outcome] += 1;
       reply.header('x-manifold-sets', JSON.stringify(counts));

@@ -12,6 +12,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, compileConfig, formatIssue } from '../../config/load-config.js';
+import { xrefResolver } from '../../connectors/http/expressions.js';
 import { inboundOf } from '../../connectors/webhook/connector.js';
 import {
   countVerdicts,
@@ -102,7 +103,14 @@ export function registerMappingPreviewRoutes(app: FastifyInstance, { auth, store
           truncated = more.length > 0;
         }
         for (const one of kept) {
-          results.push(await previewRequest(config, one as KeptRequest, (r) => producedEvents(store, r)));
+          results.push(
+            await previewRequest(
+              config,
+              one as KeptRequest,
+              (r) => producedEvents(store, r),
+              xrefResolver(config, store.xref),
+            ),
+          );
         }
         if (truncated) break;
       }

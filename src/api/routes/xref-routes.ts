@@ -103,18 +103,22 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
     },
   );
 
-  app.get<{ Params: { table: string }; Querystring: { reverse?: string; after?: string; limit?: number } }>(
+  app.get<{
+    Params: { table: string };
+    Querystring: { reverse?: string; after?: string; prefix?: string; limit?: number };
+  }>(
     '/v1/xref/:table',
     {
       schema: {
         summary:
-          'A page of a cross-reference table in key order, or with ?reverse= the entries whose value (or reverse field) is that value (admin)',
+          'A page of a cross-reference table in key order (?prefix= the keys starting with it), or with ?reverse= the entries whose value (or reverse field) is that value (admin)',
         tags: ['xref'],
         security: [{ bearer: [] }],
         params: TableParams,
         querystring: Type.Object({
           reverse: Type.Optional(Type.String()),
           after: Type.Optional(Type.String()),
+          prefix: Type.Optional(Type.String({ maxLength: 512 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
         response: {
@@ -126,9 +130,13 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
     async (request) => {
       auth.requireAdmin(request);
       const table = tableOf(request.params.table);
-      const { reverse, after, limit } = request.query;
+      const { reverse, after, prefix, limit } = request.query;
       if (reverse !== undefined) return { entries: await store.xref.reverse(table.name, reverse) };
-      return store.xref.list(table.name, { ...(after !== undefined ? { after } : {}), limit: limit ?? 100 });
+      return store.xref.list(table.name, {
+        ...(after !== undefined ? { after } : {}),
+        ...(prefix !== undefined && prefix !== '' ? { prefix } : {}),
+        limit: limit ?? 100,
+      });
     },
   );
 

@@ -18,6 +18,7 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
     'qualifier',
     'version',
     'itemMap',
+    'items',
     'units',
     'ackWithinMinutes',
     'inbox',
@@ -32,7 +33,9 @@ export function readX12(value: ConfigValue | undefined): CompiledSystem['x12'] {
   if (id === undefined || qualifier === undefined) return undefined;
   const x12: NonNullable<CompiledSystem['x12']> = { id, qualifier };
   if (version !== undefined) x12.version = version;
-  // The partner's item ids → SKUs, for its POs (PO1 item ids), before VN/SK/BP.
+  // The partner's item ids → SKUs: a cross-reference table (docs/edi.md#item-ids), `itemMap` its seed.
+  const items = map.get('items')?.string();
+  if (items !== undefined) x12.items = items;
   const itemMap = map.get('itemMap')?.map();
   if (itemMap !== undefined) {
     x12.itemMap = {};

@@ -9,6 +9,7 @@
 import type { CompiledSystem } from '../../config/compiled-config.js';
 import { ManifoldError } from '../../errors.js';
 import type { InboundEvent, InboundHub, InboundUnit } from '../connector-port.js';
+import { XREF_MISSING } from '../http/expressions.js';
 import type { EdiInboundStores } from './inbound.js';
 import { functionalAcknowledgements } from './inbound-acks.js';
 import type { SetEffect, SetMapping } from './inbound-sets.js';
@@ -42,7 +43,12 @@ export interface InboundRun {
 export type Interchange = ReturnType<typeof parseX12>['interchanges'][number];
 
 type Applied =
-  | { ok: true; detail?: string; exceptions: NonNullable<SetEffect['exceptions']> }
+  | {
+      ok: true;
+      detail?: string;
+      exceptions: NonNullable<SetEffect['exceptions']>;
+      parked?: NonNullable<SetEffect['parked']>;
+    }
   | { ok: false; detail: string; unsupported?: string; problems?: MappingProblem[]; refused?: string };
 
 /** Applies the groups of interchange `index` (ISA13 `isaControl`) of `text`. */
@@ -111,13 +117,24 @@ export async function applyInterchange(
         await reject(applied.detail);
         continue;
       }
+      if (applied.parked !== undefined) {
+        // Sound, acknowledged as accepted, and held: a retry once the table has the item applies it.
+        const missing = applied.parked;
+        await hub.raise({
+          code: XREF_MISSING,
+          detail: `${type} ${control} in interchange ${isaControl} from ${partnerName} held: ${XREF_MISSING}: cross-reference table '${missing.table}' has no key ${missing.ids.map((id) => `'${id}'`).join(' or ')}`,
+          system: partnerName,
+          subject: `x12:${partnerName}:${isaControl}:${control}`,
+          payload: interchangeText,
+        });
+      }
       for (const exception of applied.exceptions) {
         await hub.raise({ ...exception, system: partnerName, payload: raw });
       }
       units.push({
         control,
         type,
-        outcome: 'applied',
+        outcome: applied.parked !== undefined ? 'held' : 'applied',
         ...(applied.detail === undefined ? {} : { detail: applied.detail }),
       });
     }
@@ -169,6 +186,7 @@ export async function applySet(
     ok: true,
     ...(mapped.data.detail === undefined ? {} : { detail: mapped.data.detail }),
     exceptions: mapped.data.exceptions ?? [],
+    ...(mapped.data.parked === undefined ? {} : { parked: mapped.data.parked }),
   };
 }
 

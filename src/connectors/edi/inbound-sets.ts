@@ -15,6 +15,8 @@ import { map856, orderReference856 } from './mappings/inbound-856.js';
 import { map860, poNumber860 } from './mappings/inbound-860.js';
 import { map940 } from './mappings/inbound-940.js';
 import { map945, orderReference945 } from './mappings/inbound-945.js';
+import type { ItemLookup } from './mappings/item-ids.js';
+import { type ItemTables, type MissingItem, withPartnerItems } from './partner-items.js';
 import type { TransactionSet } from './x12/index.js';
 
 /** How a shipment set names its order (the segment and element of the reference) and is mapped. */
@@ -50,6 +52,8 @@ export interface InboundSetDeps {
   units?: UnitTable;
   orders: { getOrder(orderId: string): Promise<KnownOrder | undefined> };
   now: () => Date;
+  /** The partners' item tables (docs/edi.md#item-ids); without a store, `itemMap` alone maps items. */
+  items?: ItemTables;
 }
 
 /** What a mapped set does: events ingested as the partner (all or none), then exceptions opened. */
@@ -61,6 +65,8 @@ export interface SetEffect {
   detail: string;
   /** Facts that move nothing but belong on an order's timeline (a carrier's in-transit statuses). */
   notes?: { orderId: string; note: string }[];
+  /** Held, nothing applied: an item of the set is not in its table (`onMissing: park`) → `xref_missing`. */
+  parked?: MissingItem;
 }
 
 /** An inbound set type: its mapping to effects; `unnumbered` keeps the 850's single event id without `-1`. */
@@ -79,17 +85,29 @@ function setProblem(set: TransactionSet, segment: string, detail: string): Mappi
 export function inboundSetMappings(deps: InboundSetDeps): Record<string, SetMapping> {
   const sets = new InboundSets(deps);
   return {
-    '850': { map: async (set, name, partner) => sets.purchaseOrder(set, name, partner), unnumbered: true },
+    '850': { map: (set, name, partner) => sets.purchaseOrder(set, name, partner), unnumbered: true },
     '945': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner, SHIPPING_ADVICE) },
     // A 3PL's ship notice for an order it was sent: read like its 945.
     '856': { map: (set, name, partner) => sets.shippingAdvice(set, name, partner, SHIP_NOTICE) },
     '214': { map: (set, name) => sets.shipmentStatus(set, name) },
-    '846': { map: async (set, name, partner) => sets.inventoryAdvice(set, name, partner) },
+    '846': { map: (set, name, partner) => sets.inventoryAdvice(set, name, partner) },
     '860': { map: (set, name, partner) => sets.changeRequest(set, name, partner) },
     // A client's warehouse shipping order (Manifold fronts its 3PL): an order on the partner's channel.
     '940': {
-      map: async (set, name, partner) => sets.purchaseOrder(set, name, partner, map940),
+      map: (set, name, partner) => sets.purchaseOrder(set, name, partner, map940),
       unnumbered: true,
+    },
+  };
+}
+
+/** The effect of a set held for a missing item: nothing applied, the set parked as `xref_missing`. */
+function parkedEffect(missing: MissingItem): MappingResult<SetEffect> {
+  return {
+    ok: true,
+    data: {
+      events: [],
+      detail: `held: no item ${missing.ids.map((id) => `'${id}'`).join(' or ')} in table '${missing.table}'`,
+      parked: missing,
     },
   };
 }
@@ -97,20 +115,32 @@ export function inboundSetMappings(deps: InboundSetDeps): Record<string, SetMapp
 class InboundSets {
   constructor(private readonly deps: InboundSetDeps) {}
 
+  /** Runs a pure mapping with the partner's item table (docs/edi.md#item-ids). */
+  private async withItems<R>(
+    partner: CompiledSystem,
+    map: (items: ItemLookup | undefined) => MappingResult<R>,
+  ): Promise<MappingResult<R> | { parked: MissingItem }> {
+    const done = await withPartnerItems(this.deps.items ?? { tables: undefined }, partner.x12, map);
+    return 'missing' in done ? { parked: done.missing } : done.result;
+  }
+
   /** 850 (or a client's 940) → `order.accepted`, through the same path as `POST /v1/orders`. */
-  purchaseOrder(
+  async purchaseOrder(
     set: TransactionSet,
     partnerName: string,
     partner: CompiledSystem,
     map: typeof map850 = map850,
-  ): MappingResult<SetEffect> {
-    const mapped = map(set, {
-      name: partnerName,
-      channel: partner.channel ?? partnerName,
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-      ...(partner.x12?.units ? { units: partner.x12.units } : {}),
-      ...(this.deps.units ? { unitTable: this.deps.units } : {}),
-    });
+  ): Promise<MappingResult<SetEffect>> {
+    const mapped = await this.withItems(partner, (items) =>
+      map(set, {
+        name: partnerName,
+        channel: partner.channel ?? partnerName,
+        ...(items ? { items } : {}),
+        ...(partner.x12?.units ? { units: partner.x12.units } : {}),
+        ...(this.deps.units ? { unitTable: this.deps.units } : {}),
+      }),
+    );
+    if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
     const orderId = String(mapped.data.orderId);
     return {
@@ -145,7 +175,8 @@ class InboundSets {
         ],
       };
     }
-    const mapped = map860(set, order.document, partner.x12?.itemMap);
+    const mapped = await this.withItems(partner, (items) => map860(set, order.document, items));
+    if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
     return {
       ok: true,
@@ -188,11 +219,10 @@ class InboundSets {
         ],
       };
     }
-    const mapped = read.map(set, {
-      order: order.document,
-      location,
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-    });
+    const mapped = await this.withItems(partner, (items) =>
+      read.map(set, { order: order.document, location, ...(items ? { items } : {}) }),
+    );
+    if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
     return {
       ok: true,
@@ -258,11 +288,11 @@ class InboundSets {
   }
 
   /** 846 → `inventory.incoming` per item at the partner's location. */
-  inventoryAdvice(
+  async inventoryAdvice(
     set: TransactionSet,
     partnerName: string,
     partner: CompiledSystem,
-  ): MappingResult<SetEffect> {
+  ): Promise<MappingResult<SetEffect>> {
     const location = partner.locations[0];
     if (!location) {
       return setProblem(
@@ -271,11 +301,11 @@ class InboundSets {
         `partner ${partnerName} has no location to expect stock at (systems.${partnerName}.locations)`,
       );
     }
-    const mapped = map846(set, {
-      location,
-      receivedAt: this.deps.now().toISOString(),
-      ...(partner.x12?.itemMap ? { itemMap: partner.x12.itemMap } : {}),
-    });
+    const receivedAt = this.deps.now().toISOString();
+    const mapped = await this.withItems(partner, (items) =>
+      map846(set, { location, receivedAt, ...(items ? { items } : {}) }),
+    );
+    if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
     return {
       ok: true,

@@ -29,6 +29,7 @@ import type {
   InboundUnit,
   ProtocolReply,
 } from '../connector-port.js';
+import { XREF_MISSING } from '../http/expressions.js';
 import {
   applyInterchange,
   applySet,
@@ -37,6 +38,7 @@ import {
   interchangeEnd,
 } from './inbound-apply.js';
 import { type InboundSetDeps, inboundSetMappings, type SetMapping } from './inbound-sets.js';
+import type { ItemTableStore } from './partner-items.js';
 import {
   acknowledge,
   type ControlNumbers,
@@ -55,6 +57,8 @@ import {
  */
 export interface EdiInboundStores {
   orders: InboundSetDeps['orders'];
+  /** The cross-reference tables: the partners' item tables (docs/edi.md#item-ids). */
+  xref?: ItemTableStore;
   edi: {
     recordAcknowledgement(ack: {
       partner: string;
@@ -86,7 +90,9 @@ export const X12_CONTENT_TYPE = 'application/edi-x12';
 
 export class EdiInbound implements InboundConnector {
   readonly format = 'x12';
-  readonly replays = ['edi_rejected'] as const;
+  readonly replays = ['edi_rejected', XREF_MISSING] as const;
+  /** Its exceptions' subjects are `x12:<partner>:<ISA13>:<ST02>`. */
+  readonly subjectPrefix = 'x12:';
   private readonly controlNumbers: ControlNumbers;
   /** The inbound sets, by ST01 (inbound-sets.ts). */
   private readonly mappings: Record<string, SetMapping>;
@@ -103,6 +109,7 @@ export class EdiInbound implements InboundConnector {
       units: config.units ?? {},
       orders: stores.orders,
       now,
+      items: { tables: config.xref, store: stores.xref },
     });
   }
 
@@ -297,7 +304,7 @@ export class EdiInbound implements InboundConnector {
 
   /**
    * Applies a rejected set again (an operator's retry of its `edi_rejected` exception, after fixing the
-   * cause: an item map, the order it names, the stock). The exception holds the whole interchange; the set
+   * cause: an item table entry, the order it names, the stock). The exception holds the whole interchange; the set
    * is found by its ISA13 and ST02 (the exception's subject). 409 when it still cannot be applied.
    */
   async replay(
@@ -330,7 +337,9 @@ export class EdiInbound implements InboundConnector {
         const set = group.sets.find((s) => valueAt(s.header, 2) === setControl);
         if (!set) continue;
         const applied = await applySet(run, group, set, isaControl);
-        if (!applied.ok) throw new ConflictError('still-failing', 'Still failing', applied.detail);
+        if (!applied.ok || applied.parked !== undefined) {
+          throw new ConflictError('still-failing', 'Still failing', applied.detail ?? 'still held');
+        }
         for (const e of applied.exceptions) {
           await hub.raise({ ...e, system: partnerName as string, payload: exception.payload });
         }

@@ -39,12 +39,16 @@ export interface SetContext {
   order(): Promise<OrderFacts | undefined>;
   /** The hub's remit-to party (config `edi: {remitTo}`), for the 810. */
   remitTo?: RemitTo;
+  /** SKU → the partner's item id for `skus` (its item table in reverse; docs/edi.md#item-ids). */
+  partnerItems?(skus: string[]): Promise<Record<string, string>>;
 }
 
 type SetMapper = (
   data: Record<string, unknown>,
   context: SetContext,
 ) => Promise<OutboundResult<SetInput> | { nothing: string }>;
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 const noOrder = (data: Record<string, unknown>): OutboundResult<SetInput> => ({
   ok: false,
@@ -53,26 +57,33 @@ const noOrder = (data: Record<string, unknown>): OutboundResult<SetInput> => ({
 
 /** Set → how an event of its type is mapped. */
 export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
-  async '855'(data, { date, partner, units, order: orderOf }) {
+  async '855'(data, { date, partner, units, order: orderOf, partnerItems }) {
     if (!['committed', 'released'].includes(String(data.milestone)))
       return { nothing: `an 855 is sent at committed or released, not at ${String(data.milestone)}` };
     // One acknowledgement per order: at committed, or at released when committed was skipped.
     if (data.milestone === 'released' && data.previous === 'committed')
       return { nothing: 'the 855 was sent at committed' };
     const order = await orderOf();
+    const skus = [
+      ...(order?.document.lines ?? []).map((l) => l.sku),
+      ...((data.lines as { sku?: unknown }[] | undefined) ?? []).map((l) => l.sku).filter(isText),
+    ];
     return map855(data as unknown as Parameters<typeof map855>[0], {
       date,
       partner,
+      ...(partnerItems ? { partnerItems: await partnerItems(skus) } : {}),
       ...(units ? { units } : {}),
       ...(order ? { order: { lines: order.document.lines } } : {}),
     });
   },
-  async '856'(data, { date, partner, units, unitTable, order: orderOf }) {
+  async '856'(data, { date, partner, units, unitTable, order: orderOf, partnerItems }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
+    const skus = order.document.lines.map((l) => l.sku);
     return map856(data as unknown as Parameters<typeof map856>[0], {
       date,
       partner,
+      ...(partnerItems ? { partnerItems: await partnerItems(skus) } : {}),
       ...(units ? { units } : {}),
       ...(unitTable ? { unitTable } : {}),
       order: { lines: order.document.lines },

@@ -21,6 +21,7 @@ import type { OutboundResult, TraceHeaders, Transport } from '../connector-port.
 import { idempotencyKey } from '../http/mapping.js';
 import { OUTBOUND_SETS, outboundInterchange } from './mappings/outbound.js';
 import { type OrderFacts, OUTBOUND_SET_MAPPERS } from './outbound-sets.js';
+import { type ItemTableStore, partnerItemIds } from './partner-items.js';
 import {
   assignControlNumbers,
   type ControlNumberKind,
@@ -48,6 +49,8 @@ export interface KeptInterchange {
 
 /** What outbound X12 needs of the hub's store (the store satisfies it). */
 export interface EdiOutboundStores {
+  /** The cross-reference tables: the partners' item tables, read in reverse (docs/edi.md#item-ids). */
+  xref?: ItemTableStore;
   edi: {
     getOutbound(
       subscription: string,
@@ -120,6 +123,8 @@ export class EdiOutbound {
       ...(partner.units ? { units: partner.units } : {}),
       unitTable: this.config.units ?? {},
       ...(remitTo ? { remitTo } : {}),
+      partnerItems: (skus) =>
+        partnerItemIds({ tables: this.config.xref, store: this.store.xref }, partner, skus),
       order: async () => {
         const orderId = typeof data.orderId === 'string' ? data.orderId : undefined;
         return orderId === undefined ? undefined : await this.store.orders.getOrder(orderId);

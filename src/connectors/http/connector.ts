@@ -8,6 +8,7 @@ import type { CompiledConfig, HttpConnectorConfig } from '../../config/compiled-
 import type { ConnectorKind } from '../connector-port.js';
 import { httpClient, httpTransport } from '../transport/http.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, readHttp } from './config-section.js';
+import { storeXref } from './expressions.js';
 import { idempotencyKey, toRequestBody } from './mapping.js';
 import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from './oauth2.js';
 import { sendShaped, type XrefWriter } from './shaped-call.js';
@@ -38,12 +39,14 @@ export const httpConnector: ConnectorKind = {
               DEFAULT_HTTP_TIMEOUT_MS,
             ),
         );
+        const xrefRead = storeXref(context.config, context.stores);
         const shapedContext = {
           client,
           tokens,
           state: context.state(subscription.name),
           now: context.now,
           xref: xrefWriter(context.config, context.stores as XrefStores),
+          ...(xrefRead !== undefined ? { xrefRead } : {}),
         };
         return { send: (events, { trace }) => sendShaped(shapedContext, http, shaped, events, trace) };
       }

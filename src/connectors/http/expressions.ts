@@ -5,7 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { isMap } from 'yaml';
-import type { CompiledExpression } from '../../config/compiled-config.js';
+import type { CompiledConfig, CompiledExpression } from '../../config/compiled-config.js';
 import type { ConfigValue } from '../../config/config-reader.js';
 
 /** Longest one evaluation may run, in milliseconds. */
@@ -128,34 +128,69 @@ export class XrefMissingError extends ExpressionError {
 
 /**
  * What `$xref(table, key)` calls: the entry's value, or what the table's `onMissing` gives (its default,
- * undefined, or a thrown `XrefMissingError`). The composition root installs it (src/main/compose.ts);
- * without one, `$xref` is an error.
+ * undefined, or a thrown `XrefMissingError`). Each evaluation is given its own (`xrefBinding`), made by
+ * `xrefResolver` over the configuration and the store of the hub it runs in, so two hubs in one process
+ * never read each other's tables.
  */
 export type XrefResolver = (table: string, key: string) => Promise<unknown>;
 
-let xrefResolver: XrefResolver | undefined;
-
 /**
- * Installs the resolver `$xref` uses in every expression (webhook routes, shaped calls, polls). One per
- * process: the hub composes one store and one configuration.
+ * `$xref(table, key)` over `store` (docs/connectors.md#cross-reference-tables): the entry's value, or what
+ * the table's `onMissing` says — its `default`, undefined (`skip`), or the message parked as `xref_missing`
+ * (`park`, thrown as `XrefMissingError`).
  */
-export function installXrefResolver(resolver: XrefResolver | undefined): void {
-  xrefResolver = resolver;
+export function xrefResolver(
+  config: Pick<CompiledConfig, 'xref'>,
+  store: { get(table: string, key: string): Promise<unknown> },
+): XrefResolver {
+  return async (name, key) => {
+    const table = config.xref?.get(name);
+    if (table === undefined) {
+      const known = [...(config.xref?.keys() ?? [])];
+      throw new Error(
+        `$xref: no cross-reference table '${name}' (${known.length > 0 ? `configured: ${known.join(', ')}` : 'none configured under xref:'})`,
+      );
+    }
+    const value = await store.get(name, key);
+    if (value !== undefined) return value;
+    if (table.onMissing === 'default') return table.default;
+    if (table.onMissing === 'skip') return undefined;
+    throw new XrefMissingError(name, key);
+  };
 }
 
-async function xref(table: unknown, key: unknown): Promise<unknown> {
-  if (key === undefined || key === null) return undefined;
-  if (typeof table !== 'string') throw new Error('$xref: the first argument must be a table name');
-  if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
-    throw new Error(`$xref('${table}', …): the key must be a string or a number`);
-  }
-  if (xrefResolver === undefined) throw new Error('$xref: no cross-reference tables in this process');
-  return xrefResolver(table, String(key));
+/** `xrefResolver` over a connector context's stores, when they keep cross-reference tables. */
+export function storeXref(config: Pick<CompiledConfig, 'xref'>, stores: unknown): XrefResolver | undefined {
+  const xref = (stores as { xref?: { get(table: string, key: string): Promise<unknown> } } | undefined)?.xref;
+  return xref === undefined ? undefined : xrefResolver(config, xref);
 }
+
+/** The `$xref` function of the expressions of one evaluation: the arguments checked, then `resolver`. */
+type XrefFunction = (table: unknown, key: unknown) => Promise<unknown>;
 
 /**
- * Evaluates `compiled` over `input` with `bindings` (`$lookup`, `$idempotencyKey`) and `$xref`, under the
- * budget.
+ * The bindings that give an evaluation `$xref` over `resolver`; without one, `$xref` is an error (nothing
+ * in this evaluation keeps cross-reference tables).
+ */
+export function xrefBinding(resolver: XrefResolver | undefined): { xref: XrefFunction } {
+  return {
+    xref: async (table, key) => {
+      if (key === undefined || key === null) return undefined;
+      if (typeof table !== 'string') throw new Error('$xref: the first argument must be a table name');
+      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
+        throw new Error(`$xref('${table}', …): the key must be a string or a number`);
+      }
+      if (resolver === undefined) throw new Error('$xref: no cross-reference tables in this evaluation');
+      return resolver(table, String(key));
+    },
+  };
+}
+
+const NO_XREF = xrefBinding(undefined);
+
+/**
+ * Evaluates `compiled` over `input` with `bindings` (`$lookup`, `$idempotencyKey`, and `$xref` from
+ * `xrefBinding`; without it `$xref` is an error), under the budget.
  */
 export async function evaluate(
   compiled: CompiledExpression,
@@ -163,7 +198,7 @@ export async function evaluate(
   bindings: Record<string, unknown> = {},
 ): Promise<unknown> {
   try {
-    return await compiled.expression.evaluate(input, { xref, ...bindings });
+    return await compiled.expression.evaluate(input, { ...NO_XREF, ...bindings });
   } catch (error) {
     if (error instanceof XrefMissingError)
       throw new XrefMissingError(error.table, error.xrefKey, compiled.key);

@@ -10,7 +10,7 @@ import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-conf
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { classifyOutcome } from '../../domain/delivery/retry-policy.js';
 import type { ConnectorState, OutboundResult, TraceHeaders } from '../connector-port.js';
-import { ExpressionError, evaluate, truthy } from './expressions.js';
+import { ExpressionError, evaluate, truthy, type XrefResolver, xrefBinding } from './expressions.js';
 import { idempotencyKey } from './mapping.js';
 import type { OAuth2Tokens } from './oauth2.js';
 import { type ExchangeResult, excerptOf, type HttpConnector } from './outbound.js';
@@ -37,6 +37,8 @@ export interface ShapedContext {
   now: () => Date;
   /** Where `capture: { xref, … }` writes (docs/connectors.md#cross-reference-tables). */
   xref?: XrefWriter;
+  /** What `$xref` reads in the call's expressions (absent: `$xref` is an error). */
+  xrefRead?: XrefResolver;
 }
 
 /** Writes one entry of a configured cross-reference table; throws for a table not in `xref:`. */
@@ -58,7 +60,10 @@ export async function sendShaped(
   const started = Date.now();
   const key = idempotencyKey(events);
   const event = events[0] as CloudEvent;
-  const bindings: Record<string, unknown> & { idempotencyKey: string } = { idempotencyKey: key };
+  const bindings: Record<string, unknown> & { idempotencyKey: string } = {
+    idempotencyKey: key,
+    ...xrefBinding(context.xrefRead),
+  };
   try {
     if (shaped.skipIf !== undefined && truthy(await evaluate(shaped.skipIf, event, bindings))) {
       // Nothing for this target (an item it does not sell, say): delivered without a request.
@@ -203,13 +208,14 @@ async function applyRules(
   result: OutboundResult,
   event: CloudEvent,
 ): Promise<OutboundResult> {
-  const reading = await readAnswer(shaped, answer, context.now());
+  const xref = xrefBinding(context.xrefRead);
+  const reading = await readAnswer(shaped, answer, context.now(), xref);
   const judged: OutboundResult = { ...result, outcome: reading.outcome };
   if (reading.retryAfterMs !== undefined) judged.retryAfterMs = reading.retryAfterMs;
   if (reading.error !== undefined) judged.error = reading.error;
   if (judged.outcome === 'delivered' && shaped.capture !== undefined) {
     // Kept in the subscription's state as `capture:<event id>`.
-    const kept = await captureEntry(shaped.capture, answer, event, context.now());
+    const kept = await captureEntry(shaped.capture, answer, event, context.now(), xref);
     if (kept !== undefined) await context.state.put(captureKey(event.id), kept);
   }
   if (judged.outcome === 'delivered' && shaped.captureXref !== undefined) {
@@ -230,8 +236,9 @@ async function captureXref(
   const at = context.now().toISOString();
   try {
     const input = { ...answer, event };
-    const key = await evaluate(capture.key, input);
-    const value = await evaluate(capture.value, input);
+    const xref = xrefBinding(context.xrefRead);
+    const key = await evaluate(capture.key, input, xref);
+    const value = await evaluate(capture.value, input, xref);
     if (value === undefined) return undefined;
     if (typeof key !== 'string' && typeof key !== 'number') {
       return { error: 'capture.key: must give a string or a number', at };

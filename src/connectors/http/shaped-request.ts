@@ -210,20 +210,21 @@ export async function readAnswer(
   shaped: Pick<ShapedCall, 'failIf' | 'okIf' | 'retryIf' | 'retryAfter'>,
   answer: Answer,
   now: Date,
+  bindings: Record<string, unknown> = {},
 ): Promise<AnswerReading> {
   const retryAfterHeader = parseRetryAfter(answer.headers['retry-after'], now);
-  if (shaped.failIf !== undefined && truthy(await evaluate(shaped.failIf, answer))) {
+  if (shaped.failIf !== undefined && truthy(await evaluate(shaped.failIf, answer, bindings))) {
     return { outcome: 'permanent', rule: 'failIf', error: 'failIf matched the answer' };
   }
-  if (shaped.okIf !== undefined && truthy(await evaluate(shaped.okIf, answer))) {
+  if (shaped.okIf !== undefined && truthy(await evaluate(shaped.okIf, answer, bindings))) {
     return { outcome: 'delivered', rule: 'okIf' };
   }
-  if (shaped.retryIf !== undefined && truthy(await evaluate(shaped.retryIf, answer))) {
+  if (shaped.retryIf !== undefined && truthy(await evaluate(shaped.retryIf, answer, bindings))) {
     // Throttled: a retryable answer with a wait (`retryAfter`, else `Retry-After`, else none beyond the
     // backoff) reads as the target asking to slow down; it uses up neither attempts nor the breaker.
     let wait = retryAfterHeader ?? 0;
     if (shaped.retryAfter !== undefined) {
-      const ms = await evaluate(shaped.retryAfter, answer);
+      const ms = await evaluate(shaped.retryAfter, answer, bindings);
       if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) wait = Math.round(ms);
     }
     return { outcome: 'retryable', rule: 'retryIf', retryAfterMs: wait, error: 'retryIf matched the answer' };
@@ -243,10 +244,11 @@ export async function captureEntry(
   answer: Answer,
   event: CloudEvent,
   at: Date,
+  bindings: Record<string, unknown> = {},
 ): Promise<Record<string, unknown> | undefined> {
   const stamp = at.toISOString();
   try {
-    const values = await evaluate(capture, { ...answer, event });
+    const values = await evaluate(capture, { ...answer, event }, bindings);
     if (values === undefined) return undefined;
     return typeof values === 'object' && values !== null && !Array.isArray(values)
       ? { values: JSON.parse(JSON.stringify(values)) as unknown, at: stamp }

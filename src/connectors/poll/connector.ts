@@ -8,6 +8,7 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { ConnectorContext, ConnectorKind, InboundEvent, SourceConnector } from '../connector-port.js';
 import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
+import { storeXref } from '../http/expressions.js';
 import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from '../http/oauth2.js';
 import { httpClient } from '../transport/http.js';
 import { type CompiledPoll, readPollSection } from './config-section.js';
@@ -49,6 +50,7 @@ export function pollSources(context: ConnectorContext): SourceConnector[] {
     () =>
       new OAuth2Tokens(client, context.state(OAUTH2_STATE_INSTANCE), context.now, DEFAULT_HTTP_TIMEOUT_MS),
   );
+  const xref = storeXref(context.config, context.stores);
   return polls.map((poll) => {
     const name = `poll:${poll.system}:${poll.name}`;
     const state = context.state(name);
@@ -58,7 +60,7 @@ export function pollSources(context: ConnectorContext): SourceConnector[] {
       everyMs: poll.everyMs,
       singleton: true,
       labels: { system: poll.system, poll: poll.name },
-      pull: (hub) => runPoll({ client, tokens, state }, poll, hub),
+      pull: (hub) => runPoll({ client, tokens, state, ...(xref !== undefined ? { xref } : {}) }, poll, hub),
     };
   });
 }

@@ -11,7 +11,7 @@
 import type { CompiledExpression } from '../../config/compiled-config.js';
 import { ManifoldError } from '../../errors.js';
 import type { InboundEvent, SourceHub } from '../connector-port.js';
-import { evaluate } from '../http/expressions.js';
+import { evaluate, type XrefResolver, xrefBinding } from '../http/expressions.js';
 import type { OAuth2Tokens } from '../http/oauth2.js';
 import { CONNECTOR_HEADERS, excerptOf, type HttpConnector } from '../http/outbound.js';
 import { call } from '../http/shaped-call.js';
@@ -38,6 +38,8 @@ export interface PollerContext {
   tokens: OAuth2Tokens;
   /** The poller's own connector state (read here; written only through `hub.commit`). */
   state: { get<T>(key: string): Promise<T | undefined> };
+  /** What `$xref` reads in the poller's expressions. */
+  xref?: XrefResolver;
 }
 
 /** Runs `poll` once: every page until no `next` (at most `maxPages`); answers the items taken. */
@@ -46,7 +48,7 @@ export async function runPoll(context: PollerContext, poll: CompiledPoll, hub: S
   let next = (await context.state.get<string | null>(NEXT_KEY)) ?? undefined;
   let taken = 0;
   for (let page = 0; page < poll.maxPages; page++) {
-    const bindings = { cursor };
+    const bindings = { cursor, ...xrefBinding(context.xref) };
     if (next !== undefined && new URL(next).origin !== poll.request.url.origin) {
       // Stored under a configuration that polled elsewhere: dropped, so the next run starts from the cursor.
       await hub.commit([], { [NEXT_KEY]: null });
@@ -129,7 +131,10 @@ async function commitPage(
 }
 
 /** `request.url` with `{{ }}` filled from `$cursor` (URL-encoded, path and query only). */
-async function firstPage(poll: CompiledPoll, bindings: { cursor: string }): Promise<URL> {
+async function firstPage(
+  poll: CompiledPoll,
+  bindings: { cursor: string } & Record<string, unknown>,
+): Promise<URL> {
   return new URL(`${poll.request.url.origin}${await fillTemplate(poll.request.url, {}, bindings)}`);
 }
 
@@ -189,7 +194,7 @@ async function fetchPage(context: PollerContext, poll: CompiledPoll, url: URL): 
 async function mapItems(
   poll: CompiledPoll,
   body: unknown,
-  bindings: { cursor: string },
+  bindings: { cursor: string } & Record<string, unknown>,
 ): Promise<InboundEvent[]> {
   const value = await evaluate(poll.items, body, bindings);
   const items = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];

@@ -21,7 +21,7 @@ import type {
   InboundRequest,
   ProtocolReply,
 } from '../connector-port.js';
-import { XREF_MISSING } from '../http/expressions.js';
+import { XREF_MISSING, type XrefResolver, xrefResolver } from '../http/expressions.js';
 import { headerValue, secretHeaders, secretQuery, verify } from './auth.js';
 import { readInbound, type WebhookInbound } from './config-section.js';
 import { MappingError, mapRequest, plainHeaders } from './mapping.js';
@@ -51,6 +51,8 @@ export interface KeptRequest {
 
 /** The part of the hub's store this kind uses (connectors never import the store layer). */
 export interface WebhookStores {
+  /** The cross-reference tables `$xref` reads (absent: `$xref` is an error). */
+  xref?: { get(table: string, key: string): Promise<unknown> };
   inboundRequests: {
     record(request: KeptRequest): Promise<void>;
     settle(
@@ -84,11 +86,15 @@ export class WebhookInboundConnector implements InboundConnector {
   readonly format = 'webhook';
   readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED, XREF_MISSING] as const;
 
+  private readonly xref: XrefResolver | undefined;
+
   constructor(
     private readonly config: CompiledConfig,
     private readonly stores: WebhookStores,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.xref = stores.xref === undefined ? undefined : xrefResolver(config, stores.xref);
+  }
 
   async receive(system: string, request: InboundRequest, hub: InboundHub): Promise<ProtocolReply> {
     const compiled = this.config.systems.get(system);
@@ -174,6 +180,7 @@ export class WebhookInboundConnector implements InboundConnector {
         contentType: payload.contentType,
         headers: payload.headers,
         query: payload.query,
+        ...(this.xref !== undefined ? { xref: this.xref } : {}),
       });
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;

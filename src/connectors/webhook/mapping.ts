@@ -6,7 +6,14 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { InboundEvent } from '../connector-port.js';
-import { evaluate, truthy, XREF_MISSING, XrefMissingError } from '../http/expressions.js';
+import {
+  evaluate,
+  truthy,
+  XREF_MISSING,
+  XrefMissingError,
+  type XrefResolver,
+  xrefBinding,
+} from '../http/expressions.js';
 import type { EmitRule, WebhookRoute } from './config-section.js';
 
 /** A request could not be mapped: which expression (or `body`), where in the input when known, and why. */
@@ -32,6 +39,8 @@ export interface MappingInput {
   contentType: string | undefined;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   query: Readonly<Record<string, string>>;
+  /** What `$xref` reads: the tables of the hub (or of the preview) this request is mapped in. */
+  xref?: XrefResolver;
 }
 
 /** Arrays and objects (or XML elements) may nest this deep: the hub's cap on every JSON body (docs/operations.md). */
@@ -126,6 +135,7 @@ export async function mapRequest(route: WebhookRoute, input: MappingInput): Prom
     query: { ...input.query },
     system: input.system,
     route: input.route,
+    ...xrefBinding(input.xref),
   };
   const events: InboundEvent[] = [];
   for (const rule of route.emit) {

@@ -19,6 +19,7 @@ import type { CloudEvent } from '../../domain/cloud-event.js';
 import { catalogueEntry } from '../../domain/event-catalogue.js';
 import { decideOwnership } from '../../domain/ownership.js';
 import type { InboundEvent } from '../connector-port.js';
+import type { XrefResolver } from '../http/expressions.js';
 import { inboundOf, type KeptRequest as WrittenRequest } from './connector.js';
 import { MappingError, type MappingInput, mapRequest } from './mapping.js';
 
@@ -109,6 +110,7 @@ export async function previewRequest(
   config: CompiledConfig,
   request: KeptRequest,
   producedEvents: ProducedEvents,
+  xref?: XrefResolver,
 ): Promise<RequestResult> {
   const base = {
     id: request.id,
@@ -127,6 +129,7 @@ export async function previewRequest(
     contentType: request.contentType,
     headers: request.headers,
     query: {},
+    ...(xref !== undefined ? { xref } : {}),
   });
   if ('error' in now)
     return { ...base, verdict: failedBefore ? 'still fails' : 'now fails', error: now.error };

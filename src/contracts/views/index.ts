@@ -8,3 +8,4 @@ export * from './mapping-preview-views.js';
 export * from './order-views.js';
 export * from './overview-views.js';
 export * from './replay-views.js';
+export * from './xref-views.js';

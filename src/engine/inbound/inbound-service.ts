@@ -109,7 +109,7 @@ export class InboundService {
     subject?: string;
     payload?: string;
   }): Promise<void> {
-    const connector = this.replayer(exception.code);
+    const connector = this.replayer(exception.code, exception.subject);
     if (!connector?.replay) {
       throw new ConflictError('not-retryable', 'Nothing to retry', `no connector replays ${exception.code}`);
     }
@@ -139,13 +139,23 @@ export class InboundService {
     };
   }
 
-  private replayer(code: string): InboundConnector | undefined {
+  /**
+   * The inbound role that replays `code`; when several do (`xref_missing` of a webhook and of an X12 set),
+   * the one whose `subjectPrefix` the exception's subject has (`x12:<partner>:…`), else one without a prefix.
+   */
+  private replayer(code: string, subject?: string): InboundConnector | undefined {
+    let unmarked: InboundConnector | undefined;
+    let any: InboundConnector | undefined;
     for (const k of connectorKinds()) {
       if (!k.openInbound) continue;
       const connector = this.inbound(k.kind);
-      if (connector?.replays?.includes(code)) return connector;
+      if (!connector?.replays?.includes(code)) continue;
+      const prefix = connector.subjectPrefix;
+      if (prefix !== undefined && subject?.startsWith(prefix)) return connector;
+      if (prefix === undefined) unmarked ??= connector;
+      any ??= connector;
     }
-    return undefined;
+    return unmarked ?? any;
   }
 
   /** `events` as CloudEvents from `system`, stamped with its source and the hub's time. */

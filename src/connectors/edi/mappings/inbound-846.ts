@@ -10,7 +10,7 @@
  *
  * | X12 | canonical |
  * |---|---|
- * | LIN-02/03, LIN-04/05 … item id pairs: the partner's item map, else `VN`, `SK`, `BP` | `sku` |
+ * | LIN-02/03, LIN-04/05 … item id pairs: the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP` | `sku` |
  * | the partner system's `locations[0]` (config) | `location` |
  * | QTY-02 of the item's QTY with QTY-01 `33` (summed when several) | `quantity` (whole units; an item with 0 is left out: the canonical `incoming` carries at least 1, so a 0 does not clear an earlier figure) |
  * | the item's DTM with DTM-01 `018` (available), `017` (estimated delivery), `067` (current schedule delivery) or `002` (delivery requested), DTM-02/03; else BIA-04 (the report's date); else the time of receipt | `expectedAt` (UTC) |
@@ -19,7 +19,7 @@
  */
 import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import { readX12DateTime, skuOf } from './item-ids.js';
+import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
 
 /** QTY-01 read as the units to expect. */
 export const INCOMING_QUANTITY_QUALIFIER = '33';
@@ -30,7 +30,7 @@ export interface InventoryAdviceContext {
   /** The location the units are expected at. */
   location: string;
   /** The partner's item ids → SKUs. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
   /** The time of receipt, for `expectedAt` when the set gives no date. */
   receivedAt: string;
 }
@@ -65,13 +65,13 @@ export function map846(
     for (let position = 2; position + 1 <= lin.elements.length; position += 2) {
       pairs.push([valueAt(lin, position), valueAt(lin, position + 1)]);
     }
-    const sku = skuOf(pairs, context.itemMap);
+    const sku = skuOf(pairs, context.items);
     if (!sku) {
       problems.push({
         segment: 'LIN',
         ordinal: lin.ordinal,
         element: 3,
-        detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+        detail: `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
       });
       continue;
     }

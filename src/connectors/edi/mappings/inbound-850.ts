@@ -10,7 +10,7 @@
  * | PO102 | `lines[].quantity` (whole units of PO103) |
  * | PO103 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`); a unit the unit table does not know for the SKU rejects the set |
  * | PO104 | `lines[].unitPrice` |
- * | PO106/PO107 … pairs: the partner's item map, else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
+ * | PO106/PO107 … pairs: the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
  * | BEG03/05, CUR, REF*DP, DTM, TD5, N1*BT/Z7, SAC, MSG; PID, PO1 BP/IN/CB/UP/EN/UK | the commercial fields (`commercial-850.ts`) |
  *
@@ -25,6 +25,7 @@ import {
 } from '../../../domain/orders/units.js';
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import { lineCommercial850, orderCommercial850 } from './commercial-850.js';
+import type { ItemLookup } from './item-ids.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
 export interface Partner {
@@ -33,7 +34,7 @@ export interface Partner {
   /** The channel its orders are taken on. */
   channel: string;
   /** The partner's item ids → SKUs, checked before VN/SK/BP. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
   /** The partner's unit codes → ours (`x12.units`). */
   units?: UnitCodeMap;
   /** The hub's unit table (`units:`): which units each SKU may be ordered in. */
@@ -57,7 +58,7 @@ export type MappingResult<T> = { ok: true; data: T } | { ok: false; problems: Ma
  */
 export const EACH = BASE_UNIT;
 
-/** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
+/** Item id qualifiers tried for the SKU, in order, after the partner's item table. */
 const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'];
 
 /** Maps one 850 set to `order.accepted` data. */
@@ -91,7 +92,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
       for (let position = 6; position + 1 <= po1.elements.length; position += 2) {
         pairs.push([valueAt(po1, position), valueAt(po1, position + 1)]);
       }
-      const mapped = pairs.map(([, id]) => partner.itemMap?.[id]).find((sku) => sku !== undefined);
+      const mapped = partner.items?.(pairs);
       const sku =
         mapped ?? ITEM_QUALIFIERS.map((q) => pairs.find(([qualifier]) => qualifier === q)?.[1]).find(Boolean);
       if (!sku) {
@@ -99,7 +100,7 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
           segment: 'PO1',
           ordinal: po1.ordinal,
           element: 7,
-          detail: `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+          detail: `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
         });
         return;
       }

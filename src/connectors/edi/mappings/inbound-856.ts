@@ -88,7 +88,7 @@ export function map856(
       const id = valueAt(lin, position + 1);
       if (id) pairs.push([valueAt(lin, position) || 'VN', id]);
     }
-    const sku = pairs.length > 0 ? skuOf(pairs, context.itemMap) : undefined;
+    const sku = pairs.length > 0 ? skuOf(pairs, context.items) : undefined;
     const lineId = lin ? valueAt(lin, 1) : '';
     const line =
       (sku &&

@@ -12,7 +12,7 @@
  * | DTM `010` / `002` / `001` DTM02 (CCYYMMDD) | `requestedShipDate` / `requestedDeliveryDate` / `cancelAfter` |
  * | N1*ST + N3 + N4 (when present) | `shipTo` |
  * | POC01 | `lines[].lineId` |
- * | POC02 `AI` (add item) | `action: add`, with POC03 and the SKU of POC08/POC09 … (item map, `VN`, `SK`, `BP`) |
+ * | POC02 `AI` (add item) | `action: add`, with POC03 and the SKU of POC08/POC09 … (item table, `VN`, `SK`, `BP`) |
  * | POC02 `DI` (delete item) | `action: remove` |
  * | POC02 `QI`, `QD`, `CA`, `CE`, `PQ` (quantity increase/decrease, change to the line, quantity change, price/quantity change) | `action: update`, POC03 the line's new quantity |
  * | POC02 `PC` (price change) | `action: update`, the unit price only |
@@ -24,7 +24,7 @@
  */
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import { EACH, type MappingProblem, type MappingResult } from './inbound-850.js';
-import { readX12DateTime, skuOf } from './item-ids.js';
+import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
 import { parties, shipToAddress } from './parties.js';
 
 /** POC02 codes and what they do to the line. */
@@ -75,7 +75,7 @@ export function poNumber860(set: TransactionSet): MappingResult<string> {
 export function map860(
   set: TransactionSet,
   order: ChangeOrder,
-  itemMap?: Record<string, string>,
+  items?: ItemLookup,
 ): MappingResult<Record<string, unknown>> {
   const problems: MappingProblem[] = [];
   const bch = set.segments.find((s) => s.id === 'BCH');
@@ -166,11 +166,11 @@ export function map860(
       const pairs: [string, string][] = [];
       for (let position = 8; position + 1 <= poc.elements.length; position += 2)
         pairs.push([valueAt(poc, position), valueAt(poc, position + 1)]);
-      const sku = skuOf(pairs, itemMap);
+      const sku = skuOf(pairs, items);
       if (!sku) {
         problem(
           9,
-          `no item id maps to a SKU (item map, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+          `no item id maps to a SKU (item table, VN, SK or BP); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
         );
         continue;
       }

@@ -11,7 +11,7 @@
  * | LX01 of the W01's LX loop; else N9*LI of the line; else the line's position | `lines[].lineId` |
  * | W01-01 | `lines[].quantity` (whole units) |
  * | W01-02 `EA` (each; the element is mandatory) | — (any other unit rejects the set: units of measure are not converted) |
- * | W01-04/W01-05, W01-06/W01-07 pairs: the partner's item map, else `VN`, `SK`, `BP`, then `UP`, `UK`, `UA`; else W01-03 (U.P.C. case code) | `lines[].sku` |
+ * | W01-03 and the W01-04/W01-05, W01-06/W01-07 pairs through the partner's item table, else `VN`, `SK`, `BP`, then `UP`, `UK`, `UA`; else W01-03 (U.P.C. case code) | `lines[].sku` |
  * | — (a 940 carries no prices) | `lines[].unitPrice` = 0 |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
  *
@@ -22,7 +22,7 @@ import { EACH, type MappingProblem, type MappingResult, type Partner } from './i
 import { skuOf } from './item-ids.js';
 import { customerOf, parties, shipToAddress } from './parties.js';
 
-/** Product id qualifiers tried after the item map and `VN`/`SK`/`BP`: U.P.C. consumer, case, EAN. */
+/** Product id qualifiers tried after the item table and `VN`/`SK`/`BP`: U.P.C. consumer, case, EAN. */
 const UPC_QUALIFIERS = ['UP', 'UK', 'UA'];
 
 /** A W01 with the line references of its loop. */
@@ -99,16 +99,20 @@ export function map940(set: TransactionSet, partner: Partner): MappingResult<Rec
     for (const position of [4, 6]) {
       if (valueAt(w01, position + 1)) pairs.push([valueAt(w01, position), valueAt(w01, position + 1)]);
     }
+    // The item table over every id of the line (W01-03 too), then the qualifiers, then W01-03 as it is.
+    const caseCode = valueAt(w01, 3);
+    const ids: [string, string][] = caseCode ? [...pairs, ['', caseCode]] : pairs;
     const sku =
-      skuOf(pairs, partner.itemMap) ??
+      partner.items?.(ids) ??
+      skuOf(pairs) ??
       UPC_QUALIFIERS.map((q) => pairs.find(([qualifier]) => qualifier === q)?.[1]).find(Boolean) ??
-      (valueAt(w01, 3) ? (partner.itemMap?.[valueAt(w01, 3)] ?? valueAt(w01, 3)) : undefined);
+      (caseCode || undefined);
     if (!sku) {
       problems.push({
         segment: 'W01',
         ordinal: w01.ordinal,
         element: 5,
-        detail: `no item id maps to a SKU (item map, VN, SK, BP, UP, UK, UA or W01-03); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
+        detail: `no item id maps to a SKU (item table, VN, SK, BP, UP, UK, UA or W01-03); ids: ${pairs.map((p) => p.join(' ')).join(', ') || 'none'}`,
       });
       continue;
     }

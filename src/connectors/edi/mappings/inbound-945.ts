@@ -7,7 +7,7 @@
  * | W06-02 (depositor order number): the order id as is, else `<partner>-<W06-02>` (looked up by the engine) | `orderId` |
  * | the partner system's `locations[0]` (config) | `location` |
  * | W12-03 (number of units shipped; a line with 0 is left out: partial shipments) | `lines[].quantity` (summed per order line) |
- * | W12-07/W12-08 item id (the partner's item map, else `VN`, `SK`, `BP`, or an unqualified id) → the order line with that SKU; else LX01 (the line number) → the order line with that `lineId` | `lines[].lineId` |
+ * | W12-07/W12-08 item id (the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP`, or an unqualified id) → the order line with that SKU; else LX01 (the line number) → the order line with that `lineId` | `lines[].lineId` |
  * | W27-02 (SCAC) | `carrier` |
  * | N9 or REF with qualifier `CN` (carrier's reference / PRO), else `BM` (bill of lading) | `tracking` |
  *
@@ -15,7 +15,7 @@
  */
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import { skuOf } from './item-ids.js';
+import { type ItemLookup, skuOf } from './item-ids.js';
 
 /** The order id W06-02 names, as sent, or the problem. */
 export function orderReference945(set: TransactionSet): MappingResult<string> {
@@ -41,7 +41,7 @@ export interface ShippingAdviceContext {
   /** The location the partner ships from. */
   location: string;
   /** The partner's item ids → SKUs. */
-  itemMap?: Record<string, string>;
+  items?: ItemLookup;
 }
 
 /** Maps one 945 set to `order.shipped` data. */
@@ -75,7 +75,7 @@ export function map945(
     if (quantity === 0) continue; // nothing of this line left the warehouse
     const qualifier = valueAt(segment, 7);
     const id = valueAt(segment, 8);
-    const sku = id ? skuOf([[qualifier || 'VN', id]], context.itemMap) : undefined;
+    const sku = id ? skuOf([[qualifier || 'VN', id]], context.items) : undefined;
     const line =
       (sku &&
         (context.order.lines.find((l) => l.sku === sku && !used.has(l.lineId)) ??

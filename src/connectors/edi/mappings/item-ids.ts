@@ -1,18 +1,21 @@
 /**
- * Item ids of X12 lines (PO1, LIN, W12 …) → SKUs, shared by the inbound mappings: the partner's item map
+ * Item ids of X12 lines (PO1, LIN, W12 …) → SKUs, shared by the inbound mappings: the partner's item table
  * first, then the qualifiers `VN` (vendor's item number), `SK` (SKU), `BP` (buyer's part number), in that
  * order.
  */
 
-/** Item id qualifiers tried for the SKU, in order, after the partner's item map. */
+/**
+ * The partner's item table as a mapping reads it: the SKU of a line's `[qualifier, id]` pairs (the first id
+ * the table has), or undefined (docs/edi.md#item-ids).
+ */
+export type ItemLookup = (pairs: readonly [string, string][]) => string | undefined;
+
+/** Item id qualifiers tried for the SKU, in order, after the partner's item table. */
 export const ITEM_QUALIFIERS = ['VN', 'SK', 'BP'] as const;
 
 /** The SKU of a line's `[qualifier, id]` pairs, or undefined when none maps. */
-export function skuOf(
-  pairs: readonly [string, string][],
-  itemMap?: Record<string, string>,
-): string | undefined {
-  const mapped = pairs.map(([, id]) => itemMap?.[id]).find((sku) => sku !== undefined);
+export function skuOf(pairs: readonly [string, string][], items?: ItemLookup): string | undefined {
+  const mapped = items?.(pairs);
   if (mapped) return mapped;
   for (const qualifier of ITEM_QUALIFIERS) {
     const found = pairs.find(([q, id]) => q === qualifier && id !== '');

@@ -11,7 +11,7 @@
  * | `lines[].lineId` | PO101 |
  * | `lines[].ordered` (eaches), in the unit ordered (the order line's `uom`, in the partner's code) | PO102, PO103 |
  * | `lines[].unitPrice` (the acknowledgement's, else the order's line) | PO104 (left out when unknown) |
- * | `lines[].sku` (the acknowledgement's, else the order's line) | PO106 `VN`, PO107 |
+ * | `lines[].sku` (the acknowledgement's, else the order's line) | PO106 `VN`, PO107; PO108 `BP`, PO109 the partner's item id when its item table has the SKU |
  * | `lines[].committed` (default: ordered − backordered − rejected) | ACK01 `IA` (item accepted), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
  * | `lines[].backordered` | ACK01 `IB` (item backordered), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
  * | `lines[].rejected` (the milestone's `cancelled`), plus any unit neither committed nor backordered | ACK01 `IR` (item rejected), ACK02, ACK03 (in the unit ordered when whole, else `EA`) |
@@ -137,6 +137,7 @@ export function map855(
         '',
         'VN',
         sku,
+        ...(context.partnerItems?.[sku] !== undefined ? ['BP', context.partnerItems[sku]] : []),
       ),
     );
     const acks: [string, number][] = [

@@ -18,7 +18,7 @@
  * | each of `packages[]` | HL*n*2*P with MAN*GM*<sscc>, MAN*CP*<tracking>, TD1 with its weight |
  * | without `packages`, `pack` (context) | one HL P holding every item (MAN*GM with `pack.marks`) |
  * | one per line of a package (or per shipped line) | HL*n*<pack or order>*I |
- * | `lines[].lineId` → the order line's `sku` | LIN01 line id, LIN02 `VN`, LIN03 SKU |
+ * | `lines[].lineId` → the order line's `sku` | LIN01 line id, LIN02 `VN`, LIN03 SKU; LIN04 `BP`, LIN05 the partner's item id when its item table has the SKU |
  * | `lines[].quantity` | SN101 line id, SN102, SN103 in the unit ordered (the partner's code); `EA` when not whole |
  * | — | CTT01 number of HL segments, CTT02 sum of SN102 |
  *
@@ -146,7 +146,8 @@ export function map856(data: OrderShippedData, context: ShipNoticeContext): Outb
     for (const item of list) {
       open(parent, 'I');
       const said = inPartnerUnit(item.ordered, item.base, context.units);
-      segments.push(seg('LIN', item.lineId, 'VN', item.sku));
+      const theirs = context.partnerItems?.[item.sku];
+      segments.push(seg('LIN', item.lineId, 'VN', item.sku, ...(theirs !== undefined ? ['BP', theirs] : [])));
       segments.push(seg('SN1', item.lineId, String(said.quantity), said.unit));
       hash += said.quantity;
     }

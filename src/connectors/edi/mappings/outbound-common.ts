@@ -20,6 +20,8 @@ export type OutboundResult<T> = { ok: true; data: T } | { ok: false; problems: O
 export interface OutboundContext {
   /** When the document is made: BAK04, BSN03/04, BIA04 … (the mappings never read the clock). */
   date: Date;
+  /** SKU → the partner's item id, from its item table (docs/edi.md#item-ids); written as `BP` after `VN`. */
+  partnerItems?: Readonly<Record<string, string>>;
   /**
    * The EDI partner whose orders carry the `<partner>-` prefix (`acme` for `acme-4500012345`): the PO
    * number is the order id without it. Without a partner, or when the id lacks the prefix, the order id
