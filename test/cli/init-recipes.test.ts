@@ -53,6 +53,27 @@ function without(names: Iterable<string>): Record<string, string | undefined> {
   return env;
 }
 
+/**
+ * The lines an unset `${name}` may be reported at: where it is written, or where the block scalar
+ * (`key: |`) holding it starts (the value's position is its first line).
+ */
+function reportedAt(text: string, name: string): number[] {
+  const lines = text.split('\n');
+  const at = new Set(placeholderLines(text, name));
+  for (const line of [...at]) {
+    let indent = (lines[line - 1] ?? '').search(/\S/);
+    for (let i = line - 2; i >= 0; i -= 1) {
+      const above = lines[i] ?? '';
+      if (above.trim() === '' || above.search(/\S/) >= indent) continue;
+      if (/:\s*[|>][-+]?\s*(#.*)?$/.test(above)) at.add(i + 1);
+      // A YAML key ends the search; a less indented line of the block's own text goes on up.
+      if (/^\s*[\w.-]+:/.test(above)) break;
+      indent = above.search(/\S/);
+    }
+  }
+  return [...at];
+}
+
 /** `check-config` refuses `file` naming each placeholder at its line, then accepts it with test values. */
 async function checkRecipe(file: string): Promise<void> {
   const text = readFileSync(file, 'utf8');
@@ -61,14 +82,16 @@ async function checkRecipe(file: string): Promise<void> {
   if (required.length > 0) {
     const refused = await run(['check-config', file], { ...without(vars.keys()) });
     expect(refused.code, refused.stdout).toBe(1);
+    // Each one named at a line where it is written (the first value that holds it reports it).
     for (const name of required) {
-      for (const line of placeholderLines(text, name)) {
-        expect(refused.stderr).toMatch(
-          new RegExp(
-            `${file.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:\\d+ .*environment variable '${name}' is not set`,
-          ),
-        );
-      }
+      const escaped = file.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const lines = [
+        ...refused.stderr.matchAll(
+          new RegExp(`${escaped}:(\\d+):\\d+ .*environment variable '${name}' is not set`, 'g'),
+        ),
+      ].map((match) => Number(match[1]));
+      expect(lines.length, `${name} is not named`).toBeGreaterThan(0);
+      for (const line of lines) expect(reportedAt(text, name), `${name} at line ${line}`).toContain(line);
     }
   }
   const accepted = await run(['check-config', file], { ...without(vars.keys()), ...recipeTestEnv(text) });
@@ -80,7 +103,7 @@ async function checkRecipe(file: string): Promise<void> {
 describe('init with a recipes folder of its own (MANIFOLD_RECIPES_DIR)', () => {
   const env = { MANIFOLD_RECIPES_DIR: recipes };
   it('lists, writes, refuses to overwrite, and names the known recipes for an unknown one', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     rmSync(recipes, { recursive: true, force: true });
     expect(listRecipes(recipes)).toEqual([]);
@@ -127,7 +150,7 @@ describe('init with a recipes folder of its own (MANIFOLD_RECIPES_DIR)', () => {
   });
 
   it('checks a recipe as the real ones are checked: refused while unset, accepted once set', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     await checkRecipe(join(recipes, 'tiny-erp.yaml'));
   });
@@ -160,7 +183,7 @@ describe('the recipes in examples/recipes/', () => {
   if (real.length === 0) it.skip('no recipes in examples/recipes/ yet', () => {});
   for (const recipe of real) {
     it(`${recipe.name}: init prints it; check-config needs its placeholders`, {
-      timeout: 60_000,
+      timeout: 180_000,
     }, async () => {
       expect(recipe.description, 'the first comment line describes the recipe').not.toBe('');
       const printed = await run(['init', '--recipe', recipe.name], { MANIFOLD_RECIPES_DIR: undefined });

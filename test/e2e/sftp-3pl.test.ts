@@ -64,7 +64,7 @@ beforeAll(async () => {
   Object.assign(process.env, ENV, {
     THREEPL_SFTP_HOST: '127.0.0.1',
     THREEPL_SFTP_PORT: String(server.port),
-    THREEPL_SFTP_KEY: userKey.private,
+    THREEPL_SFTP_PRIVATE_KEY: userKey.private,
     THREEPL_SFTP_HOST_KEY: fingerprintOf(hostKey.public),
     ERP_ORDERS_URL: `${erp.url}/orders`,
   });

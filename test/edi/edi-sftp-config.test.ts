@@ -128,7 +128,7 @@ describe('the recipe examples/recipes/sftp-3pl.yaml', () => {
     THREEPL_ISA_ID: '3PLWHSE',
     THREEPL_SFTP_HOST: 'sftp.3pl.example',
     THREEPL_SFTP_USER: 'manifold',
-    THREEPL_SFTP_KEY: KEY,
+    THREEPL_SFTP_PRIVATE_KEY: KEY,
     THREEPL_SFTP_HOST_KEY: FINGERPRINT,
     ERP_ORDERS_URL: 'https://erp.example/hooks/orders',
     ERP_HOOK_SECRET: 'erp-hook-secret-000001',

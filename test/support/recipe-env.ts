@@ -3,7 +3,7 @@
  * `# test-env: VAR=value` comment in the recipe wins; otherwise the value is derived from the variable's
  * name, so that `check-config` accepts the recipe once every placeholder is set.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { recipeVariables } from '../../src/cli/init-commands.js';
 
 /** 32 characters, one of its own per variable (the configuration refuses two systems sharing a key). */
@@ -11,10 +11,19 @@ function secret(name: string): string {
   return createHash('sha256').update(name).digest('hex').slice(0, 32);
 }
 
+/** A fresh Ed25519 private key in PEM (PKCS #8), as an SSH client key is given. */
+function privateKeyPem(): string {
+  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
 /** A plausible value for a variable named `name`. */
 export function plausibleValue(name: string): string {
   const n = name.toUpperCase();
   if (/(URL|ENDPOINT|BASE)$/.test(n) || n.includes('_URL_')) return 'http://127.0.0.1:1';
+  if (/PRIVATE_KEY$/.test(n)) return privateKeyPem();
+  // An SSH host key fingerprint as OpenSSH prints it: SHA256: and 43 base64 characters.
+  if (/HOST_KEY$/.test(n))
+    return `SHA256:${createHash('sha256').update(n).digest('base64').replace(/=+$/, '')}`;
   if (/(SECRET|KEY|TOKEN|PASSWORD|PASS)$/.test(n)) return secret(n);
   if (/PORT$/.test(n)) return '8080';
   if (/HOST$/.test(n)) return '127.0.0.1';
@@ -39,7 +48,9 @@ export function testEnvComments(text: string): Record<string, string> {
 export function recipeTestEnv(text: string): Record<string, string> {
   const given = testEnvComments(text);
   const env: Record<string, string> = {};
-  for (const name of recipeVariables(text).keys()) env[name] = given[name] ?? plausibleValue(name);
+  // Only the settings without a default: a default is the recipe's own sensible value.
+  for (const [name, { hasDefault }] of recipeVariables(text))
+    if (!hasDefault) env[name] = plausibleValue(name);
   return { ...env, ...given };
 }
 
