@@ -265,14 +265,23 @@ async function main() {
   const sinks = [await startSink(), await startSink()];
   const rows = [];
   try {
-    for (const workload of WORKLOADS) {
-      const manifold = await measure('manifold', startManifold, workload, sinks);
-      const nodered = await measure('nodered', startNodeRed, workload, sinks);
-      rows.push({ workload, manifold, nodered });
+    // The machine's load drifts: the workloads take turns at going first.
+    for (const [index, workload] of WORKLOADS.entries()) {
+      const manifoldFirst = index % 2 === 0;
+      const first = manifoldFirst
+        ? await measure('manifold', startManifold, workload, sinks)
+        : await measure('nodered', startNodeRed, workload, sinks);
+      const second = manifoldFirst
+        ? await measure('nodered', startNodeRed, workload, sinks)
+        : await measure('manifold', startManifold, workload, sinks);
+      const [manifold, nodered] = manifoldFirst ? [first, second] : [second, first];
+      rows.push({ workload, manifold, nodered, manifoldFirst });
     }
   } finally {
     for (const sink of sinks) await stop(sink.child);
-    rmSync(dir, { recursive: true, force: true });
+    // BENCH_KEEP=1 keeps the run's folder (hub database, logs, Node-RED flow and settings) to inspect.
+    if (process.env.BENCH_KEEP) console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   console.log(`machine: ${machine()}; Node-RED ${version}`);
   console.log(
@@ -282,16 +291,17 @@ async function main() {
     '| workload | peer | accepted | delivered to both | delivered/s | ratio | order per key | not accepted |',
   );
   console.log('|---|---|---:|---:|---:|---:|---|---|');
-  for (const { workload, manifold, nodered } of rows) {
+  for (const { workload, manifold, nodered, manifoldFirst } of rows) {
     for (const [name, r] of [
       ['Manifold', manifold],
       [`Node-RED ${version}`, nodered],
     ]) {
       const ratio = name === 'Manifold' ? `**${(manifold.rate / nodered.rate).toFixed(2)}×**` : '1';
+      const first = (name === 'Manifold') === manifoldFirst ? ' (ran first)' : '';
       const order = r.late === 0 ? 'held' : `${fmt(r.late)} arrivals out of order`;
       const repeats = r.repeats > 0 ? ` (${fmt(r.repeats)} repeats)` : '';
       console.log(
-        `| ${workload.title} | ${name} | ${fmt(r.accepted)} | ${fmt(r.delivered)}${repeats} | ${fmt(r.rate)} (in ${r.seconds.toFixed(1)} s) | ${ratio} | ${order} | ${r.refused || '–'} |`,
+        `| ${workload.title} | ${name}${first} | ${fmt(r.accepted)} | ${fmt(r.delivered)}${repeats} | ${fmt(r.rate)} (in ${r.seconds.toFixed(1)} s) | ${ratio} | ${order} | ${r.refused || '–'} |`,
       );
     }
   }
