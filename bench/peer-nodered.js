@@ -76,6 +76,17 @@ function ensureNodeRed() {
   return version;
 }
 
+/** CPU time (user + system, every thread) a process has used, in ms (Linux: /proc/<pid>/stat, 100 ticks/s). */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freePort() {
@@ -227,8 +238,10 @@ async function measure(peerName, start, workload, sinks) {
   const runDir = mkdtempSync(join(dir, `${peerName}-`));
   const peer = await start(runDir, sinks[0].url, sinks[1].url);
   try {
+    const cpuBefore = cpuMs(peer.child.pid);
     const result = await load(peer, workload, `${peerName}-${workload.name}`);
     const deadline = await drain(sinks, result.accepted, result.endWall);
+    const cpu = cpuMs(peer.child.pid) - cpuBefore;
     const [a, b] = await Promise.all(sinks.map(receipts));
     const arrivedA = new Map();
     for (const arrivals of Object.values(a.keys)) for (const [id, at] of arrivals) arrivedA.set(id, at);
@@ -250,6 +263,7 @@ async function measure(peerName, start, workload, sinks) {
       rate: delivered / ((last - result.startWall) / 1000),
       late: outOfOrder(a.keys, result.accepted, deadline) + outOfOrder(b.keys, result.accepted, deadline),
       repeats: a.repeats + b.repeats,
+      cpuPerEvent: cpu / delivered,
     };
   } finally {
     await stop(peer.child);
@@ -288,9 +302,9 @@ async function main() {
     `${CONNECTIONS} connections, ${SECONDS} s of posting + ${DRAIN} s drain; Manifold concurrency ${CONCURRENCY} per subscription\n`,
   );
   console.log(
-    '| workload | peer | accepted | delivered to both | delivered/s | ratio | order per key | not accepted |',
+    '| workload | peer | accepted | delivered to both | delivered/s | ratio | order per key | not accepted | CPU ms per event |',
   );
-  console.log('|---|---|---:|---:|---:|---:|---|---|');
+  console.log('|---|---|---:|---:|---:|---:|---|---|---:|');
   for (const { workload, manifold, nodered, manifoldFirst } of rows) {
     for (const [name, r] of [
       ['Manifold', manifold],
@@ -301,7 +315,7 @@ async function main() {
       const order = r.late === 0 ? 'held' : `${fmt(r.late)} arrivals out of order`;
       const repeats = r.repeats > 0 ? ` (${fmt(r.repeats)} repeats)` : '';
       console.log(
-        `| ${workload.title} | ${name}${first} | ${fmt(r.accepted)} | ${fmt(r.delivered)}${repeats} | ${fmt(r.rate)} (in ${r.seconds.toFixed(1)} s) | ${ratio} | ${order} | ${r.refused || '–'} |`,
+        `| ${workload.title} | ${name}${first} | ${fmt(r.accepted)} | ${fmt(r.delivered)}${repeats} | ${fmt(r.rate)} (in ${r.seconds.toFixed(1)} s) | ${ratio} | ${order} | ${r.refused || '–'} | ${r.cpuPerEvent.toFixed(2)} |`,
       );
     }
   }
