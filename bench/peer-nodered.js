@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Peer benchmark against Node-RED 4 (docs/benchmarks.md). The same workload on both, one after the other
-// in the same run, against the same two sinks (bench/peer-sink.js):
+// in the same run (the workloads take turns at going first), against the same two sinks (bench/peer-sink.js):
 //   events posted over 32 connections (undici) for 10 s, each to be fanned out to both sinks; an event
 //   counts as delivered when both sinks have it by the end of the run + 10 s (the drain).
 //   a. events spread over 1,000 keys (SKUs, round robin);  b. every event for one SKU (a hot key).
@@ -9,7 +9,8 @@
 // Node-RED: `node-red@4`, installed on the first run into bench/.peer/node-red (git-ignored; downloaded
 // from the npm registry), with the flow of bench/peer-nodered-flow.js: http in → http response 202, and
 // two http request nodes posting the payload to the sinks; nothing kept, no order promised.
-// Order check, per key and sink: an event answered before another was sent must arrive first.
+// Order check, per key and sink: an event answered before another was sent must arrive first. Also
+// printed: the CPU time of each peer's process per delivered event (Linux).
 // Usage: npm run bench:peer [-- --seconds 10 --drain 10 --connections 32 --keys 1000 --concurrency 16
 //        --workload spread|hot]
 import { spawnSync } from 'node:child_process';
@@ -56,6 +57,7 @@ const WORKLOADS = [
   },
   { name: 'hot', title: 'b. one hot key', sku: () => 'SKU-HOT' },
 ].filter((w) => values.workload === undefined || w.name === values.workload);
+if (WORKLOADS.length === 0) throw new Error(`--workload ${values.workload}: expected spread or hot`);
 
 /** Installs node-red@4 into the cache folder the first time; answers its version. */
 function ensureNodeRed() {
