@@ -47,7 +47,6 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const WMS_KEY = 'bench-wms-key-000000000001';
 const NODERED_DIR = join(ROOT, 'bench/.peer/node-red');
 const NODERED_PACKAGE = join(NODERED_DIR, 'node_modules/node-red');
-const dir = mkdtempSync(join(tmpdir(), 'manifold-peer-'));
 
 const WORKLOADS = [
   {
@@ -58,6 +57,7 @@ const WORKLOADS = [
   { name: 'hot', title: 'b. one hot key', sku: () => 'SKU-HOT' },
 ].filter((w) => values.workload === undefined || w.name === values.workload);
 if (WORKLOADS.length === 0) throw new Error(`--workload ${values.workload}: expected spread or hot`);
+const dir = mkdtempSync(join(tmpdir(), 'manifold-peer-'));
 
 /** Installs node-red@4 into the cache folder the first time; answers its version. */
 function ensureNodeRed() {
