@@ -4,8 +4,11 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-/** Starts a process whose stdout goes to a file in `dir`; resolves once `readyPattern` appears in it. */
-export async function startProcess(dir, command, args, readyPattern, env = {}) {
+/**
+ * Starts a process whose stdout goes to a file in `dir`; resolves once `readyPattern` appears in it (its
+ * first group is the `url`), or fails after `timeoutMs`.
+ */
+export async function startProcess(dir, command, args, readyPattern, env = {}, timeoutMs = 20_000) {
   const logFile = join(dir, `${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const log = openSync(logFile, 'w');
   const child = spawn(command, args, { stdio: ['ignore', log, 'inherit'], env: { ...process.env, ...env } });
@@ -14,7 +17,7 @@ export async function startProcess(dir, command, args, readyPattern, env = {}) {
   child.once('exit', () => {
     exited = true;
   });
-  for (let waited = 0; waited < 20_000; waited += 50) {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
     const match = readyPattern.exec(readFileSync(logFile, 'utf8'));
     if (match) return { child, url: match[1] };
     if (exited) break;
