@@ -183,7 +183,7 @@ auth: { bearer: abc }
 okIf: 'status = 409'
 failIf: 'status = 422'
 retryIf: 'status = 423'`);
-    expect(compileConfig(answers).subscriptions[0]?.http?.batch).toBe(true);
+    expect(compileConfig(answers, 'manifold.yaml', {}).subscriptions[0]?.http?.batch).toBe(true);
   });
 
   it('takes exactly one auth scheme and checks its keys', () => {
