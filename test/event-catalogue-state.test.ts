@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, coalescingTypesFor, defaultCoalescingTypes, stateTypes } from './event-catalogue.js';
-import { compileTypePatterns } from './type-pattern.js';
+import {
+  CATALOGUE,
+  coalescingTypesFor,
+  defaultCoalescingTypes,
+  stateTypes,
+} from '../src/domain/event-catalogue.js';
+import { compileTypePatterns } from '../src/domain/type-pattern.js';
 
 const AVAILABILITY = 'com.manifold.inventory.availability.v1';
 const POSITION = 'com.manifold.inventory.position.v1';
@@ -24,7 +29,7 @@ describe('state-like types and coalescing', () => {
   });
 
   it('has a row in the table of docs/delivery.md for every state-like type', () => {
-    const doc = readFileSync(new URL('../../docs/delivery.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../docs/delivery.md', import.meta.url), 'utf8');
     for (const type of stateTypes())
       expect(doc).toMatch(new RegExp(`\\| \`${type.replaceAll('.', '\\.')}\` \\| yes \\|`));
   });
