@@ -6,7 +6,7 @@
 import type { SubscriptionSection } from '../connectors/connector-port.js';
 import { connectorKeys, connectorKinds, kindsFor } from '../connectors/registry.js';
 import { DEFAULT_CONCURRENCY } from '../domain/delivery/adaptive-concurrency.js';
-import { CATALOGUE } from '../domain/event-catalogue.js';
+import { CATALOGUE, catalogueEntry } from '../domain/event-catalogue.js';
 import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
 import type { DeclaredNames } from './compile-sections.js';
 import type {
@@ -32,13 +32,13 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
 
 /** The subscription's own keys; each connector kind's keys (`http`, `edi`, `dir`, …) go after `filter`. */
 const SUBSCRIPTION_KEYS = ['name', 'target', 'types', 'filter'] as const;
-const POLICY_KEYS = ['retry', 'rateLimit', 'onFailure'] as const;
+const POLICY_KEYS = ['retry', 'rateLimit', 'onFailure', 'coalesce'] as const;
 const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
 
 /**
  * `subscriptions: [ { name, target, types, filter?, http | (edi + (http | dir)), retry?, rateLimit?,
- * onFailure? } ]`. With `edi: {sets}` the target must be an EDI partner (a system with `x12:`), `types`
+ * onFailure?, coalesce? } ]`. With `edi: {sets}` the target must be an EDI partner (a system with `x12:`), `types`
  * defaults to the sets' event types, and delivery is by `http` or by a `dir` folder drop.
  */
 export function compileSubscriptions(
@@ -122,10 +122,38 @@ export function compileSubscriptions(
     if (rateLimit !== undefined) subscription.rateLimit = rateLimit;
     const onFailure = map.get('onFailure')?.oneOf(ON_FAILURE_POLICIES, 'onFailure policy');
     if (onFailure !== undefined) subscription.onFailure = onFailure;
+    const coalesceValue = map.get('coalesce');
+    const coalesce = coalesceValue?.boolean();
+    if (coalesce !== undefined && coalesceValue !== undefined) {
+      subscription.coalesce = coalesce;
+      if (coalesce) checkStateTypes(coalesceValue, types);
+    }
     subscriptions.push(subscription);
   }
   return subscriptions;
 }
+
+/**
+ * `coalesce: true` only on state-like types (docs/delivery.md §3): a pattern that can match a type whose
+ * events are changes or transitions (an adjustment, an order's milestone) would drop some of them.
+ */
+function checkStateTypes(value: ConfigValue, types: readonly string[]): void {
+  for (const pattern of types) {
+    const matches = compileTypePatterns([pattern]);
+    const offending = CATALOGUE_TYPES.find((type) => matches(type) && !catalogueEntry(type)?.state);
+    if (offending === undefined) continue;
+    value.report(
+      `'coalesce: true' takes state-like types only; types pattern '${pattern}' matches ${offending}, whose ` +
+        `events are changes, not the whole state of their key (state-like: ${stateTypeList()})`,
+    );
+    return;
+  }
+}
+
+const stateTypeList = () =>
+  CATALOGUE.filter((entry) => entry.state)
+    .map((entry) => entry.type)
+    .join(', ');
 
 /** Non-empty list of type patterns, each matching at least one type of the catalogue (catches typos). */
 function readTypes(value: ConfigValue | undefined): string[] {

@@ -235,6 +235,11 @@ export interface CompiledSubscription {
   retry: RetryPolicy;
   rateLimit?: RateLimitPolicy;
   onFailure?: 'hold' | 'skip';
+  /**
+   * `coalesce` as written (docs/delivery.md §3): `true` coalesces every state-like type the subscription
+   * takes, `false` none; unset, the types that coalesce by default (availability).
+   */
+  coalesce?: boolean;
 }
 
 export type StoreConfig =

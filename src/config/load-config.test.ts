@@ -520,7 +520,7 @@ statusMaps:
       'expected at least one event type pattern',
     );
     expect(issueAt(issues, 'subscriptions[1].color').message).toBe(
-      "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, retry, rateLimit, onFailure",
+      "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, retry, rateLimit, onFailure, coalesce",
     );
     expect(issueAt(issues, 'subscriptions[1]').message).toBe("missing required key 'http'");
     expect(issues).toHaveLength(13);

@@ -55,11 +55,17 @@ export interface CatalogueEntry {
   /** Which data field(s) make the subject (partition key): the order id, or `sku@location`. */
   subjectFrom: 'orderId' | 'sku@location' | 'sku@channel' | 'rule';
   /**
-   * Last value per partition key in delivery (docs/delivery.md §3): a pending row of this type that has a newer
-   * pending row of the same subscription and key (also of a coalescing type) is skipped, never sent.
-   * Only for types whose every event carries the whole current value of its key.
+   * Set for a state-like type: every event carries the whole current value of its key (a count, a
+   * position, a figure), so a newer event of the same type and key makes an older one moot. Only these may
+   * be coalesced in delivery (docs/delivery.md §3: a pending row superseded by a newer pending row of the
+   * same subscription, key and type is skipped, never sent).
    */
-  coalesce?: true;
+  state?: {
+    /** Why the type is state-like, and why it does or does not coalesce by default. */
+    why: string;
+    /** Coalesced for every subscription unless it sets `coalesce: false`. */
+    coalesceByDefault?: true;
+  };
 }
 
 const fact = (f: Fact): TypeOwnership => ({ kind: 'fact', fact: f });
@@ -70,6 +76,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     type: 'com.manifold.inventory.counted.v1',
     ownership: fact('inventory.on_hand'),
     subjectFrom: 'sku@location',
+    state: {
+      why: 'an absolute on-hand count of its key; off by default: an ERP may post an adjustment journal per count',
+    },
   },
   {
     type: 'com.manifold.inventory.adjusted.v1',
@@ -90,6 +99,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     type: 'com.manifold.inventory.incoming.v1',
     ownership: fact('inventory.incoming'),
     subjectFrom: 'sku@location',
+    state: {
+      why: 'the absolute expected quantity of its key; off by default: a WMS may book each one as an advance notice',
+    },
   },
   { type: 'com.manifold.order.accepted.v1', ownership: fact('order.accepted'), subjectFrom: 'orderId' },
   { type: 'com.manifold.order.picked.v1', ownership: fact('order.picked'), subjectFrom: 'orderId' },
@@ -117,9 +129,19 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     type: 'com.manifold.inventory.availability.v1',
     ownership: hub,
     subjectFrom: 'sku@channel',
-    coalesce: true,
+    state: {
+      why: 'the whole available-to-promise figure of its key; on by default: a storefront needs only the latest',
+      coalesceByDefault: true,
+    },
   },
-  { type: 'com.manifold.inventory.position.v1', ownership: hub, subjectFrom: 'sku@location' },
+  {
+    type: 'com.manifold.inventory.position.v1',
+    ownership: hub,
+    subjectFrom: 'sku@location',
+    state: {
+      why: 'every bucket of its key; off by default: a stock ledger or a report may keep each step',
+    },
+  },
   { type: 'com.manifold.ops.alert.v1', ownership: hub, subjectFrom: 'rule' },
 ];
 
@@ -130,11 +152,33 @@ export function catalogueEntry(type: string): CatalogueEntry | undefined {
   return BY_TYPE.get(type);
 }
 
-const COALESCABLE = CATALOGUE.filter((entry) => entry.coalesce).map((entry) => entry.type);
+const STATE_TYPES = CATALOGUE.filter((entry) => entry.state).map((entry) => entry.type);
+const DEFAULT_COALESCING = CATALOGUE.filter((entry) => entry.state?.coalesceByDefault).map(
+  (entry) => entry.type,
+);
 
-/** The types delivery coalesces (last value per subscription and partition key), in catalogue order. */
-export function coalescableTypes(): readonly string[] {
-  return COALESCABLE;
+/** The state-like types (the only ones `coalesce: true` may take), in catalogue order. */
+export function stateTypes(): readonly string[] {
+  return STATE_TYPES;
+}
+
+/** The types delivery coalesces for a subscription that does not set `coalesce`, in catalogue order. */
+export function defaultCoalescingTypes(): readonly string[] {
+  return DEFAULT_COALESCING;
+}
+
+/**
+ * The types a subscription's delivery coalesces (docs/delivery.md §3), in catalogue order: with
+ * `coalesce: true` every state-like type it takes, with `coalesce: false` none, unset those that coalesce
+ * by default.
+ */
+export function coalescingTypesFor(
+  matchesType: (type: string) => boolean,
+  coalesce: boolean | undefined,
+): readonly string[] {
+  if (coalesce === false) return [];
+  const types = coalesce === true ? STATE_TYPES : DEFAULT_COALESCING;
+  return types.filter(matchesType);
 }
 
 /** The system name the hub uses as `source` (`/manifold`) for events it emits. */

@@ -46,6 +46,12 @@ export interface ClaimQuery {
   perKey?: number;
   /** Most keys (heads) among them (default `limit`): a long run of one key need not mean many keys. */
   maxKeys?: number;
+  /**
+   * The types this subscription coalesces (docs/delivery.md §3), default the catalogue's
+   * `defaultCoalescingTypes()`: a due pending row of one of them that has a newer pending row of the same
+   * key and type is skipped (`superseded_by` the key's newest row of that type), never handed out.
+   */
+  coalesce?: readonly string[];
 }
 
 export const ATTEMPT_OUTCOMES = ['delivered', 'retryable', 'permanent'] as const;

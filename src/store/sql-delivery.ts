@@ -361,8 +361,3 @@ export class SqlDelivery implements DeliveryStore {
 export function iso(value: DbValue | undefined): string {
   return value instanceof Date ? value.toISOString() : (value as string);
 }
-
-/** Constant strings as an SQL list for `IN (…)`; `NULL` (matching nothing) when there are none. */
-export function sqlTextList(values: readonly string[]): string {
-  return values.length === 0 ? 'NULL' : values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
-}

@@ -144,12 +144,46 @@ body: '{}'`);
 batch: true
 body: '$'`);
     expect(configIssues(batch).map((i) => i.message)).toEqual([
-      "'batch: true' cannot be combined with body: a shaped call sends one event per request",
+      "'batch: true' cannot be combined with body: it reads one event, and a batch carries several; remove 'batch' or it",
     ]);
     const get = yamlWith(`url: https://erp.example/api
 method: GET
 body: '$'`);
     expect(configIssues(get)[0]?.message).toContain('a GET request has no body');
+  });
+
+  it('refuses batch: true with every key that reads the event, at the line of batch', () => {
+    const text = yamlWith(`url: https://erp.example/api/{{ data.sku }}
+batch: true
+headers: { X-Sku: '{{ data.sku }}' }
+body: '$'
+lookup: { url: 'https://erp.example/items' }
+capture: '{ "id": $answer.body.id }'
+skipIf: 'data.available = 0'
+repeatIf: 'status = 412'`);
+    const issues = configIssues(text);
+    expect(issues.map((i) => [i.path, i.line])).toEqual([
+      ['subscriptions[0].http.batch', lineOf(text, 'batch: true')],
+    ]);
+    expect(issues[0]?.message).toBe(
+      "'batch: true' cannot be combined with body, lookup, capture, skipIf, repeatIf, {{ }} in url, {{ }} in headers: they read one event, and a batch carries several; remove 'batch' or them",
+    );
+    const header = yamlWith(`url: https://erp.example/api
+batch: true
+headers: { X-Sku: '{{ data.sku }}', X-Api-Version: '2' }`);
+    expect(configIssues(header).map((i) => i.message)).toEqual([
+      "'batch: true' cannot be combined with {{ }} in headers: it reads one event, and a batch carries several; remove 'batch' or it",
+    ]);
+    // Keys that read only the answer, or nothing of the event, may batch: the body is then the batch.
+    const answers = yamlWith(`url: https://erp.example/api
+batch: true
+method: PUT
+headers: { X-Api-Version: '2' }
+auth: { bearer: abc }
+okIf: 'status = 409'
+failIf: 'status = 422'
+retryIf: 'status = 423'`);
+    expect(compileConfig(answers, 'manifold.yaml', {}).subscriptions[0]?.http?.batch).toBe(true);
   });
 
   it('takes exactly one auth scheme and checks its keys', () => {

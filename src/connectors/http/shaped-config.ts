@@ -200,6 +200,8 @@ export function readShaped(
       ? undefined
       : readExpression(captureValue, 'capture');
   if (batch) {
+    // Every shaped key that reads the event (not the answer) sees one event: with a batch the request
+    // carries several, so the keys would silently use the first one's values for all of them.
     const oneEvent: [string, boolean][] = [
       ['body', map.has('body')],
       ['lookup', map.has('lookup')],
@@ -207,13 +209,14 @@ export function readShaped(
       ['skipIf', map.has('skipIf')],
       ['repeatIf', map.has('repeatIf')],
       ['{{ }} in url', url.includes('{{')],
+      ['{{ }} in headers', headerTemplates !== undefined],
     ];
     const named = oneEvent.filter(([, present]) => present).map(([key]) => key);
     if (named.length > 0) {
       map
         .get('batch')
         ?.report(
-          `'batch: true' cannot be combined with ${named.join(', ')}: a shaped call sends one event per request`,
+          `'batch: true' cannot be combined with ${named.join(', ')}: ${named.length > 1 ? 'they read' : 'it reads'} one event, and a batch carries several; remove 'batch' or ${named.length > 1 ? 'them' : 'it'}`,
         );
     }
   }

@@ -12,6 +12,7 @@ import { type ConcurrencyPermit, DEFAULT_CONCURRENCY } from '../../domain/delive
 import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
 import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
+import { coalescingTypesFor } from '../../domain/event-catalogue.js';
 import type { AttemptNext, AttemptResult, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
@@ -113,6 +114,8 @@ export class SubscriptionRunner {
   private recording = false;
   /** Keys whose last record failed: their later results are not recorded either (see `flushRecords`). */
   private readonly unrecordedKeys = new Set<string>();
+  /** The types whose pending rows a newer one of the same key and type supersedes (docs/delivery.md §3). */
+  private readonly coalesce: readonly string[];
 
   constructor(
     readonly subscription: CompiledSubscription,
@@ -120,6 +123,7 @@ export class SubscriptionRunner {
   ) {
     this.concurrency = subscription.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY;
     this.leaseMs = Math.max(60_000, (subscription.connector?.attemptTimeoutMs ?? 10_000) * 3);
+    this.coalesce = coalescingTypesFor(subscription.matchesType, subscription.coalesce);
   }
 
   /** Rows this runner has in flight now. */
@@ -318,6 +322,7 @@ export class SubscriptionRunner {
       // answered, with no claim in between.
       perKey: probing ? 1 : room,
       maxKeys: Math.max(1, maxKeys),
+      coalesce: this.coalesce,
     });
     const claimedAt = performance.now();
     this.claimFoundNothing = claims.length === 0;

@@ -15,31 +15,31 @@
  */
 import type pg from 'pg';
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import { coalescableTypes } from '../../domain/event-catalogue.js';
+import { defaultCoalescingTypes } from '../../domain/event-catalogue.js';
 import type { AttemptResult, ClaimQuery, DeliveryClaim } from '../delivery-port.js';
 import { exceptionParams } from '../exception-params.js';
-import { type DeliveryDialect, sqlTextList } from '../sql-delivery.js';
+import type { DeliveryDialect } from '../sql-delivery.js';
 
-/** The coalescing types as an SQL list, for `IN (…)` (constants of the catalogue, quoted). */
-const COALESCING = sqlTextList(coalescableTypes());
+/** `type` of the event of an outbox row (alias `alias`): read per row, from the log's primary key. */
+const typeOf = (alias: string) => `(SELECT type FROM events WHERE seq = ${alias}.event_seq)`;
 
 /**
  * Leases the due heads of one subscription's keys, in id order. The head test and the lease test come
  * before the lock, so rows behind a blocked head are never locked, and a row another claimer holds is
  * skipped rather than waited for.
  *
- * A head of a coalescing type that has a newer pending row of its key, also of a coalescing type, is
- * `superseded`: it is not leased but answered as such (its other columns null), for COALESCE_SQL. Types
+ * A head of a coalescing type ($9, `ClaimQuery.coalesce`) that has a newer pending row of its key and
+ * type is `superseded`: it is not leased but answered as such (its other columns null), for COALESCE_SQL. Types
  * are read with a subquery per row so that every plan starts from the outbox's key index, never from
  * the (ever growing) log's type index.
  */
 const CLAIM_SQL = `
 WITH heads AS (
   SELECT o.id, o.partition_key,
-         (SELECT type FROM events WHERE seq = o.event_seq) IN (${COALESCING}) AND EXISTS (
+         ${typeOf('o')} = ANY ($9::text[]) AND EXISTS (
            SELECT 1 FROM outbox n
            WHERE n.subscription = o.subscription AND n.partition_key = o.partition_key AND n.id > o.id
-             AND n.status = 'pending' AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
+             AND n.status = 'pending' AND ${typeOf('n')} = ${typeOf('o')}
          ) AS superseded
   FROM outbox o
   WHERE o.subscription = $1 AND o.status = 'pending'
@@ -61,7 +61,7 @@ WITH heads AS (
            n.status = 'pending' AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= $2::timestamptz)
              AND (n.lease_until IS NULL OR n.lease_until <= now())
              AND n.id <> ALL ($3::bigint[])
-             AND (SELECT type FROM events WHERE seq = n.event_seq) NOT IN (${COALESCING}) AS ok
+             AND ${typeOf('n')} <> ALL ($9::text[]) AS ok
     FROM outbox n
     WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.id > h.id
       AND (n.status = 'pending' OR (n.status = 'parked' AND n.blocks_key))
@@ -86,20 +86,21 @@ SELECT id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM
 ORDER BY id`;
 
 /**
- * Coalescing (docs/delivery.md §3) of the keys of superseded heads ($4): every row of those keys that is pending,
- * due, not leased, not in flight ($3), of a coalescing type and older than the key's newest pending row of
- * a coalescing type becomes `skipped`, `superseded_by` that newest row. The rows are locked with
- * `SKIP LOCKED` and their conditions re-checked on the locked version, so a row another process is
- * claiming or has just leased is left alone. Bounded by the keys of one claim; each row is skipped once.
+ * Coalescing (docs/delivery.md §3) of the keys of superseded heads ($4): every row of those keys that is
+ * pending, due, not leased, not in flight ($3), of a coalescing type ($5) and older than a pending row of its
+ * key and type becomes `skipped`, `superseded_by` the key's newest pending row of that type. The rows are
+ * locked with `SKIP LOCKED` and their conditions re-checked on the locked version, so a row another
+ * process is claiming or has just leased is left alone. Bounded by the keys of one claim; each row is
+ * skipped once.
  */
 const COALESCE_SQL = `
 WITH newest AS MATERIALIZED (
-  SELECT h.partition_key, (
-    SELECT n.id FROM outbox n
-    WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.status = 'pending'
-      AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
-    ORDER BY n.id DESC LIMIT 1) AS id
-  FROM outbox h WHERE h.id = ANY ($4::bigint[]) AND h.subscription = $1
+  SELECT DISTINCT ON (n.partition_key, t.type) n.partition_key, t.type, n.id
+  FROM outbox h
+  JOIN outbox n ON n.subscription = $1 AND n.partition_key = h.partition_key AND n.status = 'pending'
+  CROSS JOIN LATERAL (SELECT ${typeOf('n')} AS type) t
+  WHERE h.id = ANY ($4::bigint[]) AND h.subscription = $1 AND t.type = ANY ($5::text[])
+  ORDER BY n.partition_key, t.type, n.id DESC
 ), victims AS (
   SELECT r.id, newest.id AS newest
   FROM newest JOIN outbox r ON r.subscription = $1 AND r.partition_key = newest.partition_key
@@ -107,7 +108,7 @@ WITH newest AS MATERIALIZED (
     AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= $2::timestamptz)
     AND (r.lease_until IS NULL OR r.lease_until <= now())
     AND r.id <> ALL ($3::bigint[])
-    AND (SELECT type FROM events WHERE seq = r.event_seq) IN (${COALESCING})
+    AND ${typeOf('r')} = newest.type
   FOR UPDATE OF r SKIP LOCKED
 )
 UPDATE outbox o SET status = 'skipped', superseded_by = victims.newest, lease_until = NULL, lease_owner = NULL
@@ -197,7 +198,7 @@ export class PostgresDeliveryDialect implements DeliveryDialect {
     await this.pool.query({
       name: 'manifold_coalesce',
       text: COALESCE_SQL,
-      values: [query.subscription, query.now, inFlight, superseded],
+      values: [query.subscription, query.now, inFlight, superseded, coalescing(query)],
     });
     const again = await this.claim(query, query.limit - claims.length, inFlight);
     return [...claims, ...again.filter(isClaim)].map(toClaim).sort((a, b) => a.outboxId - b.outboxId);
@@ -217,6 +218,7 @@ export class PostgresDeliveryDialect implements DeliveryDialect {
         query.owner,
         Math.max(1, query.perKey ?? 1),
         query.maxKeys ?? limit,
+        coalescing(query),
       ],
     });
     return rows;
@@ -264,6 +266,11 @@ export class PostgresDeliveryDialect implements DeliveryDialect {
   json(value: unknown): unknown {
     return value;
   }
+}
+
+/** The types the claim coalesces, as a text[] parameter. */
+function coalescing(query: ClaimQuery): string[] {
+  return [...(query.coalesce ?? defaultCoalescingTypes())];
 }
 
 /** The one statement that records an attempt and moves its row (and opens its exception when parked). */

@@ -5,10 +5,10 @@
  * engine's in-flight set is the lease.
  */
 import type { CloudEvent } from '../../domain/cloud-event.js';
-import { coalescableTypes } from '../../domain/event-catalogue.js';
+import { defaultCoalescingTypes } from '../../domain/event-catalogue.js';
 import type { AttemptResult, ClaimQuery, DeliveryClaim } from '../delivery-port.js';
 import { GroupCommit } from '../group-commit.js';
-import { type DeliveryDialect, exceptionStep, sqlTextList } from '../sql-delivery.js';
+import { type DeliveryDialect, exceptionStep } from '../sql-delivery.js';
 import type { SqlStep, StepRunner } from '../sql-step.js';
 
 interface ClaimRow {
@@ -27,23 +27,26 @@ interface ClaimRow {
   superseded: 0 | 1;
 }
 
-/** The coalescing types as an SQL list, for `IN (…)` (constants of the catalogue, quoted). */
-const COALESCING = sqlTextList(coalescableTypes());
+/** `type` of the event of an outbox row (alias `alias`): read per row, from the log's primary key. */
+const typeOf = (alias: string) => `(SELECT type FROM events WHERE seq = ${alias}.event_seq)`;
+/** The subscription's coalescing types (`ClaimQuery.coalesce`, a JSON array), for `IN`. */
+const COALESCING = '(SELECT value FROM json_each(@coalesce))';
 
 /**
  * Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key),
  * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`).
- * `superseded` marks a head of a coalescing type that has a newer pending row of its key, also of a
- * coalescing type: it is not handed out but skipped (COALESCE_SQL). `status IN ('pending', 'parked')` is
- * repeated so that SQLite uses the partial index `outbox_key_open`.
+ * `superseded` marks a head of a coalescing type that has a newer pending row of its key and type: it is
+ * not handed out but skipped (COALESCE_SQL). A follower of a coalescing type ends its key's run (it may
+ * be superseded itself; the next claim sees it as a head). `status IN ('pending', 'parked')` is repeated
+ * so that SQLite uses the partial index `outbox_key_open`.
  */
 const CLAIM_SQL = `WITH heads AS MATERIALIZED (
     SELECT o.id, o.partition_key,
-         (SELECT type FROM events WHERE seq = o.event_seq) IN (${COALESCING}) AND EXISTS (
+         ${typeOf('o')} IN ${COALESCING} AND EXISTS (
            SELECT 1 FROM outbox n
            WHERE n.subscription = o.subscription AND n.partition_key = o.partition_key AND n.id > o.id
              AND n.status IN ('pending', 'parked') AND n.status = 'pending'
-             AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
+             AND ${typeOf('n')} = ${typeOf('o')}
          ) AS superseded
     FROM outbox o
     WHERE o.subscription = @subscription AND o.status = 'pending'
@@ -59,7 +62,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
            row_number() OVER (PARTITION BY h.id ORDER BY n.id) AS rn,
            n.status = 'pending' AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= @now)
              AND n.id NOT IN (SELECT value FROM json_each(@inFlight))
-             AND (SELECT type FROM events WHERE seq = n.event_seq) NOT IN (${COALESCING}) AS ok
+             AND ${typeOf('n')} NOT IN ${COALESCING} AS ok
     FROM heads h JOIN outbox n ON n.id IN (
       SELECT f.id FROM outbox f
       WHERE f.subscription = @subscription AND f.partition_key = h.partition_key AND f.id > h.id
@@ -79,25 +82,30 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
   ORDER BY o.id`;
 
 /**
- * Coalescing (docs/delivery.md §3) of the keys of the given heads: every pending row of a coalescing type that is
- * due, not in flight and older than the key's newest pending row of a coalescing type becomes `skipped`,
- * `superseded_by` that newest row. Bounded by the keys of one claim; each row is skipped once.
+ * Coalescing (docs/delivery.md §3) of the keys of the given heads: every pending row of a coalescing type
+ * that is due, not in flight and older than a pending row of its key and type becomes `skipped`,
+ * `superseded_by` the key's newest pending row of that type (never skipped itself, so the same for every
+ * row it supersedes). Bounded by the keys of one claim; each row is skipped once.
  */
-const COALESCE_SQL = `WITH newest AS MATERIALIZED (
-    SELECT h.partition_key AS key, (
-        SELECT n.id FROM outbox n
-        WHERE n.subscription = h.subscription AND n.partition_key = h.partition_key
-          AND n.status IN ('pending', 'parked') AND n.status = 'pending'
-          AND (SELECT type FROM events WHERE seq = n.event_seq) IN (${COALESCING})
-        ORDER BY n.id DESC LIMIT 1) AS id
-    FROM outbox h WHERE h.id IN (SELECT value FROM json_each(@heads)) AND h.subscription = @subscription)
-  UPDATE outbox SET status = 'skipped', superseded_by = newest.id
-  FROM newest
-  WHERE outbox.subscription = @subscription AND outbox.partition_key = newest.key
-    AND outbox.status IN ('pending', 'parked') AND outbox.status = 'pending' AND outbox.id < newest.id
+const COALESCE_SQL = `UPDATE outbox SET status = 'skipped', superseded_by = (
+    SELECT n.id FROM outbox n
+    WHERE n.subscription = outbox.subscription AND n.partition_key = outbox.partition_key
+      AND n.status IN ('pending', 'parked') AND n.status = 'pending'
+      AND ${typeOf('n')} = ${typeOf('outbox')}
+    ORDER BY n.id DESC LIMIT 1)
+  WHERE outbox.subscription = @subscription
+    AND outbox.partition_key IN (
+      SELECT h.partition_key FROM outbox h
+      WHERE h.id IN (SELECT value FROM json_each(@heads)) AND h.subscription = @subscription)
+    AND outbox.status IN ('pending', 'parked') AND outbox.status = 'pending'
     AND (outbox.next_attempt_at IS NULL OR outbox.next_attempt_at <= @now)
     AND outbox.id NOT IN (SELECT value FROM json_each(@inFlight))
-    AND (SELECT type FROM events WHERE seq = outbox.event_seq) IN (${COALESCING})`;
+    AND ${typeOf('outbox')} IN ${COALESCING}
+    AND EXISTS (
+      SELECT 1 FROM outbox n
+      WHERE n.subscription = outbox.subscription AND n.partition_key = outbox.partition_key
+        AND n.id > outbox.id AND n.status IN ('pending', 'parked') AND n.status = 'pending'
+        AND ${typeOf('n')} = ${typeOf('outbox')})`;
 
 /** Claims and attempt records on SQLite. */
 export class SqliteDeliveryDialect implements DeliveryDialect {
@@ -130,6 +138,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
       limit: query.limit,
       perKey: Math.max(1, query.perKey ?? 1),
       maxKeys: query.maxKeys ?? query.limit,
+      coalesce: JSON.stringify(query.coalesce ?? defaultCoalescingTypes()),
     };
     const [rows] = (await this.runner.write([{ sql: CLAIM_SQL, params: [params], mode: 'all' }])) as [
       ClaimRow[],
