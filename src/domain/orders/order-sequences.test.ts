@@ -450,7 +450,10 @@ function sequences(locations: readonly string[]) {
 }
 
 describe('orders in mixed units with changes, holds and stock arrivals, property', () => {
-  it('keeps stock buckets consistent in eaches and never over-commits a line, whatever the sequence', () => {
+  // 400 sequences take 2–4 s alone; on a loaded CI machine several times that.
+  it('keeps stock buckets consistent in eaches and never over-commits a line, whatever the sequence', {
+    timeout: 60_000,
+  }, () => {
     fc.assert(sequences(['DC1']), { numRuns: 400 });
   });
 
@@ -459,7 +462,9 @@ describe('orders in mixed units with changes, holds and stock arrivals, property
    * them (a backorder filled or a quantity raised is committed at the line's location only), so each
    * line's released units are at one WMS and every pick, cancellation and hold finds them there.
    */
-  it('…and over two locations, where a fill or a raise never splits a line between them', () => {
+  it('…and over two locations, where a fill or a raise never splits a line between them', {
+    timeout: 60_000,
+  }, () => {
     fc.assert(sequences(['DC1', 'DC2']), { numRuns: 400 });
   });
 });
