@@ -134,7 +134,12 @@ describe('Business Central recipe', () => {
   }, 20_000);
 
   it("accepts BC's notifications and refuses one whose clientState is not ours", async () => {
-    expect(await fake.notify('salesOrders', randomUUID(), 'updated')).toEqual([200]);
+    // An order BC no longer has: the read answers 404 and the notification is kept as fetch_failed.
+    const gone = randomUUID();
+    expect(await fake.notify('salesOrders', gone, 'updated')).toEqual([202]);
+    const failed = await api('/v1/exceptions?code=fetch_failed&status=open');
+    expect(JSON.stringify(failed.body.items)).toContain(`salesOrders(${gone}): HTTP 404`);
+    expect(fake.log.some((r) => r.path.endsWith(`/salesOrders(${gone})`) && r.status === 404)).toBe(true);
     const forged = await fetch(`${hub.url}/v1/inbound/bc/notifications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -252,6 +257,55 @@ describe('Business Central recipe', () => {
       (await api(`/v1/exceptions/${exceptionId}/retry`, { method: 'POST', body: {} })).status,
     ).toBeLessThan(300);
     await until(() => bcOrder(orderId)?.header.requestedDeliveryDate === '2027-02-01', 'the retried PATCH');
+  }, 30_000);
+
+  it('reads back a sales order BC notifies as changed and reports it shipped once BC ships it in full', async () => {
+    const orderId = `SO-${randomUUID().slice(0, 8)}`;
+    const created = await api('/v1/orders', {
+      method: 'POST',
+      key: SHOP,
+      headers: { 'idempotency-key': `k-${orderId}` },
+      body: {
+        orderId,
+        channel: 'web',
+        customer: { id: 'C-10000', name: 'Adatum' },
+        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 3, unitPrice: 10 }],
+        shipTo,
+      },
+    });
+    expect(created.status).toBe(201);
+    await until(() => bcOrder(orderId) !== undefined, 'the BC sales order');
+    const id = bcOrder(orderId)?.header.id as string;
+    const reads = () => fake.log.filter((r) => r.method === 'GET' && r.path.endsWith(`/salesOrders(${id})`));
+
+    // A change that is no shipment (BC's user edits the order): read, no event.
+    expect(await fake.notify('salesOrders', id, 'updated')).toEqual([200]);
+    expect(reads()).toHaveLength(1);
+    expect(reads()[0]?.status).toBe(200);
+    expect(reads()[0]?.headers.authorization).toMatch(/^Bearer /);
+
+    // BC ships it, but its API answers the read 429: the notification is parked, then retried by hand.
+    fake.throttleNext(1, `/salesOrders(${id})`);
+    expect(await fake.shipOrder(id)).toEqual([202]);
+    const parked = await api('/v1/exceptions?code=fetch_failed&status=open');
+    const exception = (parked.body.items as { id: number; detail: string }[]).find((e) =>
+      e.detail.includes(`salesOrders(${id})`),
+    );
+    expect(exception?.detail).toContain('HTTP 429');
+    expect((await api(`/v1/orders/${orderId}`)).body.status).not.toBe('shipped');
+    expect(
+      (await api(`/v1/exceptions/${exception?.id}/retry`, { method: 'POST', body: {} })).status,
+    ).toBeLessThan(300);
+    await until(
+      async () => (await api(`/v1/orders/${orderId}`)).body.lines[0].shipped === 3,
+      'shipped from BC',
+    );
+    const timeline = await api(`/v1/orders/${orderId}/timeline`);
+    expect(JSON.stringify(timeline.body)).toContain(`bc-shipped-${id}`);
+
+    // BC notifies again (another edit): the same event id, a duplicate, nothing shipped twice.
+    expect(await fake.notify('salesOrders', id, 'updated')).toEqual([200]);
+    expect((await api(`/v1/orders/${orderId}`)).body.lines[0].shipped).toBe(3);
   }, 30_000);
 
   it('puts an order over the customer credit limit on credit hold through orders.validate', async () => {
