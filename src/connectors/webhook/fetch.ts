@@ -28,7 +28,8 @@ export function apiFetcher(context: Pick<ShapedContext, 'client' | 'tokens'>): F
       const excerpt = excerptOf(answer.body ?? '');
       throw new FetchError(`HTTP ${answer.status}${excerpt ? `: ${excerpt}` : ''}`);
     }
-    if (answer.complete === false) throw new FetchError(`HTTP ${answer.status}: the answer is longer than 1 MiB`);
+    if (answer.complete === false)
+      throw new FetchError(`HTTP ${answer.status}: the answer is longer than 1 MiB`);
     try {
       return JSON.parse(answer.body ?? '') as unknown;
     } catch {

@@ -186,7 +186,13 @@ async function fetchRecord(
   } catch (error) {
     const message = (error as Error).message;
     const prefix = `${rule.url.key}: `;
-    throw new MappingError(rule.url.key, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+    const code = error instanceof XrefMissingError ? XREF_MISSING : undefined;
+    throw new MappingError(
+      rule.url.key,
+      message.startsWith(prefix) ? message.slice(prefix.length) : message,
+      undefined,
+      code,
+    );
   }
   if (typeof value !== 'string' || value.length === 0) {
     throw new MappingError(rule.url.key, `must give a URL or a path (a string), got ${kindOf(value)}`);
