@@ -220,10 +220,12 @@ async function fetchRecord(
  * port, a path outside `base` (after `.` and `..` are resolved), credentials, or an encoded `/`, `\` or
  * `.` (which a server could decode into a path outside `base`).
  */
-export function fetchUrl(base: string, value: string): URL | string {
+export function fetchUrl(base: string, given: string): URL | string {
+  // What a request gave is quoted in the exception: at most 200 characters of it.
+  const value = given.length > 200 ? `${given.slice(0, 200)}…` : given;
   let url: URL;
   try {
-    url = new URL(value, base);
+    url = new URL(given, base);
   } catch {
     return `'${value}' is not a URL`;
   }
