@@ -321,7 +321,7 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
       ((await api('GET', `/v1/events?subject=${hubId}&type=com.manifold.order.change-acknowledged.v1`, ADMIN))
         .body?.items ?? []) as Json[];
     const active = async () =>
-      ((await api('GET', `/v1/orders/${hubId}`, ADMIN)).body?.lines as Json[]).map((l) => [
+      (((await api('GET', `/v1/orders/${hubId}`, ADMIN)).body?.lines ?? []) as Json[]).map((l) => [
         l.lineId,
         l.ordered - l.cancelled,
       ]);
