@@ -133,7 +133,7 @@ describe('Business Central recipe', () => {
     expect(fake.log.filter((r) => r.method === 'POST' && r.path.endsWith('/subscriptions'))).toHaveLength(1);
   }, 20_000);
 
-  it("accepts BC's notifications and refuses one whose clientState is not ours", async () => {
+  it('parks a notification of an order BC no longer has (fetch_failed) and refuses a foreign clientState', async () => {
     // An order BC no longer has: the read answers 404 and the notification is kept as fetch_failed.
     const gone = randomUUID();
     expect(await fake.notify('salesOrders', gone, 'updated')).toEqual([202]);
