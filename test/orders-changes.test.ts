@@ -11,7 +11,7 @@ import { compileConfig } from '../src/config/load-config.js';
 import type { CloudEvent } from '../src/domain/cloud-event.js';
 import { composeHub, type Hub } from '../src/main/compose.js';
 import type { Store } from '../src/store/store-port.js';
-import { freshOrderId, freshSku, orderBody } from './support/orders.js';
+import { freshOrderId, freshSku, orderBody, shipTo } from './support/orders.js';
 import { describeEachStore } from './support/stores.js';
 import { testConfigYaml } from './support/test-config.js';
 
@@ -147,6 +147,42 @@ await describeEachStore(
         ]);
         expect(o.requestedDeliveryDate).toBe('2027-01-15');
         expect(o.milestone).toBe('released');
+      } finally {
+        await stop();
+      }
+    });
+
+    it("takes a ship-to equal to the order's as no change: not released again, not refused after pick", async () => {
+      start();
+      try {
+        const a = freshSku();
+        await stock(a, 20);
+        const id = await order(a, 4);
+        await send('wms-east', 'picked', {
+          orderId: id,
+          location: 'DC-EAST',
+          lines: [{ lineId: '1', quantity: 2 }],
+        });
+        // The whole order as its owner sends it on every update: same address (keys in another order).
+        const same = Object.fromEntries(Object.entries(shipTo).reverse());
+        await send('shop', 'changed', {
+          orderId: id,
+          lines: [{ lineId: '1', action: 'update', quantity: 3 }],
+          shipTo: same,
+        });
+        expect((await hubEvents(id, 'change-acknowledged')).map((x) => x.status)).toEqual(['applied']);
+        const line = (await view(id)).lines[0];
+        expect((line?.ordered ?? 0) - (line?.cancelled ?? 0)).toBe(3);
+        expect(
+          (await hubEvents(id, 'release-cancelled')).filter((e) => String(e.reason).includes('ship-to')),
+        ).toEqual([]);
+        // Another address while 2 units are picked and not shipped: refused as before.
+        await send('shop', 'changed', { orderId: id, shipTo: { ...shipTo, line1: '1 Other Road' } });
+        expect((await hubEvents(id, 'change-acknowledged')).map((x) => x.status)).toEqual([
+          'applied',
+          'refused',
+        ]);
+        expect((await view(id)).shipTo).toEqual(shipTo);
       } finally {
         await stop();
       }

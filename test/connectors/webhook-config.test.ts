@@ -126,4 +126,43 @@ describe('systems.<name>.inbound', () => {
       expect.stringContaining("give exactly one of 'hmac', 'token', 'bearer', 'basic'"),
     ]);
   });
+
+  it('compiles a fetch (base normalized to end with /), and refuses a bad base, an hmac auth and unknown keys', () => {
+    const config = compileConfig(
+      withShopInbound(`      routes:
+        n:
+          each: value
+          fetch: { base: 'https://erp.example/api/v2.0', url: resource, auth: { bearer: t0ken }, timeout: 5s }
+          when: $fetched.shipped
+          type: com.manifold.order.cancelled.v1
+          data: '{ "orderId": $fetched.id }'
+`),
+      'manifold.yaml',
+      {},
+    );
+    const fetch = inboundOf(config, 'shop')?.routes.get('n')?.emit[0]?.fetch;
+    expect(fetch).toMatchObject({
+      key: 'routes.n.fetch',
+      base: 'https://erp.example/api/v2.0/',
+      auth: { kind: 'bearer', token: 't0ken' },
+      timeoutMs: 5000,
+    });
+    expect(fetch?.url.text).toBe('resource');
+    const messages = configIssues(
+      withShopInbound(`      routes:
+        a: { type: com.manifold.order.cancelled.v1, data: '$', fetch: { base: 'ftp://x/', url: r } }
+        b: { type: com.manifold.order.cancelled.v1, data: '$', fetch: { base: 'https://x/?q=1', url: r } }
+        c: { type: com.manifold.order.cancelled.v1, data: '$', fetch: { base: 'https://x/', url: r, auth: { hmac: { secret: s } } } }
+        d: { type: com.manifold.order.cancelled.v1, data: '$', fetch: { base: 'https://x/', url: r, method: POST } }
+`),
+    ).map((i) => `${i.path}: ${i.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^systems\.shop\.inbound\.routes\.a\.fetch\.base: invalid base 'ftp:\/\/x\/'/),
+      expect.stringMatching(/^systems\.shop\.inbound\.routes\.b\.fetch\.base: invalid base/),
+      expect.stringMatching(
+        /^systems\.shop\.inbound\.routes\.c\.fetch\.auth: use 'bearer', 'basic' or 'oauth2'/,
+      ),
+      expect.stringMatching(/^systems\.shop\.inbound\.routes\.d\.fetch\.method: unknown key 'method'/),
+    ]);
+  });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeShopify } from '../fakes/shopify/server.js';
-import { orderPayload, sendWebhook } from '../fakes/shopify/webhooks.js';
+import { editedOrderPayload, orderPayload, sendWebhook } from '../fakes/shopify/webhooks.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { until } from '../support/until.js';
 
@@ -303,6 +303,86 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
       'order cancelled',
     );
   });
+  it('takes orders/updated as a change of quantities, removed lines and ship-to; a redelivery is a duplicate', async () => {
+    const orderId = 5800000000003;
+    const hubId = `WEB-${orderId}`;
+    const created = orderPayload({
+      id: orderId,
+      lines: [
+        { id: 13000000000301, sku: 'SKU-A', quantity: 3, price: '19.90' },
+        { id: 13000000000302, sku: 'SKU-B', quantity: 2, price: '5.00' },
+      ],
+    });
+    expect(
+      (await sendWebhook(inbound('orders-create'), SECRET, { topic: 'orders/create', payload: created }))
+        .status,
+    ).toBe(202);
+    const acks = async () =>
+      ((await api('GET', `/v1/events?subject=${hubId}&type=com.manifold.order.change-acknowledged.v1`, ADMIN))
+        .body?.items ?? []) as Json[];
+    const active = async () =>
+      (((await api('GET', `/v1/orders/${hubId}`, ADMIN)).body?.lines ?? []) as Json[]).map((l) => [
+        l.lineId,
+        l.ordered - l.cancelled,
+      ]);
+
+    // An update that changes nothing the hub keeps (a tag, a note): applied, nothing moves.
+    const tagged = await sendWebhook(inbound('orders-updated'), SECRET, {
+      topic: 'orders/updated',
+      payload: { ...created, tags: 'vip', updated_at: new Date().toISOString() },
+    });
+    expect(tagged.status, JSON.stringify(tagged.body)).toBe(202);
+    await until(async () => (await acks()).length === 1, 'the first change acknowledged');
+    expect((await acks())[0]?.event.data.status).toBe('applied');
+    expect(await active()).toEqual([
+      ['13000000000301', 3],
+      ['13000000000302', 2],
+    ]);
+
+    // An order edit in Shopify: line 301 down to 1, line 302 removed, a new shipping address.
+    const edited = editedOrderPayload(created, {
+      quantities: { 13000000000301: 1, 13000000000302: 0 },
+      shippingAddress: { address1: '7 Harbour Street', city: 'Dayton', zip: '45402' },
+    });
+    const update = await sendWebhook(inbound('orders-updated'), SECRET, {
+      topic: 'orders/updated',
+      payload: edited,
+    });
+    expect(update.status, JSON.stringify(update.body)).toBe(202);
+    await until(async () => (await acks()).length === 2, 'the edit acknowledged');
+    expect((await acks())[1]?.event.data).toMatchObject({
+      status: 'applied',
+      lines: [
+        { lineId: '13000000000301', action: 'update', status: 'accepted', quantity: 1 },
+        { lineId: '13000000000302', action: 'update', status: 'accepted', quantity: 0 },
+      ],
+    });
+    expect(await active()).toEqual([
+      ['13000000000301', 1],
+      ['13000000000302', 0],
+    ]);
+    const order = (await api('GET', `/v1/orders/${hubId}`, ADMIN)).body as Json;
+    expect(order.shipTo).toMatchObject({ line1: '7 Harbour Street', city: 'Dayton', postalCode: '45402' });
+
+    // Shopify delivers the same event again (same X-Shopify-Event-Id): a duplicate, nothing applied twice.
+    const again = await sendWebhook(inbound('orders-updated'), SECRET, {
+      topic: 'orders/updated',
+      payload: edited,
+      eventId: update.eventId,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('duplicate');
+    // Once cancelled in Shopify, its updates are orders/cancelled's: ignored here.
+    const late = await sendWebhook(inbound('orders-updated'), SECRET, {
+      topic: 'orders/updated',
+      payload: { ...edited, cancelled_at: new Date().toISOString(), cancel_reason: 'customer' },
+    });
+    expect(late.status).toBe(200);
+    expect(late.body.status).toBe('ignored');
+    expect((await acks()).length).toBe(2);
+    expect((await openExceptions()).filter((e) => JSON.stringify(e).includes(hubId))).toEqual([]);
+  });
+
   it('parks other user errors (failIf), and a compare that stays stale after 3 repeats, as exceptions', async () => {
     // An inventory item Shopify does not have: INVALID_INVENTORY_ITEM, refused for good.
     expect(

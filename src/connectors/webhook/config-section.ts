@@ -4,11 +4,13 @@
  * turning a request into canonical events by JSONata. Every expression is compiled here, once, by the
  * shaped calls' expressions module (`../http/expressions.ts`: budget, error positions).
  */
-import type { CompiledExpression } from '../../config/compiled-config.js';
+import type { CompiledExpression, OutboundAuth } from '../../config/compiled-config.js';
 import type { ConfigValue, MapReader } from '../../config/config-reader.js';
 import { readDuration } from '../../config/config-reader.js';
 import { catalogueEntry } from '../../domain/event-catalogue.js';
+import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { readExpression } from '../http/expressions.js';
+import { isHttpUrl, readAuth as readOutboundAuth } from '../http/shaped-config.js';
 
 /** How a webhook request proves it comes from the system. */
 export type WebhookAuth =
@@ -29,6 +31,21 @@ export type WebhookAuth =
   | { kind: 'token'; header?: string; query?: string; field?: string; values: string[] }
   | { kind: 'basic'; username: string; passwords: string[] };
 
+/**
+ * `fetch`: the record a notification names, read from the system's API before the event is made (one GET
+ * per item). The URL the expression gives must stay under `base`: the hub never requests elsewhere.
+ */
+export interface FetchRule {
+  /** `routes.bc.fetch`, for messages. */
+  key: string;
+  /** Scheme, host, port and path prefix every fetched URL must keep (ends with `/`). */
+  base: string;
+  /** JSONata over the item: a URL under `base`, or a path relative to it. */
+  url: CompiledExpression;
+  auth?: Exclude<OutboundAuth, { kind: 'hmac' }>;
+  timeoutMs: number;
+}
+
 /** One event a route emits. */
 export interface EmitRule {
   /** Where it was written, for messages: `routes.orders-create` or `routes.orders-create.emit[1]`. */
@@ -38,6 +55,7 @@ export interface EmitRule {
   data: CompiledExpression;
   when?: CompiledExpression;
   each?: CompiledExpression;
+  fetch?: FetchRule;
 }
 
 export interface WebhookRoute {
@@ -68,8 +86,9 @@ const HMAC_KEYS = [
   'timestampHeader',
   'tolerance',
 ] as const;
-const ROUTE_KEYS = ['type', 'id', 'data', 'when', 'each', 'emit', 'format'] as const;
-const EMIT_KEYS = ['type', 'id', 'data', 'when', 'each'] as const;
+const ROUTE_KEYS = ['type', 'id', 'data', 'when', 'each', 'fetch', 'emit', 'format'] as const;
+const EMIT_KEYS = ['type', 'id', 'data', 'when', 'each', 'fetch'] as const;
+const FETCH_KEYS = ['base', 'url', 'auth', 'timeout'] as const;
 const ROUTE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Default `tolerance` of a signed timestamp: five minutes either way. */
@@ -254,6 +273,8 @@ function readEmit(map: MapReader, key: string, checkKeys: boolean): EmitRule | u
   const id = readExpression(map.get('id'), `${key}.id`);
   const when = readExpression(map.get('when'), `${key}.when`);
   const each = readExpression(map.get('each'), `${key}.each`);
+  const fetch = map.has('fetch') ? readFetch(map.get('fetch'), `${key}.fetch`) : undefined;
+  if (map.has('fetch') && fetch === undefined) return undefined;
   if (type === undefined || catalogueEntry(type) === undefined || data === undefined) return undefined;
   if (map.get('id') !== undefined && id === undefined) return undefined;
   if (map.get('when') !== undefined && when === undefined) return undefined;
@@ -265,5 +286,40 @@ function readEmit(map: MapReader, key: string, checkKeys: boolean): EmitRule | u
     ...(id ? { id } : {}),
     ...(when ? { when } : {}),
     ...(each ? { each } : {}),
+    ...(fetch ? { fetch } : {}),
+  };
+}
+
+/** `fetch: { base, url, auth?, timeout? }`. */
+function readFetch(value: ConfigValue | undefined, key: string): FetchRule | undefined {
+  const map = value?.map();
+  if (map === undefined) return undefined;
+  map.allowOnly(FETCH_KEYS);
+  const baseValue = map.require('base');
+  const text = baseValue?.string();
+  let base: string | undefined;
+  if (text !== undefined) {
+    const parsed = isHttpUrl(text) ? new URL(text) : undefined;
+    if (parsed === undefined || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '') {
+      baseValue?.report(
+        `invalid base '${text}'; expected an http:// or https:// URL without query, fragment or credentials`,
+        text,
+      );
+    } else {
+      base = `${parsed.origin}${parsed.pathname.endsWith('/') ? parsed.pathname : `${parsed.pathname}/`}`;
+    }
+  }
+  const url = readExpression(map.require('url'), `${key}.url`);
+  const auth = readOutboundAuth(map.get('auth'));
+  if (auth?.kind === 'hmac') map.get('auth')?.report("use 'bearer', 'basic' or 'oauth2'");
+  const timeoutMs = readDuration(map.get('timeout')) ?? DEFAULT_HTTP_TIMEOUT_MS;
+  if (base === undefined || url === undefined || auth?.kind === 'hmac') return undefined;
+  if (map.has('auth') && auth === undefined) return undefined;
+  return {
+    key,
+    base,
+    url,
+    timeoutMs,
+    ...(auth !== undefined ? { auth: auth as Exclude<OutboundAuth, { kind: 'hmac' }> } : {}),
   };
 }

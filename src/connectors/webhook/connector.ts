@@ -21,10 +21,14 @@ import type {
   InboundRequest,
   ProtocolReply,
 } from '../connector-port.js';
+import { DEFAULT_HTTP_TIMEOUT_MS } from '../http/config-section.js';
 import { XREF_MISSING, type XrefResolver, xrefResolver } from '../http/expressions.js';
+import { OAUTH2_STATE_INSTANCE, OAuth2Tokens } from '../http/oauth2.js';
+import { httpClient } from '../transport/http.js';
 import { headerValue, secretHeaders, secretQuery, verify } from './auth.js';
 import { readInbound, type WebhookInbound } from './config-section.js';
-import { MappingError, mapRequest, plainHeaders } from './mapping.js';
+import { apiFetcher } from './fetch.js';
+import { FETCH_FAILED, type Fetcher, MappingError, mapRequest, plainHeaders } from './mapping.js';
 
 /** Exception codes: the request could not be mapped (body, expression, route), or its events were refused. */
 export const MAPPING_FAILED = 'mapping_failed';
@@ -84,7 +88,7 @@ export function inboundOf(
 
 export class WebhookInboundConnector implements InboundConnector {
   readonly format = 'webhook';
-  readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED, XREF_MISSING] as const;
+  readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED, XREF_MISSING, FETCH_FAILED] as const;
 
   private readonly xref: XrefResolver | undefined;
 
@@ -92,6 +96,8 @@ export class WebhookInboundConnector implements InboundConnector {
     private readonly config: CompiledConfig,
     private readonly stores: WebhookStores,
     private readonly now: () => Date,
+    /** Makes the routes' `fetch` requests; without it a route with `fetch` parks its requests. */
+    private readonly fetcher?: Fetcher,
   ) {
     this.xref = stores.xref === undefined ? undefined : xrefResolver(config, stores.xref);
   }
@@ -181,6 +187,7 @@ export class WebhookInboundConnector implements InboundConnector {
         headers: payload.headers,
         query: payload.query,
         ...(this.xref !== undefined ? { xref: this.xref } : {}),
+        ...(this.fetcher !== undefined ? { fetch: this.fetcher } : {}),
       });
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
@@ -333,6 +340,18 @@ function refusal(error: ManifoldError): string {
 export const webhookConnector: ConnectorKind = {
   kind: 'webhook',
   systemSection: { key: 'inbound', read: readInbound },
-  openInbound: (context) =>
-    new WebhookInboundConnector(context.config, context.stores as WebhookStores, context.now),
+  openInbound: (context) => {
+    const client = httpClient(context);
+    const tokens = context.shared(
+      'http-oauth2',
+      () =>
+        new OAuth2Tokens(client, context.state(OAUTH2_STATE_INSTANCE), context.now, DEFAULT_HTTP_TIMEOUT_MS),
+    );
+    return new WebhookInboundConnector(
+      context.config,
+      context.stores as WebhookStores,
+      context.now,
+      apiFetcher({ client, tokens }),
+    );
+  },
 };

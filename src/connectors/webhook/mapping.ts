@@ -14,7 +14,19 @@ import {
   type XrefResolver,
   xrefBinding,
 } from '../http/expressions.js';
-import type { EmitRule, WebhookRoute } from './config-section.js';
+import type { EmitRule, FetchRule, WebhookRoute } from './config-section.js';
+
+/** Exception code of a request whose `fetch` failed (the system did not answer the record). */
+export const FETCH_FAILED = 'fetch_failed';
+
+/**
+ * Reads the record at `url` (already checked to be under `rule.base`) and gives its parsed JSON body.
+ * Throws `FetchError` when there is no usable answer.
+ */
+export type Fetcher = (rule: FetchRule, url: URL) => Promise<unknown>;
+
+/** A fetch without a usable answer: no answer, a status other than 2xx, or a body that is not JSON. */
+export class FetchError extends Error {}
 
 /** A request could not be mapped: which expression (or `body`), where in the input when known, and why. */
 export class MappingError extends Error {
@@ -41,6 +53,8 @@ export interface MappingInput {
   query: Readonly<Record<string, string>>;
   /** What `$xref` reads: the tables of the hub (or of the preview) this request is mapped in. */
   xref?: XrefResolver;
+  /** Makes a route's `fetch` (the hub's API client); without it a rule with `fetch` cannot be mapped. */
+  fetch?: Fetcher;
 }
 
 /** Arrays and objects (or XML elements) may nest this deep: the hub's cap on every JSON body (docs/operations.md). */
@@ -139,10 +153,17 @@ export async function mapRequest(route: WebhookRoute, input: MappingInput): Prom
   };
   const events: InboundEvent[] = [];
   for (const rule of route.emit) {
-    if (rule.when !== undefined && !truthy(await run(rule, 'when', body, bindings))) continue;
+    // With `fetch`, `when` is read per item once its record is fetched (it sees `$fetched`).
+    const whenFirst = rule.fetch === undefined;
+    if (whenFirst && rule.when !== undefined && !truthy(await run(rule, 'when', body, bindings))) continue;
     const items = rule.each === undefined ? [body] : asList(await run(rule, 'each', body, bindings));
     for (const item of items) {
-      events.push(await emitOne(rule, item, bindings));
+      let itemBindings: Record<string, unknown> = bindings;
+      if (rule.fetch !== undefined) {
+        itemBindings = { ...bindings, fetched: await fetchRecord(rule.fetch, item, bindings, input.fetch) };
+        if (rule.when !== undefined && !truthy(await run(rule, 'when', item, itemBindings))) continue;
+      }
+      events.push(await emitOne(rule, item, itemBindings));
       if (events.length > MAX_EVENTS_PER_REQUEST) {
         throw new MappingError(rule.each?.key ?? rule.key, `more than ${MAX_EVENTS_PER_REQUEST} events`);
       }
@@ -160,6 +181,76 @@ export async function mapRequest(route: WebhookRoute, input: MappingInput): Prom
     seen.add(event.id);
   }
   return events;
+}
+
+/** Runs `fetch` for one item: its URL, checked to stay under `base`, then the record. */
+async function fetchRecord(
+  rule: FetchRule,
+  item: unknown,
+  bindings: Record<string, unknown>,
+  fetcher: Fetcher | undefined,
+): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await evaluate(rule.url, item, bindings);
+  } catch (error) {
+    const message = (error as Error).message;
+    const prefix = `${rule.url.key}: `;
+    const code = error instanceof XrefMissingError ? XREF_MISSING : undefined;
+    throw new MappingError(
+      rule.url.key,
+      message.startsWith(prefix) ? message.slice(prefix.length) : message,
+      undefined,
+      code,
+    );
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new MappingError(rule.url.key, `must give a URL or a path (a string), got ${kindOf(value)}`);
+  }
+  const url = fetchUrl(rule.base, value);
+  if (typeof url === 'string') throw new MappingError(rule.url.key, url);
+  if (fetcher === undefined) {
+    throw new MappingError(rule.key, `the record at ${url.href} is not fetched here (only the hub fetches)`);
+  }
+  try {
+    return await fetcher(rule, url);
+  } catch (error) {
+    if (!(error instanceof FetchError)) throw error;
+    throw new MappingError(
+      rule.key,
+      `GET ${url.origin}${url.pathname}: ${error.message}`,
+      undefined,
+      FETCH_FAILED,
+    );
+  }
+}
+
+/**
+ * `value` (absolute, or relative to `base`) as a URL under `base`, or why not: another scheme, host or
+ * port, a path outside `base` (after `.` and `..` are resolved), credentials, or an encoded `/`, `\` or
+ * `.` (which a server could decode into a path outside `base`).
+ */
+export function fetchUrl(base: string, given: string): URL | string {
+  // What a request gave is quoted in the exception: at most 200 characters of it.
+  const value = given.length > 200 ? `${given.slice(0, 200)}…` : given;
+  let url: URL;
+  try {
+    url = new URL(given, base);
+  } catch {
+    return `'${value}' is not a URL`;
+  }
+  const root = new URL(base);
+  if (url.origin !== root.origin || url.username !== '' || url.password !== '') {
+    return `'${value}' is not on ${root.origin}: a fetch stays on the base's origin`;
+  }
+  if (/%(2f|5c|2e)/i.test(url.pathname)) {
+    return `'${value}' encodes '/', '\\' or '.' in its path`;
+  }
+  if (!url.pathname.startsWith(root.pathname)) {
+    return `'${value}' is outside ${base}: a fetch stays under its base`;
+  }
+  url.hash = '';
+  return url;
 }
 
 async function emitOne(

@@ -43,9 +43,12 @@ export class OrderChanges {
     stock: StockView,
   ): Promise<string> {
     const record = w.record;
+    // A ship-to equal to the order's is no change (an owner that sends its whole order on every update):
+    // nothing is released again, and it is not refused while units are picked.
+    const newShipTo = data.shipTo !== undefined && !sameJson(data.shipTo, record.document.shipTo);
     const outcome = planChange(record.state, {
       ...(data.lines ? { lines: data.lines } : {}),
-      shipTo: data.shipTo !== undefined,
+      shipTo: newShipTo,
     });
     const acknowledge = (status: 'applied' | 'refused', reason?: string) =>
       ctx.emit('com.manifold.order.change-acknowledged.v1', {
@@ -87,7 +90,7 @@ export class OrderChanges {
       }
       changeDocumentLine(line, quantity, c.unitPrice);
     }
-    if (data.shipTo) doc.shipTo = { ...data.shipTo };
+    if (data.shipTo && newShipTo) doc.shipTo = { ...data.shipTo };
     for (const key of ['requestedShipDate', 'requestedDeliveryDate', 'cancelAfter'] as const) {
       if (data[key] !== undefined) doc[key] = data[key];
     }
@@ -203,4 +206,15 @@ function changeDocumentLine(
     if (line.baseQuantity !== undefined) line.baseQuantity = quantity;
   }
   if (unitPrice !== undefined) line.unitPrice = unitPrice * factor;
+}
+
+/** Equal as JSON values, whatever the order of object keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -279,6 +279,22 @@ export class FakeBusinessCentral {
     });
   }
 
+  /**
+   * Posts the shipment of a sales order in full (as BC's "Post" → Ship does): `fullyShipped` becomes true,
+   * the order a new version (ETag) and `lastModifiedDateTime` moves; then BC notifies its subscribers.
+   */
+  async shipOrder(id: string): Promise<number[]> {
+    const order = this.store.salesOrders.get(id);
+    if (order === undefined) throw new Error(`no sales order ${id}`);
+    Object.assign(order.header, {
+      status: 'Released',
+      fullyShipped: true,
+      lastModifiedDateTime: new Date().toISOString(),
+    });
+    order.version++;
+    return this.notify('salesOrders', id, 'updated');
+  }
+
   /** Sends BC's change notifications for `entity` to every subscription on it; answers each status. */
   async notify(entity: string, id: string, changeType: 'created' | 'updated' | 'deleted'): Promise<number[]> {
     const statuses: number[] = [];

@@ -42,7 +42,10 @@ export async function sendWebhook(
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, eventId };
 }
 
-/** An `orders/create` payload (the fields the recipe reads, as the REST order resource names them). */
+/**
+ * An `orders/create` payload (the fields the recipe reads, as the REST order resource names them). Each
+ * line's `current_quantity` is its quantity after removals (REST Admin API 2024-01 and later).
+ */
 export function orderPayload(order: {
   id: number;
   lines: { id: number; sku: string; quantity: number; price: string }[];
@@ -54,6 +57,7 @@ export function orderPayload(order: {
     name: `#${order.id % 10000}`,
     email: order.email ?? 'ada@example.com',
     created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
     currency: 'USD',
     financial_status: 'paid',
     cancelled_at: null,
@@ -68,6 +72,8 @@ export function orderPayload(order: {
       admin_graphql_api_id: `gid://shopify/LineItem/${l.id}`,
       sku: l.sku,
       quantity: l.quantity,
+      current_quantity: l.quantity,
+      fulfillable_quantity: l.quantity,
       price: l.price,
       title: l.sku,
     })),
@@ -79,5 +85,32 @@ export function orderPayload(order: {
       province_code: 'OH',
       country_code: 'US',
     },
+  };
+}
+
+/**
+ * The `orders/updated` payload after an order edit in Shopify: the whole order again, as `orders/updated`
+ * always sends it. A line's `quantity` stays what was ordered; removing units lowers its `current_quantity`
+ * (and `fulfillable_quantity`), removing the line makes both 0 — the line stays in `line_items`. A new
+ * shipping address replaces the old one. `updated_at` moves.
+ */
+export function editedOrderPayload(
+  order: Record<string, unknown>,
+  edit: { quantities?: Record<number, number>; shippingAddress?: Record<string, unknown> },
+): Record<string, unknown> {
+  const lines = (order.line_items as Record<string, unknown>[]).map((line) => {
+    const to = edit.quantities?.[line.id as number];
+    if (to === undefined) return { ...line };
+    if (to < 0 || to > (line.quantity as number))
+      throw new Error(`line ${line.id}: ${to} is not 0..quantity`);
+    return { ...line, current_quantity: to, fulfillable_quantity: to };
+  });
+  return {
+    ...order,
+    updated_at: new Date(Date.now() + 1000).toISOString(),
+    line_items: lines,
+    ...(edit.shippingAddress
+      ? { shipping_address: { ...(order.shipping_address as object), ...edit.shippingAddress } }
+      : {}),
   };
 }
