@@ -103,6 +103,7 @@ export class EdiInbound implements InboundConnector {
       units: config.units ?? {},
       orders: stores.orders,
       now,
+      ownership: config.ownership,
     });
   }
 
