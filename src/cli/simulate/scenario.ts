@@ -78,6 +78,13 @@ export class Scenario {
       }
       return [];
     });
+    // No channel system places orders (a 3PL recipe): the ERP does, by the API, on the first channel a
+    // location serves (it is the system of record of orders there).
+    const erp = [...sim.config.systems.values()].find((s) => s.kind === 'erp');
+    const channel = sim.config.locations.flatMap((l) => l.channels)[0];
+    const erpPlayable = erp ? sim.playable(erp.name) : undefined;
+    if (this.sources.length === 0 && erpPlayable && channel)
+      this.sources.push({ system: erpPlayable, channel, via: 'api', weight: 1 });
     // ISA13 is unique per partner for ever (a repeat is answered as a resend): start from the clock.
     this.interchangeControl = (Math.floor(Date.now() / 1000) % 90_000_000) * 10;
   }
@@ -86,6 +93,11 @@ export class Scenario {
   sourceNames(): string[] {
     const how = { x12: 'X12 850', webhook: 'native webhook', api: 'API' } as const;
     return this.sources.map((s) => `${s.system.name} (${s.channel}, ${how[s.via]})`);
+  }
+
+  /** The units of `sku` counted at the start at the `index`-th location. */
+  onHandAt(sku: { scarce: boolean }, index: number): number {
+    return sku.scarce ? (SCARCE_ON_HAND[index] ?? 2) : PLENTIFUL_ON_HAND;
   }
 
   /** Counts every SKU at every location (as its WMS) and announces incoming stock (as the ERP). */
@@ -98,7 +110,7 @@ export class Scenario {
         (s) => s.kind === 'wms' && s.key !== undefined && s.locations.includes(location.name),
       );
       for (const { sku, scarce } of this.skus) {
-        const onHand = scarce ? (SCARCE_ON_HAND[index] ?? 2) : PLENTIFUL_ON_HAND;
+        const onHand = this.onHandAt({ scarce }, index);
         if (wms)
           sends.push(
             sim.sendEvent(wms.name, 'com.manifold.inventory.counted.v1', {
