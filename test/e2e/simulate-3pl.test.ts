@@ -75,6 +75,7 @@ describe('bin/manifold simulate with the sftp-3pl recipe', () => {
       seed: 7,
     });
     const text = formatReport(report);
+    if (process.env.SHOW_REPORT) process.stderr.write(text);
     const threepl = report.threePl.threepl;
     expect(threepl, text).toBeDefined();
     // The ERP placed the orders, on the 3PL location's channel.

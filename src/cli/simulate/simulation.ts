@@ -333,7 +333,8 @@ function buildReport(r: ReportInputs): SimulationReport {
       nativeWebhookOrders: c.nativeWebhookOrders,
       cancelledByErp: c.cancelledByErp,
       shortPicks: c.shortPicks,
-      shipped: c.shipped,
+      // The warehouses' shipments and the 3PLs' 945s.
+      shipped: c.shipped + Object.values(r.threePl).reduce((t, p) => t + p.shipmentsSent, 0),
       delivered: c.delivered,
       invoiced: c.invoiced,
       deliveryExceptions: c.deliveryExceptions,
