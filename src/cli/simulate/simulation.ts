@@ -12,7 +12,7 @@ import { percentile, type SimulationReport } from './report.js';
 import { Scenario } from './scenario.js';
 import { readSimConfig } from './sim-config.js';
 import { SimContext } from './sim-context.js';
-import { SIM_SFTP_KEYS, ThreePl } from './threepl.js';
+import { SIM_SFTP_KEYS, startThreePls } from './threepl.js';
 
 export interface SimulateOptions {
   /** The configuration the hub runs with (keys, subscriptions' URLs). */
@@ -71,31 +71,13 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     (s, x12) => actors.onInterchange(s, x12),
   );
   // Each partner with x12.sftp: the simulator is its SFTP server and plays the 3PL (threepl.ts).
-  const threePls = new Map<string, ThreePl>();
-  try {
-    for (const system of config.systems.values()) {
-      if (system.sftp === undefined || system.x12 === undefined || config.hubX12 === undefined) continue;
-      const index = config.locations.findIndex((l) => system.locations.includes(l.name));
-      threePls.set(
-        system.name,
-        await ThreePl.start({
-          name: system.name,
-          sftp: system.sftp,
-          x12: system.x12,
-          hub: config.hubX12,
-          keysDir: options.sftpKeys ?? SIM_SFTP_KEYS,
-          stock: new Map(scenario.skus.map((s) => [s.sku, scenario.onHandAt(s, Math.max(0, index))])),
-          between: (low, high) => sim.between(low, high),
-          pick: (items) => sim.pick(items),
-          tag,
-        }),
-      );
-    }
-  } catch (error) {
-    for (const t of threePls.values()) await t.stop();
+  const threePls = await startThreePls(config, sim, (sku, index) => scenario.onHandAt(sku, index), {
+    keysDir: options.sftpKeys ?? SIM_SFTP_KEYS,
+    skus: scenario.skus,
+  }).catch(async (error: unknown) => {
     await receivers.close();
     throw error;
-  }
+  });
   const monitor = new HubMonitor(hub, elapsedMs);
   const oversold = new Set<string>();
   let inventoryChecks = 0;

@@ -39,6 +39,8 @@ import {
   writeInterchange,
 } from '../../connectors/edi/x12/index.js';
 import { type FakeSftpServer, fingerprintOf, generateKey, startFakeSftp } from './sftp-server.js';
+import type { SimConfig } from './sim-config.js';
+import type { SimContext } from './sim-context.js';
 
 /** The default key folder of the simulated 3PLs. */
 export const SIM_SFTP_KEYS = 'data/sim-sftp';
@@ -347,4 +349,39 @@ export class ThreePl {
   private between(low: number, high: number): number {
     return this.options.between(low, high);
   }
+}
+
+/** Starts a 3PL for each partner of `config` with `x12.sftp` (all or none), holding the run's SKUs. */
+export async function startThreePls(
+  config: SimConfig,
+  sim: SimContext,
+  onHandAt: (sku: { scarce: boolean }, locationIndex: number) => number,
+  options: { keysDir: string; skus: readonly { sku: string; scarce: boolean }[] },
+): Promise<Map<string, ThreePl>> {
+  const started = new Map<string, ThreePl>();
+  try {
+    for (const system of config.systems.values()) {
+      if (system.sftp === undefined || system.x12 === undefined || config.hubX12 === undefined) continue;
+      const index = Math.max(
+        0,
+        config.locations.findIndex((l) => system.locations.includes(l.name)),
+      );
+      const threepl = await ThreePl.start({
+        name: system.name,
+        sftp: system.sftp,
+        x12: system.x12,
+        hub: config.hubX12,
+        keysDir: options.keysDir,
+        stock: new Map(options.skus.map((s) => [s.sku, onHandAt(s, index)])),
+        between: (low, high) => sim.between(low, high),
+        pick: (items) => sim.pick(items),
+        tag: sim.tag,
+      });
+      started.set(system.name, threepl);
+    }
+  } catch (error) {
+    for (const t of started.values()) await t.stop();
+    throw error;
+  }
+  return started;
 }
