@@ -5,7 +5,9 @@
  * - the retailer's 850, signed and encrypted by openssl, becomes an order; the hub's receipt checks with
  *   openssl (signature, Message-ID, MIC);
  * - the order's 855 reaches the retailer over AS2 (openssl decrypts it and verifies the hub's signature);
- *   with `mdn: async` the interchange has no receipt until the retailer posts it, then it is recorded.
+ *   with `mdn: async` the interchange has no receipt until the retailer posts it, then it is recorded;
+ * - the hub's 997 for the 850 goes back to the retailer as an AS2 message of its own (openssl decrypts and
+ *   verifies it), and its receipt is taken without being mistaken for one of the 855's.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -89,13 +91,19 @@ describe('the AS2 recipe in the real process', { timeout: 60_000 }, () => {
         ).status === 200,
       'the order',
     );
-    await until(() => partner.received.length > 0, 'the 855 at the retailer', 20_000);
-    expect(partner.received[0]?.x12).toContain('ST*855*');
+    const holding = (set: string) => partner.received.find((m) => m.x12.includes(`ST*${set}*`));
+    await until(() => holding('855') !== undefined, 'the 855 at the retailer', 20_000);
+    // The 997 for the 850 (AK1*PO, its group accepted), sent back by the hub's AS2 acknowledgement source.
+    await until(() => holding('997') !== undefined, 'the 997 at the retailer', 20_000);
+    expect(holding('997')?.x12).toMatch(/AK1\*PO\*\d+/);
+    expect(holding('997')?.x12).toMatch(/AK9\*A\*1\*1\*1/);
+    expect(holding('997')?.receiptMode).toBe('async');
     expect(partner.refused).toEqual([]);
     await until(() => interchanges().length > 0, 'the 855 kept');
     expect(interchanges()[0]).toMatchObject({ set_id: '855', ack_status: null });
     await partner.releaseReceipts();
-    expect(partner.receiptAnswers).toEqual(['200 receipt accepted\n']);
+    // One receipt for the 855, one for the 997: both taken.
+    expect(partner.receiptAnswers).toEqual(['200 receipt accepted\n', '200 receipt accepted\n']);
     expect(interchanges()[0]).toMatchObject({ set_id: '855', ack_status: 'accepted' });
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Segment, type SegmentInput, valueAt } from '../../src/connectors/edi/x12/index.js';
 import { shipTo } from '../support/orders.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { KEYS } from '../support/test-config.js';
+import { KEYS, testConfigYaml } from '../support/test-config.js';
 import { postX12, sample, toHub } from './support.js';
 
 const fixture = sample;
@@ -362,5 +362,61 @@ describe('inbound 846 (inventory advice from a supplier)', () => {
     });
     expect(valueAt(ak(ack, 'AK5') as never, 1)).toBe('R');
     expect((await get('/v1/exceptions?code=edi_rejected')).body.items).toHaveLength(1);
+  });
+});
+
+describe('inbound 846 from a 3PL that owns the on-hand of its warehouse', () => {
+  // The test hub with `inventory.on_hand` given to threepl too (its location is DC-WEST).
+  const withThreeplOnHand = () =>
+    buildTestApp({
+      yaml: testConfigYaml().replace(
+        'inventory.on_hand: [wms-east, wms-west]',
+        'inventory.on_hand: [wms-east, wms-west, threepl]',
+      ),
+    });
+
+  it('counts QTY*17 as the on-hand of its location (0 included), ignoring its QTY*33', async () => {
+    await hub.close();
+    hub = await withThreeplOnHand();
+    const advice = interchange('threepl', 'IB', '846', [
+      seg('BIA', '00', 'SI', 'C1', '20261127'),
+      seg('LIN', '1', 'SK', 'T-846'),
+      seg('QTY', '17', '40', 'EA'),
+      seg('QTY', '33', '31', 'EA'),
+      seg('LIN', '2', 'SK', 'T-847'),
+      seg('QTY', '17', '0', 'EA'),
+      seg('CTT', '2'),
+    ]);
+    const { sets } = await send(advice, 'threepl');
+    expect(sets[0]).toMatchObject({ outcome: 'applied', detail: 'on hand at DC-WEST: T-846 40, T-847 0' });
+    await hub.inventory.settle();
+    const position = await get('/v1/inventory/T-846');
+    expect(position.body.positions).toEqual([
+      expect.objectContaining({
+        location: 'DC-WEST',
+        buckets: expect.objectContaining({ on_hand: 40, incoming: 0 }),
+      }),
+    ]);
+    const events = await get('/v1/events?type=com.manifold.inventory.counted.v1&source=/threepl');
+    expect(events.body.items.map((i: { event: { data: unknown } }) => i.event.data)).toEqual(
+      expect.arrayContaining([
+        { sku: 'T-846', location: 'DC-WEST', onHand: 40 },
+        { sku: 'T-847', location: 'DC-WEST', onHand: 0 },
+      ]),
+    );
+  });
+
+  it('rejects an item without QTY*17 (AK3 on its LIN): a 3PL sending only QTY*33 is noticed', async () => {
+    await hub.close();
+    hub = await withThreeplOnHand();
+    const advice = interchange('threepl', 'IB', '846', [
+      seg('BIA', '00', 'SI', 'C2', '20261127'),
+      seg('LIN', '1', 'SK', 'T-848'),
+      seg('QTY', '33', '5', 'EA'),
+    ]);
+    const { sets, ack } = await send(advice, 'threepl');
+    expect(sets[0]).toMatchObject({ outcome: 'rejected' });
+    expect(ak(ack, 'AK3')?.elements[0]).toBe('LIN');
+    expect((await get('/v1/inventory/T-848')).status).toBe(404);
   });
 });

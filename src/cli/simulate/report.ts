@@ -1,5 +1,6 @@
 /** The simulator's report: what it measured during a run, as JSON (`--json`) or as text. */
 import type { RunCounters } from './sim-context.js';
+import type { ThreePlCounters } from './threepl.js';
 
 /** The lifecycle counters the report shows as they were counted. */
 export type LifecycleCounter =
@@ -55,6 +56,8 @@ export interface SimulationReport {
   notPlayed: string[];
   /** The run's counters of the order lifecycle (sim-context.ts), with the orders placed, accepted, refused. */
   orders: { placed: number; accepted: number; refused: number } & Pick<RunCounters, LifecycleCounter>;
+  /** Each 3PL played over SFTP (threepl.ts): the files it took and wrote. */
+  threePl: Record<string, ThreePlCounters>;
   events: {
     sent: number;
     accepted: number;
@@ -164,6 +167,13 @@ export function formatReport(r: SimulationReport): string {
   );
   if (r.orders.acknowledgementsSent > 0) {
     add('  partner 997s', `${r.orders.acknowledgementsSent} sent for the X12 the hub sent the partner`);
+  }
+  for (const [name, t] of Object.entries(r.threePl)) {
+    add(
+      `  3PL ${name} (SFTP)`,
+      `${t.ordersReceived} 940s taken, ${t.acknowledgementsSent} 997s and ${t.shipmentsSent} 945s written, ${t.inventoryAdvices} 846s (on hand); ` +
+        `the hub's 997s: ${t.hubAcks.files} files, ${t.hubAcks.accepted} sets accepted, ${t.hubAcks.rejected} rejected`,
+    );
   }
   if (r.orders.statusInterchanges > 0) {
     add(

@@ -13,7 +13,7 @@ import type { Actors, BookedOrder } from './actors.js';
 import { type NativeOrder, nativeOrderRequest } from './native-orders.js';
 import type { SimSystem } from './sim-config.js';
 import type { SimContext } from './sim-context.js';
-import { purchaseOrderInterchange } from './x12-orders.js';
+import { purchaseOrderInterchange, SHIP_TO } from './x12-orders.js';
 
 /** Plentiful SKUs (counted high at every location) and scarce ones (a few units). */
 const PLENTIFUL = ['WIDGET', 'GADGET', 'GIZMO', 'SPROCKET', 'FLANGE', 'BRACKET'];
@@ -22,18 +22,6 @@ const PLENTIFUL_ON_HAND = 1000;
 const SCARCE_ON_HAND = [8, 4];
 const SCARCE_LINE_SHARE = 0.15;
 const ERP_CANCEL_SHARE = 0.05;
-
-const SHIP_TO = [
-  {
-    name: 'Ada Lovelace',
-    line1: '12 Analytical Way',
-    city: 'Springfield',
-    region: 'IL',
-    postalCode: '62701',
-  },
-  { name: 'Grace Hopper', line1: '9 Compiler Rd', city: 'Arlington', region: 'VA', postalCode: '22201' },
-  { name: 'Alan Turing', line1: '1 Enigma Sq', city: 'Portland', region: 'OR', postalCode: '97201' },
-];
 
 /** An order source: a channel's system and how it sends orders. */
 interface OrderSource {
@@ -78,6 +66,11 @@ export class Scenario {
       }
       return [];
     });
+    // No channel system places orders (a 3PL recipe): the ERP does, on the first channel a location serves.
+    const erp = [...sim.config.systems.values()].find((s) => s.kind === 'erp');
+    const [channel] = sim.config.locations.flatMap((l) => l.channels);
+    const byErp = erp && channel && this.sources.length === 0 ? sim.playable(erp.name) : undefined;
+    if (byErp && channel) this.sources.push({ system: byErp, channel, via: 'api', weight: 1 });
     // ISA13 is unique per partner for ever (a repeat is answered as a resend): start from the clock.
     this.interchangeControl = (Math.floor(Date.now() / 1000) % 90_000_000) * 10;
   }
@@ -87,6 +80,10 @@ export class Scenario {
     const how = { x12: 'X12 850', webhook: 'native webhook', api: 'API' } as const;
     return this.sources.map((s) => `${s.system.name} (${s.channel}, ${how[s.via]})`);
   }
+
+  /** The units of `sku` counted at the start at the `index`-th location. */
+  onHandAt = (sku: { scarce: boolean }, index: number) =>
+    sku.scarce ? (SCARCE_ON_HAND[index] ?? 2) : PLENTIFUL_ON_HAND;
 
   /** Counts every SKU at every location (as its WMS) and announces incoming stock (as the ERP). */
   async seedStock(): Promise<void> {
@@ -98,7 +95,7 @@ export class Scenario {
         (s) => s.kind === 'wms' && s.key !== undefined && s.locations.includes(location.name),
       );
       for (const { sku, scarce } of this.skus) {
-        const onHand = scarce ? (SCARCE_ON_HAND[index] ?? 2) : PLENTIFUL_ON_HAND;
+        const onHand = this.onHandAt({ scarce }, index);
         if (wms)
           sends.push(
             sim.sendEvent(wms.name, 'com.manifold.inventory.counted.v1', {

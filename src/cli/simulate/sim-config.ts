@@ -6,7 +6,7 @@
  * does not keep (it holds their digests only).
  */
 import { readFileSync } from 'node:fs';
-import type { CompiledConfig, SystemKind } from '../../config/compiled-config.js';
+import type { CompiledConfig, SystemKind, X12Sftp } from '../../config/compiled-config.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { interpolateDocument, parseYamlSource } from '../../config/yaml-source.js';
 import { type NativeOrderRoute, nativeOrderRoute } from './native-orders.js';
@@ -21,6 +21,8 @@ export interface SimSystem {
   x12?: { id: string; qualifier: string; version: string };
   /** The route its platform's own order webhooks go to (`inbound:`), when it has one (native-orders.ts). */
   native?: NativeOrderRoute;
+  /** Its SFTP server (`x12.sftp`): the simulator is that server and plays the 3PL (threepl.ts). */
+  sftp?: X12Sftp;
 }
 
 /** A subscription whose target the simulator plays: where the hub delivers it. */
@@ -94,6 +96,7 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
       locations: system.locations,
       ...(key === undefined ? {} : { key }),
       ...(system.channel === undefined ? {} : { channel: system.channel }),
+      ...(system.x12?.sftp === undefined ? {} : { sftp: system.x12.sftp }),
       ...(system.x12 === undefined
         ? {}
         : {

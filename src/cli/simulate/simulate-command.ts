@@ -4,6 +4,7 @@ import { ConfigError } from '../../config/load-config.js';
 import { parseDuration, SimulateOptionError } from './faults.js';
 import { formatReport } from './report.js';
 import { runSimulation } from './simulation.js';
+import { SIM_SFTP_KEYS, sftpRecipeEnv, ThreePlSetupError } from './threepl.js';
 
 interface CommandOptions {
   hub?: string;
@@ -16,6 +17,8 @@ interface CommandOptions {
   seed?: string;
   json?: boolean;
   quiet?: boolean;
+  sftpKeys: string;
+  sftpEnv?: string | boolean;
 }
 
 /** Adds `simulate` to the program. */
@@ -39,10 +42,27 @@ export function registerSimulateCommand(program: Command): void {
       'admin key for reads (default: server.adminKey of --config, then $MANIFOLD_ADMIN_KEY)',
     )
     .option('--seed <n>', 'seed of the random choices (the same seed makes the same choices)')
+    .option(
+      '--sftp-keys <dir>',
+      "key folder of the simulated 3PLs' SFTP servers (host and client keys, made on first use)",
+      SIM_SFTP_KEYS,
+    )
+    .option(
+      '--sftp-env [port]',
+      'print the sftp-3pl recipe variables pointing the hub at the simulated 3PL (default port 2222), and exit',
+    )
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress lines on stderr')
     .action(async (options: CommandOptions) => {
       try {
+        if (options.sftpEnv !== undefined) {
+          const port = options.sftpEnv === true ? 2222 : Number(options.sftpEnv);
+          if (!(Number.isInteger(port) && port > 0 && port < 65536))
+            throw new SimulateOptionError(`--sftp-env: '${String(options.sftpEnv)}' is not a port`);
+          for (const [name, value] of Object.entries(sftpRecipeEnv(options.sftpKeys, port)))
+            process.stdout.write(`export ${name}='${value}'\n`);
+          return;
+        }
         const ordersPerSecond = Number(options.ordersPerSecond);
         if (!(ordersPerSecond > 0 && ordersPerSecond <= 1000))
           throw new SimulateOptionError(
@@ -55,6 +75,7 @@ export function registerSimulateCommand(program: Command): void {
           ...(options.faults === undefined ? {} : { faults: options.faults }),
           ...(options.seed === undefined ? {} : { seed: Number(options.seed) }),
           ordersPerSecond,
+          sftpKeys: options.sftpKeys,
           durationMs: parseDuration(options.duration, '--duration'),
           drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
           ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
@@ -66,7 +87,7 @@ export function registerSimulateCommand(program: Command): void {
           process.stderr.write(`${error.message}\n`);
           process.exit(2);
         }
-        if (error instanceof SimulateOptionError) {
+        if (error instanceof SimulateOptionError || error instanceof ThreePlSetupError) {
           process.stderr.write(`manifold simulate: ${error.message}\n`);
           process.exit(2);
         }

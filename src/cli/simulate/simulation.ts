@@ -12,6 +12,7 @@ import { percentile, type SimulationReport } from './report.js';
 import { Scenario } from './scenario.js';
 import { readSimConfig } from './sim-config.js';
 import { SimContext } from './sim-context.js';
+import { SIM_SFTP_KEYS, startThreePls } from './threepl.js';
 
 export interface SimulateOptions {
   /** The configuration the hub runs with (keys, subscriptions' URLs). */
@@ -26,6 +27,8 @@ export interface SimulateOptions {
   /** `--faults` as written. */
   faults?: string;
   seed?: number;
+  /** The key folder of the simulated 3PLs' SFTP servers (default `data/sim-sftp`). */
+  sftpKeys?: string;
   /** Progress lines (every 5 s); default none. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -67,6 +70,14 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     (s, e) => actors.onDelivered(s, e),
     (s, x12) => actors.onInterchange(s, x12),
   );
+  // Each partner with x12.sftp: the simulator is its SFTP server and plays the 3PL (threepl.ts).
+  const threePls = await startThreePls(config, sim, (sku, index) => scenario.onHandAt(sku, index), {
+    keysDir: options.sftpKeys ?? SIM_SFTP_KEYS,
+    skus: scenario.skus,
+  }).catch(async (error: unknown) => {
+    await receivers.close();
+    throw error;
+  });
   const monitor = new HubMonitor(hub, elapsedMs);
   const oversold = new Set<string>();
   let inventoryChecks = 0;
@@ -96,8 +107,14 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
         `receiving ${config.subscriptions.length} subscriptions on ${new Set(config.subscriptions.map((s) => s.url.port)).size} ports`,
     );
     await scenario.seedStock();
-    if (!(await scenario.stockVisible(adminKey)))
-      log('warning: the seeded stock is not visible after 15 s; going on');
+    for (const [name, t] of threePls) {
+      log(`3PL ${name}: SFTP server on ${t.address}; its 846 (on hand) is in the outbox`);
+      t.begin();
+    }
+    // A 3PL's stock comes in its 846, taken at the hub's next look at the outbox (`pollSeconds`).
+    const stockWaitMs = threePls.size > 0 ? 45_000 : 15_000;
+    if (!(await scenario.stockVisible(adminKey, stockWaitMs)))
+      log(`warning: the seeded stock is not visible after ${stockWaitMs / 1000} s; going on`);
 
     trafficStart = Date.now();
     monitor.start();
@@ -134,7 +151,11 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     while (elapsedMs() < drainDeadline) {
       await sleep(500);
       const backlog = monitor.latestTotal();
-      const calm = elapsedMs() >= lastOutageEnd && sim.idle() && (backlog === undefined || backlog === 0);
+      const calm =
+        elapsedMs() >= lastOutageEnd &&
+        sim.idle() &&
+        [...threePls.values()].every((t) => t.idle()) &&
+        (backlog === undefined || backlog === 0);
       quiet = calm ? quiet + 1 : 0;
       if (quiet >= 3) {
         drained = true;
@@ -177,12 +198,14 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
       exceptions: exceptions.byCode,
       drained,
       drainWaitMs,
+      threePl: Object.fromEntries([...threePls].map(([name, t]) => [name, t.counters])),
       subscriptionsOf: (system) => config.subscriptions.filter((s) => s.target === system).map((s) => s.name),
     });
   } finally {
     sim.close();
     await monitor.stop();
     await receivers.close();
+    for (const t of threePls.values()) await t.stop();
   }
 }
 
@@ -245,6 +268,7 @@ interface ReportInputs {
   exceptions: Record<string, number>;
   drained: boolean;
   drainWaitMs: number;
+  threePl: SimulationReport['threePl'];
   subscriptionsOf: (system: string) => string[];
 }
 
@@ -291,7 +315,8 @@ function buildReport(r: ReportInputs): SimulationReport {
       nativeWebhookOrders: c.nativeWebhookOrders,
       cancelledByErp: c.cancelledByErp,
       shortPicks: c.shortPicks,
-      shipped: c.shipped,
+      // The warehouses' shipments and the 3PLs' 945s.
+      shipped: c.shipped + Object.values(r.threePl).reduce((t, p) => t + p.shipmentsSent, 0),
       delivered: c.delivered,
       invoiced: c.invoiced,
       deliveryExceptions: c.deliveryExceptions,
@@ -300,6 +325,7 @@ function buildReport(r: ReportInputs): SimulationReport {
       statusInterchangesRefused: c.statusInterchangesRefused,
       acknowledgementsSent: c.acknowledgementsSent,
     },
+    threePl: r.threePl,
     events: {
       sent: c.eventsSent,
       accepted: c.eventsAccepted,

@@ -12,6 +12,19 @@ export interface PurchaseOrder {
   lines: { lineId: string; sku: string; quantity: number; unitPrice: number }[];
 }
 
+/** The ship-to addresses the run's orders pick from (every channel). */
+export const SHIP_TO = [
+  {
+    name: 'Ada Lovelace',
+    line1: '12 Analytical Way',
+    city: 'Springfield',
+    region: 'IL',
+    postalCode: '62701',
+  },
+  { name: 'Grace Hopper', line1: '9 Compiler Rd', city: 'Arlington', region: 'VA', postalCode: '22201' },
+  { name: 'Alan Turing', line1: '1 Enigma Sq', city: 'Portland', region: 'OR', postalCode: '97201' },
+];
+
 export interface X12Parties {
   partner: { id: string; qualifier: string; version: string };
   hub: { id: string; qualifier: string };

@@ -5,7 +5,8 @@
  * `edi:` subscription to a partner with `as2:` rides the AS2 transport (`transport/as2.ts`, opened by
  * `connector.ts`); a receipt (MDN) posted later for it settles the interchange as a 997 does: it is
  * recorded on the interchange sent (`edi_outbound`), and a negative one opens an `as2_receipt_refused`
- * exception.
+ * exception. The hub's own 997/999 (or TA1) for what the partner sent goes back over AS2 too: queued
+ * when the message is taken, sent by the source `as2-acks:<partner>` (`as2-acks.ts`).
  */
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
@@ -14,9 +15,11 @@ import type {
   ConnectorKind,
   InboundConnector,
   OutboundDocument,
+  SourceConnector,
 } from '../connector-port.js';
 import { type As2Partner, type As2Settings, loadPartner, readAs2 } from '../transport/as2-config.js';
 import { As2Inbound } from '../transport/as2-inbound.js';
+import { as2AckSource, queueAck } from './as2-acks.js';
 import { EdiInbound, type EdiInboundStores } from './inbound.js';
 import { parseX12, valueAt } from './x12/index.js';
 
@@ -65,14 +68,22 @@ function openAs2Inbound(context: ConnectorContext): InboundConnector {
       );
       const units = reply.units ?? [];
       const count = (outcome: string) => units.filter((u) => u.outcome === outcome).length;
+      // The hub's 997/999s and TA1s for it go back over AS2, queued before the receipt is answered.
+      let acks = '';
+      if (reply.body.trim() !== '' && partner.settings.url) {
+        await queueAck(context.state(as2Instance(partner.name)), partner.name, reply.body);
+        acks = ' Its acknowledgement follows as an AS2 message of its own.';
+      }
       return {
         reply,
-        note: `X12 received: ${count('applied')} set(s) applied, ${count('rejected')} rejected, ${count('duplicate')} received before.`,
+        note: `X12 received: ${count('applied')} set(s) applied, ${count('rejected')} rejected, ${count('duplicate')} received before.${acks}`,
       };
     },
     async settle(partner, pending, problem, hub) {
       const gsControl = pending.about.gsControl;
-      if (typeof gsControl === 'number' && Number.isFinite(gsControl)) {
+      // The receipt of one of the hub's acknowledgements settles no interchange (there is no 997 for a 997).
+      const document = pending.about.acknowledgement !== true;
+      if (document && typeof gsControl === 'number' && Number.isFinite(gsControl)) {
         await stores.edi.recordAcknowledgement({
           partner: partner.name,
           gsControl,
@@ -103,9 +114,17 @@ function openAs2Inbound(context: ConnectorContext): InboundConnector {
   };
 }
 
-/** The `as2` kind: `systems.<partner>.as2`, and the hub's AS2 endpoint. */
+/** A source per partner with an `as2.url`, sending the hub's acknowledgements back to it. */
+function openAckSources(context: ConnectorContext): SourceConnector[] {
+  return [...as2Partners(context.config).values()]
+    .filter((partner) => partner.settings.url !== undefined)
+    .map((partner) => as2AckSource(context, partner, context.state(as2Instance(partner.name))));
+}
+
+/** The `as2` kind: `systems.<partner>.as2`, the hub's AS2 endpoint, and its acknowledgements sent back. */
 export const as2Connector: ConnectorKind = {
   kind: 'as2',
   systemSection: { key: 'as2', read: (value, system) => readAs2(value, system) },
   openInbound: openAs2Inbound,
+  openSources: openAckSources,
 };

@@ -7,6 +7,7 @@
  * resends, applying the effects) is the kind's inbound role, `inbound.ts` and `inbound-apply.ts`.
  */
 import type { CompiledSystem } from '../../config/compiled-config.js';
+import type { Fact } from '../../domain/event-catalogue.js';
 import type { UnitTable } from '../../domain/orders/units.js';
 import { map214 } from './mappings/inbound-214.js';
 import { map846 } from './mappings/inbound-846.js';
@@ -54,6 +55,8 @@ export interface InboundSetDeps {
   now: () => Date;
   /** The partners' item tables (docs/edi.md#item-ids); without a store, `itemMap` alone maps items. */
   items?: ItemTables;
+  /** `ownership:` — fact → the systems allowed to assert it (an 846 from the on-hand owner is a count). */
+  ownership?: ReadonlyMap<Fact, readonly string[]>;
 }
 
 /** What a mapped set does: events ingested as the partner (all or none), then exceptions opened. */
@@ -287,7 +290,10 @@ class InboundSets {
     return { ok: true, data: effect };
   }
 
-  /** 846 → `inventory.incoming` per item at the partner's location. */
+  /**
+   * 846 → per item at the partner's location: `inventory.counted` from its QTY*17 when the partner owns
+   * `inventory.on_hand` (a 3PL counting its warehouse), else `inventory.incoming` from its QTY*33.
+   */
   async inventoryAdvice(
     set: TransactionSet,
     partnerName: string,
@@ -301,12 +307,27 @@ class InboundSets {
         `partner ${partnerName} has no location to expect stock at (systems.${partnerName}.locations)`,
       );
     }
+    const onHand = this.deps.ownership?.get('inventory.on_hand')?.includes(partnerName) ?? false;
     const receivedAt = this.deps.now().toISOString();
     const mapped = await this.withItems(partner, (items) =>
-      map846(set, { location, receivedAt, ...(items ? { items } : {}) }),
+      map846(set, {
+        location,
+        receivedAt,
+        reading: onHand ? 'on-hand' : 'incoming',
+        ...(items ? { items } : {}),
+      }),
     );
     if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
+    if (onHand) {
+      return {
+        ok: true,
+        data: {
+          events: mapped.data.map((data) => ({ type: 'com.manifold.inventory.counted.v1', data })),
+          detail: `on hand at ${location}: ${mapped.data.map((d) => `${String(d.sku)} ${String(d.onHand)}`).join(', ')}`,
+        },
+      };
+    }
     return {
       ok: true,
       data: {

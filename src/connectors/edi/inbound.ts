@@ -110,6 +110,7 @@ export class EdiInbound implements InboundConnector {
       orders: stores.orders,
       now,
       items: { tables: config.xref, store: stores.xref },
+      ownership: config.ownership,
     });
   }
 

@@ -1,12 +1,17 @@
 /**
- * X12 846 (inventory inquiry/advice, from a supplier) → `inventory.incoming` data of the canonical model
- * (docs/edi.md), one per LIN item.
+ * X12 846 (inventory inquiry/advice) → data of the canonical model (docs/edi.md), one per LIN item, read
+ * one of two ways:
  *
- * A supplier's 846 says what it can ship us: QTY01 `33` (quantity available for sale) is read as the
- * units to expect at our location. QTY01 `17` (quantity on hand) is the supplier's own stock, not
- * committed to us, and is not mapped; nor is any other QTY qualifier. An item without a `QTY*33` is a
- * problem (the set is rejected), so that a partner sending other qualifiers is noticed, not silently
- * ignored.
+ * - **from a supplier** (`reading: 'incoming'`): QTY01 `33` (quantity available for sale) is read as the
+ *   units to expect at our location → `inventory.incoming`. QTY01 `17` (quantity on hand) is the
+ *   supplier's own stock, not committed to us, and is not mapped.
+ * - **from a 3PL** that owns the on-hand of its warehouse (`reading: 'on-hand'`): QTY01 `17` (quantity on
+ *   hand) is the count of the units in that warehouse → `inventory.counted` (`onHand`, 0 included: an
+ *   empty bin is a count). Its `33` (what it would sell) is not mapped: the hub works out what is
+ *   available from the on-hand and its own commitments.
+ *
+ * An item without the qualifier its reading needs is a problem (the set is rejected), so that a partner
+ * sending other qualifiers is noticed, not silently ignored.
  *
  * | X12 | canonical |
  * |---|---|
@@ -23,6 +28,8 @@ import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
 
 /** QTY-01 read as the units to expect. */
 export const INCOMING_QUANTITY_QUALIFIER = '33';
+/** QTY-01 read as the units on hand in a 3PL's warehouse. */
+export const ON_HAND_QUANTITY_QUALIFIER = '17';
 /** DTM-01 qualifiers read as the expected date, in order of preference. */
 const EXPECTED_DATE_QUALIFIERS = ['018', '017', '067', '002'];
 
@@ -33,9 +40,11 @@ export interface InventoryAdviceContext {
   items?: ItemLookup;
   /** The time of receipt, for `expectedAt` when the set gives no date. */
   receivedAt: string;
+  /** `incoming` (a supplier's advice, the default) or `on-hand` (a 3PL's count of its warehouse). */
+  reading?: 'incoming' | 'on-hand';
 }
 
-/** Maps one 846 set to `inventory.incoming` data, one per LIN item. */
+/** Maps one 846 set to `inventory.incoming` (or, read `on-hand`, `inventory.counted`) data, one per LIN item. */
 export function map846(
   set: TransactionSet,
   context: InventoryAdviceContext,
@@ -75,12 +84,14 @@ export function map846(
       });
       continue;
     }
-    const quantities = body.filter((s) => s.id === 'QTY' && valueAt(s, 1) === INCOMING_QUANTITY_QUALIFIER);
+    const onHand = context.reading === 'on-hand';
+    const qualifier = onHand ? ON_HAND_QUANTITY_QUALIFIER : INCOMING_QUANTITY_QUALIFIER;
+    const quantities = body.filter((s) => s.id === 'QTY' && valueAt(s, 1) === qualifier);
     if (quantities.length === 0) {
       problems.push({
         segment: 'LIN',
         ordinal: lin.ordinal,
-        detail: `item ${sku} has no QTY with QTY01 ${INCOMING_QUANTITY_QUALIFIER} (quantity available)`,
+        detail: `item ${sku} has no QTY with QTY01 ${qualifier} (${onHand ? 'quantity on hand' : 'quantity available'})`,
       });
       continue;
     }
@@ -96,6 +107,11 @@ export function map846(
         });
       }
       quantity += value;
+    }
+    if (onHand) {
+      // A count: every item is one, 0 included (the bin is empty).
+      data.push({ sku, location: context.location, onHand: quantity });
+      continue;
     }
     const dates = body.filter((s) => s.id === 'DTM');
     let expected: string | undefined;
