@@ -74,7 +74,7 @@ export function sftpRecipeEnv(dir: string, port: number): Record<string, string>
     THREEPL_SFTP_HOST: '127.0.0.1',
     THREEPL_SFTP_PORT: String(port),
     THREEPL_SFTP_USER: 'threepl',
-    THREEPL_SFTP_KEY: keys.client.private.trim().replace(/\n/g, '\\n'),
+    THREEPL_SFTP_PRIVATE_KEY: keys.client.private.trim().replace(/\n/g, '\\n'),
     THREEPL_SFTP_HOST_KEY: fingerprintOf(keys.host.public),
     THREEPL_SFTP_POLL_SECONDS: '2',
   };
