@@ -196,28 +196,32 @@ function commitQueued() {
     scheduled = true;
     setImmediate(commitQueued);
   }
+  // One message answers the whole commit: a message per request would wake the main thread once per
+  // request, and each wake-up costs more than the answer itself.
+  /** @type {WriterReply[]} */
+  let replies;
   try {
     const answers = commitGroup(requests);
-    requests.forEach((request, i) => {
-      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, ...answers[i] }));
-    });
+    replies = requests.map((request, i) => ({ requestId: request.requestId, ...answers[i] }));
   } catch (error) {
     const failure = error instanceof Error ? error.message : String(error);
-    for (const request of requests)
-      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, failure }));
+    replies = requests.map((request) => ({ requestId: request.requestId, failure }));
   }
+  port.postMessage(replies);
 }
 
+// Each message is a JSON array of requests: whatever the main thread wrote since its previous message.
 port.on('message', (/** @type {string} */ text) => {
-  const request = /** @type {WriterRequest} */ (JSON.parse(text));
-  if (request.kind === 'close') {
-    if (queued.length > 0) commitQueued();
-    db.close();
-    port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, results: [] }));
-    port.close();
-    return;
+  for (const request of /** @type {WriterRequest[]} */ (JSON.parse(text))) {
+    if (request.kind === 'close') {
+      if (queued.length > 0) commitQueued();
+      db.close();
+      port.postMessage(/** @type {WriterReply[]} */ ([{ requestId: request.requestId, results: [] }]));
+      port.close();
+      return;
+    }
+    queued.push(request);
   }
-  queued.push(request);
   if (!scheduled) {
     scheduled = true;
     // Runs after every message already waiting has been queued.
