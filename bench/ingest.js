@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
-import { machine, startProcess, stop } from './support.js';
+import { cpuSeconds, machine, startProcess, stop } from './support.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
@@ -63,9 +63,13 @@ function event() {
 }
 
 /** Runs the load; a first, shorter, unmeasured run warms the server (JIT) as a running hub would be. */
-async function load(url, path, headers, body) {
+async function load(url, path, headers, body, pid) {
   await run(url, path, headers, body, Math.max(2, Math.round(SECONDS / 3)));
-  return run(url, path, headers, body, SECONDS);
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const result = await run(url, path, headers, body, SECONDS);
+  // The server's CPU time per request (all its threads): steadier than throughput on a shared machine.
+  if (pid) result.cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / (result.rps * SECONDS);
+  return result;
 }
 
 async function run(url, path, headers, body, seconds) {
@@ -169,7 +173,7 @@ try {
   let bareSingle;
   if (only !== 'batch') {
     const bare = await startProcess(dir, process.execPath, ['-e', BARE_SERVER], /listening (\S+)/);
-    bareSingle = await load(bare.url, '/v1/events', headers, single);
+    bareSingle = await load(bare.url, '/v1/events', headers, single, bare.child.pid);
     await stop(bare.child);
   }
   // The raw loops are bound by the host's fsync latency, which drifts within minutes: the grouped one
@@ -181,11 +185,11 @@ try {
   let hubSingle;
   let hubBatch;
   try {
-    if (only !== 'batch') hubSingle = await load(hub.url, '/v1/events', headers, single);
+    if (only !== 'batch') hubSingle = await load(hub.url, '/v1/events', headers, single, hub.child.pid);
     if (only !== 'single') {
       const batchHeaders = { ...headers, 'content-type': 'application/cloudevents-batch+json' };
       const batchBody = () => JSON.stringify(Array.from({ length: BATCH }, event));
-      hubBatch = await load(hub.url, '/v1/events', batchHeaders, batchBody);
+      hubBatch = await load(hub.url, '/v1/events', batchHeaders, batchBody, hub.child.pid);
     }
   } finally {
     await stop(hub.child);
@@ -215,6 +219,10 @@ try {
     row('batch of 100, raw better-sqlite3 loop', rawRows);
     row('batch of 100, hub (fsync on)', hubBatchEvents, hubBatch, (hubBatchEvents / rawRows).toFixed(2));
   }
+  const cpu = (r) => (r?.cpuMs === undefined ? '–' : `${(r.cpuMs * 1000).toFixed(0)} µs`);
+  console.log(
+    `\nCPU per request (server process, all threads): bare ${cpu(bareSingle)}, hub single ${cpu(hubSingle)}, hub batch of ${BATCH} ${cpu(hubBatch)}`,
+  );
   console.log(`\ntargets: single ≥ 0.5× min(bare, raw ${CONNECTIONS} per fsync), batched ≥ 0.6× raw loop`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
