@@ -1,10 +1,11 @@
 // @ts-check
 /**
  * The SQLite writer thread. Every append of the embedded store is committed here, so that inserts and
- * the fsync of each commit run beside the main thread's HTTP work instead of blocking it. One group of
- * units arrives per message (the main thread's group commit); the whole group is one transaction with a
- * savepoint per unit, so a failing unit is rolled back alone. Groups that arrive while a commit runs are
- * merged into the next one.
+ * the fsync of each commit run beside the main thread's HTTP work instead of blocking it. A message holds
+ * the requests the main thread made since its previous one (groups of appended units, execs); everything
+ * queued is one transaction, with a savepoint per unit when one fails, so a failing unit is rolled back
+ * alone. Requests that arrive while a commit runs are merged into the next one, and one message answers
+ * a whole commit.
  *
  * Plain JavaScript with type checking: worker threads load files directly, and this one must run both from
  * `src/` (tests) and `dist/` (the built hub). See docs/adr/0001-sqlite-writer-thread.md.
