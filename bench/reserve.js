@@ -2,8 +2,11 @@
 // Reservation benchmark (docs/benchmarks.md), each figure beside its baseline in the same run:
 //  1. throughput: 32 connections each looping `POST /v1/reservations` (1 unit of one hot SKU) against the
 //     hub (real process, SQLite with fsync on), beside a raw better-sqlite3 loop doing the same durable
-//     work per reservation in one fsync'd transaction each (conditional position update, reservation and
-//     line rows, ledger row, outbox row), run for half the time before the hub and half after;
+//     work per reservation (conditional position update, reservation and line rows, ledger row, outbox
+//     row), once in one fsync'd transaction each and once 32 reservations per transaction (one fsync per
+//     32, as group commit can at best), each run for half the time before the hub and half after, and
+//     beside a bare node:http server answering 201 (the box's HTTP limit). The hub's figure is also given
+//     as a ratio to min(bare HTTP, raw 32 per fsync): the lower of the two limits;
 //  2. storm: a fresh hub, a SKU with exactly 500 units, 2,000 one-unit requests over 64 connections:
 //     exactly 500 must answer 201 and 1,500 answer 409 insufficient-stock, and the position must end at
 //     reserved = 500, available = 0. Prints PASS/FAIL; exits 1 on FAIL.
@@ -11,7 +14,7 @@
 //   env: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS (defaults of the options above),
 //        BENCH_ONLY=throughput|storm (one part only),
 //        BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +24,7 @@ import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
-import { machine, startProcess, stop } from './support.js';
+import { cpuSeconds, machine, startProcess, stop } from './support.js';
 
 const env = process.env;
 const { values } = parseArgs({
@@ -125,7 +128,8 @@ async function seed(url, sku, onHand) {
 }
 
 /** Closed-loop load for `seconds`: 201s and every other answer (a sample of their bodies is kept). */
-async function load(url, sku, seconds) {
+async function load(url, sku, seconds, pid) {
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
   const other = new Map(); // status → { count, samples }
   const result = await autocannon({
     url: `${url}/v1/reservations`,
@@ -148,6 +152,8 @@ async function load(url, sku, seconds) {
   });
   const created = Number(result.statusCodeStats?.['201']?.count ?? 0);
   return {
+    // The server's CPU time per 201 (all its threads): steadier than throughput on a shared machine.
+    cpuMs: pid ? ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, created) : undefined,
     created,
     rate: created / result.duration,
     errors: result.errors + result.timeouts,
@@ -169,7 +175,7 @@ async function hubThroughput() {
   try {
     await seed(hub.url, HOT, 100_000_000);
     const warm = await load(hub.url, HOT, WARMUP); // unmeasured: JIT, caches
-    const run = await load(hub.url, HOT, SECONDS);
+    const run = await load(hub.url, HOT, SECONDS, hub.child.pid);
     printOther('warm-up', warm);
     printOther('measured', run);
     // Every 201 must be a unit held. autocannon stops each run with up to one request per connection in
@@ -195,7 +201,7 @@ async function hubThroughput() {
  * transaction each: the conditional update of the position, the reservation and its line, the ledger row
  * and one outbox row (what a subscriber to availability gets).
  */
-function rawSqliteLoop(name, seconds) {
+function rawSqliteLoop(name, seconds, perTransaction = 1) {
   const db = new Database(join(dir, `${name}.db`));
   // The hub's pragmas (sqlite-store.ts and writer-worker.js).
   db.pragma('journal_mode = WAL');
@@ -247,30 +253,61 @@ function rawSqliteLoop(name, seconds) {
   const insertOutbox = db.prepare(
     'INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const reserveOne = db.transaction(() => {
+  const reserveWork = () => {
     const now = new Date();
     const at = now.toISOString();
     const row = reserve.get(at, HOT, LOCATION);
     if (!row) throw new Error('raw loop: out of stock');
-    const id = `rsv_${randomUUID().replaceAll('-', '')}`;
+    // Time-ordered like the hub's ids (reservation-service.ts), so each insert lands in the last leaf.
+    const id = `rsv_${now.getTime().toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
     insertReservation.run(id, new Date(now.getTime() + 3_600_000).toISOString(), at);
     insertLine.run(id, HOT, LOCATION);
     insertLedger.run(HOT, LOCATION, id, row.version, at);
     insertOutbox.run('shop-availability', 'shop', seq, `${HOT}@web`, at);
-  });
+  };
+  const reserveOne = db.transaction(reserveWork);
 
+  // `perTransaction` reservations in one transaction (one fsync), each its own savepoint-free unit, as
+  // the hub's writer thread commits a group.
+  const reserveGroup = db.transaction(() => {
+    for (let i = 0; i < perTransaction; i += 1) reserveWork();
+  });
   let done = 0;
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));
+  const unit = perTransaction === 1 ? reserveOne : reserveGroup;
   while (process.hrtime.bigint() < deadline) {
-    reserveOne.immediate();
-    done += 1;
+    unit.immediate();
+    done += perTransaction;
   }
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const { reserved } = db.prepare('SELECT reserved FROM inventory_positions WHERE sku = ?').get(HOT);
   db.close();
   if (reserved !== done) throw new Error(`raw loop: ${done} transactions, reserved = ${reserved}`);
   return { done, elapsed, rate: done / elapsed };
+}
+
+// The HTTP limit of the box: a bare node:http server reading the body and answering 201 with a body
+// the size of the hub's answer.
+const BARE_SERVER = `
+const http = require('node:http');
+const answer = JSON.stringify({ id: 'rsv_' + 'x'.repeat(30), status: 'open', channel: 'web', reference: null,
+  expiresAt: new Date().toISOString(), lines: [{ line: 1, sku: 'HOT-SKU-1', location: 'DC-EAST', quantity: 1 }] });
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => { res.writeHead(201, { 'content-type': 'application/json' }); res.end(answer); });
+});
+server.listen(0, '127.0.0.1', () => console.log('listening http://127.0.0.1:' + server.address().port));
+`;
+
+async function bareThroughput() {
+  const bare = await startProcess(dir, process.execPath, ['-e', BARE_SERVER], /listening (\S+)/);
+  try {
+    await load(bare.url, HOT, WARMUP);
+    return await load(bare.url, HOT, SECONDS, bare.child.pid);
+  } finally {
+    await stop(bare.child);
+  }
 }
 
 /** 2,000 one-unit requests for 500 units over 64 connections: exactly 500 holds, no oversell. */
@@ -333,19 +370,30 @@ try {
     );
     // The host's fsync latency drifts within minutes, and the raw loop is bound by it: the baseline runs
     // half before and half after the hub (each on a fresh database) and counts both halves.
+    const bare = await bareThroughput();
     const before = rawSqliteLoop('raw-before', SECONDS / 2);
+    const groupedBefore = rawSqliteLoop('raw-grouped-before', SECONDS / 2, CONNECTIONS);
     const hub = await hubThroughput();
+    const groupedAfter = rawSqliteLoop('raw-grouped-after', SECONDS / 2, CONNECTIONS);
     const after = rawSqliteLoop('raw-after', SECONDS / 2);
     const raw = (before.done + after.done) / (before.elapsed + after.elapsed);
+    const grouped = (groupedBefore.done + groupedAfter.done) / (groupedBefore.elapsed + groupedAfter.elapsed);
+    const limit = Math.min(bare.rate, grouped);
     const errors = hub.errors + [...hub.other.values()].reduce((n, o) => n + o.count, 0);
     console.log('| run | reservations/s | errors | p50 ms | p99 ms | ratio | target |');
     console.log('|---|---:|---:|---:|---:|---:|---|');
+    console.log(`| bare node:http 201 | ${fmt(bare.rate)} | – | ${bare.p50} | ${bare.p99} | baseline | |`);
     console.log(
       `| raw better-sqlite3, 1 transaction each (before ${fmt(before.rate)}, after ${fmt(after.rate)}) | ${fmt(raw)} | – | – | – | baseline | |`,
     );
     console.log(
-      `| hub, POST /v1/reservations (201s only) | ${fmt(hub.rate)} | ${errors} | ${hub.p50} | ${hub.p99} | ${(hub.rate / raw).toFixed(2)} | ≥ 1.5 |`,
+      `| raw better-sqlite3, ${CONNECTIONS} per transaction (before ${fmt(groupedBefore.rate)}, after ${fmt(groupedAfter.rate)}) | ${fmt(grouped)} | – | – | – | baseline | |`,
     );
+    console.log(
+      `| hub, POST /v1/reservations (201s only) | ${fmt(hub.rate)} | ${errors} | ${hub.p50} | ${hub.p99} | ${(hub.rate / raw).toFixed(2)} of raw 1 each; ${(hub.rate / limit).toFixed(2)} of min(bare, raw ${CONNECTIONS} each) | ≥ 1.5; ≥ 0.5 |`,
+    );
+    const cpu = (r) => (r.cpuMs === undefined ? '–' : `${(r.cpuMs * 1000).toFixed(0)} µs`);
+    console.log(`CPU per 201 (server process, all threads): bare ${cpu(bare)}, hub ${cpu(hub)}`);
   }
   if (!only || only === 'storm') {
     console.log(

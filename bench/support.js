@@ -46,6 +46,13 @@ export function rssMiB(pid) {
   return kib / 1024;
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in seconds (Linux). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** The p-th percentile (0..100) of numbers. */
 export function percentile(values, p) {
   if (values.length === 0) return Number.NaN;

@@ -105,6 +105,8 @@ export interface OrderStore {
    * that SKU serves first. Kept by `commit` in the same transaction as each order.
    */
   backorderedFor(sku: string, limit: number): Promise<OrderRecord[]>;
+  /** Which of `skus` have orders backordered (one read for a batch of facts; most SKUs have none). */
+  skusWithBackorders(skus: readonly string[]): Promise<Set<string>>;
   /**
    * Orders whose `cancelAfter` has passed at `now` (ISO 8601 UTC) and that still have units not yet
    * picked, earliest deadline first.

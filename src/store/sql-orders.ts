@@ -103,6 +103,15 @@ export class SqlOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
+  async skusWithBackorders(skus: readonly string[]): Promise<Set<string>> {
+    if (skus.length === 0) return new Set();
+    const rows = await this.runner.read<{ sku: string }>(
+      `SELECT DISTINCT sku FROM order_backorders WHERE sku IN (${skus.map(() => '?').join(', ')})`,
+      [...skus],
+    );
+    return new Set(rows.map((r) => r.sku));
+  }
+
   async pastCancelAfter(now: string, limit: number): Promise<OrderRecord[]> {
     const rows = await this.runner.read<OrderRow>(
       `SELECT o.* FROM order_deadlines d JOIN orders o ON o.order_id = d.order_id

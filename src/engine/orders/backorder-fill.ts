@@ -82,8 +82,12 @@ export class BackorderFill {
     const unit: OrderUnit = { events: [], movements: [], orders: [], annotations: [], exceptions: [], at };
     const stock = new StockView(this.store);
     const working = new Map<string, Working>();
+    // One read for the batch: a SKU without backordered orders needs neither its stock nor its orders.
+    const skus = new Set(events.map((row) => (row.envelope.data as { sku: string }).sku));
+    const backordered = await this.store.orders.skusWithBackorders([...skus]);
     for (const row of events) {
       const { sku, location } = row.envelope.data as { sku: string; location: string };
+      if (!backordered.has(sku)) continue;
       await stock.load(sku);
       if (stock.free(sku, location) <= 0) continue;
       for (const stored of await this.store.orders.backorderedFor(sku, ORDERS_PER_SKU)) {

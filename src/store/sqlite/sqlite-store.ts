@@ -44,6 +44,7 @@ import type {
   RowInput,
   UnitResult,
   WriterReply,
+  WriterRequest,
 } from './writer-messages.js';
 
 const MIGRATIONS = readMigrations('sqlite');
@@ -203,13 +204,15 @@ export class SqliteStore implements Store {
       // The writer holds one group at a time; a small heap makes V8 collect often instead of growing.
       resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 },
     });
-    worker.on('message', (reply: WriterReply) => {
-      const pending = this.inFlight.get(reply.requestId);
-      this.inFlight.delete(reply.requestId);
-      if (!pending) return;
-      if (reply.failure !== undefined) pending.reject(new Error(`SQLite commit failed: ${reply.failure}`));
-      else if (reply.unmet !== undefined) pending.reject(new ConditionNotMet(reply.unmet));
-      else pending.resolve(reply.results ?? []);
+    worker.on('message', (replies: WriterReply[]) => {
+      for (const reply of replies) {
+        const pending = this.inFlight.get(reply.requestId);
+        this.inFlight.delete(reply.requestId);
+        if (!pending) continue;
+        if (reply.failure !== undefined) pending.reject(new Error(`SQLite commit failed: ${reply.failure}`));
+        else if (reply.unmet !== undefined) pending.reject(new ConditionNotMet(reply.unmet));
+        else pending.resolve(reply.results ?? []);
+      }
     });
     // A writer that dies (an error, or out of memory) fails what it had pending: nothing of it was
     // acknowledged, so callers get an error and may retry. A new writer takes over so that the hub
@@ -223,6 +226,7 @@ export class SqliteStore implements Store {
       const error = failure ?? new Error(`SQLite writer thread exited (code ${code})`);
       for (const pending of this.inFlight.values()) pending.reject(error);
       this.inFlight.clear();
+      this.outgoing = [];
       this.writer = undefined;
       if (!this.closed) setTimeout(() => this.closed || this.writer || this.startWriter(), 100).unref();
     });
@@ -236,14 +240,49 @@ export class SqliteStore implements Store {
       | Omit<ExecRequest, 'requestId'>
       | Omit<CloseRequest, 'requestId'>,
   ): Promise<NonNullable<WriterReply['results']>> {
-    const worker = this.writer;
-    if (!worker) return Promise.reject(new Error('store not migrated: call migrate() first'));
+    if (!this.writer) return Promise.reject(new Error('store not migrated: call migrate() first'));
     const requestId = ++this.lastRequestId;
     return new Promise((resolve, reject) => {
       this.inFlight.set(requestId, { resolve, reject });
-      // A JSON string crosses the thread boundary faster than a structured clone of the rows.
-      worker.postMessage(JSON.stringify({ ...message, requestId }));
+      this.outgoing.push({ ...message, requestId } as WriterRequest);
+      this.scheduleSend();
     });
+  }
+
+  /** Requests made since the last message to the writer. */
+  private outgoing: WriterRequest[] = [];
+  private sendScheduled = false;
+
+  /**
+   * Requests go to the writer in one message per turn of the event loop while it is busy with earlier
+   * ones (it takes everything that arrived during a commit into the next one, so sending at the end of
+   * the turn loses nothing, and one message wakes it once instead of once per request). When it is idle
+   * they go as soon as the current callback returns, so that its commit starts at once.
+   */
+  private scheduleSend(): void {
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    const writerBusy = this.inFlight.size > this.outgoing.length;
+    if (writerBusy) setImmediate(() => this.send());
+    else queueMicrotask(() => this.send());
+  }
+
+  private send(): void {
+    this.sendScheduled = false;
+    const requests = this.outgoing;
+    this.outgoing = [];
+    if (requests.length === 0) return;
+    const worker = this.writer;
+    if (!worker) {
+      const error = new Error('SQLite writer thread not running');
+      for (const { requestId } of requests) {
+        this.inFlight.get(requestId)?.reject(error);
+        this.inFlight.delete(requestId);
+      }
+      return;
+    }
+    // A JSON string crosses the thread boundary faster than a structured clone of the rows.
+    worker.postMessage(JSON.stringify(requests));
   }
 
   private async flush(units: NewEvent[][]): Promise<Array<AppendOutcome[] | Error>> {

@@ -4,7 +4,10 @@
  * thread loads its file directly, from `src/` in tests and from `dist/` in the built hub; see
  * docs/adr/0001-sqlite-writer-thread.md), so it imports these types in JSDoc; this module has no code.
  *
- * Requests travel as JSON text (cheaper than a structured clone of the rows); replies as structured clones.
+ * Requests travel as JSON text (cheaper than a structured clone of the rows), an array of them per message:
+ * what the main thread wrote since its previous message. Replies travel as structured clones, one array per
+ * commit. Fewer, larger messages: each message wakes the receiving thread, which costs more than its
+ * content.
  */
 import type { EventRow } from '../event-row.js';
 import type { SqlStep } from '../sql-step.js';

@@ -1,10 +1,11 @@
 // @ts-check
 /**
  * The SQLite writer thread. Every append of the embedded store is committed here, so that inserts and
- * the fsync of each commit run beside the main thread's HTTP work instead of blocking it. One group of
- * units arrives per message (the main thread's group commit); the whole group is one transaction with a
- * savepoint per unit, so a failing unit is rolled back alone. Groups that arrive while a commit runs are
- * merged into the next one.
+ * the fsync of each commit run beside the main thread's HTTP work instead of blocking it. A message holds
+ * the requests the main thread made since its previous one (groups of appended units, execs); everything
+ * queued is one transaction, with a savepoint per unit when one fails, so a failing unit is rolled back
+ * alone. Requests that arrive while a commit runs are merged into the next one, and one message answers
+ * a whole commit.
  *
  * Plain JavaScript with type checking: worker threads load files directly, and this one must run both from
  * `src/` (tests) and `dist/` (the built hub). See docs/adr/0001-sqlite-writer-thread.md.
@@ -196,28 +197,32 @@ function commitQueued() {
     scheduled = true;
     setImmediate(commitQueued);
   }
+  // One message answers the whole commit: a message per request would wake the main thread once per
+  // request, and each wake-up costs more than the answer itself.
+  /** @type {WriterReply[]} */
+  let replies;
   try {
     const answers = commitGroup(requests);
-    requests.forEach((request, i) => {
-      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, ...answers[i] }));
-    });
+    replies = requests.map((request, i) => ({ requestId: request.requestId, ...answers[i] }));
   } catch (error) {
     const failure = error instanceof Error ? error.message : String(error);
-    for (const request of requests)
-      port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, failure }));
+    replies = requests.map((request) => ({ requestId: request.requestId, failure }));
   }
+  port.postMessage(replies);
 }
 
+// Each message is a JSON array of requests: whatever the main thread wrote since its previous message.
 port.on('message', (/** @type {string} */ text) => {
-  const request = /** @type {WriterRequest} */ (JSON.parse(text));
-  if (request.kind === 'close') {
-    if (queued.length > 0) commitQueued();
-    db.close();
-    port.postMessage(/** @type {WriterReply} */ ({ requestId: request.requestId, results: [] }));
-    port.close();
-    return;
+  for (const request of /** @type {WriterRequest[]} */ (JSON.parse(text))) {
+    if (request.kind === 'close') {
+      if (queued.length > 0) commitQueued();
+      db.close();
+      port.postMessage(/** @type {WriterReply[]} */ ([{ requestId: request.requestId, results: [] }]));
+      port.close();
+      return;
+    }
+    queued.push(request);
   }
-  queued.push(request);
   if (!scheduled) {
     scheduled = true;
     // Runs after every message already waiting has been queued.
