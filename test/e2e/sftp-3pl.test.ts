@@ -98,7 +98,11 @@ async function call(method: 'GET' | 'POST', path: string, key: string, body?: un
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-const files = (folder: string) => readdirSync(join(server.root, folder)).sort();
+// A dot file is an upload still under its temp name (the hub renames it once written).
+const files = (folder: string) =>
+  readdirSync(join(server.root, folder))
+    .filter((name) => !name.startsWith('.'))
+    .sort();
 const seg = (id: string, ...elements: string[]): SegmentInput => ({ id, elements });
 
 /** An interchange from the 3PL to the hub, as its translator would write it. */
