@@ -17,24 +17,27 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
+import type { X12Sftp } from '../../config/compiled-config.js';
 import type { ConnectorContext, SharedResource, Transport } from '../connector-port.js';
 
-/** How a partner's server is reached (`systems.<name>.x12.sftp`). */
-export interface SftpEndpoint {
-  host: string;
-  port: number;
-  username: string;
-  /** The private key itself (from an env var), or `privateKeyFile`, read when connecting. */
-  privateKey?: string;
-  privateKeyFile?: string;
-  passphrase?: string;
-  /** The server's host key fingerprint, `SHA256:<base64 without padding>`. */
-  hostKey: string;
-  /** `rename`: a temp name then a rename; `direct`: written under its name (servers that forbid rename). */
-  upload: 'rename' | 'direct';
-  /** How long connecting may take (ms). */
-  timeoutMs: number;
-}
+/**
+ * How a partner's server is reached: the connection part of `systems.<name>.x12.sftp` — the private key
+ * itself (from an env var) or `privateKeyFile`, read when connecting; the host key fingerprint
+ * `SHA256:<base64 without padding>`; `upload: rename` (a temp name, then a rename) or `direct` (servers that
+ * forbid rename); `timeoutMs` for connecting.
+ */
+export type SftpEndpoint = Pick<
+  X12Sftp,
+  | 'host'
+  | 'port'
+  | 'username'
+  | 'privateKey'
+  | 'privateKeyFile'
+  | 'passphrase'
+  | 'hostKey'
+  | 'upload'
+  | 'timeoutMs'
+>;
 
 /** The server showed another host key than the pinned one: nothing was sent to it. */
 export class HostKeyMismatchError extends Error {
