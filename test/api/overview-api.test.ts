@@ -153,7 +153,8 @@ alerts:
     const app = hub;
     const { body } = await until(
       () => overview(app),
-      (o) => o.body.subscriptions[0]?.parked === 1,
+      // The park commits in the store before this process counts the attempt (a moment later).
+      (o) => o.body.subscriptions[0]?.parked === 1 && (o.body.subscriptions[0]?.failed ?? 0) >= 2,
       'the row to park',
     );
     const subscription = body.subscriptions[0];
