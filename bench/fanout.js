@@ -20,6 +20,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '16' },
+    // Writes a CPU profile of the hub (main and writer thread) into this directory, per hub started.
+    'cpu-prof': { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
@@ -79,10 +81,20 @@ function event() {
 
 const startSink = (env = {}) =>
   startProcess(dir, process.execPath, [join(ROOT, 'bench/sink-server.js')], /listening (\S+)/, env);
-// BENCH_HUB_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
-const hubEnv = process.env.BENCH_HUB_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS } : {};
+// `--cpu-prof DIR` profiles the hub, not the driver: Node 20 refuses --cpu-prof in NODE_OPTIONS, so the hub
+// is then started as `node --cpu-prof … bin/manifold` (with the young-generation flag of bin/manifold).
+const profile = values['cpu-prof']
+  ? ['--max-semi-space-size=4', '--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`]
+  : undefined;
 const startHub = (file) =>
-  startProcess(dir, join(ROOT, 'bin/manifold'), ['serve', '--config', file], /"url":"([^"]+)"/, hubEnv);
+  profile
+    ? startProcess(
+        dir,
+        process.execPath,
+        [...profile, join(ROOT, 'bin/manifold'), 'serve', '--config', file],
+        /"url":"([^"]+)"/,
+      )
+    : startProcess(dir, join(ROOT, 'bin/manifold'), ['serve', '--config', file], /"url":"([^"]+)"/);
 const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).count;
 
 /** Writes a backlog straight into the store, as ingest would (event + one outbox row per subscription). */

@@ -32,7 +32,13 @@ const COALESCING = sqlTextList(coalescableTypes());
 
 /**
  * Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key),
- * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`).
+ * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`), the room left
+ * after the heads shared out evenly among them (`(limit - 1) / heads` = ⌈(limit − heads) / heads⌉ each):
+ * a claim then reads about `limit` followers, not `limit` per head (profiled: 5 ms per claim with 32 heads
+ * of a 20,000-row backlog, against under 1 ms). The final join is a `CROSS JOIN`, which keeps SQLite's
+ * join order: from the picked ids into the outbox by primary key. Left to itself, the planner scanned the
+ * whole outbox (delivered rows included) against an automatic index of the picked ids: 20 ms per claim
+ * over 40,000 rows, growing with the table.
  * `superseded` marks a head of a coalescing type that has a newer pending row of its key, also of a
  * coalescing type: it is not handed out but skipped (COALESCE_SQL). `status IN ('pending', 'parked')` is
  * repeated so that SQLite uses the partial index `outbox_key_open`.
@@ -64,7 +70,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
       SELECT f.id FROM outbox f
       WHERE f.subscription = @subscription AND f.partition_key = h.partition_key AND f.id > h.id
         AND f.status IN ('pending', 'parked') AND (f.status = 'pending' OR f.blocks_key = 1)
-      ORDER BY f.id LIMIT min(@perKey - 1, @limit - (SELECT count(*) FROM heads)))
+      ORDER BY f.id LIMIT min(@perKey - 1, (CAST(@limit AS INTEGER) - 1) / (SELECT max(1, count(*)) FROM heads)))
     WHERE NOT h.superseded),
   runs AS (
     SELECT id FROM (
@@ -75,7 +81,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
   picked AS (SELECT id, superseded FROM heads UNION ALL SELECT id, 0 FROM runs)
   SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
          o.throttled_attempts, o.first_attempt_at, o.replay_id, e.ingested_at, e.envelope, picked.superseded
-  FROM picked JOIN outbox o ON o.id = picked.id JOIN events e ON e.seq = o.event_seq
+  FROM picked CROSS JOIN outbox o ON o.id = picked.id CROSS JOIN events e ON e.seq = o.event_seq
   ORDER BY o.id`;
 
 /**
