@@ -41,6 +41,7 @@ import type {
   AppendRequest,
   CloseRequest,
   ExecRequest,
+  ReadRequest,
   RowInput,
   UnitResult,
   WriterReply,
@@ -121,7 +122,10 @@ export class SqliteStore implements Store {
       (steps) => this.request({ kind: 'exec', steps }),
       (sql, params) => this.prepared(sql).all(...params),
     );
-    this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner));
+    this.delivery = new SqlDelivery(
+      runner,
+      new SqliteDeliveryDialect(runner, (steps) => this.request({ kind: 'read', steps })),
+    );
     this.inventory = new SqlInventory(runner, this.now);
     this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
@@ -234,6 +238,7 @@ export class SqliteStore implements Store {
     message:
       | Omit<AppendRequest, 'requestId'>
       | Omit<ExecRequest, 'requestId'>
+      | Omit<ReadRequest, 'requestId'>
       | Omit<CloseRequest, 'requestId'>,
   ): Promise<NonNullable<WriterReply['results']>> {
     const worker = this.writer;
