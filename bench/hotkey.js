@@ -65,7 +65,10 @@ const startSink = () =>
   });
 // BENCH_HUB_PROFILE=<dir> writes a CPU profile of the hub (node --cpu-prof) into <dir>.
 const hubCommand = process.env.BENCH_HUB_PROFILE
-  ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`, join(ROOT, 'bin/manifold')]]
+  ? [
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`, join(ROOT, 'bin/manifold')],
+    ]
   : [join(ROOT, 'bin/manifold'), []];
 const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).count;
 
