@@ -105,6 +105,27 @@ const COALESCE_SQL = `WITH newest AS MATERIALIZED (
     AND outbox.id NOT IN (SELECT value FROM json_each(@inFlight))
     AND (SELECT type FROM events WHERE seq = outbox.event_seq) IN (${COALESCING})`;
 
+/**
+ * Delivered attempts, many in one statement: `@rows` is a JSON array of
+ * `[outboxId, eventSeq, subscription, attempt, startedAt, finishedAt, status, error, latencyMs, throttled]`,
+ * inserted in array order. Two statements per group of records instead of two per delivery, and a
+ * message to the writer of about 150 bytes per delivery instead of 700 (the statements' text each time).
+ */
+const DELIVERED_ROWS = `SELECT json_extract(r.value, '$[0]') AS outbox_id, json_extract(r.value, '$[1]') AS event_seq,
+    json_extract(r.value, '$[2]') AS subscription, json_extract(r.value, '$[3]') AS attempt,
+    json_extract(r.value, '$[4]') AS started_at, json_extract(r.value, '$[5]') AS finished_at,
+    json_extract(r.value, '$[6]') AS status, json_extract(r.value, '$[7]') AS error,
+    json_extract(r.value, '$[8]') AS latency_ms, json_extract(r.value, '$[9]') AS throttled, r.key AS position
+  FROM json_each(?) r`;
+const INSERT_DELIVERED = `INSERT INTO delivery_attempts (outbox_id, event_seq, subscription, attempt, started_at,
+    finished_at, outcome, status, error, latency_ms)
+  SELECT outbox_id, event_seq, subscription, attempt, started_at, finished_at, 'delivered', status, error,
+    latency_ms FROM (${DELIVERED_ROWS}) ORDER BY position`;
+const UPDATE_DELIVERED = `UPDATE outbox SET attempts = attempts + 1, throttled_attempts = throttled_attempts + d.throttled,
+    first_attempt_at = coalesce(first_attempt_at, d.started_at), last_attempt_at = d.finished_at,
+    status = 'delivered', next_attempt_at = NULL, delivered_at = d.finished_at, blocks_key = 0
+  FROM (${DELIVERED_ROWS}) AS d WHERE outbox.id = d.outbox_id`;
+
 /** Claims and attempt records on SQLite. */
 export class SqliteDeliveryDialect implements DeliveryDialect {
   readonly noBlock = '0';
@@ -185,7 +206,19 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
     if (results.length === 0) return;
     // Grouped with other completions: if the group fails, none is recorded and those rows are sent again
     // (at least once, same Idempotency-Key). One unit: the results commit together, in this order.
-    await this.completions.submit(results.flatMap((result) => this.attemptSteps(result)));
+    // Delivered attempts (nearly all of them) go as compact rows; a key's delivered attempts in a group
+    // come before its failed one (after a failure nothing more of the key is sent until it is recorded),
+    // so the attempt ids keep each key's order.
+    const delivered = results.filter((result) => result.next.kind === 'delivered');
+    const steps: SqlStep[] = [];
+    if (delivered.length > 0) {
+      const rows = JSON.stringify(delivered.map(deliveredRow));
+      steps.push({ sql: INSERT_DELIVERED, params: [rows], mode: 'run' });
+      steps.push({ sql: UPDATE_DELIVERED, params: [rows], mode: 'run' });
+    }
+    for (const result of results)
+      if (result.next.kind !== 'delivered') steps.push(...this.attemptSteps(result));
+    await this.completions.submit(steps);
   }
 
   private attemptSteps(result: AttemptResult): SqlStep[] {
@@ -242,6 +275,23 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
   json(value: unknown): unknown {
     return typeof value === 'string' ? JSON.parse(value) : value;
   }
+}
+
+/** One delivered attempt as a row of DELIVERED_ROWS. */
+function deliveredRow(result: AttemptResult): unknown[] {
+  const { claim } = result;
+  return [
+    claim.outboxId,
+    claim.eventSeq,
+    claim.subscription,
+    claim.attempts + 1,
+    result.startedAt,
+    result.finishedAt,
+    result.status ?? null,
+    result.error ?? null,
+    Math.round(result.latencyMs),
+    result.throttled ? 1 : 0,
+  ];
 }
 
 function toClaim(row: ClaimRow): DeliveryClaim {
