@@ -20,8 +20,6 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '16' },
-    // Writes a CPU profile of the hub (main and writer thread) into this directory, per hub started.
-    'cpu-prof': { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
@@ -79,28 +77,13 @@ function event() {
   };
 }
 
-// The sinks count the bench's own events apart: the hub also delivers the availability updates it derives
-// from them (same subscriptions), which are not part of the figures.
 const startSink = (env = {}) =>
-  startProcess(dir, process.execPath, [join(ROOT, 'bench/sink-server.js')], /listening (\S+)/, {
-    COUNT_PREFIX: 'fan-',
-    ...env,
-  });
-// `--cpu-prof DIR` profiles the hub, not the driver: Node 20 refuses --cpu-prof in NODE_OPTIONS, so the hub
-// is then started as `node --cpu-prof … bin/manifold` (with the young-generation flag of bin/manifold).
-const profile = values['cpu-prof']
-  ? ['--max-semi-space-size=4', '--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`]
-  : undefined;
+  startProcess(dir, process.execPath, [join(ROOT, 'bench/sink-server.js')], /listening (\S+)/, env);
+// BENCH_HUB_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
+const hubEnv = process.env.BENCH_HUB_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS } : {};
 const startHub = (file) =>
-  profile
-    ? startProcess(
-        dir,
-        process.execPath,
-        [...profile, join(ROOT, 'bin/manifold'), 'serve', '--config', file],
-        /"url":"([^"]+)"/,
-      )
-    : startProcess(dir, join(ROOT, 'bin/manifold'), ['serve', '--config', file], /"url":"([^"]+)"/);
-const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).prefixed;
+  startProcess(dir, join(ROOT, 'bin/manifold'), ['serve', '--config', file], /"url":"([^"]+)"/, hubEnv);
+const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).count;
 
 /** Writes a backlog straight into the store, as ingest would (event + one outbox row per subscription). */
 async function preload(file, count) {
@@ -154,7 +137,7 @@ async function throughput() {
   try {
     const bodies = Array.from({ length: EVENTS }, () => JSON.stringify(event()));
     const raw = await rawUndici([sinkA.url, sinkB.url], bodies);
-    const base = (await sinkCount(sinkA.url)) + (await sinkCount(sinkB.url)); // 0: raw posts no `fan-` key
+    const base = (await sinkCount(sinkA.url)) + (await sinkCount(sinkB.url));
     const file = config('throughput', sinkA.url, sinkB.url);
     await preload(join(dir, 'throughput.db'), EVENTS);
     // Timed from the moment the hub listens (delivery starts just before): process start-up is not

@@ -1,16 +1,12 @@
 // A bare webhook receiver for the benchmarks: answers 200 at once, counts requests, and keeps the receipt
-// time of each Idempotency-Key. `GET /stats` → {count, prefixed}; `GET /receipts` → {id: epochMs}.
-// `prefixed` counts the requests whose Idempotency-Key starts with $COUNT_PREFIX (the bench's own events,
-// not those the hub derives from them, such as availability updates).
+// time of each Idempotency-Key. `GET /stats` → {count}; `GET /receipts` → {id: epochMs}.
 import { createServer } from 'node:http';
 
 let count = 0;
-let prefixed = 0;
-const prefix = process.env.COUNT_PREFIX;
 const receipts = new Map();
 const server = createServer((req, res) => {
   if (req.method === 'GET') {
-    const body = req.url === '/receipts' ? Object.fromEntries(receipts) : { count, prefixed };
+    const body = req.url === '/receipts' ? Object.fromEntries(receipts) : { count };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
     return;
@@ -19,7 +15,6 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     count += 1;
     const key = req.headers['idempotency-key'];
-    if (prefix && typeof key === 'string' && key.startsWith(prefix)) prefixed += 1;
     if (process.env.KEEP_RECEIPTS && key) receipts.set(key, Date.now());
     res.writeHead(200);
     res.end();

@@ -41,8 +41,7 @@ export interface ClaimQuery {
    * Most rows of one key to hand out (default 1: only its head). Above 1, a claimed head comes with the
    * rows of its key that follow it, in order, up to the first one that may not go yet (not due, parked
    * and blocking, of a coalescing type, or in flight): the engine then sends a busy key's next event as
-   * soon as the previous one is answered, without a claim in between. Within `limit` in all; a store
-   * may share the room out among the claimed heads (each then gets at least ⌈(limit − heads) / heads⌉).
+   * soon as the previous one is answered, without a claim in between. Within `limit` in all.
    */
   perKey?: number;
   /** Most keys (heads) among them (default `limit`): a long run of one key need not mean many keys. */

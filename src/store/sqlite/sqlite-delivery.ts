@@ -1,7 +1,7 @@
 /**
- * What delivery does its own way on SQLite (the rest is shared: `../sql-delivery.ts`). Attempt records are
- * `exec` requests to the writer thread, so they share its group commit; claims are `read` requests to it,
- * run between two commits on its warm page cache. The embedded store serves one hub process, so claims need no lease in the database: the
+ * What delivery does its own way on SQLite (the rest is shared: `../sql-delivery.ts`). Claims and attempt
+ * records are `exec` requests to the writer thread, so writes share its group commit, and claims its warm
+ * page cache. The embedded store serves one hub process, so claims need no lease in the database: the
  * engine's in-flight set is the lease.
  */
 import type { CloudEvent } from '../../domain/cloud-event.js';
@@ -34,13 +34,7 @@ const COALESCING = '(SELECT value FROM json_each(@coalesce))';
 
 /**
  * Due heads of keys of one subscription, in log order (per-key FIFO: no earlier open row of the key),
- * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`), the room left
- * after the heads shared out evenly among them (`(limit - 1) / heads` = ⌈(limit − heads) / heads⌉ each):
- * a claim then reads about `limit` followers, not `limit` per head (profiled: 5 ms per claim with 32 heads
- * of a 20,000-row backlog, against under 1 ms). The final join is a `CROSS JOIN`, which keeps SQLite's
- * join order: from the picked ids into the outbox by primary key. Left to itself, the planner scanned the
- * whole outbox (delivered rows included) against an automatic index of the picked ids: 20 ms per claim
- * over 40,000 rows, growing with the table.
+ * each with the rows of its key that follow it up to `perKey` (see `ClaimQuery.perKey`).
  * `superseded` marks a head of a coalescing type that has a newer pending row of its key and type: it is
  * not handed out but skipped (COALESCE_SQL). A follower of a coalescing type ends its key's run (it may
  * be superseded itself; the next claim sees it as a head). `status IN ('pending', 'parked')` is repeated
@@ -73,7 +67,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
       SELECT f.id FROM outbox f
       WHERE f.subscription = @subscription AND f.partition_key = h.partition_key AND f.id > h.id
         AND f.status IN ('pending', 'parked') AND (f.status = 'pending' OR f.blocks_key = 1)
-      ORDER BY f.id LIMIT min(@perKey - 1, (CAST(@limit AS INTEGER) - 1) / (SELECT max(1, count(*)) FROM heads)))
+      ORDER BY f.id LIMIT min(@perKey - 1, @limit - (SELECT count(*) FROM heads)))
     WHERE NOT h.superseded),
   runs AS (
     SELECT id FROM (
@@ -84,7 +78,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
   picked AS (SELECT id, superseded FROM heads UNION ALL SELECT id, 0 FROM runs)
   SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
          o.throttled_attempts, o.first_attempt_at, o.replay_id, e.ingested_at, e.envelope, picked.superseded
-  FROM picked CROSS JOIN outbox o ON o.id = picked.id CROSS JOIN events e ON e.seq = o.event_seq
+  FROM picked JOIN outbox o ON o.id = picked.id JOIN events e ON e.seq = o.event_seq
   ORDER BY o.id`;
 
 /**
@@ -113,27 +107,6 @@ const COALESCE_SQL = `UPDATE outbox SET status = 'skipped', superseded_by = (
         AND n.id > outbox.id AND n.status IN ('pending', 'parked') AND n.status = 'pending'
         AND ${typeOf('n')} = ${typeOf('outbox')})`;
 
-/**
- * Delivered attempts, many in one statement: `@rows` is a JSON array of
- * `[outboxId, eventSeq, subscription, attempt, startedAt, finishedAt, status, error, latencyMs, throttled]`,
- * inserted in array order. Two statements per group of records instead of two per delivery, and a
- * message to the writer of about 150 bytes per delivery instead of 700 (the statements' text each time).
- */
-const DELIVERED_ROWS = `SELECT json_extract(r.value, '$[0]') AS outbox_id, json_extract(r.value, '$[1]') AS event_seq,
-    json_extract(r.value, '$[2]') AS subscription, json_extract(r.value, '$[3]') AS attempt,
-    json_extract(r.value, '$[4]') AS started_at, json_extract(r.value, '$[5]') AS finished_at,
-    json_extract(r.value, '$[6]') AS status, json_extract(r.value, '$[7]') AS error,
-    json_extract(r.value, '$[8]') AS latency_ms, json_extract(r.value, '$[9]') AS throttled, r.key AS position
-  FROM json_each(?) r`;
-const INSERT_DELIVERED = `INSERT INTO delivery_attempts (outbox_id, event_seq, subscription, attempt, started_at,
-    finished_at, outcome, status, error, latency_ms)
-  SELECT outbox_id, event_seq, subscription, attempt, started_at, finished_at, 'delivered', status, error,
-    latency_ms FROM (${DELIVERED_ROWS}) ORDER BY position`;
-const UPDATE_DELIVERED = `UPDATE outbox SET attempts = attempts + 1, throttled_attempts = throttled_attempts + d.throttled,
-    first_attempt_at = coalesce(first_attempt_at, d.started_at), last_attempt_at = d.finished_at,
-    status = 'delivered', next_attempt_at = NULL, delivered_at = d.finished_at, blocks_key = 0
-  FROM (${DELIVERED_ROWS}) AS d WHERE outbox.id = d.outbox_id`;
-
 /** Claims and attempt records on SQLite. */
 export class SqliteDeliveryDialect implements DeliveryDialect {
   readonly noBlock = '0';
@@ -145,14 +118,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
    */
   private readonly completions: GroupCommit<SqlStep[], undefined>;
 
-  /**
-   * @param readOnWriter runs read-only steps on the writer thread's connection at once, between two
-   *   commits (not in the next group's transaction, so not after its fsync).
-   */
-  constructor(
-    private readonly runner: StepRunner,
-    private readonly readOnWriter: (steps: SqlStep[]) => Promise<unknown[]>,
-  ) {
+  constructor(private readonly runner: StepRunner) {
     this.completions = new GroupCommit(
       async (units) => {
         await this.runner.write(units.flat());
@@ -164,10 +130,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
 
   async claimDeliveries(query: ClaimQuery): Promise<DeliveryClaim[]> {
     // Read on the writer thread: its connection is the only writer, so its page cache stays warm, while
-    // this thread's cache is invalidated by every commit of the writer (profiled: 4× slower claims). The
-    // read runs between commits, not in the next one: it is answered without waiting for an fsync. It
-    // sees only committed rows; a row whose attempt record is still queued is in `inFlight` until that
-    // record is durable, so it is not handed out twice.
+    // this thread's cache is invalidated by every commit of the writer (profiled: 4× slower claims).
     const params = {
       subscription: query.subscription,
       now: query.now,
@@ -177,7 +140,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
       maxKeys: query.maxKeys ?? query.limit,
       coalesce: JSON.stringify(query.coalesce ?? defaultCoalescingTypes()),
     };
-    const [rows] = (await this.readOnWriter([{ sql: CLAIM_SQL, params: [params], mode: 'all' }])) as [
+    const [rows] = (await this.runner.write([{ sql: CLAIM_SQL, params: [params], mode: 'all' }])) as [
       ClaimRow[],
     ];
     const claimed = rows.filter((row) => !row.superseded);
@@ -215,19 +178,7 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
     if (results.length === 0) return;
     // Grouped with other completions: if the group fails, none is recorded and those rows are sent again
     // (at least once, same Idempotency-Key). One unit: the results commit together, in this order.
-    // Delivered attempts (nearly all of them) go as compact rows; a key's delivered attempts in a group
-    // come before its failed one (after a failure nothing more of the key is sent until it is recorded),
-    // so the attempt ids keep each key's order.
-    const delivered = results.filter((result) => result.next.kind === 'delivered');
-    const steps: SqlStep[] = [];
-    if (delivered.length > 0) {
-      const rows = JSON.stringify(delivered.map(deliveredRow));
-      steps.push({ sql: INSERT_DELIVERED, params: [rows], mode: 'run' });
-      steps.push({ sql: UPDATE_DELIVERED, params: [rows], mode: 'run' });
-    }
-    for (const result of results)
-      if (result.next.kind !== 'delivered') steps.push(...this.attemptSteps(result));
-    await this.completions.submit(steps);
+    await this.completions.submit(results.flatMap((result) => this.attemptSteps(result)));
   }
 
   private attemptSteps(result: AttemptResult): SqlStep[] {
@@ -284,23 +235,6 @@ export class SqliteDeliveryDialect implements DeliveryDialect {
   json(value: unknown): unknown {
     return typeof value === 'string' ? JSON.parse(value) : value;
   }
-}
-
-/** One delivered attempt as a row of DELIVERED_ROWS. */
-function deliveredRow(result: AttemptResult): unknown[] {
-  const { claim } = result;
-  return [
-    claim.outboxId,
-    claim.eventSeq,
-    claim.subscription,
-    claim.attempts + 1,
-    result.startedAt,
-    result.finishedAt,
-    result.status ?? null,
-    result.error ?? null,
-    Math.round(result.latencyMs),
-    result.throttled ? 1 : 0,
-  ];
 }
 
 function toClaim(row: ClaimRow): DeliveryClaim {

@@ -24,7 +24,6 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
-import type { SqlStep } from '../sql-step.js';
 import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
@@ -42,7 +41,6 @@ import type {
   AppendRequest,
   CloseRequest,
   ExecRequest,
-  ReadRequest,
   RowInput,
   UnitResult,
   WriterReply,
@@ -120,9 +118,11 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.now = options.now ?? (() => new Date());
-    const readOnWriter = (steps: SqlStep[]) => this.request({ kind: 'read', steps });
-    const runner = sqliteRunner((steps) => this.request({ kind: 'exec', steps }), readOnWriter);
-    this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner, readOnWriter));
+    const runner = sqliteRunner(
+      (steps) => this.request({ kind: 'exec', steps }),
+      (sql, params) => this.prepared(sql).all(...params),
+    );
+    this.delivery = new SqlDelivery(runner, new SqliteDeliveryDialect(runner));
     this.inventory = new SqlInventory(runner, this.now);
     this.log = new SqlLog(runner);
     this.orders = new SqlOrders(runner, this.inventory);
@@ -139,6 +139,18 @@ export class SqliteStore implements Store {
       maxInFlight: Number.POSITIVE_INFINITY,
       cut: 'microtask',
     });
+  }
+
+  /** Statements of the reading connection, prepared once (preparing costs as much as a small read). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async migrate(): Promise<string[]> {
@@ -226,7 +238,6 @@ export class SqliteStore implements Store {
     message:
       | Omit<AppendRequest, 'requestId'>
       | Omit<ExecRequest, 'requestId'>
-      | Omit<ReadRequest, 'requestId'>
       | Omit<CloseRequest, 'requestId'>,
   ): Promise<NonNullable<WriterReply['results']>> {
     if (!this.writer) return Promise.reject(new Error('store not migrated: call migrate() first'));

@@ -37,16 +37,6 @@ export interface ExecRequest {
   steps: SqlStep[];
 }
 
-/**
- * Read-only steps run at once, outside the group's transaction: they see what is committed, not what is
- * queued, and their answer does not wait for the next commit's fsync (a claim of the delivery runners).
- */
-export interface ReadRequest {
-  kind: 'read';
-  requestId: number;
-  steps: SqlStep[];
-}
-
 /** Commits what is queued, closes the connection and ends the thread. */
 export interface CloseRequest {
   kind: 'close';
@@ -57,7 +47,7 @@ export interface CloseRequest {
 export type WriteRequest = AppendRequest | ExecRequest;
 
 /** Any request to the writer. */
-export type WriterRequest = WriteRequest | ReadRequest | CloseRequest;
+export type WriterRequest = WriteRequest | CloseRequest;
 
 /** The answer for one unit of an append: its outcomes, or the error that rolled it back alone. */
 export type UnitResult = AppendOutcome[] | { error: string };

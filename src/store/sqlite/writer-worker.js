@@ -221,25 +221,9 @@ port.on('message', (/** @type {string} */ text) => {
       port.close();
       return;
     }
-    if (request.kind === 'read') {
-      // Between two commits (this thread runs one at a time), so no transaction is open: the reads see
-      // what is committed. Answered now rather than after the next commit and its fsync.
-      /** @type {WriterReply} */
-      let reply;
-      try {
-        reply = { requestId: request.requestId, results: request.steps.map((step, i) => runStep(step, i)) };
-      } catch (error) {
-        reply = {
-          requestId: request.requestId,
-          failure: error instanceof Error ? error.message : String(error),
-        };
-      }
-      port.postMessage(/** @type {WriterReply[]} */ ([reply]));
-      continue;
-    }
     queued.push(request);
   }
-  if (!scheduled && queued.length > 0) {
+  if (!scheduled) {
     scheduled = true;
     // Runs after every message already waiting has been queued.
     setImmediate(commitQueued);
