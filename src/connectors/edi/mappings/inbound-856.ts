@@ -16,7 +16,7 @@
  */
 import { type Segment, type TransactionSet, valueAt } from '../x12/model.js';
 import type { MappingProblem, MappingResult } from './inbound-850.js';
-import type { ShippingAdviceContext } from './inbound-945.js';
+import { ShippedLines, type ShippingAdviceContext } from './inbound-945.js';
 import { skuOf } from './item-ids.js';
 
 /** The order PRF01 names, as sent, or the problem (no PRF, several orders in one notice). */
@@ -52,8 +52,7 @@ export function map856(
   context: ShippingAdviceContext,
 ): MappingResult<Record<string, unknown>> {
   const problems: MappingProblem[] = [];
-  const quantities = new Map<string, number>();
-  const used = new Set<string>();
+  const shipped = new ShippedLines(context.order);
   let lin: Segment | undefined;
   let sn1Count = 0;
   for (const segment of set.segments) {
@@ -90,24 +89,16 @@ export function map856(
     }
     const sku = pairs.length > 0 ? skuOf(pairs, context.items) : undefined;
     const lineId = lin ? valueAt(lin, 1) : '';
-    const line =
-      (sku &&
-        (context.order.lines.find((l) => l.sku === sku && !used.has(l.lineId)) ??
-          context.order.lines.find((l) => l.sku === sku))) ||
-      context.order.lines.find((l) => lineId !== '' && l.lineId === lineId);
-    if (!line) {
+    if (!shipped.add(sku, lineId, quantity)) {
       problems.push({
         segment: lin ? 'LIN' : 'SN1',
         ordinal: (lin ?? segment).ordinal,
         ...(lin ? { element: 3 } : {}),
         detail: `no line of order ${context.order.orderId} matches ${lin ? `item '${pairs.map(([, id]) => id).join("', '")}'${lineId ? ` or line ${lineId}` : ''}` : 'an SN1 without LIN'}`,
       });
-      continue;
     }
-    used.add(line.lineId);
-    quantities.set(line.lineId, (quantities.get(line.lineId) ?? 0) + quantity);
   }
-  if (problems.length === 0 && quantities.size === 0) {
+  if (problems.length === 0 && shipped.size === 0) {
     problems.push({
       segment: 'ST',
       ordinal: set.header.ordinal,
@@ -124,7 +115,7 @@ export function map856(
     data: {
       orderId: context.order.orderId,
       location: context.location,
-      lines: [...quantities].map(([lineId, quantity]) => ({ lineId, quantity })),
+      lines: shipped.lines(),
       ...(td5 ? { carrier: valueAt(td5, 3) } : {}),
       ...(tracking ? { tracking: valueAt(tracking, 2) } : {}),
     },

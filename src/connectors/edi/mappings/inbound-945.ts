@@ -44,14 +44,47 @@ export interface ShippingAdviceContext {
   items?: ItemLookup;
 }
 
+/**
+ * The order lines a shipment's items ship, summed per line. An item names its line by SKU (a line of that
+ * SKU not matched yet first, so two lines of one SKU fill in turn), else by the line id the set gives.
+ * Shared by the 945 (W12 lines) and the 856 (LIN/SN1 items).
+ */
+export class ShippedLines {
+  private readonly quantities = new Map<string, number>();
+  private readonly used = new Set<string>();
+
+  constructor(private readonly order: ShippingAdviceContext['order']) {}
+
+  /** Adds `quantity` to the line the item names; false when no line of the order matches. */
+  add(sku: string | undefined, lineId: string, quantity: number): boolean {
+    const lines = this.order.lines;
+    const line =
+      (sku &&
+        (lines.find((l) => l.sku === sku && !this.used.has(l.lineId)) ?? lines.find((l) => l.sku === sku))) ||
+      lines.find((l) => lineId !== '' && l.lineId === lineId);
+    if (!line) return false;
+    this.used.add(line.lineId);
+    this.quantities.set(line.lineId, (this.quantities.get(line.lineId) ?? 0) + quantity);
+    return true;
+  }
+
+  get size(): number {
+    return this.quantities.size;
+  }
+
+  /** `order.shipped` lines, in the order they were first shipped. */
+  lines(): { lineId: string; quantity: number }[] {
+    return [...this.quantities].map(([lineId, quantity]) => ({ lineId, quantity }));
+  }
+}
+
 /** Maps one 945 set to `order.shipped` data. */
 export function map945(
   set: TransactionSet,
   context: ShippingAdviceContext,
 ): MappingResult<Record<string, unknown>> {
   const problems: MappingProblem[] = [];
-  const quantities = new Map<string, number>();
-  const used = new Set<string>();
+  const shipped = new ShippedLines(context.order);
   let lineNumber = '';
   let w12Count = 0;
   for (const segment of set.segments) {
@@ -76,24 +109,16 @@ export function map945(
     const qualifier = valueAt(segment, 7);
     const id = valueAt(segment, 8);
     const sku = id ? skuOf([[qualifier || 'VN', id]], context.items) : undefined;
-    const line =
-      (sku &&
-        (context.order.lines.find((l) => l.sku === sku && !used.has(l.lineId)) ??
-          context.order.lines.find((l) => l.sku === sku))) ||
-      context.order.lines.find((l) => lineNumber !== '' && l.lineId === lineNumber);
-    if (!line) {
+    if (!shipped.add(sku, lineNumber, quantity)) {
       problems.push({
         segment: 'W12',
         ordinal: segment.ordinal,
         element: 8,
         detail: `no line of order ${context.order.orderId} matches item '${id}'${lineNumber ? ` or line number ${lineNumber}` : ''}`,
       });
-      continue;
     }
-    used.add(line.lineId);
-    quantities.set(line.lineId, (quantities.get(line.lineId) ?? 0) + quantity);
   }
-  if (problems.length === 0 && quantities.size === 0) {
+  if (problems.length === 0 && shipped.size === 0) {
     problems.push({
       segment: 'ST',
       ordinal: set.header.ordinal,
@@ -112,7 +137,7 @@ export function map945(
     data: {
       orderId: context.order.orderId,
       location: context.location,
-      lines: [...quantities].map(([lineId, quantity]) => ({ lineId, quantity })),
+      lines: shipped.lines(),
       ...(carrier ? { carrier } : {}),
       ...(tracking ? { tracking: valueAt(tracking, 2) } : {}),
     },
