@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
-import { machine, percentile, rssMiB, startProcess, stop } from './support.js';
+import { machine, percentile, rssMiB, startHub, startProcess, stop } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -79,10 +79,8 @@ function event() {
 
 const startSink = (env = {}) =>
   startProcess(dir, process.execPath, [join(ROOT, 'bench/sink-server.js')], /listening (\S+)/, env);
-// BENCH_HUB_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
-const hubEnv = process.env.BENCH_HUB_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS } : {};
-const startHub = (file) =>
-  startProcess(dir, join(ROOT, 'bin/manifold'), ['serve', '--config', file], /"url":"([^"]+)"/, hubEnv);
+// BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub, not the driver.
+const startBenchHub = (file) => startHub(dir, file);
 const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).count;
 
 /** Writes a backlog straight into the store, as ingest would (event + one outbox row per subscription). */
@@ -142,7 +140,7 @@ async function throughput() {
     await preload(join(dir, 'throughput.db'), EVENTS);
     // Timed from the moment the hub listens (delivery starts just before): process start-up is not
     // delivery throughput.
-    const hub = await startHub(file);
+    const hub = await startBenchHub(file);
     const started = performance.now();
     const atStart = (await sinkCount(sinkA.url)) + (await sinkCount(sinkB.url)) - base;
     let delivered = atStart;
@@ -197,7 +195,7 @@ async function waitForSinks(sinks, count) {
 async function latency() {
   const sinkA = await startSink({ KEEP_RECEIPTS: '1' });
   const sinkB = await startSink({ KEEP_RECEIPTS: '1' });
-  const hub = await startHub(config('latency', sinkA.url, sinkB.url));
+  const hub = await startBenchHub(config('latency', sinkA.url, sinkB.url));
   const pool = new Pool(hub.url, { connections: 64 });
   try {
     // Warm-up at the same rate (JIT, pools, caches), unmeasured, then drained.
@@ -228,7 +226,7 @@ async function latency() {
 
 async function memoryWithTargetDown() {
   // Nothing listens on port 9: every delivery attempt fails, the circuit opens, the backlog grows.
-  const hub = await startHub(config('memory', 'http://127.0.0.1:9', 'http://127.0.0.1:9'));
+  const hub = await startBenchHub(config('memory', 'http://127.0.0.1:9', 'http://127.0.0.1:9'));
   const pool = new Pool(hub.url, { connections: 8 });
   let peak = rssMiB(hub.child.pid);
   const sampler = setInterval(() => {

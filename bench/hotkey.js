@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
-import { machine, startProcess, stop } from './support.js';
+import { machine, startHub, startProcess, stop } from './support.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '5000' } } });
 const EVENTS = Number(values.events);
@@ -63,13 +63,6 @@ const startSink = () =>
   startProcess(dir, process.execPath, [join(ROOT, 'bench/sink-server.js')], /listening (\S+)/, {
     KEEP_RECEIPTS: '1',
   });
-// BENCH_HUB_PROFILE=<dir> writes a CPU profile of the hub (node --cpu-prof) into <dir>.
-const hubCommand = process.env.BENCH_HUB_PROFILE
-  ? [
-      process.execPath,
-      ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`, join(ROOT, 'bin/manifold')],
-    ]
-  : [join(ROOT, 'bin/manifold'), []];
 const sinkCount = async (url) => (await (await fetch(`${url}/stats`)).json()).count;
 
 /** One request at a time, in order: the fastest a single ordered key can go over one connection. */
@@ -115,12 +108,7 @@ async function main() {
     );
     const base = await sinkCount(sink.url);
     await preload(join(dir, 'hub.db'), events);
-    const hub = await startProcess(
-      dir,
-      hubCommand[0],
-      [...hubCommand[1], 'serve', '--config', config(sink.url)],
-      /"url":"([^"]+)"/,
-    );
+    const hub = await startHub(dir, config(sink.url));
     const started = performance.now();
     const atStart = (await sinkCount(sink.url)) - base;
     let delivered = atStart;

@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
-import { cpuSeconds, machine, startProcess, stop } from './support.js';
+import { cpuSeconds, machine, startHub, startProcess, stop } from './support.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
@@ -24,13 +24,9 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const BATCH = 100;
-const ROOT = new URL('..', import.meta.url).pathname;
 const KEY = 'bench-wms-key-000000000001';
 const dir = mkdtempSync(join(tmpdir(), 'manifold-bench-'));
 const only = process.env.BENCH_ONLY; // single | batch
-// BENCH_HUB_NODE_ARGS runs the hub as `node <args> dist/cli/main.js` with bin/manifold's own flag, to
-// profile the hub, not the driver (Node 20 refuses --cpu-prof in NODE_OPTIONS).
-const hubNodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(/\s+/).filter(Boolean);
 
 const config = `
 store: { sqlite: "${join(dir, 'hub.db')}" }
@@ -147,17 +143,7 @@ function rawSqliteLoop(seconds, perTransaction, name) {
   return written / elapsed;
 }
 
-const startHub = () => {
-  const serve = ['serve', '--config', join(dir, 'bench.yaml')];
-  return hubNodeArgs
-    ? startProcess(
-        dir,
-        process.execPath,
-        ['--max-semi-space-size=4', ...hubNodeArgs, join(ROOT, 'dist/cli/main.js'), ...serve],
-        /"url":"([^"]+)"/,
-      )
-    : startProcess(dir, join(ROOT, 'bin/manifold'), serve, /"url":"([^"]+)"/);
-};
+const startBenchHub = () => startHub(dir, join(dir, 'bench.yaml'));
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const row = (name, rate, latency, ratio) =>
@@ -181,7 +167,7 @@ try {
   const grouped = [];
   if (only !== 'batch') grouped.push(rawSqliteLoop(SECONDS / 2, CONNECTIONS, 'raw-grouped-before'));
 
-  const hub = await startHub();
+  const hub = await startBenchHub();
   let hubSingle;
   let hubBatch;
   try {

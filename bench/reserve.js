@@ -24,7 +24,7 @@ import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { readMigrations } from '../dist/store/migration-files.js';
 import { THROUGHPUT_PRAGMAS } from '../dist/store/sqlite/sqlite-store.js';
-import { cpuSeconds, machine, startProcess, stop } from './support.js';
+import { cpuSeconds, machine, startHub, startProcess, stop } from './support.js';
 
 const env = process.env;
 const { values } = parseArgs({
@@ -38,7 +38,6 @@ const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const CONNECTIONS = Number(values.connections);
 const STORM = { stock: 500, requests: 2000, connections: 64 };
-const ROOT = new URL('..', import.meta.url).pathname;
 const SHOP_KEY = 'bench-shop-key-00000000001';
 const WMS_KEY = 'bench-wms-key-000000000001';
 const LOCATION = 'DC-EAST';
@@ -71,21 +70,7 @@ subscriptions:
   return file;
 }
 
-// BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) runs the hub as `node <args>
-// dist/cli/main.js` with bin/manifold's own flag, to profile the hub, not the driver (Node 20 refuses
-// --cpu-prof in NODE_OPTIONS).
-const hubNodeArgs = env.BENCH_HUB_NODE_ARGS?.split(/\s+/).filter(Boolean);
-const startHub = (name) => {
-  const serve = ['serve', '--config', config(name)];
-  return hubNodeArgs
-    ? startProcess(
-        dir,
-        process.execPath,
-        ['--max-semi-space-size=4', ...hubNodeArgs, join(ROOT, 'dist/cli/main.js'), ...serve],
-        /"url":"([^"]+)"/,
-      )
-    : startProcess(dir, join(ROOT, 'bin/manifold'), serve, /"url":"([^"]+)"/);
-};
+const startBenchHub = (name) => startHub(dir, config(name));
 
 const shopHeaders = { authorization: `Bearer ${SHOP_KEY}` };
 const reserveBody = (sku) => JSON.stringify({ sku, channel: 'web', quantity: 1, ttlSeconds: 3600 });
@@ -171,7 +156,7 @@ function printOther(label, run) {
 }
 
 async function hubThroughput() {
-  const hub = await startHub('throughput');
+  const hub = await startBenchHub('throughput');
   try {
     await seed(hub.url, HOT, 100_000_000);
     const warm = await load(hub.url, HOT, WARMUP); // unmeasured: JIT, caches
@@ -312,7 +297,7 @@ async function bareThroughput() {
 
 /** 2,000 one-unit requests for 500 units over 64 connections: exactly 500 holds, no oversell. */
 async function storm() {
-  const hub = await startHub('storm');
+  const hub = await startBenchHub('storm');
   const pool = new Pool(hub.url, { connections: STORM.connections });
   try {
     const sku = 'STORM-SKU-1';

@@ -26,6 +26,26 @@ export async function startProcess(dir, command, args, readyPattern, env = {}, t
   throw new Error(`${command} did not start; see ${logFile}`);
 }
 
+/**
+ * Starts `bin/manifold serve --config <file>`; resolves with its child and URL once it listens.
+ * BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) runs it as `node <args> dist/cli/main.js`
+ * with bin/manifold's own flag instead, to profile the hub, not the driver (Node 20 refuses --cpu-prof in
+ * NODE_OPTIONS).
+ */
+export function startHub(dir, configFile) {
+  const root = new URL('..', import.meta.url).pathname;
+  const serve = ['serve', '--config', configFile];
+  const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(/\s+/).filter(Boolean);
+  return nodeArgs
+    ? startProcess(
+        dir,
+        process.execPath,
+        ['--max-semi-space-size=4', ...nodeArgs, join(root, 'dist/cli/main.js'), ...serve],
+        /"url":"([^"]+)"/,
+      )
+    : startProcess(dir, join(root, 'bin/manifold'), serve, /"url":"([^"]+)"/);
+}
+
 /** Sends SIGTERM and waits for the exit. */
 export async function stop(child) {
   if (child.exitCode !== null) return;
