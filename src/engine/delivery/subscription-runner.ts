@@ -14,6 +14,7 @@ import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import { coalescingTypesFor } from '../../domain/event-catalogue.js';
 import type { AttemptNext, AttemptResult, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+import { AttemptRecorder } from './attempt-recorder.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
 /** What a runner needs from the hub around it. */
@@ -45,12 +46,6 @@ export interface RunnerContext {
 
 const MAX_BATCH_EVENTS = 100;
 
-/** Results of one request waiting for their record. */
-interface PendingRecord {
-  results: AttemptResult[];
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
 /** Most rows a runner holds claimed (buffered, on the wire, or being recorded), in rounds of `concurrency`. */
 export const MAX_CLAIMED_ROUNDS = 4;
 /** Rows of one busy key claimed ahead however low the concurrency: one request at a time goes per key. */
@@ -109,11 +104,8 @@ export class SubscriptionRunner {
   private readonly heldPerKey = new Map<string, number>();
   /** Keys with a request on the wire: their next rows wait for its answer (per-key FIFO). */
   private readonly busyKeys = new Set<string>();
-  /** Attempt results waiting to be recorded, in the order the answers came. */
-  private readonly records: PendingRecord[] = [];
-  private recording = false;
-  /** Keys whose last record failed: their later results are not recorded either (see `flushRecords`). */
-  private readonly unrecordedKeys = new Set<string>();
+  /** Records the attempts in the order their answers came (a key's in its order). */
+  private readonly recorder: AttemptRecorder;
   /** The types whose pending rows a newer one of the same key and type supersedes (docs/delivery.md §3). */
   private readonly coalesce: readonly string[];
 
@@ -124,6 +116,7 @@ export class SubscriptionRunner {
     this.concurrency = subscription.rateLimit?.concurrency ?? DEFAULT_CONCURRENCY;
     this.leaseMs = Math.max(60_000, (subscription.connector?.attemptTimeoutMs ?? 10_000) * 3);
     this.coalesce = coalescingTypesFor(subscription.matchesType, subscription.coalesce);
+    this.recorder = new AttemptRecorder(context.store);
   }
 
   /** Rows this runner has in flight now. */
@@ -401,51 +394,13 @@ export class SubscriptionRunner {
       next: this.nextStep(claim, response, signal, started, finished),
     }));
     try {
-      await this.record(results);
+      await this.recorder.record(results);
     } catch (error) {
       // Not recorded: the rows stay pending and are sent again (at least once; same Idempotency-Key).
       context.onError?.(subscription, error);
     }
     // Counted once recorded, so that a reader of the metrics never sees an attempt its backlog does not.
     context.onAttempt?.(subscription, claims, response);
-  }
-
-  /** Queues results to be recorded; resolves once they are durable. */
-  private record(results: AttemptResult[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.records.push({ results, resolve, reject });
-      if (!this.recording) void this.flushRecords();
-    });
-  }
-
-  /**
-   * Records queued results, all that queued meanwhile in one transaction, one transaction at a time: the
-   * records commit in the order the answers came, so a key's delivered events are recorded in its order
-   * and a crash leaves only a tail of it unrecorded (sent again, in order). When a transaction fails, the
-   * later results of its keys are not recorded either until the queue has drained: those rows are sent
-   * again, from the first unrecorded one, in order.
-   */
-  private async flushRecords(): Promise<void> {
-    this.recording = true;
-    while (this.records.length > 0) {
-      const group = this.records.splice(0);
-      const held = group.filter((entry) =>
-        entry.results.some((result) => this.unrecordedKeys.has(result.claim.partitionKey)),
-      );
-      const writing = group.filter((entry) => !held.includes(entry));
-      for (const entry of held) entry.reject(new Error('not recorded: an earlier record of its key failed'));
-      try {
-        await this.context.store.completeAttempts(writing.flatMap((entry) => entry.results));
-        for (const entry of writing) entry.resolve();
-      } catch (error) {
-        for (const entry of writing) {
-          for (const result of entry.results) this.unrecordedKeys.add(result.claim.partitionKey);
-          entry.reject(error as Error);
-        }
-      }
-    }
-    this.unrecordedKeys.clear();
-    this.recording = false;
   }
 
   private nextStep(
