@@ -31,6 +31,8 @@ export interface Attempt {
   readonly number: number;
   /** Keys of writes the store refused on an earlier attempt (the handler names and reads them). */
   readonly refused: Set<string>;
+  /** How many times the store refused each key so far in this batch (the handler counts). */
+  readonly refusals: Map<string, number>;
 }
 
 /** What a consumer does with its events; `W` is what one batch writes. */
@@ -163,6 +165,7 @@ export class LogConsumer<W> {
     const { attempts, onConflict, label } = this.options;
     await this.handler.prepare?.(events);
     const refused = new Set<string>();
+    const refusals = new Map<string, number>();
     for (let number = 0; number < attempts; number += 1) {
       if (onConflict === 'reread' && number > 0) {
         from = await this.position();
@@ -170,7 +173,7 @@ export class LogConsumer<W> {
         if (events.length === 0) return 0;
       }
       const last = events[events.length - 1] as InboundEventRow;
-      const attempt = { number, refused };
+      const attempt = { number, refused, refusals };
       const work = await this.handler.compute(events, attempt);
       try {
         await this.handler.write(work, { name: this.options.cursor, from, to: last.seq });
@@ -208,8 +211,9 @@ export class LogConsumer<W> {
     const row = await this.logged(seq, what);
     const { reapplyAttempts, label } = this.options;
     const refused = new Set<string>();
+    const refusals = new Map<string, number>();
     for (let number = 0; number < reapplyAttempts; number += 1) {
-      const attempt = { number, refused };
+      const attempt = { number, refused, refusals };
       const work = await this.handler.compute([row], attempt);
       this.handler.stillFailing?.(work);
       try {

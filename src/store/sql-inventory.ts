@@ -11,7 +11,7 @@
  * the updated row before evaluating the condition).
  */
 import type { ReasonCode } from '../contracts/common-schemas.js';
-import { available, BUCKETS, type BucketDeltas, type Position } from '../domain/inventory/position.js';
+import { available, availableDelta, BUCKETS, type BucketDeltas, type Position } from '../domain/inventory/position.js';
 import { ConditionNotMet } from './condition-not-met.js';
 import type {
   DriftQuery,
@@ -85,21 +85,6 @@ function toLedger(row: LedgerRow): LedgerRecord {
     version: Number(row.version),
     at: row.at,
   };
-}
-
-/** The change of `available` a movement makes. */
-function availableDelta(deltas: BucketDeltas): number {
-  return available({
-    on_hand: deltas.on_hand ?? 0,
-    reserved: deltas.reserved ?? 0,
-    committed: deltas.committed ?? 0,
-    allocated: 0,
-    quarantined: deltas.quarantined ?? 0,
-    damaged: deltas.damaged ?? 0,
-    returned: deltas.returned ?? 0,
-    incoming: 0,
-    in_transit: 0,
-  });
 }
 
 /** The inventory store over any `StepRunner`. */

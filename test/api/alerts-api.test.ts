@@ -40,9 +40,10 @@ const alertEvents = (sink: Sink) =>
 it('fires on a backlog and on drift, delivers each alert to the webhook, and resolves when drained', {
   timeout: 30_000,
 }, async () => {
-  // The ERP refuses the first attempt of each of the two events, then takes their retries (5 s later): few
-  // enough failures that its circuit stays closed, late enough for the backlog to be seen.
-  const erp = await startSink((_request, index) => ({ status: index < 2 ? 503 : 200 }));
+  // The ERP refuses the two events until the firing alerts are checked, then takes their retries (every
+  // 5 s): few enough failures that its circuit stays closed, however slow the machine.
+  let erpDown = true;
+  const erp = await startSink(() => ({ status: erpDown ? 503 : 200 }));
   const pager = await startSink(() => ({ status: 200 }));
   sinks.push(erp, pager);
   hub = await buildTestApp({
@@ -110,7 +111,8 @@ alerts:
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(alertEvents(pager)).toHaveLength(2);
 
-  // The retries succeed: the backlog drains and the alert resolves; drift stays.
+  // The ERP is back: the retries succeed, the backlog drains and the alert resolves; drift stays.
+  erpDown = false;
   await until(
     async () =>
       (await hub!.store.delivery.deliveryBacklog()).every(

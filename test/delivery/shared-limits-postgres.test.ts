@@ -121,6 +121,12 @@ function sharedLimits(): void {
     await appendOrders(testStore.store, 1, 'ORD-DOWN');
     const state = (engine: DeliveryEngine) => engine.targets().find((t) => t.system === 'erp')?.circuit;
     await until(() => state(a)?.state === 'open', 'the breaker of the first process to open', 20_000);
+    // The opening is shared once it is recorded (a write after the transition, not inside it).
+    const recorded = testStore.store;
+    await until(
+      async () => (await recorded.ops.circuits()).some((c) => c.system === 'erp' && c.state === 'open'),
+      'the opening to be recorded in the store',
+    );
     // The second process has sent nothing, yet learns of the opening at its next sync.
     b.start();
     await until(() => state(b)?.state === 'open', 'the breaker of the second process to open', 10_000);

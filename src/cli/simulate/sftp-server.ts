@@ -52,9 +52,17 @@ export interface FakeSftpServer {
   close(): Promise<void>;
 }
 
-/** A key pair in OpenSSH form (ssh2's generator), for a host or a user. */
+/**
+ * A key pair in OpenSSH form (ssh2's generator), for a host or a user. About one ed25519 pair in 256 comes
+ * out unreadable (the generator drops a public key's leading zero byte), so a pair is only handed out once
+ * ssh2 reads both halves back.
+ */
 export function generateKey(): { private: string; public: string } {
-  return utils.generateKeyPairSync('ed25519');
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error))
+      return pair;
+  }
 }
 
 /** The `SHA256:…` fingerprint OpenSSH prints for a public key line (`ssh-keygen -lf`). */

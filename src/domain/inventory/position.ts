@@ -45,6 +45,18 @@ export function available(position: Position): number {
   );
 }
 
+/** The change of `available` a movement's deltas make. */
+export function availableDelta(deltas: BucketDeltas): number {
+  return (
+    (deltas.on_hand ?? 0) -
+    (deltas.reserved ?? 0) -
+    (deltas.committed ?? 0) -
+    (deltas.quarantined ?? 0) -
+    (deltas.damaged ?? 0) -
+    (deltas.returned ?? 0)
+  );
+}
+
 /** A new position with the deltas added; the input is left untouched and nothing is checked here. */
 export function applyDeltas(position: Position, deltas: BucketDeltas): Position {
   const next = { ...position };

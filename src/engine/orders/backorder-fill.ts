@@ -21,7 +21,7 @@ import type { OrderUnit } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
 import { FACT_CURSOR, FACT_TYPES } from '../inventory/fact-applier.js';
 import { LogConsumer } from '../log-consumer.js';
-import { EventContext, type HubEventFactory, movementKey, StockView, type Working } from './event-context.js';
+import { EventContext, type HubEventFactory, noteRefused, StockView, type Working } from './event-context.js';
 import type { OrderEffects } from './order-effects.js';
 
 export const FILL_CURSOR = 'backorder-fill';
@@ -50,9 +50,9 @@ export class BackorderFill {
         written: (unit) => {
           if (unit.events.length > 0 || unit.movements.length > 0) written(unit);
         },
-        // A commitment the stock refused (it moved since it was read) is left out on the next attempt.
-        refused: (error, unit, attempt) =>
-          attempt.refused.add(movementKey(unit.movements[error.step] as Movement)),
+        // A commitment the stock refused is decided again on a fresh read; other refused movements are
+        // dropped (and reported) on the next attempt.
+        refused: (error, unit, attempt) => noteRefused(unit.movements[error.step] as Movement, attempt),
       },
       {
         cursor: FILL_CURSOR,
@@ -80,7 +80,7 @@ export class BackorderFill {
   private async compute(events: readonly InboundEventRow[], refused: Set<string>): Promise<OrderUnit> {
     const at = this.now().toISOString();
     const unit: OrderUnit = { events: [], movements: [], orders: [], annotations: [], exceptions: [], at };
-    const stock = new StockView(this.store);
+    const stock = new StockView(this.store, unit);
     const working = new Map<string, Working>();
     // One read for the batch: a SKU without backordered orders needs neither its stock nor its orders.
     const skus = new Set(events.map((row) => (row.envelope.data as { sku: string }).sku));

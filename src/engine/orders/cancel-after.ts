@@ -71,7 +71,7 @@ export class CancelAfter {
         lines: lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
       });
       this.effects.record(ctx, w, t);
-      const stock = new StockView(this.store);
+      const stock = new StockView(this.store, unit);
       for (const effect of t.effects) await this.effects.effect(ctx, w, effect, stock);
       w.record.holds = w.record.holds.filter((h) => h !== 'backordered');
       ctx.emit('com.manifold.order.expired.v1', { orderId: record.orderId, cancelAfter, lines });

@@ -4,11 +4,13 @@
  */
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM, type Milestone } from '../../domain/event-catalogue.js';
+import { availableDelta } from '../../domain/inventory/position.js';
 import { effective, type OrderState } from '../../domain/orders/lifecycle.js';
 import type { InventoryException, Movement } from '../../store/inventory-port.js';
 import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderAnnotation, OrderRecord, OrderUnit } from '../../store/order-port.js';
 import type { NewEvent, Store } from '../../store/store-port.js';
+import type { Attempt } from '../log-consumer.js';
 
 /** An order being changed by a batch, with the version it was read at. */
 export interface Working {
@@ -22,6 +24,28 @@ export type HubEventFactory = (event: CloudEvent, cause?: CloudEvent) => NewEven
 /** Identifies a movement across attempts at a batch (the store refused it: leave it out next time). */
 export const movementKey = (m: Movement) =>
   `${m.sku}|${m.location}|${m.reason}|${m.eventId ?? ''}|${JSON.stringify(m.deltas)}`;
+
+/**
+ * How many times a commitment may be refused before it counts as a mismatch. A commitment is decided on
+ * positions read before the write; when another writer (a reservation, another order's commitment in
+ * another process) took the units in between, the store refuses it, and the right answer is to decide
+ * again on a fresh read — the order then commits what is left and backorders the rest. Only a commitment
+ * refused again and again on fresh reads says the positions and the guard disagree.
+ */
+export const STALE_READS = 5;
+
+/**
+ * Takes note of a movement the store refused: a commitment is decided again on fresh stock (up to
+ * `STALE_READS` times); anything else, or a commitment refused that often, is left out on the next
+ * attempt (and reported by `EventContext.move`).
+ */
+export function noteRefused(movement: Movement, attempt: Attempt): void {
+  const key = movementKey(movement);
+  const times = (attempt.refusals.get(key) ?? 0) + 1;
+  attempt.refusals.set(key, times);
+  if (movement.reason === 'order_committed' && times < STALE_READS) return;
+  attempt.refused.add(key);
+}
 
 /** Per-line progress as `order.milestone.v1` carries it. */
 function progress(state: OrderState) {
@@ -41,11 +65,19 @@ function progress(state: OrderState) {
   }));
 }
 
-/** Free stock per SKU × location as read at the start of a computation, minus what it committed. */
+/**
+ * Free stock per SKU × location for one unit: as read at the start of the computation, plus what the
+ * unit's queued movements change (its commitments take, its releases give back). The store applies a
+ * unit's movements in order in one transaction, so this is what each next movement will find — only
+ * another writer between the read and the write can make the store refuse one.
+ */
 export class StockView {
   private readonly free_ = new Map<string, number>();
   private readonly loaded = new Set<string>();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly unit: { readonly movements: readonly Movement[] },
+  ) {}
   async load(sku: string): Promise<void> {
     if (this.loaded.has(sku)) return;
     this.loaded.add(sku);
@@ -53,10 +85,10 @@ export class StockView {
       this.free_.set(`${sku}@${p.location}`, p.available);
   }
   free(sku: string, location: string): number {
-    return this.free_.get(`${sku}@${location}`) ?? 0;
-  }
-  take(sku: string, location: string, quantity: number): void {
-    this.free_.set(`${sku}@${location}`, this.free(sku, location) - quantity);
+    let free = this.free_.get(`${sku}@${location}`) ?? 0;
+    for (const m of this.unit.movements)
+      if (m.sku === sku && m.location === location) free += availableDelta(m.deltas);
+    return free;
   }
 }
 

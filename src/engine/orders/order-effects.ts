@@ -123,7 +123,6 @@ export class OrderEffects {
           ...ctx.trace,
         };
         if (ctx.move(movement)) {
-          stock.take(sku, location, line.commit);
           committed.push({ lineId: line.lineId, location, quantity: line.commit });
         } else {
           backordered.push({ lineId: line.lineId, quantity: line.commit });

@@ -36,7 +36,7 @@ import { type CursorMove, LogConsumer } from '../log-consumer.js';
 import { eventTrace } from '../observability/trace-context.js';
 import { BackorderFill } from './backorder-fill.js';
 import { CancelAfter } from './cancel-after.js';
-import { EventContext, movementKey, StockView, type Working } from './event-context.js';
+import { EventContext, noteRefused, StockView, type Working } from './event-context.js';
 import { OrderAcceptance, type Validator } from './order-acceptance.js';
 import { OrderChanges } from './order-changes.js';
 import { OrderEffects } from './order-effects.js';
@@ -97,9 +97,9 @@ export class OrderProcessor {
             .map((e) => (e.envelope.data as { orderId: string }).orderId);
           if (arrived.length > 0) this.releaseWaiting(arrived);
         },
-        // A movement the stock refused is dropped (and reported) on the next attempt.
-        refused: (error, unit, attempt) =>
-          attempt.refused.add(movementKey(unit.movements[error.step] as Movement)),
+        // A commitment the stock refused is decided again on a fresh read; other refused movements are
+        // dropped (and reported) on the next attempt.
+        refused: (error, unit, attempt) => noteRefused(unit.movements[error.step] as Movement, attempt),
         setAside: (row, error, cursor) => this.setAside(row, error, cursor),
         stillFailing: (unit) => {
           const again = unit.exceptions.find((e) =>
@@ -224,7 +224,7 @@ export class OrderProcessor {
     const at = this.now().toISOString();
     const unit: OrderUnit = { events: [], movements: [], orders: [], annotations: [], exceptions: [], at };
     const working = new Map<string, Working>();
-    const stock = new StockView(this.store);
+    const stock = new StockView(this.store, unit);
     const load = async (orderId: string): Promise<Working | undefined> => {
       const known = working.get(orderId);
       if (known) return known;

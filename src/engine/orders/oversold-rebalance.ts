@@ -51,7 +51,7 @@ export class OversoldRebalance {
           exceptions: [],
           at: now,
         };
-        const stock = new StockView(this.store);
+        const stock = new StockView(this.store, unit);
         for (const record of await this.store.orders.openOrders(1000)) {
           if (shortfall <= 0) break;
           const lines = record.state.lines

@@ -92,6 +92,11 @@ export class FakeShopify {
     this.drainFor = field;
   }
 
+  /** What the bucket holds now (cost points), refilled for the time passed. */
+  bucket(): number {
+    return this.refill();
+  }
+
   private refill(): number {
     const now = Date.now();
     this.available = Math.min(
