@@ -11,7 +11,13 @@
  * the updated row before evaluating the condition).
  */
 import type { ReasonCode } from '../contracts/common-schemas.js';
-import { available, availableDelta, BUCKETS, type BucketDeltas, type Position } from '../domain/inventory/position.js';
+import {
+  available,
+  availableDelta,
+  BUCKETS,
+  type BucketDeltas,
+  type Position,
+} from '../domain/inventory/position.js';
 import { ConditionNotMet } from './condition-not-met.js';
 import type {
   DriftQuery,
