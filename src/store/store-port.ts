@@ -13,6 +13,7 @@ import type { EdiStore } from './edi-port.js';
 import type { InboundRequestStore } from './inbound-request-port.js';
 import type { InventoryStore } from './inventory-port.js';
 import type { LogStore } from './log-port.js';
+import type { MetricsStore } from './metrics-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 import type { ProcessStore } from './process-port.js';
@@ -105,6 +106,8 @@ export interface Store {
   readonly edi: EdiStore;
   /** Alert state and leases of singleton loops (after `migrate()`). */
   readonly ops: OpsStore;
+  /** One-minute rollups of the hub's figures, added by every process, summed on read (after `migrate()`). */
+  readonly metrics: MetricsStore;
   /** The registry of running hub process incarnations and their heartbeats (after `migrate()`). */
   readonly processes: ProcessStore;
   /** Durable key/value state of each connector instance (after `migrate()`). */

@@ -16,6 +16,7 @@ import { SqlEdi } from '../sql-edi.js';
 import { SqlInboundRequests } from '../sql-inbound-requests.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlLog } from '../sql-log.js';
+import { SqlMetrics } from '../sql-metrics.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -81,6 +82,7 @@ export class PostgresStore implements Store {
   readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
+  readonly metrics: SqlMetrics;
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
@@ -112,6 +114,7 @@ export class PostgresStore implements Store {
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
+    this.metrics = new SqlMetrics(runner);
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);

@@ -21,6 +21,7 @@ import { SqlEdi } from '../sql-edi.js';
 import { SqlInboundRequests } from '../sql-inbound-requests.js';
 import { SqlInventory } from '../sql-inventory.js';
 import { SqlLog } from '../sql-log.js';
+import { SqlMetrics } from '../sql-metrics.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
@@ -103,6 +104,7 @@ export class SqliteStore implements Store {
   readonly log: SqlLog;
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
+  readonly metrics: SqlMetrics;
   readonly ops: SqlOps;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
@@ -128,6 +130,7 @@ export class SqliteStore implements Store {
     this.orders = new SqlOrders(runner, this.inventory);
     this.edi = new SqlEdi(runner);
     this.ops = new SqlOps(runner);
+    this.metrics = new SqlMetrics(runner);
     this.processes = new SqlProcesses(runner);
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
