@@ -139,7 +139,10 @@ export class IngestService {
     for (const item of events) {
       types.add(item.event.type);
       if (this.telemetry && isBackorder(item.event)) this.telemetry.oversellsPrevented.inc({ via: 'order' });
-      for (const target of item.outbox) woken.add(target.subscription);
+      for (const target of item.outbox) {
+        woken.add(target.subscription);
+        this.telemetry?.queued(target.subscription);
+      }
     }
     if (woken.size > 0) this.onAppended(woken);
     if (types.size > 0) this.onAccepted(types);
@@ -163,7 +166,10 @@ export class IngestService {
       if (outcome.status !== 'accepted') return;
       const item = prepared[i] as NewEvent;
       types.add(item.event.type);
-      for (const target of item.outbox) woken.add(target.subscription);
+      for (const target of item.outbox) {
+        woken.add(target.subscription);
+        this.telemetry?.queued(target.subscription);
+      }
     });
     if (woken.size > 0) this.onAppended(woken);
     if (types.size > 0) this.onAccepted(types);

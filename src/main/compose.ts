@@ -30,6 +30,7 @@ import { SourceLoops, type SourceLoopsOptions } from '../engine/inbound/source-l
 import { IngestService } from '../engine/ingest-service.js';
 import { InventoryEngine } from '../engine/inventory/inventory-engine.js';
 import { AlertEngine } from '../engine/observability/alert-engine.js';
+import { MinuteRollups } from '../engine/observability/minute-rollups.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
@@ -66,6 +67,8 @@ export interface Hub {
   readonly telemetry: Telemetry;
   /** This process in the store's process registry (its incarnation, the live processes). */
   readonly processes: ProcessRegistry;
+  /** This process's one-minute rollups for the console's charts (written each minute and at stop). */
+  readonly rollups: MinuteRollups;
   /** One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation. */
   readonly keys: IdempotencyKeys;
   readonly ingest: IngestService;
@@ -131,6 +134,12 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     },
     telemetry,
   );
+  const rollups = new MinuteRollups(store, {
+    process: processes.incarnation,
+    backlog: () => store.delivery.deliveryBacklog(),
+    onError: (error) => onError('metric-minutes', error),
+  });
+  telemetry.attachRollups(rollups);
   const keys = new IdempotencyKeys(store, processes);
   const inventoryEngine = new InventoryEngine(config, store, ingest, {
     onError,
@@ -196,6 +205,12 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     // Registered before the first request, so that every Idempotency-Key claimed names a live
     // incarnation; delivery reads the live processes from it to split the targets' limits.
     { name: 'processes', start: () => processes.start(), stop: () => processes.stop() },
+    // Stopped after the loops that count (delivery, ingest's loops): its last write has their last minute.
+    {
+      name: 'metric-minutes',
+      start: async () => rollups.start(),
+      stop: () => rollups.stop(),
+    },
     // The EDI partners' `itemMap` seeds, before anything maps a set (docs/edi.md#item-ids).
     {
       name: 'edi-items',
@@ -232,6 +247,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     logger,
     telemetry,
     processes,
+    rollups,
     keys,
     ingest,
     inventory: inventoryEngine,

@@ -60,6 +60,7 @@ function conformance(kind: StoreKind) {
     hub = composeHub(config(), store, { logger });
     expect(hub.loops.map((loop) => loop.name)).toEqual([
       'processes',
+      'metric-minutes',
       'edi-items',
       'delivery',
       'inventory',

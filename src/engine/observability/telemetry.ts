@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import type { BacklogStat, OpenExceptionCount } from '../../store/delivery-port.js';
 import { FlowWindow } from './flow-window.js';
+import type { MinuteRollups } from './minute-rollups.js';
 
 /** The circuit of one target, as the gauge encodes it: closed 0, half-open 1, open 2. */
 export const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -40,6 +41,8 @@ export class Telemetry {
   /** Delivered events and failed attempts per subscription over the last minute. */
   readonly flows: FlowWindow;
   private sources: TelemetrySources | undefined;
+  /** The one-minute rollups kept in the store for the console's charts, when attached. */
+  private rollups: MinuteRollups | undefined;
   private readonly nowMs: () => number;
 
   readonly ingested: Counter<'source' | 'type' | 'outcome'>;
@@ -257,6 +260,11 @@ export class Telemetry {
     this.sources = sources;
   }
 
+  /** Counts ingest and delivery into the one-minute rollups as well. */
+  attachRollups(rollups: MinuteRollups): void {
+    this.rollups = rollups;
+  }
+
   /** Age in seconds of a subscription's oldest pending row now (0 when none). */
   ageSeconds(stat: BacklogStat | undefined): number {
     return pendingAgeSeconds(stat, this.nowMs());
@@ -271,6 +279,7 @@ export class Telemetry {
   ): void {
     this.attempts.inc({ subscription, outcome });
     this.flows.record(subscription, outcome === 'delivered', events);
+    this.rollups?.attempt(subscription, outcome === 'delivered', events, latenciesMs);
     if (outcome !== 'delivered') return;
     for (const ms of latenciesMs) this.latency.observe({ subscription }, ms / 1000);
   }
@@ -278,7 +287,13 @@ export class Telemetry {
   /** Ingest of one event by `source` (the sending system). */
   ingest(source: string, type: string, outcome: IngestOutcome): void {
     this.ingested.inc({ source, type, outcome });
+    this.rollups?.ingest(outcome);
     if (outcome === 'duplicate') this.duplicates.inc({ source });
+  }
+
+  /** Outbox rows made for a subscription (events queued for it), for the rollups. */
+  queued(subscription: string): void {
+    this.rollups?.queued(subscription);
   }
 
   /** The Prometheus text exposition. */
