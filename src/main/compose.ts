@@ -136,7 +136,11 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   );
   const rollups = new MinuteRollups(store, {
     process: processes.incarnation,
-    backlog: () => store.delivery.deliveryBacklog(),
+    // Every subscription, so that a drained backlog is charted at 0, not as a gap.
+    backlog: async () => {
+      const stats = new Map((await store.delivery.deliveryBacklog()).map((s) => [s.subscription, s.pending]));
+      return config.subscriptions.map((s) => ({ subscription: s.name, pending: stats.get(s.name) ?? 0 }));
+    },
     onError: (error) => onError('metric-minutes', error),
   });
   telemetry.attachRollups(rollups);

@@ -7,7 +7,6 @@
  * the last write: at most about a minute.
  */
 import { bucketOf, emptyHistogram } from '../../domain/metrics/latency-histogram.js';
-import type { BacklogStat } from '../../store/delivery-port.js';
 import type { MinuteRollup } from '../../store/metrics-port.js';
 import type { Store } from '../../store/store-port.js';
 
@@ -20,8 +19,8 @@ const FLUSH_DELAY_MS = 1000;
 export interface MinuteRollupsOptions {
   /** This process's name in the rollups (its incarnation). */
   process: string;
-  /** The backlog to sample at each write (store-wide). */
-  backlog?: () => Promise<BacklogStat[]>;
+  /** The pending outbox rows of every subscription, sampled at each write (store-wide). */
+  backlog?: () => Promise<{ subscription: string; pending: number }[]>;
   nowMs?: () => number;
   retentionMs?: number;
   onError?: (error: unknown) => void;
