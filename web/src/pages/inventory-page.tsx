@@ -6,6 +6,7 @@ import { formatTime } from '../format.js';
 import { navigate } from '../router.js';
 import type { InventoryView, LedgerPage } from '../types.js';
 import { useApi } from '../use-api.js';
+import { InventoryChart } from './inventory-charts.js';
 
 export function InventoryPage({ sku }: { sku?: string }) {
   const [typed, setTyped] = useState(sku ?? '');
@@ -102,6 +103,7 @@ export function InventoryPage({ sku }: { sku?: string }) {
           </div>
         </>
       ) : null}
+      {inventory.data && sku ? <InventoryChart key={sku} sku={sku} /> : null}
       {ledger.data ? (
         <div className="card">
           <h2>Recent ledger</h2>
