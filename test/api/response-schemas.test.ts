@@ -31,6 +31,8 @@ const CONSOLE_ROUTES: [path: string, method: string, status: string][] = [
   ['/v1/orders/{id}/timeline', 'get', '200'],
   ['/v1/inventory/{sku}', 'get', '200'],
   ['/v1/inventory/{sku}/ledger', 'get', '200'],
+  ['/v1/inventory/{sku}/series', 'get', '200'],
+  ['/v1/metrics/series', 'get', '200'],
   ['/v1/exceptions', 'get', '200'],
   ['/v1/exceptions/{id}', 'get', '200'],
   ['/v1/exceptions/{id}/retry', 'post', '200'],

@@ -127,6 +127,20 @@ describe('GET /v1/inventory/{sku}/series', () => {
     expect(byChannel.b2b?.at(-1)).toBe(10);
   });
 
+  it("keeps to the key's read scope: the channels GET /v1/inventory/{sku} shows it", async () => {
+    hub = await buildTestApp();
+    await postAs(hub.app, '/v1/events', KEYS.wmsEast, countedEvent('SKU-R', 'DC-EAST', 4));
+    await hub.inventory.settle();
+    for (const key of [KEYS.shop, KEYS.portal, KEYS.wmsEast, KEYS.erp]) {
+      const view = await get(hub, '/v1/inventory/SKU-R', key);
+      const series = await get(hub, '/v1/inventory/SKU-R/series?window=15m', key);
+      expect([key, series.status]).toEqual([key, view.status]);
+      if (view.status !== 200) continue;
+      const names = (list: { channel: string }[]) => list.map((c) => c.channel).sort();
+      expect([key, names(series.body.channels)]).toEqual([key, names(view.body.channels)]);
+    }
+  });
+
   it('answers 404 for an unknown SKU and 400 for a bad window', async () => {
     hub = await buildTestApp();
     expect((await get(hub, '/v1/inventory/NOPE/series')).status).toBe(404);

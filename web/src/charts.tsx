@@ -57,6 +57,7 @@ export function TimeChart({
   testId,
   format = (v) => String(v),
   height = 180,
+  syncKey,
 }: {
   title: string;
   t: readonly number[];
@@ -64,6 +65,8 @@ export function TimeChart({
   testId: string;
   format?: (value: number) => string;
   height?: number;
+  /** Charts with the same key move their cursors together. */
+  syncKey?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
@@ -94,7 +97,7 @@ export function TimeChart({
       ],
       axes: [{}, { values: (_: uPlot, ticks: number[]) => ticks.map((v) => format(v)), size: 60 }],
       scales: { y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)] } },
-      cursor: { drag: { x: false, y: false } },
+      cursor: { drag: { x: false, y: false }, ...(syncKey ? { sync: { key: syncKey } } : {}) },
     };
     const chart = new uPlot(options, columns(t, series), element);
     plot.current = chart;
@@ -102,7 +105,7 @@ export function TimeChart({
       chart.destroy();
       plot.current = undefined;
     };
-  }, [shape, width, height]);
+  }, [shape, width, height, syncKey]);
 
   useEffect(() => {
     plot.current?.setData(columns(t, series));

@@ -6,6 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { servingLocations } from '../../config/compiled-config.js';
 import {
   AvailabilitySeriesSchema,
   type AvailabilitySeriesView,
@@ -64,9 +65,14 @@ export function registerSeriesRoutes(app: FastifyInstance, { auth, store, config
       reader.requireInventory('channel', 'inventory');
       const { sku } = request.params;
       const channels = [...config.channels.keys()].filter((c) => reader.mayReadChannelStock(c));
-      if (channels.length === 0 || !(await store.inventory.knownSku(sku))) {
-        throw new NotFoundError(`unknown SKU '${sku}'`);
-      }
+      // Who may see the SKU, as for GET /v1/inventory/{sku}: a position at one of its locations, or stock
+      // on the locations of one of its channels.
+      const positions = await store.inventory.positions(sku);
+      const visible = positions.some((p) => reader.mayReadLocation(p.location));
+      const stocked = positions.some((p) =>
+        channels.some((c) => servingLocations(config, c).includes(p.location)),
+      );
+      if (positions.length === 0 || (!visible && !stocked)) throw new NotFoundError(`unknown SKU '${sku}'`);
       return readAvailabilitySeries(store, config, {
         sku,
         window: request.query.window ?? '1h',

@@ -43,7 +43,7 @@ export function OverviewCharts({ subscriptions }: { subscriptions: readonly stri
       {data ? (
         <div className="charts-grid" data-testid="charts-loaded" data-path={path}>
           {charts.map((c) => (
-            <TimeChart key={c.testId} {...c} t={data.t} />
+            <TimeChart key={c.testId} {...c} t={data.t} syncKey="overview" />
           ))}
         </div>
       ) : null}
