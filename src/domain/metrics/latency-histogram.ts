@@ -4,8 +4,8 @@
  * several minutes add up, and a percentile is read from the sum.
  *
  * Precision: a percentile is answered as the upper bound of the bucket that holds it, so the true value lies
- * between the previous bound and the answer (at most 2.5 times apart). Above the last bound the answer is
- * that bound (the true value is at least that).
+ * between the previous bound and the answer (neighbouring bounds are 2 to 3 times apart, 5 times between
+ * 60 s and 300 s). Above the last bound the answer is that bound (the true value is at least that).
  */
 
 /** Upper bounds (inclusive) of the buckets in milliseconds; a last, open bucket holds everything above. */
