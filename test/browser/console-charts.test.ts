@@ -42,7 +42,7 @@ async function seedMinutes(path: string): Promise<void> {
   const latency = emptyHistogram();
   latency[bucketOf(40)] = 8;
   latency[bucketOf(900)] = 2;
-  const rows = [5, 4, 3, 2].flatMap((ago) => [
+  const rows = [8, 7, 6, 5, 4, 3, 2].flatMap((ago) => [
     {
       minute: minuteOf(now - ago * 60_000),
       subscription: '',
@@ -162,7 +162,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: charts over time', { timeout: 60_000 },
     expect(Math.max(...hourly.p99Ms.filter((v: number | null) => v !== null))).toBe(1000);
 
     // Hovering a seeded minute (three minutes ago, of 60 steps ending with the current one) shows its
-    // figures in the legend: the neighbouring minutes hold the same, should a minute turn meanwhile.
+    // figures in the legend: the minutes around it hold the same, should minutes turn meanwhile.
     const throughput = charts.getByTestId('chart-throughput');
     await throughput.scrollIntoViewIfNeeded();
     const box = await throughput.locator('.u-over').boundingBox();
