@@ -22,6 +22,7 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { seedPartnerItems } from '../connectors/edi/partner-items.js';
+import { Cluster } from '../engine/cluster.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
@@ -66,6 +67,8 @@ export interface Hub {
   readonly telemetry: Telemetry;
   /** This process in the store's process registry (its incarnation, the live processes). */
   readonly processes: ProcessRegistry;
+  /** The hub processes on the store and the leases each holds (`GET /v1/cluster`). */
+  readonly cluster: Cluster;
   /** One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation. */
   readonly keys: IdempotencyKeys;
   readonly ingest: IngestService;
@@ -108,6 +111,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       onError: (loop, error) =>
         logger.error({ err: error, loop }, 'heartbeat failed; retried on the next tick'),
     });
+  const cluster = new Cluster(store, processes);
   const delivery =
     options.delivery === false
       ? undefined
@@ -142,6 +146,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const orderEngine = new OrderEngine(config, store, ingest, {
     onError,
     keys,
+    leaseOwner: processes.incarnation,
     onStockChange: () => inventoryEngine.changed(),
   });
   acceptedListeners.push(
@@ -153,6 +158,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const sources = new SourceLoops(inbound, {
     onError,
     store,
+    // The singleton loops hold their leases under this process's incarnation (GET /v1/cluster).
+    leaseOwner: processes.incarnation,
     telemetry,
     // A poller whose system is down is no hub failure: it backs off, and shows in /readyz and the console.
     onSourceFailure: (source, error) =>
@@ -165,6 +172,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const ediEngine = new EdiEngine(config, store, { onError });
   const alerts = new AlertEngine(config, store, ingest, {
     onError,
+    leaseOwner: processes.incarnation,
     circuits,
     onTransition: (alert, transition) => {
       const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };
@@ -173,6 +181,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     },
   });
   telemetry.attach({
+    role: () => cluster.metricsRole(),
     backlog: () => store.delivery.deliveryBacklog(),
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits,
@@ -232,6 +241,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     logger,
     telemetry,
     processes,
+    cluster,
     keys,
     ingest,
     inventory: inventoryEngine,
