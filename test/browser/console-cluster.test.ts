@@ -1,5 +1,5 @@
 /**
- * The console's "Cluster" page (docs/console.md#cluster): headless Chromium against the real hub process
+ * The console's "Cluster" page (docs/console.md#cluster-cluster): headless Chromium against the real hub process
  * and its built console, on a SQLite file another "process" registers on too (written from the test, as a
  * second hub would). The page lists the hub itself (the one answering) with its leases, a crashed process
  * as dead, and — refreshed on its own — a process that joins while the page is open, with its lease.

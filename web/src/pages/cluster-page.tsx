@@ -1,7 +1,7 @@
 /**
  * `/cluster`: the hub processes sharing the store — alive or dead by the process registry's TTL, the one
  * that answered, the one reporting the store-wide metrics — and the singleton loops' leases each holds
- * (docs/console.md#cluster).
+ * (docs/console.md#cluster-cluster).
  */
 import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
 import { formatTime } from '../format.js';
