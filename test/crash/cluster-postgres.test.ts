@@ -110,7 +110,10 @@ await describeWithStore('postgres', 'the cluster of hub processes on one Postgre
     expect([...leases.keys()].sort()).toEqual(
       expect.arrayContaining(['order-cancel-after', expect.stringMatching(/^source:/)]),
     );
-    expect(holders(fromB)).toEqual(leases);
+    // Either process answers the same leases, each held by one of the two (a lease may move between the
+    // two reads on a loaded machine: a poller's lease lapses after 3 s without renewal).
+    expect([...holders(fromB).keys()].sort()).toEqual([...leases.keys()].sort());
+    for (const pid of [...leases.values(), ...holders(fromB).values()]) expect([pidA, pidB]).toContain(pid);
     const poller = [...leases.keys()].find((name) => name.startsWith('source:'))!;
     // The store-wide gauges come from the oldest process only; its own counters from each.
     expect(await metrics(a)).toMatch(/^manifold_processes\{state="alive"\} 2$/m);
