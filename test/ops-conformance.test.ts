@@ -55,6 +55,19 @@ function conformance(t: TestStore) {
       expect(await store.ops.tryLease('alerts', 'a', at(28_000), 15_000)).toBe(true);
     });
 
+    it('are listed by name with their holder and expiry, a released one no longer', async () => {
+      expect(await store.ops.leases()).toEqual([]);
+      await store.ops.tryLease('source:wms', 'b', at(0), 10_000);
+      await store.ops.tryLease('alerts', 'a', at(0), 15_000);
+      await store.ops.tryLease('alerts', 'a', at(5000), 15_000); // renewed
+      expect(await store.ops.leases()).toEqual([
+        { name: 'alerts', owner: 'a', expiresAt: at(20_000) },
+        { name: 'source:wms', owner: 'b', expiresAt: at(10_000) },
+      ]);
+      await store.ops.releaseLease('source:wms', 'b');
+      expect((await store.ops.leases()).map((l) => l.name)).toEqual(['alerts']);
+    });
+
     it('go to exactly one of many processes asking at once', async () => {
       const others = [store, await another(), await another()];
       const answers = await Promise.all(

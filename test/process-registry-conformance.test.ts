@@ -76,6 +76,26 @@ function conformance(t: TestStore) {
     });
   });
 
+  it('lists every registered incarnation, the dead with the live, oldest start first', async () => {
+    await store.processes.register('late', info(2), at(5000));
+    await store.processes.register('early', info(1), at(0));
+    await store.processes.heartbeat('late', at(60_000));
+    const all = await store.processes.all();
+    expect(all.map((p) => p.incarnation)).toEqual(['early', 'late']);
+    expect(all[0]).toEqual({
+      incarnation: 'early',
+      host: 'hub-a',
+      pid: 1,
+      version: '1.2.3',
+      startedAt: at(0),
+      heartbeatAt: at(0),
+    });
+    // `early` is long dead by `late`'s clock, yet listed until pruned; `live` leaves it out.
+    expect((await store.processes.live(at(60_000), TTL)).map((p) => p.incarnation)).toEqual(['late']);
+    await store.processes.deregister('late');
+    expect((await store.processes.all()).map((p) => p.incarnation)).toEqual(['early']);
+  });
+
   it('forgets incarnations whose last heartbeat is older than asked', async () => {
     await store.processes.register('gone', info(1), at(0));
     await store.processes.register('here', info(2), at(0));

@@ -3,6 +3,7 @@
  * and handed to `buildApp`; the API builds none of them, only its own authenticator.
  */
 import type { CompiledConfig } from '../config/compiled-config.js';
+import type { Cluster } from '../engine/cluster.js';
 import type { TargetHealth } from '../engine/delivery/delivery-engine.js';
 import type { InboundService } from '../engine/inbound/inbound-service.js';
 import type { SourceStatus } from '../engine/inbound/scheduled-source.js';
@@ -33,6 +34,8 @@ export interface ApiServices {
   inbound: InboundService;
   /** The alert rules' evaluation and state. */
   alerts: AlertEngine;
+  /** The hub processes sharing the store and their leases (`GET /v1/cluster`). */
+  cluster: Cluster;
   /** Metrics and the rolling per-subscription delivery figures. */
   telemetry: Telemetry;
   /** The delivery engine's controls (absent when the hub runs without delivery, as in some tests). */

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './api-context.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerAs2Routes } from './routes/as2-routes.js';
+import { registerClusterRoutes } from './routes/cluster-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -44,6 +45,7 @@ export async function apiRoutes(
   );
   registerMetricsRoutes(app, context);
   registerAlertRoutes(app, context);
+  registerClusterRoutes(app, context);
   registerSchemaRoutes(app);
   registerEventRoutes(app, context);
   registerExceptionRoutes(app, context);

@@ -82,6 +82,7 @@ export async function buildApp({ services, logger }: AppOptions): Promise<HubApp
     orders: services.orders,
     inbound: services.inbound,
     alerts: services.alerts,
+    cluster: services.cluster,
     telemetry: services.telemetry,
     ...(delivery ? { delivery } : {}),
     wakeDelivery: services.wakeDelivery,

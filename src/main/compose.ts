@@ -22,6 +22,7 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { seedPartnerItems } from '../connectors/edi/partner-items.js';
+import { Cluster } from '../engine/cluster.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
@@ -69,6 +70,8 @@ export interface Hub {
   readonly processes: ProcessRegistry;
   /** This process's one-minute rollups for the console's charts (written each minute and at stop). */
   readonly rollups: MinuteRollups;
+  /** The hub processes on the store and the leases each holds (`GET /v1/cluster`). */
+  readonly cluster: Cluster;
   /** One set of Idempotency-Keys for every route that takes one, owned by this process's incarnation. */
   readonly keys: IdempotencyKeys;
   readonly ingest: IngestService;
@@ -111,6 +114,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       onError: (loop, error) =>
         logger.error({ err: error, loop }, 'heartbeat failed; retried on the next tick'),
     });
+  const cluster = new Cluster(store, processes);
   const delivery =
     options.delivery === false
       ? undefined
@@ -155,6 +159,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const orderEngine = new OrderEngine(config, store, ingest, {
     onError,
     keys,
+    leaseOwner: processes.incarnation,
     onStockChange: () => inventoryEngine.changed(),
   });
   acceptedListeners.push(
@@ -166,6 +171,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const sources = new SourceLoops(inbound, {
     onError,
     store,
+    // The singleton loops hold their leases under this process's incarnation (GET /v1/cluster).
+    leaseOwner: processes.incarnation,
     telemetry,
     // A poller whose system is down is no hub failure: it backs off, and shows in /readyz and the console.
     onSourceFailure: (source, error) =>
@@ -178,6 +185,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const ediEngine = new EdiEngine(config, store, { onError });
   const alerts = new AlertEngine(config, store, ingest, {
     onError,
+    leaseOwner: processes.incarnation,
     circuits,
     onTransition: (alert, transition) => {
       const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };
@@ -186,6 +194,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     },
   });
   telemetry.attach({
+    role: () => cluster.metricsRole(),
     backlog: () => store.delivery.deliveryBacklog(),
     openExceptions: () => store.delivery.openExceptionCounts(),
     circuits,
@@ -252,6 +261,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     telemetry,
     processes,
     rollups,
+    cluster,
     keys,
     ingest,
     inventory: inventoryEngine,

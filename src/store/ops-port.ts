@@ -29,6 +29,16 @@ export interface StoredCircuit {
   updatedAt: string;
 }
 
+/** A singleton loop's lease as stored: who holds it, until when. */
+export interface StoredLease {
+  /** The loop's lease name (`alerts`, `order-cancel-after`, `source:<name>`). */
+  name: string;
+  /** Who took it: a hub process's incarnation (`ProcessRecord.incarnation`) for the hub's own loops. */
+  owner: string;
+  /** When it lapses unless renewed (ISO 8601, the holder's clock); past it, another process may take it. */
+  expiresAt: string;
+}
+
 export interface OpsStore {
   /**
    * Takes the lease `name` for `owner` until `now + ttlMs`, or renews it; false while another owner holds
@@ -37,6 +47,8 @@ export interface OpsStore {
   tryLease(name: string, owner: string, now: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up (a stopping process), so another takes it at once. */
   releaseLease(name: string, owner: string): Promise<void>;
+  /** Every lease as stored (expired ones too, until taken over or released), by name. */
+  leases(): Promise<StoredLease[]>;
   /** Every stored alert instance. */
   alertStates(): Promise<StoredAlert[]>;
   /** Upserts these instances (one transaction). */

@@ -41,6 +41,11 @@ export interface ProcessStore {
   heartbeat(incarnation: string, at: string): Promise<boolean>;
   /** The incarnations whose heartbeat is within `ttlMs` of `now`, oldest start first. */
   live(now: string, ttlMs: number): Promise<ProcessRecord[]>;
+  /**
+   * Every registered incarnation, alive or not (dead ones stay until pruned or their address is claimed),
+   * oldest start first.
+   */
+  all(): Promise<ProcessRecord[]>;
   /** Whether the incarnation is registered with a heartbeat within `ttlMs` of `now`. */
   isAlive(incarnation: string, now: string, ttlMs: number): Promise<boolean>;
   /** Removes the incarnation (a graceful stop): at once no longer alive. */

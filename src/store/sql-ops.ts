@@ -3,7 +3,7 @@
  * their `StepRunner` like `sql-edi.ts`.
  */
 import type { AlertInstance } from '../domain/alerts/alert-state.js';
-import type { OpsStore, StoredAlert, StoredCircuit } from './ops-port.js';
+import type { OpsStore, StoredAlert, StoredCircuit, StoredLease } from './ops-port.js';
 import type { StepRunner } from './sql-step.js';
 
 export class SqlOps implements OpsStore {
@@ -29,6 +29,14 @@ export class SqlOps implements OpsStore {
     await this.runner.write([
       { sql: 'DELETE FROM leases WHERE name = ? AND owner = ?', params: [name, owner], mode: 'run' },
     ]);
+  }
+
+  async leases(): Promise<StoredLease[]> {
+    const rows = await this.runner.read<Record<'name' | 'owner' | 'expires_at', string>>(
+      'SELECT name, owner, expires_at FROM leases ORDER BY name',
+      [],
+    );
+    return rows.map((r) => ({ name: r.name, owner: r.owner, expiresAt: String(r.expires_at) }));
   }
 
   async alertStates(): Promise<StoredAlert[]> {

@@ -10,6 +10,16 @@ type ProcessRow = Record<'incarnation' | 'host' | 'version' | 'started_at' | 'he
   address: string | null;
 };
 
+const toRecord = (row: ProcessRow): ProcessRecord => ({
+  incarnation: row.incarnation,
+  host: row.host,
+  pid: Number(row.pid),
+  version: row.version,
+  ...(row.address === null ? {} : { address: row.address }),
+  startedAt: String(row.started_at),
+  heartbeatAt: String(row.heartbeat_at),
+});
+
 const since = (now: string, ttlMs: number) => new Date(Date.parse(now) - ttlMs).toISOString();
 
 export class SqlProcesses implements ProcessStore {
@@ -59,15 +69,15 @@ export class SqlProcesses implements ProcessStore {
       'SELECT * FROM processes WHERE heartbeat_at >= ? ORDER BY started_at, incarnation',
       [since(now, ttlMs)],
     );
-    return rows.map((row) => ({
-      incarnation: row.incarnation,
-      host: row.host,
-      pid: Number(row.pid),
-      version: row.version,
-      ...(row.address === null ? {} : { address: row.address }),
-      startedAt: String(row.started_at),
-      heartbeatAt: String(row.heartbeat_at),
-    }));
+    return rows.map(toRecord);
+  }
+
+  async all(): Promise<ProcessRecord[]> {
+    const rows = await this.runner.read<ProcessRow>(
+      'SELECT * FROM processes ORDER BY started_at, incarnation',
+      [],
+    );
+    return rows.map(toRecord);
   }
 
   async isAlive(incarnation: string, now: string, ttlMs: number): Promise<boolean> {

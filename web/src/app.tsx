@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { forgetKey, onKeyChange, storedKey } from './api.js';
 import { KeyForm } from './key-form.js';
+import { ClusterPage } from './pages/cluster-page.js';
 import { ExceptionsPage } from './pages/exceptions-page.js';
 import { InventoryPage } from './pages/inventory-page.js';
 import { MappingPreviewPage } from './pages/mapping-preview-page.js';
@@ -24,6 +25,7 @@ const NAV = [
     label: 'Mapping preview',
     active: (p: string) => p.startsWith('/mapping-preview'),
   },
+  { href: '/cluster', label: 'Cluster', active: (p: string) => p.startsWith('/cluster') },
 ];
 
 export function App() {
@@ -85,6 +87,7 @@ function Page({ path }: { path: string }) {
   if (path.startsWith('/xref/'))
     return <XrefTablePage name={decodeURIComponent(path.slice('/xref/'.length))} />;
   if (path === '/mapping-preview') return <MappingPreviewPage />;
+  if (path === '/cluster') return <ClusterPage />;
   return (
     <section>
       <h1>Not found</h1>

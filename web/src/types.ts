@@ -5,6 +5,8 @@
  * the console reads a field the API does not send.
  */
 export type {
+  ClusterProcessView,
+  ClusterView,
   ExceptionPage,
   ExceptionView,
   Health,

@@ -26,6 +26,7 @@ export const CONSOLE_PATHS = [
   '/exceptions',
   '/replay',
   '/mapping-preview',
+  '/cluster',
   '/xref',
   '/xref/*',
 ] as const;

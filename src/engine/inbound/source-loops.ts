@@ -30,6 +30,8 @@ export interface SourceLoopsOptions {
   now?: () => Date;
   /** Lease and back-off settings of scheduled sources (tests shorten them). */
   scheduled?: Pick<ScheduledSourceOptions, 'leaseTtlMs' | 'leaseRenewMs' | 'maxBackoffMs'>;
+  /** Who holds the scheduled sources' leases: the hub process's incarnation (default `leaseOwner()`). */
+  leaseOwner?: string;
 }
 
 export class SourceLoops {
@@ -46,7 +48,7 @@ export class SourceLoops {
       inbound.sources(k.kind).map((source) => ({ kind: k.kind, source })),
     );
     this.sources = all.filter(({ source }) => source.everyMs === undefined);
-    const owner = leaseOwner();
+    const owner = options.leaseOwner ?? leaseOwner();
     const onError = options.onError ?? (() => undefined);
     this.scheduled = all.flatMap(({ kind, source }) => {
       const everyMs = source.everyMs;

@@ -38,6 +38,8 @@ export interface AlertEngineOptions {
   /** Told each transition (the hub logs it). */
   onTransition?: (alert: AlertInstance, transition: 'fired' | 'resolved') => void;
   onError?: (loop: string, error: unknown) => void;
+  /** Who holds this loop's lease: the hub process's incarnation (default: host, pid and a random part). */
+  leaseOwner?: string;
 }
 
 /** What one evaluation reads, shared by every rule. */
@@ -56,7 +58,7 @@ export class AlertEngine {
   private readonly ruleNames: Set<string>;
   private readonly intervalMs: number;
   /** Who this process is, for the lease. */
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly owner: string;
   /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
   private leading = false;
 
@@ -67,6 +69,7 @@ export class AlertEngine {
     private readonly options: AlertEngineOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.owner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.delivering = config.subscriptions.filter((s) => s.connector !== undefined).map((s) => s.name);
     this.ruleNames = new Set(config.alerts.map((r) => r.name));
     this.intervalMs = options.intervalMs ?? 5000;

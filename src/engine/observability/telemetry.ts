@@ -2,7 +2,9 @@
  * The hub's metrics (prom-client, served at `GET /metrics`) and the rolling delivery figures the console
  * and the alert rules read. Counters are bumped where things happen; gauges that describe the store
  * (backlog, oldest pending, open exceptions) are read from it when scraped, so that they are true for
- * every hub process sharing a PostgreSQL store, not only for the one that did the work.
+ * every hub process sharing a PostgreSQL store, not only for the one that did the work. Those store-wide
+ * gauges are emitted by one process only (the oldest live one, `TelemetrySources.role`), so that a sum over
+ * the processes counts them once (docs/operations.md, "Several hub processes").
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
@@ -28,6 +30,11 @@ export interface TelemetrySources {
   drift(): Promise<{ system: string; units: number }[]>;
   /** Each configured alert rule and whether one of its instances fires (the stored state). */
   alerts(): Promise<{ rule: string; firing: boolean }[]>;
+  /**
+   * Whether this process emits the store-wide gauges, and how many hub processes are alive on the store
+   * (absent: it emits them, and the process count is left out).
+   */
+  role?(): Promise<{ reportsStore: boolean; alive: number; dead: number }>;
 }
 
 /** Age in seconds at `nowMs` of a subscription's oldest pending row (0 when none). */
@@ -102,14 +109,47 @@ export class Telemetry {
       labelNames: ['via'],
       registers,
     });
+    // Whether this process emits the store-wide gauges: one store read per scrape, shared by the gauges.
+    let roleRead: Promise<{ reportsStore: boolean; alive?: number; dead?: number }> | undefined;
+    const readRole = () => {
+      roleRead ??= (this.sources?.role?.() ?? Promise.resolve({ reportsStore: true })).finally(() => {
+        setImmediate(() => {
+          roleRead = undefined;
+        });
+      });
+      return roleRead;
+    };
+    const reportsStore = async () => (await readRole()).reportsStore;
+    const reporterGauge: Gauge = new Gauge({
+      name: 'manifold_store_metrics_reporter',
+      help: 'Whether this process emits the store-wide gauges (backlog, exceptions, drift, alerts, processes): 1 on one of the processes sharing the store',
+      registers,
+      collect: async () => {
+        reporterGauge.set((await reportsStore()) ? 1 : 0);
+      },
+    });
+    const processesGauge: Gauge<'state'> = new Gauge({
+      name: 'manifold_processes',
+      help: 'Hub processes registered on the store by state: alive (heartbeat within the TTL) or dead',
+      labelNames: ['state'],
+      registers,
+      collect: async () => {
+        const role = await readRole();
+        processesGauge.reset();
+        if (!role.reportsStore || role.alive === undefined) return;
+        processesGauge.set({ state: 'alive' }, role.alive);
+        processesGauge.set({ state: 'dead' }, role.dead ?? 0);
+      },
+    });
     const driftGauge: Gauge<'system'> = new Gauge({
       name: 'manifold_inventory_drift_units',
       help: "Units by which each system's newest inventory snapshot differed from Manifold's positions",
       labelNames: ['system'],
       registers,
       collect: async () => {
-        const reports = (await this.sources?.drift()) ?? [];
         driftGauge.reset();
+        if (!(await reportsStore())) return;
+        const reports = (await this.sources?.drift()) ?? [];
         for (const r of reports) driftGauge.set({ system: r.system }, r.units);
       },
     });
@@ -149,8 +189,9 @@ export class Telemetry {
       labelNames: ['rule'],
       registers,
       collect: async () => {
-        const rules = (await this.sources?.alerts()) ?? [];
         alertsGauge.reset();
+        if (!(await reportsStore())) return;
+        const rules = (await this.sources?.alerts()) ?? [];
         for (const r of rules) alertsGauge.set({ rule: r.rule }, r.firing ? 1 : 0);
       },
     });
@@ -179,8 +220,9 @@ export class Telemetry {
         labelNames: ['subscription'],
         registers,
         collect: async () => {
-          const stats = await readBacklog();
           gauge.reset();
+          if (!(await reportsStore())) return;
+          const stats = await readBacklog();
           for (const s of stats) subscriptions.add(s.subscription);
           for (const subscription of subscriptions) gauge.set({ subscription }, 0);
           for (const s of stats) gauge.set({ subscription: s.subscription }, value(s));
@@ -210,8 +252,9 @@ export class Telemetry {
       labelNames: ['code'],
       registers,
       collect: async () => {
-        const counts = (await this.sources?.openExceptions()) ?? [];
         exceptionsGauge.reset();
+        if (!(await reportsStore())) return;
+        const counts = (await this.sources?.openExceptions()) ?? [];
         const byCode = new Map<string, number>([...codes].map((c) => [c, 0]));
         for (const c of counts) byCode.set(c.code, (byCode.get(c.code) ?? 0) + c.count);
         for (const [code, n] of byCode) {

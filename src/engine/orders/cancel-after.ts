@@ -102,6 +102,8 @@ export interface CancelAfterLoopOptions {
   intervalMs?: number;
   now?: () => Date;
   onError?: (loop: string, error: unknown) => void;
+  /** Who holds this loop's lease: the hub process's incarnation (default: host, pid and a random part). */
+  leaseOwner?: string;
 }
 
 /** Runs {@link CancelAfter.sweep} on a timer, in the process holding the lease only. */
@@ -110,7 +112,7 @@ export class CancelAfterLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private leading = false;
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly owner: string;
   private readonly intervalMs: number;
   private readonly now: () => Date;
 
@@ -121,6 +123,7 @@ export class CancelAfterLoop {
   ) {
     this.intervalMs = options.intervalMs ?? 30_000;
     this.now = options.now ?? (() => new Date());
+    this.owner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
   start(): void {

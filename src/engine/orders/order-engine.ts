@@ -24,6 +24,8 @@ export interface OrderEngineOptions {
   keys?: IdempotencyKeys;
   /** How often the `cancelAfter` check runs, ms (default 30 s). */
   cancelAfterIntervalMs?: number;
+  /** Who holds the `cancelAfter` check's lease: the hub process's incarnation. */
+  leaseOwner?: string;
 }
 
 export class OrderEngine {
@@ -74,6 +76,7 @@ export class OrderEngine {
       ...(options.cancelAfterIntervalMs === undefined ? {} : { intervalMs: options.cancelAfterIntervalMs }),
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.onError === undefined ? {} : { onError: options.onError }),
+      ...(options.leaseOwner === undefined ? {} : { leaseOwner: options.leaseOwner }),
     });
   }
 
