@@ -19,6 +19,7 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlRetention } from '../sql-retention.js';
 import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
@@ -82,6 +83,7 @@ export class PostgresStore implements Store {
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
+  readonly retention: SqlRetention;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
@@ -116,6 +118,7 @@ export class PostgresStore implements Store {
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
     this.xref = new SqlXref(runner);
+    this.retention = new SqlRetention(runner);
   }
 
   async migrate(): Promise<string[]> {
@@ -206,6 +209,7 @@ export class PostgresStore implements Store {
 
   async listEvents(query: EventQuery): Promise<EventPage> {
     const conditions = new SqlConditions('numbered')
+      .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
       .add('type = ?', query.type)
       .add('subject = ?', query.subject)

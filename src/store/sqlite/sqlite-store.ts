@@ -24,6 +24,7 @@ import { SqlLog } from '../sql-log.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlRetention } from '../sql-retention.js';
 import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
@@ -104,6 +105,7 @@ export class SqliteStore implements Store {
   readonly orders: SqlOrders;
   readonly edi: SqlEdi;
   readonly ops: SqlOps;
+  readonly retention: SqlRetention;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
@@ -132,6 +134,7 @@ export class SqliteStore implements Store {
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
     this.xref = new SqlXref(runner);
+    this.retention = new SqlRetention(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
@@ -311,6 +314,7 @@ export class SqliteStore implements Store {
     // Stored times are toISOString() text; normalise so that text order is time order.
     const iso = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
     const conditions = new SqlConditions('question')
+      .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
       .add('type = ?', query.type)
       .add('subject = ?', query.subject)
