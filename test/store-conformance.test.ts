@@ -67,9 +67,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0012_backorders',
         '0013_inbound_requests',
         '0014_xref',
+        '0017_retention',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 14, known: 14 });
+      expect(await store.health()).toEqual({ ok: true, applied: 15, known: 15 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -95,6 +96,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0012_backorders',
           '0013_inbound_requests',
           '0014_xref',
+          '0017_retention',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);
