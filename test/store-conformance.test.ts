@@ -68,9 +68,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0013_inbound_requests',
         '0014_xref',
         '0015_metric_minutes',
+        '0017_retention',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 15, known: 15 });
+      expect(await store.health()).toEqual({ ok: true, applied: 16, known: 16 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -97,6 +98,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0013_inbound_requests',
           '0014_xref',
           '0015_metric_minutes',
+          '0017_retention',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

@@ -1,6 +1,7 @@
 /** `bin/manifold replay …` and `bin/manifold exceptions …`: operations against a running hub. */
 import type { Command } from 'commander';
 import { type AdminTarget, adminKey, callHub } from './admin-client.js';
+import { loadConfigOrExit, runArchiveReplay, usage } from './store-commands.js';
 
 interface HubOptions {
   hub: string;
@@ -46,9 +47,13 @@ export function registerAdminCommands(program: Command): void {
   withHub(
     program
       .command('replay')
-      .description('re-send a selection of the log to one subscription, with the original idempotency keys')
-      .requiredOption('--subscription <name>', 'subscription to replay to')
-      .requiredOption('--from <time>', 'ingested at or after (ISO 8601)')
+      .description(
+        're-send a selection of the log to one subscription, with the original idempotency keys; or, with --from-archive, ingest the events of an archive of pruned events again (duplicates stay duplicates)',
+      )
+      .option('--subscription <name>', 'subscription to replay to (required without --from-archive)')
+      .option('--from <time>', 'ingested at or after (ISO 8601; required without --from-archive)')
+      .option('--from-archive <file>', 'an archive of pruned events (events-….jsonl.gz) to ingest again')
+      .option('-c, --config <file>', "with --from-archive: the hub's configuration file (YAML)")
       .option('--to <time>', 'ingested before (ISO 8601)')
       .option('--types <patterns>', 'comma-separated type patterns, `*` wildcards')
       .option('--subject <key>', 'only this order id or sku@location')
@@ -58,8 +63,10 @@ export function registerAdminCommands(program: Command): void {
   ).action(
     async (
       options: HubOptions & {
-        subscription: string;
-        from: string;
+        subscription?: string;
+        from?: string;
+        fromArchive?: string;
+        config?: string;
         to?: string;
         types?: string;
         subject?: string;
@@ -68,6 +75,15 @@ export function registerAdminCommands(program: Command): void {
         wait?: boolean;
       },
     ) => {
+      if (options.fromArchive !== undefined) {
+        if (options.config === undefined) usage('--from-archive needs --config (the store to ingest into)');
+        const config = loadConfigOrExit(options.config);
+        process.stdout.write(`${await runArchiveReplay(config, options.fromArchive)}\n`);
+        return;
+      }
+      if (options.subscription === undefined || options.from === undefined) {
+        usage('replay needs --subscription and --from (or --from-archive)');
+      }
       const hub = target(options);
       const body = {
         subscription: options.subscription,

@@ -9,6 +9,7 @@ import { runInboundMapTest } from './map-commands.js';
 import { type MapDiffOptions, runMapDiff } from './map-diff.js';
 import { runOutboundMapTest } from './map-outbound.js';
 import { registerSimulateCommand } from './simulate/simulate-command.js';
+import { registerBackupCommand } from './store-commands.js';
 import { registerXrefCommands } from './xref-commands.js';
 
 const program = new Command();
@@ -129,6 +130,7 @@ registerEdiCommands(program);
 registerInitCommand(program);
 registerSimulateCommand(program);
 registerXrefCommands(program);
+registerBackupCommand(program);
 
 function loadOrExit(file: string) {
   try {

@@ -336,6 +336,24 @@ export interface CompiledConfig {
   alerts: AlertRule[];
   /** `xref:` — cross-reference tables by name (absent: none configured). */
   xref?: Map<string, XrefTableConfig>;
+  /** `retention:` — how long stored data is kept (docs/operations.md#retention-and-backups). */
+  retention: RetentionConfig;
+}
+
+/** Retention periods in ms; an absent period keeps that kind forever. */
+export interface RetentionConfig {
+  eventsMs?: number;
+  attemptsMs?: number;
+  deliveriesMs?: number;
+  ledgerMs?: number;
+  /** Stored answers of Idempotency-Keys (absent: `orders.idempotencyHours`, 24 h by default). */
+  idempotencyKeysMs?: number;
+  /** How often the pruning loop runs. */
+  intervalMs: number;
+  /** Rows per pruning transaction. */
+  batch: number;
+  /** Where pruned events are archived (relative paths: to the working directory). */
+  archive?: { dir: string };
 }
 
 /** One cross-reference table (docs/connectors.md#cross-reference-tables). */

@@ -295,7 +295,7 @@ export function readDuration(value: ConfigValue | undefined): number | undefined
   if (text === undefined) return undefined;
   const ms = parseDurationMs(text);
   if (ms === undefined) {
-    value.report(`invalid duration '${text}'; expected e.g. 250ms, 30s, 5m, 1h or milliseconds`, text);
+    value.report(`invalid duration '${text}'; expected e.g. 250ms, 30s, 5m, 1h, 90d or milliseconds`, text);
   }
   return ms;
 }

@@ -9,6 +9,7 @@ import { readRemitTo, readX12 } from '../connectors/edi/config-section.js';
 import { defaultOwners } from '../domain/ownership.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
+import { compileRetention } from './compile-retention.js';
 import {
   compileChannels,
   compileLocations,
@@ -46,6 +47,7 @@ export const TOP_LEVEL_KEYS = [
   'tracing',
   'alerts',
   'xref',
+  'retention',
 ] as const;
 
 /** Reads and compiles a configuration file; throws `ConfigError` listing every issue. */
@@ -118,6 +120,7 @@ export function compileConfig(
     subscriptions.map((s) => s.name),
   );
   const xref = compileXref(root.get('xref'));
+  const retention = compileRetention(root.get('retention'));
   checkXrefCalls(source, text, xref);
   checkPartnerItems(systemsMap, systems, xref);
 
@@ -139,6 +142,7 @@ export function compileConfig(
     tracing,
     alerts,
     xref,
+    retention,
     ...(hubX12
       ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier }, ...(remitTo ? { remitTo } : {}) } }
       : {}),

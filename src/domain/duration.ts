@@ -1,7 +1,7 @@
-/** Durations as people write them in configuration and on the command line: `250ms`, `30s`, `5m`, `1h`. */
+/** Durations as people write them in configuration and on the command line: `250ms`, `30s`, `5m`, `1h`, `90d`. */
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export type DurationUnit = keyof typeof UNIT_MS;
 
 /**

@@ -35,6 +35,7 @@ import { MinuteRollups } from '../engine/observability/minute-rollups.js';
 import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
+import { RetentionLoop } from '../engine/retention/retention-loop.js';
 import type { Store } from '../store/store-port.js';
 
 export interface ComposeOptions {
@@ -87,6 +88,8 @@ export interface Hub {
   readonly ediEngine: EdiEngine;
   /** The alert rules' evaluation and state. */
   readonly alerts: AlertEngine;
+  /** The pruning loop of `retention:` (under a lease: one process at a time). */
+  readonly retention: RetentionLoop;
   /** The delivery engine (absent when composed with `delivery: false`). */
   readonly delivery?: DeliveryEngine;
   /** The background loops in the order `start()` starts them. */
@@ -152,7 +155,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const inventoryEngine = new InventoryEngine(config, store, ingest, {
     onError,
     keys,
-    idempotencyTtlMs: config.orders.idempotencyHours * 3600_000,
+    idempotencyTtlMs: config.retention.idempotencyKeysMs ?? config.orders.idempotencyHours * 3600_000,
     // Stock that arrived may fill backorders (the order engine exists before any fact is applied).
     onFactsApplied: () => orderEngine.factsApplied(),
   });
@@ -183,6 +186,13 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     ...(options.sources ? { scheduled: options.sources } : {}),
   });
   const ediEngine = new EdiEngine(config, store, { onError });
+  const retention = new RetentionLoop(store, config.retention, {
+    onError,
+    onPruned: (pruned, archives) => {
+      for (const [kind, n] of Object.entries(pruned)) if (n > 0) telemetry.pruned.inc({ kind }, n);
+      logger.info({ pruned, archives }, 'retention: pruned');
+    },
+  });
   const alerts = new AlertEngine(config, store, ingest, {
     onError,
     leaseOwner: processes.incarnation,
@@ -250,6 +260,8 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       stop: () => orderEngine.cancelAfter.stop(),
     },
     { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
+    // Under a lease: one process prunes what is past its retention period.
+    { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },
     { name: 'sources', start: () => sources.start(), stop: () => sources.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
   ];
@@ -270,6 +282,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     sources,
     ediEngine,
     alerts,
+    retention,
     ...(delivery ? { delivery } : {}),
     loops,
     wakeDelivery: (subscription) => delivery?.wake(subscription === undefined ? undefined : [subscription]),

@@ -18,6 +18,12 @@ export class SqlConditions {
     return this;
   }
 
+  /** Adds `clause` without a value. */
+  always(clause: string): this {
+    this.clauses.push(clause);
+    return this;
+  }
+
   /** `WHERE a AND b`, or nothing when no condition was added. */
   get where(): string {
     return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';

@@ -310,7 +310,7 @@ export class SqlDelivery implements DeliveryStore {
           sql: `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at, replay_id)
                 SELECT CAST(? AS TEXT), CAST(? AS TEXT), seq, coalesce(${this.dialect.partitionKeySql}, subject),
                   ${timestamp}, ${replayId}
-                FROM events WHERE ${filters.join(' AND ')} ORDER BY seq`,
+                FROM events WHERE pruned_at IS NULL AND ${filters.join(' AND ')} ORDER BY seq`,
           params: [selection.subscription, target, actor.at, ...params],
           mode: 'run',
         },

@@ -139,7 +139,7 @@ export class SqlLog implements LogStore {
       type: string;
       envelope: unknown;
     }>(
-      `SELECT seq, system, type, envelope FROM events WHERE seq > ? AND type IN (${types.map(() => '?').join(', ')})
+      `SELECT seq, system, type, envelope FROM events WHERE seq > ? AND pruned_at IS NULL AND type IN (${types.map(() => '?').join(', ')})
        ORDER BY seq LIMIT ?`,
       [afterSeq, ...types, limit],
     );

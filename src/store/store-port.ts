@@ -17,6 +17,7 @@ import type { MetricsStore } from './metrics-port.js';
 import type { OpsStore } from './ops-port.js';
 import type { OrderStore } from './order-port.js';
 import type { ProcessStore } from './process-port.js';
+import type { RetentionStore } from './retention-port.js';
 import type { XrefStore } from './xref-port.js';
 
 /** An outbox row to create with an event: one per subscription the event matches. */
@@ -116,6 +117,8 @@ export interface Store {
   readonly inboundRequests: InboundRequestStore;
   /** Cross-reference tables: keys of ours and a system's values for them (after `migrate()`). */
   readonly xref: XrefStore;
+  /** What retention may prune, and the bounded pruning itself (after `migrate()`). */
+  readonly retention: RetentionStore;
   /** Applies the adapter's numbered migrations not yet applied; returns the names it applied. */
   migrate(): Promise<string[]>;
   /** Reachable and fully migrated? Never throws. */

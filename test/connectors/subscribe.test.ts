@@ -85,13 +85,13 @@ describe('subscribe: check-config', () => {
 
   it('reports a missing create, a bad duration, an unknown key and bad JSONata at their lines', () => {
     const text = yamlWith(`- name: a
-  renewBefore: 1d
+  renewBefore: 1 day
   colour: red
   expires: expirationDateTime ]`);
     const issues = configIssues(text);
     const lines = issues.map((i) => `${i.line} ${i.message}`).join('\n');
-    expect(lines).toContain(`${lineOf(text, 'renewBefore: 1d')} `);
-    expect(lines).toMatch(/invalid duration '1d'/);
+    expect(lines).toContain(`${lineOf(text, 'renewBefore: 1 day')} `);
+    expect(lines).toMatch(/invalid duration '1 day'/);
     expect(lines).toMatch(/colour/);
     expect(lines).toMatch(/create/);
     expect(lines).toMatch(/invalid JSONata in 'expires'/);

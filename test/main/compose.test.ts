@@ -67,6 +67,7 @@ function conformance(kind: StoreKind) {
       'orders',
       'order-cancel-after',
       'edi',
+      'retention',
       'sources',
       'alerts',
     ]);

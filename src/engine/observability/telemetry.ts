@@ -63,6 +63,8 @@ export class Telemetry {
   readonly pollRuns: Counter<'system' | 'poll' | 'outcome'>;
   /** Items a poller ingested (accepted, not duplicates). */
   readonly pollItems: Counter<'system' | 'poll'>;
+  /** Rows removed (or event payloads dropped) by the retention loop, by kind. */
+  readonly pruned: Counter<'kind'>;
   /** When each poller last ran through without a failure (this process's runs). */
   readonly pollLastSuccess: Gauge<'system' | 'poll'>;
   /** Runs in a row that failed, per poller (0 once one succeeds). */
@@ -169,6 +171,12 @@ export class Telemetry {
       name: 'manifold_poll_items_total',
       help: 'Items pollers ingested as new events (duplicates not counted), by system and poller',
       labelNames: ['system', 'poll'],
+      registers,
+    });
+    this.pruned = new Counter({
+      name: 'manifold_retention_pruned_total',
+      help: 'Rows pruned by retention, by kind (events: payloads dropped; attempts; deliveries; ledger: rows folded into checkpoints)',
+      labelNames: ['kind'],
       registers,
     });
     this.pollLastSuccess = new Gauge({

@@ -20,6 +20,7 @@ import { SqlMetrics } from '../sql-metrics.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlRetention } from '../sql-retention.js';
 import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
@@ -84,6 +85,7 @@ export class PostgresStore implements Store {
   readonly edi: SqlEdi;
   readonly metrics: SqlMetrics;
   readonly ops: SqlOps;
+  readonly retention: SqlRetention;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
@@ -119,6 +121,7 @@ export class PostgresStore implements Store {
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
     this.xref = new SqlXref(runner);
+    this.retention = new SqlRetention(runner);
   }
 
   async migrate(): Promise<string[]> {
@@ -209,6 +212,7 @@ export class PostgresStore implements Store {
 
   async listEvents(query: EventQuery): Promise<EventPage> {
     const conditions = new SqlConditions('numbered')
+      .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
       .add('type = ?', query.type)
       .add('subject = ?', query.subject)

@@ -25,6 +25,7 @@ import { SqlMetrics } from '../sql-metrics.js';
 import { SqlOps } from '../sql-ops.js';
 import { SqlOrders } from '../sql-orders.js';
 import { SqlProcesses } from '../sql-processes.js';
+import { SqlRetention } from '../sql-retention.js';
 import { SqlXref } from '../sql-xref.js';
 import type {
   AppendOutcome,
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
   readonly edi: SqlEdi;
   readonly metrics: SqlMetrics;
   readonly ops: SqlOps;
+  readonly retention: SqlRetention;
   readonly processes: SqlProcesses;
   readonly connectorState: SqlConnectorState;
   readonly inboundRequests: SqlInboundRequests;
@@ -135,6 +137,7 @@ export class SqliteStore implements Store {
     this.connectorState = new SqlConnectorState(runner);
     this.inboundRequests = new SqlInboundRequests(runner);
     this.xref = new SqlXref(runner);
+    this.retention = new SqlRetention(runner);
     // The writer thread merges whatever arrived while it was committing into its next transaction, so
     // writes are sent as soon as they are made: the thread starts committing the first requests of a
     // burst while this thread still parses the rest, instead of the two taking turns.
@@ -314,6 +317,7 @@ export class SqliteStore implements Store {
     // Stored times are toISOString() text; normalise so that text order is time order.
     const iso = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
     const conditions = new SqlConditions('question')
+      .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
       .add('type = ?', query.type)
       .add('subject = ?', query.subject)
