@@ -137,7 +137,11 @@ function SubscriptionTable({ overview }: { overview: Overview }) {
                 <td>{s.target}</td>
                 <td>
                   <HealthBadge health={s.health} />
-                  {s.reasons.length > 0 ? <div className="muted small">{s.reasons.join(', ')}</div> : null}
+                  {s.reasons.length > 0 ? (
+                    <div className="muted small" data-testid="health-reasons">
+                      {s.reasons.join(', ')}
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num" data-testid="backlog">
                   {s.backlog}
@@ -149,11 +153,17 @@ function SubscriptionTable({ overview }: { overview: Overview }) {
                     0
                   )}
                 </td>
-                <td className="num">{formatSeconds(s.oldestPendingSeconds)}</td>
+                <td className="num" data-testid="oldest-pending">
+                  {formatSeconds(s.oldestPendingSeconds)}
+                </td>
                 <td className="num" title={`${s.delivered} delivered in the last ${s.windowSeconds} s`}>
                   {formatRate(s.throughputPerSecond)}
                 </td>
-                <td className="num" title={`${s.failed} failed attempts in the last ${s.windowSeconds} s`}>
+                <td
+                  className="num"
+                  data-testid="error-rate"
+                  title={`${s.failed} failed attempts in the last ${s.windowSeconds} s`}
+                >
                   {formatPercent(s.errorRate)}
                 </td>
                 <td>
