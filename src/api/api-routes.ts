@@ -20,6 +20,7 @@ import { registerOverviewRoutes } from './routes/overview-routes.js';
 import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
+import { registerServiceLevelRoutes } from './routes/service-level-routes.js';
 import { registerXrefRoutes } from './routes/xref-routes.js';
 import { registerXrefTableRoutes } from './routes/xref-table-routes.js';
 
@@ -55,6 +56,7 @@ export async function apiRoutes(
   registerInboundRoutes(app, context);
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
+  registerServiceLevelRoutes(app, context);
   registerXrefRoutes(app, context);
   registerXrefTableRoutes(app, context);
   registerConsoleRoutes(app);

@@ -8,4 +8,5 @@ export * from './mapping-preview-views.js';
 export * from './order-views.js';
 export * from './overview-views.js';
 export * from './replay-views.js';
+export * from './service-level-views.js';
 export * from './xref-views.js';

@@ -17,12 +17,20 @@ import {
   instanceKey,
   stepAlert,
 } from '../../domain/alerts/alert-state.js';
+import type { Breach, OrderFacts, ServiceLevelCondition } from '../../domain/alerts/service-levels.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { BacklogStat } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import {
+  breachScope,
+  describeServiceLevel,
+  isServiceLevel,
+  type ServiceLevelReport,
+  ServiceLevels,
+} from './service-levels.js';
 import { pendingAgeSeconds } from './telemetry.js';
 
 export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
@@ -44,6 +52,7 @@ export interface AlertEngineOptions {
 interface Snapshot {
   backlog?: Map<string, BacklogStat>;
   drift?: Map<string, number>;
+  orders?: Promise<OrderFacts[]>;
 }
 
 export class AlertEngine {
@@ -55,6 +64,7 @@ export class AlertEngine {
   private readonly delivering: string[];
   private readonly ruleNames: Set<string>;
   private readonly intervalMs: number;
+  private readonly serviceLevels: ServiceLevels;
   /** Who this process is, for the lease. */
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
@@ -70,6 +80,7 @@ export class AlertEngine {
     this.delivering = config.subscriptions.filter((s) => s.connector !== undefined).map((s) => s.name);
     this.ruleNames = new Set(config.alerts.map((r) => r.name));
     this.intervalMs = options.intervalMs ?? 5000;
+    this.serviceLevels = new ServiceLevels(config, store);
   }
 
   get rules(): readonly AlertRule[] {
@@ -89,6 +100,11 @@ export class AlertEngine {
     await this.running;
     if (this.leading) await this.store.ops.releaseLease(LEASE, this.owner).catch(() => undefined);
     this.leading = false;
+  }
+
+  /** Every service-level rule with the orders breaching it now, counted by customer, partner and warehouse. */
+  async serviceLevelReport(): Promise<ServiceLevelReport> {
+    return this.serviceLevels.report(this.now().getTime());
   }
 
   /** Every instance of the configured rules, as stored: firing first, then pending, then by rule name. */
@@ -195,6 +211,13 @@ export class AlertEngine {
   }
 
   private async observe(rule: AlertRule, snapshot: Snapshot, nowMs: number): Promise<AlertObservation[]> {
+    if (isServiceLevel(rule)) {
+      snapshot.orders ??= this.serviceLevels.facts(nowMs);
+      return serviceLevelObservations(
+        rule.condition,
+        await this.serviceLevels.breaches(rule.condition, await snapshot.orders, nowMs),
+      );
+    }
     const c = rule.condition;
     switch (c.kind) {
       case 'backlog': {
@@ -272,6 +295,8 @@ export class AlertEngine {
           };
         });
       }
+      default:
+        return [];
     }
   }
 
@@ -281,6 +306,28 @@ export class AlertEngine {
     );
     return snapshot.backlog;
   }
+}
+
+/** One observation per partner or warehouse with breaches (or the one the rule names). */
+function serviceLevelObservations(
+  condition: ServiceLevelCondition & { above: number },
+  breaches: Breach[],
+): AlertObservation[] {
+  const named =
+    'partner' in condition ? condition.partner : 'location' in condition ? condition.location : undefined;
+  const counts = new Map<string | undefined, number>(named === undefined ? [] : [[named, 0]]);
+  for (const breach of breaches) {
+    const scope = named ?? breachScope(condition, breach);
+    counts.set(scope, (counts.get(scope) ?? 0) + 1);
+  }
+  const what = describeServiceLevel(condition);
+  return [...counts].map(([scope, value]) => ({
+    ...(scope === undefined ? {} : { scope }),
+    value,
+    threshold: condition.above,
+    breached: value > condition.above,
+    summary: `${scope === undefined ? '' : `${scope}: `}${value} ${condition.kind === 'unacknowledged' ? 'interchanges' : 'orders'} ${what}${forText(condition.forMs)}`,
+  }));
 }
 
 function forText(ms: number): string {
