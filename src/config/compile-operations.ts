@@ -19,7 +19,7 @@
  *   - { name: missing-856, asnLate: { within: 1h } }
  *   - { name: missing-997, unacknowledged: { after: 2h } }
  *   - { name: stuck-releases, notShipped: { after: 24h, location: DC-EAST } }
- *   - { name: late-backorders, backorderedPast: { after: 2d }, severity: critical }
+ *   - { name: late-backorders, backorderedPast: { after: 48h }, severity: critical }
  * ```
  */
 
