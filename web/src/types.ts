@@ -17,6 +17,7 @@ export type {
   OrderView,
   Overview,
   ReplayView,
+  ServiceLevelReport,
   Timeline,
   TimelineDelivery,
   TimelineEntry,

@@ -2,10 +2,15 @@
  * The answer of `GET /v1/service-levels` (docs/operations.md#service-levels): each service-level alert
  * rule with the orders (or interchanges) breaching it now, counted by customer, partner and warehouse.
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TInteger, type TString, Type } from '@sinclair/typebox';
 
-const Counted = (key: 'customer' | 'partner' | 'location') =>
-  Type.Array(Type.Object({ [key]: Type.String(), count: Type.Integer() }, { additionalProperties: false }));
+const Counted = <K extends 'customer' | 'partner' | 'location'>(key: K) =>
+  Type.Array(
+    Type.Object(
+      { [key]: Type.String(), count: Type.Integer() } as { [P in K]: TString } & { count: TInteger },
+      { additionalProperties: false },
+    ),
+  );
 
 export const ServiceLevelViewSchema = Type.Object(
   {

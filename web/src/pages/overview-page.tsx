@@ -5,6 +5,7 @@ import { Link } from '../router.js';
 import type { Overview } from '../types.js';
 import { useApi } from '../use-api.js';
 import { FlowMap } from './flow-map.js';
+import { ServiceLevelsSection } from './service-levels-section.js';
 
 /** How often the overview reads the hub again. */
 export const OVERVIEW_REFRESH_MS = 2000;
@@ -35,6 +36,7 @@ export function OverviewPage() {
             </p>
           </div>
           <SubscriptionTable overview={data} />
+          <ServiceLevelsSection />
           <PollerPanel overview={data} />
           <ExceptionSummary overview={data} />
         </>
