@@ -4,6 +4,7 @@
  * subscription whose receiver fails every other attempt is degraded; each reason's figures are the ones
  * its row shows (the same rounding).
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
+import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { adjustedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
@@ -57,6 +59,8 @@ describe.skipIf(!HAS_CHROMIUM)('overview health (Chromium)', { timeout: 60_000 }
     http: { url: ${sink.url}/flaky }
     retry: { maxAttempts: 20, initialDelayMs: 10, maxDelayMs: 20 }
     health: { backlog: { degraded: 100000, failing: 100000, growth: 100000 }, lag: { degraded: 10m } }
+alerts:
+  - { name: late-backorders, backorderedPast: {}, severity: critical }
 `,
       }),
     );
@@ -133,5 +137,37 @@ describe.skipIf(!HAS_CHROMIUM)('overview health (Chromium)', { timeout: 60_000 }
     );
     expect(failing.health).not.toBe('ok');
     expect(failing.reasons).toContain(`error rate ${failing.errorRate} (`);
+  });
+
+  it('counts the orders breaching a service level by customer in the Service levels section', async () => {
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const created = await fetch(`${hub.url}/v1/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.shop}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        orderId: 'SO-LATE-1',
+        channel: 'web',
+        customer: { id: 'C-LATE' },
+        requestedShipDate: yesterday,
+        lines: [{ lineId: '1', sku: 'SKU-NO-STOCK', quantity: 1, unitPrice: 2 }],
+        shipTo,
+      }),
+    });
+    expect(created.status, await created.text()).toBe(201);
+    await page.reload();
+    const row = page.getByTestId('service-level-late-backorders');
+    await row.waitFor();
+    await until(
+      async () => (await row.getByTestId('breaching').textContent()) === '1',
+      'the backordered order to count',
+      20_000,
+    );
+    expect(await row.textContent()).toContain('C-LATE 1');
+    expect(await row.textContent()).toContain('backordered past the requested ship date');
+    await row.getByRole('link', { name: 'SO-LATE-1' }).waitFor();
   });
 });
