@@ -34,6 +34,8 @@ import {
 import { pendingAgeSeconds } from './telemetry.js';
 
 export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
+/** How often the service levels read the orders' facts again (alerts; GET /v1/service-levels reads each call). */
+export const SERVICE_LEVEL_READ_MS = 60_000;
 /** The lease of the process that evaluates the rules. */
 const LEASE = 'alerts';
 
@@ -65,6 +67,7 @@ export class AlertEngine {
   private readonly ruleNames: Set<string>;
   private readonly intervalMs: number;
   private readonly serviceLevels: ServiceLevels;
+  private ordersRead: { atMs: number; facts: Promise<OrderFacts[]> } | undefined;
   /** Who this process is, for the lease. */
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
@@ -212,7 +215,7 @@ export class AlertEngine {
 
   private async observe(rule: AlertRule, snapshot: Snapshot, nowMs: number): Promise<AlertObservation[]> {
     if (isServiceLevel(rule)) {
-      snapshot.orders ??= this.serviceLevels.facts(nowMs);
+      snapshot.orders ??= this.orderFacts(nowMs);
       return serviceLevelObservations(
         rule.condition,
         await this.serviceLevels.breaches(rule.condition, await snapshot.orders, nowMs),
@@ -298,6 +301,21 @@ export class AlertEngine {
       default:
         return [];
     }
+  }
+
+  /**
+   * The orders' facts for the service levels, read again at most every `SERVICE_LEVEL_READ_MS` (each read
+   * is one query per order in the lifecycle; the other rules keep their 5 s evaluation).
+   */
+  private orderFacts(nowMs: number): Promise<OrderFacts[]> {
+    const cached = this.ordersRead;
+    if (cached && nowMs >= cached.atMs && nowMs - cached.atMs < SERVICE_LEVEL_READ_MS) return cached.facts;
+    const facts = this.serviceLevels.facts(nowMs);
+    this.ordersRead = { atMs: nowMs, facts };
+    facts.catch(() => {
+      if (this.ordersRead?.facts === facts) this.ordersRead = undefined;
+    });
+    return facts;
   }
 
   private async backlog(snapshot: Snapshot): Promise<Map<string, BacklogStat>> {
