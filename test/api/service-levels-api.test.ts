@@ -24,11 +24,16 @@ const YAML = testConfigYaml({
     target: acme
     edi: { sets: ['855'] }
     http: { url: http://127.0.0.1:9/acme }
+  - name: acme-856
+    target: acme
+    edi: { sets: ['856'] }
+    http: { url: http://127.0.0.1:9/acme-asn }
 alerts:
   - { name: stuck-releases, notShipped: { after: 24h } }
   - { name: late-backorders, backorderedPast: {}, severity: critical }
   - { name: late-855, ackLate: { within: 4h } }
   - { name: missing-997, unacknowledged: { after: 2h, partner: acme } }
+  - { name: missing-856, asnLate: {} }
 `,
 });
 
@@ -150,6 +155,29 @@ describe('business service levels', () => {
       breaching: 1,
       byPartner: [{ partner: 'acme', count: 1 }],
       sample: [{ subject: 'x12:acme:000000042' }],
+    });
+
+    // The partner's order ships: it no longer waits in the warehouse, but no 856 went to acme.
+    expect(level(await report(hub), 'missing-856')?.breaching).toBe(0);
+    const shipped = await postAs(hub.app, '/v1/events', KEYS.wmsEast, {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/wms-east',
+      type: 'com.manifold.order.shipped.v1',
+      data: { orderId: 'PO-SL-3', location: 'DC-EAST', lines: [{ lineId: '1', quantity: 1 }] },
+    });
+    expect(shipped.statusCode, shipped.body).toBe(202);
+    await hub.orders.settle();
+    const after = await report(hub);
+    expect(level(after, 'missing-856')).toMatchObject({
+      breaching: 1,
+      byPartner: [{ partner: 'acme', count: 1 }],
+      sample: [{ subject: 'PO-SL-3' }],
+      description: '856 not sent by ship time',
+    });
+    expect(level(after, 'stuck-releases')).toMatchObject({
+      breaching: 1,
+      byCustomer: [{ customer: 'C-1', count: 1 }],
     });
   });
 
