@@ -22,6 +22,7 @@ import { registerReplayRoutes } from './routes/replay-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerSchemaRoutes } from './routes/schema-routes.js';
 import { registerSeriesRoutes } from './routes/series-routes.js';
+import { registerServiceLevelRoutes } from './routes/service-level-routes.js';
 import { registerXrefRoutes } from './routes/xref-routes.js';
 import { registerXrefTableRoutes } from './routes/xref-table-routes.js';
 
@@ -59,6 +60,7 @@ export async function apiRoutes(
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
   registerSeriesRoutes(app, context);
+  registerServiceLevelRoutes(app, context);
   registerXrefRoutes(app, context);
   registerXrefTableRoutes(app, context);
   registerConsoleRoutes(app);

@@ -14,6 +14,12 @@
  *   - { name: exception-storm, exceptionRate: { above: 20, per: 5m, code: inventory_rejected } }
  *   - { name: target-down, circuitOpen: { target: erp, for: 1m } }
  *   - { name: wms-drift, drift: { system: wms-east, above: 100 } }
+ *   # business service levels over the order lifecycle (docs/operations.md#service-levels)
+ *   - { name: late-855, ackLate: { within: 4h, partner: acme } }
+ *   - { name: missing-856, asnLate: { within: 1h } }
+ *   - { name: missing-997, unacknowledged: { after: 2h } }
+ *   - { name: stuck-releases, notShipped: { after: 24h, location: DC-EAST } }
+ *   - { name: late-backorders, backorderedPast: { after: 48h }, severity: critical }
  * ```
  */
 
@@ -59,6 +65,11 @@ const CONDITION_KEYS: Record<AlertKind, readonly string[]> = {
   exceptionRate: ['code', 'above', 'per'],
   circuitOpen: ['target', 'for'],
   drift: ['system', 'above'],
+  ackLate: ['partner', 'within', 'above', 'for'],
+  asnLate: ['partner', 'within', 'above', 'for'],
+  unacknowledged: ['partner', 'after', 'above', 'for'],
+  notShipped: ['location', 'after', 'above', 'for'],
+  backorderedPast: ['location', 'after', 'above', 'for'],
 };
 
 export function compileAlerts(
@@ -112,6 +123,8 @@ function readCondition(
   subscriptions: readonly string[],
 ): AlertCondition | undefined {
   const forMs = () => readDuration(block.get('for')) ?? 0;
+  /** Service levels: how many breaching orders are tolerated (0: any breach alerts). */
+  const above = () => block.get('above')?.int(0) ?? 0;
   const subscription = () =>
     block.get('subscription')?.reference(subscriptions, 'subscription', 'subscriptions');
   const optional = <K extends string, V>(key: K, v: V | undefined) =>
@@ -146,6 +159,24 @@ function readCondition(
       const system = block.get('system')?.reference(declared.systems, 'system', 'systems');
       if (above === undefined) return undefined;
       return { kind, above, ...optional('system', system) };
+    }
+    case 'ackLate':
+    case 'asnLate': {
+      const withinMs = readDuration(kind === 'ackLate' ? block.require('within') : block.get('within')) ?? 0;
+      const partner = block.get('partner')?.reference(declared.systems, 'system', 'systems');
+      return { kind, withinMs, above: above(), forMs: forMs(), ...optional('partner', partner) };
+    }
+    case 'unacknowledged': {
+      const afterMs = readDuration(block.require('after'));
+      const partner = block.get('partner')?.reference(declared.systems, 'system', 'systems');
+      if (afterMs === undefined) return undefined;
+      return { kind, afterMs, above: above(), forMs: forMs(), ...optional('partner', partner) };
+    }
+    case 'notShipped':
+    case 'backorderedPast': {
+      const afterMs = readDuration(kind === 'notShipped' ? block.require('after') : block.get('after')) ?? 0;
+      const location = block.get('location')?.string();
+      return { kind, afterMs, above: above(), forMs: forMs(), ...optional('location', location) };
     }
   }
 }

@@ -8,6 +8,7 @@ import { connectorKeys, connectorKinds, kindsFor } from '../connectors/registry.
 import { DEFAULT_CONCURRENCY } from '../domain/delivery/adaptive-concurrency.js';
 import { CATALOGUE, catalogueEntry } from '../domain/event-catalogue.js';
 import { compileTypePatterns, isValidTypePattern } from '../domain/type-pattern.js';
+import { readHealth } from './compile-health.js';
 import type { DeclaredNames } from './compile-sections.js';
 import type {
   CompiledSubscription,
@@ -32,7 +33,7 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
 
 /** The subscription's own keys; each connector kind's keys (`http`, `edi`, `dir`, …) go after `filter`. */
 const SUBSCRIPTION_KEYS = ['name', 'target', 'types', 'filter'] as const;
-const POLICY_KEYS = ['retry', 'rateLimit', 'onFailure', 'coalesce'] as const;
+const POLICY_KEYS = ['retry', 'rateLimit', 'onFailure', 'coalesce', 'health'] as const;
 const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CATALOGUE_TYPES = CATALOGUE.map((entry) => entry.type);
 
@@ -128,6 +129,8 @@ export function compileSubscriptions(
       subscription.coalesce = coalesce;
       if (coalesce) checkStateTypes(coalesceValue, types);
     }
+    const health = readHealth(map.get('health'));
+    if (health !== undefined) subscription.health = health;
     subscriptions.push(subscription);
   }
   return subscriptions;

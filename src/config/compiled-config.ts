@@ -8,6 +8,7 @@ import type { RemitTo } from '../connectors/edi/config-section.js';
 import type { AlertRule } from '../domain/alerts/alert-state.js';
 import type { CircuitBreakerPolicy } from '../domain/delivery/circuit-breaker.js';
 import type { RetryPolicy } from '../domain/delivery/retry-policy.js';
+import type { HealthThresholds } from '../domain/delivery/subscription-health.js';
 import type { Fact, Milestone } from '../domain/event-catalogue.js';
 import type { AllocationRule, Coordinates, RegionHint } from '../domain/orders/allocation.js';
 import type { UnitCodeMap, UnitTable } from '../domain/orders/units.js';
@@ -240,6 +241,8 @@ export interface CompiledSubscription {
    * takes, `false` none; unset, the types that coalesce by default (availability).
    */
   coalesce?: boolean;
+  /** The overview's health thresholds (docs/console.md#subscription-health), defaults filled in; absent: defaults. */
+  health?: HealthThresholds;
 }
 
 export type StoreConfig =

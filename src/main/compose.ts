@@ -51,6 +51,8 @@ export interface ComposeOptions {
   delivery?: DeliveryEngineOptions | false;
   /** Lease and back-off settings of the pollers (tests shorten them). */
   sources?: SourceLoopsOptions['scheduled'];
+  /** The alert engine's clock (alerts and service levels; tests set the time). */
+  now?: () => Date;
 }
 
 /** A background loop of the hub, started and stopped by {@link Hub}. */
@@ -196,6 +198,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   const alerts = new AlertEngine(config, store, ingest, {
     onError,
     leaseOwner: processes.incarnation,
+    ...(options.now ? { now: options.now } : {}),
     circuits,
     onTransition: (alert, transition) => {
       const fields = { alert: alert.rule, scope: alert.scope, severity: alert.severity, value: alert.value };

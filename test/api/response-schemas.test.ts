@@ -26,6 +26,7 @@ afterEach(async () => {
 const CONSOLE_ROUTES: [path: string, method: string, status: string][] = [
   ['/v1/overview', 'get', '200'],
   ['/v1/cluster', 'get', '200'],
+  ['/v1/service-levels', 'get', '200'],
   ['/v1/orders', 'get', '200'],
   ['/v1/orders', 'post', '201'],
   ['/v1/orders/{id}', 'get', '200'],

@@ -36,14 +36,24 @@ export interface TestApp {
 
 /** Builds the app on a fresh SQLite file; `close()` removes it. */
 export async function buildTestApp(
-  options: { bodyLimit?: string; yaml?: string; delivery?: DeliveryEngineOptions } = {},
+  options: {
+    bodyLimit?: string;
+    yaml?: string;
+    delivery?: DeliveryEngineOptions;
+    /** The alert engine's clock (alerts, service levels). */
+    now?: () => Date;
+  } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'manifold-api-'));
   const config = compileConfig(options.yaml ?? testConfigYaml(options), 'test.yaml', {});
   const store = new SqliteStore({ path: join(dir, 'hub.db') });
   await store.migrate();
   const logger = pino({ level: 'silent' });
-  const context = composeHub(config, store, { logger, delivery: options.delivery ?? false });
+  const context = composeHub(config, store, {
+    logger,
+    delivery: options.delivery ?? false,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const { app } = await buildApp({ services: context, logger });
   // The EDI partners' item seeds, as the hub's `edi-items` loop loads them at start.
   await seedPartnerItems(config.systems, store.xref, new Date().toISOString());

@@ -19,6 +19,7 @@ export type {
   OrderView,
   Overview,
   ReplayView,
+  ServiceLevelReport,
   Timeline,
   TimelineDelivery,
   TimelineEntry,

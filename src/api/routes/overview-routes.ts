@@ -1,6 +1,6 @@
 /**
  * `GET /v1/overview` (admin): one read of everything the console's overview page shows — the systems,
- * each subscription's backlog, flow and circuit with a health verdict, and the open exceptions counted by
+ * each subscription's backlog, flow and circuit with a health verdict (lag, backlog and its growth, errors), and the open exceptions counted by
  * code, customer and location, and the pollers. It is computed on each call from the store and this
  * process's telemetry.
  */
@@ -13,50 +13,14 @@ import {
   OverviewSchema,
 } from '../../contracts/views/overview-views.js';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
+import { subscriptionHealth } from '../../domain/delivery/subscription-health.js';
 import type { ExceptionRecord } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
 
-export { HEALTHS, type Health, OVERVIEW_EXCEPTION_SAMPLE, type Overview };
-
-/** Oldest pending row older than this (seconds): degraded. */
-export const DEGRADED_PENDING_SECONDS = 60;
-/** Oldest pending row older than this (seconds): failing. */
-export const FAILING_PENDING_SECONDS = 300;
-/** Error rate over the window at or above this: failing (any error at all: degraded). */
-export const FAILING_ERROR_RATE = 0.5;
-
-/** What decides a subscription's health (see docs/console.md). */
-export interface HealthInputs {
-  circuit: CircuitState;
-  errorRate: number;
-  parked: number;
-  oldestPendingSeconds: number;
-}
-
-/**
- * failing: circuit open, error rate ≥ 50 %, or the oldest pending row older than 5 minutes; degraded:
- * circuit half-open, any failed attempt in the window, parked rows, or the oldest pending row older
- * than a minute (a backlog that grows is one whose oldest row ages). Returns the verdict and its reasons.
- */
-export function subscriptionHealth(input: HealthInputs): { health: Health; reasons: string[] } {
-  const failing: string[] = [];
-  const degraded: string[] = [];
-  if (input.circuit === 'open') failing.push('circuit open');
-  if (input.circuit === 'half_open') degraded.push('circuit half-open');
-  if (input.errorRate >= FAILING_ERROR_RATE) failing.push(`error rate ${Math.round(input.errorRate * 100)}%`);
-  else if (input.errorRate > 0) degraded.push(`error rate ${Math.round(input.errorRate * 100)}%`);
-  if (input.oldestPendingSeconds > FAILING_PENDING_SECONDS) {
-    failing.push(`oldest pending ${Math.round(input.oldestPendingSeconds)} s`);
-  } else if (input.oldestPendingSeconds > DEGRADED_PENDING_SECONDS) {
-    degraded.push(`oldest pending ${Math.round(input.oldestPendingSeconds)} s`);
-  }
-  if (input.parked > 0) degraded.push(`${input.parked} parked`);
-  if (failing.length > 0) return { health: 'failing', reasons: [...failing, ...degraded] };
-  if (degraded.length > 0) return { health: 'degraded', reasons: degraded };
-  return { health: 'ok', reasons: [] };
-}
+/** The verdict, from `subscriptions[].health` thresholds (src/domain/delivery/subscription-health.ts). */
+export { HEALTHS, type Health, OVERVIEW_EXCEPTION_SAMPLE, type Overview, subscriptionHealth };
 
 /** `sku@LOC` → LOC. */
 function locationOfSubject(subject: string): string | undefined {
@@ -109,6 +73,10 @@ export function registerOverviewRoutes(
         system: t.system,
         circuit: t.circuit.state,
       }));
+      telemetry.backlogTrend.note(
+        backlog,
+        config.subscriptions.map((s) => s.name),
+      );
       const circuitOf = (system: string): CircuitState =>
         targets.find((t) => t.system === system)?.circuit ?? 'closed';
 
@@ -134,12 +102,18 @@ export function registerOverviewRoutes(
           failed: flow.failed,
           windowSeconds: flow.windowSeconds,
           circuit,
-          ...subscriptionHealth({
-            circuit,
-            errorRate: flow.errorRate,
-            parked: stat.parked,
-            oldestPendingSeconds,
-          }),
+          ...subscriptionHealth(
+            {
+              circuit,
+              errorRate: flow.errorRate,
+              parked: stat.parked,
+              backlog: stat.pending,
+              backlogGrowth: telemetry.backlogTrend.growth(s.name),
+              windowSeconds: flow.windowSeconds,
+              oldestPendingSeconds,
+            },
+            s.health,
+          ),
         };
       });
 

@@ -10,4 +10,5 @@ export * from './order-views.js';
 export * from './overview-views.js';
 export * from './replay-views.js';
 export * from './series-views.js';
+export * from './service-level-views.js';
 export * from './xref-views.js';

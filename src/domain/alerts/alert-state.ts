@@ -8,8 +8,16 @@
  *    ▲                  │
  *    └──not breached────┘
  */
+import { SERVICE_LEVEL_KINDS, type ServiceLevelCondition } from './service-levels.js';
 
-export const ALERT_KINDS = ['backlog', 'oldestPending', 'exceptionRate', 'circuitOpen', 'drift'] as const;
+export const ALERT_KINDS = [
+  'backlog',
+  'oldestPending',
+  'exceptionRate',
+  'circuitOpen',
+  'drift',
+  ...SERVICE_LEVEL_KINDS,
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_SEVERITIES = ['warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -25,7 +33,9 @@ export type AlertCondition =
   /** A target's circuit open for `forMs`. */
   | { kind: 'circuitOpen'; target?: string; forMs: number }
   /** A system's last inventory snapshot differed by more than `above` units. */
-  | { kind: 'drift'; system?: string; above: number };
+  | { kind: 'drift'; system?: string; above: number }
+  /** Business service levels (service-levels.ts): more than `above` orders breaching, for `forMs`. */
+  | (ServiceLevelCondition & { above: number });
 
 export interface AlertRule {
   name: string;

@@ -17,15 +17,25 @@ import {
   instanceKey,
   stepAlert,
 } from '../../domain/alerts/alert-state.js';
+import type { Breach, OrderFacts, ServiceLevelCondition } from '../../domain/alerts/service-levels.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { BacklogStat } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
+import {
+  breachScope,
+  describeServiceLevel,
+  isServiceLevel,
+  type ServiceLevelReport,
+  ServiceLevels,
+} from './service-levels.js';
 import { pendingAgeSeconds } from './telemetry.js';
 
 export const ALERT_EVENT_TYPE = 'com.manifold.ops.alert.v1';
+/** How often the service levels read the orders' facts again (alerts; GET /v1/service-levels reads each call). */
+export const SERVICE_LEVEL_READ_MS = 60_000;
 /** The lease of the process that evaluates the rules. */
 const LEASE = 'alerts';
 
@@ -46,6 +56,7 @@ export interface AlertEngineOptions {
 interface Snapshot {
   backlog?: Map<string, BacklogStat>;
   drift?: Map<string, number>;
+  orders?: Promise<OrderFacts[]>;
 }
 
 export class AlertEngine {
@@ -57,6 +68,8 @@ export class AlertEngine {
   private readonly delivering: string[];
   private readonly ruleNames: Set<string>;
   private readonly intervalMs: number;
+  private readonly serviceLevels: ServiceLevels;
+  private ordersRead: { atMs: number; facts: Promise<OrderFacts[]> } | undefined;
   /** Who this process is, for the lease. */
   private readonly owner: string;
   /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
@@ -73,6 +86,7 @@ export class AlertEngine {
     this.delivering = config.subscriptions.filter((s) => s.connector !== undefined).map((s) => s.name);
     this.ruleNames = new Set(config.alerts.map((r) => r.name));
     this.intervalMs = options.intervalMs ?? 5000;
+    this.serviceLevels = new ServiceLevels(config, store);
   }
 
   get rules(): readonly AlertRule[] {
@@ -92,6 +106,11 @@ export class AlertEngine {
     await this.running;
     if (this.leading) await this.store.ops.releaseLease(LEASE, this.owner).catch(() => undefined);
     this.leading = false;
+  }
+
+  /** Every service-level rule with the orders breaching it now, counted by customer, partner and warehouse. */
+  async serviceLevelReport(): Promise<ServiceLevelReport> {
+    return this.serviceLevels.report(this.now().getTime());
   }
 
   /** Every instance of the configured rules, as stored: firing first, then pending, then by rule name. */
@@ -198,6 +217,13 @@ export class AlertEngine {
   }
 
   private async observe(rule: AlertRule, snapshot: Snapshot, nowMs: number): Promise<AlertObservation[]> {
+    if (isServiceLevel(rule)) {
+      snapshot.orders ??= this.orderFacts(nowMs);
+      return serviceLevelObservations(
+        rule.condition,
+        await this.serviceLevels.breaches(rule.condition, await snapshot.orders, nowMs),
+      );
+    }
     const c = rule.condition;
     switch (c.kind) {
       case 'backlog': {
@@ -275,7 +301,24 @@ export class AlertEngine {
           };
         });
       }
+      default:
+        return [];
     }
+  }
+
+  /**
+   * The orders' facts for the service levels, read again at most every `SERVICE_LEVEL_READ_MS` (each read
+   * is one query per order in the lifecycle; the other rules keep their 5 s evaluation).
+   */
+  private orderFacts(nowMs: number): Promise<OrderFacts[]> {
+    const cached = this.ordersRead;
+    if (cached && nowMs >= cached.atMs && nowMs - cached.atMs < SERVICE_LEVEL_READ_MS) return cached.facts;
+    const facts = this.serviceLevels.facts(nowMs);
+    this.ordersRead = { atMs: nowMs, facts };
+    facts.catch(() => {
+      if (this.ordersRead?.facts === facts) this.ordersRead = undefined;
+    });
+    return facts;
   }
 
   private async backlog(snapshot: Snapshot): Promise<Map<string, BacklogStat>> {
@@ -284,6 +327,28 @@ export class AlertEngine {
     );
     return snapshot.backlog;
   }
+}
+
+/** One observation per partner or warehouse with breaches (or the one the rule names). */
+function serviceLevelObservations(
+  condition: ServiceLevelCondition & { above: number },
+  breaches: Breach[],
+): AlertObservation[] {
+  const named =
+    'partner' in condition ? condition.partner : 'location' in condition ? condition.location : undefined;
+  const counts = new Map<string | undefined, number>(named === undefined ? [] : [[named, 0]]);
+  for (const breach of breaches) {
+    const scope = named ?? breachScope(condition, breach);
+    counts.set(scope, (counts.get(scope) ?? 0) + 1);
+  }
+  const what = describeServiceLevel(condition);
+  return [...counts].map(([scope, value]) => ({
+    ...(scope === undefined ? {} : { scope }),
+    value,
+    threshold: condition.above,
+    breached: value > condition.above,
+    summary: `${scope === undefined ? '' : `${scope}: `}${value} ${condition.kind === 'unacknowledged' ? 'interchanges' : 'orders'} ${what}${forText(condition.forMs)}`,
+  }));
 }
 
 function forText(ms: number): string {

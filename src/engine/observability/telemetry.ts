@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import type { BacklogStat, OpenExceptionCount } from '../../store/delivery-port.js';
+import { BacklogTrend } from './backlog-trend.js';
 import { FlowWindow } from './flow-window.js';
 import type { MinuteRollups } from './minute-rollups.js';
 
@@ -47,6 +48,8 @@ export class Telemetry {
   readonly registry = new Registry();
   /** Delivered events and failed attempts per subscription over the last minute. */
   readonly flows: FlowWindow;
+  /** How each subscription's backlog moved over the same window (noted at each overview read). */
+  readonly backlogTrend: BacklogTrend;
   private sources: TelemetrySources | undefined;
   /** The one-minute rollups kept in the store for the console's charts, when attached. */
   private rollups: MinuteRollups | undefined;
@@ -73,6 +76,7 @@ export class Telemetry {
   constructor(options: { nowMs?: () => number; windowSeconds?: number } = {}) {
     this.nowMs = options.nowMs ?? Date.now;
     this.flows = new FlowWindow(options.windowSeconds ?? 60, this.nowMs);
+    this.backlogTrend = new BacklogTrend(options.windowSeconds ?? 60, this.nowMs);
     const registers = [this.registry];
     this.ingested = new Counter({
       name: 'manifold_ingest_events_total',

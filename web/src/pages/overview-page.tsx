@@ -6,6 +6,7 @@ import type { Overview } from '../types.js';
 import { useApi } from '../use-api.js';
 import { FlowMap } from './flow-map.js';
 import { OverviewCharts } from './overview-charts.js';
+import { ServiceLevelsSection } from './service-levels-section.js';
 
 /** How often the overview reads the hub again. */
 export const OVERVIEW_REFRESH_MS = 2000;
@@ -37,6 +38,7 @@ export function OverviewPage() {
           </div>
           <SubscriptionTable overview={data} />
           <OverviewCharts subscriptions={data.subscriptions.map((s) => s.name)} />
+          <ServiceLevelsSection />
           <PollerPanel overview={data} />
           <ExceptionSummary overview={data} />
         </>
@@ -139,7 +141,11 @@ function SubscriptionTable({ overview }: { overview: Overview }) {
                 <td>{s.target}</td>
                 <td>
                   <HealthBadge health={s.health} />
-                  {s.reasons.length > 0 ? <div className="muted small">{s.reasons.join(', ')}</div> : null}
+                  {s.reasons.length > 0 ? (
+                    <div className="muted small" data-testid="health-reasons">
+                      {s.reasons.join(', ')}
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num" data-testid="backlog">
                   {s.backlog}
@@ -151,11 +157,17 @@ function SubscriptionTable({ overview }: { overview: Overview }) {
                     0
                   )}
                 </td>
-                <td className="num">{formatSeconds(s.oldestPendingSeconds)}</td>
+                <td className="num" data-testid="oldest-pending">
+                  {formatSeconds(s.oldestPendingSeconds)}
+                </td>
                 <td className="num" title={`${s.delivered} delivered in the last ${s.windowSeconds} s`}>
                   {formatRate(s.throughputPerSecond)}
                 </td>
-                <td className="num" title={`${s.failed} failed attempts in the last ${s.windowSeconds} s`}>
+                <td
+                  className="num"
+                  data-testid="error-rate"
+                  title={`${s.failed} failed attempts in the last ${s.windowSeconds} s`}
+                >
                   {formatPercent(s.errorRate)}
                 </td>
                 <td>
