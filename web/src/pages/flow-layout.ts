@@ -170,7 +170,7 @@ export function layoutFlowMap(
   const laneCount = Math.max(lanes.left, lanes.right, 1);
   const bodyHeight = Math.max(columnHeight(left), columnHeight(right), HUB_MIN_H + NODE_GAP);
   const top = PAD;
-  const hubHeight = Math.max(HUB_MIN_H, Math.min(bodyHeight - NODE_GAP, laneCount * 10 + 16));
+  const hubHeight = Math.max(HUB_MIN_H, Math.min(bodyHeight - 2 * NODE_GAP, laneCount * 18 + 16));
   const hub: Box = { x: hubX, y: top + (bodyHeight - hubHeight) / 2, width: HUB_W, height: hubHeight };
 
   const nodes: PlacedNode[] = [];
