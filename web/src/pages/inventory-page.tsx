@@ -121,10 +121,10 @@ export function InventoryPage({ sku }: { sku?: string }) {
                 </tr>
               </thead>
               <tbody>
-                {ledger.data.items.map((entry) => (
+                {ledger.data.items.map((entry, i, items) => (
                   <tr key={entry.id}>
                     <td>
-                      <When at={entry.at} />
+                      <When at={entry.at} previous={items[i - 1]?.at} />
                     </td>
                     <td>{entry.location}</td>
                     <td>
