@@ -126,6 +126,16 @@ describe('layoutFlowMap', () => {
           ).toBe(false);
         }
       }
+      // Every arrow touches its own system's box (on the side facing the hub).
+      for (const edge of layout.edges) {
+        const box = layout.nodes.find((n) => n.name === edge.system)?.box as Box;
+        const points = pathPoints(edge.path);
+        const ends = [points[0], points[points.length - 1]] as { x: number; y: number }[];
+        expect(
+          ends.some((p) => inside(p, box, 0.5)),
+          `${edge.id} reaches ${edge.system}`,
+        ).toBe(true);
+      }
       for (let i = 0; i < nodeBoxes.length; i++) {
         for (let j = i + 1; j < nodeBoxes.length; j++) {
           expect(overlaps(nodeBoxes[i] as Box, nodeBoxes[j] as Box)).toBe(false);

@@ -185,10 +185,12 @@ export function layoutFlowMap(
     for (const system of column) {
       const slot = slotHeight(system);
       const own = sorted(system.name);
+      // Aligned on the side facing the hub, so every arrow meets its node's edge.
+      const nw = nodeWidth(system);
       const box = {
-        x: x0 + (w - nodeWidth(system)) / 2,
+        x: side === 'left' ? x0 + w - nw : x0,
         y: y + (slot - NODE_H) / 2,
-        width: nodeWidth(system),
+        width: nw,
         height: NODE_H,
       };
       nodes.push(node(system, box, side, measure));
