@@ -4,7 +4,7 @@ import {
   type Box,
   type FlowLayout,
   FONT_PX,
-  fit,
+  fitText,
   type LayoutEdge,
   type LayoutSystem,
   layoutFlowMap,
@@ -208,7 +208,7 @@ describe('layoutFlowMap', () => {
       measure,
     );
     expect(long.edges[0]?.label.text.endsWith('…')).toBe(true);
-    expect(fit('abcdef', 'label', 1000, measure)).toBe('abcdef');
-    expect(measure(fit('abcdefghijkl', 'label', 40, measure), 'label')).toBeLessThanOrEqual(40);
+    expect(fitText('abcdef', 'label', 1000, measure)).toBe('abcdef');
+    expect(measure(fitText('abcdefghijkl', 'label', 40, measure), 'label')).toBeLessThanOrEqual(40);
   });
 });

@@ -92,7 +92,7 @@ const BEND = 20;
 const IDLE_CAPTION = 20;
 
 /** `text`, cut with an ellipsis to fit `max` pixels. */
-export function fit(text: string, style: TextStyle, max: number, measure: Measure): string {
+export function fitText(text: string, style: TextStyle, max: number, measure: Measure): string {
   if (measure(text, style) <= max) return text;
   let n = text.length;
   while (n > 0 && measure(`${text.slice(0, n)}…`, style) > max) n -= 1;
@@ -217,8 +217,8 @@ export function layoutFlowMap(
       const backward = `M ${r(rightX_)} ${r(rightY)} C ${r(rightX_ - c)} ${r(rightY)} ${r(far + c)} ${r(laneY)} ${r(far)} ${r(laneY)} L ${r(near)} ${r(laneY)} C ${r(near - c)} ${r(laneY)} ${r(leftX + c)} ${r(leftY)} ${r(leftX)} ${r(leftY)}`;
       // Tail to head: hub → system for a subscription, system → hub for what it sent.
       const towardsRight = (edge.direction === 'in') === (side === 'left');
-      const label = fit(edge.label, 'label', labelMax, measure);
-      const sublabel = fit(edge.sublabel, 'sublabel', labelMax, measure);
+      const label = fitText(edge.label, 'label', labelMax, measure);
+      const sublabel = fitText(edge.sublabel, 'sublabel', labelMax, measure);
       const lx = near + (far - near - Math.max(measure(label, 'label'), measure(sublabel, 'sublabel'))) / 2;
       placedEdges.push({
         id: edge.id,
@@ -261,8 +261,8 @@ export function layoutFlowMap(
 
 function node(system: LayoutSystem, box: Box, place: PlacedNode['place'], measure: Measure): PlacedNode {
   const max = box.width - 2 * PAD;
-  const name = fit(system.name, 'name', max, measure);
-  const detail = fit(system.detail, 'kind', max, measure);
+  const name = fitText(system.name, 'name', max, measure);
+  const detail = fitText(system.detail, 'kind', max, measure);
   const cx = (text: string, style: TextStyle) => box.x + (box.width - measure(text, style)) / 2;
   return {
     name: system.name,
