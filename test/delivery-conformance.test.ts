@@ -639,6 +639,21 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         afterId: page1[1]?.id as number,
       });
       expect(page2.map((e) => e.id)).toEqual([four.id]);
+      // Newest first: the same filter in descending id order, and a cursor that goes on downwards.
+      expect(await list({ subscription: `s1-${tag}`, order: 'desc' })).toEqual([four.id, two.id, one.id]);
+      const newest = await store.delivery.listExceptions({
+        subscription: `s1-${tag}`,
+        limit: 2,
+        order: 'desc',
+      });
+      expect(newest.map((e) => e.id)).toEqual([four.id, two.id]);
+      const older = await store.delivery.listExceptions({
+        subscription: `s1-${tag}`,
+        limit: 2,
+        order: 'desc',
+        afterId: newest[1]?.id as number,
+      });
+      expect(older.map((e) => e.id)).toEqual([one.id]);
     });
 
     it('retry re-queues the parked row due now with a fresh budget, resolves as retried and audits', async () => {

@@ -18,6 +18,7 @@ import { ORDER_CURSOR } from '../src/engine/orders/order-processor.js';
 import { composeHub, type Hub } from '../src/main/compose.js';
 import { ConditionNotMet } from '../src/store/condition-not-met.js';
 import type { Movement } from '../src/store/inventory-port.js';
+import type { OrderRecord } from '../src/store/order-port.js';
 import type { Store } from '../src/store/store-port.js';
 import { freshOrderId as freshOrder, freshSku, orderBody, shipTo } from './support/orders.js';
 import { describeEachStore, openTestStore, type StoreKind, type TestStore } from './support/stores.js';
@@ -351,6 +352,35 @@ function conformance(kind: StoreKind) {
     expect(await at(['DC-WEST'])).toEqual(new Set(['DC-WEST']));
     expect(await at(['DC-EAST', 'DC-WEST'])).toEqual(new Set(['DC-EAST', 'DC-WEST']));
     expect(await at([])).toEqual(new Set());
+  });
+
+  it('lists orders newest first with order desc, and its cursor goes on to older ones', async () => {
+    const sku = freshSku();
+    await store.inventory.applyMovements([received(sku, 'DC-EAST', 10)]);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const ids = [freshOrder(), freshOrder(), freshOrder()];
+    for (const id of ids) {
+      expect((await context.orders.service.create('shop', orderBody(id, sku, 1), randomUUID())).status).toBe(
+        201,
+      );
+    }
+    const stored = await Promise.all(ids.map(async (id) => (await store.orders.getOrder(id)) as OrderRecord));
+    const key = (o: OrderRecord) => `${o.createdAt}|${o.orderId}`;
+    const oldestFirst = stored.sort((a, b) => (key(a) < key(b) ? -1 : 1)).map((o) => o.orderId);
+    const mine = (orders: OrderRecord[]) => orders.map((o) => o.orderId).filter((id) => ids.includes(id));
+    expect(mine(await store.orders.listOrders({ since, limit: 500 }))).toEqual(oldestFirst);
+    const newestFirst = [...oldestFirst].reverse();
+    expect(mine(await store.orders.listOrders({ since, limit: 500, order: 'desc' }))).toEqual(newestFirst);
+    const all = await store.orders.listOrders({ since, limit: 500, order: 'desc' });
+    const second = all.findIndex((o) => o.orderId === newestFirst[1]);
+    const cursor = all[second] as OrderRecord;
+    const rest = await store.orders.listOrders({
+      since,
+      limit: 500,
+      order: 'desc',
+      after: { createdAt: cursor.createdAt, orderId: cursor.orderId },
+    });
+    expect(mine(rest)).toEqual([newestFirst[2]]);
   });
 
   it('makes one order of ten concurrent creates with the same Idempotency-Key', async () => {

@@ -337,6 +337,29 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
       );
     });
 
+    it('counts the events each system logged per type since a time (loggedSince)', async () => {
+      const before = new Date(Date.now() - 1000).toISOString();
+      const source = `/test/${randomUUID()}`;
+      const shop = `shop-${randomUUID()}`;
+      const wms = `wms-${randomUUID()}`;
+      const typed = (id: string, type: string, system: string) =>
+        newEvent(cloudEvent(source, id, { type }), [], system);
+      await store.append([
+        typed('1', 'com.manifold.order.created.v1', shop),
+        typed('2', 'com.manifold.order.created.v1', shop),
+        typed('3', 'com.manifold.order.cancelled.v1', shop),
+        typed('4', 'com.manifold.order.shipped.v1', wms),
+      ]);
+      const mine = async (since: string) =>
+        (await store.log.loggedSince(since)).filter((c) => c.system === shop || c.system === wms);
+      expect(await mine(before)).toEqual([
+        { system: shop, type: 'com.manifold.order.cancelled.v1', count: 1 },
+        { system: shop, type: 'com.manifold.order.created.v1', count: 2 },
+        { system: wms, type: 'com.manifold.order.shipped.v1', count: 1 },
+      ]);
+      expect(await mine(new Date(Date.now() + 60_000).toISOString())).toEqual([]);
+    });
+
     it('filters by ingest time: since inclusive, until exclusive', async () => {
       const source = `/test/${randomUUID()}`;
       await store.append([newEvent(cloudEvent(source, 'early'))]);

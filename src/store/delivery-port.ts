@@ -146,8 +146,10 @@ export interface ExceptionQuery {
   status?: ExceptionStatus;
   /** Created at or after (ISO 8601). */
   since?: string;
-  /** Cursor: ids greater than this. */
+  /** Cursor: ids after this one in the chosen order (greater when `asc`, smaller when `desc`). */
   afterId?: number;
+  /** By id, which follows creation: oldest first (`asc`, the default) or newest first (`desc`). */
+  order?: 'asc' | 'desc';
   limit: number;
 }
 

@@ -32,6 +32,13 @@ export interface InboundEventRow {
   envelope: Record<string, unknown>;
 }
 
+/** Events one system logged of one type over a window. */
+export interface LoggedCount {
+  system: string;
+  type: string;
+  count: number;
+}
+
 export interface LogStore {
   getIdempotent(scope: string, key: string): Promise<IdempotentResponse | undefined>;
   /**
@@ -64,6 +71,11 @@ export interface LogStore {
   cursor(name: string): Promise<number>;
   /** Moves a cursor from `from` to `to`; false when another process moved it first. */
   moveCursor(name: string, from: number, to: number): Promise<boolean>;
+  /**
+   * How many events each sending system logged per type since `since` (ISO 8601), by system then type:
+   * the inbound flows of the console's flow map. The hub's own events count under its system name.
+   */
+  loggedSince(since: string): Promise<LoggedCount[]>;
   /** Logged events of some types after a seq, in log order (the fact applier's feed). */
   eventsAfter(afterSeq: number, types: readonly string[], limit: number): Promise<InboundEventRow[]>;
 }

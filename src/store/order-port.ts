@@ -76,10 +76,15 @@ export interface OrderQuery {
   milestone?: string;
   /** Created at or after (ISO 8601). */
   since?: string;
-  /** Cursor: orders created after this `createdAt|orderId`. */
+  /** Cursor: orders listed after this `createdAt|orderId` in the chosen order. */
   after?: { createdAt: string; orderId: string };
+  /** By creation time then id: oldest first (`asc`, the default) or newest first (`desc`). */
+  order?: ListOrder;
   limit: number;
 }
+
+/** The direction of a list: oldest first (`asc`) or newest first (`desc`). */
+export type ListOrder = 'asc' | 'desc';
 
 /** Everything one batch of order events writes, all or nothing. */
 export interface OrderUnit {

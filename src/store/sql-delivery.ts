@@ -155,9 +155,10 @@ export class SqlDelivery implements DeliveryStore {
         `created_at >= ${this.runner.timestamp('?')}`,
         query.since === undefined ? undefined : new Date(query.since).toISOString(),
       )
-      .add('id > ?', query.afterId);
+      .add(query.order === 'desc' ? 'id < ?' : 'id > ?', query.afterId);
+    const direction = query.order === 'desc' ? ' DESC' : '';
     const rows = await this.runner.read<DbRow>(
-      `SELECT * FROM exceptions ${conditions.where} ORDER BY id LIMIT ${conditions.next(query.limit)}`,
+      `SELECT * FROM exceptions ${conditions.where} ORDER BY id${direction} LIMIT ${conditions.next(query.limit)}`,
       conditions.params,
     );
     return rows.map(toException);

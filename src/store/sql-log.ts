@@ -3,7 +3,7 @@
  * cursors (`hub_cursors`, also holding the counters), the log read by type, and idempotency keys.
  */
 import { ConditionNotMet } from './condition-not-met.js';
-import type { IdempotentResponse, InboundEventRow, LogStore } from './log-port.js';
+import type { IdempotentResponse, InboundEventRow, LoggedCount, LogStore } from './log-port.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
 
 /** Moves a cursor from `from` to `to` (compare-and-set): a step of a larger unit, unmet when it moved. */
@@ -129,6 +129,15 @@ export class SqlLog implements LogStore {
       if (error instanceof ConditionNotMet) return false;
       throw error;
     }
+  }
+
+  async loggedSince(since: string): Promise<LoggedCount[]> {
+    const rows = await this.runner.read<{ system: string; type: string; count: number | string }>(
+      `SELECT system, type, COUNT(*) AS count FROM events WHERE ingested_at >= ${this.runner.timestamp('?')}
+       GROUP BY system, type ORDER BY system, type`,
+      [new Date(since).toISOString()],
+    );
+    return rows.map((r) => ({ system: r.system, type: r.type, count: Number(r.count) }));
   }
 
   async eventsAfter(afterSeq: number, types: readonly string[], limit: number): Promise<InboundEventRow[]> {

@@ -68,9 +68,11 @@ export class SqlOrders implements OrderStore {
     }
     if (query.milestone !== undefined) add('milestone = ?', query.milestone);
     if (query.since !== undefined) add('created_at >= ?', query.since);
+    const desc = query.order === 'desc';
     if (query.after !== undefined) {
+      const beyond = desc ? '<' : '>';
       add(
-        '(created_at > ? OR (created_at = ? AND order_id > ?))',
+        `(created_at ${beyond} ? OR (created_at = ? AND order_id ${beyond} ?))`,
         query.after.createdAt,
         query.after.createdAt,
         query.after.orderId,
@@ -79,7 +81,7 @@ export class SqlOrders implements OrderStore {
     params.push(query.limit);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = await this.runner.read<OrderRow>(
-      `SELECT * FROM orders ${where} ORDER BY created_at, order_id LIMIT ?`,
+      `SELECT * FROM orders ${where} ORDER BY ${desc ? 'created_at DESC, order_id DESC' : 'created_at, order_id'} LIMIT ?`,
       params,
     );
     return rows.map(toOrder);

@@ -138,6 +138,29 @@ describe('POST /v1/orders and Idempotency-Key', () => {
     expect(created.body.status).toBe('partially_released');
   });
 
+  it('lists orders and exceptions newest first with order=desc, a cursor going on the same way', async () => {
+    const s = sku();
+    const ids = [oid(), oid(), oid()];
+    for (const id of ids)
+      expect((await post(order(id, [{ lineId: '1', sku: s, quantity: 1 }]))).status).toBe(201);
+    const listed = async (url: string) =>
+      (await call('GET', url, KEYS.admin)).body as {
+        items: { orderId?: string; subject?: string }[];
+        next?: string;
+      };
+    const mine = (page: { items: { orderId?: string; subject?: string }[] }) =>
+      page.items.map((o) => o.orderId ?? o.subject).filter((id) => ids.includes(id as string));
+    // A fresh hub: these three are its only orders, each backordered with one exception.
+    expect(mine(await listed('/v1/orders?limit=10'))).toEqual(ids);
+    const first = await listed('/v1/orders?order=desc&limit=2');
+    expect(mine(first)).toEqual([ids[2], ids[1]]);
+    expect(mine(await listed(`/v1/orders?order=desc&limit=2&cursor=${first.next}`))).toEqual([ids[0]]);
+    const subjects = `/v1/exceptions?code=backordered&limit=10`;
+    expect(mine(await listed(subjects))).toEqual(ids);
+    expect(mine(await listed(`${subjects}&order=desc`))).toEqual([...ids].reverse());
+    expect((await call('GET', '/v1/orders?order=sideways', KEYS.admin)).status).toBe(400);
+  });
+
   it('refuses bad bodies with pointers into the body, and other channels with 403', async () => {
     const bad = await post({ orderId: oid(), channel: 'web', lines: [], shipTo });
     expect(bad.status).toBe(400);

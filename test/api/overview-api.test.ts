@@ -125,6 +125,30 @@ alerts:
     expect(inventory?.health).toBe('ok');
   });
 
+  it('lists the inbound flows: what each system sent over the window, by type', async () => {
+    hub = await buildTestApp();
+    expect((await overview(hub)).body.inbound).toEqual([]);
+    for (const delta of [3, 4]) {
+      const response = await postAs(
+        hub.app,
+        '/v1/events',
+        KEYS.wmsEast,
+        adjustedEvent({ data: { sku: 'SKU-B', location: 'DC-EAST', delta, reason: 'correction' } }),
+      );
+      expect(response.statusCode).toBe(202);
+    }
+    const { body } = await overview(hub);
+    expect(body.inbound).toEqual([
+      {
+        system: 'wms-east',
+        type: 'com.manifold.inventory.adjusted.v1',
+        count: 2,
+        perSecond: 2 / 60,
+        windowSeconds: 60,
+      },
+    ]);
+  });
+
   it('marks a subscription failing when its receiver fails, with the parked row and the exception', async () => {
     sink = await startSink(() => ({ status: 500, body: 'down' }));
     hub = await buildTestApp({

@@ -260,9 +260,12 @@ units:
     await parcel.getByText('line 1 × 1 PK, line 2 × 1').waitFor();
     expect(await parcel.textContent()).toContain('2.5 KG');
     // The release went to the warehouse: its delivery row says delivered, with the attempt and its latency.
-    const release = page
-      .locator('[data-testid="timeline-entry"][data-type="com.manifold.order.released.v1"]')
-      .getByTestId('delivery-wms-east-releases');
+    // An event's deliveries are one line until opened.
+    const released = page.locator(
+      '[data-testid="timeline-entry"][data-type="com.manifold.order.released.v1"]',
+    );
+    await released.getByTestId('deliveries-summary').click();
+    const release = released.getByTestId('delivery-wms-east-releases');
     await release.getByText('delivered', { exact: true }).waitFor({ timeout: 15_000 });
     expect(await release.textContent()).toMatch(/#1 delivered \(200\) in \d+ ms/);
     await page

@@ -34,6 +34,10 @@ const ListQuery = Type.Object(
   {
     ...Filters,
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+    order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+      default: 'asc',
+      description: 'asc oldest first, desc newest first (a cursor keeps its order)',
+    }),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
@@ -101,6 +105,7 @@ export function registerExceptionRoutes(
       const items = await store.delivery.listExceptions({
         ...filterOf(q),
         ...(q.cursor !== undefined ? { afterId: Number(q.cursor) } : {}),
+        order: q.order,
         limit: q.limit + 1,
       });
       const page = items.slice(0, q.limit);

@@ -86,12 +86,20 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
   );
 
   app.get<{
-    Querystring: { channel?: string; milestone?: string; since?: string; cursor?: string; limit: number };
+    Querystring: {
+      channel?: string;
+      milestone?: string;
+      since?: string;
+      cursor?: string;
+      order: 'asc' | 'desc';
+      limit: number;
+    };
   }>(
     '/v1/orders',
     {
       schema: {
-        summary: 'Orders, oldest first, filtered by channel, milestone and creation time; paged by cursor',
+        summary:
+          'Orders, oldest first (or newest first with order=desc), filtered by channel, milestone and creation time; paged by cursor',
         tags: ['orders'],
         security: [{ bearer: [] }],
         querystring: Type.Object({
@@ -99,6 +107,10 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
           milestone: Type.Optional(Type.Union(MILESTONES.map((m) => Type.Literal(m)))),
           since: Type.Optional(Type.String({ format: 'date-time' })),
           cursor: Type.Optional(Type.String({ minLength: 1 })),
+          order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+            default: 'asc',
+            description: 'by creation time: asc oldest first, desc newest first (a cursor keeps its order)',
+          }),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
         }),
         response: {
@@ -138,6 +150,7 @@ export function registerOrderRoutes(app: FastifyInstance, { auth, store, orders 
       scan: while (scanned < LIST_SCAN_BUDGET) {
         const batch = await store.orders.listOrders({
           limit: batchSize,
+          order: q.order,
           ...(q.channel === undefined ? {} : { channel: q.channel }),
           ...(filter === undefined ? {} : { readableBy: filter }),
           ...(q.milestone === undefined ? {} : { milestone: q.milestone }),

@@ -64,11 +64,17 @@ export function registerOverviewRoutes(
     },
     async (request): Promise<Overview> => {
       auth.requireAdmin(request);
-      const [backlog, openCounts, open] = await Promise.all([
+      const windowSeconds = telemetry.flows.windowSeconds;
+      const [backlog, openCounts, open, logged] = await Promise.all([
         store.delivery.deliveryBacklog(),
         store.delivery.openExceptionCounts(),
         store.delivery.listExceptions({ status: 'open', limit: OVERVIEW_EXCEPTION_SAMPLE + 1 }),
+        store.log.loggedSince(new Date(Date.now() - windowSeconds * 1000).toISOString()),
       ]);
+      // Inbound flows: what the configured systems sent (the hub's own events are its outbound side).
+      const inbound = logged
+        .filter((c) => config.systems.has(c.system))
+        .map((c) => ({ ...c, perSecond: c.count / windowSeconds, windowSeconds }));
       const targets = (delivery?.targets() ?? []).map((t) => ({
         system: t.system,
         circuit: t.circuit.state,
@@ -135,6 +141,7 @@ export function registerOverviewRoutes(
           locations: s.locations,
         })),
         subscriptions,
+        inbound,
         targets,
         exceptions: {
           open: [...byCode.values()].reduce((a, b) => a + b, 0),

@@ -75,6 +75,16 @@ export const PollerStatusSchema = Type.Object({
 });
 export type PollerStatus = Static<typeof PollerStatusSchema>;
 
+/** Events one system sent the hub of one type over the window: an inbound arrow of the flow map. */
+export const InboundFlowSchema = Type.Object({
+  system: Type.String(),
+  type: Type.String(),
+  count: Type.Integer({ description: 'events of this type the system logged over the window' }),
+  perSecond: Type.Number(),
+  windowSeconds: Type.Integer(),
+});
+export type InboundFlow = Static<typeof InboundFlowSchema>;
+
 /** `GET /v1/overview`. */
 export const OverviewSchema = Type.Object({
   generatedAt: Type.String(),
@@ -92,6 +102,9 @@ export const OverviewSchema = Type.Object({
     }),
   ),
   subscriptions: Type.Array(SubscriptionStatusSchema),
+  inbound: Type.Array(InboundFlowSchema, {
+    description: 'What each configured system sent the hub over the window, by event type (from the log)',
+  }),
   targets: Type.Array(Type.Object({ system: Type.String(), circuit: CircuitViewSchema })),
   exceptions: Type.Object({
     open: Type.Integer(),

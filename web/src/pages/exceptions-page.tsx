@@ -1,11 +1,11 @@
 /**
- * `/exceptions`: the operators' queue, filtered by code, subscription and status. Each open exception can
- * be retried (its parked event is sent again) or resolved with a note; several can be retried at once.
+ * `/exceptions`: the operators' queue, newest first (or oldest first), filtered by code, subscription and
+ * status. Each open exception can be retried (its parked event is sent again) or resolved with a note;
+ * several can be retried at once.
  */
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
-import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { Badge, Empty, ErrorBox, listOrder, PageHeader, SortControl, When } from '../components.js';
 import { Link, navigate, useLocation } from '../router.js';
 import type { ExceptionPage, Overview } from '../types.js';
 import { useApi } from '../use-api.js';
@@ -28,6 +28,7 @@ export function ExceptionsPage() {
   const subscription = search.get('subscription') ?? '';
   const status = search.get('status') ?? 'open';
   const cursor = search.get('cursor') ?? '';
+  const order = listOrder(search.get('order'));
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [message, setMessage] = useState<string>();
   const [failure, setFailure] = useState<Error>();
@@ -35,7 +36,7 @@ export function ExceptionsPage() {
   const [busy, setBusy] = useState(false);
   const overview = useApi<Overview>('/v1/overview');
   const list = useApi<ExceptionPage>(
-    `/v1/exceptions${query({ code, subscription, status: status === 'all' ? '' : status, cursor, limit: PAGE_SIZE })}`,
+    `/v1/exceptions${query({ code, subscription, status: status === 'all' ? '' : status, order, cursor, limit: PAGE_SIZE })}`,
     { refreshMs: 5000 },
   );
   const items = list.data?.items ?? [];
@@ -45,7 +46,9 @@ export function ExceptionsPage() {
 
   const filter = (next: Record<string, string>) => {
     setSelected(new Set());
-    navigate(`/exceptions${query({ code, subscription, status, ...next, cursor: next.cursor ?? '' })}`);
+    navigate(
+      `/exceptions${query({ code, subscription, status, order: order === 'desc' ? '' : order, ...next, cursor: next.cursor ?? '' })}`,
+    );
   };
 
   const act = async (what: string, action: () => Promise<string>) => {
@@ -137,6 +140,11 @@ export function ExceptionsPage() {
               <option value="all">all</option>
             </select>
           </label>
+          <SortControl
+            value={order}
+            onChange={(next) => filter({ order: next === 'desc' ? '' : next })}
+            testId="exceptions-sort"
+          />
         </div>
         <button
           type="button"
@@ -181,7 +189,7 @@ export function ExceptionsPage() {
               </tr>
             </thead>
             <tbody>
-              {items.map((e) => (
+              {items.map((e, i) => (
                 <tr key={e.id} data-testid={`exception-row-${e.id}`} data-subject={e.subject ?? ''}>
                   <td>
                     {e.status === 'open' ? (
@@ -219,7 +227,9 @@ export function ExceptionsPage() {
                       </div>
                     ) : null}
                   </td>
-                  <td className="nowrap">{formatTime(e.createdAt)}</td>
+                  <td className="nowrap">
+                    <When at={e.createdAt} previous={items[i - 1]?.createdAt} />
+                  </td>
                   <td>
                     {e.status === 'open' ? (
                       <Badge tone="warn">open</Badge>

@@ -1,8 +1,7 @@
 /** `/inventory/{sku}`: positions per location and bucket, available, ATP per channel, and the recent ledger. */
 import { type FormEvent, useState } from 'react';
 import { INVENTORY_BUCKETS } from '../../../src/domain/inventory/buckets.js';
-import { Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { Empty, ErrorBox, PageHeader, When } from '../components.js';
 import { navigate } from '../router.js';
 import type { InventoryView, LedgerPage } from '../types.js';
 import { useApi } from '../use-api.js';
@@ -72,7 +71,9 @@ export function InventoryPage({ sku }: { sku?: string }) {
                     <td className={`num strong ${p.available < 0 ? 'negative' : ''}`} data-testid="available">
                       {p.available}
                     </td>
-                    <td>{formatTime(p.updatedAt)}</td>
+                    <td>
+                      <When at={p.updatedAt} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -122,9 +123,11 @@ export function InventoryPage({ sku }: { sku?: string }) {
                 </tr>
               </thead>
               <tbody>
-                {ledger.data.items.map((entry) => (
+                {ledger.data.items.map((entry, i, items) => (
                   <tr key={entry.id}>
-                    <td>{formatTime(entry.at)}</td>
+                    <td>
+                      <When at={entry.at} previous={items[i - 1]?.at} />
+                    </td>
                     <td>{entry.location}</td>
                     <td>
                       {Object.entries(entry.deltas)

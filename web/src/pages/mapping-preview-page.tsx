@@ -6,8 +6,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api.js';
-import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { Badge, Empty, ErrorBox, PageHeader, When } from '../components.js';
 import type { MappingChange, MappingPreview, MappingPreviewResult } from '../types.js';
 
 const TONE: Record<MappingPreviewResult['verdict'], 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = {
@@ -155,7 +154,9 @@ function Report({ report }: { report: MappingPreview }) {
           <tbody>
             {report.results.map((r) => (
               <tr key={r.id} data-testid="preview-row">
-                <td>{formatTime(r.receivedAt)}</td>
+                <td>
+                  <When at={r.receivedAt} />
+                </td>
                 <td>
                   {r.system}/{r.route}
                   <div className="small muted">{r.id}</div>

@@ -1,20 +1,22 @@
 /**
  * `/orders/{id}`: the order's active holds (payment, fraud, credit, manual: nothing goes to a warehouse while
- * one is set), its lines and milestones (inferred and late ones marked), then every event in and
- * out of it in log order with each delivery's attempts and latency, the EDI documents sent and their
- * 997s, the tracking numbers and the notes. An event that came by a native webhook opens the raw request it
- * came from (body and headers, secrets stripped).
+ * one is set), its lines and milestones (inferred and late ones marked), then every event in and out of it
+ * in log order with its deliveries collapsed to one line (opened for every attempt; an EDI delivery names
+ * its X12 document and 997), the EDI documents sent and their 997s, the tracking numbers and the notes. An
+ * event that came by a native webhook opens the raw request it came from (body and headers, secrets
+ * stripped).
  */
 
 import { useState } from 'react';
 import { MILESTONES } from '../../../src/domain/event-catalogue.js';
-import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatMs, formatTime, shortType } from '../format.js';
+import { Badge, Empty, ErrorBox, PageHeader, When } from '../components.js';
+import { formatTime, shortType } from '../format.js';
 import { Link } from '../router.js';
-import type { OrderView, Timeline, TimelineDelivery, TimelineEntry, TimelinePackage } from '../types.js';
+import type { OrderView, Timeline, TimelineEntry, TimelinePackage } from '../types.js';
 import { useApi } from '../use-api.js';
 import { CommercialPanel, LineItem } from './order-commercial.js';
 import { customerName } from './orders-page.js';
+import { AckBadge, Deliveries, x12Name } from './timeline-deliveries.js';
 
 const QUANTITIES = [
   'ordered',
@@ -62,7 +64,9 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
             <dt>Customer</dt>
             <dd>{customerName(order.data.customer)}</dd>
             <dt>Created</dt>
-            <dd>{formatTime(order.data.createdAt)}</dd>
+            <dd>
+              <When at={order.data.createdAt} />
+            </dd>
             <dt>Active holds</dt>
             <dd data-testid="order-active-holds">
               {order.data.activeHolds.length === 0
@@ -165,7 +169,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
               <ul className="plain">
                 {edi.map(({ entry, delivery }) => (
                   <li key={`${entry.seq}-${delivery.subscription}`}>
-                    {delivery.x12?.set} #{delivery.x12?.interchange} to {delivery.target}:{' '}
+                    {delivery.x12 ? x12Name(delivery.x12) : ''} to {delivery.target}:{' '}
                     <AckBadge status={delivery.x12?.acknowledgement ?? 'pending'} />
                   </li>
                 ))}
@@ -180,7 +184,10 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
               <ul className="plain">
                 {notes.map((e) => (
                   <li key={`${e.seq ?? e.at}-note`}>
-                    <span className="muted">{formatTime(e.at)}</span> {e.note}
+                    <span className="muted">
+                      <When at={e.at} />
+                    </span>{' '}
+                    {e.note}
                   </li>
                 ))}
               </ul>
@@ -193,8 +200,12 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
         <h2>Timeline</h2>
         {timeline.data && entries.length === 0 ? <Empty>No events yet.</Empty> : null}
         <ol className="timeline" data-testid="timeline">
-          {entries.map((entry) => (
-            <TimelineItem key={`${entry.seq ?? 'n'}-${entry.at}-${entry.type}`} entry={entry} />
+          {entries.map((entry, i) => (
+            <TimelineItem
+              key={`${entry.seq ?? 'n'}-${entry.at}-${entry.type}`}
+              entry={entry}
+              previous={entries[i - 1]?.at}
+            />
           ))}
         </ol>
       </div>
@@ -202,13 +213,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
   );
 }
 
-function AckBadge({ status }: { status: string }) {
-  const tone =
-    status === 'accepted' ? 'ok' : status === 'pending' ? 'warn' : status === 'rejected' ? 'bad' : 'info';
-  return <Badge tone={tone}>997 {status}</Badge>;
-}
-
-function TimelineItem({ entry }: { entry: TimelineEntry }) {
+function TimelineItem({ entry, previous }: { entry: TimelineEntry; previous: string | undefined }) {
   return (
     <li
       className={`timeline-entry dir-${entry.direction}`}
@@ -223,7 +228,9 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         {entry.system ? (
           <span className="muted">{entry.direction === 'in' ? `from ${entry.system}` : 'by the hub'}</span>
         ) : null}
-        <span className="muted">{formatTime(entry.at)}</span>
+        <span className="muted">
+          <When at={entry.at} previous={previous} />
+        </span>
         {entry.milestoneAfter && entry.milestoneAfter === entry.milestoneBefore ? (
           <span className="muted">milestone stays {entry.milestoneAfter}</span>
         ) : entry.milestoneAfter ? (
@@ -263,24 +270,7 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         </div>
       ) : null}
       {entry.request ? <RawRequest id={entry.request} /> : null}
-      {entry.deliveries.length > 0 ? (
-        <table className="compact deliveries" data-testid="deliveries">
-          <thead>
-            <tr>
-              <th className="col-delivery">Delivery</th>
-              <th className="col-status">Status</th>
-              <th>Attempts</th>
-              <th className="num col-latency">Ingest → 2xx</th>
-              <th className="col-edi">EDI</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entry.deliveries.map((d) => (
-              <DeliveryRow key={d.subscription} delivery={d} />
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {entry.deliveries.length > 0 ? <Deliveries deliveries={entry.deliveries} /> : null}
     </li>
   );
 }
@@ -365,47 +355,5 @@ function Packages({ packages }: { packages: TimelinePackage[] }) {
         ))}
       </tbody>
     </table>
-  );
-}
-
-function DeliveryRow({ delivery }: { delivery: TimelineDelivery }) {
-  const tone =
-    delivery.status === 'delivered'
-      ? 'ok'
-      : delivery.status === 'parked'
-        ? 'bad'
-        : delivery.status === 'pending'
-          ? 'warn'
-          : 'muted';
-  return (
-    <tr data-testid={`delivery-${delivery.subscription}`}>
-      <td>
-        {delivery.subscription} → {delivery.target}
-      </td>
-      <td>
-        <Badge tone={tone}>{delivery.status}</Badge>
-      </td>
-      <td>
-        {delivery.attempts.length === 0
-          ? '—'
-          : delivery.attempts.map((a) => (
-              <div key={a.attempt} className="small">
-                #{a.attempt} {a.outcome}
-                {a.httpStatus !== undefined ? ` (${a.httpStatus})` : ''} in {formatMs(a.latencyMs)}
-                {a.error ? <span className="muted"> — {a.error}</span> : null}
-              </div>
-            ))}
-      </td>
-      <td className="num">{formatMs(delivery.latencyFromIngestMs)}</td>
-      <td>
-        {delivery.x12 ? (
-          <>
-            {delivery.x12.set} #{delivery.x12.interchange} <AckBadge status={delivery.x12.acknowledgement} />
-          </>
-        ) : (
-          '—'
-        )}
-      </td>
-    </tr>
   );
 }

@@ -1,9 +1,11 @@
-/** `/orders`: go to an order by id, or browse them filtered by channel and milestone, a page at a time. */
+/**
+ * `/orders`: go to an order by id, or browse them filtered by channel and milestone, newest first (or oldest
+ * first), a page at a time.
+ */
 import { type FormEvent, useState } from 'react';
 import { MILESTONES } from '../../../src/domain/event-catalogue.js';
 import { query } from '../api.js';
-import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { Badge, Empty, ErrorBox, listOrder, PageHeader, SortControl, When } from '../components.js';
 import { Link, navigate, useLocation } from '../router.js';
 import type { OrderPage, Overview } from '../types.js';
 import { useApi } from '../use-api.js';
@@ -24,6 +26,7 @@ export function OrdersPage() {
   const channel = search.get('channel') ?? '';
   const milestone = search.get('milestone') ?? '';
   const cursor = search.get('cursor') ?? '';
+  const order = listOrder(search.get('order'));
   const [orderId, setOrderId] = useState('');
   // Cursors of the pages before this one, to go back.
   const [previous, setPrevious] = useState<string[]>([]);
@@ -31,15 +34,17 @@ export function OrdersPage() {
   const channels = [
     ...new Set((overview.data?.systems ?? []).flatMap((s) => (s.channel ? [s.channel] : []))),
   ].sort();
-  const list = useApi<OrderPage>(`/v1/orders${query({ channel, milestone, cursor, limit: PAGE_SIZE })}`);
+  const list = useApi<OrderPage>(
+    `/v1/orders${query({ channel, milestone, order, cursor, limit: PAGE_SIZE })}`,
+  );
 
   const go = (event: FormEvent) => {
     event.preventDefault();
     const id = orderId.trim();
     if (id !== '') navigate(`/orders/${encodeURIComponent(id)}`);
   };
-  const filter = (next: { channel?: string; milestone?: string; cursor?: string }) => {
-    navigate(`/orders${query({ channel, milestone, ...next })}`);
+  const filter = (next: { channel?: string; milestone?: string; order?: string; cursor?: string }) => {
+    navigate(`/orders${query({ channel, milestone, order: order === 'desc' ? '' : order, ...next })}`);
   };
 
   return (
@@ -97,6 +102,14 @@ export function OrdersPage() {
               ))}
             </select>
           </label>
+          <SortControl
+            value={order}
+            onChange={(next) => {
+              setPrevious([]);
+              filter({ order: next === 'desc' ? '' : next, cursor: '' });
+            }}
+            testId="orders-sort"
+          />
         </div>
       </div>
       <ErrorBox error={list.error} />
@@ -118,7 +131,7 @@ export function OrdersPage() {
               </tr>
             </thead>
             <tbody>
-              {(list.data?.items ?? []).map((order) => (
+              {(list.data?.items ?? []).map((order, i, items) => (
                 <tr key={order.orderId} data-testid={`order-row-${order.orderId}`}>
                   <td>
                     <Link href={`/orders/${encodeURIComponent(order.orderId)}`}>{order.orderId}</Link>
@@ -135,7 +148,9 @@ export function OrdersPage() {
                       </Badge>
                     ))}
                   </td>
-                  <td>{formatTime(order.createdAt)}</td>
+                  <td>
+                    <When at={order.createdAt} previous={items[i - 1]?.createdAt} />
+                  </td>
                 </tr>
               ))}
             </tbody>

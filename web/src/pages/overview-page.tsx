@@ -33,7 +33,7 @@ export function OverviewPage() {
             <p className="legend">
               <span className="swatch health-ok" /> ok <span className="swatch health-degraded" /> degraded{' '}
               <span className="swatch health-failing" /> failing — arrows go from the hub to each
-              subscription's target.
+              subscription's target; blue arrows are what each system sent the hub over the last minute.
             </p>
           </div>
           <SubscriptionTable overview={data} />

@@ -4,8 +4,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.js';
-import { ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { ErrorBox, PageHeader, When } from '../components.js';
 import type { Overview, ReplayView } from '../types.js';
 import { useApi } from '../use-api.js';
 
@@ -133,7 +132,7 @@ export function ReplayPage() {
           </h2>
           <p>
             {shown.delivered} of {shown.total} delivered, {shown.pending} pending, {shown.parked} parked ·
-            queued {formatTime(shown.createdAt)} by {shown.createdBy}
+            queued <When at={shown.createdAt} /> by {shown.createdBy}
           </p>
           <progress max={Math.max(shown.total, 1)} value={shown.delivered} />
         </div>

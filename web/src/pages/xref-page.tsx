@@ -5,8 +5,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
-import { Badge, Empty, ErrorBox, PageHeader } from '../components.js';
-import { formatTime } from '../format.js';
+import { Badge, Empty, ErrorBox, PageHeader, When } from '../components.js';
 import { Link, navigate, useLocation } from '../router.js';
 import type { XrefEntryPage, XrefEntryView, XrefTableDetail, XrefTableList } from '../types.js';
 import { useApi } from '../use-api.js';
@@ -167,7 +166,7 @@ export function XrefTablePage({ name }: { name: string }) {
               <li key={e.id} data-testid="xref-waiting-item">
                 <Link href={`/exceptions${query({ code: e.code })}`}>#{e.id}</Link>{' '}
                 <Badge tone="bad">{e.code}</Badge> key <code>{e.key}</code> ·{' '}
-                {e.system ?? e.subscription ?? ''} · {formatTime(e.createdAt)}
+                {e.system ?? e.subscription ?? ''} · <When at={e.createdAt} />
               </li>
             ))}
           </ul>
@@ -294,7 +293,9 @@ export function XrefTablePage({ name }: { name: string }) {
                   <td data-testid="xref-entry-value">
                     <code>{JSON.stringify(entry.value)}</code>
                   </td>
-                  <td className="nowrap">{formatTime(entry.updatedAt)}</td>
+                  <td className="nowrap">
+                    <When at={entry.updatedAt} />
+                  </td>
                   <td className="actions">
                     <button type="button" className="link-button" onClick={() => edit(entry)}>
                       Edit
