@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './api-context.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerAs2Routes } from './routes/as2-routes.js';
+import { registerBacklogRoutes } from './routes/backlog-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -55,6 +56,7 @@ export async function apiRoutes(
   registerInboundRoutes(app, context);
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
+  registerBacklogRoutes(app, context);
   registerXrefRoutes(app, context);
   registerXrefTableRoutes(app, context);
   registerConsoleRoutes(app);

@@ -315,6 +315,7 @@ describe('operations routes', () => {
       '/v1/events',
       '/v1/audit',
       '/v1/overview',
+      '/v1/backlog',
       '/v1/alerts',
       '/v1/replays/1',
     ];

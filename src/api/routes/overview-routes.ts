@@ -4,7 +4,6 @@
  * code, customer and location, and the pollers. It is computed on each call from the store and this
  * process's telemetry.
  */
-import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   HEALTHS,
@@ -16,14 +15,8 @@ import {
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import type { ExceptionRecord } from '../../store/delivery-port.js';
 import type { ApiContext } from '../api-context.js';
-import { queryInstant } from '../query-time.js';
 
 const Problem = { $ref: 'Problem#' };
-/** `since`: the subscriptions' backlog, parked and oldest pending count only the rows created since then. */
-const OverviewQuery = Type.Object(
-  { since: Type.Optional(Type.String({ format: 'date-time' })) },
-  { additionalProperties: false },
-);
 
 export { HEALTHS, type Health, OVERVIEW_EXCEPTION_SAMPLE, type Overview };
 
@@ -95,11 +88,10 @@ export function registerOverviewRoutes(
   app: FastifyInstance,
   { auth, store, config, telemetry, delivery, alerts, sources }: ApiContext,
 ): void {
-  app.get<{ Querystring: Static<typeof OverviewQuery> }>(
+  app.get(
     '/v1/overview',
     {
       schema: {
-        querystring: OverviewQuery,
         summary: 'The operations overview: systems, subscription health and flow, open exceptions (admin)',
         tags: ['operations'],
         security: [{ bearer: [] }],
@@ -108,11 +100,8 @@ export function registerOverviewRoutes(
     },
     async (request): Promise<Overview> => {
       auth.requireAdmin(request);
-      const since = request.query.since;
       const [backlog, openCounts, open] = await Promise.all([
-        store.delivery.deliveryBacklog(
-          since === undefined ? {} : { createdSince: queryInstant(since, 'since') },
-        ),
+        store.delivery.deliveryBacklog(),
         store.delivery.openExceptionCounts(),
         store.delivery.listExceptions({ status: 'open', limit: OVERVIEW_EXCEPTION_SAMPLE + 1 }),
       ]);
