@@ -125,6 +125,8 @@ export interface SimulationReport {
   /** False with `--no-drain`: the receivers stopped when the traffic did. */
   drainWaited: boolean;
   drainWaitMs: number;
+  /** The drain budget (`--drain-timeout`). */
+  drainTimeoutMs: number;
   /** When not drained: each subscription with rows of the run still pending, most first. */
   behind: { subscription: string; pending: number; oldestPendingSeconds: number }[];
   /** When not drained with no backlog left: what was still busy. */
@@ -151,7 +153,7 @@ export function behindText(r: Pick<SimulationReport, 'behind' | 'busy'>): string
 /** The line `simulate` writes on stderr when the run did not drain. */
 export function notDrainedMessage(r: SimulationReport): string {
   return (
-    `the run did not drain within --drain-timeout ${formatMs(r.drainWaitMs)}; behind: ${behindText(r)}` +
+    `the run did not drain within --drain-timeout ${formatMs(r.drainTimeoutMs)}; behind: ${behindText(r)}` +
     " (the hub goes on retrying; a longer --drain-timeout, a lower --orders-per-second or the subscription's rateLimit helps)"
   );
 }

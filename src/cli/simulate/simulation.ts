@@ -400,6 +400,7 @@ function buildReport(r: ReportInputs): SimulationReport {
     drained: r.drained,
     drainWaited: r.drainWaited,
     drainWaitMs: r.drainWaitMs,
+    drainTimeoutMs: r.options.drainTimeoutMs,
     behind: r.behind,
     busy: r.busy,
     unsettled: r.unsettled,
