@@ -58,7 +58,7 @@ export async function startReceivers(
   elapsedMs: () => number,
   handle: EventHandler,
   handleInterchange: InterchangeHandler = () => undefined,
-  ofRun: (text: string) => boolean = () => true,
+  ofRun: (text: string, event?: DeliveredEvent) => boolean = () => true,
 ): Promise<Receivers> {
   const stats: ReceiverStats = {
     perReceiver: new Map(
@@ -163,7 +163,7 @@ export async function startReceivers(
         return answer(400, 'not JSON');
       }
       for (const event of events) {
-        if (!ofRun(JSON.stringify(event))) {
+        if (!ofRun(JSON.stringify(event), event)) {
           stats.foreign += 1;
           continue;
         }

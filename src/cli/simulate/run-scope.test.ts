@@ -9,7 +9,7 @@ import type { FaultPlan } from './faults.js';
 import { backlogSample, behindIn } from './monitor.js';
 import { startReceivers } from './receivers.js';
 import { exitCodeOf, notDrainedMessage, type SimulationReport } from './report.js';
-import { runTag } from './run-scope.js';
+import { ofRun, runTag } from './run-scope.js';
 import type { SimSubscription } from './sim-config.js';
 
 const NO_FAULTS: FaultPlan = { down: [], slow: [], duplicates: 0, outOfOrder: 0 };
@@ -110,6 +110,24 @@ describe("the run's own figures", () => {
     expect(exitCodeOf({ ...report, drained: true })).toBe(0);
     expect(exitCodeOf({ ...report, drainWaited: false })).toBe(0); // --no-drain
     expect(exitCodeOf({ ...report, oversells: { ...report.oversells, count: 1 } })).toBe(1);
+  });
+
+  it("counts the hub's alerts raised since the run started as the run's", () => {
+    const since = '2026-12-03T09:00:00.000Z';
+    const alert = (time: string) => ({
+      id: 'a1',
+      source: '/manifold',
+      type: 'com.manifold.ops.alert.v1',
+      time,
+      data: {},
+    });
+    const after = alert('2026-12-03T09:00:05.000Z');
+    const before = alert('2026-12-03T08:59:00.000Z');
+    expect(ofRun('ABC123', since, JSON.stringify(after), after)).toBe(true);
+    expect(ofRun('ABC123', since, JSON.stringify(before), before)).toBe(false);
+    const other = { ...after, type: 'com.manifold.order.milestone.v1', subject: 'WEB-ZZZ999-1' };
+    expect(ofRun('ABC123', since, JSON.stringify(other), other)).toBe(false);
+    expect(ofRun('ABC123', since, 'ISA*00*...BEG*00*SA*POABC1237~')).toBe(true);
   });
 
   it('makes run tags that always hold a letter', () => {

@@ -5,6 +5,7 @@
  */
 import type { HubClient } from './hub-client.js';
 import type { HubMonitor } from './monitor.js';
+import type { DeliveredEvent } from './receivers.js';
 import type { SimContext } from './sim-context.js';
 
 /**
@@ -14,6 +15,18 @@ import type { SimContext } from './sim-context.js';
 export function runTag(nowMs: number): string {
   const tag = nowMs.toString(36).slice(-6).toUpperCase();
   return /[A-Z]/.test(tag) ? tag : `X${tag.slice(1)}`;
+}
+
+const ALERT = 'com.manifold.ops.alert.v1';
+
+/**
+ * Whether a delivery is of the run: its event (or X12 interchange) carries the run's tag — or it is one
+ * of the hub's alerts raised since the run started (`since`, the hub's clock), which name no order.
+ */
+export function ofRun(tag: string, since: string, text: string, event?: DeliveredEvent): boolean {
+  if (text.includes(tag)) return true;
+  if (event?.type !== ALERT || event.time === undefined) return false;
+  return Date.parse(event.time) >= Date.parse(since);
 }
 
 /** `rule scope` of every alert firing now. */

@@ -11,7 +11,7 @@ import { HubClient } from './hub-client.js';
 import { type BacklogAnswer, behindIn, HubMonitor, histogramPercentile } from './monitor.js';
 import { startReceivers } from './receivers.js';
 import { percentile, type SimulationReport } from './report.js';
-import { busyOf, firingAlerts, runExceptions, runTag, unsettledOf } from './run-scope.js';
+import { busyOf, firingAlerts, ofRun, runExceptions, runTag, unsettledOf } from './run-scope.js';
 import { Scenario } from './scenario.js';
 import { readSimConfig } from './sim-config.js';
 import { SimContext } from './sim-context.js';
@@ -89,7 +89,7 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     elapsedMs,
     (s, e) => actors.onDelivered(s, e),
     (s, x12) => actors.onInterchange(s, x12),
-    (text) => text.includes(tag),
+    (text, event) => ofRun(tag, since, text, event),
   );
   // Each partner with x12.sftp: the simulator is its SFTP server and plays the 3PL (threepl.ts).
   const threePls = await startThreePls(config, sim, (sku, index) => scenario.onHandAt(sku, index), {
