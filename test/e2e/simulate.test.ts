@@ -129,7 +129,7 @@ describe('bin/manifold simulate', () => {
       ordersPerSecond: 2,
       durationMs: 6000,
       drainTimeoutMs: 50_000,
-      faults: 'erp-down:2s@1s,slow:shop:800ms,duplicates:30%,out-of-order',
+      faults: 'erp-down:2s@1s,slow:shop:800ms,duplicates,out-of-order',
       seed: 7,
     });
     const text = formatReport(report);
