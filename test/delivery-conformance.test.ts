@@ -567,6 +567,26 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         false,
       );
     });
+
+    it('counts only the rows created since a time when asked', async () => {
+      const { subscription } = await queue(store, ['OLD-1', 'OLD-2']);
+      await sleep(20);
+      const since = new Date().toISOString();
+      await sleep(5);
+      const { rows } = await queue(store, ['NEW-1'], { subscription });
+      const of = async (createdSince?: string) =>
+        (await store.delivery.deliveryBacklog(createdSince === undefined ? {} : { createdSince })).find(
+          (s) => s.subscription === subscription,
+        );
+      expect((await of())?.pending).toBe(3);
+      expect(await of(since)).toStrictEqual({
+        subscription,
+        pending: 1,
+        parked: 0,
+        oldestPendingAt: rows[0]?.createdAt,
+      });
+      expect(await of(new Date(Date.now() + 60_000).toISOString())).toBeUndefined();
+    });
   });
 
   describe('exceptions', () => {

@@ -7,6 +7,7 @@ import type { ApiContext } from './api-context.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerAs2Routes } from './routes/as2-routes.js';
 import { registerClusterRoutes } from './routes/cluster-routes.js';
+import { registerBacklogRoutes } from './routes/backlog-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -61,6 +62,7 @@ export async function apiRoutes(
   registerOverviewRoutes(app, context);
   registerSeriesRoutes(app, context);
   registerServiceLevelRoutes(app, context);
+  registerBacklogRoutes(app, context);
   registerXrefRoutes(app, context);
   registerXrefTableRoutes(app, context);
   registerConsoleRoutes(app);

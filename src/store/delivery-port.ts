@@ -204,6 +204,11 @@ export interface BacklogStat {
   oldestPendingAt?: string;
 }
 
+/** Which outbox rows a backlog counts: every one, or those created at or after `createdSince` (ISO 8601). */
+export interface BacklogOptions {
+  createdSince?: string;
+}
+
 export interface OpenExceptionCount {
   code: string;
   subscription?: string;
@@ -229,8 +234,11 @@ export interface DeliveryStore {
   releaseClaims(outboxIds: readonly number[], owner: string): Promise<void>;
   /** Attempts of one event's deliveries, oldest first. */
   listAttempts(query: { eventSeq: number }): Promise<DeliveryAttempt[]>;
-  /** Pending and parked counts, and the oldest pending row, per subscription. */
-  deliveryBacklog(): Promise<BacklogStat[]>;
+  /**
+   * Pending and parked counts, and the oldest pending row, per subscription; with `createdSince`, of the
+   * rows created since then only (what one run of traffic made, leaving out what was waiting before).
+   */
+  deliveryBacklog(options?: BacklogOptions): Promise<BacklogStat[]>;
   /** Open exceptions per code (and subscription, when they have one): metrics, alerts, the console. */
   openExceptionCounts(): Promise<OpenExceptionCount[]>;
 

@@ -12,6 +12,7 @@ import type {
   Actor,
   AttemptResult,
   AuditEntry,
+  BacklogOptions,
   BacklogStat,
   ClaimQuery,
   DeliveryAttempt,
@@ -105,7 +106,9 @@ export class SqlDelivery implements DeliveryStore {
     }));
   }
 
-  async deliveryBacklog(): Promise<BacklogStat[]> {
+  async deliveryBacklog(options: BacklogOptions = {}): Promise<BacklogStat[]> {
+    const since =
+      options.createdSince === undefined ? undefined : new Date(options.createdSince).toISOString();
     const rows = await this.runner.read<{
       subscription: string;
       pending: number | string;
@@ -115,8 +118,9 @@ export class SqlDelivery implements DeliveryStore {
       `SELECT subscription, sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
               sum(CASE WHEN status = 'parked' THEN 1 ELSE 0 END) AS parked,
               min(CASE WHEN status = 'pending' THEN created_at END) AS oldest
-       FROM outbox WHERE status IN ('pending', 'parked') GROUP BY subscription ORDER BY subscription`,
-      [],
+       FROM outbox WHERE status IN ('pending', 'parked')${since === undefined ? '' : ` AND created_at >= ${this.runner.timestamp('?')}`}
+       GROUP BY subscription ORDER BY subscription`,
+      since === undefined ? [] : [since],
     );
     return rows.map((r) => ({
       subscription: r.subscription,

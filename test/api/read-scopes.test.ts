@@ -316,6 +316,7 @@ describe('operations routes', () => {
       '/v1/audit',
       '/v1/overview',
       '/v1/metrics/series',
+      '/v1/backlog',
       '/v1/alerts',
       '/v1/replays/1',
     ];

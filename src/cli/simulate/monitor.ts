@@ -1,7 +1,9 @@
 /**
- * Watches the hub through `GET /metrics` every 500 ms: the backlog of every subscription (for the
- * largest backlog and the drain after an outage), and the counters whose growth the report gives
- * (duplicates suppressed, the delivery latency histogram).
+ * Watches the hub every 500 ms through `GET /v1/backlog?since=<the run's start>`: the backlog of every
+ * subscription made of the run's own rows only (for the largest backlog, the drain after an outage and
+ * whether the run drained), the age of each one's oldest pending row and the targets' circuits. What was
+ * waiting before the run started is left out. `GET /metrics` gives the counters whose growth the report
+ * shows (duplicates suppressed, the delivery latency histogram); those are the hub's, every delivery.
  */
 import { type HubClient, type MetricSample, parseMetrics } from './hub-client.js';
 import type { OutageFigures } from './report.js';
@@ -10,6 +12,10 @@ import type { OutageFigures } from './report.js';
 export interface BacklogSample {
   atMs: number;
   backlog: Map<string, number>;
+  /** Age of the oldest pending row of the run, per subscription with a backlog (seconds). */
+  oldestSeconds: Map<string, number>;
+  /** Targets whose circuit is not closed, and its state. */
+  circuits: Map<string, string>;
 }
 
 /** Counters read at the start and at the end of a run. */
@@ -22,11 +28,17 @@ export interface CounterSnapshot {
 export class HubMonitor {
   readonly samples: BacklogSample[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private polling: Promise<unknown> | undefined;
+
+  /** The last read failed (no sample taken): the run's backlog is unknown. */
+  unreadable: string | undefined;
 
   constructor(
     private readonly hub: HubClient,
     private readonly elapsedMs: () => number,
+    /** The run's start, by the hub's clock: rows created before it are not the run's. */
+    private readonly since: string,
+    private readonly adminKey: string,
     private readonly intervalMs = 500,
   ) {}
 
@@ -51,21 +63,27 @@ export class HubMonitor {
     await this.polling;
   }
 
-  /** The latest sample's total backlog (undefined before the first, or without /metrics). */
+  /** The latest sample's total backlog of the run (undefined before the first, or when the last read failed). */
   latestTotal(): number | undefined {
     const last = this.samples.at(-1);
-    return last === undefined ? undefined : sum(last.backlog, undefined);
+    return last === undefined || this.unreadable !== undefined ? undefined : sum(last.backlog, undefined);
   }
 
-  private async poll(): Promise<void> {
-    const text = await this.hub.metrics();
-    if (text === undefined) return;
-    const backlog = new Map<string, number>();
-    for (const s of parseMetrics(text)) {
-      if (s.name === 'manifold_delivery_backlog' && s.labels.subscription !== undefined)
-        backlog.set(s.labels.subscription, s.value);
+  /** Reads the run's backlog now and keeps it as a sample. */
+  async poll(): Promise<BacklogSample | undefined> {
+    const answer = await this.hub.request(
+      'GET',
+      `/v1/backlog?since=${encodeURIComponent(this.since)}`,
+      this.adminKey,
+    );
+    if (answer.status !== 200) {
+      this.unreadable = answer.error ?? `GET /v1/backlog answered ${answer.status}`;
+      return undefined;
     }
-    this.samples.push({ atMs: this.elapsedMs(), backlog });
+    this.unreadable = undefined;
+    const sample = backlogSample(this.elapsedMs(), answer.body as BacklogAnswer);
+    this.samples.push(sample);
+    return sample;
   }
 
   /** The largest total backlog and, per subscription, the largest backlog seen. */
@@ -112,6 +130,39 @@ export class HubMonitor {
       drainMs: drained === undefined ? null : drained.atMs - toMs,
     };
   }
+}
+
+/** The answer of `GET /v1/backlog` (src/api/routes/backlog-routes.ts). */
+export interface BacklogAnswer {
+  subscriptions: { name: string; pending: number; oldestPendingSeconds: number }[];
+  targets: { system: string; circuit: string }[];
+}
+
+export function backlogSample(atMs: number, body: BacklogAnswer): BacklogSample {
+  const backlog = new Map<string, number>();
+  const oldestSeconds = new Map<string, number>();
+  for (const s of body.subscriptions ?? []) {
+    backlog.set(s.name, s.pending);
+    if (s.pending > 0) oldestSeconds.set(s.name, s.oldestPendingSeconds);
+  }
+  const circuits = new Map<string, string>();
+  for (const t of body.targets ?? []) if (t.circuit !== 'closed') circuits.set(t.system, t.circuit);
+  return { atMs, backlog, oldestSeconds, circuits };
+}
+
+/** The subscriptions of a sample with rows of the run still pending, most first. */
+export function behindIn(
+  sample: BacklogSample | undefined,
+): { subscription: string; pending: number; oldestPendingSeconds: number }[] {
+  if (sample === undefined) return [];
+  return [...sample.backlog]
+    .filter(([, pending]) => pending > 0)
+    .map(([subscription, pending]) => ({
+      subscription,
+      pending,
+      oldestPendingSeconds: Math.round(sample.oldestSeconds.get(subscription) ?? 0),
+    }))
+    .sort((a, b) => b.pending - a.pending || a.subscription.localeCompare(b.subscription));
 }
 
 function sum(backlog: Map<string, number>, only: readonly string[] | undefined): number {

@@ -3,7 +3,9 @@
  * each routing by path to its subscription. A receiver checks the `Manifold-Signature` (docs/webhooks.md),
  * counts every event by (source, id) to find duplicate deliveries, measures the latency from the event's
  * `time`, answers 2xx — or resets the connection while its system is down, later when it is slow — and
- * hands each first receipt to the system's actor.
+ * hands each first receipt to the system's actor. Only the run's own events are measured and handed on
+ * (`ofRun`: they carry the run's tag); anything else — an earlier run's rows still being retried, the
+ * README's curl examples — is answered 2xx as well, and only counted as `foreign`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,6 +33,8 @@ export interface ReceiverStats {
     string,
     Omit<ReceiverFigures, 'p50Ms' | 'p99Ms'> & { seen: Set<string>; latenciesMs: number[] }
   >;
+  /** Deliveries of events that are not the run's (not measured, not handed to the actors). */
+  foreign: number;
   signatureFailures: number;
   /** Requests refused (connection reset) while the system was down, per system. */
   refusedWhileDown: Map<string, number>;
@@ -54,6 +58,7 @@ export async function startReceivers(
   elapsedMs: () => number,
   handle: EventHandler,
   handleInterchange: InterchangeHandler = () => undefined,
+  ofRun: (text: string, event?: DeliveredEvent) => boolean = () => true,
 ): Promise<Receivers> {
   const stats: ReceiverStats = {
     perReceiver: new Map(
@@ -62,6 +67,7 @@ export async function startReceivers(
         { received: 0, unique: 0, duplicates: 0, seen: new Set<string>(), latenciesMs: [] as number[] },
       ]),
     ),
+    foreign: 0,
     signatureFailures: 0,
     refusedWhileDown: new Map(),
     latenciesMs: [],
@@ -130,14 +136,19 @@ export async function startReceivers(
       const figures = stats.perReceiver.get(subscription.name)!;
       if (String(req.headers['content-type'] ?? '').startsWith('application/edi-x12')) {
         // One interchange per event; a retry resends the same one with the same Idempotency-Key.
-        const key = String(req.headers['idempotency-key'] ?? raw.toString('utf8'));
+        const text = raw.toString('utf8');
+        if (!ofRun(text)) {
+          stats.foreign += 1;
+          return answer(200, 'ok');
+        }
+        const key = String(req.headers['idempotency-key'] ?? text);
         figures.received += 1;
         if (figures.seen.has(key)) figures.duplicates += 1;
         else {
           figures.seen.add(key);
           figures.unique += 1;
           try {
-            handleInterchange(subscription, raw.toString('utf8'));
+            handleInterchange(subscription, text);
           } catch {
             // As for events: an actor's bug must not fail the delivery.
           }
@@ -152,6 +163,10 @@ export async function startReceivers(
         return answer(400, 'not JSON');
       }
       for (const event of events) {
+        if (!ofRun(JSON.stringify(event), event)) {
+          stats.foreign += 1;
+          continue;
+        }
         figures.received += 1;
         const key = `${event.source} ${event.id}`;
         if (figures.seen.has(key)) {

@@ -68,11 +68,16 @@ export interface SimulationReport {
     rejections: string[];
   };
   reservations: { held: number; refusedInsufficientStock: number; released: number; otherFailures: number };
+  /** Everything under deliveries and latency is of the run's own events (they carry its tag). */
   deliveries: {
     received: number;
     unique: number;
     duplicates: number;
     signatureFailures: number;
+    /** Deliveries of other events (an earlier run's, a curl's) the receivers answered but did not count. */
+    notOfThisRun: number;
+    /** Deliveries pending on the hub when the run started (not the run's; never waited for). */
+    waitingBefore: number;
     perReceiver: Record<string, ReceiverFigures>;
   };
   duplicatesSuppressed: {
@@ -115,9 +120,42 @@ export interface SimulationReport {
   };
   /** Exceptions raised on the run's orders and SKUs, by code. */
   exceptions: Record<string, number>;
-  /** Whether every backlog was back to 0 (and every actor idle) before `--drain-timeout`. */
+  /** Whether the run's backlog was back to 0 (and every actor idle) before `--drain-timeout`. */
   drained: boolean;
+  /** False with `--no-drain`: the receivers stopped when the traffic did. */
+  drainWaited: boolean;
   drainWaitMs: number;
+  /** The drain budget (`--drain-timeout`). */
+  drainTimeoutMs: number;
+  /** When not drained: each subscription with rows of the run still pending, most first. */
+  behind: { subscription: string; pending: number; oldestPendingSeconds: number }[];
+  /** When not drained with no backlog left: what was still busy. */
+  busy: string | null;
+  /** What the run left on the hub when the wait ended: open circuits, alerts it set off still firing. */
+  unsettled: string[];
+}
+
+/** The exit code of a run: 1 with an oversell, 3 when it was waited for and did not drain, else 0. */
+export function exitCodeOf(r: SimulationReport): number {
+  if (r.oversells.count > 0) return 1;
+  if (r.drainWaited && !r.drained) return 3;
+  return 0;
+}
+
+/** `shop-orders 42 pending, oldest 12 s; …`, or why nothing is listed. */
+export function behindText(r: Pick<SimulationReport, 'behind' | 'busy'>): string {
+  const listed = r.behind.map(
+    (b) => `${b.subscription} ${b.pending} pending, oldest ${b.oldestPendingSeconds} s`,
+  );
+  return listed.join('; ') || r.busy || 'nothing pending';
+}
+
+/** The line `simulate` writes on stderr when the run did not drain. */
+export function notDrainedMessage(r: SimulationReport): string {
+  return (
+    `the run did not drain within --drain-timeout ${formatMs(r.drainTimeoutMs)}; behind: ${behindText(r)}` +
+    " (the hub goes on retrying; a longer --drain-timeout, a lower --orders-per-second or the subscription's rateLimit helps)"
+  );
 }
 
 /** Nearest-rank percentile of `values` (unsorted), or null when empty. */
@@ -194,6 +232,11 @@ export function formatReport(r: SimulationReport): string {
     'deliveries',
     `${r.deliveries.received} received (${r.deliveries.unique} distinct), ${r.deliveries.duplicates} duplicate deliveries, ${r.deliveries.signatureFailures} bad signatures`,
   );
+  if (r.deliveries.notOfThisRun > 0 || r.deliveries.waitingBefore > 0)
+    add(
+      '  not of this run',
+      `${r.deliveries.notOfThisRun} answered, not counted (${r.deliveries.waitingBefore} were pending on the hub before the run)`,
+    );
   for (const [name, f] of Object.entries(r.deliveries.perReceiver).sort()) {
     add(
       `  ${name}`,
@@ -228,14 +271,17 @@ export function formatReport(r: SimulationReport): string {
   add(
     'latency',
     `p50 ${ms(r.latency.p50Ms)}, p99 ${ms(r.latency.p99Ms)}, max ${ms(r.latency.maxMs)} over ${r.latency.samples} deliveries; ` +
-      `hub histogram p50 ≤ ${ms(r.latency.hubP50Ms)}, p99 ≤ ${ms(r.latency.hubP99Ms)}`,
+      `hub histogram (every delivery, not only the run's) p50 ≤ ${ms(r.latency.hubP50Ms)}, p99 ≤ ${ms(r.latency.hubP99Ms)}`,
   );
   add('exceptions raised', list(r.exceptions));
   add(
     'drained',
-    r.drained
-      ? `yes, ${formatMs(r.drainWaitMs)} after the traffic stopped`
-      : `no, gave up after ${formatMs(r.drainWaitMs)}; still waiting: ${list(r.backlog.atEnd)}`,
+    !r.drainWaited
+      ? 'not waited for (--no-drain)'
+      : r.drained
+        ? `yes, ${formatMs(r.drainWaitMs)} after the traffic stopped`
+        : `no, gave up after ${formatMs(r.drainWaitMs)}; behind: ${behindText(r)}`,
   );
+  if (r.drainWaited && r.unsettled.length > 0) add('left on the hub', r.unsettled.join(', '));
   return `${lines.join('\n')}\n`;
 }

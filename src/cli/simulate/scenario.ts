@@ -37,6 +37,8 @@ export class Scenario {
   private readonly sources: OrderSource[];
   private interchangeControl: number;
   private orderNumber = 0;
+  /** Holds still open (id → the key that made it): given back at the end, so none expires after the run. */
+  private readonly holds = new Map<string, string>();
 
   constructor(
     private readonly sim: SimContext,
@@ -352,6 +354,25 @@ export class Scenario {
     return String(order.body.orderId);
   }
 
+  /** Gives a hold back (once). */
+  private async release(id: string): Promise<void> {
+    const key = this.holds.get(id);
+    if (key === undefined) return;
+    this.holds.delete(id);
+    const released = await this.sim.hub.request('DELETE', `/v1/reservations/${id}`, key);
+    if (released.status === 200) this.sim.counters.reservationsReleased += 1;
+  }
+
+  /**
+   * Gives back every hold still open when the traffic stops: the hub would otherwise expire them after
+   * their TTL and send availability to receivers that are gone by then.
+   */
+  async releaseHolds(): Promise<number> {
+    const ids = [...this.holds.keys()];
+    await Promise.all(ids.map((id) => this.release(id)));
+    return ids.length;
+  }
+
   /** The storefront holds a few units of a scarce SKU, and gives half of its holds back after a while. */
   private async reserve(): Promise<void> {
     const sim = this.sim;
@@ -371,12 +392,9 @@ export class Scenario {
     );
     if (answer.status === 201) {
       sim.counters.reservationsHeld += 1;
-      if (sim.chance(0.5)) {
-        sim.schedule(sim.between(500, 3000), async () => {
-          const released = await sim.hub.request('DELETE', `/v1/reservations/${answer.body.id}`, key);
-          if (released.status === 200) sim.counters.reservationsReleased += 1;
-        });
-      }
+      const id = String(answer.body.id);
+      this.holds.set(id, key);
+      if (sim.chance(0.5)) sim.schedule(sim.between(500, 3000), () => this.release(id));
     } else if (answer.status === 409 && String(answer.body?.type ?? '').endsWith('insufficient-stock')) {
       sim.counters.reservationsRefused += 1;
       sim.counters.reservationsRefusedUnits += quantity;

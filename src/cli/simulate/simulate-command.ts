@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load-config.js';
 import { parseDuration, SimulateOptionError } from './faults.js';
-import { formatReport } from './report.js';
+import { exitCodeOf, formatReport, notDrainedMessage } from './report.js';
 import { runSimulation } from './simulation.js';
 import { SIM_SFTP_KEYS, sftpRecipeEnv, ThreePlSetupError } from './threepl.js';
 
@@ -12,6 +12,7 @@ interface CommandOptions {
   ordersPerSecond: string;
   duration: string;
   drainTimeout: string;
+  drain: boolean;
   faults?: string;
   adminKey?: string;
   seed?: string;
@@ -32,7 +33,15 @@ export function registerSimulateCommand(program: Command): void {
     .option('-c, --config <file>', 'the configuration the hub runs with', 'examples/manifold.yaml')
     .option('--orders-per-second <n>', 'orders placed per second over every channel', '2')
     .option('--duration <d>', 'how long to place orders: 30s, 2m, …', '60s')
-    .option('--drain-timeout <d>', 'longest wait for the backlogs to drain afterwards', '120s')
+    .option(
+      '--drain-timeout <d>',
+      "longest wait for the run's deliveries to drain afterwards (exit 3 if they do not)",
+      '120s',
+    )
+    .option(
+      '--no-drain',
+      'stop the receivers as soon as the traffic stops, without waiting for the deliveries',
+    )
     .option(
       '--faults <list>',
       'comma-separated: <system>-down:<for>[@<at>], slow:<system>:<delay>, duplicates[:<share>], out-of-order[:<share>]',
@@ -78,10 +87,13 @@ export function registerSimulateCommand(program: Command): void {
           sftpKeys: options.sftpKeys,
           durationMs: parseDuration(options.duration, '--duration'),
           drainTimeoutMs: parseDuration(options.drainTimeout, '--drain-timeout'),
+          drain: options.drain,
           ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
         });
         process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-        process.exitCode = report.oversells.count === 0 ? 0 : 1;
+        if (report.drainWaited && !report.drained)
+          process.stderr.write(`manifold simulate: ${notDrainedMessage(report)}\n`);
+        process.exitCode = exitCodeOf(report);
       } catch (error) {
         if (error instanceof ConfigError) {
           process.stderr.write(`${error.message}\n`);

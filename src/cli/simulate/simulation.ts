@@ -1,14 +1,17 @@
 /**
  * One simulation run against a running hub: receivers up, stock seeded, `--duration` of traffic with the
- * faults, then a bounded wait for every backlog to drain, and the report. A client of the public HTTP API
- * only.
+ * faults, then a bounded wait (`--drain-timeout`) for the run's deliveries to drain — the receivers keep
+ * answering meanwhile, so the hub is left with no circuit open and no alert firing on the run's account —
+ * and the report. Only the run is measured: its events carry its tag, and its backlog is read as the
+ * outbox rows created since it started (`GET /v1/backlog?since=`). A client of the public HTTP API only.
  */
 import { Actors } from './actors.js';
 import { type FaultPlan, parseFaults } from './faults.js';
 import { HubClient } from './hub-client.js';
-import { HubMonitor, histogramPercentile } from './monitor.js';
+import { type BacklogAnswer, behindIn, HubMonitor, histogramPercentile } from './monitor.js';
 import { startReceivers } from './receivers.js';
 import { percentile, type SimulationReport } from './report.js';
+import { busyOf, firingAlerts, ofRun, runExceptions, runTag, unsettledOf } from './run-scope.js';
 import { Scenario } from './scenario.js';
 import { readSimConfig } from './sim-config.js';
 import { SimContext } from './sim-context.js';
@@ -24,6 +27,11 @@ export interface SimulateOptions {
   ordersPerSecond: number;
   durationMs: number;
   drainTimeoutMs: number;
+  /**
+   * Wait for the run's deliveries before stopping the receivers (default true); false stops them as soon
+   * as the traffic ends (`--no-drain`), leaving the hub to retry what is still pending.
+   */
+  drain?: boolean;
   /** `--faults` as written. */
   faults?: string;
   seed?: number;
@@ -53,8 +61,20 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
       `no hub answers at ${hubUrl} (${health.error ?? health.status}); start it first (npm start)`,
     );
 
+  // The run's start by the hub's clock, and what was waiting before it (not the run's, not measured).
+  const before = await hub.request('GET', '/v1/backlog', adminKey);
+  if (before.status !== 200)
+    throw new Error(
+      `the hub at ${hubUrl} cannot tell its backlog (GET /v1/backlog answered ${before.error ?? before.status}); ` +
+        'run a hub of the same version as this simulator',
+    );
+  const since = String((before.body as { generatedAt: string }).generatedAt);
+  const waitingBefore = (before.body as BacklogAnswer).subscriptions.reduce((t, s) => t + s.pending, 0);
+  const firingBefore = await firingAlerts(hub, adminKey);
+  const answered = new Set(config.subscriptions.flatMap((s) => [s.name, s.target]));
+
   const log = options.log ?? (() => undefined);
-  const tag = Date.now().toString(36).slice(-6).toUpperCase();
+  const tag = runTag(Date.now());
   const sim = new SimContext(hub, config, faults, tag, options.seed ?? Date.now() % 2_147_483_647);
   const actors = new Actors(sim);
   const scenario = new Scenario(sim, actors);
@@ -69,6 +89,7 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     elapsedMs,
     (s, e) => actors.onDelivered(s, e),
     (s, x12) => actors.onInterchange(s, x12),
+    (text, event) => ofRun(tag, since, text, event),
   );
   // Each partner with x12.sftp: the simulator is its SFTP server and plays the 3PL (threepl.ts).
   const threePls = await startThreePls(config, sim, (sku, index) => scenario.onHandAt(sku, index), {
@@ -78,7 +99,7 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     await receivers.close();
     throw error;
   });
-  const monitor = new HubMonitor(hub, elapsedMs);
+  const monitor = new HubMonitor(hub, elapsedMs, since, adminKey);
   const oversold = new Set<string>();
   let inventoryChecks = 0;
   const checkInventory = async (skus: readonly string[]) => {
@@ -104,7 +125,8 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     log(
       `simulation ${tag}: hub ${hubUrl}, ${options.ordersPerSecond} orders/s for ${options.durationMs / 1000} s; ` +
         `orders from ${scenario.sourceNames().join(', ') || 'nobody (no channel system with a plain key)'}; ` +
-        `receiving ${config.subscriptions.length} subscriptions on ${new Set(config.subscriptions.map((s) => s.url.port)).size} ports`,
+        `receiving ${config.subscriptions.length} subscriptions on ${new Set(config.subscriptions.map((s) => s.url.port)).size} ports` +
+        (waitingBefore > 0 ? `; ${waitingBefore} deliveries were waiting before this run (not counted)` : ''),
     );
     await scenario.seedStock();
     for (const [name, t] of threePls) {
@@ -141,26 +163,34 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
       await sleep(Math.max(5, Math.min(100, tick * intervalMs - elapsedMs())));
     }
     const trafficEnd = elapsedMs();
-    log(`traffic stopped at ${(trafficEnd / 1000).toFixed(1)} s; waiting for the backlogs to drain`);
+    const holdsReleased = await scenario.releaseHolds();
+    const waitForDrain = options.drain !== false;
+    log(
+      `traffic stopped at ${(trafficEnd / 1000).toFixed(1)} s` +
+        (holdsReleased > 0 ? `; ${holdsReleased} open holds given back` : '') +
+        (waitForDrain
+          ? `; waiting up to ${options.drainTimeoutMs / 1000} s for the run's deliveries to drain`
+          : '; not waiting for the deliveries (--no-drain)'),
+    );
 
-    // Drain: every outage over, every actor idle and the hub's backlog at 0, twice in a row.
+    // Drain: every outage over, every actor idle and the run's backlog at 0 — and the hub settled: no
+    // target's circuit open, no alert firing that was not firing before the run — three checks in a row.
     const lastOutageEnd = Math.max(0, ...faults.down.map((d) => d.atMs + d.forMs));
-    const drainDeadline = trafficEnd + options.drainTimeoutMs;
+    const drainDeadline = trafficEnd + (waitForDrain ? options.drainTimeoutMs : 0);
     let quiet = 0;
     let drained = false;
+    let unsettled: string[] = [];
     while (elapsedMs() < drainDeadline) {
       await sleep(500);
       const backlog = monitor.latestTotal();
-      const calm =
+      drained =
         elapsedMs() >= lastOutageEnd &&
         sim.idle() &&
         [...threePls.values()].every((t) => t.idle()) &&
-        (backlog === undefined || backlog === 0);
-      quiet = calm ? quiet + 1 : 0;
-      if (quiet >= 3) {
-        drained = true;
-        break;
-      }
+        backlog === 0;
+      unsettled = drained ? await unsettledOf(hub, adminKey, monitor, firingBefore, answered) : [];
+      quiet = drained && unsettled.length === 0 ? quiet + 1 : 0;
+      if (quiet >= 3) break;
       if (elapsedMs() >= nextProgress) {
         log(progress(sim, monitor, elapsedMs()));
         nextProgress += PROGRESS_INTERVAL_MS;
@@ -172,6 +202,9 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
     }
     const drainWaitMs = elapsedMs() - trafficEnd;
     await monitor.stop();
+    // The last word on what is still behind: a read now, not the last sample.
+    const last = await monitor.poll();
+    const behind = drained ? [] : behindIn(last ?? monitor.samples.at(-1));
     sim.close();
     await Promise.all(checks);
     await checkInventory(scenario.skus.map((s) => s.sku));
@@ -197,7 +230,12 @@ export async function runSimulation(options: SimulateOptions): Promise<Simulatio
       inventoryChecks,
       exceptions: exceptions.byCode,
       drained,
+      drainWaited: waitForDrain,
       drainWaitMs,
+      behind,
+      busy: drained ? null : busyOf(sim, threePls, monitor),
+      unsettled,
+      waitingBefore,
       threePl: Object.fromEntries([...threePls].map(([name, t]) => [name, t.counters])),
       subscriptionsOf: (system) => config.subscriptions.filter((s) => s.target === system).map((s) => s.name),
     });
@@ -220,35 +258,6 @@ function progress(sim: SimContext, monitor: HubMonitor, atMs: number): string {
   );
 }
 
-/** Exceptions of this run (their subject or detail names the run's tag), by code; oversold subjects apart. */
-async function runExceptions(
-  hub: HubClient,
-  adminKey: string,
-  since: Date,
-  tag: string,
-): Promise<{ byCode: Record<string, number>; oversold: string[] }> {
-  const byCode: Record<string, number> = {};
-  const oversold: string[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 50; page += 1) {
-    const query = new URLSearchParams({
-      since: since.toISOString(),
-      limit: '1000',
-      ...(cursor ? { cursor } : {}),
-    });
-    const answer = await hub.request('GET', `/v1/exceptions?${query}`, adminKey);
-    if (answer.status !== 200) break;
-    for (const item of (answer.body?.items ?? []) as { code: string; subject?: string; detail?: string }[]) {
-      if (!`${item.subject ?? ''} ${item.detail ?? ''}`.includes(tag)) continue;
-      byCode[item.code] = (byCode[item.code] ?? 0) + 1;
-      if (item.code === 'oversold' && item.subject) oversold.push(item.subject);
-    }
-    cursor = answer.body?.next;
-    if (!cursor) break;
-  }
-  return { byCode, oversold };
-}
-
 interface ReportInputs {
   options: SimulateOptions;
   hubUrl: string;
@@ -267,7 +276,12 @@ interface ReportInputs {
   inventoryChecks: number;
   exceptions: Record<string, number>;
   drained: boolean;
+  drainWaited: boolean;
   drainWaitMs: number;
+  behind: SimulationReport['behind'];
+  busy: string | null;
+  unsettled: string[];
+  waitingBefore: number;
   threePl: SimulationReport['threePl'];
   subscriptionsOf: (system: string) => string[];
 }
@@ -345,6 +359,8 @@ function buildReport(r: ReportInputs): SimulationReport {
       unique: figures.reduce((t, f) => t + f.unique, 0),
       duplicates: figures.reduce((t, f) => t + f.duplicates, 0),
       signatureFailures: rs.signatureFailures,
+      notOfThisRun: rs.foreign,
+      waitingBefore: r.waitingBefore,
       perReceiver,
     },
     duplicatesSuppressed: {
@@ -382,6 +398,11 @@ function buildReport(r: ReportInputs): SimulationReport {
     },
     exceptions: r.exceptions,
     drained: r.drained,
+    drainWaited: r.drainWaited,
     drainWaitMs: r.drainWaitMs,
+    drainTimeoutMs: r.options.drainTimeoutMs,
+    behind: r.behind,
+    busy: r.busy,
+    unsettled: r.unsettled,
   };
 }
