@@ -207,7 +207,11 @@ export class PostgresStore implements Store {
   async listEvents(query: EventQuery): Promise<EventPage> {
     const conditions = new SqlConditions('numbered')
       .add('seq > ?', query.afterSeq)
-      .add('type = ?', query.type)
+      // A pattern's `*` is LIKE's `%`; its `_` (allowed in types) is escaped to match itself.
+      .add(
+        query.type?.includes('*') ? 'type LIKE ?' : 'type = ?',
+        query.type?.includes('*') ? query.type.replaceAll('_', '\\_').replaceAll('*', '%') : query.type,
+      )
       .add('subject = ?', query.subject)
       .add('source = ?', query.source)
       .add('correlationid = ?', query.correlationid)
