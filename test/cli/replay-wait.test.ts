@@ -19,7 +19,7 @@ afterEach(async () => {
 /** A hub whose replay 7 reports `progress(n)` on its n-th poll (1-based). */
 async function fakeHub(progress: (poll: number) => { delivered: number; status: string }): Promise<string> {
   let polls = 0;
-  server = createServer((request, response) => {
+  const created = createServer((request, response) => {
     const answer = (delivered: number, status: string) => {
       response.writeHead(request.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ id: 7, total: 5, delivered, pending: 5 - delivered, parked: 0, status }));
@@ -32,8 +32,9 @@ async function fakeHub(progress: (poll: number) => { delivered: number; status: 
     }
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
 }
 
 function replay(hub: string, extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
