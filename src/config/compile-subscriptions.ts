@@ -16,7 +16,7 @@ import type {
   RetryPolicy,
 } from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
-import { nearest } from './did-you-mean.js';
+import { typeHint } from './type-hint.js';
 import { positionOf } from './yaml-source.js';
 
 /** What a subscription does with a message that exhausted its retries. */
@@ -179,24 +179,6 @@ function readTypes(value: ConfigValue | undefined): string[] {
   }
   return patterns;
 }
-
-/** The nearest one or two types or family patterns (`com.manifold.order.*`); the whole list when none is near. */
-function typeHint(pattern: string): string {
-  const near = nearest(pattern, TYPE_CHOICES);
-  if (near.length === 0) return `known types: ${CATALOGUE_TYPES.join(', ')}`;
-  return `did you mean ${near.map((choice) => `'${choice}'`).join(' or ')}?`;
-}
-
-/** Every catalogue type and every family pattern above it (`com.manifold.*`, `com.manifold.order.*`). */
-const TYPE_CHOICES = [
-  ...CATALOGUE_TYPES,
-  ...new Set(
-    CATALOGUE_TYPES.flatMap((type) => {
-      const parts = type.split('.');
-      return parts.slice(1, -1).map((_, index) => `${parts.slice(0, index + 2).join('.')}.*`);
-    }),
-  ),
-];
 
 /** `filter: { subject?, data? }`, kept as written for the delivery engine to apply. */
 function readFilter(value: ConfigValue | undefined): CompiledSubscription['filter'] {

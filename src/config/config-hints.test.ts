@@ -61,6 +61,18 @@ describe('did you mean', () => {
     );
   });
 
+  it('lists the known types when no type is near', () => {
+    const text = `${BASE}subscriptions:
+  - name: orders
+    target: erp
+    types: [org.example.thing.v1]
+    http: { url: 'https://erp.example/hooks' }
+`;
+    expect(only(configIssues(text), 'subscriptions[0].types[0]').message).toMatch(
+      /^pattern 'org\.example\.thing\.v1' matches no event type; known types: com\.manifold\./,
+    );
+  });
+
   it('suggests facts and system names', () => {
     const text = `${BASE}ownership:
   order.shiped: [wms-east]
