@@ -1,5 +1,6 @@
 /** `bin/manifold replay …` and `bin/manifold exceptions …`: operations against a running hub. */
 import type { Command } from 'commander';
+import { parseDurationMs } from '../domain/duration.js';
 import { type AdminTarget, adminKey, callHub } from './admin-client.js';
 import { loadConfigOrExit, runArchiveReplay, usage } from './store-commands.js';
 
@@ -42,6 +43,31 @@ function withHub(command: Command): Command {
     .option('--key <key>', 'admin key (default: $MANIFOLD_ADMIN_KEY)');
 }
 
+/**
+ * Polls a replay every second until it completes, printing its progress only when it changed. Past
+ * `timeoutMs` it stops waiting with exit code 3 (the replay itself goes on in the hub).
+ */
+async function waitForReplay(hub: AdminTarget, first: ReplayAnswer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let replay = first;
+  let printed = '';
+  while (replay.status !== 'completed') {
+    if (Date.now() >= deadline) {
+      process.stderr.write(
+        `manifold: replay ${replay.id} not completed after ${Math.round(timeoutMs / 1000)} s ` +
+          `(delivered ${replay.delivered}/${replay.total}, pending ${replay.pending}, parked ${replay.parked}); ` +
+          `it goes on in the hub: GET /v1/replays/${replay.id}\n`,
+      );
+      process.exit(3);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now()))));
+    replay = await callHub<ReplayAnswer>(hub, 'GET', `/v1/replays/${replay.id}`);
+    const progress = `  delivered ${replay.delivered}/${replay.total}, parked ${replay.parked}\n`;
+    if (progress !== printed) process.stdout.write(progress);
+    printed = progress;
+  }
+}
+
 /** Adds the admin commands to the program. */
 export function registerAdminCommands(program: Command): void {
   withHub(
@@ -59,7 +85,12 @@ export function registerAdminCommands(program: Command): void {
       .option('--subject <key>', 'only this order id or sku@location')
       .option('--correlationid <id>', 'only this correlation id')
       .option('--note <why>', 'why (kept in the audit log)')
-      .option('--wait', 'wait until the replay has been delivered, printing progress'),
+      .option('--wait', 'wait until the replay has been delivered, printing progress when it changes')
+      .option(
+        '--timeout <duration>',
+        'with --wait: give up waiting after this long (e.g. 90s, 10m, 1h), exit 3; the replay goes on',
+        '10m',
+      ),
   ).action(
     async (
       options: HubOptions & {
@@ -73,6 +104,7 @@ export function registerAdminCommands(program: Command): void {
         correlationid?: string;
         note?: string;
         wait?: boolean;
+        timeout: string;
       },
     ) => {
       if (options.fromArchive !== undefined) {
@@ -85,6 +117,13 @@ export function registerAdminCommands(program: Command): void {
         usage('replay needs --subscription and --from (or --from-archive)');
       }
       const hub = target(options);
+      const timeoutMs = parseDurationMs(options.timeout, 's');
+      if (timeoutMs === undefined || timeoutMs <= 0) {
+        process.stderr.write(
+          `manifold: invalid --timeout '${options.timeout}'; expected e.g. 90s, 10m, 1h\n`,
+        );
+        process.exit(2);
+      }
       const body = {
         subscription: options.subscription,
         from: options.from,
@@ -94,15 +133,11 @@ export function registerAdminCommands(program: Command): void {
         ...(options.correlationid ? { correlationid: options.correlationid } : {}),
         ...(options.note ? { note: options.note } : {}),
       };
-      let replay = await callHub<ReplayAnswer>(hub, 'POST', '/v1/replays', body);
+      const replay = await callHub<ReplayAnswer>(hub, 'POST', '/v1/replays', body);
       process.stdout.write(
         `replay ${replay.id}: ${replay.total} event(s) queued for ${options.subscription}\n`,
       );
-      while (options.wait && replay.status !== 'completed') {
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        replay = await callHub<ReplayAnswer>(hub, 'GET', `/v1/replays/${replay.id}`);
-        process.stdout.write(`  delivered ${replay.delivered}/${replay.total}, parked ${replay.parked}\n`);
-      }
+      if (options.wait) await waitForReplay(hub, replay, timeoutMs);
     },
   );
 

@@ -1,6 +1,6 @@
 /** `bin/manifold`: the hub's command line. */
 import { Command } from 'commander';
-import { ConfigError, loadConfigFile } from '../config/load-config.js';
+import { ConfigError, formatIssue, loadConfigFile } from '../config/load-config.js';
 import { startHub, stopOnSignals } from '../main/serve.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerEdiCommands } from './edi-commands.js';
@@ -27,10 +27,12 @@ program
 
 program
   .command('check-config')
-  .description('validate a configuration file; exits 1 listing every problem with its file and line')
+  .description(
+    'validate a configuration file; exits 1 listing every problem with its file and line, prints warnings (exit 0) for what loads but is probably not meant',
+  )
   .argument('<file>', 'configuration file (YAML)')
   .action((file: string) => {
-    const config = loadOrExit(file);
+    const config = loadOrExit(file, true);
     process.stdout.write(
       `${file}: ok (${config.systems.size} systems, ${config.locations.size} locations, ${config.channels.size} channels, ${config.subscriptions.length} subscriptions)\n`,
     );
@@ -132,12 +134,21 @@ registerSimulateCommand(program);
 registerXrefCommands(program);
 registerBackupCommand(program);
 
-function loadOrExit(file: string) {
+/** Loads a configuration; errors exit 1 listing every problem; with `printWarnings`, warnings go to stderr. */
+function loadOrExit(file: string, printWarnings = false) {
   try {
-    return loadConfigFile(file);
+    const config = loadConfigFile(file);
+    const warnings = config.warnings ?? [];
+    if (printWarnings && warnings.length > 0)
+      process.stderr.write(
+        `${warnings.map(formatIssue).join('\n')}\n${warnings.length} warning(s) in ${file}\n`,
+      );
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n${error.issues.length} problem(s) in ${file}\n`);
+      const all = [...error.issues, ...error.warnings].sort((a, b) => a.line - b.line || a.column - b.column);
+      const counts = `${error.issues.length} problem(s)${error.warnings.length > 0 ? ` and ${error.warnings.length} warning(s)` : ''}`;
+      process.stderr.write(`${all.map(formatIssue).join('\n')}\n${counts} in ${file}\n`);
       process.exit(1);
     }
     throw error;

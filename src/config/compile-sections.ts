@@ -6,6 +6,7 @@
  * locations, systems, ownership and status maps. Each reports its issues and returns what it could build;
  * the caller throws when any issue was reported, so partial results never escape.
  */
+
 import { createHash } from 'node:crypto';
 import { readX12 } from '../connectors/edi/config-section.js';
 import { systemSections } from '../connectors/registry.js';
@@ -24,6 +25,7 @@ import {
   type TargetLimitPolicy,
 } from './compiled-config.js';
 import { type ConfigValue, type MapReader, readDuration } from './config-reader.js';
+import { didYouMean } from './did-you-mean.js';
 
 /** The store used when `store` is absent. */
 export const DEFAULT_STORE: Readonly<StoreConfig & { kind: 'sqlite' }> = {
@@ -474,7 +476,10 @@ export function compileOwnership(map: MapReader | undefined, declared: DeclaredN
   const ownership = new Map<Fact, string[]>();
   for (const entry of map?.list() ?? []) {
     if (!(FACTS as readonly string[]).includes(entry.name)) {
-      map?.reportKey(entry, `unknown fact '${entry.name}'; expected one of: ${FACTS.join(', ')}`);
+      map?.reportKey(
+        entry,
+        `unknown fact '${entry.name}'; expected one of: ${FACTS.join(', ')}${didYouMean(entry.name, FACTS)}`,
+      );
       continue;
     }
     const items = entry.value.isNull ? [] : entry.value.list({ allowSingle: true });
@@ -505,7 +510,10 @@ export function compileStatusMaps(
         declared.systems.length === 0
           ? 'no systems are declared'
           : `known systems: ${declared.systems.join(', ')}`;
-      map?.reportKey(entry, `no system named '${entry.name}'; ${known}`);
+      map?.reportKey(
+        entry,
+        `no system named '${entry.name}'; ${known}${didYouMean(entry.name, declared.systems)}`,
+      );
     }
     const codes = new Map<string, Milestone>();
     for (const code of entry.value.map()?.list() ?? []) {

@@ -17,6 +17,7 @@ import type {
   RetryPolicy,
 } from './compiled-config.js';
 import type { ConfigValue } from './config-reader.js';
+import { typeHint } from './type-hint.js';
 import { positionOf } from './yaml-source.js';
 
 /** What a subscription does with a message that exhausted its retries. */
@@ -174,10 +175,7 @@ function readTypes(value: ConfigValue | undefined): string[] {
     }
     const matches = compileTypePatterns([pattern]);
     if (!CATALOGUE_TYPES.some(matches)) {
-      item.report(
-        `pattern '${pattern}' matches no event type; known types: ${CATALOGUE_TYPES.join(', ')}`,
-        pattern,
-      );
+      item.report(`pattern '${pattern}' matches no event type; ${typeHint(pattern)}`, pattern);
       continue;
     }
     patterns.push(pattern);

@@ -2,6 +2,7 @@
  * The validated, internal form of `manifold.yaml`. Built once at start by `compileConfig()`;
  * nothing downstream re-validates it.
  */
+
 import type { Expression } from 'jsonata';
 import type { CompiledConnector } from '../connectors/connector-port.js';
 import type { RemitTo } from '../connectors/edi/config-section.js';
@@ -13,6 +14,7 @@ import type { Fact, Milestone } from '../domain/event-catalogue.js';
 import type { AllocationRule, Coordinates, RegionHint } from '../domain/orders/allocation.js';
 import type { UnitCodeMap, UnitTable } from '../domain/orders/units.js';
 import type { ReadScope } from '../domain/read-scope.js';
+import type { ConfigIssue } from './config-error.js';
 
 export const SYSTEM_KINDS = ['erp', 'wms', 'tms', 'commerce', 'edi', 'carrier', 'other'] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
@@ -341,6 +343,8 @@ export interface CompiledConfig {
   xref?: Map<string, XrefTableConfig>;
   /** `retention:` — how long stored data is kept (docs/operations.md#retention-and-backups). */
   retention: RetentionConfig;
+  /** What loads but is probably not what was meant; `check-config` prints them, `serve` logs them. */
+  warnings?: ConfigIssue[];
 }
 
 /** Retention periods in ms; an absent period keeps that kind forever. */

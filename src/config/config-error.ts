@@ -16,11 +16,13 @@ export interface ConfigIssue {
   value?: unknown;
   /** What is wrong and what would be valid. */
   message: string;
+  /** `warning`: the configuration loads anyway; absent: an error, the configuration is refused. */
+  severity?: 'warning';
 }
 
 /** Formats an issue as `file:line:column path: message`, the form operators and editors understand. */
 export function formatIssue(issue: ConfigIssue): string {
-  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  const where = `${issue.file}:${issue.line}:${issue.column}${issue.severity === 'warning' ? ' warning:' : ''}`;
   return issue.path === '' ? `${where} ${issue.message}` : `${where} ${issue.path}: ${issue.message}`;
 }
 
@@ -28,10 +30,13 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
   readonly issues: ConfigIssue[];
+  /** Warnings found beside the errors; `check-config` prints them too. */
+  readonly warnings: ConfigIssue[];
 
-  constructor(issues: ConfigIssue[], options?: { cause?: unknown }) {
+  constructor(issues: ConfigIssue[], options?: { cause?: unknown; warnings?: ConfigIssue[] }) {
     super(issues.map(formatIssue).join('\n'), options);
     this.name = 'ConfigError';
     this.issues = issues;
+    this.warnings = options?.warnings ?? [];
   }
 }

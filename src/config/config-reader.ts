@@ -5,7 +5,8 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { parseDurationMs } from '../domain/duration.js';
-import { addIssue, childPath, indexPath, scalarText, type YamlSource } from './yaml-source.js';
+import { didYouMean } from './did-you-mean.js';
+import { addIssue, addWarning, childPath, indexPath, scalarText, type YamlSource } from './yaml-source.js';
 
 /** A value of the configuration at a key path, possibly absent. */
 export class ConfigValue {
@@ -25,6 +26,11 @@ export class ConfigValue {
   report(message: string, value?: unknown): void {
     if (this.node !== null && this.source.unresolved.has(this.node)) return;
     addIssue(this.source, this.node ?? this.anchor, this.path, message, value);
+  }
+
+  /** Reports a warning at this value: the configuration loads, `check-config` and the hub's start show it. */
+  warn(message: string, value?: unknown): void {
+    addWarning(this.source, this.node ?? this.anchor, this.path, message, value);
   }
 
   /** True for an empty value (`key:` or `key: null`). */
@@ -129,7 +135,7 @@ export class ConfigValue {
     if (text === undefined) return undefined;
     if (!(choices as readonly string[]).includes(text)) {
       this.report(
-        `unknown ${what} '${text}'; expected one of: ${choices.join(', ')}${suggest(text, choices)}`,
+        `unknown ${what} '${text}'; expected one of: ${choices.join(', ')}${didYouMean(text, choices)}`,
         text,
       );
       return undefined;
@@ -143,7 +149,7 @@ export class ConfigValue {
     if (text === undefined) return undefined;
     if (!known.includes(text)) {
       const valid = known.length === 0 ? `no ${plural} are declared` : `known ${plural}: ${known.join(', ')}`;
-      this.report(`no ${singular} named '${text}'; ${valid}`, text);
+      this.report(`no ${singular} named '${text}'; ${valid}${didYouMean(text, known)}`, text);
       return undefined;
     }
     return text;
@@ -224,7 +230,7 @@ export class MapReader {
         this.source,
         entry.keyNode,
         childPath(this.path, entry.name),
-        `unknown key '${entry.name}' ${where}; expected one of: ${allowed.join(', ')}${suggest(entry.name, allowed)}`,
+        `unknown key '${entry.name}' ${where}; expected one of: ${allowed.join(', ')}${didYouMean(entry.name, allowed)}`,
         entry.name,
       );
     }
@@ -256,34 +262,6 @@ export function describe(node: unknown): string {
     return String(node.value);
   }
   return 'nothing';
-}
-
-/** ` (did you mean 'subscriptions'?)` when a choice is a near miss of `text`, else empty. */
-function suggest(text: string, choices: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const choice of choices) {
-    const distance = editDistance(text.toLowerCase(), choice.toLowerCase());
-    if (distance < bestDistance) {
-      best = choice;
-      bestDistance = distance;
-    }
-  }
-  if (best === undefined || bestDistance > Math.max(1, Math.floor(best.length / 4))) return '';
-  return ` (did you mean '${best}'?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /** A duration: `250ms`, `30s`, `5m`, `1h`, or a whole number of milliseconds. */

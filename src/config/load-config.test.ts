@@ -288,7 +288,10 @@ subscriptions:
     expect(issues[0]?.line).toBeGreaterThanOrEqual(3);
     expect(issues[0]?.message).toMatch(/^YAML syntax: /);
     const duplicate = issuesOf(`${BASE}channels: {}\n`);
-    expect(duplicate[0]).toMatchObject({ line: 7, message: expect.stringContaining('unique') });
+    expect(duplicate.find((issue) => issue.path === 'channels')).toMatchObject({
+      line: 7,
+      message: "duplicate key 'channels' (first at line 6, column 1); keep one of them",
+    });
   });
 
   it('reports an empty or non-mapping document', () => {
@@ -404,7 +407,7 @@ locations: { DC-EAST: { channels: [web] } }
     expect(issueAt(issues, 'systems.tms').message).toContain("set only one of 'key', 'keys' or 'keySha256'");
     expect(issueAt(issues, 'systems.shop.channel')).toMatchObject({
       ...at(text, 'wbe'),
-      message: "no channel named 'wbe'; known channels: web",
+      message: "no channel named 'wbe'; known channels: web (did you mean 'web'?)",
     });
     expect(issueAt(issues, 'systems.shop.locations[0]').message).toBe(
       "no location named 'DC-WST'; known locations: DC-EAST",
@@ -489,7 +492,7 @@ statusMaps:
 `;
     const issues = issuesOf(text);
     expect(issueAt(issues, 'subscriptions[0].types[0]').message).toMatch(
-      /^pattern 'com\.manifold\.order\.shiped\.v1' matches no event type; known types: /,
+      /^pattern 'com\.manifold\.order\.shiped\.v1' matches no event type; did you mean 'com\.manifold\.order\.shipped\.v1'\?$/,
     );
     expect(issueAt(issues, 'subscriptions[0].types[1]').message).toContain(
       "invalid type pattern 'com manifold'",

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { readRemitTo, readX12 } from '../connectors/edi/config-section.js';
 import { defaultOwners } from '../domain/ownership.js';
+import { checkOwnershipScopes } from './check-ownership.js';
 import { compileAlerts, compileTracing } from './compile-operations.js';
 import { compileOrders } from './compile-orders.js';
 import { compileRetention } from './compile-retention.js';
@@ -27,7 +28,7 @@ import { checkPartnerItems, checkXrefCalls, compileXref } from './compile-xref.j
 import type { CompiledConfig } from './compiled-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { ConfigValue } from './config-reader.js';
-import { interpolateDocument, parseYamlSource } from './yaml-source.js';
+import { interpolateDocument, parseYamlSource, reportDuplicateKeys } from './yaml-source.js';
 
 export { ConfigError, type ConfigIssue, formatIssue } from './config-error.js';
 
@@ -78,6 +79,7 @@ export function compileConfig(
   const source = parseYamlSource(text, file);
   // After a syntax error the tree is a guess; validating it would bury the real problem in noise.
   if (source.issues.length > 0) throw new ConfigError(source.issues);
+  reportDuplicateKeys(source, source.doc.contents);
   interpolateDocument(source, env);
 
   const rootValue = new ConfigValue(source, source.doc.contents, '');
@@ -103,7 +105,9 @@ export function compileConfig(
   const channels = compileChannels(channelsMap);
   const locations = compileLocations(locationsMap, declared);
   const systems = compileSystems(systemsMap, declared, keys);
-  const ownership = defaultOwners(compileOwnership(section('ownership'), declared), [...systems.values()]);
+  const ownershipMap = section('ownership');
+  const ownership = defaultOwners(compileOwnership(ownershipMap, declared), [...systems.values()]);
+  checkOwnershipScopes(ownershipMap, systems);
   const statusMaps = compileStatusMaps(section('statusMaps'), declared);
   const subscriptions = compileSubscriptions(root.get('subscriptions'), declared, systems);
   const orders = compileOrders(root.get('orders'), declared);
@@ -125,7 +129,7 @@ export function compileConfig(
   checkPartnerItems(systemsMap, systems, xref);
 
   if (source.issues.length > 0 || server === undefined) {
-    throw new ConfigError(sortByPosition(source.issues));
+    throw new ConfigError(sortByPosition(source.issues), { warnings: sortByPosition(source.warnings) });
   }
   return {
     file,
@@ -143,6 +147,7 @@ export function compileConfig(
     alerts,
     xref,
     retention,
+    warnings: sortByPosition(source.warnings),
     ...(hubX12
       ? { edi: { x12: { id: hubX12.id, qualifier: hubX12.qualifier }, ...(remitTo ? { remitTo } : {}) } }
       : {}),

@@ -23,6 +23,8 @@ export interface YamlSource {
   doc: Document.Parsed;
   lineCounter: LineCounter;
   issues: ConfigIssue[];
+  /** What loads but is probably not what was meant (`severity: 'warning'`). */
+  warnings: ConfigIssue[];
   /** Scalars whose interpolation failed; their issue is already reported, so later checks stay quiet. */
   unresolved: WeakSet<Node>;
 }
@@ -46,8 +48,14 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     });
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(protectedText, { lineCounter, prettyErrors: false, keepSourceTokens: false });
-  const source: YamlSource = { file, doc, lineCounter, issues: [], unresolved: new WeakSet() };
+  // Duplicate keys are reported by `reportDuplicateKeys`, naming both lines, not as a bare syntax error.
+  const doc = parseDocument(protectedText, {
+    lineCounter,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    uniqueKeys: false,
+  });
+  const source: YamlSource = { file, doc, lineCounter, issues: [], warnings: [], unresolved: new WeakSet() };
   const reportedLines = new Set<number>();
   for (const error of doc.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
@@ -64,6 +72,38 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
   restoreScalars(doc.contents, restore);
   return source;
+}
+
+/**
+ * A key written twice in one mapping is an error at the second one, naming the first's line: YAML keeps
+ * only one of them, so half of what was written would be silently ignored.
+ */
+export function reportDuplicateKeys(source: YamlSource, node: unknown, path = ''): void {
+  if (isMap(node)) {
+    const first = new Map<string, Node>();
+    for (const pair of node.items) {
+      const key = scalarText(pair.key);
+      if (key !== undefined) {
+        const earlier = first.get(key);
+        if (earlier === undefined) first.set(key, pair.key as Node);
+        else {
+          const { line, column } = positionOf(source, earlier);
+          addIssue(
+            source,
+            pair.key as Node,
+            childPath(path, key),
+            `duplicate key '${key}' (first at line ${line}, column ${column}); keep one of them`,
+            key,
+          );
+        }
+      }
+      reportDuplicateKeys(source, pair.value, childPath(path, key ?? '?'));
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      reportDuplicateKeys(source, item, indexPath(path, index));
+    });
+  }
 }
 
 /** Puts the original `${…}` text back into every scalar, keys included (keys are not interpolated). */
@@ -107,6 +147,25 @@ export function addIssue(
   const issue: ConfigIssue = { file: source.file, ...positionOf(source, node), path, message };
   if (value !== undefined) issue.value = value;
   source.issues.push(issue);
+}
+
+/** Appends a warning located at `node`: the configuration still loads. */
+export function addWarning(
+  source: YamlSource,
+  node: Node | null | undefined,
+  path: string,
+  message: string,
+  value?: unknown,
+): void {
+  const issue: ConfigIssue = {
+    file: source.file,
+    ...positionOf(source, node),
+    path,
+    message,
+    severity: 'warning',
+  };
+  if (value !== undefined) issue.value = value;
+  source.warnings.push(issue);
 }
 
 /** The path of a key under `parent`: `parent.key`, or `parent['order.accepted']` when the key has a dot. */

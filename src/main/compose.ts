@@ -23,7 +23,11 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
 import { seedPartnerItems } from '../connectors/edi/partner-items.js';
 import { Cluster } from '../engine/cluster.js';
-import { DeliveryEngine, type DeliveryEngineOptions } from '../engine/delivery/delivery-engine.js';
+import {
+  DeliveryEngine,
+  type DeliveryEngineOptions,
+  type TargetChange,
+} from '../engine/delivery/delivery-engine.js';
 import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
 import { InboundService } from '../engine/inbound/inbound-service.js';
@@ -327,5 +331,20 @@ function deliveryOptions(store: Store, logger: Logger, processes: ProcessRegistr
         'delivery attempt failed',
       );
     },
+    onTargetChange: logTargetChange(logger),
+  };
+}
+
+/**
+ * Log lines of a target's changes (docs/delivery.md#6-protecting-targets): a breaker opening is a `warn`
+ * (`target`, `state`, `retryAt`, …), its closing and a move of the adaptive concurrency limit (`target`,
+ * `limit`, `previous`, `maxLimit`, `reason`) are `info`.
+ */
+export function logTargetChange(logger: Pick<Logger, 'info' | 'warn'>): (change: TargetChange) => void {
+  return (change) => {
+    if ('state' in change) {
+      if (change.state === 'open') logger.warn(change, 'circuit opened: delivery to the target paused');
+      else logger.info(change, 'circuit closed: delivery to the target resumed');
+    } else logger.info(change, 'adaptive concurrency limit changed');
   };
 }

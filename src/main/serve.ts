@@ -34,6 +34,11 @@ export function createLogger(): Logger {
 
 /** Starts the hub on the configured host and port. */
 export async function startHub(config: CompiledConfig, logger: Logger = createLogger()): Promise<RunningHub> {
+  // What loads but is probably not what was meant (docs/operations.md#configuration-warnings-and-errors).
+  for (const warning of config.warnings ?? []) {
+    const { file, line, column, path, message } = warning;
+    logger.warn({ file, line, column, path }, `configuration: ${message}`);
+  }
   const store = await openStore(config.store);
   const services = composeHub(config, store, { logger });
   const hub = await buildApp({ services, logger });

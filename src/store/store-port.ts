@@ -43,6 +43,7 @@ export type AppendOutcome =
 
 /** Filters of `GET /v1/events`. Times compare against the hub's ingest time. */
 export interface EventQuery {
+  /** A type, or a pattern where `*` matches any run of characters (`com.manifold.order.*`), as subscriptions. */
   type?: string;
   subject?: string;
   source?: string;

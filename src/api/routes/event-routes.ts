@@ -2,6 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LoggedEvent } from '../../domain/cloud-event.js';
+import { isValidTypePattern } from '../../domain/type-pattern.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
@@ -30,7 +31,12 @@ const IngestAnswer = Type.Object({
 
 const EventsQuery = Type.Object(
   {
-    type: Type.Optional(Type.String()),
+    type: Type.Optional(
+      Type.String({
+        description:
+          'a type, or a pattern as in subscriptions: `*` matches any run of characters (com.manifold.order.*)',
+      }),
+    ),
     subject: Type.Optional(Type.String()),
     source: Type.Optional(Type.String()),
     correlationid: Type.Optional(Type.String()),
@@ -143,6 +149,15 @@ export function registerEventRoutes(app: FastifyInstance, { auth, ingest, store,
     async (request) => {
       auth.requireAdmin(request);
       const q = request.query;
+      if (q.type !== undefined && !isValidTypePattern(q.type)) {
+        throw new ValidationError(`invalid type pattern '${q.type}'`, [
+          {
+            pointer: '/type',
+            detail:
+              "use letters, digits, '.', '-', '_' and '*' (any run of characters), e.g. com.manifold.order.*",
+          },
+        ]);
+      }
       const page = await store.listEvents({
         limit: q.limit,
         ...(q.type !== undefined ? { type: q.type } : {}),

@@ -24,6 +24,7 @@ import {
   shareOfConcurrency,
   shareOfRate,
 } from '../../domain/delivery/process-share.js';
+import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import { TokenBucket, type TokenBucketPolicy } from '../../domain/delivery/token-bucket.js';
 import type { DeliveryClaim } from '../../store/delivery-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -56,7 +57,26 @@ export interface DeliveryEngineOptions {
   /** How often the shares and other processes' breaker transitions are read (default 1 s). */
   syncMs?: number;
   onSyncError?: (error: unknown) => void;
+  /** Told when a target's breaker opens or closes, or its adaptive concurrency limit moves (logged). */
+  onTargetChange?: (change: TargetChange) => void;
 }
+
+/**
+ * A change of a target worth a log line: its breaker opened or closed (`by`: an answer here, or another
+ * hub process sharing the store), or its adaptive concurrency limit moved (`reason`: the answer's signal,
+ * or `share` when the live process count changed this process's share of the maximum).
+ */
+export type TargetChange =
+  | {
+      target: string;
+      state: 'open' | 'closed';
+      /** When the next probe may go (ISO 8601), while open. */
+      retryAt?: string;
+      consecutiveFailures: number;
+      openPeriodMs: number;
+      by: 'answer' | 'other-process';
+    }
+  | { target: string; limit: number; previous: number; maxLimit: number; reason: TargetSignal | 'share' };
 
 /** What delivery needs of the process registry: this incarnation, and the live ones, oldest first. */
 export interface LiveProcesses {
@@ -174,7 +194,11 @@ export class DeliveryEngine {
         system,
         new CircuitBreaker(settings?.circuitBreaker),
         settings?.rateLimit?.concurrency ?? Math.max(1, summed),
-        (changed, circuit) => this.recordCircuit(changed, circuit),
+        (changed, circuit) => {
+          this.reportCircuit(system, circuit, 'answer');
+          this.recordCircuit(changed, circuit);
+        },
+        (changed, _limit, previous, signal) => this.reportLimit(changed, previous, signal),
       );
       this.targetsByName.set(system, target);
     }
@@ -227,12 +251,16 @@ export class DeliveryEngine {
         this.seenCircuits.set(circuit.system, version);
         const target = this.targetsByName.get(circuit.system);
         if (!target || circuit.updatedBy === this.owner) continue;
+        const before = target.breaker.snapshot(nowMs).state;
         if (circuit.state === 'closed') target.breaker.adoptClosing();
         else if (circuit.openedAt !== undefined && circuit.retryAt !== undefined)
           target.breaker.adoptOpening(
             { openedAt: circuit.openedAt, retryAt: circuit.retryAt, openPeriodMs: circuit.openPeriodMs },
             nowMs,
           );
+        const after = target.breaker.snapshot(nowMs);
+        if ((after.state === 'closed') !== (before === 'closed'))
+          this.reportCircuit(circuit.system, after, 'other-process');
       }
     })()
       .catch((error: unknown) => this.options.onSyncError?.(error))
@@ -248,8 +276,29 @@ export class DeliveryEngine {
     for (const { bucket, policy } of this.rateLimits) bucket.setRate(shareOfRate(policy, share), nowMs);
     for (const [system, target] of this.targetsByName) {
       const configured = this.systems.get(system)?.rateLimit?.concurrency;
-      if (configured !== undefined) target.concurrency.setMaxLimit(shareOfConcurrency(configured, share));
+      if (configured === undefined) continue;
+      const previous = target.concurrency.limit;
+      target.concurrency.setMaxLimit(shareOfConcurrency(configured, share));
+      if (target.concurrency.limit !== previous) this.reportLimit(target, previous, 'share');
     }
+  }
+
+  private reportCircuit(system: string, circuit: CircuitSnapshot, by: 'answer' | 'other-process'): void {
+    this.options.onTargetChange?.({
+      target: system,
+      state: circuit.state === 'closed' ? 'closed' : 'open',
+      ...(circuit.state !== 'closed' && circuit.retryAt !== undefined
+        ? { retryAt: new Date(circuit.retryAt).toISOString() }
+        : {}),
+      consecutiveFailures: circuit.consecutiveFailures,
+      openPeriodMs: circuit.openPeriodMs,
+      by,
+    });
+  }
+
+  private reportLimit(target: DeliveryTarget, previous: number, reason: TargetSignal | 'share'): void {
+    const { limit, maxLimit } = target.snapshot(this.now().getTime());
+    this.options.onTargetChange?.({ target: target.system, limit, previous, maxLimit, reason });
   }
 
   /** Shares a transition of a target's breaker with the other processes (when there are any to tell). */

@@ -23,6 +23,13 @@ export class DeliveryTarget {
     maxConcurrency: number,
     /** Told when an answer opened or closed the breaker (to share it with other hub processes). */
     private readonly onTransition?: (target: DeliveryTarget, circuit: CircuitSnapshot) => void,
+    /** Told when an answer moved the adaptive concurrency limit (a whole request more or fewer). */
+    private readonly onLimit?: (
+      target: DeliveryTarget,
+      limit: number,
+      previous: number,
+      signal: TargetSignal,
+    ) => void,
   ) {
     this.concurrency = new AdaptiveConcurrency({ maxLimit: maxConcurrency });
   }
@@ -51,7 +58,10 @@ export class DeliveryTarget {
   /** Records what an answer said about the target; returns that signal. Wakes waiting runners. */
   release(permit: ConcurrencyPermit, response: DeliveryResponse, nowMs: number): TargetSignal {
     const signal = targetSignal(response);
+    const limitBefore = this.concurrency.limit;
     this.concurrency.release(permit, signal, nowMs, response.retryAfterMs);
+    if (this.concurrency.limit !== limitBefore)
+      this.onLimit?.(this, this.concurrency.limit, limitBefore, signal);
     const before = this.breaker.snapshot(nowMs);
     if (signal === 'unreachable') this.breaker.onFailure(nowMs);
     else if (signal !== 'unsent') this.breaker.onSuccess(nowMs);

@@ -85,8 +85,9 @@ export class OrderService {
       else await this.keys.finish(scope, idempotencyKey, answer.status, answer.body);
       return answer;
     } catch (error) {
-      // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored.
-      if (error instanceof ManifoldError && error.status < 500) {
+      // A refusal is an answer too (same key, same body → same refusal); a crash of ours is not stored,
+      // nor is a body refused by validation (400): the key stays free for the corrected request.
+      if (error instanceof ManifoldError && error.status < 500 && error.status !== 400) {
         await this.keys.finish(scope, idempotencyKey, error.status, problemOf(error, '/v1/orders'));
       } else {
         await this.keys.abandon(scope, idempotencyKey);

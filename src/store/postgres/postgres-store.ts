@@ -214,7 +214,11 @@ export class PostgresStore implements Store {
     const conditions = new SqlConditions('numbered')
       .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
-      .add('type = ?', query.type)
+      // A pattern's `*` is LIKE's `%`; its `_` (allowed in types) is escaped to match itself.
+      .add(
+        query.type?.includes('*') ? 'type LIKE ?' : 'type = ?',
+        query.type?.includes('*') ? query.type.replaceAll('_', '\\_').replaceAll('*', '%') : query.type,
+      )
       .add('subject = ?', query.subject)
       .add('source = ?', query.source)
       .add('correlationid = ?', query.correlationid)

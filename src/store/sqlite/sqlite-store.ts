@@ -319,7 +319,8 @@ export class SqliteStore implements Store {
     const conditions = new SqlConditions('question')
       .always('pruned_at IS NULL')
       .add('seq > ?', query.afterSeq)
-      .add('type = ?', query.type)
+      // A pattern's only wildcard is `*` (type-pattern.ts), GLOB's own: case-sensitive, nothing to escape.
+      .add(query.type?.includes('*') ? 'type GLOB ?' : 'type = ?', query.type)
       .add('subject = ?', query.subject)
       .add('source = ?', query.source)
       .add('correlationid = ?', query.correlationid)
