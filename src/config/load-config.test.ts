@@ -66,6 +66,8 @@ describe('the example configuration', () => {
       'target-down',
       'rejected-facts',
       'stock-drift',
+      'stuck-releases',
+      'late-backorders',
     ]);
     expect(config.systems.get('erp')?.keyHashes[0]?.equals(hashKey('dev-erp-key-0000000001'))).toBe(true);
     expect(config.systems.get('wms-west')?.locations).toEqual(['DC-WEST']);
@@ -523,7 +525,7 @@ statusMaps:
       'expected at least one event type pattern',
     );
     expect(issueAt(issues, 'subscriptions[1].color').message).toBe(
-      "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, retry, rateLimit, onFailure, coalesce",
+      "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, retry, rateLimit, onFailure, coalesce, health",
     );
     expect(issueAt(issues, 'subscriptions[1]').message).toBe("missing required key 'http'");
     expect(issues).toHaveLength(13);
