@@ -10,21 +10,17 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, emptyHistogram } from '../../src/domain/metrics/latency-histogram.js';
 import { minuteOf } from '../../src/engine/observability/minute-rollups.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { HAS_CHROMIUM, launchChromium, ROOT, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { countedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 const SKU = 'CHART-1';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-charts-'));
@@ -92,8 +88,7 @@ async function legend(testId: string): Promise<string[]> {
 
 describe.skipIf(!HAS_CHROMIUM)('console: charts over time', { timeout: 60_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     sink = await startSink(() => ({ status: 200 }));
     const db = join(dir, 'hub.db');
     await seedMinutes(db);
@@ -111,10 +106,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: charts over time', { timeout: 60_000 },
       }),
     );
     hub = await startHubProcess(configFile);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(10_000);
     page.on('request', (request) => requested.push(request.url()));
@@ -144,9 +136,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: charts over time', { timeout: 60_000 },
   }, 30_000);
 
   it('charts the hub and a subscription on the overview, and reads again on a window switch', async () => {
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(KEYS.admin);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, KEYS.admin);
     const charts = page.getByTestId('overview-charts');
     await charts.waitFor();
     await charts.getByTestId('charts-loaded').waitFor();

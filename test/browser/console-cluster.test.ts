@@ -4,21 +4,16 @@
  * second hub would). The page lists the hub itself (the one answering) with its leases, a crashed process
  * as dead, and — refreshed on its own — a process that joins while the page is open, with its lease.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { HAS_CHROMIUM, launchChromium, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-cluster-'));
 let hub: HubProcess;
@@ -37,18 +32,14 @@ async function cluster() {
 
 describe.skipIf(!HAS_CHROMIUM)('console: cluster', { timeout: 60_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     const configFile = join(dir, 'manifold.yaml');
     const path = join(dir, 'hub.db');
     writeFileSync(configFile, testConfigYaml({ store: `{ sqlite: "${path}" }` }));
     hub = await startHubProcess(configFile);
     store = new SqliteStore({ path });
     await store.migrate(); // already migrated by the hub: opens the writer
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -78,9 +69,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: cluster', { timeout: 60_000 }, () => {
 
     const page = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(KEYS.admin);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, KEYS.admin);
     await page.getByTestId('overview-page').waitFor();
     await page.getByTestId('nav-cluster').click();
     await page.getByTestId('cluster-page').waitFor();

@@ -5,22 +5,17 @@
  * its row shows (the same rounding).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { adjustedEvent, KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-health-'));
 let hub: HubProcess;
@@ -31,8 +26,7 @@ let flakyCalls = 0;
 
 describe.skipIf(!HAS_CHROMIUM)('overview health (Chromium)', { timeout: 60_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     sink = await startSink((request) => {
       if (request.path === '/slow') return { status: 200, delayMs: 2000 };
       if (request.path === '/flaky') {
@@ -65,18 +59,7 @@ alerts:
       }),
     );
     hub = await startHubProcess(configFile);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(20_000);
   }, 40_000);
@@ -102,9 +85,7 @@ alerts:
       });
       expect(response.status, await response.text()).toBe(202);
     }
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(KEYS.admin);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, KEYS.admin);
     await page.getByTestId('overview-page').waitFor();
 
     const slow = page.getByTestId('subscription-row-slow-inventory');

@@ -17,18 +17,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, ROOT, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { shipTo } from '../support/orders.js';
 import { until } from '../support/until.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 const ADMIN = 'dev-admin-key-00000001';
 const SHOP = 'dev-shop-key-000000001';
 const WMS_EAST = 'dev-wms-east-key-000001';
@@ -59,8 +55,7 @@ const overlaps = (a: Box, b: Box) =>
 
 describe.skipIf(!HAS_CHROMIUM)('console lists and flow map at 800 px (Chromium)', { timeout: 40_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     let text = readFileSync(new URL('../../examples/manifold.yaml', import.meta.url), 'utf8').replace(
       'sqlite: ./data/manifold.db',
       `sqlite: ${join(dir, 'hub.db')}`,
@@ -108,23 +103,10 @@ describe.skipIf(!HAS_CHROMIUM)('console lists and flow map at 800 px (Chromium)'
       return ORDERS.every((id) => body.items.some((e) => e.subject === id));
     }, 'an open exception for every order');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 800, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(ADMIN);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, ADMIN);
     await page.getByTestId('overview-page').waitFor();
   }, 40_000);
 

@@ -3,20 +3,15 @@
  * and its built console. Two webhooks kept, then a pasted configuration that changes a quantity (differs,
  * with the pointer and both values) and one with an unknown key (its line and column shown).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { KEYS } from '../support/test-config.js';
 import { PAYLOAD, TOKEN, yaml } from '../support/webhook-routes-config.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-preview-'));
 const store = { store: `{ sqlite: "${join(dir, 'hub.db')}" }` };
@@ -34,15 +29,11 @@ async function send(route: string, body: string, webhookId: string): Promise<num
 
 describe.skipIf(!HAS_CHROMIUM)('console: mapping preview', { timeout: 40_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     const configFile = join(dir, 'manifold.yaml');
     writeFileSync(configFile, yaml({}, store));
     hub = await startHubProcess(configFile);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const order = JSON.parse(PAYLOAD) as { id: number };
     expect(await send('orders-create', PAYLOAD, 'wh-create')).toBe(202);
     expect(await send('cancel', JSON.stringify({ orderId: `WEB-${order.id}` }), 'wh-cancel')).toBe(202);
@@ -60,9 +51,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: mapping preview', { timeout: 40_000 }, 
   it('shows the changed field of a request, and the line of a configuration error', async () => {
     const page = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(KEYS.admin);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, KEYS.admin);
     await page.getByTestId('overview-page').waitFor();
     await page.getByTestId('nav-mapping-preview').click();
     await page.getByTestId('mapping-preview-page').waitFor();

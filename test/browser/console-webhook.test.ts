@@ -4,20 +4,16 @@
  * console, an order created by a signed Shopify-shaped webhook.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 const SECRET = 'console-webhook-secret';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-webhook-'));
@@ -29,8 +25,7 @@ describe.skipIf(!HAS_CHROMIUM)(
   { timeout: 40_000 },
   () => {
     beforeAll(async () => {
-      if (!BUILT)
-        throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+      requireBuiltConsole();
       const configFile = join(dir, 'manifold.yaml');
       const yaml = testConfigYaml({ store: `{ sqlite: "${join(dir, 'hub.db')}" }` }).replace(
         `  shop: { kind: commerce, key: ${KEYS.shop}, channel: web }`,
@@ -52,10 +47,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       );
       writeFileSync(configFile, yaml);
       hub = await startHubProcess(configFile);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      });
+      browser = await launchChromium();
     }, 40_000);
 
     afterAll(async () => {
@@ -102,9 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)(
 
       const page = await browser.newPage();
       page.setDefaultTimeout(10_000);
-      await page.goto(`${hub.url}/`);
-      await page.getByTestId('key-input').fill(KEYS.admin);
-      await page.getByTestId('key-submit').click();
+      await signIn(page, hub.url, KEYS.admin);
       await page.getByTestId('overview-page').waitFor();
       await page.goto(`${hub.url}/orders/WEB-4242`);
       const accepted = page.locator(

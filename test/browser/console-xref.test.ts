@@ -4,19 +4,14 @@
  * the operator finds entries by key prefix and by value, uploads a CSV, adds the missing key, edits and
  * deletes an entry — each change checked through the admin API.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, requireBuiltConsole, signIn } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 
 const dir = mkdtempSync(join(tmpdir(), 'manifold-console-xref-'));
 let hub: HubProcess;
@@ -56,15 +51,11 @@ async function admin(method: string, path: string, body?: string, type = 'applic
 
 describe.skipIf(!HAS_CHROMIUM)('console: cross-reference tables', { timeout: 60_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     const configFile = join(dir, 'manifold.yaml');
     writeFileSync(configFile, yaml());
     hub = await startHubProcess(configFile);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
     await admin('POST', '/v1/xref/portal-orders', 'key,value\nP-1,B2B-1\nP-2,B2B-2\nQ-1,B2B-9\n', 'text/csv');
     const parked = await fetch(`${hub.url}/v1/inbound/portal/cancel`, {
       method: 'POST',
@@ -86,9 +77,7 @@ describe.skipIf(!HAS_CHROMIUM)('console: cross-reference tables', { timeout: 60_
   it('lists the tables, searches, uploads, adds the missing key, edits and deletes', async () => {
     const page = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(`${hub.url}/`);
-    await page.getByTestId('key-input').fill(KEYS.admin);
-    await page.getByTestId('key-submit').click();
+    await signIn(page, hub.url, KEYS.admin);
     await page.getByTestId('overview-page').waitFor();
     await page.getByTestId('nav-cross-reference').click();
     await page.getByTestId('xref-page').waitFor();

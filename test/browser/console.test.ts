@@ -16,25 +16,21 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, HAS_CHROMIUM, launchChromium, ROOT, requireBuiltConsole } from '../support/browser.js';
 import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { shipTo } from '../support/orders.js';
 import { type Sink, startSink } from '../support/sink.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM) {
   console.warn(
     `test/browser/console.test.ts: SKIPPED, no Chromium at ${CHROMIUM} (install it to run the console tests)`,
   );
 }
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
-const BUILT = existsSync(join(ROOT, 'dist', 'web', 'index.html'));
 
 const ORDER = 'SO-1001';
 const BACKORDERED = 'SO-1002';
@@ -56,8 +52,7 @@ let inventoryDown = false;
 // 2 s refresh), more than Vitest's 5 s default for a test.
 describe.skipIf(!HAS_CHROMIUM)('web console (Chromium)', { timeout: 40_000 }, () => {
   beforeAll(async () => {
-    if (!BUILT)
-      throw new Error('the console is not built (no dist/web/index.html): run `npm run build` first');
+    requireBuiltConsole();
     sink = await startSink((request) => ({
       // 500, a failure that uses up the retries (a 503 would be throttling, bounded only by maxAgeMs).
       status: request.path === '/inventory' && inventoryDown ? 500 : 200,
@@ -95,18 +90,7 @@ units:
       }),
     );
     hub = await startHubProcess(configFile);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(10_000);
     page.on('request', (request) => requested.push(request.url()));
