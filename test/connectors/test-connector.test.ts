@@ -176,7 +176,7 @@ describe('a connector kind registered by a test', () => {
       /^unknown key 'color' in subscriptions\[1\]\.memory/,
     );
     expect(at('subscriptions[2].memroy')).toEqual([
-      "unknown key 'memroy' in subscriptions[2]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce (did you mean 'memory'?)",
+      "unknown key 'memroy' in subscriptions[2]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce, health (did you mean 'memory'?)",
     ]);
     expect(at('subscriptions[2]')).toEqual(["missing required key 'http'"]);
   });
@@ -198,7 +198,7 @@ describe('without the registration', () => {
       }),
     );
     expect(issues.map((i) => i.message)).toEqual([
-      "unknown key 'memory-2' in subscriptions[0]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce",
+      "unknown key 'memory-2' in subscriptions[0]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce, health",
     ]);
   });
 });
