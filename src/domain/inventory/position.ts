@@ -35,17 +35,10 @@ export function emptyPosition(): Position {
  * returned). Negative means the location is oversold by that many units.
  */
 export function available(position: Position): number {
-  return (
-    position.on_hand -
-    position.reserved -
-    position.committed -
-    position.quarantined -
-    position.damaged -
-    position.returned
-  );
+  return availableDelta(position);
 }
 
-/** The change of `available` a movement's deltas make. */
+/** The change of `available` a movement's deltas make (of a whole position: its `available`). */
 export function availableDelta(deltas: BucketDeltas): number {
   return (
     (deltas.on_hand ?? 0) -
