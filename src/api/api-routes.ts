@@ -8,6 +8,7 @@ import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerAs2Routes } from './routes/as2-routes.js';
 import { registerBacklogRoutes } from './routes/backlog-routes.js';
 import { registerClusterRoutes } from './routes/cluster-routes.js';
+import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerEdiRoutes } from './routes/edi-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -58,6 +59,7 @@ export async function apiRoutes(
   registerEdiRoutes(app, context);
   registerAs2Routes(app, context);
   registerInboundRoutes(app, context);
+  registerConnectorRoutes(app, context);
   registerMappingPreviewRoutes(app, context);
   registerOverviewRoutes(app, context);
   registerSeriesRoutes(app, context);

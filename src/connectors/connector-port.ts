@@ -224,6 +224,12 @@ export interface InboundHub {
 export interface InboundConnector {
   /** The format's name, for the `receive <format>` span (`x12`). */
   readonly format: string;
+  /**
+   * Who says an HTTP request comes from the system it is posted for: `key` (absent: the same) the hub, by
+   * the caller's bearer key (the caller is the key's system, the admin key is refused); `request` the
+   * connector itself, from the request (an HMAC or AS2 signature): no key, the caller is the path's system.
+   */
+  readonly authentication?: 'key' | 'request';
   receive(system: string, request: InboundRequest, hub: InboundHub): Promise<ProtocolReply>;
   /** Exception codes this connector opens and can apply again (`edi_rejected`). */
   readonly replays?: readonly string[];
@@ -392,7 +398,10 @@ export interface ConnectorKind {
   openOutbound?(
     context: ConnectorContext,
   ): (subscription: CompiledSubscription, section: unknown) => OutboundConnector;
-  /** The inbound role, opened once per hub (`POST /v1/<kind>/{system}` and this kind's sources use it). */
+  /**
+   * The inbound role, opened once per hub: `POST /v1/connectors/{kind}/{system}` hands it every request for
+   * the kind (so do a kind's own routes, `POST /v1/edi/{partner}`, and its sources).
+   */
   openInbound?(context: ConnectorContext): InboundConnector;
   /** The sources of this kind in the configuration (one per place to look), opened once per hub. */
   openSources?(context: ConnectorContext): SourceConnector[];

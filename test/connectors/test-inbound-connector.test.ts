@@ -3,8 +3,8 @@
  * registered here with one call, gets the inbound role (the hub's generic inbound entry finds it by its
  * name and hands it the raw body; it applies its events through the `InboundHub` as the sending system)
  * and the source role (a watched folder, carried by the folder transport's pickup as the X12 inboxes are,
- * its files seen kept in `connector_state`, pulled by the hub's source loop). Nothing of the hub names
- * the kind.
+ * its files seen kept in `connector_state`, pulled by the hub's source loop). Over HTTP it is reached
+ * by the general inbound route, `POST /v1/connectors/lines/{system}`. Nothing of the hub names the kind.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { pickUp } from '../../src/connectors/transport/folder.js';
 import { SourceLoops } from '../../src/engine/inbound/source-loops.js';
 import { ValidationError } from '../../src/errors.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
-import { pickedEvent } from '../support/test-config.js';
+import { KEYS, pickedEvent } from '../support/test-config.js';
 
 /** The folder the kind's one source watches (for the system `wms-east`). */
 let folder = '';
@@ -99,6 +99,45 @@ describe('a connector kind registered by a test, inbound', () => {
     await expect(
       inbound.receive('no-such-kind', 'wms-east', { caller: 'wms-east', body, headers: {} }),
     ).rejects.toThrow("no connector kind 'no-such-kind' receives requests");
+  });
+
+  it('receives over HTTP by the general route: the raw body, the caller by its key, the reply as the kind made it', async () => {
+    hub = await buildTestApp();
+    const a = line('ORD-5');
+    const b = line('ORD-6');
+    const payload = `${a.text}\n${b.text}\n`;
+    const post = (key: string | undefined, url = '/v1/connectors/lines/wms-east') =>
+      hub?.app.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+        payload,
+      });
+
+    const first = await post(KEYS.wmsEast);
+    expect(first?.statusCode).toBe(200);
+    expect(first?.headers['content-type']).toMatch(/^text\/plain/);
+    expect(first?.body).toBe('accepted accepted');
+    expect((await post(KEYS.wmsEast))?.body).toBe('duplicate duplicate');
+    const logged = await hub.store.log.eventsAfter(0, ['com.manifold.order.picked.v1'], 10);
+    expect(logged.map((e) => [e.system, e.envelope.id])).toEqual([
+      ['wms-east', a.id],
+      ['wms-east', b.id],
+    ]);
+
+    // The caller is the key's system: another system's key is the kind's refusal, as problem+json.
+    const foreign = await post(KEYS.erp);
+    expect(foreign?.statusCode).toBe(400);
+    expect(foreign?.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(foreign?.json().detail).toBe('not yours');
+    expect((await post(undefined))?.statusCode).toBe(401);
+    expect((await post(KEYS.admin))?.statusCode).toBe(403);
+    const unknown = await post(KEYS.wmsEast, '/v1/connectors/no-such-kind/wms-east');
+    expect(unknown?.statusCode).toBe(404);
+    expect(unknown?.json().detail).toBe("no connector kind 'no-such-kind' receives requests");
   });
 
   it('is pulled as a source: a file taken once unchanged, its reply kept beside it, what it saw kept in connector_state', async () => {

@@ -397,6 +397,27 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect(kept[0].headers['x-portal-token']).toBeUndefined();
   });
 
+  it('the general route POST /v1/connectors/webhook/{system}/{route} is the same entry: signed, no key', async () => {
+    const hub = await startHub(newDir());
+    const body = JSON.stringify(shopifyOrder(7001));
+    const signed = { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': 'wh-7001' };
+    const answer = await post(hub, '/v1/connectors/webhook/shop/orders-create', body, signed);
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({ status: 'accepted', events: [{ id: 'wh-7001', seq: expect.any(Number) }] });
+    expect((await shopify(hub, 'orders-create', shopifyOrder(7001), 'wh-7001')).json.status).toBe(
+      'duplicate',
+    );
+    const forged = await post(hub, '/v1/connectors/webhook/shop/orders-create', `${body} `, signed);
+    expect(forged.status).toBe(401);
+    expect(forged.type).toContain('application/problem+json');
+    // Both requests kept (the route name came from the path), the forged one not.
+    const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
+    expect(kept.map((r: { route: string; outcome: string }) => [r.route, r.outcome])).toEqual([
+      ['orders-create', 'accepted'],
+      ['orders-create', 'duplicate'],
+    ]);
+  });
+
   it('a body that does not parse is parked; an unknown system or one without inbound: is 404', async () => {
     const hub = await startHub(newDir());
     const body = '{"id": 1,';

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { NotFoundError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
+import { firstValues } from './connector-routes.js';
 
 const Problem = { $ref: 'Problem#' };
 
@@ -130,14 +131,4 @@ export function registerInboundRoutes(app: FastifyInstance, { auth, inbound, sto
       return { items };
     },
   );
-}
-
-/** The first value of each query parameter, as text. */
-function firstValues(query: Record<string, unknown>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(query ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined && first !== null) values[name] = String(first);
-  }
-  return values;
 }

@@ -105,6 +105,8 @@ function openAs2Inbound(context: ConnectorContext): InboundConnector {
   });
   return {
     format: 'as2',
+    // AS2 authenticates by the message's signature, checked against the partner's certificate.
+    authentication: 'request',
     receive(system, request, hub) {
       const partner = partners.get(system);
       if (!partner)

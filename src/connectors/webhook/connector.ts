@@ -88,6 +88,8 @@ export function inboundOf(
 
 export class WebhookInboundConnector implements InboundConnector {
   readonly format = 'webhook';
+  /** The system's `inbound.auth` (HMAC over the raw body, a token, its key, basic) is checked here. */
+  readonly authentication = 'request';
   readonly replays = [MAPPING_FAILED, WEBHOOK_REJECTED, XREF_MISSING, FETCH_FAILED] as const;
 
   private readonly xref: XrefResolver | undefined;
