@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines: the port is types and one classifier, no behaviour; a kind's author reads what the hub
+ * gives and expects in one file, the three roles side by side, as `src/connectors/README.md` walks it.)
+ *
  * The connector port: what a connector kind (`http`, `edi`, …) gives the hub and what the hub gives it.
  * A kind is one folder under `src/connectors/<kind>/` and one line in `registry.ts`; the delivery engine,
  * the compiled config and the subscription compiler only speak to this port. See src/connectors/README.md.

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimWindow } from '../../src/engine/delivery/subscription-runner.js';
+import { claimWindow } from '../../src/engine/delivery/claim-window.js';
 import { startHubProcess } from '../support/hub-process.js';
 import { startSink } from '../support/sink.js';
 import { KEYS, pickedEvent, testConfigYaml } from '../support/test-config.js';

@@ -1,4 +1,9 @@
 /**
+ * (Over 400 lines: one class, because the three ways an order is placed — the API, a storefront's own
+ * webhook, an X12 850 — share the order numbering, the interchange control numbers, the SKU mix and the
+ * run's counters, and the reservations give back the holds the orders met; split, each part would take
+ * all of that state as arguments.)
+ *
  * The systems that start things:
  *
  * - **Stock**: each location's WMS counts every SKU of the run (`inventory.counted.v1`), the ERP announces

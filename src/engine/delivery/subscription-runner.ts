@@ -2,19 +2,20 @@
  * Delivers one subscription's outbox: claims due heads of keys (per-key FIFO is the store's job), sends
  * them through the connector within the subscription's concurrency and rate limit and the target's
  * (its rate limit, adaptive concurrency, `Retry-After` pause and circuit breaker), and records each attempt
- * with its consequence (delivered, retry later, or parked with an exception). The backlog stays on disk: at most MAX_CLAIMED_ROUNDS × concurrency rows (× the batch
- * size with `batch: true`) are held in memory at a time.
+ * with its consequence (delivered, retry later, or parked with an exception: decided in
+ * `attempt-outcome.ts`). The backlog stays on disk: at most `claimWindow` rows (`claim-window.ts`: rounds of
+ * the concurrency, × the batch size with `batch: true`) are held in memory at a time.
  */
 import type { CompiledSubscription } from '../../config/compiled-config.js';
 import type { OutboundResult as DeliveryResponse } from '../../connectors/connector-port.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { type ConcurrencyPermit, DEFAULT_CONCURRENCY } from '../../domain/delivery/adaptive-concurrency.js';
-import { isExhausted, isPastMaxAge, nextAttemptDelayMs } from '../../domain/delivery/retry-policy.js';
-import type { TargetSignal } from '../../domain/delivery/target-signal.js';
 import type { TokenBucket } from '../../domain/delivery/token-bucket.js';
 import { coalescingTypesFor } from '../../domain/event-catalogue.js';
-import type { AttemptNext, AttemptResult, DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+import type { DeliveryClaim, DeliveryStore } from '../../store/delivery-port.js';
+import { attemptResults } from './attempt-outcome.js';
 import { AttemptRecorder } from './attempt-recorder.js';
+import { claimWindow } from './claim-window.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
 /** What a runner needs from the hub around it. */
@@ -46,29 +47,8 @@ export interface RunnerContext {
 
 const MAX_BATCH_EVENTS = 100;
 
-/** Most rows a runner holds claimed (buffered, on the wire, or being recorded), in rounds of `concurrency`. */
-export const MAX_CLAIMED_ROUNDS = 4;
-/** Rows of one busy key claimed ahead however low the concurrency: one request at a time goes per key. */
-export const KEY_RUN_ROWS = 128;
-
-/**
- * How many rows a runner claims ahead (`ahead`: buffered and on the wire) and holds at most (`held`: also
- * those whose record is not durable yet, i.e. what a crash could send again).
- */
-export function claimWindow(concurrency: number, batch: number): { ahead: number; held: number } {
-  return {
-    ahead: Math.max(2 * concurrency * batch, KEY_RUN_ROWS),
-    held: Math.max(MAX_CLAIMED_ROUNDS * concurrency * batch, 2 * KEY_RUN_ROWS),
-  };
-}
 /** Shortest time between two claim queries of a busy runner. */
 const CLAIM_GAP_MS = 2;
-
-/** The default `onFailure` (docs/delivery.md §5): hold a key's later events behind a parked order event, skip otherwise. */
-export function holdsKey(subscription: CompiledSubscription, event: CloudEvent): boolean {
-  if (subscription.onFailure) return subscription.onFailure === 'hold';
-  return event.type.startsWith('com.manifold.order.');
-}
 
 export class SubscriptionRunner {
   /** Claimed rows: waiting in `buffer` or being sent. */
@@ -379,20 +359,13 @@ export class SubscriptionRunner {
     this.poke();
     const finished = context.now();
     const signal = context.target.release(permit, response, finished.getTime());
-    const throttled = signal === 'throttled';
-    const results: AttemptResult[] = claims.map((claim) => ({
-      claim,
+    const results = attemptResults(subscription, claims, response, {
       owner: context.owner,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      outcome: response.outcome,
-      throttled,
-      ...(response.status !== undefined ? { status: response.status } : {}),
-      ...(response.error !== undefined ? { error: response.error } : {}),
-      ...(response.bodyExcerpt !== undefined ? { bodyExcerpt: response.bodyExcerpt } : {}),
-      latencyMs: finished.getTime() - Date.parse(claim.ingestedAt),
-      next: this.nextStep(claim, response, signal, started, finished),
-    }));
+      signal,
+      started,
+      finished,
+      random: context.random,
+    });
     try {
       await this.recorder.record(results);
     } catch (error) {
@@ -401,56 +374,6 @@ export class SubscriptionRunner {
     }
     // Counted once recorded, so that a reader of the metrics never sees an attempt its backlog does not.
     context.onAttempt?.(subscription, claims, response);
-  }
-
-  private nextStep(
-    claim: DeliveryClaim,
-    response: DeliveryResponse,
-    signal: TargetSignal,
-    started: Date,
-    finished: Date,
-  ): AttemptNext {
-    if (response.outcome === 'delivered') return { kind: 'delivered' };
-    const policy = this.subscription.retry;
-    const attempts = claim.attempts + 1;
-    const firstAttemptAt = claim.firstAttemptAt ? new Date(claim.firstAttemptAt) : started;
-    // A throttled attempt uses up no attempt of `maxAttempts`: the target is up and asked to wait, and a
-    // long throttle must not turn into exceptions. Only `maxAgeMs` bounds it.
-    const exhausted =
-      signal === 'throttled'
-        ? isPastMaxAge(policy, firstAttemptAt, finished)
-        : isExhausted(policy, attempts - claim.throttledAttempts, firstAttemptAt, finished);
-    if (response.outcome === 'retryable' && !exhausted) {
-      const elapsed = finished.getTime() - firstAttemptAt.getTime();
-      const delay = nextAttemptDelayMs(policy, attempts, this.context.random, response.retryAfterMs, elapsed);
-      return { kind: 'retry', at: new Date(finished.getTime() + delay).toISOString() };
-    }
-    const code = response.outcome === 'permanent' ? 'delivery_rejected' : 'delivery_failed';
-    const why =
-      response.outcome === 'permanent'
-        ? `${this.subscription.target} refused the event (${response.status ?? response.error}); not retried`
-        : `gave up after ${attempts} attempt(s)${signal === 'throttled' ? ', throttled until maxAgeMs passed' : ''}: ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
-    return {
-      kind: 'park',
-      blocksKey: holdsKey(this.subscription, claim.event),
-      exception: {
-        code,
-        detail: why,
-        subscription: this.subscription.name,
-        system: this.subscription.target,
-        outboxId: claim.outboxId,
-        eventSeq: claim.eventSeq,
-        eventId: claim.event.id,
-        subject: claim.partitionKey,
-        ...(response.status !== undefined ? { lastStatus: response.status } : {}),
-        ...(response.bodyExcerpt !== undefined ? { lastBody: response.bodyExcerpt } : {}),
-        ...(response.error !== undefined ? { lastError: response.error } : {}),
-        attempts,
-        firstAttemptAt: firstAttemptAt.toISOString(),
-        lastAttemptAt: finished.toISOString(),
-        at: finished.toISOString(),
-      },
-    };
   }
 
   private sleep(ms: number): Promise<void> {
