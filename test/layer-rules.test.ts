@@ -69,7 +69,7 @@ const FORBIDDEN: Probe[] = [
   },
   {
     file: 'src/connectors/edi/mappings/p.ts',
-    from: '../../../engine/edi/edi-engine.js',
+    from: '../../../engine/inbound/inbound-service.js',
     refused: 'src/connectors must not import engine/',
   },
   {

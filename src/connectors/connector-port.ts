@@ -408,6 +408,11 @@ export interface ConnectorKind {
   openInbound?(context: ConnectorContext): InboundConnector;
   /** The sources of this kind in the configuration (one per place to look), opened once per hub. */
   openSources?(context: ConnectorContext): SourceConnector[];
+  /**
+   * Runs once as the hub starts, before delivery and the sources (the `edi` kind seeds its partners' item
+   * tables from `itemMap`); a throw stops the start.
+   */
+  prepare?(context: ConnectorContext): Promise<void>;
 }
 
 /** Reads an outbound result as the delivery rules do (see `OutboundVerdict`; docs/delivery.md §6). */

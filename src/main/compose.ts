@@ -3,8 +3,8 @@
  *
  * Everything the hub runs is made here, from a {@link CompiledConfig} and an open {@link Store}, and
  * handed to whoever needs it: ingest, the Idempotency-Keys, inventory, orders (and their cancelAfter
- * check), the connectors' inbound roles and sources, the EDI loop, the alerts, the delivery engine and the
- * process registry. Nothing else constructs a service: the HTTP API (`src/api/`) only registers routes over
+ * check), the connectors' inbound roles and sources (each kind's: a watched folder, a poller, an
+ * acknowledgement deadline), the alerts, the delivery engine and the process registry. Nothing else constructs a service: the HTTP API (`src/api/`) only registers routes over
  * the services it is given, the engines never import the HTTP layer, and `serve.ts` (the `manifold serve`
  * process) and the in-process test app both call {@link composeHub}, so a test exercises the wiring
  * production runs.
@@ -21,14 +21,14 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
-import { seedPartnerItems } from '../connectors/edi/partner-items.js';
+import { connectorKinds } from '../connectors/registry.js';
 import { Cluster } from '../engine/cluster.js';
+import { connectorContext } from '../engine/connector-context.js';
 import {
   DeliveryEngine,
   type DeliveryEngineOptions,
   type TargetChange,
 } from '../engine/delivery/delivery-engine.js';
-import { EdiEngine } from '../engine/edi/edi-engine.js';
 import { IdempotencyKeys } from '../engine/idempotency-keys.js';
 import { InboundService } from '../engine/inbound/inbound-service.js';
 import { SourceLoops, type SourceLoopsOptions } from '../engine/inbound/source-loops.js';
@@ -90,8 +90,6 @@ export interface Hub {
   readonly inbound: InboundService;
   /** The connectors' sources (the watched `x12.inbox` folders, the pollers), pulled on timers. */
   readonly sources: SourceLoops;
-  /** The EDI loop: interchanges sent and still unacknowledged. */
-  readonly ediEngine: EdiEngine;
   /** The alert rules' evaluation and state. */
   readonly alerts: AlertEngine;
   /** The pruning loop of `retention:` (under a lease: one process at a time). */
@@ -191,7 +189,6 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       ),
     ...(options.sources ? { scheduled: options.sources } : {}),
   });
-  const ediEngine = new EdiEngine(config, store, { onError });
   const retention = new RetentionLoop(store, config.retention, {
     onError,
     onPruned: (pruned, archives) => {
@@ -241,11 +238,12 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       start: async () => rollups.start(),
       stop: () => rollups.stop(),
     },
-    // The EDI partners' `itemMap` seeds, before anything maps a set (docs/edi.md#item-ids).
+    // What each connector kind prepares before anything maps (the X12 partners' item seeds).
     {
-      name: 'edi-items',
+      name: 'connectors',
       start: async () => {
-        await seedPartnerItems(config.systems, store.xref, new Date().toISOString());
+        const context = connectorContext(config, store, () => new Date(), new Map());
+        for (const kind of connectorKinds()) await kind.prepare?.(context);
       },
       stop: async () => undefined,
     },
@@ -266,7 +264,6 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
       start: () => orderEngine.cancelAfter.start(),
       stop: () => orderEngine.cancelAfter.stop(),
     },
-    { name: 'edi', start: () => ediEngine.start(), stop: () => ediEngine.stop() },
     // Under a lease: one process prunes what is past its retention period.
     { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },
     { name: 'sources', start: () => sources.start(), stop: () => sources.stop() },
@@ -287,7 +284,6 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     orders: orderEngine,
     inbound,
     sources,
-    ediEngine,
     alerts,
     retention,
     ...(delivery ? { delivery } : {}),

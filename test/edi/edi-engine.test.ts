@@ -1,6 +1,7 @@
 /**
- * The EDI engine (docs/edi.md): an interchange still without a 997/999 after the partner's
- * `ackWithinMinutes` opens one `edi_unacknowledged` exception, resolved by manifold once answered; a
+ * The `edi` kind's sources (docs/edi.md), pulled by the hub's source loops: an interchange still without a
+ * 997/999 after the partner's `ackWithinMinutes` opens one `edi_unacknowledged` exception, resolved by
+ * manifold once answered (a scheduled source of the kind, `edi-acks:<partner>`); a
  * partner's watched `inbox:` folder is received once a file stops changing, then moved to `processed/`
  * (with its 997 beside it) or `failed/` (with the error).
  */
@@ -17,8 +18,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EDI_UNACKNOWLEDGED } from '../../src/connectors/edi/ack-deadline.js';
 import { parseX12, valueAt } from '../../src/connectors/edi/x12/index.js';
-import { EDI_UNACKNOWLEDGED, EdiEngine } from '../../src/engine/edi/edi-engine.js';
+import { InboundService } from '../../src/engine/inbound/inbound-service.js';
 import { SourceLoops } from '../../src/engine/inbound/source-loops.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 import { KEYS, testConfigYaml } from '../support/test-config.js';
@@ -27,7 +29,7 @@ const PO = readFileSync(new URL('../fixtures/edi/850-vics-nodex12.edi', import.m
 const ACME_X12 = `x12: { id: '4405197800', qualifier: '12' }`;
 
 let hub: TestApp | undefined;
-/** The EDI loop and the sources' loop (the watched inboxes), passed and stopped together. */
+/** The sources' loops (the watched inboxes, the acknowledgement deadline), passed and stopped together. */
 let engine: { settle(): Promise<void>; stop(): Promise<void> } | undefined;
 let dir: string | undefined;
 afterEach(async () => {
@@ -44,16 +46,13 @@ async function start(acmeX12: string, now?: () => Date) {
   const yaml = testConfigYaml().replace(ACME_X12, `x12: { id: '4405197800', qualifier: '12', ${acmeX12} }`);
   expect(yaml).toContain(acmeX12);
   hub = await buildTestApp({ yaml });
-  const edi = new EdiEngine(hub.config, hub.store, now ? { now } : {});
-  const sources = new SourceLoops(hub.context.inbound);
-  engine = {
-    settle: async () => {
-      await Promise.all([edi.settle(), sources.settle()]);
-    },
-    stop: async () => {
-      await Promise.all([edi.stop(), sources.stop()]);
-    },
-  };
+  // The inbound entry on the test's clock (the deadline is measured by it), as the hub composes it.
+  const { context } = hub;
+  const inbound = now
+    ? new InboundService(hub.config, hub.store, context.ingest, context.keys, { now })
+    : context.inbound;
+  const sources = new SourceLoops(inbound, { store: hub.store, ...(now ? { now } : {}) });
+  engine = { settle: () => sources.settle(), stop: () => sources.stop() };
   return hub;
 }
 

@@ -61,12 +61,11 @@ function conformance(kind: StoreKind) {
     expect(hub.loops.map((loop) => loop.name)).toEqual([
       'processes',
       'metric-minutes',
-      'edi-items',
+      'connectors',
       'delivery',
       'inventory',
       'orders',
       'order-cancel-after',
-      'edi',
       'retention',
       'sources',
       'alerts',

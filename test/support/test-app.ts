@@ -7,7 +7,6 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import type { CompiledConfig } from '../../src/config/compiled-config.js';
 import { compileConfig } from '../../src/config/load-config.js';
-import { seedPartnerItems } from '../../src/connectors/edi/partner-items.js';
 import type { DeliveryEngine, DeliveryEngineOptions } from '../../src/engine/delivery/delivery-engine.js';
 import type { InventoryEngine } from '../../src/engine/inventory/inventory-engine.js';
 import type { OrderEngine } from '../../src/engine/orders/order-engine.js';
@@ -28,7 +27,7 @@ export interface TestApp {
   orders: OrderEngine;
   /**
    * Everything the hub is composed of, by the same composition root as `manifold serve` (the process
-   * registry, the EDI engine, the alerts: not started).
+   * registry, the sources, the alerts: not started).
    */
   context: Hub;
   close(): Promise<void>;
@@ -55,8 +54,8 @@ export async function buildTestApp(
     ...(options.now ? { now: options.now } : {}),
   });
   const { app } = await buildApp({ services: context, logger });
-  // The EDI partners' item seeds, as the hub's `edi-items` loop loads them at start.
-  await seedPartnerItems(config.systems, store.xref, new Date().toISOString());
+  // What the connector kinds prepare (the EDI partners' item seeds), as the hub's `connectors` loop does at start.
+  await context.loops.find((loop) => loop.name === 'connectors')?.start();
   // Only delivery runs on its own; the other loops are driven by the tests (`settle()`, `evaluate()`).
   context.delivery?.start();
   return {

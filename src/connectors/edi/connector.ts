@@ -18,10 +18,12 @@ import { type As2Settings, loadPartner } from '../transport/as2-config.js';
 import { folderTransport } from '../transport/folder.js';
 import { httpClient, httpTransport } from '../transport/http.js';
 import { sftpConnection, sftpTransport } from '../transport/sftp.js';
+import { ediAckSources } from './ack-deadline.js';
 import { as2Instance, describeInterchange } from './as2.js';
 import { EdiInbound, type EdiInboundStores } from './inbound.js';
 import { ediInboxSources } from './inbox-source.js';
 import { EdiOutbound, type EdiOutboundStores } from './outbound.js';
+import { type ItemTableStore, seedPartnerItems } from './partner-items.js';
 import { ediSftpSources } from './sftp-source.js';
 
 /** The canonical event type each outbound X12 set is made from (see `mappings/outbound.ts`). */
@@ -173,7 +175,16 @@ export const ediConnector: ConnectorKind = {
   openInbound(context) {
     return new EdiInbound(context.config, context.stores as EdiInboundStores, context.now, context.metrics);
   },
-  openSources: (context) => [...ediInboxSources(context), ...ediSftpSources(context)],
+  openSources: (context) => [
+    ...ediInboxSources(context),
+    ...ediSftpSources(context),
+    ...ediAckSources(context),
+  ],
+  // The partners' `itemMap` seeds, before anything maps a set (docs/edi.md#item-ids).
+  async prepare(context) {
+    const stores = context.stores as { xref: Pick<ItemTableStore, 'get' | 'putMany'> };
+    await seedPartnerItems(context.config.systems, stores.xref, context.now().toISOString());
+  },
 };
 
 /** The AS2 transport to `partner` (its `as2:`), keeping the receipts still to come in its state. */

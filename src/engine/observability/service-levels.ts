@@ -6,6 +6,7 @@
  * per customer, partner and warehouse.
  */
 import type { CompiledConfig } from '../../config/compiled-config.js';
+import { interchangeSubject } from '../../connectors/edi/ack-deadline.js';
 import type { ServiceLevelReport } from '../../contracts/views/service-level-views.js';
 import type { AlertRule } from '../../domain/alerts/alert-state.js';
 import {
@@ -19,7 +20,6 @@ import {
 import type { LoggedEvent } from '../../domain/cloud-event.js';
 import type { OrderRecord } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
-import { interchangeSubject } from '../edi/edi-engine.js';
 
 /** Most orders looked at per read (open ones, then recently shipped ones). */
 export const SERVICE_LEVEL_SCAN = 2000;
