@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { configIssues as issuesOf } from '../../test/support/config-issues.js';
+import { configIssues as issuesOf, subscriptionKeys } from '../../test/support/config-issues.js';
 import { FACTS } from '../domain/event-catalogue.js';
 import { hashKey } from './compile-sections.js';
 import type { CompiledConfig } from './compiled-config.js';
@@ -525,7 +525,7 @@ statusMaps:
       'expected at least one event type pattern',
     );
     expect(issueAt(issues, 'subscriptions[1].color').message).toBe(
-      "unknown key 'color' in subscriptions[1]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, retry, rateLimit, onFailure, coalesce, health",
+      `unknown key 'color' in subscriptions[1]; expected one of: ${subscriptionKeys()}`,
     );
     expect(issueAt(issues, 'subscriptions[1]').message).toBe("missing required key 'http'");
     expect(issues).toHaveLength(13);

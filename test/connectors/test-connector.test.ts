@@ -12,7 +12,7 @@ import { registerConnector } from '../../src/connectors/registry.js';
 import type { CloudEvent } from '../../src/domain/cloud-event.js';
 import { DeliveryEngine } from '../../src/engine/delivery/delivery-engine.js';
 import { IngestService } from '../../src/engine/ingest-service.js';
-import { configIssues } from '../support/config-issues.js';
+import { configIssues, subscriptionKeys } from '../support/config-issues.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 import { pickedEvent, testConfigYaml } from '../support/test-config.js';
 import { until } from '../support/until.js';
@@ -175,8 +175,10 @@ describe('a connector kind registered by a test', () => {
     expect(at('subscriptions[1].memory.color')[0]).toMatch(
       /^unknown key 'color' in subscriptions\[1\]\.memory/,
     );
+    // The registered kind's key is one of those a subscription may have.
+    expect(subscriptionKeys().split(', ')).toContain('memory');
     expect(at('subscriptions[2].memroy')).toEqual([
-      "unknown key 'memroy' in subscriptions[2]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce, health (did you mean 'memory'?)",
+      `unknown key 'memroy' in subscriptions[2]; expected one of: ${subscriptionKeys()} (did you mean 'memory'?)`,
     ]);
     expect(at('subscriptions[2]')).toEqual(["missing required key 'http'"]);
   });
@@ -197,8 +199,9 @@ describe('without the registration', () => {
 `,
       }),
     );
+    expect(subscriptionKeys().split(', ')).not.toContain('memory-2');
     expect(issues.map((i) => i.message)).toEqual([
-      "unknown key 'memory-2' in subscriptions[0]; expected one of: name, target, types, filter, http, edi, dir, sftp, ndjsonFile, memory, retry, rateLimit, onFailure, coalesce, health",
+      `unknown key 'memory-2' in subscriptions[0]; expected one of: ${subscriptionKeys()}`,
     ]);
   });
 });
