@@ -12,7 +12,7 @@
  * - source: the hub asks, the connector fetches (a folder's files, a poll), remembering what it took.
  *
  * A format (CloudEvents JSON, X12) is kept apart from the transport that carries its documents (HTTP, a
- * folder; SFTP and AS2 later), so that one format rides any transport (`OutboundDocument`, `Transport`).
+ * folder, SFTP, AS2), so that one format rides any transport (`OutboundDocument`, `Transport`).
  */
 import type { CompiledConfig, CompiledSubscription, CompiledSystem } from '../config/compiled-config.js';
 import type { ConfigValue, MapReader } from '../config/config-reader.js';
@@ -100,7 +100,7 @@ export interface OutboundDocument {
   fileName: string;
 }
 
-/** Carries a document to a system (HTTP POST, a file in a folder; SFTP and AS2 later). One call, one attempt. */
+/** Carries a document to a system (HTTP POST, a file in a folder, an SFTP upload, an AS2 message). One call, one attempt. */
 export interface Transport {
   carry(document: OutboundDocument, trace: TraceHeaders): Promise<OutboundResult>;
 }
