@@ -99,7 +99,7 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
     const started = [await start(configs[0] as string)];
     started.push(...(await Promise.all(configs.slice(1).map(start))));
     hubs.push(...started);
-    console.log('DBG started', Date.now() - startedAt);
+    const startupMs = Date.now() - startedAt;
     const bases = ports.map((port) => `http://127.0.0.1:${port}`);
 
     // Stock: plenty for orders, STORM_UNITS for the storm.
@@ -121,7 +121,6 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
       victimIndex = started.findIndex((h) => h.process.pid === holder);
       return victimIndex >= 0;
     }, 'a process holding the poller lease');
-    console.log('DBG victim', Date.now() - startedAt);
     const victim = started[victimIndex] as HubProcess;
     const victimPid = victim.process.pid as number;
     const epochBefore = await leaseEpoch(POLLER_LEASE);
@@ -136,10 +135,13 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
         concurrency,
       );
     const load = Promise.all([send(ingest, 12), send(orders, 4), send(holds, 12)]);
-    await until(() => ingest.filter((c) => c.answer).length >= INGESTED / 4, 'a quarter of the events', 90_000);
+    await until(
+      () => ingest.filter((c) => c.answer).length >= INGESTED / 4,
+      'a quarter of the events',
+      90_000,
+    );
     // New items for the poller, taken by whichever process holds its lease.
     for (let i = 6; i < 12; i++) api.put(`p${i}`, 1);
-    console.log('DBG third', Date.now() - startedAt);
     const claimedAtKill = await claimedBy(TEST_POSTGRES_URL, schema, victimPid);
     const killedAt = Date.now();
     await victim.kill('SIGKILL');
@@ -158,7 +160,6 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
       'the poller lease taken over',
       20_000,
     );
-    console.log('DBG poller moved', Date.now() - startedAt);
     expect(await leaseEpoch(POLLER_LEASE)).toBeGreaterThan(epochBefore);
     const restartAfterMs = 8000;
     const restart = (async () => {
@@ -175,7 +176,6 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
       }
     })();
     const answered = await load;
-    console.log('DBG load done', Date.now() - startedAt);
     const restartedAfterMs = await restart;
     expect(answered.every(Boolean), 'every call got a definite answer').toBe(true);
 
@@ -238,7 +238,8 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
       expect(report.outOfOrder, `${report.path}: out of order`).toEqual([]);
     }
     const view = await adminGet<ClusterView>(survivors, '/v1/cluster');
-    expect(view.processes.find((p) => p.pid === victimPid)?.status).toBe('dead');
+    // Dead, or already forgotten: its restart on the same address declared it gone.
+    expect(view.processes.find((p) => p.pid === victimPid)?.status).not.toBe('alive');
     expect(pollerMovedMs).toBeLessThanOrEqual(POLLER_LEASE_MS + 2000);
 
     const figures = {
@@ -257,6 +258,7 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
         claimedRowsMovedMs: claimsMovedMs,
         restartedAfterMs,
       },
+      startupMs,
       runMs: Date.now() - startedAt,
     };
     console.log(`three processes: ${JSON.stringify(figures)}`);
