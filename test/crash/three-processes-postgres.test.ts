@@ -95,7 +95,7 @@ await describeWithStore('postgres', 'three hub processes on one PostgreSQL', () 
       return file;
     });
     // The first migrates; the other two start on the migrated schema.
-    const start = (file: string) => startHubProcess(file, {}, 60_000);
+    const start = (file: string) => startHubProcess(file);
     const started = [await start(configs[0] as string)];
     started.push(...(await Promise.all(configs.slice(1).map(start))));
     hubs.push(...started);

@@ -13,12 +13,12 @@ const BIN = new URL('../../bin/manifold', import.meta.url).pathname;
 
 /**
  * Starts the hub and resolves with its URL once it listens; `env` adds to the test's environment;
- * `startMs`: how long it may take to listen (default 20 s).
+ * `startMs`: how long it may take to listen (default 60 s: migrating a fresh schema on a loaded machine).
  */
 export function startHubProcess(
   configFile: string,
   env: NodeJS.ProcessEnv = {},
-  startMs = 20_000,
+  startMs = 60_000,
 ): Promise<HubProcess> {
   const child = spawn(BIN, ['serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
