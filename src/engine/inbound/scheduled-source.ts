@@ -3,7 +3,9 @@
  * one process holding its lease (`source:<name>`, renewed while held, so a standby takes over within
  * `leaseTtlMs` of the holder's death); a failed pull backs off exponentially, capped, and is counted and
  * shown. Its status is kept in the source's connector state (`status` key), so that every process — the
- * console, `/readyz` — shows the same, whichever holds the lease. See docs/connectors.md#polling.
+ * console, `/readyz` — shows the same, whichever holds the lease. A run's commits and its status carry the
+ * lease's epoch (a fence, docs/durability.md#fencing): once another process has taken the lease, they write
+ * nothing. See docs/connectors.md#polling.
  */
 
 import { randomUUID } from 'node:crypto';
