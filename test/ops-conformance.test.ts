@@ -61,8 +61,8 @@ function conformance(t: TestStore) {
       await store.ops.tryLease('alerts', 'a', at(0), 15_000);
       await store.ops.tryLease('alerts', 'a', at(5000), 15_000); // renewed
       expect(await store.ops.leases()).toEqual([
-        { name: 'alerts', owner: 'a', expiresAt: at(20_000) },
-        { name: 'source:wms', owner: 'b', expiresAt: at(10_000) },
+        { name: 'alerts', owner: 'a', expiresAt: at(20_000), epoch: 1 },
+        { name: 'source:wms', owner: 'b', expiresAt: at(10_000), epoch: 1 },
       ]);
       await store.ops.releaseLease('source:wms', 'b');
       expect((await store.ops.leases()).map((l) => l.name)).toEqual(['alerts']);

@@ -14,6 +14,7 @@ import { isKnownUnit, toBase, type UnitTable } from '../domain/orders/units.js';
 import { decideOwnership, type OwnershipContext } from '../domain/ownership.js';
 import { compileFilter } from '../domain/subscription-filter.js';
 import { type FieldProblem, ForbiddenError, ValidationError } from '../errors.js';
+import type { LeaseFence } from '../store/lease-fence.js';
 import type { AppendOutcome, NewEvent, OutboxTarget, Store } from '../store/store-port.js';
 import type { Telemetry } from './observability/telemetry.js';
 import type { TraceContext } from './observability/trace-context.js';
@@ -79,7 +80,7 @@ export class IngestService {
     batch: boolean,
     incoming?: TraceContext,
     /** Connector state written in the same transaction as the events (a source's cursor). */
-    state?: { connector: string; values: Record<string, unknown> },
+    state?: { connector: string; values: Record<string, unknown>; fence?: LeaseFence | undefined },
   ): Promise<IngestResult[]> {
     const prepared: NewEvent[] = [];
     const rejections: { index: number; rejection: ItemRejection }[] = [];
@@ -150,7 +151,7 @@ export class IngestService {
 
   private async appendAndWake(
     prepared: NewEvent[],
-    state?: { connector: string; values: Record<string, unknown> },
+    state?: { connector: string; values: Record<string, unknown>; fence?: LeaseFence | undefined },
   ): Promise<AppendOutcome[]> {
     const outcomes = state
       ? await this.store.connectorState.commit(
@@ -158,6 +159,7 @@ export class IngestService {
           prepared,
           state.values,
           new Date().toISOString(),
+          state.fence,
         )
       : await this.store.append(prepared);
     const woken = new Set<string>();

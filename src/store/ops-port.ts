@@ -4,6 +4,7 @@
  * that of several hub processes sharing a store one runs a singleton loop (the alert evaluator).
  */
 import type { AlertInstance } from '../domain/alerts/alert-state.js';
+import type { LeaseFence } from './lease-fence.js';
 
 export interface StoredAlert {
   /** `instanceKey(rule, scope)`. */
@@ -37,6 +38,8 @@ export interface StoredLease {
   owner: string;
   /** When it lapses unless renewed (ISO 8601, the holder's clock); past it, another process may take it. */
   expiresAt: string;
+  /** Its tenure: raised each time it passes to another holder (docs/durability.md#fencing). */
+  epoch: number;
 }
 
 export interface OpsStore {
@@ -45,14 +48,20 @@ export interface OpsStore {
    * it unexpired. `now` is the caller's clock (ISO 8601): keep the processes' clocks in step.
    */
   tryLease(name: string, owner: string, now: string, ttlMs: number): Promise<boolean>;
-  /** Gives the lease up (a stopping process), so another takes it at once. */
+  /**
+   * As `tryLease`, answering the lease's epoch when held (undefined otherwise): the same for every renewal
+   * of one tenure, raised when another holder takes it (or after a release). A singleton's writes carry it
+   * as a `LeaseFence`.
+   */
+  takeLease(name: string, owner: string, now: string, ttlMs: number): Promise<number | undefined>;
+  /** Gives the lease up (a stopping process), so another takes it at once; its row (and epoch) stays. */
   releaseLease(name: string, owner: string): Promise<void>;
-  /** Every lease as stored (expired ones too, until taken over or released), by name. */
+  /** Every lease held (expired ones too, until taken over; not the released ones), by name. */
   leases(): Promise<StoredLease[]>;
   /** Every stored alert instance. */
   alertStates(): Promise<StoredAlert[]>;
-  /** Upserts these instances (one transaction). */
-  saveAlertStates(alerts: StoredAlert[], at: string): Promise<void>;
+  /** Upserts these instances (one transaction); `LeaseLost`, writing nothing, when `fence` no longer holds. */
+  saveAlertStates(alerts: StoredAlert[], at: string, fence?: LeaseFence): Promise<void>;
   /** Records a target's breaker transition (raising its version); returns the version written. */
   saveCircuit(circuit: StoredCircuit): Promise<number>;
   /** Every target's last recorded breaker transition. */

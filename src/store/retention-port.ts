@@ -4,6 +4,7 @@
  * transaction, so ingest is never blocked for long. One implementation (`sql-retention.ts`) runs on both
  * adapters; the retention conformance suite holds both to it.
  */
+import type { LeaseFence } from './lease-fence.js';
 
 /** An event as written to an archive: its log row and its envelope. */
 export interface ArchivedEvent {
@@ -38,7 +39,8 @@ export interface RetentionStore {
   /**
    * Folds ledger rows written before `before` with an id at or below `maxId` (the availability publisher's
    * cursor) into one checkpoint row per position (the oldest row, holding the sum, reason `checkpoint`),
-   * for up to `limit` rows; sums per position are unchanged. Returns how many rows were removed.
+   * for up to `limit` rows; sums per position are unchanged. Returns how many rows were removed. `fence`:
+   * the retention lease, checked in each fold's transaction (`LeaseLost`, that fold not written).
    */
-  checkpointLedger(before: string, maxId: number, limit: number): Promise<number>;
+  checkpointLedger(before: string, maxId: number, limit: number, fence?: LeaseFence): Promise<number>;
 }

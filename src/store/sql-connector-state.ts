@@ -5,6 +5,7 @@
 import { ConditionNotMet } from './condition-not-met.js';
 import type { ConnectorStateStore } from './connector-state-port.js';
 import { eventRow } from './event-row.js';
+import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
 import type { AppendOutcome, NewEvent } from './store-port.js';
 
@@ -27,6 +28,7 @@ export class SqlConnectorState implements ConnectorStateStore {
     events: NewEvent[],
     state: Record<string, unknown>,
     at: string,
+    fence?: LeaseFence,
   ): Promise<AppendOutcome[]> {
     const values = Object.entries(state).map(([key, value]) => {
       const text = JSON.stringify(value);
@@ -100,7 +102,7 @@ export class SqlConnectorState implements ConnectorStateStore {
       if (steps.length === 0) return [];
       let results: unknown[];
       try {
-        results = await this.runner.write(steps, { appendsToLog: firstAt.size > 0 });
+        results = await fencedWrite(this.runner, fence, steps, { appendsToLog: firstAt.size > 0 });
       } catch (error) {
         if (error instanceof ConditionNotMet && attempt < COMMIT_TRIES) continue;
         throw error;
@@ -135,10 +137,10 @@ export class SqlConnectorState implements ConnectorStateStore {
     return found;
   }
 
-  async put(connector: string, key: string, value: unknown, at: string): Promise<void> {
+  async put(connector: string, key: string, value: unknown, at: string, fence?: LeaseFence): Promise<void> {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`connector state '${key}' of ${connector}: not a JSON value`);
-    await this.runner.write([
+    await fencedWrite(this.runner, fence, [
       {
         sql: `INSERT INTO connector_state (connector, key, value, updated_at) VALUES (?, ?, ?, ?)
               ON CONFLICT (connector, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

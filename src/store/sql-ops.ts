@@ -1,42 +1,59 @@
 /**
- * The operations store on SQL (`alert_state`, `leases`, migration 0007; `delivery_circuits`, 0010), shared by both adapters through
+ * The operations store on SQL (`alert_state`, `leases`, migrations 0007 and 0018; `delivery_circuits`, 0010), shared by both adapters through
  * their `StepRunner` like `sql-edi.ts`.
  */
 import type { AlertInstance } from '../domain/alerts/alert-state.js';
+import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import type { OpsStore, StoredAlert, StoredCircuit, StoredLease } from './ops-port.js';
 import type { StepRunner } from './sql-step.js';
 
 export class SqlOps implements OpsStore {
   constructor(private readonly runner: StepRunner) {}
 
-  async tryLease(name: string, owner: string, now: string, ttlMs: number): Promise<boolean> {
+  async takeLease(name: string, owner: string, now: string, ttlMs: number): Promise<number | undefined> {
     const until = new Date(Date.parse(now) + ttlMs).toISOString();
     const [, row] = await this.runner.write([
       {
-        // Taken when free, renewed by its owner, taken over once expired; otherwise left alone.
-        sql: `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
-              ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+        // Taken when free (released: no owner, no expiry), renewed by its owner, taken over once expired;
+        // otherwise left alone. Passing to another holder (or a new tenure after a release) raises the epoch.
+        sql: `INSERT INTO leases (name, owner, expires_at, epoch) VALUES (?, ?, ?, 1)
+              ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+                epoch = CASE WHEN leases.owner = excluded.owner THEN leases.epoch ELSE leases.epoch + 1 END
               WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,
         params: [name, owner, until, now],
         mode: 'run',
       },
-      { sql: 'SELECT owner FROM leases WHERE name = ?', params: [name], mode: 'get' },
+      { sql: 'SELECT owner, epoch FROM leases WHERE name = ?', params: [name], mode: 'get' },
     ]);
-    return (row as { owner?: string } | undefined)?.owner === owner;
+    const held = row as { owner?: string; epoch?: number | string } | undefined;
+    return held?.owner === owner ? Number(held.epoch) : undefined;
+  }
+
+  async tryLease(name: string, owner: string, now: string, ttlMs: number): Promise<boolean> {
+    return (await this.takeLease(name, owner, now, ttlMs)) !== undefined;
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
+    // The row stays (its epoch goes on counting); '' is before every time, so anyone may take it at once.
     await this.runner.write([
-      { sql: 'DELETE FROM leases WHERE name = ? AND owner = ?', params: [name, owner], mode: 'run' },
+      {
+        sql: `UPDATE leases SET owner = '', expires_at = '' WHERE name = ? AND owner = ?`,
+        params: [name, owner],
+        mode: 'run',
+      },
     ]);
   }
 
   async leases(): Promise<StoredLease[]> {
-    const rows = await this.runner.read<Record<'name' | 'owner' | 'expires_at', string>>(
-      'SELECT name, owner, expires_at FROM leases ORDER BY name',
-      [],
-    );
-    return rows.map((r) => ({ name: r.name, owner: r.owner, expiresAt: String(r.expires_at) }));
+    const rows = await this.runner.read<
+      Record<'name' | 'owner' | 'expires_at', string> & { epoch: number | string }
+    >(`SELECT name, owner, expires_at, epoch FROM leases WHERE owner <> '' ORDER BY name`, []);
+    return rows.map((r) => ({
+      name: r.name,
+      owner: r.owner,
+      expiresAt: String(r.expires_at),
+      epoch: Number(r.epoch),
+    }));
   }
 
   async alertStates(): Promise<StoredAlert[]> {
@@ -51,9 +68,11 @@ export class SqlOps implements OpsStore {
     }));
   }
 
-  async saveAlertStates(alerts: StoredAlert[], at: string): Promise<void> {
+  async saveAlertStates(alerts: StoredAlert[], at: string, fence?: LeaseFence): Promise<void> {
     if (alerts.length === 0) return;
-    await this.runner.write(
+    await fencedWrite(
+      this.runner,
+      fence,
       alerts.map(({ key, alert }) => ({
         sql: `INSERT INTO alert_state (key, state, updated_at) VALUES (?, ?, ?)
               ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,

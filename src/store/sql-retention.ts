@@ -3,6 +3,7 @@
  * Each call is one bounded transaction (the pruning loop calls it again until nothing is left).
  */
 import { BUCKETS } from '../domain/inventory/position.js';
+import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import { type ArchivedEvent, CLOSED_MILESTONES, type RetentionStore } from './retention-port.js';
 import type { StepRunner } from './sql-step.js';
 
@@ -82,7 +83,7 @@ export class SqlRetention implements RetentionStore {
     return result.changes;
   }
 
-  async checkpointLedger(before: string, maxId: number, limit: number): Promise<number> {
+  async checkpointLedger(before: string, maxId: number, limit: number, fence?: LeaseFence): Promise<number> {
     const positions = await this.runner.read<{ sku: string; location: string }>(
       `SELECT sku, location FROM inventory_ledger WHERE at < ? AND id <= ?
        GROUP BY sku, location HAVING count(*) > 1 ORDER BY min(id) LIMIT ?`,
@@ -91,7 +92,14 @@ export class SqlRetention implements RetentionStore {
     let removed = 0;
     for (const { sku, location } of positions) {
       if (removed >= limit) break;
-      removed += await this.foldPosition(sku, location, before, maxId, Math.max(2, limit - removed + 1));
+      removed += await this.foldPosition(
+        sku,
+        location,
+        before,
+        maxId,
+        Math.max(2, limit - removed + 1),
+        fence,
+      );
     }
     return removed;
   }
@@ -103,6 +111,7 @@ export class SqlRetention implements RetentionStore {
     before: string,
     maxId: number,
     limit: number,
+    fence: LeaseFence | undefined,
   ): Promise<number> {
     const rows = await this.runner.read<Record<string, number | string>>(
       `SELECT id, version, at, ${BUCKETS.map((b) => `d_${b}`).join(', ')} FROM inventory_ledger
@@ -114,9 +123,10 @@ export class SqlRetention implements RetentionStore {
     const sums = BUCKETS.map((b) => rows.reduce((total, r) => total + Number(r[`d_${b}`]), 0));
     const last = rows[rows.length - 1] as Record<string, number | string>;
     const ids = rest.map((r) => Number(r.id));
-    // Ledger rows are never changed once written, and only the lease holder folds: the rows read are
-    // the rows changed. The first row keeps its id, so the cursors over the ledger do not move.
-    const [, deleted] = (await this.runner.write([
+    // Ledger rows are never changed once written, and only the lease holder folds (the fence, checked in
+    // this transaction, stops a holder that lost it): the rows read are the rows changed. The first row
+    // keeps its id, so the cursors over the ledger do not move.
+    const [, deleted] = (await fencedWrite(this.runner, fence, [
       {
         sql: `UPDATE inventory_ledger SET ${BUCKETS.map((b) => `d_${b} = ?`).join(', ')},
                 reason = 'checkpoint', system = 'manifold', event_id = NULL, correlation_id = NULL,

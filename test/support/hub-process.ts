@@ -11,15 +11,22 @@ export interface HubProcess {
 
 const BIN = new URL('../../bin/manifold', import.meta.url).pathname;
 
-/** Starts the hub and resolves with its URL once it listens; `env` adds to the test's environment. */
-export function startHubProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+/**
+ * Starts the hub and resolves with its URL once it listens; `env` adds to the test's environment;
+ * `startMs`: how long it may take to listen (default 60 s: migrating a fresh schema on a loaded machine).
+ */
+export function startHubProcess(
+  configFile: string,
+  env: NodeJS.ProcessEnv = {},
+  startMs = 60_000,
+): Promise<HubProcess> {
   const child = spawn(BIN, ['serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('hub did not start in 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error(`hub did not start in ${startMs} ms`)), startMs);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

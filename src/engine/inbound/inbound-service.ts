@@ -28,6 +28,7 @@ import type {
 import { connectorKind, connectorKinds } from '../../connectors/registry.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import type { LeaseFence } from '../../store/lease-fence.js';
 import type { Store } from '../../store/store-port.js';
 import { connectorContext } from '../connector-context.js';
 import type { IdempotencyKeys } from '../idempotency-keys.js';
@@ -121,8 +122,11 @@ export class InboundService {
     return connectorKind(kind)?.openSources?.(this.context) ?? [];
   }
 
-  /** What a source is given for one pull: the hub, and its kind's inbound role for what it fetched. */
-  sourceHub(kind: string, source: SourceConnector): SourceHub {
+  /**
+   * What a source is given for one pull: the hub, and its kind's inbound role for what it fetched.
+   * `fence`: the lease its puller holds (a poller), checked inside each `commit` (docs/durability.md#fencing).
+   */
+  sourceHub(kind: string, source: SourceConnector, fence?: LeaseFence): SourceHub {
     return {
       ...this.hub(undefined),
       receive: (request) => this.receive(kind, source.system, request),
@@ -132,7 +136,7 @@ export class InboundService {
           this.cloudEvents(source.system, events),
           true,
           undefined,
-          { connector: source.name, values: state },
+          { connector: source.name, values: state, fence },
         );
         return results.map((r) => ({ status: r.status }));
       },

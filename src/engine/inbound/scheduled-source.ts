@@ -3,12 +3,15 @@
  * one process holding its lease (`source:<name>`, renewed while held, so a standby takes over within
  * `leaseTtlMs` of the holder's death); a failed pull backs off exponentially, capped, and is counted and
  * shown. Its status is kept in the source's connector state (`status` key), so that every process — the
- * console, `/readyz` — shows the same, whichever holds the lease. See docs/connectors.md#polling.
+ * console, `/readyz` — shows the same, whichever holds the lease. A run's commits and its status carry the
+ * lease's epoch (a fence, docs/durability.md#fencing): once another process has taken the lease, they write
+ * nothing. See docs/connectors.md#polling.
  */
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { SourceConnector, SourceHub } from '../../connectors/connector-port.js';
+import { type LeaseFence, LeaseLost } from '../../store/lease-fence.js';
 import type { Store } from '../../store/store-port.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
@@ -32,7 +35,8 @@ export interface SourceStatus {
 
 export interface ScheduledSourceOptions {
   store: Store;
-  hub: SourceHub;
+  /** The hub a pull is given; a function is given the lease the pull runs under, to fence its commits. */
+  hub: SourceHub | ((fence: LeaseFence | undefined) => SourceHub);
   now: () => Date;
   telemetry?: Telemetry;
   onError: (loop: string, error: unknown) => void;
@@ -64,6 +68,8 @@ export class ScheduledSource {
   /** Set by `stop`: no run starts after it (a test's `tick` may run a source never started). */
   private closed = false;
   private leading = false;
+  /** The lease's epoch while held (singletons): every write of a run carries it. */
+  private epoch: number | undefined;
   private nextRunMs = 0;
   private failures = 0;
   private readonly ttlMs: number;
@@ -119,7 +125,14 @@ export class ScheduledSource {
   /** One tick now (tests): renews or takes the lease, and pulls when held and due. */
   tick(): Promise<void> {
     this.running ??= this.tickOnce()
-      .catch((error: unknown) => this.options.onError(`source ${this.source.name}`, error))
+      .catch((error: unknown) => {
+        if (error instanceof LeaseLost) {
+          // Another process pulls it now: nothing of this run was written, nor its status.
+          this.leading = false;
+          this.epoch = undefined;
+        }
+        this.options.onError(`source ${this.source.name}`, error);
+      })
       .finally(() => {
         this.running = undefined;
       });
@@ -159,8 +172,9 @@ export class ScheduledSource {
 
   private async takeLease(): Promise<boolean> {
     const now = this.options.now().toISOString();
-    const held = await this.options.store.ops.tryLease(this.lease, this.owner, now, this.ttlMs);
-    if (held && !this.leading) {
+    const epoch = await this.options.store.ops.takeLease(this.lease, this.owner, now, this.ttlMs);
+    const held = epoch !== undefined;
+    if (held && (!this.leading || epoch !== this.epoch)) {
       // Taking over (a start, or the holder stopped or died): resume from the stored state, on the
       // schedule the last holder left (a failover or a restart is no extra poll; a run cut short left its
       // nextRunAt in the past, so it goes on at once).
@@ -169,7 +183,14 @@ export class ScheduledSource {
       this.nextRunMs = stored.nextRunAt ? Date.parse(stored.nextRunAt) : 0;
     }
     this.leading = held;
+    this.epoch = epoch;
     return held;
+  }
+
+  /** The lease this process's writes are made under (none for a source every process pulls). */
+  private fence(): LeaseFence | undefined {
+    if (this.source.singleton === false || this.epoch === undefined) return undefined;
+    return { name: this.lease, holder: this.owner, epoch: this.epoch };
   }
 
   private async tickOnce(): Promise<void> {
@@ -188,15 +209,20 @@ export class ScheduledSource {
         : setInterval(() => void this.takeLease().catch(() => undefined), this.renewMs);
     renew?.unref();
     const startedAt = now();
+    // The run's writes are fenced by the epoch it started under: if the lease moves meanwhile (this process
+    // paused past its lease), its commits write nothing, even should it take the lease again later.
+    const fence = this.fence();
+    const { hub } = this.options;
     let taken = 0;
     let error: unknown;
     try {
-      taken = await this.source.pull(this.options.hub);
+      taken = await this.source.pull(typeof hub === 'function' ? hub(fence) : hub);
     } catch (caught) {
       error = caught;
     } finally {
       if (renew) clearInterval(renew);
     }
+    if (error instanceof LeaseLost) throw error; // nothing of this run was written: no status either
     const finished = now();
     const base: Partial<SourceStatus> = { lastRunAt: startedAt.toISOString() };
     const previous = await this.status();
@@ -225,6 +251,12 @@ export class ScheduledSource {
     }
     telemetry?.pollFailures.set(this.labels, this.failures);
     status.nextRunAt = new Date(this.nextRunMs).toISOString();
-    await this.options.store.connectorState.put(this.source.name, STATUS_KEY, status, finished.toISOString());
+    await this.options.store.connectorState.put(
+      this.source.name,
+      STATUS_KEY,
+      status,
+      finished.toISOString(),
+      fence,
+    );
   }
 }

@@ -58,7 +58,7 @@ export class SourceLoops {
       return [
         new ScheduledSource({ ...source, everyMs, pull: (hub) => source.pull(hub) }, owner, {
           store,
-          hub: inbound.sourceHub(kind, source),
+          hub: (fence) => inbound.sourceHub(kind, source, fence),
           now: options.now ?? (() => new Date()),
           ...(options.telemetry ? { telemetry: options.telemetry } : {}),
           onError: options.onSourceFailure ?? onError,

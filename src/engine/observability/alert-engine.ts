@@ -22,6 +22,7 @@ import type { CloudEvent } from '../../domain/cloud-event.js';
 import type { CircuitState } from '../../domain/delivery/circuit-breaker.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import type { BacklogStat } from '../../store/delivery-port.js';
+import { LeaseLost } from '../../store/lease-fence.js';
 import type { Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
 import {
@@ -74,6 +75,8 @@ export class AlertEngine {
   private readonly owner: string;
   /** Whether this process held the lease at its last evaluation (its `instances` are then current). */
   private leading = false;
+  /** The lease's epoch while held: the evaluator's writes are fenced by it. */
+  private epoch: number | undefined;
 
   constructor(
     private readonly config: CompiledConfig,
@@ -148,17 +151,19 @@ export class AlertEngine {
   private async evaluateOnce(): Promise<void> {
     const nowMs = this.now().getTime();
     const leaseMs = Math.max(15_000, this.intervalMs * 3);
-    if (!(await this.store.ops.tryLease(LEASE, this.owner, new Date(nowMs).toISOString(), leaseMs))) {
+    const epoch = await this.store.ops.takeLease(LEASE, this.owner, new Date(nowMs).toISOString(), leaseMs);
+    if (epoch === undefined) {
       this.leading = false;
       return;
     }
-    if (!this.leading) {
+    if (!this.leading || epoch !== this.epoch) {
       // Taking over (a start, or another process stopped): go on from the stored state.
       this.instances.clear();
       for (const { key, alert } of await this.store.ops.alertStates()) {
         if (this.ruleNames.has(alert.rule)) this.instances.set(key, alert);
       }
       this.leading = true;
+      this.epoch = epoch;
     }
     const snapshot: Snapshot = {};
     const events: CloudEvent[] = [];
@@ -186,10 +191,17 @@ export class AlertEngine {
     }
     // The alert events first: a crash before the state is saved sends a transition twice, never not at all.
     if (events.length > 0) await this.ingest.emit(events);
-    await this.store.ops.saveAlertStates(
-      [...this.instances].map(([key, alert]) => ({ key, alert })),
-      new Date(nowMs).toISOString(),
-    );
+    // Fenced: had another process taken the lease meanwhile (this one paused), it writes nothing.
+    try {
+      await this.store.ops.saveAlertStates(
+        [...this.instances].map(([key, alert]) => ({ key, alert })),
+        new Date(nowMs).toISOString(),
+        { name: LEASE, holder: this.owner, epoch },
+      );
+    } catch (error) {
+      if (error instanceof LeaseLost) this.leading = false;
+      throw error;
+    }
     for (const [alert, transition] of transitions) this.options.onTransition?.(alert, transition);
   }
 

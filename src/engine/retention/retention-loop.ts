@@ -92,13 +92,15 @@ export class RetentionLoop {
     const pruned: Record<PrunedKind, number> = { events: 0, attempts: 0, deliveries: 0, ledger: 0 };
     const archives: string[] = [];
     const leaseMs = Math.max(60_000, this.config.intervalMs * 3);
-    this.leading = await this.store.ops.tryLease(
+    const epoch = await this.store.ops.takeLease(
       RETENTION_LEASE,
       this.owner,
       this.now().toISOString(),
       leaseMs,
     );
-    if (!this.leading) return pruned;
+    this.leading = epoch !== undefined;
+    if (epoch === undefined) return pruned;
+    const fence = { name: RETENTION_LEASE, holder: this.owner, epoch };
     const nowMs = this.now().getTime();
     const cutoff = (ms: number | undefined) =>
       ms === undefined ? undefined : new Date(nowMs - ms).toISOString();
@@ -136,7 +138,7 @@ export class RetentionLoop {
     const ledger = cutoff(this.config.ledgerMs);
     if (ledger !== undefined) {
       const maxId = await this.store.log.cursor(LEDGER_CURSOR);
-      await repeat('ledger', () => this.store.retention.checkpointLedger(ledger, maxId, batch));
+      await repeat('ledger', () => this.store.retention.checkpointLedger(ledger, maxId, batch, fence));
     }
     if (Object.values(pruned).some((n) => n > 0)) this.options.onPruned?.(pruned, archives);
     return pruned;
