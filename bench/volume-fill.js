@@ -5,7 +5,8 @@
 //   → picked → shipped → delivered → invoiced) with their releases, milestones and deliveries to three
 //   sinks, and one delivery the ERP refuses (a delivery_rejected exception about an order). Names of the
 //   block carry the marker VOLBLK.
-// - empty.db: the template as it is (a handful of orders: the "empty" store).
+// - small-6.db: six blocks made as below, every exception left open (the "empty" store: 24 orders, 84
+//   open exceptions, so that the queue's first page holds 50 as in the full store).
 // - full-<events>.db: the template's rows of the log, outbox, delivery attempts, exceptions, orders and
 //   order timeline copied by SQL, block after block, until the log holds <events> events, with the
 //   marker replaced by the block number (SO-VOLBLK-1 → SO-0000042-1) and the times moved back so that the
@@ -13,7 +14,8 @@
 //   inventory positions and ledger still agree with it. 99 of 100 copied exceptions are resolved (their
 //   parked row skipped), as an operator would have done; the rest stay open. The hub's cursors over the
 //   log are moved to its end: every copied event counts as processed, as it was in the template.
-//   Secondary indexes are dropped during the copy and built again after it.
+//   Secondary indexes are dropped during the copy and built again after it. No ANALYZE: the hub never runs
+//   it, so its stores have no statistics and the planner must do without.
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -75,7 +77,9 @@ export function startSink() {
         res.end(refuse ? '{"error":"unknown customer"}' : '{}');
       });
     });
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${server.address().port}` }),
+    );
   });
 }
 
@@ -143,14 +147,20 @@ async function makeTemplate(dbPath) {
         '/v1/orders',
         KEYS.shop,
         {
-        orderId,
-        channel: 'web',
-        customer: { id: `C-${MARKER}-${k}`, name: 'Ada Lovelace', email: 'ada@example.com' },
-        lines: [
-          { lineId: '1', sku, quantity: 2, unitPrice: 12.5 },
-          { lineId: '2', sku, quantity: 1, unitPrice: 12.5 },
-        ],
-          shipTo: { name: 'Ada Shop', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+          orderId,
+          channel: 'web',
+          customer: { id: `C-${MARKER}-${k}`, name: 'Ada Lovelace', email: 'ada@example.com' },
+          lines: [
+            { lineId: '1', sku, quantity: 2, unitPrice: 12.5 },
+            { lineId: '2', sku, quantity: 1, unitPrice: 12.5 },
+          ],
+          shipTo: {
+            name: 'Ada Shop',
+            line1: '1 Main St',
+            city: 'Springfield',
+            postalCode: '12345',
+            country: 'US',
+          },
         },
         'application/json',
         { 'idempotency-key': `checkout-${orderId}` },
@@ -219,8 +229,11 @@ function columnsOf(db, table) {
   return db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all();
 }
 
-/** Fills `target` (a copy of the template) up to `events` events; logs progress. */
-function fill(template, target, events) {
+/**
+ * Fills `target` (a copy of the template) up to `events` events, leaving the exceptions of one block in
+ * `openEvery` open; logs progress.
+ */
+function fill(template, target, events, openEvery) {
   const db = new Database(target);
   db.pragma('journal_mode = DELETE');
   db.pragma('synchronous = OFF');
@@ -268,7 +281,7 @@ function fill(template, target, events) {
         ORDER BY b.n, seq`,
     outbox: () => `SELECT id + ${off('outbox')}, subscription, target, event_seq + ${off('events')},
         ren(partition_key, b.n),
-        CASE WHEN status = 'parked' AND b.n % 100 <> 0 AND b.n <> ${blocks} THEN 'skipped' ELSE status END,
+        CASE WHEN status = 'parked' AND b.n % ${openEvery} <> 0 AND b.n <> ${blocks} THEN 'skipped' ELSE status END,
         attempts, ago(created_at, b.n), ago(next_attempt_at, b.n), ago(first_attempt_at, b.n),
         ago(last_attempt_at, b.n), ago(delivered_at, b.n), NULL, NULL, blocks_key, NULL,
         CASE WHEN superseded_by IS NULL THEN NULL ELSE superseded_by + ${off('outbox')} END, throttled_attempts
@@ -277,7 +290,7 @@ function fill(template, target, events) {
         event_seq + ${off('events')}, subscription, attempt, ago(started_at, b.n), ago(finished_at, b.n),
         outcome, status, error, latency_ms FROM nums b CROSS JOIN tpl.delivery_attempts ORDER BY b.n, id`,
     exceptions: () => {
-      const resolved = `(status = 'open' AND b.n % 100 <> 0 AND b.n <> ${blocks})`;
+      const resolved = `(status = 'open' AND b.n % ${openEvery} <> 0 AND b.n <> ${blocks})`;
       return `SELECT id + ${off('exceptions')}, code,
         CASE WHEN ${resolved} THEN 'resolved' ELSE status END, ren(detail, b.n), subscription, system,
         outbox_id + ${off('outbox')}, event_seq + ${off('events')}, rid(event_id, b.n), ren(subject, b.n),
@@ -353,7 +366,7 @@ function fill(template, target, events) {
     ['exceptions', 'id'],
     ['order_timeline', 'id'],
   ]) {
-    db.prepare('UPDATE sqlite_sequence SET seq = (SELECT max(' + key + ') FROM ' + table + ') WHERE name = ?').run(
+    db.prepare(`UPDATE sqlite_sequence SET seq = (SELECT max(${key}) FROM ${table}) WHERE name = ?`).run(
       table,
     );
   }
@@ -363,16 +376,24 @@ function fill(template, target, events) {
     .all();
   const shift = (blocks - 1) * span.events;
   for (const name of logCursors)
-    db.prepare('UPDATE hub_cursors SET position = position + ? WHERE name = ? AND position > 0').run(shift, name);
+    db.prepare('UPDATE hub_cursors SET position = position + ? WHERE name = ? AND position > 0').run(
+      shift,
+      name,
+    );
   db.pragma('journal_mode = WAL');
   db.close();
   console.error(`fill: done in ${((Date.now() - started) / 1000).toFixed(0)} s (${blocks} blocks)`);
   return { blocks };
 }
 
+/** Blocks of the "empty" store: enough open exceptions (14 a block) for a full page of the queue. */
+export const SMALL_BLOCKS = 6;
+
 /**
- * The two stores, made if not cached: `{ empty, full, blocks }` (paths; `blocks` copies of the template in
- * `full`, numbered 1..blocks, the last one with the template's names).
+ * The two stores, made if not cached: `{ small, full, blocks, tplEvents }` — paths, and the number of
+ * copies of the template in `full`, numbered 1..blocks, the last one with the template's names. `small`
+ * (the "empty" store) is SMALL_BLOCKS blocks made the same way, every exception left open, so that the
+ * exception queue's first page is as full as in `full` and the two compare like for like.
  */
 export async function volumeStores(events) {
   mkdirSync(ROOT, { recursive: true });
@@ -383,15 +404,21 @@ export async function volumeStores(events) {
     await makeTemplate(making);
     renameSync(making, template);
   }
-  const tplEvents = new Database(template, { readonly: true }).prepare('SELECT count(*) FROM events').pluck().get();
-  const blocks = Math.ceil(events / tplEvents);
-  const full = join(ROOT, `full-${events}.db`);
-  if (!existsSync(full)) {
-    const making = `${full}.making`;
+  const tplEvents = new Database(template, { readonly: true })
+    .prepare('SELECT count(*) FROM events')
+    .pluck()
+    .get();
+  const made = (path, count, openEvery) => {
+    if (existsSync(path)) return;
+    const making = `${path}.making`;
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(making + suffix, { force: true });
     copyFileSync(template, making);
-    fill(template, making, events);
-    renameSync(making, full);
-  }
-  return { template, full, blocks, tplEvents };
+    fill(template, making, count, openEvery);
+    renameSync(making, path);
+  };
+  const small = join(ROOT, `small-${SMALL_BLOCKS}.db`);
+  made(small, SMALL_BLOCKS * tplEvents, 1);
+  const full = join(ROOT, `full-${events}.db`);
+  made(full, events, 100);
+  return { small, full, blocks: Math.ceil(events / tplEvents), tplEvents };
 }

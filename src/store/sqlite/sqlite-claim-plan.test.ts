@@ -17,7 +17,9 @@ afterAll(() => db.close());
 
 /** The plan's lines, e.g. `SEARCH o USING INTEGER PRIMARY KEY (rowid=?)`. */
 function plan(sql: string, ...params: unknown[]): string[] {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+    (r) => r.detail,
+  );
 }
 
 describe('SQLite plans that stay flat with data', () => {
