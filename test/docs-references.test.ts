@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const SCANNED = ['src', 'test', 'web', 'bench', 'docs', 'examples', 'bin', 'scripts'];
 const TOP_FILES = ['README.md', 'DEVELOPERS.md', 'CONTRIBUTING.md'];
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git']);
+// bench/.volume: the volume benchmark's cached stores (gigabytes, git-ignored).
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git', '.volume']);
 const BINARY = new Set(['.png', '.jpg', '.jpeg', '.gif', '.ico', '.woff', '.woff2', '.db', '.sqlite']);
 
 // Built from pieces so that this file does not match its own patterns.

@@ -70,9 +70,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0015_metric_minutes',
         '0017_retention',
         '0018_lease_epoch',
+        '0019_order_exceptions',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 17, known: 17 });
+      expect(await store.health()).toEqual({ ok: true, applied: 18, known: 18 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -101,6 +102,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0015_metric_minutes',
           '0017_retention',
           '0018_lease_epoch',
+          '0019_order_exceptions',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

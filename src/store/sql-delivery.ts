@@ -55,6 +55,33 @@ const INSERT_EXCEPTION = `INSERT INTO exceptions (code, detail, subscription, sy
   subject, last_status, last_body, last_error, attempts, first_attempt_at, last_attempt_at, payload, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
+/**
+ * The SELECT of `listExceptions` (with `?` placeholders) and its parameters; `timestamp` wraps a placeholder
+ * that holds a time. An order's open exceptions (`subject` and `status`) are read through the index
+ * `exceptions_subject` (sqlite-claim-plan.test.ts checks SQLite's plan).
+ */
+export function exceptionListSql(
+  query: ExceptionQuery,
+  timestamp: (placeholder: string) => string,
+): { sql: string; params: unknown[] } {
+  const conditions = new SqlConditions('question')
+    .add('subscription = ?', query.subscription)
+    .add('code = ?', query.code)
+    .add('system = ?', query.system)
+    .add('subject = ?', query.subject)
+    .add('status = ?', query.status)
+    .add(
+      `created_at >= ${timestamp('?')}`,
+      query.since === undefined ? undefined : new Date(query.since).toISOString(),
+    )
+    .add(query.order === 'desc' ? 'id < ?' : 'id > ?', query.afterId);
+  const direction = query.order === 'desc' ? ' DESC' : '';
+  return {
+    sql: `SELECT * FROM exceptions ${conditions.where} ORDER BY id${direction} LIMIT ${conditions.next(query.limit)}`,
+    params: conditions.params,
+  };
+}
+
 /** The exception step of a park (shared by the dialects that record attempts as steps). */
 export function exceptionStep(exception: NewException): SqlStep {
   return { sql: INSERT_EXCEPTION, params: exceptionParams(exception), mode: 'get' };
@@ -149,22 +176,8 @@ export class SqlDelivery implements DeliveryStore {
   }
 
   async listExceptions(query: ExceptionQuery): Promise<ExceptionRecord[]> {
-    const conditions = new SqlConditions('question')
-      .add('subscription = ?', query.subscription)
-      .add('code = ?', query.code)
-      .add('system = ?', query.system)
-      .add('subject = ?', query.subject)
-      .add('status = ?', query.status)
-      .add(
-        `created_at >= ${this.runner.timestamp('?')}`,
-        query.since === undefined ? undefined : new Date(query.since).toISOString(),
-      )
-      .add(query.order === 'desc' ? 'id < ?' : 'id > ?', query.afterId);
-    const direction = query.order === 'desc' ? ' DESC' : '';
-    const rows = await this.runner.read<DbRow>(
-      `SELECT * FROM exceptions ${conditions.where} ORDER BY id${direction} LIMIT ${conditions.next(query.limit)}`,
-      conditions.params,
-    );
+    const { sql, params } = exceptionListSql(query, (p) => this.runner.timestamp(p));
+    const rows = await this.runner.read<DbRow>(sql, params);
     return rows.map(toException);
   }
 

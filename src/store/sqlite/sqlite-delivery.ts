@@ -38,9 +38,13 @@ const COALESCING = '(SELECT value FROM json_each(@coalesce))';
  * `superseded` marks a head of a coalescing type that has a newer pending row of its key and type: it is
  * not handed out but skipped (COALESCE_SQL). A follower of a coalescing type ends its key's run (it may
  * be superseded itself; the next claim sees it as a head). `status IN ('pending', 'parked')` is repeated
- * so that SQLite uses the partial index `outbox_key_open`.
+ * so that SQLite uses the partial index `outbox_key_open`. The last join is a CROSS JOIN, which SQLite
+ * never reorders: the picked rows (at most `limit`) look up their outbox row and event by primary key.
+ * With a plain JOIN and no statistics (the hub never runs ANALYZE) SQLite scanned the whole outbox against
+ * a Bloom filter of the picked ids: every claim cost time in proportion to the outbox, retained rows
+ * included (sqlite-claim-plan.test.ts).
  */
-const CLAIM_SQL = `WITH heads AS MATERIALIZED (
+export const CLAIM_SQL = `WITH heads AS MATERIALIZED (
     SELECT o.id, o.partition_key,
          ${typeOf('o')} IN ${COALESCING} AND EXISTS (
            SELECT 1 FROM outbox n
@@ -78,7 +82,7 @@ const CLAIM_SQL = `WITH heads AS MATERIALIZED (
   picked AS (SELECT id, superseded FROM heads UNION ALL SELECT id, 0 FROM runs)
   SELECT o.id, o.subscription, o.target, o.event_seq, o.partition_key, o.attempts,
          o.throttled_attempts, o.first_attempt_at, o.replay_id, e.ingested_at, e.envelope, picked.superseded
-  FROM picked JOIN outbox o ON o.id = picked.id JOIN events e ON e.seq = o.event_seq
+  FROM picked CROSS JOIN outbox o ON o.id = picked.id CROSS JOIN events e ON e.seq = o.event_seq
   ORDER BY o.id`;
 
 /**
