@@ -31,7 +31,7 @@ export async function startProcess(dir, command, args, readyPattern, env = {}, t
  * BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) runs it as `node <args> dist/cli/main.js`
  * with bin/manifold's own flag instead, to profile the hub, not the driver (Node 20 refuses --cpu-prof in
  * NODE_OPTIONS). `options.cpu` (e.g. `1` or `0,1`) pins the process to those cores with `taskset -c`, to
- * tell CPU contention from lock contention.
+ * tell CPU contention from lock contention; `options.timeoutMs` bounds the start-up (default 20 s).
  */
 export function startHub(dir, configFile, options = {}) {
   const root = new URL('..', import.meta.url).pathname;
@@ -41,7 +41,7 @@ export function startHub(dir, configFile, options = {}) {
     ? [process.execPath, ['--max-semi-space-size=4', ...nodeArgs, join(root, 'dist/cli/main.js'), ...serve]]
     : [join(root, 'bin/manifold'), serve];
   if (options.cpu !== undefined) [command, args] = ['taskset', ['-c', String(options.cpu), command, ...args]];
-  return startProcess(dir, command, args, /"url":"([^"]+)"/, options.env);
+  return startProcess(dir, command, args, /"url":"([^"]+)"/, options.env, options.timeoutMs);
 }
 
 /** Sends SIGTERM and waits for the exit. */
