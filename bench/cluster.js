@@ -334,10 +334,6 @@ try {
   }
   for (const count of COUNTS) {
     const ingestStore = pgStore(`i${count}`);
-    // Migrated before the processes start, so that they do not race each other through the migrations.
-    const migrating = new PostgresStore({ url: PG_URL, schema: ingestStore.schema });
-    await migrating.migrate();
-    await migrating.close();
     const result = await ingest(admin, `pg-ingest-${count}`, ingestStore.line, count);
     const fanStore = pgStore(`f${count}`);
     const fan = await fanout(

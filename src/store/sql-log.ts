@@ -149,7 +149,7 @@ export class SqlLog implements LogStore {
       envelope: unknown;
     }>(
       `SELECT seq, system, type, envelope FROM events WHERE seq > ? AND pruned_at IS NULL AND type IN (${types.map(() => '?').join(', ')})
-       ${this.runner.settledRows ? `AND ${this.runner.settledRows}` : ''} ORDER BY seq LIMIT ?`,
+       ORDER BY seq LIMIT ?`,
       [afterSeq, ...types, limit],
     );
     return rows.map((r) => ({

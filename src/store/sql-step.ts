@@ -18,18 +18,12 @@ export interface SqlStep {
 export interface StepRunner {
   /**
    * Runs the steps in one durable transaction; `ConditionNotMet(step)` when an expectation fails.
-   * `appendsToLog`: the steps insert events, so the transaction takes its positions inside the log's write
-   * lock (PostgreSQL: see `settledRows`; SQLite has one writer anyway).
+   * `appendsToLog`: the steps insert events, so the transaction takes the log's write lock first (the log's
+   * order must be its commit order on PostgreSQL; SQLite has one writer anyway).
    */
   write(steps: SqlStep[], options?: { appendsToLog?: boolean }): Promise<unknown[]>;
   /** A read outside any write transaction. */
   read<T>(sql: string, params: unknown[]): Promise<T[]>;
   /** `?` as a timestamp parameter to store in a TIMESTAMPTZ column (PostgreSQL) or text (SQLite). */
   timestamp(placeholder: string): string;
-  /**
-   * A condition on `events` (or `outbox`) rows that a reader following them by position adds, when the
-   * engine lets appends commit out of position order (PostgreSQL: rows no running transaction can still
-   * precede); absent where commit order is position order (SQLite's single writer).
-   */
-  settledRows?: string;
 }

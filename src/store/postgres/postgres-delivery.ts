@@ -20,14 +20,6 @@ import type { AttemptResult, ClaimQuery, DeliveryClaim } from '../delivery-port.
 import { exceptionParams } from '../exception-params.js';
 import type { DeliveryDialect } from '../sql-delivery.js';
 
-/**
- * Outbox rows no running transaction can still precede (see `postgres-store.ts`, BEGIN_WRITE_SQL): appends
- * commit concurrently, so a row of a key may commit after a later row of that key; heads, followers and
- * the newest row of a coalescing run are taken only among settled rows, and every row below a settled
- * row is committed or gone.
- */
-const settled = (alias: string) => `${alias}.xid < pg_snapshot_xmin(pg_current_snapshot())`;
-
 /** `type` of the event of an outbox row (alias `alias`): read per row, from the log's primary key. */
 const typeOf = (alias: string) => `(SELECT type FROM events WHERE seq = ${alias}.event_seq)`;
 
@@ -50,7 +42,7 @@ WITH heads AS (
              AND n.status = 'pending' AND ${typeOf('n')} = ${typeOf('o')}
          ) AS superseded
   FROM outbox o
-  WHERE o.subscription = $1 AND o.status = 'pending' AND ${settled('o')}
+  WHERE o.subscription = $1 AND o.status = 'pending'
     AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $2::timestamptz)
     AND (o.lease_until IS NULL OR o.lease_until <= now())
     AND o.id <> ALL ($3::bigint[])
@@ -71,7 +63,7 @@ WITH heads AS (
              AND n.id <> ALL ($3::bigint[])
              AND ${typeOf('n')} <> ALL ($9::text[]) AS ok
     FROM outbox n
-    WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.id > h.id AND ${settled('n')}
+    WHERE n.subscription = $1 AND n.partition_key = h.partition_key AND n.id > h.id
       AND (n.status = 'pending' OR (n.status = 'parked' AND n.blocks_key))
     ORDER BY n.id
     LIMIT least($7::integer - 1, $4::integer - (SELECT count(*) FROM heads))) f
@@ -106,7 +98,6 @@ WITH newest AS MATERIALIZED (
   SELECT DISTINCT ON (n.partition_key, t.type) n.partition_key, t.type, n.id
   FROM outbox h
   JOIN outbox n ON n.subscription = $1 AND n.partition_key = h.partition_key AND n.status = 'pending'
-    AND ${settled('n')}
   CROSS JOIN LATERAL (SELECT ${typeOf('n')} AS type) t
   WHERE h.id = ANY ($4::bigint[]) AND h.subscription = $1 AND t.type = ANY ($5::text[])
   ORDER BY n.partition_key, t.type, n.id DESC

@@ -7,7 +7,6 @@ import type pg from 'pg';
 import { ConditionNotMet } from '../condition-not-met.js';
 import type { SqlStep, StepRunner } from '../sql-step.js';
 import { toError } from './postgres-append.js';
-import { xidOf } from './postgres-settle.js';
 
 /** `?` → `$1, $2, …` (the shared statements hold no `?` inside literals). */
 export function numbered(sql: string): string {
@@ -15,31 +14,16 @@ export function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** How a unit that appends to the log opens, commits and abandons its transaction. */
-export interface AppendTransactionSql {
-  beginAppendSql: string;
-  commitAppendSql: string;
-  rollbackAppendSql: string;
-  /** The condition on `events`/`outbox` rows that readers by position add (`StepRunner.settledRows`). */
-  settledRows: string;
-  /** Resolves once the committed transaction `xid` is settled (`postgres-settle.ts`). */
-  settled: (xid: string) => Promise<void>;
-}
-
 /** A step runner on a pool. */
-export function postgresRunner(pool: pg.Pool, options: AppendTransactionSql): StepRunner {
+export function postgresRunner(pool: pg.Pool, options: { beginAppendSql: string }): StepRunner {
   return {
     async write(steps: SqlStep[], write: { appendsToLog?: boolean } = {}): Promise<unknown[]> {
       const client = await pool.connect();
       let broken: Error | undefined;
-      const appends = write.appendsToLog === true;
-      let xid: string | undefined;
-      let released = false;
       try {
+        await client.query(write.appendsToLog ? options.beginAppendSql : 'BEGIN');
         const results: unknown[] = [];
         try {
-          const begun = await client.query(appends ? options.beginAppendSql : 'BEGIN');
-          if (appends) xid = xidOf(begun as unknown as pg.QueryResult[]);
           for (const [index, step] of steps.entries()) {
             const result = await client.query(numbered(step.sql), step.params);
             if (step.mode === 'all') results.push(result.rows);
@@ -50,23 +34,19 @@ export function postgresRunner(pool: pg.Pool, options: AppendTransactionSql): St
               results.push({ changes: result.rowCount ?? 0 });
             }
           }
-          await client.query(appends ? options.commitAppendSql : 'COMMIT');
+          await client.query('COMMIT');
         } catch (error) {
-          // A connection whose rollback failed is broken: it is destroyed, not returned to the pool (which
-          // also releases an append's session lock).
-          const rolledBack = await client.query(appends ? options.rollbackAppendSql : 'ROLLBACK').then(
+          // A connection whose rollback failed is broken: it is destroyed, not returned to the pool.
+          const rolledBack = await client.query('ROLLBACK').then(
             () => true,
             () => false,
           );
           if (!rolledBack) broken = toError(error);
           throw error;
         }
-        client.release();
-        released = true;
-        if (xid !== undefined) await options.settled(xid);
         return results;
       } finally {
-        if (!released) client.release(broken);
+        client.release(broken);
       }
     },
     async read<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -74,6 +54,5 @@ export function postgresRunner(pool: pg.Pool, options: AppendTransactionSql): St
       return result.rows as T[];
     },
     timestamp: (placeholder) => `CAST(${placeholder} AS TIMESTAMPTZ)`,
-    settledRows: options.settledRows,
   };
 }

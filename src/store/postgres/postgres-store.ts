@@ -1,9 +1,9 @@
 /**
  * The PostgreSQL store: the same port as the embedded SQLite store, for several hub processes sharing one
- * database (docs/architecture.md#scale). Writes run with synchronous_commit=on and share commits through group commit.
- * Appends take their positions in a short critical section and commit concurrently; readers following the
- * log by `seq` read only rows no running transaction can precede, so they never skip an event that
- * commits late (BEGIN_WRITE_SQL, docs/scaling.md#appends-that-commit-concurrently).
+ * database (docs/architecture.md#scale). Writes run with synchronous_commit=on and share commits through group commit;
+ * a transaction-level advisory lock serialises writers across processes, as SQLite's `BEGIN IMMEDIATE`
+ * does, so that `seq` order is commit order and a reader following the log by `seq` never skips an event
+ * that commits late.
  */
 import pg from 'pg';
 import type { CloudEvent, LoggedEvent } from '../../domain/cloud-event.js';
@@ -34,33 +34,13 @@ import type {
 } from '../store-port.js';
 import { appendUnits, appendUnitsDirect, prepareUnits, toError } from './postgres-append.js';
 import { PostgresDeliveryDialect } from './postgres-delivery.js';
-import { SettleWaiter, xidOf } from './postgres-settle.js';
 import { postgresRunner } from './postgres-steps.js';
 
 const MIGRATIONS = readMigrations('postgres');
 
-/** The key of the append lock: one per schema. */
-const APPEND_LOCK_KEY = `hashtextextended('manifold:append:' || current_schema(), 0)`;
-
-/**
- * Opens a write transaction that appends to the log: durable commit whatever the role's defaults, then,
- * inside the append lock, the transaction's id. The lock is a session lock held only until the inserts are
- * done, not through the commit (COMMIT_WRITE_SQL), so commits of several writers overlap and share WAL
- * flushes. Because each writer takes its transaction id and then its `seq`/outbox ids inside the lock, a
- * transaction with a lower id holds only lower positions; readers by position read only rows whose
- * transaction is older than every running one (SETTLED_SQL), so none ever skips a row that commits late.
- */
+/** Opens a write transaction: durable commit whatever the role's defaults, one writer at a time. */
 const BEGIN_WRITE_SQL = `BEGIN; SET LOCAL synchronous_commit = on;
-  SELECT pg_advisory_lock(${APPEND_LOCK_KEY}); SELECT pg_current_xact_id()::text AS xid`;
-
-/** Ends an append: releases the lock, then commits (one round trip; the fsync is outside the lock). */
-const COMMIT_WRITE_SQL = `SELECT pg_advisory_unlock(${APPEND_LOCK_KEY}); COMMIT`;
-
-/** Abandons an append: the session lock outlives a rollback, so it is released after it. */
-const ROLLBACK_WRITE_SQL = 'ROLLBACK; SELECT pg_advisory_unlock_all()';
-
-/** Rows of the log and the outbox that no running transaction can still precede (see BEGIN_WRITE_SQL). */
-export const SETTLED_SQL = 'xid < pg_snapshot_xmin(pg_current_snapshot())';
+  SELECT pg_advisory_xact_lock(hashtextextended('manifold:append:' || current_schema(), 0))`;
 
 const MIGRATE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
@@ -114,9 +94,6 @@ export class PostgresStore implements Store {
   private readonly schema: string | undefined;
   private readonly now: () => Date;
   private readonly writer: GroupCommit<NewEvent[], AppendOutcome[]>;
-  private readonly settle: SettleWaiter;
-  /** The transaction each flushed unit's outcomes were committed in, for `append` to wait on. */
-  private readonly xidOfOutcome = new WeakMap<AppendOutcome[], string>();
   private migrated = false;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -132,14 +109,7 @@ export class PostgresStore implements Store {
     // without a listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
     this.writer = new GroupCommit((units) => this.flush(units));
-    this.settle = new SettleWaiter(this.pool);
-    const runner = postgresRunner(this.pool, {
-      beginAppendSql: BEGIN_WRITE_SQL,
-      commitAppendSql: COMMIT_WRITE_SQL,
-      rollbackAppendSql: ROLLBACK_WRITE_SQL,
-      settledRows: SETTLED_SQL,
-      settled: (xid) => this.settle.settled(xid),
-    });
+    const runner = postgresRunner(this.pool, { beginAppendSql: BEGIN_WRITE_SQL });
     this.delivery = new SqlDelivery(runner, new PostgresDeliveryDialect(this.pool));
     this.inventory = new SqlInventory(runner, this.now);
     this.log = new SqlLog(runner);
@@ -206,13 +176,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Resolves once the append is durable and settled (readable by position: `postgres-settle.ts`). */
-  async append(events: NewEvent[]): Promise<AppendOutcome[]> {
-    if (this.closed) throw new Error('store is closed');
-    const outcomes = await this.writer.submit(events);
-    const xid = this.xidOfOutcome.get(outcomes);
-    if (xid !== undefined) await this.settle.settled(xid);
-    return outcomes;
+  append(events: NewEvent[]): Promise<AppendOutcome[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.writer.submit(events);
   }
 
   /**
@@ -228,13 +194,13 @@ export class PostgresStore implements Store {
     if (prepared.length === 0) return results;
     const client = await this.pool.connect();
     try {
-      let xid = xidOf(await client.query(BEGIN_WRITE_SQL));
+      await client.query(BEGIN_WRITE_SQL);
       try {
         await appendUnitsDirect(client, prepared, at, results);
       } catch (error) {
         // Rare (a malformed envelope, a constraint): the flush is replayed unit by unit, each in a
         // savepoint, so only the failing unit is lost. A lost connection fails the ROLLBACK and the flush.
-        await client.query(ROLLBACK_WRITE_SQL);
+        await client.query('ROLLBACK');
         for (const unit of prepared) results[unit.index] = [];
         const only = prepared.length === 1 ? prepared[0] : undefined;
         if (only) {
@@ -242,17 +208,15 @@ export class PostgresStore implements Store {
           client.release();
           return results;
         }
-        xid = xidOf(await client.query(BEGIN_WRITE_SQL));
+        await client.query(BEGIN_WRITE_SQL);
         await appendUnits(client, prepared, at, results);
       }
-      await client.query(COMMIT_WRITE_SQL);
+      await client.query('COMMIT');
       client.release();
-      for (const result of results) if (!(result instanceof Error)) this.xidOfOutcome.set(result, xid);
       return results;
     } catch (error) {
       // The outcome of a failed COMMIT is unknown: every unit is rejected, and a retry is deduplicated.
-      // A connection that cannot roll back and unlock is destroyed, which releases its lock too.
-      const rolledBack = await client.query(ROLLBACK_WRITE_SQL).then(
+      const rolledBack = await client.query('ROLLBACK').then(
         () => true,
         () => false,
       );
@@ -264,8 +228,6 @@ export class PostgresStore implements Store {
   async listEvents(query: EventQuery): Promise<EventPage> {
     const conditions = new SqlConditions('numbered')
       .always('pruned_at IS NULL')
-      // Pages follow `seq`: a row a running transaction may still precede is left for a later page.
-      .always(SETTLED_SQL)
       .add('seq > ?', query.afterSeq)
       // A pattern's `*` is LIKE's `%`; its `_` (allowed in types) is escaped to match itself.
       .add(
