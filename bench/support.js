@@ -30,20 +30,18 @@ export async function startProcess(dir, command, args, readyPattern, env = {}, t
  * Starts `bin/manifold serve --config <file>`; resolves with its child and URL once it listens.
  * BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) runs it as `node <args> dist/cli/main.js`
  * with bin/manifold's own flag instead, to profile the hub, not the driver (Node 20 refuses --cpu-prof in
- * NODE_OPTIONS).
+ * NODE_OPTIONS). `options.cpu` (e.g. `1` or `0,1`) pins the process to those cores with `taskset -c`, to
+ * tell CPU contention from lock contention; `options.timeoutMs` bounds the start-up (default 20 s).
  */
-export function startHub(dir, configFile) {
+export function startHub(dir, configFile, options = {}) {
   const root = new URL('..', import.meta.url).pathname;
   const serve = ['serve', '--config', configFile];
   const nodeArgs = process.env.BENCH_HUB_NODE_ARGS?.split(/\s+/).filter(Boolean);
-  return nodeArgs
-    ? startProcess(
-        dir,
-        process.execPath,
-        ['--max-semi-space-size=4', ...nodeArgs, join(root, 'dist/cli/main.js'), ...serve],
-        /"url":"([^"]+)"/,
-      )
-    : startProcess(dir, join(root, 'bin/manifold'), serve, /"url":"([^"]+)"/);
+  let [command, args] = nodeArgs
+    ? [process.execPath, ['--max-semi-space-size=4', ...nodeArgs, join(root, 'dist/cli/main.js'), ...serve]]
+    : [join(root, 'bin/manifold'), serve];
+  if (options.cpu !== undefined) [command, args] = ['taskset', ['-c', String(options.cpu), command, ...args]];
+  return startProcess(dir, command, args, /"url":"([^"]+)"/, options.env, options.timeoutMs);
 }
 
 /** Sends SIGTERM and waits for the exit. */

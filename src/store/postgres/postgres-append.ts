@@ -87,6 +87,32 @@ export async function appendUnits(
 }
 
 /**
+ * Appends `units` in order inside the transaction open on `client` with no savepoint: one statement per
+ * run, three round trips for the whole flush (begin, insert, commit). Throws on the first failure, after
+ * which the caller rolls the transaction back and replays the flush with `appendUnits`, so that only the
+ * failing unit is lost.
+ */
+export async function appendUnitsDirect(
+  client: pg.PoolClient,
+  units: PreparedUnit[],
+  at: string,
+  results: Array<AppendOutcome[] | Error>,
+): Promise<void> {
+  for (const run of runs(units)) {
+    const outcomes = await insertEvents(
+      client,
+      run.flatMap((unit) => unit.events),
+      at,
+    );
+    let offset = 0;
+    for (const unit of run) {
+      results[unit.index] = outcomes.slice(offset, offset + unit.events.length);
+      offset += unit.events.length;
+    }
+  }
+}
+
+/**
  * Appends a run of units: one statement for the whole run inside a savepoint; if it fails, each unit again
  * in a savepoint of its own, in order, so a failing unit costs only its own result.
  */

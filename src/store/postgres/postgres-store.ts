@@ -32,7 +32,7 @@ import type {
   Store,
   StoreHealth,
 } from '../store-port.js';
-import { appendUnits, prepareUnits, toError } from './postgres-append.js';
+import { appendUnits, appendUnitsDirect, prepareUnits, toError } from './postgres-append.js';
 import { PostgresDeliveryDialect } from './postgres-delivery.js';
 import { postgresRunner } from './postgres-steps.js';
 
@@ -182,9 +182,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Commits a group in one transaction. Units are inserted in runs of several units per statement; a run
-   * that fails is rolled back to its savepoint and replayed one unit per savepoint, so only the failing
-   * unit gets an Error and the others commit.
+   * Commits a group in one transaction. Units are inserted in runs of several units per statement, with
+   * no savepoint; if a statement fails, the transaction is rolled back and the group replayed one unit
+   * per savepoint, so only the failing unit gets an Error and the others commit.
    */
   private async flush(units: NewEvent[][]): Promise<Array<AppendOutcome[] | Error>> {
     if (!this.migrated) throw new Error('store not migrated: call migrate() first');
@@ -195,7 +195,22 @@ export class PostgresStore implements Store {
     const client = await this.pool.connect();
     try {
       await client.query(BEGIN_WRITE_SQL);
-      await appendUnits(client, prepared, at, results);
+      try {
+        await appendUnitsDirect(client, prepared, at, results);
+      } catch (error) {
+        // Rare (a malformed envelope, a constraint): the flush is replayed unit by unit, each in a
+        // savepoint, so only the failing unit is lost. A lost connection fails the ROLLBACK and the flush.
+        await client.query('ROLLBACK');
+        for (const unit of prepared) results[unit.index] = [];
+        const only = prepared.length === 1 ? prepared[0] : undefined;
+        if (only) {
+          results[only.index] = toError(error);
+          client.release();
+          return results;
+        }
+        await client.query(BEGIN_WRITE_SQL);
+        await appendUnits(client, prepared, at, results);
+      }
       await client.query('COMMIT');
       client.release();
       return results;
