@@ -359,6 +359,7 @@ function buildReport(r: ReportInputs): SimulationReport {
       unique: figures.reduce((t, f) => t + f.unique, 0),
       duplicates: figures.reduce((t, f) => t + f.duplicates, 0),
       signatureFailures: rs.signatureFailures,
+      refusedRequests: rs.refusedRequests,
       notOfThisRun: rs.foreign,
       waitingBefore: r.waitingBefore,
       perReceiver,
