@@ -63,6 +63,10 @@ function yaml(options: Options = {}): string {
           id: $headers.'x-shopify-webhook-id'
           when: $exists(cancelled_at)
           data: '{ "orderId": "WEB-" & $string(id), "reason": cancel_reason }'
+        stock-levels:
+          type: com.manifold.inventory.adjusted.v1
+          id: "'stock-' & $string(id)"
+          data: '{ "sku": sku, "location": "DC-EAST", "delta": delta, "reason": "correction" }'
         orders-xml:
           format: xml
           type: com.manifold.order.cancelled.v1
@@ -306,6 +310,28 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     expect(String(answer.json.detail)).toContain('/data/lines/0/quantity');
     expect((await get(hub, '/v1/events')).json.items).toEqual([]);
     // The request was kept beside the refused commit: it now says parked, under its exception.
+    const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ outcome: 'parked', exceptionId: answer.json.exception, events: [] });
+  });
+
+  it('an event about a fact the system does not own is parked as webhook_rejected, nothing applied', async () => {
+    // The shop maps its stock webhook to an inventory adjustment, but on-hand stock is the WMS's fact.
+    const hub = await startHub(newDir());
+    const body = JSON.stringify({ id: 42, sku: 'SKU-RED', delta: 5 });
+    const answer = await post(hub, '/v1/inbound/shop/stock-levels', body, {
+      'x-shopify-hmac-sha256': sign(body),
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toMatchObject({
+      status: 'parked',
+      exception: expect.any(Number),
+      code: 'webhook_rejected',
+    });
+    expect(String(answer.json.detail)).toMatch(/own/i);
+    const exception = await get(hub, `/v1/exceptions/${answer.json.exception}`);
+    expect(exception.json).toMatchObject({ code: 'webhook_rejected', system: 'shop', status: 'open' });
+    expect((await get(hub, '/v1/events')).json.items).toEqual([]);
     const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ outcome: 'parked', exceptionId: answer.json.exception, events: [] });
