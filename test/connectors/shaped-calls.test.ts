@@ -324,6 +324,31 @@ auth: { bearer: api-token-1 }`);
     expect(request?.headers['manifold-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(JSON.parse(request?.body ?? '').id).toBe(event.id);
   });
+  it('signs a shaped body with Manifold-Signature (t and v1 over the body sent) beside its own auth', async () => {
+    const api = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${api.url}/api/signed/{{ data.sku }}
+method: PUT
+secret: webhook-secret-0001
+body: '{ "sku": data.sku, "delta": data.delta }'
+auth: { bearer: api-token-1 }`);
+    const event = adjustment('SKU-SIG');
+    await ingest(event);
+    await until(() => api.seen.length === 1, 'one request');
+    const [request] = api.seen;
+    expect(request?.body).toBe('{"sku":"SKU-SIG","delta":3}');
+    expect(request?.headers.authorization).toBe('Bearer api-token-1');
+    expect(request?.headers['idempotency-key']).toBe(event.id);
+    const header = String(request?.headers['manifold-signature']);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) ?? [];
+    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
+    // docs/webhooks.md: HMAC-SHA256 of `<t>.<raw body>` with the subscription's secret.
+    expect(v1).toBe(
+      createHmac('sha256', 'webhook-secret-0001').update(`${t}.${request?.body}`).digest('hex'),
+    );
+    // Not a signature over something else (the empty body, say).
+    expect(v1).not.toBe(createHmac('sha256', 'webhook-secret-0001').update(`${t}.`).digest('hex'));
+  });
+
   it('signs the body sent with hmac auth, and sends Basic credentials with basic auth', async () => {
     const api = await startApi(() => ({ status: 200 }));
     await startHub(`url: ${api.url}/api/hmac
