@@ -251,7 +251,8 @@ function readAnswerFile(file: string, flag: string): Answer {
       headers[name.toLowerCase()] = Array.isArray(header) ? header.map(String).join(', ') : String(header);
     }
   }
-  const body = typeof value.body === 'string' ? parseAnswerBody(value.body) : value.body;
+  const body =
+    typeof value.body === 'string' ? parseAnswerBody(value.body, headers['content-type']) : value.body;
   return { status, headers, body };
 }
 

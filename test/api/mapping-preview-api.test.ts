@@ -50,6 +50,23 @@ afterAll(async () => {
 });
 
 describe('POST /v1/inbound-requests/preview', { timeout: 60_000 }, () => {
+  it('since: re-maps only the requests received at or after that time', async () => {
+    const list = await fetch(`${base}/v1/inbound-requests?system=shop`, {
+      headers: { authorization: `Bearer ${KEYS.admin}` },
+    });
+    const requests = ((await list.json()) as { items: { route: string; receivedAt: string }[] }).items;
+    expect(requests.map((r) => r.route)).toEqual(['orders-create', 'cancel', 'later']);
+    const since = requests[1]?.receivedAt as string;
+    const expected = requests.filter((r) => r.receivedAt >= since).map((r) => r.route);
+    expect(expected).not.toContain('orders-create');
+    const report = await previewOf({}, { since });
+    expect(report.results.map((r) => r.route)).toEqual(expected);
+    expect(report.totals.requests).toBe(expected.length);
+    const none = await previewOf({}, { since: '2999-01-01T00:00:00Z' });
+    expect(none.results).toEqual([]);
+    expect(none.totals.requests).toBe(0);
+  });
+
   it('the same configuration: same for the applied requests, still fails for the parked one', async () => {
     const report = await previewOf({});
     expect(verdicts(report)).toEqual({ 'orders-create': 'same', cancel: 'same', later: 'still fails' });

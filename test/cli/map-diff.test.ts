@@ -72,7 +72,33 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The kept requests, oldest first: route and when received. */
+async function kept(): Promise<{ route: string; receivedAt: string }[]> {
+  const response = await fetch(`${base}/v1/inbound-requests?system=shop`, {
+    headers: { authorization: `Bearer ${KEYS.admin}` },
+  });
+  return ((await response.json()) as { items: { route: string; receivedAt: string }[] }).items;
+}
+
 describe('bin/manifold map diff', { timeout: 60_000 }, () => {
+  it('--since re-maps only the requests received at or after that time', async () => {
+    const requests = await kept();
+    expect(requests.map((r) => r.route)).toEqual(['orders-create', 'cancel', 'later']);
+    const since = requests[2]?.receivedAt as string;
+    const expected = requests.filter((r) => r.receivedAt >= since).map((r) => r.route);
+    expect(expected).not.toContain('orders-create');
+    const { code, report, stderr } = await diff({}, '--since', since);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(report.results.map((r) => r.route)).toEqual(expected);
+    expect(report.totals.requests).toBe(expected.length);
+    // A time after every request: nothing to re-map, nothing fails.
+    const none = await diff({ laterData: '$error("still broken")' }, '--since', '2999-01-01T00:00:00Z');
+    expect(none.code).toBe(0);
+    expect(none.report.results).toEqual([]);
+    expect(none.report.totals.requests).toBe(0);
+  });
+
   it('the same configuration: the applied requests are the same, the parked one still fails (exit 0)', async () => {
     const { code, report, stderr } = await diff({});
     expect(stderr).toBe('');

@@ -21,7 +21,8 @@ interface Seen {
   at: number;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+/** `raw`: the body as it is (not JSON-encoded), for answers in other formats. */
+type Reply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> };
 
 /** A real HTTP API on 127.0.0.1 that records requests and answers with `reply`. */
 async function startApi(reply: (request: Seen, index: number) => Reply) {
@@ -40,7 +41,7 @@ async function startApi(reply: (request: Seen, index: number) => Reply) {
       const answer = reply(request, seen.length);
       seen.push(request);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -251,6 +252,52 @@ failIf: $number(body.x) > 0`);
     expect(api.seen).toHaveLength(1);
   });
 
+  it('reads an XML answer by its content type: the rules and capture see its elements', async () => {
+    const api = await startApi((request) => ({
+      status: 200,
+      headers: { 'content-type': 'text/xml; charset=utf-8' },
+      raw: request.body.includes('SKU-BAD')
+        ? '<Envelope><Body><Result status="Rejected"><Message>unknown SKU</Message></Result></Body></Envelope>'
+        : '<Envelope><Body><Result status="Accepted"><OrderId>SO-77</OrderId></Result></Body></Envelope>',
+    }));
+    await startHub(`url: ${api.url}/soap
+body: '{ "sku": data.sku }'
+failIf: body.Envelope.Body.Result.\`@status\` = 'Rejected'
+capture: '{ "erpId": body.Envelope.Body.Result.OrderId }'`);
+    const good = adjustment('SKU-XML');
+    await ingest(good);
+    await until(
+      async () => (await hub!.store.connectorState.get('erp-shaped', `capture:${good.id}`)) !== undefined,
+      'the captured values',
+    );
+    expect(await hub!.store.connectorState.get('erp-shaped', `capture:${good.id}`)).toMatchObject({
+      values: { erpId: 'SO-77' },
+    });
+    await ingest(adjustment('SKU-BAD'));
+    await until(async () => (await exceptions()).length === 1, 'one exception');
+    const [exception] = await exceptions();
+    expect(exception?.code).toBe('delivery_rejected');
+    expect(exception?.lastError).toBe('failIf matched the answer');
+    expect(api.seen).toHaveLength(2);
+  });
+
+  it('refuses an answer nested deeper than 64 levels with a clear error, capturing nothing', async () => {
+    const deep = `{"id":"SO-1","x":${'['.repeat(70)}1${']'.repeat(70)}}`;
+    const api = await startApi(() => ({ status: 200, raw: deep }));
+    await startHub(`url: ${api.url}/api/deep
+body: '{ "sku": data.sku }'
+capture: '{ "erpId": body.id }'`);
+    const event = adjustment('SKU-DEEP');
+    await ingest(event);
+    await until(async () => (await exceptions()).length === 1, 'one exception');
+    const [exception] = await exceptions();
+    expect(exception?.code).toBe('delivery_rejected');
+    expect(exception?.lastStatus).toBe(200);
+    expect(exception?.lastError).toBe('the answer nests more than 64 levels deep');
+    expect(await hub!.store.connectorState.get('erp-shaped', `capture:${event.id}`)).toBeUndefined();
+    expect(api.seen).toHaveLength(1);
+  });
+
   it('parks an event whose body expression runs out of its time budget', async () => {
     const api = await startApi(() => ({ status: 200 }));
     await startHub(`url: ${api.url}/api/loop
@@ -277,6 +324,31 @@ auth: { bearer: api-token-1 }`);
     expect(request?.headers['manifold-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(JSON.parse(request?.body ?? '').id).toBe(event.id);
   });
+  it('signs a shaped body with Manifold-Signature (t and v1 over the body sent) beside its own auth', async () => {
+    const api = await startApi(() => ({ status: 200 }));
+    await startHub(`url: ${api.url}/api/signed/{{ data.sku }}
+method: PUT
+secret: webhook-secret-0001
+body: '{ "sku": data.sku, "delta": data.delta }'
+auth: { bearer: api-token-1 }`);
+    const event = adjustment('SKU-SIG');
+    await ingest(event);
+    await until(() => api.seen.length === 1, 'one request');
+    const [request] = api.seen;
+    expect(request?.body).toBe('{"sku":"SKU-SIG","delta":3}');
+    expect(request?.headers.authorization).toBe('Bearer api-token-1');
+    expect(request?.headers['idempotency-key']).toBe(event.id);
+    const header = String(request?.headers['manifold-signature']);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) ?? [];
+    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
+    // docs/webhooks.md: HMAC-SHA256 of `<t>.<raw body>` with the subscription's secret.
+    expect(v1).toBe(
+      createHmac('sha256', 'webhook-secret-0001').update(`${t}.${request?.body}`).digest('hex'),
+    );
+    // Not a signature over something else (the empty body, say).
+    expect(v1).not.toBe(createHmac('sha256', 'webhook-secret-0001').update(`${t}.`).digest('hex'));
+  });
+
   it('signs the body sent with hmac auth, and sends Basic credentials with basic auth', async () => {
     const api = await startApi(() => ({ status: 200 }));
     await startHub(`url: ${api.url}/api/hmac

@@ -54,9 +54,13 @@ function json(
   res.end(JSON.stringify(body));
 }
 
-/** A token endpoint for one client; `issued` lists the tokens handed out, in order. */
-async function startTokenServer() {
+/**
+ * A token endpoint for one client; `issued` lists the tokens handed out, in order, `issuedAt` when. Each
+ * token is given `expires_in` seconds (`expiresIn`).
+ */
+async function startTokenServer(expiresIn = 3600) {
   const issued: string[] = [];
+  const issuedAt: number[] = [];
   const grants: URLSearchParams[] = [];
   const url = await listen((req, body, res) => {
     if (req.method !== 'POST' || req.url !== '/oauth/token') return json(res, 404, { error: 'not_found' });
@@ -95,9 +99,10 @@ async function startTokenServer() {
     if (form.get('scope') !== SCOPE) return json(res, 400, { error: 'invalid_scope' });
     const token = `tok-${issued.length + 1}`;
     issued.push(token);
-    json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600, scope: SCOPE });
+    issuedAt.push(Date.now());
+    json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: SCOPE });
   });
-  return { url: `${url}/oauth/token`, issued, grants };
+  return { url: `${url}/oauth/token`, issued, issuedAt, grants };
 }
 
 /** An API that accepts only `Bearer <valid token>` (the test revokes tokens by emptying `valid`). */
@@ -208,6 +213,27 @@ await describeEachStore(
         '6 deliveries',
       );
       expect(tokens.issued).toEqual(['tok-1']);
+    });
+
+    it('uses a token until it expires (expires_in), then fetches a new one before calling again', async () => {
+      // 4 s of life: used for its first 2 s (the margin before expiry is half its life when that is short).
+      const tokens = await startTokenServer(4);
+      const api = await startApi();
+      api.valid.add('tok-1');
+      api.valid.add('tok-2'); // the API would still take tok-1: only its expiry makes the hub renew it
+      const { responses } = startEngine(config(api.url, tokens.url, 'basic'), t.store);
+      await append(t.store, 2, 'SKU-E');
+      await until(() => responses.filter((r) => r.outcome === 'delivered').length === 4, '4 deliveries');
+      expect(tokens.issued).toEqual(['tok-1']);
+      expect(api.seen.every((r) => r.authorization === 'Bearer tok-1')).toBe(true);
+      const expiring = (tokens.issuedAt[0] as number) + 2000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiring - Date.now()) + 100));
+      await append(t.store, 3, 'SKU-F');
+      await until(() => responses.filter((r) => r.outcome === 'delivered').length === 10, '10 deliveries');
+      // One new token for the six later calls, none refused: renewed on expiry, not on a 401.
+      expect(tokens.issued).toEqual(['tok-1', 'tok-2']);
+      expect(api.seen.slice(4).map((r) => r.authorization)).toEqual(Array(6).fill('Bearer tok-2'));
+      expect(api.seen.every((r) => r.status === 201)).toBe(true);
     });
 
     it('replaces a token the API refuses (401) once, and makes the call again with the new one', async () => {

@@ -63,6 +63,20 @@ function yaml(options: Options = {}): string {
           id: $headers.'x-shopify-webhook-id'
           when: $exists(cancelled_at)
           data: '{ "orderId": "WEB-" & $string(id), "reason": cancel_reason }'
+        orders-batch:
+          emit:
+            - type: com.manifold.order.accepted.v1
+              each: orders
+              id: "'batch-' & $string(id)"
+              data: '{ "orderId": "WEB-" & $string(id), "channel": "web", "customer": { "id": $string(customer.id) }, "lines": [line_items.{ "lineId": $string(id), "sku": sku, "quantity": quantity, "unitPrice": $number(price) }], "shipTo": { "name": shipping_address.name, "line1": shipping_address.address1, "city": shipping_address.city, "postalCode": shipping_address.zip, "country": shipping_address.country_code } }'
+            - type: com.manifold.order.cancelled.v1
+              when: $exists(cancel)
+              id: "'batch-cancel-' & $string(cancel.id)"
+              data: '{ "orderId": "WEB-" & $string(cancel.id), "reason": cancel.reason }'
+        stock-levels:
+          type: com.manifold.inventory.adjusted.v1
+          id: "'stock-' & $string(id)"
+          data: '{ "sku": sku, "location": "DC-EAST", "delta": delta, "reason": "correction" }'
         orders-xml:
           format: xml
           type: com.manifold.order.cancelled.v1
@@ -309,6 +323,72 @@ describe('native webhooks in', { timeout: 30_000 }, () => {
     const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ outcome: 'parked', exceptionId: answer.json.exception, events: [] });
+  });
+
+  it('an event about a fact the system does not own is parked as webhook_rejected, nothing applied', async () => {
+    // The shop maps its stock webhook to an inventory adjustment, but on-hand stock is the WMS's fact.
+    const hub = await startHub(newDir());
+    const body = JSON.stringify({ id: 42, sku: 'SKU-RED', delta: 5 });
+    const answer = await post(hub, '/v1/inbound/shop/stock-levels', body, {
+      'x-shopify-hmac-sha256': sign(body),
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toMatchObject({
+      status: 'parked',
+      exception: expect.any(Number),
+      code: 'webhook_rejected',
+    });
+    expect(String(answer.json.detail)).toMatch(/own/i);
+    const exception = await get(hub, `/v1/exceptions/${answer.json.exception}`);
+    expect(exception.json).toMatchObject({ code: 'webhook_rejected', system: 'shop', status: 'open' });
+    expect((await get(hub, '/v1/events')).json.items).toEqual([]);
+    const kept = (await get(hub, '/v1/inbound-requests?system=shop')).json.items;
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ outcome: 'parked', exceptionId: answer.json.exception, events: [] });
+  });
+
+  it('an emit: route makes several events of one request: one per element (each), one more when its when holds', async () => {
+    const hub = await startHub(newDir());
+    const body = JSON.stringify({
+      orders: [shopifyOrder(5001), shopifyOrder(5002)],
+      cancel: { id: 5001, reason: 'customer' },
+    });
+    const answer = await post(hub, '/v1/inbound/shop/orders-batch', body, {
+      'x-shopify-hmac-sha256': sign(body),
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({
+      status: 'accepted',
+      events: [
+        { id: 'batch-5001', seq: expect.any(Number) },
+        { id: 'batch-5002', seq: expect.any(Number) },
+        { id: 'batch-cancel-5001', seq: expect.any(Number) },
+      ],
+    });
+    await hub.hub.orders.settle();
+    expect((await get(hub, '/v1/orders/WEB-5001')).json.status).toBe('cancelled');
+    expect((await get(hub, '/v1/orders/WEB-5002')).json.status).not.toBe('cancelled');
+    const shopEvents = (await get(hub, '/v1/events')).json.items
+      .map((e: { event?: { source: string; type: string } }) => e.event)
+      .filter((e: { source: string } | undefined) => e?.source === '/shop');
+    expect(shopEvents.map((e: { type: string }) => e.type)).toEqual([
+      'com.manifold.order.accepted.v1',
+      'com.manifold.order.accepted.v1',
+      'com.manifold.order.cancelled.v1',
+    ]);
+    // Without `cancel` the second rule's `when` is false: one event.
+    const single = JSON.stringify({ orders: [shopifyOrder(5003)] });
+    const one = await post(hub, '/v1/inbound/shop/orders-batch', single, {
+      'x-shopify-hmac-sha256': sign(single),
+    });
+    expect(one.json).toEqual({ status: 'accepted', events: [{ id: 'batch-5003', seq: expect.any(Number) }] });
+    // The request is kept once, linked to its three events.
+    const kept = (await get(hub, '/v1/inbound-requests?system=shop&route=orders-batch')).json.items;
+    expect(kept[0].events.map((e: { id: string }) => e.id)).toEqual([
+      'batch-5001',
+      'batch-5002',
+      'batch-cancel-5001',
+    ]);
   });
 
   it('a store that fails answers 503, so the sender sends again', async () => {

@@ -152,8 +152,18 @@ describe('bin/manifold simulate', () => {
     expect(report.oversells.count, text).toBe(0);
     expect(report.oversells.checks).toBeGreaterThan(0);
     expect(report.deliveries.signatureFailures).toBe(0);
-    for (const receiver of ['wms-east-releases', 'shop-orders', 'tms-shipments', 'erp-orders'])
+    for (const receiver of [
+      'wms-east-releases',
+      'shop-orders',
+      'tms-shipments',
+      'erp-orders',
+      'erp-sales-orders',
+    ])
       expect(report.deliveries.perReceiver[receiver]?.unique, receiver).toBeGreaterThan(0);
+    // The shaped call to the ERP's own sales-order API: every request had the method, path, bearer token,
+    // signature and body the simulated API checks, one per accepted order.
+    expect(report.deliveries.refusedRequests, text).toEqual([]);
+    expect(report.deliveries.perReceiver['erp-sales-orders']?.unique, text).toBe(report.orders.accepted);
     expect(report.duplicatesSuppressed.events, text).toBeGreaterThan(0);
     expect(report.backlog.largest, text).toBeGreaterThan(0);
     const [outage] = report.outages;

@@ -36,6 +36,8 @@ export interface ReceiverStats {
   /** Deliveries of events that are not the run's (not measured, not handed to the actors). */
   foreign: number;
   signatureFailures: number;
+  /** Shaped calls the simulated API refused (wrong method, path, credentials or body), with why. */
+  refusedRequests: string[];
   /** Requests refused (connection reset) while the system was down, per system. */
   refusedWhileDown: Map<string, number>;
   /** Milliseconds from the event's `time` to its first receipt. */
@@ -69,6 +71,7 @@ export async function startReceivers(
     ),
     foreign: 0,
     signatureFailures: 0,
+    refusedRequests: [],
     refusedWhileDown: new Map(),
     latenciesMs: [],
   };
@@ -77,6 +80,7 @@ export async function startReceivers(
     const address = `${s.url.hostname}:${s.url.port || (s.url.protocol === 'https:' ? '443' : '80')}`;
     byPort.set(address, [...(byPort.get(address) ?? []), s]);
   }
+  const salesOrders = new SalesOrderApi();
   const servers: Server[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const close = async () => {
@@ -98,7 +102,8 @@ export async function startReceivers(
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://receiver').pathname;
       const subscription =
-        candidates.find((s) => s.url.pathname === path) ??
+        candidates.find((s) => s.shaped === undefined && s.url.pathname === path) ??
+        candidates.find((s) => s.shaped?.path.test(req.url ?? '/')) ??
         (candidates.length === 1 ? candidates[0] : undefined);
       const answer = (status: number, body = '', headers: Record<string, string> = {}) => {
         const send = () => {
@@ -134,6 +139,19 @@ export async function startReceivers(
         }
       }
       const figures = stats.perReceiver.get(subscription.name)!;
+      if (subscription.shaped !== undefined) {
+        const reply = salesOrders.answer(subscription, req, raw.toString('utf8'));
+        if (!ofRun(raw.toString('utf8'))) {
+          stats.foreign += 1;
+        } else if (reply.refused !== undefined) {
+          stats.refusedRequests.push(`${subscription.name}: ${reply.refused}`);
+        } else {
+          figures.received += 1;
+          if (reply.status === 409) figures.duplicates += 1;
+          else figures.unique += 1;
+        }
+        return answer(reply.status, JSON.stringify(reply.body), { 'content-type': 'application/json' });
+      }
       if (String(req.headers['content-type'] ?? '').startsWith('application/edi-x12')) {
         // One interchange per event; a retry resends the same one with the same Idempotency-Key.
         const text = raw.toString('utf8');
@@ -228,4 +246,67 @@ export function signatureMatches(secret: string, raw: Buffer, header: string | u
       /^[0-9a-f]{64}$/i.test(value ?? '') &&
       timingSafeEqual(expected, Buffer.from(value!, 'hex')),
   );
+}
+
+/**
+ * The ERP's own sales-order API, as a shaped call reaches it (`PUT /api/salesOrders/{orderId}` in the
+ * example): the method, path and credentials the subscription is configured with, and a JSON body
+ * `{externalId, requestKey, lines: [{item, qty}]}` whose `externalId` is the order in the path and whose
+ * `requestKey` is the `Idempotency-Key`. A new order is answered 201 with the ERP's id; the same request
+ * again 409 with that id (the subscription's `okIf` reads it as delivered); anything else 4xx with
+ * `userErrors` (its `failIf` parks it).
+ */
+export class SalesOrderApi {
+  private readonly taken = new Map<string, { id: string; requestKey: string }>();
+
+  answer(
+    subscription: SimSubscription,
+    req: IncomingMessage,
+    text: string,
+  ): { status: number; body: unknown; refused?: string } {
+    const shaped = subscription.shaped!;
+    const refuse = (status: number, message: string) => ({
+      status,
+      body: { userErrors: [{ message }] },
+      refused: message,
+    });
+    if (req.method !== shaped.method) return refuse(405, `method ${req.method}, expected ${shaped.method}`);
+    if (shaped.authorization !== undefined && req.headers.authorization !== shaped.authorization) {
+      return refuse(401, 'missing or wrong Authorization');
+    }
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || key === '') return refuse(400, 'no Idempotency-Key');
+    const orderId = decodeURIComponent(new URL(req.url ?? '/', 'http://erp').pathname.split('/').pop() ?? '');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return refuse(400, 'the body is not JSON');
+    }
+    const problem = bodyProblem(body, orderId, key);
+    if (problem !== undefined) return refuse(422, problem);
+    const known = this.taken.get(orderId);
+    if (known !== undefined) {
+      return known.requestKey === key
+        ? { status: 409, body: { error: 'already exists', id: known.id } }
+        : refuse(409, `order ${orderId} was created by another request`);
+    }
+    const id = `SO-${this.taken.size + 1}`;
+    this.taken.set(orderId, { id, requestKey: key });
+    return { status: 201, body: { id } };
+  }
+}
+
+function bodyProblem(body: unknown, orderId: string, key: string): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be an object';
+  const order = body as { externalId?: unknown; requestKey?: unknown; lines?: unknown };
+  if (order.externalId !== orderId) return `externalId ${JSON.stringify(order.externalId)} is not ${orderId}`;
+  if (order.requestKey !== key) return 'requestKey is not the Idempotency-Key';
+  if (!Array.isArray(order.lines) || order.lines.length === 0) return 'lines must be a non-empty array';
+  for (const [index, line] of order.lines.entries()) {
+    const { item, qty } = (line ?? {}) as { item?: unknown; qty?: unknown };
+    if (typeof item !== 'string' || item === '') return `lines[${index}].item must be a SKU`;
+    if (typeof qty !== 'number' || !(qty > 0)) return `lines[${index}].qty must be a positive number`;
+  }
+  return undefined;
 }

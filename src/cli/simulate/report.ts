@@ -74,6 +74,8 @@ export interface SimulationReport {
     unique: number;
     duplicates: number;
     signatureFailures: number;
+    /** Shaped calls the simulated system's own API refused, with why (must be none). */
+    refusedRequests: string[];
     /** Deliveries of other events (an earlier run's, a curl's) the receivers answered but did not count. */
     notOfThisRun: number;
     /** Deliveries pending on the hub when the run started (not the run's; never waited for). */
@@ -232,6 +234,11 @@ export function formatReport(r: SimulationReport): string {
     'deliveries',
     `${r.deliveries.received} received (${r.deliveries.unique} distinct), ${r.deliveries.duplicates} duplicate deliveries, ${r.deliveries.signatureFailures} bad signatures`,
   );
+  if (r.deliveries.refusedRequests.length > 0)
+    add(
+      '  refused requests',
+      `${r.deliveries.refusedRequests.length}, first: ${r.deliveries.refusedRequests[0]}`,
+    );
   if (r.deliveries.notOfThisRun > 0 || r.deliveries.waitingBefore > 0)
     add(
       '  not of this run',

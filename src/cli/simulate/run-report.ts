@@ -112,6 +112,7 @@ export function buildReport(r: ReportInputs): SimulationReport {
       unique: figures.reduce((t, f) => t + f.unique, 0),
       duplicates: figures.reduce((t, f) => t + f.duplicates, 0),
       signatureFailures: rs.signatureFailures,
+      refusedRequests: rs.refusedRequests,
       notOfThisRun: rs.foreign,
       waitingBefore: r.waitingBefore,
       perReceiver,

@@ -6,7 +6,7 @@
  * does not keep (it holds their digests only).
  */
 import { readFileSync } from 'node:fs';
-import type { CompiledConfig, SystemKind, X12Sftp } from '../../config/compiled-config.js';
+import type { CompiledConfig, ShapedCall, SystemKind, X12Sftp } from '../../config/compiled-config.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { interpolateDocument, parseYamlSource } from '../../config/yaml-source.js';
 import { type NativeOrderRoute, nativeOrderRoute } from './native-orders.js';
@@ -30,8 +30,20 @@ export interface SimSubscription {
   name: string;
   target: string;
   types: string[];
+  /** Where it listens; for a shaped call, its origin and the path's literal beginning. */
   url: URL;
   secret?: string;
+  /** A shaped call (the system's own API): what the simulator checks of each request (receivers.ts). */
+  shaped?: SimShapedCall;
+}
+
+/** What the simulated API expects of a shaped call: the method, the path (and query), the credentials. */
+export interface SimShapedCall {
+  method: string;
+  /** Matches the request's path and query: the template's literal text, any value where it has `{{ }}`. */
+  path: RegExp;
+  /** The `Authorization` header a bearer or basic `auth` sends (other schemes are not checked). */
+  authorization?: string;
 }
 
 export interface SimConfig {
@@ -111,10 +123,17 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
   const subscriptions: SimSubscription[] = [];
   const skippedSubscriptions: string[] = [];
   for (const s of config.subscriptions) {
-    // X12 over HTTP is played too (the partner answers 997s); a folder drop is not, nor a shaped call (the
-    // platform's own API, such as Shopify's Admin API: the simulator answers CloudEvents webhooks only).
-    if (s.http === undefined || s.http.shaped !== undefined) {
+    // X12 over HTTP is played too (the partner answers 997s); a folder drop is not. A shaped call is played
+    // when it calls the ERP's sales-order API on this machine (receivers.ts), not a platform's own API
+    // elsewhere (Shopify's Admin API: the recipe's fake plays that).
+    if (s.http === undefined) {
       skippedSubscriptions.push(s.name);
+      continue;
+    }
+    if (s.http.shaped !== undefined) {
+      const played = shapedSubscription(s.name, s.target, s.types, s.http.shaped, s.http.secret);
+      if (played === undefined) skippedSubscriptions.push(s.name);
+      else subscriptions.push(played);
       continue;
     }
     subscriptions.push({
@@ -142,5 +161,54 @@ function fromCompiled(config: CompiledConfig, keys: PlainKeys): SimConfig {
         return code === undefined ? [] : [[system, code] as const];
       }),
     ),
+  };
+}
+
+/** The path of the ERP sales-order API the simulator plays (`…/{{ data.orderId }}` after it). */
+export const SALES_ORDERS_PATH = '/api/salesOrders/';
+
+/**
+ * A shaped call as the simulator plays it: listening on its origin, matching its path template. Undefined
+ * for a call it does not play: one to another machine, or to another path than `SALES_ORDERS_PATH`.
+ */
+function shapedSubscription(
+  name: string,
+  target: string,
+  types: string[],
+  shaped: ShapedCall,
+  secret: string | undefined,
+): SimSubscription | undefined {
+  const host = new URL(shaped.url.origin).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
+  let pattern = '';
+  let literal = '';
+  let templated = false;
+  for (const part of shaped.url.parts) {
+    if (typeof part === 'string') {
+      pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (!templated) literal += part;
+    } else {
+      pattern += '[^/?&#]+';
+      templated = true;
+    }
+  }
+  if (!literal.startsWith(SALES_ORDERS_PATH)) return undefined;
+  const auth = shaped.auth;
+  let authorization: string | undefined;
+  if (auth?.kind === 'bearer') authorization = `Bearer ${auth.token}`;
+  if (auth?.kind === 'basic') {
+    authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+  }
+  return {
+    name,
+    target,
+    types,
+    url: new URL(literal.split('?')[0] || '/', shaped.url.origin),
+    ...(secret === undefined ? {} : { secret }),
+    shaped: {
+      method: shaped.method,
+      path: new RegExp(`^${pattern}$`),
+      ...(authorization === undefined ? {} : { authorization }),
+    },
   };
 }

@@ -86,7 +86,7 @@ export async function sendShaped(
           await evaluate(shaped.repeatIf, {
             status: answer.status,
             headers: answer.headers ?? {},
-            body: parseAnswerBody(answer.body),
+            body: parseAnswerBody(answer.body, answer.headers?.['content-type']),
           }),
         )
       ) {
@@ -118,7 +118,7 @@ async function runLookup(
   const lookup = shaped.lookup as NonNullable<ShapedCall['lookup']>;
   const request = await buildLookupRequest(lookup, event, bindings);
   const answer = await call(context, http, shaped, request, trace);
-  const body = parseAnswerBody(answer.body);
+  const body = parseAnswerBody(answer.body, answer.headers?.['content-type']);
   if (shaped.retryIf !== undefined && answer.status !== undefined && answer.headers !== undefined) {
     const reading = await readAnswer(
       { retryIf: shaped.retryIf, retryAfter: shaped.retryAfter },
@@ -184,7 +184,6 @@ async function judge(
     return unanswered(exchange, started);
   }
   const status = exchange.status;
-  const answer: Answer = { status, headers: exchange.headers, body: parseAnswerBody(exchange.body) };
   const result: OutboundResult = {
     outcome: classifyOutcome({ status }),
     status,
@@ -192,12 +191,29 @@ async function judge(
     latencyMs: Date.now() - started,
   };
   try {
+    // Read only when a rule reads it: an answer too deep to read fails the call only then.
+    const body = readsBody(shaped)
+      ? parseAnswerBody(exchange.body, exchange.headers['content-type'])
+      : undefined;
+    const answer: Answer = { status, headers: exchange.headers, body };
     return await applyRules(context, shaped, answer, result, event);
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     // A rule that cannot be read over this answer: refused with the answer kept, for the operator.
     return { ...result, outcome: 'permanent', error: error.message };
   }
+}
+
+/** Whether any rule or capture reads the answer's body. */
+function readsBody(shaped: ShapedCall): boolean {
+  return (
+    shaped.failIf !== undefined ||
+    shaped.okIf !== undefined ||
+    shaped.retryIf !== undefined ||
+    shaped.retryAfter !== undefined ||
+    shaped.capture !== undefined ||
+    shaped.captureXref !== undefined
+  );
 }
 
 /** The rules over an answer (`result` is its status-class reading), then `capture` when delivered. */

@@ -19,12 +19,13 @@ import {
   type DeliveryOutcome,
   parseRetryAfter,
 } from '../../domain/delivery/retry-policy.js';
+import { DocumentError, isXmlType, nestsTooDeep, readDocument } from './documents.js';
 import { ExpressionError, evaluate, truthy } from './expressions.js';
 import { toRequestBody } from './mapping.js';
 import { CONNECTOR_HEADERS } from './outbound.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
-/** What the answer rules and `capture` read: the answer, its body parsed when it is JSON. */
+/** What the answer rules and `capture` read: the answer, its body parsed when it is JSON or XML. */
 export interface Answer {
   status: number;
   headers: Record<string, string>;
@@ -268,12 +269,23 @@ export function lookupValue(status: number | undefined, body: unknown): { value:
   return undefined;
 }
 
-/** A body as JSON when it parses, else as text (undefined when empty). */
-export function parseAnswerBody(text: string | undefined): unknown {
+/** The key an unreadable answer is reported under (what `failIf`, `okIf`, `retryIf` and `capture` read). */
+export const ANSWER_KEY = 'answer';
+
+/**
+ * An answer's body as the rules see it, read as a native webhook's body is: XML (by fast-xml-parser) when
+ * its content type says so, else JSON when it parses, else the text itself (undefined when empty). Throws
+ * `ExpressionError` when it nests deeper than the hub's cap on every JSON body: no rule reads it.
+ */
+export function parseAnswerBody(text: string | undefined, contentType?: string): unknown {
   if (text === undefined || text === '') return undefined;
+  const format = isXmlType(contentType) ? 'xml' : 'json';
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
+    return readDocument(text, format);
+  } catch (error) {
+    if (!(error instanceof DocumentError)) throw error;
+    if (nestsTooDeep(text, format)) throw new ExpressionError(`the answer ${error.message}`, ANSWER_KEY);
+    // Neither JSON nor well-formed XML (an HTML error page, a plain "OK"): the rules see the text.
     return text;
   }
 }

@@ -5,12 +5,14 @@
  * there is none. A crash anywhere leaves the stored cursor and `next` saying exactly which page to ask
  * for again; items read twice are the same events (same ids), dropped as duplicates.
  *
- * A run that cannot go on throws (`PollError`): the hub backs off and shows it. Nothing is committed for a
+ * A page is JSON, or XML when its content type says so (read as the webhook kind reads a body, under the
+ * same depth cap). A run that cannot go on throws (`PollError`): the hub backs off and shows it. Nothing is committed for a
  * page that fails, so its items are asked for again on the next run.
  */
 import type { CompiledExpression } from '../../config/compiled-config.js';
 import { ManifoldError } from '../../errors.js';
 import type { InboundEvent, SourceHub } from '../connector-port.js';
+import { DocumentError, formatOf, readDocument } from '../http/documents.js';
 import { evaluate, type XrefResolver, xrefBinding } from '../http/expressions.js';
 import type { OAuth2Tokens } from '../http/oauth2.js';
 import { CONNECTOR_HEADERS, excerptOf, type HttpConnector } from '../http/outbound.js';
@@ -158,7 +160,9 @@ function resolveNext(poll: CompiledPoll, from: URL, text: string): string | { re
 }
 
 async function fetchPage(context: PollerContext, poll: CompiledPoll, url: URL): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = {
+    accept: 'application/json, application/xml;q=0.9, text/xml;q=0.8',
+  };
   for (const [name, value] of Object.entries(poll.request.headers)) {
     const lower = name.toLowerCase();
     if (!CONNECTOR_HEADERS.has(lower)) headers[lower] = value;
@@ -183,10 +187,13 @@ async function fetchPage(context: PollerContext, poll: CompiledPoll, url: URL): 
   }
   if (answer.complete === false)
     throw new PollError(`${where}: the answer is over 1 MiB; ask for smaller pages`);
+  // Read as the webhook kind reads a body: JSON, or XML by its content type, under the depth cap.
+  const text = answer.body ?? '';
   try {
-    return JSON.parse(answer.body ?? '');
-  } catch {
-    throw new PollError(`${where}: the answer is not JSON`);
+    return readDocument(text, formatOf(answer.headers?.['content-type'], text));
+  } catch (error) {
+    if (!(error instanceof DocumentError)) throw error;
+    throw new PollError(`${where}: the answer ${error.message}`);
   }
 }
 

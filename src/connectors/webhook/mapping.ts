@@ -4,8 +4,8 @@
  * (`../http/expressions.ts`) into canonical events (docs/connectors.md#native-webhooks-in). Pure: no hub,
  * no store; `bin/manifold map test` runs the same code.
  */
-import { XMLParser } from 'fast-xml-parser';
 import type { InboundEvent } from '../connector-port.js';
+import { DocumentError, formatOf, readDocument } from '../http/documents.js';
 import {
   evaluate,
   truthy,
@@ -57,75 +57,22 @@ export interface MappingInput {
   fetch?: Fetcher;
 }
 
-/** Arrays and objects (or XML elements) may nest this deep: the hub's cap on every JSON body (docs/operations.md). */
-export const MAX_JSON_DEPTH = 64;
+export { MAX_JSON_DEPTH } from '../http/documents.js';
 
 /** Most events one request may emit (an `each` over a huge array is refused, not half-applied). */
 export const MAX_EVENTS_PER_REQUEST = 1000;
-
-const xml = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  processEntities: false,
-  htmlEntities: false,
-});
 
 /** The body as the expressions see it (`$`); undefined for an empty body. */
 export function parseBody(route: WebhookRoute, body: Buffer, contentType: string | undefined): unknown {
   const text = body.toString('utf8');
   if (text.trim().length === 0) return undefined;
   const format = route.format === 'auto' ? formatOf(contentType, text) : route.format;
-  if (nestsTooDeep(text, format)) {
-    throw new MappingError('body', `the body nests more than ${MAX_JSON_DEPTH} levels deep`, '');
-  }
-  if (format === 'xml') {
-    try {
-      return xml.parse(text, true);
-    } catch (error) {
-      throw new MappingError('body', `the body is not well-formed XML: ${describe(error)}`, '');
-    }
-  }
   try {
-    return JSON.parse(text);
+    return readDocument(text, format);
   } catch (error) {
-    throw new MappingError('body', `the body is not valid JSON: ${describe(error)}`, '');
+    if (!(error instanceof DocumentError)) throw error;
+    throw new MappingError('body', `the body ${error.message}`, '');
   }
-}
-
-function formatOf(contentType: string | undefined, text: string): 'json' | 'xml' {
-  const type = contentType?.toLowerCase() ?? '';
-  if (type.includes('xml')) return 'xml';
-  if (type.includes('json')) return 'json';
-  return text.trimStart().startsWith('<') ? 'xml' : 'json';
-}
-
-/**
- * The depth cap of every request body, read before parsing and without recursion (as src/api/json-body.ts
- * does for the hub's own routes, which a connector may not import): brackets outside strings for JSON,
- * elements for XML.
- */
-function nestsTooDeep(text: string, format: 'json' | 'xml'): boolean {
-  let depth = 0;
-  if (format === 'json') {
-    let inString = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (inString) {
-        if (c === 92) i++;
-        else if (c === 34) inString = false;
-      } else if (c === 34) inString = true;
-      else if (c === 123 || c === 91) {
-        if (++depth > MAX_JSON_DEPTH) return true;
-      } else if (c === 125 || c === 93) depth--;
-    }
-    return false;
-  }
-  for (const match of text.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
-    if (match[1] === '/') depth--;
-    else if (match[2] !== '/' && ++depth > MAX_JSON_DEPTH) return true;
-  }
-  return false;
 }
 
 /** Lower-case header names, each with its first value. */
@@ -320,8 +267,4 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
