@@ -69,8 +69,9 @@ export async function sendShaped(
       // Nothing for this target (an item it does not sell, say): delivered without a request.
       return { outcome: 'delivered', latencyMs: Date.now() - started, error: 'skipIf matched the event' };
     }
-    // `repeatIf` makes the call again at once, lookup first, at most `repeatMax` times; the last answer
-    // is then judged by the other rules.
+    // `repeatIf` makes the call again at once, lookup first, at most `repeatMax` times. An answer it still
+    // matches after the last repeat is an ordinary retryable failure: the next attempt reads again (or a
+    // newer row of a coalescing type supersedes it). Any other answer is judged by the other rules.
     for (let repeat = 0; ; repeat++) {
       if (shaped.lookup !== undefined) {
         const stopped = await runLookup(context, http, shaped, event, bindings, trace, started);
@@ -80,7 +81,6 @@ export async function sendShaped(
       const answer = await call(context, http, shaped, request, trace);
       if (
         shaped.repeatIf !== undefined &&
-        repeat < (shaped.repeatMax ?? 0) &&
         answer.status !== undefined &&
         truthy(
           await evaluate(shaped.repeatIf, {
@@ -90,7 +90,14 @@ export async function sendShaped(
           }),
         )
       ) {
-        continue;
+        if (repeat < (shaped.repeatMax ?? 0)) continue;
+        return {
+          outcome: 'retryable',
+          status: answer.status,
+          bodyExcerpt: excerptOf(answer.body ?? ''),
+          latencyMs: Date.now() - started,
+          error: `repeatIf still matched after ${repeat} repeat(s); retried later`,
+        };
       }
       return await judge(context, shaped, answer, event, started);
     }
