@@ -336,6 +336,86 @@ describe('Business Central recipe', () => {
     expect((await api(`/v1/orders/${orderId}`)).body.lines[0].shipped).toBe(2);
   }, 30_000);
 
+  it('deletes the BC sales order of a cancelled order with If-Match; a 412 parks it, a 404 is done', async () => {
+    const place = async () => {
+      const orderId = `SO-${randomUUID().slice(0, 8)}`;
+      const created = await api('/v1/orders', {
+        method: 'POST',
+        key: SHOP,
+        headers: { 'idempotency-key': `k-${orderId}` },
+        body: {
+          orderId,
+          channel: 'web',
+          customer: { id: 'C-10000', name: 'Adatum' },
+          lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 }],
+          shipTo,
+        },
+      });
+      expect(created.status).toBe(201);
+      await until(
+        async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,
+        'the captured etag',
+      );
+      return { orderId, id: bcOrder(orderId)?.header.id as string };
+    };
+    const cancel = async (orderId: string) =>
+      api('/v1/events', {
+        method: 'POST',
+        key: SHOP,
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: {
+          specversion: '1.0',
+          id: `cxl-${randomUUID()}`,
+          source: '/shop',
+          type: 'com.manifold.order.cancelled.v1',
+          data: { orderId, reason: 'customer changed mind' },
+        },
+      });
+    const deletes = (id: string) =>
+      fake.log.filter((r) => r.method === 'DELETE' && r.path.endsWith(`/salesOrders(${id})`));
+
+    // Cancelled: DELETE with the captured ETag and no body; BC answers 204 and the order is gone.
+    const first = await place();
+    const etag = (await api(`/v1/xref/bc-sales-order/${first.orderId}`)).body.value.etag as string;
+    expect((await cancel(first.orderId)).status).toBeLessThan(300);
+    await until(() => bcOrder(first.orderId) === undefined, 'the BC sales order deleted');
+    expect(deletes(first.id).map((r) => [r.status, r.headers['if-match'], r.headers.authorization])).toEqual([
+      [204, etag, expect.stringMatching(/^Bearer /)],
+    ]);
+    expect(deletes(first.id)[0]?.headers['content-length'] ?? '0').toBe('0');
+
+    // Changed in BC since the hub's ETag: 412, parked as an exception, the BC order left alone.
+    const second = await place();
+    const bc = bcOrder(second.orderId);
+    if (bc) bc.version += 1;
+    expect((await cancel(second.orderId)).status).toBeLessThan(300);
+    let parked: { id: number } | undefined;
+    await until(async () => {
+      const list = await api('/v1/exceptions?subscription=bc-sales-order-cancellations&status=open');
+      parked = list.body?.items?.[0];
+      return parked !== undefined;
+    }, 'the 412 parked');
+    expect(JSON.stringify(parked)).toContain('Request_EntityChanged');
+    expect(deletes(second.id).map((r) => r.status)).toEqual([412]);
+    expect(bcOrder(second.orderId)).toBeDefined();
+
+    // Meanwhile someone deleted it in BC: the retry answers 404 Internal_RecordNotFound, which is done.
+    fake.store.salesOrders.delete(second.id);
+    expect(
+      (await api(`/v1/exceptions/${parked?.id}/retry`, { method: 'POST', body: {} })).status,
+    ).toBeLessThan(300);
+    await until(() => deletes(second.id).length === 2, 'the retried DELETE');
+    expect(deletes(second.id).map((r) => r.status)).toEqual([412, 404]);
+    await until(
+      async () =>
+        (
+          (await api('/v1/exceptions?subscription=bc-sales-order-cancellations&status=open')).body?.items ??
+          []
+        ).length === 0,
+      'no open exception',
+    );
+  }, 30_000);
+
   it('puts an order over the customer credit limit on credit hold through orders.validate', async () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
     const created = await api('/v1/orders', {
