@@ -74,8 +74,22 @@ export async function sendShaped(
     // newer row of a coalescing type supersedes it). Any other answer is judged by the other rules.
     for (let repeat = 0; ; repeat++) {
       if (shaped.lookup !== undefined) {
-        const stopped = await runLookup(context, http, shaped, event, bindings, trace, started);
-        if (stopped !== undefined) return stopped;
+        const looked = await runLookup(context, http, shaped, event, bindings, trace, started);
+        if ('stopped' in looked) return looked.stopped;
+        if (shaped.lookup.found !== undefined) {
+          const found = await evaluate(shaped.lookup.found, bindings.lookup, bindings);
+          if (found !== undefined && found !== null) {
+            // Already done (a create whose answer was lost): nothing sent, `capture` reads what was found.
+            const answer: Answer = { status: looked.status, headers: looked.headers, body: found };
+            const result: OutboundResult = {
+              outcome: 'delivered',
+              status: looked.status,
+              latencyMs: Date.now() - started,
+              error: 'lookup.found matched: nothing sent',
+            };
+            return await applyCaptures(context, shaped, answer, result, event);
+          }
+        }
       }
       const request = await buildShapedRequest(http, shaped, events, bindings, context.now());
       const answer = await call(context, http, shaped, request, trace);
@@ -109,9 +123,9 @@ export async function sendShaped(
 }
 
 /**
- * Runs the lookup and binds its answer as `$lookup`. Returns the attempt's result when the call stops
- * there: an answer `retryIf` matches (retried after `retryAfter`, as for the call), or one that binds
- * nothing (judged by its status class).
+ * Runs the lookup and binds its answer as `$lookup`. Returns the attempt's result (`stopped`) when the
+ * call stops there: an answer `retryIf` matches (retried after `retryAfter`, as for the call), or one that
+ * binds nothing (judged by its status class); else the lookup's status and headers.
  */
 async function runLookup(
   context: ShapedContext,
@@ -121,7 +135,7 @@ async function runLookup(
   bindings: Record<string, unknown>,
   trace: TraceHeaders,
   started: number,
-): Promise<OutboundResult | undefined> {
+): Promise<{ stopped: OutboundResult } | { status: number; headers: Record<string, string> }> {
   const lookup = shaped.lookup as NonNullable<ShapedCall['lookup']>;
   const request = await buildLookupRequest(lookup, event, bindings);
   const answer = await call(context, http, shaped, request, trace);
@@ -133,7 +147,7 @@ async function runLookup(
       context.now(),
     );
     if (reading.rule === 'retryIf') {
-      return {
+      const stopped: OutboundResult = {
         outcome: reading.outcome,
         status: answer.status,
         bodyExcerpt: excerptOf(answer.body ?? ''),
@@ -141,12 +155,15 @@ async function runLookup(
         ...(reading.retryAfterMs !== undefined ? { retryAfterMs: reading.retryAfterMs } : {}),
         error: 'lookup: retryIf matched the answer',
       };
+      return { stopped };
     }
   }
   const found = lookupValue(answer.status, body);
-  if (found === undefined) return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
+  if (found === undefined) {
+    return { stopped: { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` } };
+  }
   bindings.lookup = found.value;
-  return undefined;
+  return { status: answer.status as number, headers: answer.headers ?? {} };
 }
 
 /**
@@ -220,6 +237,18 @@ async function applyRules(
   const judged: OutboundResult = { ...result, outcome: reading.outcome };
   if (reading.retryAfterMs !== undefined) judged.retryAfterMs = reading.retryAfterMs;
   if (reading.error !== undefined) judged.error = reading.error;
+  return await applyCaptures(context, shaped, answer, judged, event);
+}
+
+/** `capture` (either form) of a delivered answer; `judged` unchanged. */
+async function applyCaptures(
+  context: ShapedContext,
+  shaped: ShapedCall,
+  answer: Answer,
+  judged: OutboundResult,
+  event: CloudEvent,
+): Promise<OutboundResult> {
+  const xref = xrefBinding(context.xrefRead);
   if (judged.outcome === 'delivered' && shaped.capture !== undefined) {
     // Kept in the subscription's state as `capture:<event id>`.
     const kept = await captureEntry(shaped.capture, answer, event, context.now(), xref);
