@@ -10,7 +10,15 @@ import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-conf
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { classifyOutcome } from '../../domain/delivery/retry-policy.js';
 import type { ConnectorState, OutboundResult, TraceHeaders } from '../connector-port.js';
-import { ExpressionError, evaluate, truthy, type XrefResolver, xrefBinding } from './expressions.js';
+import {
+  ExpressionError,
+  evaluate,
+  truthy,
+  XREF_MISSING,
+  XrefMissingError,
+  type XrefResolver,
+  xrefBinding,
+} from './expressions.js';
 import { idempotencyKey } from './mapping.js';
 import type { OAuth2Tokens } from './oauth2.js';
 import { type ExchangeResult, excerptOf, type HttpConnector } from './outbound.js';
@@ -117,8 +125,14 @@ export async function sendShaped(
     }
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
-    // The same expression over the same event fails the same way: refused, kept as an exception.
-    return { outcome: 'permanent', latencyMs: Date.now() - started, error: error.message };
+    // The same expression over the same event fails the same way: refused, kept as an exception; one
+    // that lacks a cross-reference key waits for it (`xref_missing`, retried when the table gets it).
+    return {
+      outcome: 'permanent',
+      latencyMs: Date.now() - started,
+      error: error.message,
+      ...(error instanceof XrefMissingError ? { code: XREF_MISSING } : {}),
+    };
   }
 }
 
@@ -220,7 +234,12 @@ async function judge(
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     // A rule that cannot be read over this answer: refused with the answer kept, for the operator.
-    return { ...result, outcome: 'permanent', error: error.message };
+    return {
+      ...result,
+      outcome: 'permanent',
+      error: error.message,
+      ...(error instanceof XrefMissingError ? { code: XREF_MISSING } : {}),
+    };
   }
 }
 
