@@ -184,6 +184,11 @@ export interface ShapedCall {
     headers: Record<string, string>;
     /** JSONata over the event giving the lookup's JSON body (a GraphQL query, say). */
     body?: CompiledExpression;
+    /**
+     * JSONata over the lookup's answer body: a value means the call's work is already done (a create
+     * whose answer was lost): nothing more is sent, the attempt is delivered, `capture` reads that value.
+     */
+    found?: CompiledExpression;
   };
   /** JSONata over the event: true sends nothing and counts the event as delivered. */
   skipIf?: CompiledExpression;

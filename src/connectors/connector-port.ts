@@ -50,6 +50,11 @@ export interface OutboundResult {
   /** Nothing left the hub (the connector was closed): says nothing about the target. */
   notSent?: boolean;
   /**
+   * A refusal's exception code when it is not `delivery_rejected`: `xref_missing` for a call whose
+   * cross-reference table lacks a key (`onMissing: park`), retried when the table gets it.
+   */
+  code?: string;
+  /**
    * Sent, and the protocol's own acknowledgement (an X12 997/999, an AS2 MDN) comes later and apart. The
    * outbox counts the attempt as delivered (`outcome: 'delivered'`); the connector matches the
    * acknowledgement when it arrives and raises an exception when it does not come in time.

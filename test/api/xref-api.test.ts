@@ -94,7 +94,7 @@ it('bulk-loads CSV and NDJSON, pages the table, and loads nothing from a file wi
   const csv = 'key,value\nS-1,101\nS-2,"1,02"\nS-3,103\n';
   const loaded = await call('POST', '/v1/xref/sku-item', csv, 'text/csv');
   expect(loaded.status).toBe(200);
-  expect(await loaded.json()).toEqual({ table: 'sku-item', loaded: 3 });
+  expect(await loaded.json()).toEqual({ table: 'sku-item', loaded: 3, retried: [] });
   const audit = (await (await call('GET', '/v1/audit')).json()) as {
     items: { action: string; detail?: unknown }[];
   };

@@ -1,7 +1,8 @@
 /**
  * The shaped-call keys for compare-and-set APIs, through the real delivery engine against a real local
  * API (docs/connectors.md#compare-and-set-apis-repeatif-and-skipif): `repeatIf` makes the call again at once,
- * lookup first, at most `repeatMax` times, then the other rules judge the last answer; `lookup.body` sends
+ * lookup first, at most `repeatMax` times, then the attempt is an ordinary retry (superseded by a newer
+ * value of a coalescing type); `lookup.body` sends
  * a body with a POST lookup; `retryIf` reads the lookup's answer too; `skipIf` sends nothing.
  */
 import { createServer, type Server } from 'node:http';
@@ -124,14 +125,75 @@ it('repeats a stale compare at once, lookup first, and delivers it', async () =>
   expect(await openExceptions()).toEqual([]);
 });
 
-it('stops repeating after repeatMax and lets failIf judge the last answer', async () => {
-  const api = await startApi(casApi(100));
+it('stops repeating after repeatMax and retries later as an ordinary retry, reading again, not failIf', async () => {
+  const api = await startApi(casApi(3));
   await startHub(CAS(api.url));
   await ingest('SKU-BUSY');
+  // One call and two repeats, each with its lookup, all stale (three sales); then the row waits for its
+  // backoff, and the next attempt reads the level again and sets it.
+  await until(() => api.seen.length === 8, 'a second attempt');
+  expect(api.seen.map((r) => r.url)).toEqual([
+    '/read',
+    '/set',
+    '/read',
+    '/set',
+    '/read',
+    '/set',
+    '/read',
+    '/set',
+  ]);
+  expect(api.seen.filter((r) => r.url === '/set').map((r) => JSON.parse(r.body).from)).toEqual([
+    20, 19, 18, 17,
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(api.seen).toHaveLength(8);
+  expect(await openExceptions()).toEqual([]);
+});
+
+it('a compare stale on every attempt ends as delivery_failed after maxAttempts, never delivery_rejected', async () => {
+  const api = await startApi(casApi(100));
+  await startHub(CAS(api.url));
+  await ingest('SKU-HOT');
   await until(async () => (await openExceptions()).length === 1, 'one exception');
-  // One call and two repeats, each with its lookup: then failIf refuses it (not retried).
-  expect(api.seen.map((r) => r.url)).toEqual(['/read', '/set', '/read', '/set', '/read', '/set']);
-  expect((await openExceptions())[0]?.code).toBe('delivery_rejected');
+  // maxAttempts is 2: two attempts of one call and two repeats each.
+  expect(api.seen).toHaveLength(12);
+  const [failed] = await openExceptions();
+  expect(failed?.code).toBe('delivery_failed');
+});
+
+it('a row waiting after a stale compare is superseded by a newer value of its key (availability coalesces)', async () => {
+  const api = await startApi(casApi(3));
+  hub = await buildTestApp({
+    yaml: testConfigYaml({
+      subscriptions: `subscriptions:
+  - name: cas
+    target: erp
+    types: [com.manifold.inventory.availability.v1]
+    filter: { data: { channel: web } }
+    retry: { maxAttempts: 3, initialDelayMs: 1500, maxDelayMs: 1500, maxAgeMs: 60000 }
+    http:
+      url: ${api.url}/set
+      body: '{ "from": $lookup.level, "to": data.available }'
+      lookup: { url: '${api.url}/read', method: POST, body: '{ "sku": data.sku }' }
+      repeatIf: body.error = 'stale'
+      repeatMax: 2
+      failIf: $exists(body.error)
+`,
+    }),
+    // The backoff's jitter at its top: the first retry waits ~1.5 s, time for a newer value to queue.
+    delivery: { pollMs: 10, random: () => 0.999 },
+  });
+  await ingest('SKU-NEW');
+  await until(() => api.seen.length === 6, 'the first attempt: a call and two repeats, all stale');
+  expect(api.seen.filter((r) => r.url === '/set')).toHaveLength(3);
+  await ingest('SKU-NEW'); // 3 more on hand: a newer availability of SKU-NEW@web
+  await until(() => api.seen.length === 8, 'one more lookup and set');
+  await new Promise((resolve) => setTimeout(resolve, 1800));
+  // Only the newer value went out (on hand 6, less the web channel's safety stock of 2); the stale row
+  // was skipped, not sent again.
+  expect(api.seen).toHaveLength(8);
+  expect(JSON.parse(api.seen[7]?.body ?? '').to).toBe(4);
+  expect(await openExceptions()).toEqual([]);
 });
 
 it('reads the lookup answer with retryIf: a throttled lookup is retried after retryAfter', async () => {

@@ -1,8 +1,8 @@
 /**
  * Cross-reference tables in shaped calls out, through the real delivery engine against a real local API
  * (docs/connectors.md#cross-reference-tables): `$xref` maps our SKU to the API's item id in the body; a
- * SKU the table lacks (`onMissing: park`) refuses the delivery as an exception naming `xref_missing`, which
- * a retry sends once the table is filled; `capture: { xref, key, value }` keeps the API's id in a table.
+ * SKU the table lacks (`onMissing: park`) parks the delivery as an `xref_missing` exception, which is
+ * retried by itself once the table is filled (one key, or a bulk load); `capture: { xref, key, value }` keeps the API's id in a table.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +49,7 @@ async function admin(method: string, url: string, payload?: string) {
   });
 }
 
-it('maps SKUs through $xref, refuses an unknown one as xref_missing until the table has it, and captures into a table', {
+it('maps SKUs through $xref, parks an unknown one as xref_missing until the table has it (then retried by itself), and captures into a table', {
   timeout: 20_000,
 }, async () => {
   const api = await startApi();
@@ -95,15 +95,41 @@ xref:
         items: { id: number; code: string; detail: string; lastError?: string }[];
       }
     ).items;
-  await until(async () => (await open()).length === 1, 'the refused delivery');
+  await until(async () => (await open()).length === 1, 'the parked delivery');
   const [exception] = await open();
-  expect(`${exception?.detail} ${exception?.lastError ?? ''}`).toContain(
-    "xref_missing: cross-reference table 'sku-item' has no key 'SKU-NEW'",
-  );
+  // Filed under its own code (not delivery_rejected), its detail naming the table and the key.
+  expect(exception?.code).toBe('xref_missing');
+  expect(exception?.detail).toContain("xref_missing: cross-reference table 'sku-item' has no key 'SKU-NEW'");
   expect(api.bodies).toHaveLength(1);
 
-  await admin('PUT', '/v1/xref/sku-item/SKU-NEW', '"gid://shopify/InventoryItem/12"');
-  expect((await admin('POST', `/v1/exceptions/${exception?.id}/retry`)).statusCode).toBe(200);
+  // Filling the key retries the exception by itself: no operator step.
+  const put = await admin('PUT', '/v1/xref/sku-item/SKU-NEW', '"gid://shopify/InventoryItem/12"');
+  expect(put.statusCode).toBe(200);
+  expect(put.json()).toMatchObject({ key: 'SKU-NEW', retried: [exception?.id] });
   await until(() => api.bodies.length === 2, 'the retried request');
   expect(api.bodies[1]).toEqual({ inventoryItemId: 'gid://shopify/InventoryItem/12', delta: 3 });
+  expect(await open()).toEqual([]);
+  const closed = (await admin('GET', `/v1/exceptions/${exception?.id}`)).json() as { status: string };
+  expect(closed.status).not.toBe('open');
+
+  // A bulk load retries every exception waiting on a key it loads; one waiting on another key stays.
+  await ingest('SKU-B1');
+  await ingest('SKU-B2');
+  await ingest('SKU-B3');
+  await until(async () => (await open()).length === 3, 'three parked deliveries');
+  const load = await hub!.app.inject({
+    method: 'POST',
+    url: '/v1/xref/sku-item',
+    headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'text/csv' },
+    payload: 'key,value\nSKU-B1,gid://shopify/InventoryItem/21\nSKU-B2,gid://shopify/InventoryItem/22\n',
+  });
+  expect(load.statusCode).toBe(200);
+  expect((load.json() as { retried: number[] }).retried).toHaveLength(2);
+  await until(() => api.bodies.length === 4, 'the two loaded keys sent');
+  expect(api.bodies.slice(2).map((b) => b.inventoryItemId)).toEqual([
+    'gid://shopify/InventoryItem/21',
+    'gid://shopify/InventoryItem/22',
+  ]);
+  const left = await open();
+  expect(left.map((e) => e.detail)).toEqual([expect.stringContaining("has no key 'SKU-B3'")]);
 });

@@ -1,8 +1,8 @@
 /**
  * `$xref` in a native webhook route, end to end through the real app on a local port
  * (docs/connectors.md#cross-reference-tables): a found key maps, a missing key gives the table's default
- * (`onMissing: default`) or nothing (`skip`), or parks the request as `xref_missing` (`park`), which a retry
- * maps again once the table is filled.
+ * (`onMissing: default`) or nothing (`skip`), or parks the request as `xref_missing` (`park`), which is
+ * mapped again by itself once the table is filled.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,7 +108,7 @@ it('maps a found key, nothing for a skipped one (the mapping decides), and the d
   expect(await logged('cancel-P-3')).toBeUndefined();
 });
 
-it('parks a request whose key is missing as xref_missing, and a retry after the table is filled maps it', async () => {
+it('parks a request whose key is missing as xref_missing, and filling the table maps it again by itself', async () => {
   const { admin, send, logged } = await start();
   const parked = await send({ ref: 'P-9', code: 'CX' });
   expect(parked.status).toBe(202);
@@ -123,10 +123,15 @@ it('parks a request whose key is missing as xref_missing, and a retry after the 
 
   const still = await admin('POST', `/v1/exceptions/${parked.json.exception}/retry`);
   expect(still.status).toBe(409);
-  await admin('PUT', '/v1/xref/portal-orders/P-9', '"B2B-9"');
-  const retried = await admin('POST', `/v1/exceptions/${parked.json.exception}/retry`);
-  expect(retried.status).toBe(200);
+  // Filling the key maps the parked request again by itself: no operator retry.
+  const put = await admin('PUT', '/v1/xref/portal-orders/P-9', '"B2B-9"');
+  expect(put.status).toBe(200);
+  expect(((await put.json()) as { retried: number[] }).retried).toEqual([parked.json.exception]);
   expect((await logged('cancel-P-9'))?.data).toMatchObject({ orderId: 'B2B-9', reason: 'other' });
+  const after = (await (await admin('GET', `/v1/exceptions/${parked.json.exception}`)).json()) as {
+    status: string;
+  };
+  expect(after.status).not.toBe('open');
 });
 
 it('two hubs in one process read only their own tables', async () => {

@@ -196,9 +196,8 @@ describe('Business Central recipe', () => {
     expect(order?.lines).toEqual([
       expect.objectContaining({ lineType: 'Item', lineObjectNumber: 'WIDGET-1', quantity: 2, unitPrice: 10 }),
     ]);
-    expect(
-      fake.log.some((r) => r.method === 'POST' && r.path.endsWith('/salesOrders') && r.status === 429),
-    ).toBe(true);
+    // The throttled request was the attempt's lookup (GET salesOrders?$filter=externalDocumentNumber…).
+    expect(fake.log.some((r) => r.path.includes('/salesOrders') && r.status === 429)).toBe(true);
     expect(fake.store.salesOrders.size).toBe(1); // the throttled attempt created nothing
     const id = order?.header.id as string;
     await until(
@@ -334,6 +333,134 @@ describe('Business Central recipe', () => {
     // BC notifies again (another edit): the same event id, a duplicate, nothing shipped twice.
     expect(await fake.notify('salesOrders', id, 'updated')).toEqual([200]);
     expect((await api(`/v1/orders/${orderId}`)).body.lines[0].shipped).toBe(2);
+  }, 30_000);
+
+  it('finds the sales order of a create whose answer was lost (lookup by externalDocumentNumber): one order in BC', async () => {
+    const orderId = `SO-${randomUUID().slice(0, 8)}`;
+    const before = fake.store.salesOrders.size;
+    fake.store.dropCreateAnswers = 1; // BC creates the order, then the connection is reset
+    const created = await api('/v1/orders', {
+      method: 'POST',
+      key: SHOP,
+      headers: { 'idempotency-key': `k-${orderId}` },
+      body: {
+        orderId,
+        channel: 'web',
+        customer: { id: 'C-10000', name: 'Adatum' },
+        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 }],
+        shipTo,
+      },
+    });
+    expect(created.status).toBe(201);
+    await until(
+      async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,
+      'the order captured after the retry',
+      15_000,
+    );
+    const orders = [...fake.store.salesOrders.values()].filter(
+      (o) => o.header.externalDocumentNumber === orderId,
+    );
+    expect(orders).toHaveLength(1);
+    expect(fake.store.salesOrders.size).toBe(before + 1);
+    const creates = fake.log.filter(
+      (r) =>
+        r.method === 'POST' && r.path.endsWith('/salesOrders') && JSON.stringify(r.body).includes(orderId),
+    );
+    expect(creates).toHaveLength(1); // the retry found it and sent no second create
+    const lookups = fake.log.filter(
+      (r) =>
+        r.method === 'GET' && decodeURIComponent(r.path).includes(`externalDocumentNumber eq '${orderId}'`),
+    );
+    expect(lookups.map((r) => r.status)).toEqual([200, 200]); // before the create, and before the retry
+    const captured = (await api(`/v1/xref/bc-sales-order/${orderId}`)).body.value;
+    expect(captured).toEqual({
+      id: orders[0]?.header.id,
+      number: orders[0]?.header.number,
+      etag: expect.stringMatching(/^W\/"/),
+    });
+    expect(
+      ((await api('/v1/exceptions?subscription=bc-sales-orders&status=open')).body?.items ?? []).length,
+    ).toBe(0);
+  }, 30_000);
+
+  it('deletes the BC sales order of a cancelled order with If-Match; a 412 parks it, a 404 is done', async () => {
+    const place = async () => {
+      const orderId = `SO-${randomUUID().slice(0, 8)}`;
+      const created = await api('/v1/orders', {
+        method: 'POST',
+        key: SHOP,
+        headers: { 'idempotency-key': `k-${orderId}` },
+        body: {
+          orderId,
+          channel: 'web',
+          customer: { id: 'C-10000', name: 'Adatum' },
+          lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 }],
+          shipTo,
+        },
+      });
+      expect(created.status).toBe(201);
+      await until(
+        async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,
+        'the captured etag',
+      );
+      return { orderId, id: bcOrder(orderId)?.header.id as string };
+    };
+    const cancel = async (orderId: string) =>
+      api('/v1/events', {
+        method: 'POST',
+        key: SHOP,
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: {
+          specversion: '1.0',
+          id: `cxl-${randomUUID()}`,
+          source: '/shop',
+          type: 'com.manifold.order.cancelled.v1',
+          data: { orderId, reason: 'customer changed mind' },
+        },
+      });
+    const deletes = (id: string) =>
+      fake.log.filter((r) => r.method === 'DELETE' && r.path.endsWith(`/salesOrders(${id})`));
+
+    // Cancelled: DELETE with the captured ETag and no body; BC answers 204 and the order is gone.
+    const first = await place();
+    const etag = (await api(`/v1/xref/bc-sales-order/${first.orderId}`)).body.value.etag as string;
+    expect((await cancel(first.orderId)).status).toBeLessThan(300);
+    await until(() => bcOrder(first.orderId) === undefined, 'the BC sales order deleted');
+    expect(deletes(first.id).map((r) => [r.status, r.headers['if-match'], r.headers.authorization])).toEqual([
+      [204, etag, expect.stringMatching(/^Bearer /)],
+    ]);
+    expect(deletes(first.id)[0]?.headers['content-length'] ?? '0').toBe('0');
+
+    // Changed in BC since the hub's ETag: 412, parked as an exception, the BC order left alone.
+    const second = await place();
+    const bc = bcOrder(second.orderId);
+    if (bc) bc.version += 1;
+    expect((await cancel(second.orderId)).status).toBeLessThan(300);
+    let parked: { id: number } | undefined;
+    await until(async () => {
+      const list = await api('/v1/exceptions?subscription=bc-sales-order-cancellations&status=open');
+      parked = list.body?.items?.[0];
+      return parked !== undefined;
+    }, 'the 412 parked');
+    expect(JSON.stringify(parked)).toContain('Request_EntityChanged');
+    expect(deletes(second.id).map((r) => r.status)).toEqual([412]);
+    expect(bcOrder(second.orderId)).toBeDefined();
+
+    // Meanwhile someone deleted it in BC: the retry answers 404 Internal_RecordNotFound, which is done.
+    fake.store.salesOrders.delete(second.id);
+    expect(
+      (await api(`/v1/exceptions/${parked?.id}/retry`, { method: 'POST', body: {} })).status,
+    ).toBeLessThan(300);
+    await until(() => deletes(second.id).length === 2, 'the retried DELETE');
+    expect(deletes(second.id).map((r) => r.status)).toEqual([412, 404]);
+    await until(
+      async () =>
+        (
+          (await api('/v1/exceptions?subscription=bc-sales-order-cancellations&status=open')).body?.items ??
+          []
+        ).length === 0,
+      'no open exception',
+    );
   }, 30_000);
 
   it('puts an order over the customer credit limit on credit hold through orders.validate', async () => {

@@ -383,7 +383,7 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
     expect((await openExceptions()).filter((e) => JSON.stringify(e).includes(hubId))).toEqual([]);
   });
 
-  it('parks other user errors (failIf), and a compare that stays stale after 3 repeats, as exceptions', async () => {
+  it('parks other user errors (failIf); a compare still stale after 3 repeats is retried later, no exception', async () => {
     // An inventory item Shopify does not have: INVALID_INVENTORY_ITEM, refused for good.
     expect(
       (await api('PUT', '/v1/xref/shopify-inventory-item/SKU-D', ADMIN, 'gid://shopify/InventoryItem/9999'))
@@ -399,9 +399,9 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
     );
     expect(invalid?.code).toBe('delivery_rejected');
 
-    // Four sales in a row, each between a read and a write: one call and 3 repeats, then an exception.
-    // (With the bucket refilled after the throttling test: a THROTTLED answer among the repeats would be
-    // retried later, after the sales.)
+    // Four sales in a row, each between a read and a write: one call and 3 repeats, all stale. The attempt
+    // is an ordinary retry: after its backoff the level is read again and set. (With the bucket refilled
+    // after the throttling test: a THROTTLED answer among the repeats would be retried later, after the sales.)
     await until(() => fake.bucket() >= 500, 'the rate-limit bucket refilled');
     const item = 'gid://shopify/InventoryItem/4405';
     fake.shop.stock(item, 'SKU-E', LOCATION, 0);
@@ -411,13 +411,15 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
     fake.shop.sellBeforeNextSet(item, LOCATION, 1, 4);
     const before = fake.shop.sets.length;
     await count('SKU-E', 40);
-    await until(
-      async () => JSON.stringify(await openExceptions()).includes('CHANGE_FROM_QUANTITY_STALE'),
-      'a stale exception',
-    );
+    await until(() => fake.shop.level(item, LOCATION) === 40, 'SKU-E set to 40 after a fresh read');
     const sets = fake.shop.sets.slice(before).filter((set) => !set.replayed);
-    expect(sets.map((set) => set.userErrors[0]?.code)).toEqual(Array(4).fill('CHANGE_FROM_QUANTITY_STALE'));
-    // The four sales stand; the hub's figure was never written over them.
-    expect(fake.shop.level(item, LOCATION)).toBe(6);
+    expect(sets.map((set) => set.userErrors[0]?.code)).toEqual([
+      ...Array(4).fill('CHANGE_FROM_QUANTITY_STALE'),
+      undefined,
+    ]);
+    // The write that went through compared with the level after the four sales (10 − 4).
+    expect(sets[4]?.quantities[0]?.changeFromQuantity).toBe(6);
+    expect(JSON.stringify(await openExceptions())).not.toContain('CHANGE_FROM_QUANTITY_STALE');
+    expect(JSON.stringify(await openExceptions())).not.toContain('repeatIf');
   });
 });

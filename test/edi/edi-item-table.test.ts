@@ -1,7 +1,7 @@
 /**
  * A partner's item ids through its item table, a cross-reference table (docs/edi.md#item-ids), in-process
  * through `POST /v1/edi/{partner}` and the admin API: an 850 whose item the table lacks (`onMissing: park`)
- * is held as `xref_missing` and applied by a retry once the operator adds it; the 855 and 856 sent back
+ * is held as `xref_missing` and applied by itself once the operator adds it; the 855 and 856 sent back
  * name the partner's id (`BP`) from the reverse lookup; an 846 maps through a table seeded from `itemMap`
  * and follows an operator's change; a 945 is held and retried like the 850.
  */
@@ -124,7 +124,7 @@ async function dropped(setId: string) {
   return parseX12(text).interchanges[0]!.groups[0]!.sets[0]!.segments;
 }
 
-it('850: holds a PO whose item the table lacks as xref_missing; a retry after the operator adds it applies it; the 855 and 856 name the partner item (BP)', {
+it('850: holds a PO whose item the table lacks as xref_missing; adding the item applies it; the 855 and 856 name the partner item (BP)', {
   timeout: 30_000,
 }, async () => {
   dir = mkdtempSync(join(tmpdir(), 'manifold-edi-items-'));
@@ -155,9 +155,13 @@ it('850: holds a PO whose item the table lacks as xref_missing; a retry after th
 
   const still = await retry(held.id);
   expect(still.status).toBe(409);
-  expect((await call('PUT', '/v1/xref/acme-items/ACME-77', 'E-100')).status).toBe(200);
-  const done = await retry(held.id);
+  // Adding the item applies the held set by itself (no operator retry).
+  const added = await call('PUT', '/v1/xref/acme-items/ACME-77', 'E-100');
+  expect(added.status).toBe(200);
+  expect(added.body.retried).toEqual([held.id]);
+  const done = await call('GET', `/v1/exceptions/${held.id}`);
   expect(done.body).toMatchObject({ status: 'resolved', resolution: 'retried' });
+  await until(async () => (await call('GET', '/v1/orders/acme-IT-1')).status === 200, 'the order applied');
   const order = (await call('GET', '/v1/orders/acme-IT-1')).body;
   expect(order.lines[0]).toMatchObject({ lineId: '1', sku: 'E-100', quantity: 2 });
 

@@ -13,17 +13,94 @@ import {
   XrefLoadError,
   xrefValueProblem,
 } from '../../domain/xref-load.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
-import type { ApiContext } from '../api-context.js';
+import { ManifoldError, NotFoundError, ValidationError } from '../../errors.js';
+import type { ApiContext, ApiServices } from '../api-context.js';
+import { WAITING_SCAN } from './xref-table-routes.js';
 
 const Problem = { $ref: 'Problem#' };
 const adminErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 const TableParams = Type.Object({ table: Type.String() });
 const EntryParams = Type.Object({ table: Type.String(), key: Type.String({ minLength: 1, maxLength: 512 }) });
 const Entry = Type.Object({ key: Type.String(), value: Type.Unknown(), updatedAt: Type.String() });
+const Retried = Type.Array(Type.Integer(), {
+  description: 'the open xref_missing exceptions that waited on these keys, retried now',
+});
+const PutAnswer = Type.Object({
+  key: Type.String(),
+  value: Type.Unknown(),
+  updatedAt: Type.String(),
+  retried: Retried,
+});
+const PAGE = 500;
+/** What a waiting exception's detail names: the table and the key (an X12 item: either of two keys). */
+const WAITS_ON = /cross-reference table '([^']+)' has no key '([^']*)'(?: or '([^']*)')?/;
+
+/**
+ * Retries the open `xref_missing` exceptions waiting on `keys` of `table` (their detail names the table and
+ * the key): a parked delivery is sent again, a parked request or X12 set is mapped again by its connector.
+ * One that still lacks another key stays open. Returns the ids retried.
+ */
+export async function retryWaitingOn(
+  { store, inbound, wakeDelivery }: Pick<ApiServices, 'store' | 'inbound' | 'wakeDelivery'>,
+  table: string,
+  keys: ReadonlySet<string>,
+  who: string,
+): Promise<number[]> {
+  const retried: number[] = [];
+  const actor = (key: string) => ({
+    who,
+    at: new Date().toISOString(),
+    note: `cross-reference table '${table}' now has key '${key}'`,
+  });
+  let afterId: number | undefined;
+  const waiting: { id: number; key: string; replay: boolean }[] = [];
+  for (let read = 0; read < WAITING_SCAN; read += PAGE) {
+    const page = await store.delivery.listExceptions({
+      code: 'xref_missing',
+      status: 'open',
+      limit: PAGE,
+      ...(afterId !== undefined ? { afterId } : {}),
+    });
+    for (const e of page) {
+      const match = WAITS_ON.exec(e.detail) ?? WAITS_ON.exec(e.lastError ?? '');
+      if (match === null || match[1] !== table) continue;
+      const key = [match[2], match[3]].find((k) => k !== undefined && keys.has(k));
+      if (key === undefined) continue;
+      waiting.push({ id: e.id, key, replay: e.outboxId === undefined });
+    }
+    if (page.length < PAGE) break;
+    afterId = page[page.length - 1]?.id;
+  }
+  const byKey = new Map<string, number[]>();
+  for (const e of waiting) {
+    if (!e.replay) {
+      byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.id]);
+      continue;
+    }
+    // The whole record (a list leaves out what the connector replays from, such as the raw request).
+    const record = await store.delivery.getException(e.id);
+    if (record === undefined || record.status !== 'open') continue;
+    try {
+      await inbound.replay(record);
+    } catch (error) {
+      // Still waiting (another key it needs is missing): it stays open for the next fill.
+      if (error instanceof ManifoldError) continue;
+      throw error;
+    }
+    const [done] = await store.delivery.retryExceptions([e.id], actor(e.key));
+    if (done !== undefined) retried.push(done.id);
+  }
+  for (const [key, ids] of byKey) {
+    const done = await store.delivery.retryExceptions(ids, actor(key));
+    retried.push(...done.map((e) => e.id));
+    for (const subscription of new Set(done.map((e) => e.subscription))) wakeDelivery(subscription);
+  }
+  return retried.sort((a, b) => a - b);
+}
 
 /** Registers the cross-reference routes. */
-export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }: ApiContext): void {
+export function registerXrefRoutes(app: FastifyInstance, context: ApiContext): void {
+  const { auth, store, config } = context;
   const tableOf = (name: string): XrefTableConfig => {
     const table = config.xref?.get(name);
     if (table === undefined) {
@@ -39,11 +116,12 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
     '/v1/xref/:table/:key',
     {
       schema: {
-        summary: 'Set one entry of a cross-reference table; the body is its JSON value (admin)',
+        summary:
+          'Set one entry of a cross-reference table; the body is its JSON value. The open xref_missing exceptions waiting on the key are retried (admin)',
         tags: ['xref'],
         security: [{ bearer: [] }],
         params: EntryParams,
-        response: { 200: Entry, ...adminErrors },
+        response: { 200: PutAnswer, ...adminErrors },
       },
     },
     async (request) => {
@@ -54,7 +132,8 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
       if (problem !== undefined) throw new ValidationError(problem, [{ pointer: '/', detail: problem }]);
       const at = new Date().toISOString();
       await store.xref.put(table.name, request.params.key, value, at, table.reverse, { who });
-      return { key: request.params.key, value, updatedAt: at };
+      const retried = await retryWaitingOn(context, table.name, new Set([request.params.key]), who);
+      return { key: request.params.key, value, updatedAt: at, retried };
     },
   );
 
@@ -149,7 +228,10 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
         tags: ['xref'],
         security: [{ bearer: [] }],
         params: TableParams,
-        response: { 200: Type.Object({ table: Type.String(), loaded: Type.Integer() }), ...adminErrors },
+        response: {
+          200: Type.Object({ table: Type.String(), loaded: Type.Integer(), retried: Retried }),
+          ...adminErrors,
+        },
       },
     },
     async (request) => {
@@ -182,7 +264,9 @@ export function registerXrefRoutes(app: FastifyInstance, { auth, store, config }
         throw error;
       }
       await store.xref.putMany(table.name, entries, new Date().toISOString(), table.reverse, { who });
-      return { table: table.name, loaded: entries.length };
+      const keys = new Set(entries.map((entry) => entry.key));
+      const retried = await retryWaitingOn(context, table.name, keys, who);
+      return { table: table.name, loaded: entries.length, retried };
     },
   );
 }

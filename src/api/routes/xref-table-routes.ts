@@ -24,7 +24,7 @@ export const WAITING_SCAN = 5000;
 const PAGE = 500;
 
 /** `cross-reference table '<name>' has no key '<key>'` (the webhook, poll and shaped-call messages). */
-const NAMED = /cross-reference table '([^']+)' has no key '([^']*)'/;
+export const NAMED = /cross-reference table '([^']+)' has no key '([^']*)'/;
 
 /** The open exceptions waiting on a table, by table name. */
 async function waitingByTable(store: Store): Promise<Map<string, XrefWaiting[]>> {

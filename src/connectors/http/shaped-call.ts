@@ -10,7 +10,15 @@ import type { HttpConnectorConfig, ShapedCall } from '../../config/compiled-conf
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { classifyOutcome } from '../../domain/delivery/retry-policy.js';
 import type { ConnectorState, OutboundResult, TraceHeaders } from '../connector-port.js';
-import { ExpressionError, evaluate, truthy, type XrefResolver, xrefBinding } from './expressions.js';
+import {
+  ExpressionError,
+  evaluate,
+  truthy,
+  XREF_MISSING,
+  XrefMissingError,
+  type XrefResolver,
+  xrefBinding,
+} from './expressions.js';
 import { idempotencyKey } from './mapping.js';
 import type { OAuth2Tokens } from './oauth2.js';
 import { type ExchangeResult, excerptOf, type HttpConnector } from './outbound.js';
@@ -69,18 +77,32 @@ export async function sendShaped(
       // Nothing for this target (an item it does not sell, say): delivered without a request.
       return { outcome: 'delivered', latencyMs: Date.now() - started, error: 'skipIf matched the event' };
     }
-    // `repeatIf` makes the call again at once, lookup first, at most `repeatMax` times; the last answer
-    // is then judged by the other rules.
+    // `repeatIf` makes the call again at once, lookup first, at most `repeatMax` times. An answer it still
+    // matches after the last repeat is an ordinary retryable failure: the next attempt reads again (or a
+    // newer row of a coalescing type supersedes it). Any other answer is judged by the other rules.
     for (let repeat = 0; ; repeat++) {
       if (shaped.lookup !== undefined) {
-        const stopped = await runLookup(context, http, shaped, event, bindings, trace, started);
-        if (stopped !== undefined) return stopped;
+        const looked = await runLookup(context, http, shaped, event, bindings, trace, started);
+        if ('stopped' in looked) return looked.stopped;
+        if (shaped.lookup.found !== undefined) {
+          const found = await evaluate(shaped.lookup.found, bindings.lookup, bindings);
+          if (found !== undefined && found !== null) {
+            // Already done (a create whose answer was lost): nothing sent, `capture` reads what was found.
+            const answer: Answer = { status: looked.status, headers: looked.headers, body: found };
+            const result: OutboundResult = {
+              outcome: 'delivered',
+              status: looked.status,
+              latencyMs: Date.now() - started,
+              error: 'lookup.found matched: nothing sent',
+            };
+            return await applyCaptures(context, shaped, answer, result, event);
+          }
+        }
       }
       const request = await buildShapedRequest(http, shaped, events, bindings, context.now());
       const answer = await call(context, http, shaped, request, trace);
       if (
         shaped.repeatIf !== undefined &&
-        repeat < (shaped.repeatMax ?? 0) &&
         answer.status !== undefined &&
         truthy(
           await evaluate(shaped.repeatIf, {
@@ -90,21 +112,34 @@ export async function sendShaped(
           }),
         )
       ) {
-        continue;
+        if (repeat < (shaped.repeatMax ?? 0)) continue;
+        return {
+          outcome: 'retryable',
+          status: answer.status,
+          bodyExcerpt: excerptOf(answer.body ?? ''),
+          latencyMs: Date.now() - started,
+          error: `repeatIf still matched after ${repeat} repeat(s); retried later`,
+        };
       }
       return await judge(context, shaped, answer, event, started);
     }
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
-    // The same expression over the same event fails the same way: refused, kept as an exception.
-    return { outcome: 'permanent', latencyMs: Date.now() - started, error: error.message };
+    // The same expression over the same event fails the same way: refused, kept as an exception; one
+    // that lacks a cross-reference key waits for it (`xref_missing`, retried when the table gets it).
+    return {
+      outcome: 'permanent',
+      latencyMs: Date.now() - started,
+      error: error.message,
+      ...(error instanceof XrefMissingError ? { code: XREF_MISSING } : {}),
+    };
   }
 }
 
 /**
- * Runs the lookup and binds its answer as `$lookup`. Returns the attempt's result when the call stops
- * there: an answer `retryIf` matches (retried after `retryAfter`, as for the call), or one that binds
- * nothing (judged by its status class).
+ * Runs the lookup and binds its answer as `$lookup`. Returns the attempt's result (`stopped`) when the
+ * call stops there: an answer `retryIf` matches (retried after `retryAfter`, as for the call), or one that
+ * binds nothing (judged by its status class); else the lookup's status and headers.
  */
 async function runLookup(
   context: ShapedContext,
@@ -114,7 +149,7 @@ async function runLookup(
   bindings: Record<string, unknown>,
   trace: TraceHeaders,
   started: number,
-): Promise<OutboundResult | undefined> {
+): Promise<{ stopped: OutboundResult } | { status: number; headers: Record<string, string> }> {
   const lookup = shaped.lookup as NonNullable<ShapedCall['lookup']>;
   const request = await buildLookupRequest(lookup, event, bindings);
   const answer = await call(context, http, shaped, request, trace);
@@ -126,7 +161,7 @@ async function runLookup(
       context.now(),
     );
     if (reading.rule === 'retryIf') {
-      return {
+      const stopped: OutboundResult = {
         outcome: reading.outcome,
         status: answer.status,
         bodyExcerpt: excerptOf(answer.body ?? ''),
@@ -134,12 +169,15 @@ async function runLookup(
         ...(reading.retryAfterMs !== undefined ? { retryAfterMs: reading.retryAfterMs } : {}),
         error: 'lookup: retryIf matched the answer',
       };
+      return { stopped };
     }
   }
   const found = lookupValue(answer.status, body);
-  if (found === undefined) return { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` };
+  if (found === undefined) {
+    return { stopped: { ...unanswered(answer, started), error: `lookup: ${describe(answer)}` } };
+  }
   bindings.lookup = found.value;
-  return undefined;
+  return { status: answer.status as number, headers: answer.headers ?? {} };
 }
 
 /**
@@ -200,7 +238,12 @@ async function judge(
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     // A rule that cannot be read over this answer: refused with the answer kept, for the operator.
-    return { ...result, outcome: 'permanent', error: error.message };
+    return {
+      ...result,
+      outcome: 'permanent',
+      error: error.message,
+      ...(error instanceof XrefMissingError ? { code: XREF_MISSING } : {}),
+    };
   }
 }
 
@@ -229,6 +272,18 @@ async function applyRules(
   const judged: OutboundResult = { ...result, outcome: reading.outcome };
   if (reading.retryAfterMs !== undefined) judged.retryAfterMs = reading.retryAfterMs;
   if (reading.error !== undefined) judged.error = reading.error;
+  return await applyCaptures(context, shaped, answer, judged, event);
+}
+
+/** `capture` (either form) of a delivered answer; `judged` unchanged. */
+async function applyCaptures(
+  context: ShapedContext,
+  shaped: ShapedCall,
+  answer: Answer,
+  judged: OutboundResult,
+  event: CloudEvent,
+): Promise<OutboundResult> {
+  const xref = xrefBinding(context.xrefRead);
   if (judged.outcome === 'delivered' && shaped.capture !== undefined) {
     // Kept in the subscription's state as `capture:<event id>`.
     const kept = await captureEntry(shaped.capture, answer, event, context.now(), xref);

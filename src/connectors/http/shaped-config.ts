@@ -265,7 +265,7 @@ function readLookup(value: ConfigValue | undefined): ShapedCall['lookup'] {
   if (value === undefined) return undefined;
   const map = value.map();
   if (map === undefined) return undefined;
-  map.allowOnly(['url', 'method', 'headers', 'body']);
+  map.allowOnly(['url', 'method', 'headers', 'body', 'found']);
   const urlValue = map.require('url');
   if (urlValue === undefined || notAString(urlValue)) return undefined;
   const url = urlValue.string();
@@ -275,10 +275,14 @@ function readLookup(value: ConfigValue | undefined): ShapedCall['lookup'] {
   if (body !== undefined && method === 'GET') {
     map.get('body')?.report("a GET lookup has no body; add 'method: POST'");
   }
+  const found = readExpression(map.get('found'), 'lookup.found');
   if (url === undefined) return undefined;
   const template = readUrlTemplate(urlValue, url, 'lookup.url');
   if (template === undefined) return undefined;
-  return body === undefined ? { url: template, method, headers } : { url: template, method, headers, body };
+  const lookup: NonNullable<ShapedCall['lookup']> = { url: template, method, headers };
+  if (body !== undefined) lookup.body = body;
+  if (found !== undefined) lookup.found = found;
+  return lookup;
 }
 
 /** Static headers: names checked, values strings (secrets: never echoed). */

@@ -118,7 +118,7 @@ export async function buildLookupRequest(
 
 /**
  * The main request for `event` (bindings: `$idempotencyKey`, and `$lookup` when there is a lookup): the
- * URL filled in, `body` evaluated (else the CloudEvent itself, except for GET), the subscription's headers,
+ * URL filled in, `body` evaluated (else the CloudEvent itself, except for GET and DELETE), the subscription's headers,
  * `Content-Type`, `Idempotency-Key` and, with `secret`, `Manifold-Signature` stamped at `now`.
  * Throws `ExpressionError` when an expression fails.
  */
@@ -138,7 +138,7 @@ export async function buildShapedRequest(
     if (value === undefined) throw new ExpressionError('body: the expression gave no value', 'body');
     body = JSON.stringify(value);
     contentType = 'application/json; charset=utf-8';
-  } else if (shaped.method !== 'GET') {
+  } else if (shaped.method !== 'GET' && shaped.method !== 'DELETE') {
     ({ body, contentType } = toRequestBody(events, http.batch));
   }
   const headers = ownHeaders(http.headers);

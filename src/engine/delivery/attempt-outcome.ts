@@ -75,11 +75,13 @@ export function nextStep(
     const delay = nextAttemptDelayMs(policy, attempts, random, response.retryAfterMs, elapsed);
     return { kind: 'retry', at: new Date(finished.getTime() + delay).toISOString() };
   }
-  const code = response.outcome === 'permanent' ? 'delivery_rejected' : 'delivery_failed';
+  const code = response.outcome === 'permanent' ? (response.code ?? 'delivery_rejected') : 'delivery_failed';
   const why =
-    response.outcome === 'permanent'
-      ? `${subscription.target} refused the event (${response.status ?? response.error}); not retried`
-      : `gave up after ${attempts} attempt(s)${signal === 'throttled' ? ', throttled until maxAgeMs passed' : ''}: ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
+    response.outcome === 'permanent' && response.code === 'xref_missing'
+      ? `${response.error}; sent again once the table has the key`
+      : response.outcome === 'permanent'
+        ? `${subscription.target} refused the event (${response.status ?? response.error}); not retried`
+        : `gave up after ${attempts} attempt(s)${signal === 'throttled' ? ', throttled until maxAgeMs passed' : ''}: ${response.status ? `HTTP ${response.status}` : (response.error ?? 'no answer')}`;
   return {
     kind: 'park',
     blocksKey: holdsKey(subscription, claim.event),

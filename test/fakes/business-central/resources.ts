@@ -1,6 +1,7 @@
 /**
  * The fake Business Central's company resources: customers, items, salesOrders (deep insert of
- * salesOrderLines on create, `If-Match` on PATCH) and itemLedgerEntries (read-only, by entryNumber), and
+ * salesOrderLines on create, `If-Match` on PATCH and DELETE, `$filter` on any field such as
+ * externalDocumentNumber) and itemLedgerEntries (read-only, by entryNumber), and
  * the recipe's credit-check adapter, which is not a BC API.
  */
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,8 @@ export interface Store {
   customers: Customer[];
   items: Item[];
   salesOrders: Map<string, SalesOrder>;
+  /** How many coming creates of a sales order make it, then reset the connection (the answer lost). */
+  dropCreateAnswers?: number;
 }
 export interface Ledger {
   entries: Record<string, unknown>[];
@@ -120,7 +123,8 @@ export function companyRoutes(
   if (one && order && one[2] && method === 'GET') return list(res, order.lines, query);
   if (one && order && !one[2] && method === 'GET')
     return sendJson(res, 200, orderView(order), { etag: weakEtag(order.header.id as string, order.version) });
-  if (one && order && !one[2] && method === 'PATCH') {
+  if (one && order && !one[2] && (method === 'PATCH' || method === 'DELETE')) {
+    // If-Match is required on both (API v2.0 "Update salesOrders", "Delete salesOrders").
     const ifMatch = req.headers['if-match'];
     if (ifMatch === undefined || ifMatch === '') {
       return odataError(
@@ -133,6 +137,16 @@ export function companyRoutes(
     if (ifMatch !== '*' && ifMatch !== weakEtag(order.header.id as string, order.version)) {
       return odataError(res, 412, 'Request_EntityChanged', 'Another user has already changed the record.');
     }
+  }
+  if (one && order && !one[2] && method === 'DELETE') {
+    // "Do not supply a request body for this method"; the answer is 204 No Content.
+    if (body !== undefined) return odataError(res, 400, 'BadRequest', 'DELETE takes no request body.');
+    store.salesOrders.delete(order.header.id as string);
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (one && order && !one[2] && method === 'PATCH') {
     const changes = (body ?? {}) as Record<string, unknown>;
     for (const name of Object.keys(changes)) {
       if (!ORDER_FIELDS.has(name)) return unknownProperty(res, name, 'salesOrder');
@@ -242,6 +256,12 @@ function createOrder(store: Store, res: ServerResponse, body: Record<string, unk
   };
   const order: SalesOrder = { header, lines, version: 1 };
   store.salesOrders.set(id, order);
+  if ((store.dropCreateAnswers ?? 0) > 0) {
+    // Created, but the answer never reaches the client (a reset connection, a gateway timeout).
+    store.dropCreateAnswers = (store.dropCreateAnswers ?? 0) - 1;
+    res.socket?.destroy();
+    return;
+  }
   sendJson(res, 201, { ...orderView(order), salesOrderLines: lines }, { etag: weakEtag(id, 1) });
 }
 

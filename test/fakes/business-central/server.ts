@@ -183,6 +183,7 @@ export class FakeBusinessCentral {
     }
     if (this.throttle(res, url.pathname)) return;
     let body: unknown;
+    if (req.method === 'DELETE' && raw !== '') body = raw; // refused by the route: DELETE takes no body
     if (req.method === 'POST' || req.method === 'PATCH') {
       if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) {
         return odataError(res, 415, 'BadRequest', 'Unsupported media type: send application/json.');
