@@ -321,7 +321,12 @@ const rows = [];
 try {
   {
     const sqliteFile = (name) => join(dir, `${name}.db`);
-    const result = await ingest(undefined, 'sqlite-ingest', `{ sqlite: "${sqliteFile('sqlite-ingest')}" }`, 1);
+    const result = await ingest(
+      undefined,
+      'sqlite-ingest',
+      `{ sqlite: "${sqliteFile('sqlite-ingest')}" }`,
+      1,
+    );
     const fan = await fanout(
       undefined,
       'sqlite-fanout',
@@ -374,7 +379,8 @@ try {
   console.log(`\nload average at end: ${load1.map((l) => l.toFixed(2)).join(', ')}`);
 } finally {
   await Promise.all(sinks.map((sink) => stop(sink.child)));
-  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+  for (const schema of schemas)
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
   await admin.end();
   rmSync(dir, { recursive: true, force: true });
 }
