@@ -40,6 +40,11 @@ export const OrderedLineSchema = Type.Object(
     uom: Type.Optional(
       UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
     ),
+    partnerUom: Type.Optional(
+      UnitOfMeasure(
+        "The unit as the sender wrote it, when its own code map turned it into `uom` (an EDI partner's `CS` for `CA`); answers to the sender say the unit in it.",
+      ),
+    ),
     // Commercial fields (order-commercial-schemas.ts): description, customerItemId, gtin, discount, taxes, extensions.
     ...LINE_COMMERCIAL_FIELDS,
   },

@@ -196,6 +196,7 @@ function changeDocumentLine(
     // Not whole units of the ordered unit: the line is in eaches now, its price per each.
     if (unitPrice === undefined && line.unitPrice !== undefined) line.unitPrice = line.unitPrice / factor;
     line.uom = BASE_UNIT;
+    delete line.partnerUom;
     line.quantity = quantity;
     line.baseQuantity = quantity;
     if (unitPrice !== undefined) line.unitPrice = unitPrice;
