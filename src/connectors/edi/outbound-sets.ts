@@ -127,11 +127,12 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
   async '846'(data, { date, partner }) {
     return map846(data as unknown as Parameters<typeof map846>[0], { date, partner });
   },
-  async '865'(data, { date, partner, order: orderOf }) {
+  async '865'(data, { date, partner, units, order: orderOf }) {
     const order = await orderOf();
     return map865(data as unknown as Parameters<typeof map865>[0], {
       date,
       partner,
+      ...(units ? { units } : {}),
       ...(order ? { order: { lines: order.document.lines } } : {}),
     });
   },
