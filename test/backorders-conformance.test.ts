@@ -182,6 +182,82 @@ function conformance(kind: StoreKind) {
     );
   });
 
+  /** Ingests one fact as `system`, then lets the applier and the fill catch up. */
+  async function fact(system: string, type: string, data: Record<string, unknown>) {
+    const [result] = await hub.ingest.ingest(
+      system,
+      [
+        {
+          specversion: '1.0',
+          id: randomUUID(),
+          source: `/${system}`,
+          type: `com.manifold.inventory.${type}.v1`,
+          time: new Date().toISOString(),
+          data,
+        } as CloudEvent,
+      ],
+      false,
+    );
+    expect(result?.status, JSON.stringify(result)).toBe('accepted');
+    await hub.inventory.settle();
+    await hub.orders.settle();
+  }
+
+  it('fills a backorder when a count finds stock (counted up)', async () => {
+    const sku = freshSku();
+    const id = freshOrderId();
+    await create(body(id, [{ sku, quantity: 2 }]));
+    expect((await store.orders.getOrder(id))?.holds).toEqual(['backordered']);
+
+    await fact('wms-east', 'counted', { sku, location: 'DC-EAST', onHand: 7 });
+
+    const after = await store.orders.getOrder(id);
+    expect(after).toMatchObject({ milestone: 'released', holds: [] });
+    expect(after?.state.lines[0]).toMatchObject({ location: 'DC-EAST', committed: 2, backordered: 0 });
+    expect((await position(sku, 'DC-EAST'))?.buckets).toMatchObject({ on_hand: 7, committed: 2 });
+    expect(await store.orders.backorderedFor(sku, 10)).toEqual([]);
+  });
+
+  it('fills a backorder when incoming units turn on hand (moved out of quarantine), not while only expected or held', async () => {
+    const sku = freshSku();
+    const id = freshOrderId();
+    await create(body(id, [{ sku, quantity: 3 }]));
+    const stillWaiting = async () => {
+      const order = await store.orders.getOrder(id);
+      expect(order?.holds).toEqual(['backordered']);
+      expect(order?.state.lines[0]).toMatchObject({ committed: 0, backordered: 3 });
+    };
+    // Expected from the ERP: not on hand, the order waits.
+    await fact('erp', 'incoming', {
+      sku,
+      location: 'DC-EAST',
+      quantity: 4,
+      expectedAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    await stillWaiting();
+    // Arrived into quality hold: on hand but not free, the order still waits.
+    await fact('wms-east', 'received', { sku, location: 'DC-EAST', quantity: 4, quarantine: true });
+    await stillWaiting();
+    // Released from quality hold (moved): free stock, the backorder is filled.
+    await fact('wms-east', 'moved', {
+      sku,
+      location: 'DC-EAST',
+      from: 'quarantined',
+      to: 'available',
+      quantity: 4,
+      reason: 'quality_release',
+    });
+    const after = await store.orders.getOrder(id);
+    expect(after).toMatchObject({ milestone: 'released', holds: [] });
+    expect(after?.state.lines[0]).toMatchObject({ location: 'DC-EAST', committed: 3, backordered: 0 });
+    expect((await position(sku, 'DC-EAST'))?.buckets).toMatchObject({
+      on_hand: 4,
+      quarantined: 0,
+      committed: 3,
+    });
+    expect(await committedMoves(sku)).toHaveLength(1);
+  });
+
   /**
    * A fill never splits a line (docs/orders.md#backorder-fill): a line with units committed at one
    * location waits for stock there, even when another location serving the order has some. Filled at its

@@ -40,6 +40,11 @@ export const OrderedLineSchema = Type.Object(
     uom: Type.Optional(
       UnitOfMeasure('The unit ordered (EA, CA, PL, …; the unit table converts it); EA (each) when absent.'),
     ),
+    partnerUom: Type.Optional(
+      UnitOfMeasure(
+        "The unit as the sender wrote it, when its own code map turned it into `uom` (an EDI partner's `CS` for `CA`); answers to the sender say the unit in it.",
+      ),
+    ),
     // Commercial fields (order-commercial-schemas.ts): description, customerItemId, gtin, discount, taxes, extensions.
     ...LINE_COMMERCIAL_FIELDS,
   },
@@ -260,10 +265,21 @@ export const ChangedLineSchema = Type.Object(
         minimum: 0,
         maximum: 1_000_000_000,
         description:
-          'The new quantity of the line (not a difference); required to add (at least 1) or update (0 removes).',
+          'The new quantity of the line, in `uom` (not a difference); required to add (at least 1) or update (0 removes).',
       }),
     ),
-    unitPrice: Type.Optional(Money('New price of one unit.')),
+    unitPrice: Type.Optional(Money('New price of one unit (of `uom`).')),
+    // Units of measure (docs/orders.md#units-of-measure): optional, so a change in eaches reads as before.
+    uom: Type.Optional(
+      UnitOfMeasure(
+        'The unit of `quantity` and `unitPrice` (EA, CA, …; the unit table converts it); eaches (EA) when absent.',
+      ),
+    ),
+    partnerUom: Type.Optional(
+      UnitOfMeasure(
+        "The unit as the sender wrote it, when its own code map turned it into `uom` (an 860's POC05 `CS` for `CA`).",
+      ),
+    ),
   },
   { additionalProperties: false },
 );

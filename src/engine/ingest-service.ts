@@ -252,8 +252,9 @@ function isBackorder(event: CloudEvent): boolean {
 
 /**
  * Units of measure the unit table cannot convert (docs/orders.md#units-of-measure): an order line's
- * `uom` must be known for its SKU; an execution line's `uom` (its SKU is the order's, not known here) must
- * be known for some SKU — the order processor converts it for the line's SKU.
+ * `uom` (and that of a line an order change adds) must be known for its SKU; a changed or execution
+ * line's `uom` (its SKU is the order's, not known here) must be known for some SKU — the order processor
+ * converts it for the line's SKU.
  */
 function unitProblems(table: UnitTable, type: string, data: unknown): FieldProblem[] {
   const lines = (data as { lines?: unknown } | undefined)?.lines;
@@ -262,7 +263,11 @@ function unitProblems(table: UnitTable, type: string, data: unknown): FieldProbl
   lines.forEach((line: { lineId?: string; sku?: string; quantity?: number; uom?: string }, index) => {
     if (line.uom === undefined) return;
     const pointer = `/data/lines/${index}/uom`;
-    if (type === 'com.manifold.order.accepted.v1') {
+    // An order line, or a line an order change adds (its SKU is in the event): known for that SKU.
+    const ordering =
+      type === 'com.manifold.order.accepted.v1' ||
+      (type === 'com.manifold.order.changed.v1' && line.sku !== undefined && line.quantity !== undefined);
+    if (ordering) {
       const converted = toBase(table, String(line.sku), Number(line.quantity), line.uom);
       if (!converted.ok) problems.push({ pointer, detail: `line ${line.lineId}: ${converted.detail}` });
     } else if (!isKnownUnit(table, line.uom)) {

@@ -29,6 +29,8 @@ export interface OrderDocument extends OrderCommercial {
     quantity: number;
     unitPrice?: number;
     uom?: string;
+    /** The unit as the sender wrote it when its code map turned it into `uom` (an X12 partner's `CS`). */
+    partnerUom?: string;
     baseQuantity?: number;
   } & LineCommercial)[];
   /** Fields the ERP's validation added (terms, prices, customer number…). */

@@ -185,19 +185,38 @@ describe('Business Central recipe', () => {
         orderId,
         channel: 'web',
         customer: { id: 'C-10000', name: 'Adatum' },
-        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 2, unitPrice: 10 }],
+        lines: [
+          { lineId: '1', sku: 'WIDGET-1', quantity: 2, unitPrice: 10 },
+          { lineId: '2', sku: 'WIDGET-1', quantity: 1, uom: 'CA', unitPrice: 110 },
+        ],
         shipTo,
+        currency: 'EUR',
+        orderedAt: '2026-11-30T09:15:00Z',
+        requestedDeliveryDate: '2026-12-12',
       },
     });
     expect(created.status).toBe(201);
     await until(() => bcOrder(orderId) !== undefined, 'the BC sales order');
     const order = bcOrder(orderId);
     expect(order?.header.customerNumber).toBe('C-10000');
+    expect(order?.header).toMatchObject({
+      currencyCode: 'EUR',
+      orderDate: '2026-11-30',
+      requestedDeliveryDate: '2026-12-12',
+    });
+    // The case line goes in cases at the case price, not in 12 eaches at the case price.
     expect(order?.lines).toEqual([
       expect.objectContaining({ lineType: 'Item', lineObjectNumber: 'WIDGET-1', quantity: 2, unitPrice: 10 }),
+      expect.objectContaining({
+        lineObjectNumber: 'WIDGET-1',
+        unitOfMeasureCode: 'CA',
+        quantity: 1,
+        unitPrice: 110,
+      }),
     ]);
     // The throttled request was the attempt's lookup (GET salesOrders?$filter=externalDocumentNumber…).
     expect(fake.log.some((r) => r.path.includes('/salesOrders') && r.status === 429)).toBe(true);
+    expect(order?.lines[0]).not.toHaveProperty('unitOfMeasureCode');
     expect(fake.store.salesOrders.size).toBe(1); // the throttled attempt created nothing
     const id = order?.header.id as string;
     await until(

@@ -197,6 +197,7 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
         { id: 13000000000101, sku: 'SKU-A', quantity: 2, price: '19.90' },
         { id: 13000000000102, sku: 'SKU-B', quantity: 1, price: '5.00' },
       ],
+      note: 'leave at the back door',
     });
     const first = await sendWebhook(inbound('orders-create'), SECRET, { topic: 'orders/create', payload });
     expect(first.status, JSON.stringify(first.body)).toBe(202);
@@ -211,6 +212,18 @@ describe('the Shopify recipe against a fake Shopify', { timeout: 30_000 }, () =>
     const order = await api('GET', `/v1/orders/WEB-${orderId}`, ADMIN);
     expect(order.status).toBe(200);
     expect(JSON.stringify(order.body)).toContain('13000000000101');
+    // The commercial fields of the webhook reach the canonical order.
+    expect(order.body).toMatchObject({
+      currency: 'USD',
+      orderedAt: payload.created_at,
+      payment: { status: 'paid' },
+      charges: [{ type: 'freight', amount: 4.9, description: 'Standard Shipping' }],
+      taxes: [{ type: 'OH State Tax', rate: 5.75, amount: 2.57 }],
+      discounts: [{ code: 'WELCOME5', amount: 5 }],
+      notes: 'leave at the back door',
+      billTo: { name: 'Ada Lovelace', line1: '1 Difference Engine Way', city: 'Dayton', region: 'OH' },
+    });
+    expect(order.body?.billTo).not.toHaveProperty('line2');
 
     // Shopify's fulfillment orders: an older one closed, the open one holding both lines.
     fake.shop.orders.set(`gid://shopify/Order/${orderId}`, {

@@ -35,18 +35,25 @@ function segmentsOf(x12: string): Segment[] {
 }
 const elements = (s: Segment) => s.elements.map((_, i) => valueAt(s, i + 1));
 
-async function start() {
+/** With `units`, a unit table (12 per case, AB3542 also a 48-each pallet) and acme's code map `{CS: CA}`. */
+async function start(options: { units?: boolean } = {}) {
   sink = await startSink();
-  hub = await buildTestApp({
-    yaml: testConfigYaml({
-      subscriptions: `subscriptions:
+  const yaml = testConfigYaml({
+    subscriptions: `subscriptions:
   - name: acme-edi
     target: acme
     edi: { sets: [865] }
     http: { url: ${sink.url}/edi }
     retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxAgeMs: 60000 }
 `,
-    }),
+  });
+  hub = await buildTestApp({
+    yaml: options.units
+      ? `${yaml.replace(
+          "x12: { id: '4405197800', qualifier: '12' }",
+          "x12: { id: '4405197800', qualifier: '12', units: { CS: CA } }",
+        )}units:\n  '*': { CA: 12 }\n  AB3542: { CA: 12, PL: 48 }\n`
+      : yaml,
     delivery: { pollMs: 10 },
   });
   for (const sku of ['AB3542', 'RD5322', 'XY5266', 'VX2332', 'RV0524', 'DX1875', 'NEW001']) {
@@ -172,5 +179,94 @@ describe('X12 860 → order.changed → 865', () => {
     expect(second.sets[0]).toMatchObject({ type: '860', outcome: 'rejected' });
     expect(second.sets[0]?.detail).toMatch(/POC02 'ZZ'/);
     expect(sink!.received).toHaveLength(0);
+  });
+
+  it('reads POC05 through the partner units, converts to eaches for the SKU, and answers the 865 in the unit ordered', async () => {
+    const h = await start({ units: true });
+    const change = toHub(ACME, 'PC', '860', [
+      { id: 'BCH', elements: ['04', 'SA', '08292233294', '', '4', '20101127'] },
+      // Line 1 (120 EA of AB3542) becomes 5 cases in acme's code, its price per case; line 8 is new, 2 CA.
+      { id: 'POC', elements: ['1', 'QD', '5', '5', 'CS', '111', '', 'VN', 'AB3542'] },
+      { id: 'POC', elements: ['8', 'AI', '2', '2', 'CA', '42', '', 'VN', 'NEW001'] },
+      { id: 'CTT', elements: ['2', '7'] },
+    ]);
+    expect(validateX12(parseX12(change))).toEqual([]);
+    const { sets } = await postX12(h, change, 'acme');
+    expect(sets[0]).toMatchObject({ type: '860', outcome: 'applied' });
+    await h.orders.settle();
+    const order = await h.store.orders.getOrder(ORDER);
+    const line = (id: string) => order?.state.lines.find((l) => l.lineId === id);
+    expect(line('1')).toMatchObject({ ordered: 120, cancelled: 60, committed: 60 });
+    expect(line('8')).toMatchObject({ sku: 'NEW001', ordered: 24, committed: 24 });
+    const doc = (id: string) => order?.document.lines.find((l) => l.lineId === id);
+    expect(doc('1')).toMatchObject({
+      quantity: 5,
+      uom: 'CA',
+      partnerUom: 'CS',
+      baseQuantity: 60,
+      unitPrice: 111,
+    });
+    expect(doc('8')).toMatchObject({
+      quantity: 2,
+      uom: 'CA',
+      partnerUom: 'CA',
+      baseQuantity: 24,
+      unitPrice: 42,
+    });
+    const [request] = await sink!.waitFor(1);
+    expect(validateX12(parseX12(request!.body))).toEqual([]);
+    const segments = segmentsOf(request!.body);
+    expect(segments.filter((s) => s.id === 'POC').map(elements)).toEqual([
+      ['1', 'CA', '5', '', 'CS', '', '', 'VN', 'AB3542'],
+      ['8', 'AI', '2', '', 'CA', '', '', 'VN', 'NEW001'],
+    ]);
+    expect(segments.filter((s) => s.id === 'ACK').map(elements)).toEqual([
+      ['IQ', '5', 'CS'],
+      ['IA', '2', 'CA'],
+    ]);
+  });
+
+  it('rejects an 860 line in a unit the table does not know for its SKU, naming the line and the code', async () => {
+    const h = await start({ units: true });
+    // RD5322 has no pallet (only AB3542's entry names PL).
+    const change = toHub(ACME, 'PC', '860', [
+      { id: 'BCH', elements: ['04', 'SA', '08292233294', '', '5', '20101127'] },
+      { id: 'POC', elements: ['2', 'QD', '1', '1', 'PL', '', '', 'VN', 'RD5322'] },
+    ]);
+    const { sets } = await postX12(h, change, 'acme');
+    expect(sets[0]).toMatchObject({ type: '860', outcome: 'rejected' });
+    expect(sets[0]?.detail).toContain("line 2: POC05 unit 'PL' is not known");
+    const order = await h.store.orders.getOrder(ORDER);
+    expect(order?.state.lines.find((l) => l.lineId === '2')).toMatchObject({ ordered: 220, cancelled: 0 });
+  });
+
+  it('refuses an order.changed line whose unit is unknown for the SKU as a whole, naming the line and unit', async () => {
+    const h = await start({ units: true });
+    const changed = await postAs(h.app, '/v1/events', KEYS.acme, {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/acme',
+      type: 'com.manifold.order.changed.v1',
+      data: {
+        orderId: ORDER,
+        changeId: 'C-9',
+        lines: [
+          { lineId: '1', action: 'update', quantity: 2, uom: 'PL' },
+          { lineId: '2', action: 'update', quantity: 1, uom: 'PL' },
+        ],
+      },
+    });
+    expect(changed.statusCode).toBe(202);
+    await h.orders.settle();
+    const order = await h.store.orders.getOrder(ORDER);
+    expect(order?.state.lines.find((l) => l.lineId === '1')).toMatchObject({ ordered: 120, cancelled: 0 });
+    const open = await h.store.delivery.listExceptions({
+      code: 'order_change_refused',
+      subject: ORDER,
+      status: 'open',
+      limit: 10,
+    });
+    expect(open).toHaveLength(1);
+    expect(open[0]?.detail).toMatch(/line 2: unit 'PL' is not known/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Units of measure through the hub (docs/orders.md#units-of-measure, docs/edi.md): acme's 850 orders
  * `PO1*1*10*CA` of a 12-per-case item and `PO1*2*3*CS` (acme's code for a case): 156 eaches are committed;
- * the 855, 856 (with packages) and 810 sent back answer in cases, in acme's codes. A unit the table does
+ * the 855, 856 (with packages) and 810 sent back answer in cases, each line in the code acme ordered it in
+ * (`CA` for the first line, `CS` for the second). A unit the table does
  * not know rejects the set in the 997 with the line and code, kept as an `edi_rejected` exception.
  */
 import { randomUUID } from 'node:crypto';
@@ -91,9 +92,9 @@ describe('an 850 in cases', () => {
     );
     expect(sets[0]).toMatchObject({ type: '850', outcome: 'applied' });
     const order = await app.store.orders.getOrder('acme-CASES-2');
-    expect(order?.document.lines.map((l) => [l.quantity, l.uom, l.baseQuantity])).toEqual([
-      [10, 'CA', 120],
-      [3, 'CA', 36],
+    expect(order?.document.lines.map((l) => [l.quantity, l.uom, l.baseQuantity, l.partnerUom])).toEqual([
+      [10, 'CA', 120, 'CA'],
+      [3, 'CA', 36, 'CS'],
     ]);
     const positions = async (sku: string) => (await app.store.inventory.positions(sku))[0]?.buckets;
     expect(await positions('E-100')).toMatchObject({ on_hand: 500, committed: 120 });
@@ -162,11 +163,11 @@ describe('an 850 in cases', () => {
       set.segments.filter((s) => s.id === id).map((s) => positions.map((p) => valueAt(s, p)));
     const ack = await until(() => setOf('855'), 'the 855');
     expect(by(ack, 'PO1', 1, 2, 3)).toEqual([
-      ['1', '10', 'CS'],
+      ['1', '10', 'CA'],
       ['2', '3', 'CS'],
     ]);
     expect(by(ack, 'ACK', 1, 2, 3)).toEqual([
-      ['IA', '10', 'CS'],
+      ['IA', '10', 'CA'],
       ['IA', '3', 'CS'],
     ]);
     const asn = await until(() => setOf('856'), 'the 856');
@@ -176,12 +177,12 @@ describe('an 850 in cases', () => {
       ['GM', sscc('00614141100000002')],
     ]);
     expect(by(asn, 'SN1', 1, 2, 3)).toEqual([
-      ['1', '10', 'CS'],
+      ['1', '10', 'CA'],
       ['2', '3', 'CS'],
     ]);
     const invoice = await until(() => setOf('810'), 'the 810');
     expect(by(invoice, 'IT1', 1, 2, 3, 4)).toEqual([
-      ['1', '10', 'CS', '60'],
+      ['1', '10', 'CA', '60'],
       ['2', '3', 'CS', '60'],
     ]);
   });

@@ -1,7 +1,8 @@
 /**
  * The commercial fields end to end on the EDI path (docs/edi.md): an 850 with charges, dates, parties and
  * buyer ids becomes an order; its release goes to the 3PL as a 940 with them, and the ERP's invoice goes
- * back to the partner as an 810 with N1*RE (config `edi: {remitTo}`), ITD and the order's SACs. Both
+ * back to the partner as an 810 with N1*RE (config `edi: {remitTo}`), ITD, the order's SACs, its PO date
+ * (BEG05) and its currency. Both
  * interchanges are dropped in a folder, parsed back and validated.
  */
 import { randomUUID } from 'node:crypto';
@@ -113,12 +114,18 @@ it('writes the 850 commercial fields into the 940 and the 810, with the remit-to
       invoiceDate: '2026-12-05',
       lines: [{ lineId: '1', quantity: 120, unitPrice: 9.25 }],
       total: 1117.5,
-      currency: 'USD',
       terms: { description: '2% 10 NET 30', discountPercent: 2, discountDays: 10, netDays: 30 },
     },
   });
   expect(invoiced.statusCode).toBe(202);
   const i810 = await until(() => dropped(acmeDir, '810'), 'the 810');
+  // BIG03 is the PO date of the 850 (BEG05), not the day the hub took the order; the invoice names no
+  // currency, so the order's (the 850's CUR) is written.
+  const big = i810.find((s) => s.id === 'BIG') as Segment;
+  expect([1, 2, 3, 4].map((p) => valueAt(big, p))).toEqual(['20261205', 'INV-77', '20261130', '4500012345']);
+  expect(i810.filter((s) => s.id === 'CUR').map((s) => [valueAt(s, 1), valueAt(s, 2)])).toEqual([
+    ['SE', 'USD'],
+  ]);
   const remit = i810.findIndex((s) => s.id === 'N1');
   expect(i810.slice(remit, remit + 3).map((s) => s.elements.map(String))).toEqual([
     ['RE', 'Manifold Distribution', '91', 'MFD-001'],

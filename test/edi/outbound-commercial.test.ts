@@ -133,6 +133,17 @@ describe('810 commercial segments', () => {
     ]);
   });
 
+  it("writes the order's currency when the invoice names none, the invoice's when it does", () => {
+    const { currency: _, ...noCurrency } = invoice;
+    const order = { lines: orderLines, currency: 'CAD' };
+    const fallback = written(map810(noCurrency, { ...context, order }));
+    expect(all(fallback, 'CUR').map((s) => values(s, 1, 2))).toEqual([['SE', 'CAD']]);
+    const own = written(map810(invoice, { ...context, order }));
+    expect(all(own, 'CUR').map((s) => values(s, 1, 2))).toEqual([['SE', 'USD']]);
+    const none = written(map810(noCurrency, { ...context, order: { lines: orderLines } }));
+    expect(all(none, 'CUR')).toEqual([]);
+  });
+
   it('writes net terms without a discount as ITD01 05', () => {
     const set = written(
       map810({ ...invoice, terms: { netDays: 45 } }, { ...context, order: { lines: orderLines } }),

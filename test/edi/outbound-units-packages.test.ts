@@ -225,4 +225,41 @@ describe('856 with packages', () => {
     ]);
     expectSoundHierarchy(set);
   });
+
+  it("carries the order's parties: N1*ST and N1*SF in the shipment, REF*DP and N1*Z7 in the order", () => {
+    const order = {
+      lines: orderLines,
+      shipTo: {
+        name: 'ADDISON HVAC LLC',
+        line1: '7050 OVERLAND RD',
+        city: 'ORLANDO',
+        region: 'FL',
+        postalCode: '32810',
+        country: 'US',
+      },
+      markFor: { name: 'STORE 112', id: '0112' },
+      department: '42',
+    };
+    const set = roundTrip(map856(shipped, { ...context, order, shipmentId: 'SH-1' }));
+    const ids = set.segments.map((s) => s.id);
+    // Shipment: … DTM, then the ship-to and ship-from loops, before the order's HL.
+    const order2 = ids.indexOf('PRF') - 1;
+    expect(ids.slice(ids.indexOf('DTM'), order2)).toEqual(['DTM', 'N1', 'N3', 'N4', 'N1']);
+    // Order: PRF, REF*DP, N1*Z7, then the first pack.
+    expect(ids.slice(order2, order2 + 5)).toEqual(['HL', 'PRF', 'REF', 'N1', 'HL']);
+    expect(all(set, 'N1').map((s) => values(s, 1, 2, 3, 4))).toEqual([
+      ['ST', 'ADDISON HVAC LLC', '', ''],
+      ['SF', 'DC-EAST', '92', 'DC-EAST'],
+      ['Z7', 'STORE 112', '92', '0112'],
+    ]);
+    expect(values(all(set, 'N4')[0], 1, 2, 3, 4)).toEqual(['ORLANDO', 'FL', '32810', 'US']);
+    expect(all(set, 'REF').map((s) => values(s, 1, 2))).toEqual([
+      ['BM', 'SH-1'],
+      ['CN', '1Z999AA10123456784'],
+      ['DP', '42'],
+    ]);
+    // The parties add no HL: the hierarchy and the counts stay those of the packages.
+    expect(all(set, 'HL')).toHaveLength(8);
+    expectSoundHierarchy(set);
+  });
 });

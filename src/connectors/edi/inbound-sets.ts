@@ -178,7 +178,11 @@ class InboundSets {
         ],
       };
     }
-    const mapped = await this.withItems(partner, (items) => map860(set, order.document, items));
+    const units = {
+      ...(partner.x12?.units ? { codes: partner.x12.units } : {}),
+      ...(this.deps.units ? { table: this.deps.units } : {}),
+    };
+    const mapped = await this.withItems(partner, (items) => map860(set, order.document, items, units));
     if ('parked' in mapped) return parkedEffect(mapped.parked);
     if (!mapped.ok) return mapped;
     return {

@@ -7,6 +7,7 @@ import type { EdiOutboundSetId } from '../../config/compiled-config.js';
 import type { UnitCodeMap, UnitTable } from '../../domain/orders/units.js';
 import type { RemitTo } from './config-section.js';
 import { map810, map846, map855, map856, map865, map940, type OutboundResult } from './mappings/outbound.js';
+import type { ShipParty } from './mappings/outbound-856.js';
 import type { SetInput } from './x12/index.js';
 
 /** The order facts a set needs, as the hub's order store has them. */
@@ -17,12 +18,21 @@ export interface OrderFacts {
       sku: string;
       unitPrice?: number;
       uom?: string;
+      partnerUom?: string;
       quantity?: number;
       baseQuantity?: number;
     }[];
     /** The order's charges and discounts (docs/orders.md#commercial-fields), for the 810's SACs. */
     charges?: readonly { type: string; amount: number; description?: string }[];
     discounts?: readonly { code?: string; amount: number; description?: string }[];
+    /** The order's parties and department, for the 856. */
+    shipTo?: Record<string, unknown>;
+    markFor?: ShipParty;
+    department?: string;
+    /** When the customer placed the order (the 850's BEG05): the 810's PO date. */
+    orderedAt?: string;
+    /** The order's currency: the 810's CUR when the invoice names none. */
+    currency?: string;
   };
   createdAt: string;
 }
@@ -80,26 +90,34 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
     const order = await orderOf();
     if (!order) return noOrder(data);
     const skus = order.document.lines.map((l) => l.sku);
+    const { shipTo, markFor, department } = order.document;
     return map856(data as unknown as Parameters<typeof map856>[0], {
       date,
       partner,
       ...(partnerItems ? { partnerItems: await partnerItems(skus) } : {}),
       ...(units ? { units } : {}),
       ...(unitTable ? { unitTable } : {}),
-      order: { lines: order.document.lines },
+      order: {
+        lines: order.document.lines,
+        ...(typeof shipTo?.name === 'string' ? { shipTo: shipTo as unknown as ShipParty } : {}),
+        ...(markFor ? { markFor } : {}),
+        ...(department ? { department } : {}),
+      },
     });
   },
   async '810'(data, { date, partner, units, order: orderOf, remitTo }) {
     const order = await orderOf();
     if (!order) return noOrder(data);
-    const { charges, discounts } = order.document;
+    const { charges, discounts, orderedAt, currency } = order.document;
     return map810(data as unknown as Parameters<typeof map810>[0], {
       date,
       partner,
       ...(units ? { units } : {}),
       order: {
         lines: order.document.lines,
-        date: order.createdAt,
+        // The PO date is when the customer ordered, never when the hub took the order (createdAt).
+        ...(orderedAt ? { date: orderedAt } : {}),
+        ...(currency ? { currency } : {}),
         ...(charges ? { charges } : {}),
         ...(discounts ? { discounts } : {}),
       },
@@ -109,11 +127,12 @@ export const OUTBOUND_SET_MAPPERS: Record<EdiOutboundSetId, SetMapper> = {
   async '846'(data, { date, partner }) {
     return map846(data as unknown as Parameters<typeof map846>[0], { date, partner });
   },
-  async '865'(data, { date, partner, order: orderOf }) {
+  async '865'(data, { date, partner, units, order: orderOf }) {
     const order = await orderOf();
     return map865(data as unknown as Parameters<typeof map865>[0], {
       date,
       partner,
+      ...(units ? { units } : {}),
       ...(order ? { order: { lines: order.document.lines } } : {}),
     });
   },

@@ -173,6 +173,7 @@ export function documentOf(
         quantity: l.quantity,
         unitPrice: l.unitPrice,
         uom,
+        ...(l.partnerUom !== undefined ? { partnerUom: l.partnerUom } : {}),
         baseQuantity: converted.base,
         ...(pickFields(l, LINE_COMMERCIAL_KEYS) as LineCommercial),
       };

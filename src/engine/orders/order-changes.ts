@@ -11,11 +11,11 @@ import type {
   OrderHeldData,
   OrderHoldReleasedData,
 } from '../../contracts/order-schemas.js';
-import { planChange } from '../../domain/orders/changes.js';
+import { type ChangeOutcome, planChange } from '../../domain/orders/changes.js';
 import { CHANGED_TYPE, HELD_TYPE } from '../../domain/orders/event-inputs.js';
 import { placeHold, releaseHold, unallocated } from '../../domain/orders/holds.js';
 import type { OrderInput, OrderState } from '../../domain/orders/lifecycle.js';
-import { BASE_UNIT } from '../../domain/orders/units.js';
+import { BASE_UNIT, toBase, type UnitTable } from '../../domain/orders/units.js';
 import type { OrderDocument } from '../../store/order-port.js';
 import type { EventContext, StockView, Working } from './event-context.js';
 import type { OrderEffects } from './order-effects.js';
@@ -23,8 +23,22 @@ import type { OrderEffects } from './order-effects.js';
 /** The input that moves nothing: recomputes milestone and status over the lines as they are. */
 const settle = (): OrderInput => ({ kind: 'committed', lines: [], backordered: [] });
 
+type ChangedLine = NonNullable<OrderChangedData['lines']>[number];
+
+/** A changed line said in eaches, with how it was said (`uom`, the quantity and price in it). */
+interface ChangeInEaches {
+  /** The line for the lifecycle: quantity in eaches, price per each, no unit. */
+  line: ChangedLine;
+  /** The unit it was said in, when not eaches: the document line takes it. */
+  said?: { uom: string; partnerUom?: string; quantity?: number; unitPrice?: number; base?: number };
+}
+
 export class OrderChanges {
-  constructor(private readonly effects: OrderEffects) {}
+  constructor(
+    private readonly effects: OrderEffects,
+    /** The unit table (`units:`), read at each change (the config may be reloaded). */
+    private readonly units: () => UnitTable = () => ({}),
+  ) {}
 
   /** Applies one of the change/hold types to the working order. */
   async handle(ctx: EventContext, w: Working, type: string, stock: StockView): Promise<void> {
@@ -46,10 +60,25 @@ export class OrderChanges {
     // A ship-to equal to the order's is no change (an owner that sends its whole order on every update):
     // nothing is released again, and it is not refused while units are picked.
     const newShipTo = data.shipTo !== undefined && !sameJson(data.shipTo, record.document.shipTo);
-    const outcome = planChange(record.state, {
-      ...(data.lines ? { lines: data.lines } : {}),
-      shipTo: newShipTo,
-    });
+    // Lines said in a unit: converted to eaches for the line's SKU, as an accepted line is. A unit the
+    // table does not know for it refuses the change as a whole, naming the line and the unit.
+    const converted = inEaches(data.lines ?? [], record.document, this.units());
+    const outcome: ChangeOutcome = converted.ok
+      ? planChange(record.state, {
+          ...(data.lines ? { lines: converted.lines.map((c) => c.line) } : {}),
+          shipTo: newShipTo,
+        })
+      : {
+          kind: 'refused' as const,
+          reason: converted.reason,
+          lines: (data.lines ?? []).map((l) => ({
+            lineId: l.lineId,
+            action: l.action,
+            accepted: false,
+            ...(l.sku === undefined ? {} : { sku: l.sku }),
+            reason: converted.reason,
+          })),
+        };
     const acknowledge = (status: 'applied' | 'refused', reason?: string) =>
       ctx.emit('com.manifold.order.change-acknowledged.v1', {
         orderId: record.orderId,
@@ -76,16 +105,28 @@ export class OrderChanges {
     }
     // The document follows: new lines, new quantities and prices, ship-to and dates.
     const doc = record.document;
-    for (const c of data.lines ?? []) {
+    for (const { line: c, said } of converted.ok ? converted.lines : []) {
       const line = doc.lines.find((l) => l.lineId === c.lineId);
       const quantity = c.action === 'remove' ? 0 : c.quantity;
       if (!line) {
         doc.lines.push({
           lineId: c.lineId,
           sku: c.sku as string,
-          quantity: quantity as number,
-          ...(c.unitPrice === undefined ? {} : { unitPrice: c.unitPrice }),
+          quantity: said?.quantity ?? (quantity as number),
+          ...(said === undefined
+            ? {}
+            : {
+                uom: said.uom,
+                ...(said.partnerUom === undefined ? {} : { partnerUom: said.partnerUom }),
+                baseQuantity: quantity as number,
+              }),
+          ...(c.unitPrice === undefined ? {} : { unitPrice: said?.unitPrice ?? c.unitPrice }),
         });
+        continue;
+      }
+      if (said !== undefined && quantity !== undefined && c.action !== 'remove') {
+        // The line is said in the change's unit from now on (the quantity and price as the change gave them).
+        restateDocumentLine(line, said, quantity, c.unitPrice);
         continue;
       }
       changeDocumentLine(line, quantity, c.unitPrice);
@@ -169,6 +210,76 @@ export class OrderChanges {
   }
 }
 
+/**
+ * The changed lines in eaches: a line with a `uom` other than EA has its quantity times the unit's eaches
+ * for the line's SKU (the added line's own, else the order line's) and its price divided by them; a unit
+ * the table does not know for that SKU is a refusal naming the line and the unit. A line the order does
+ * not have and that names no SKU is left as is (the change plan refuses it).
+ */
+function inEaches(
+  lines: readonly ChangedLine[],
+  doc: OrderDocument,
+  table: UnitTable,
+): { ok: true; lines: ChangeInEaches[] } | { ok: false; reason: string } {
+  const out: ChangeInEaches[] = [];
+  for (const c of lines) {
+    const { uom, partnerUom, ...rest } = c;
+    const sku = c.sku ?? doc.lines.find((l) => l.lineId === c.lineId)?.sku;
+    if (uom === undefined || uom === BASE_UNIT || c.action === 'remove' || sku === undefined) {
+      out.push({ line: rest });
+      continue;
+    }
+    const base = toBase(table, sku, c.quantity ?? 1, uom);
+    if (!base.ok) {
+      const code = partnerUom !== undefined && partnerUom !== uom ? `'${partnerUom}' (${uom})` : `'${uom}'`;
+      return { ok: false, reason: `line ${c.lineId}: unit ${code} is not known: ${base.detail}` };
+    }
+    out.push({
+      line: {
+        ...rest,
+        ...(c.quantity === undefined ? {} : { quantity: base.base }),
+        ...(c.unitPrice === undefined ? {} : { unitPrice: c.unitPrice / base.factor }),
+      },
+      said: {
+        uom,
+        ...(partnerUom === undefined ? {} : { partnerUom }),
+        ...(c.quantity === undefined ? {} : { quantity: c.quantity, base: base.base }),
+        ...(c.unitPrice === undefined ? {} : { unitPrice: c.unitPrice }),
+      },
+    });
+  }
+  return { ok: true, lines: out };
+}
+
+/**
+ * A document line restated in the unit a change said it in: `quantity` of `uom` (`baseQuantity` the
+ * eaches), the price per that unit (the change's, else the line's converted), the partner's code kept.
+ */
+function restateDocumentLine(
+  line: OrderDocument['lines'][number],
+  said: NonNullable<ChangeInEaches['said']>,
+  eaches: number,
+  pricePerEach: number | undefined,
+): void {
+  const factor = said.quantity !== undefined && said.quantity > 0 ? eaches / said.quantity : undefined;
+  if (said.quantity === undefined || factor === undefined || !Number.isSafeInteger(factor)) {
+    // A quantity of 0 (the line emptied) or a price only: the unit of the line is unchanged.
+    changeDocumentLine(line, eaches, pricePerEach);
+    return;
+  }
+  const oldFactor =
+    line.uom !== undefined && line.uom !== BASE_UNIT && line.baseQuantity !== undefined && line.quantity > 0
+      ? line.baseQuantity / line.quantity
+      : 1;
+  if (said.unitPrice !== undefined) line.unitPrice = said.unitPrice;
+  else if (line.unitPrice !== undefined) line.unitPrice = (line.unitPrice / oldFactor) * factor;
+  line.uom = said.uom;
+  if (said.partnerUom === undefined) delete line.partnerUom;
+  else line.partnerUom = said.partnerUom;
+  line.quantity = said.quantity;
+  line.baseQuantity = eaches;
+}
+
 /** Lowers `released` by units withdrawn from a WMS (they stay committed). */
 function withdraw(state: OrderState, lines: readonly { lineId: string; quantity: number }[]): void {
   for (const w of lines) {
@@ -196,6 +307,7 @@ function changeDocumentLine(
     // Not whole units of the ordered unit: the line is in eaches now, its price per each.
     if (unitPrice === undefined && line.unitPrice !== undefined) line.unitPrice = line.unitPrice / factor;
     line.uom = BASE_UNIT;
+    delete line.partnerUom;
     line.quantity = quantity;
     line.baseQuantity = quantity;
     if (unitPrice !== undefined) line.unitPrice = unitPrice;

@@ -74,7 +74,7 @@ export class OrderProcessor {
   ) {
     this.effects = new OrderEffects(config, allocation);
     this.acceptance = new OrderAcceptance(config, store, this.effects, validator);
-    this.changes = new OrderChanges(this.effects);
+    this.changes = new OrderChanges(this.effects, () => this.config.units ?? {});
     const written = (unit: OrderUnit) => {
       this.ingest.appended(unit.events);
       this.onChange();

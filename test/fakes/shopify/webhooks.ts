@@ -44,12 +44,14 @@ export async function sendWebhook(
 
 /**
  * An `orders/create` payload (the fields the recipe reads, as the REST order resource names them). Each
- * line's `current_quantity` is its quantity after removals (REST Admin API 2024-01 and later).
+ * line's `current_quantity` is its quantity after removals (REST Admin API 2024-01 and later); amounts
+ * are decimal strings, a tax line's `rate` a fraction (0.0575 for 5.75 %).
  */
 export function orderPayload(order: {
   id: number;
   lines: { id: number; sku: string; quantity: number; price: string }[];
   email?: string;
+  note?: string;
 }): Record<string, unknown> {
   return {
     id: order.id,
@@ -85,6 +87,19 @@ export function orderPayload(order: {
       province_code: 'OH',
       country_code: 'US',
     },
+    billing_address: {
+      name: 'Ada Lovelace',
+      address1: '1 Difference Engine Way',
+      address2: null,
+      city: 'Dayton',
+      zip: '45402',
+      province_code: 'OH',
+      country_code: 'US',
+    },
+    note: order.note ?? null,
+    shipping_lines: [{ title: 'Standard Shipping', code: 'STANDARD', price: '4.90' }],
+    tax_lines: [{ title: 'OH State Tax', rate: 0.0575, price: '2.57' }],
+    discount_codes: [{ code: 'WELCOME5', amount: '5.00', type: 'fixed_amount' }],
   };
 }
 

@@ -94,4 +94,26 @@ describe('Commercial panel', () => {
     expect(text(html).trim()).toBe('Blue widget · buyer B-77 · GTIN 012345678905');
     expect(text(renderToStaticMarkup(createElement(LineItem, { line }))).trim()).toBe('—');
   });
+
+  it("shows a line's discount and taxes in the order's currency", () => {
+    const html = renderToStaticMarkup(
+      createElement(LineItem, {
+        line: {
+          ...line,
+          description: 'Blue widget',
+          discount: 1.5,
+          taxes: [
+            { type: 'sales', rate: 8.25, amount: 1.1 },
+            { type: 'eco', amount: 0.2 },
+          ],
+        },
+        currency: 'USD',
+      }),
+    );
+    expect(text(html).trim()).toBe(
+      'Blue widget · discount −1.50 USD · tax sales 8.25 % 1.10 USD · tax eco 0.20 USD',
+    );
+    const bare = renderToStaticMarkup(createElement(LineItem, { line: { ...line, discount: 0.5 } }));
+    expect(text(bare).trim()).toBe('discount −0.50');
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The *Commercial* panel of an order (docs/orders.md#commercial-fields): PO, currency, dates, ship-via,
  * bill-to and mark-for, charges, taxes, discounts, payment and notes; and the item details of a line
- * (description, the buyer's item id, GTIN). Shows only what the order carries.
+ * (description, the buyer's item id, GTIN, discount, taxes). Shows only what the order carries.
  */
 import type { ReactNode } from 'react';
 import type { OrderView } from '../types.js';
@@ -99,12 +99,19 @@ function Fact({ label, value }: { label: string; value: ReactNode }) {
   );
 }
 
-/** A line's item details: description, the buyer's item id, GTIN; `—` when it has none. */
-export function LineItem({ line }: { line: Line }) {
+/**
+ * A line's item details: description, the buyer's item id, GTIN, its discount and its taxes (in the
+ * order's currency); `—` when it has none.
+ */
+export function LineItem({ line, currency }: { line: Line; currency?: string | undefined }) {
   const parts = [
     line.description,
     line.customerItemId ? `buyer ${line.customerItemId}` : undefined,
     line.gtin ? `GTIN ${line.gtin}` : undefined,
+    line.discount === undefined ? undefined : `discount −${money(line.discount, currency)}`,
+    ...(line.taxes ?? []).map(
+      (t) => `tax ${t.type}${t.rate === undefined ? '' : ` ${t.rate} %`} ${money(t.amount, currency)}`,
+    ),
   ].filter(Boolean);
   return <span data-testid={`line-item-${line.lineId}`}>{parts.length > 0 ? parts.join(' · ') : '—'}</span>;
 }

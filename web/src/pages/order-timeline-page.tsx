@@ -129,7 +129,7 @@ export function OrderTimelinePage({ orderId }: { orderId: string }) {
                     {line.uom && line.uom !== 'EA' ? `${line.quantity} ${line.uom}` : '—'}
                   </td>
                   <td>
-                    <LineItem line={line} />
+                    <LineItem line={line} currency={order.data?.currency} />
                   </td>
                   <td>{line.location ?? '—'}</td>
                   {QUANTITIES.map((q) => (

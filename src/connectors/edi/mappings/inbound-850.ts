@@ -8,7 +8,7 @@
  * | N1*BY (or the partner) | `customer` `{id, name}` |
  * | PO101 (assigned id; else the line's position) | `lines[].lineId` |
  * | PO102 | `lines[].quantity` (whole units of PO103) |
- * | PO103 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`); a unit the unit table does not know for the SKU rejects the set |
+ * | PO103 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`), and, for a partner with a code map, its code as written in `lines[].partnerUom`; a unit the unit table does not know for the SKU rejects the set |
  * | PO104 | `lines[].unitPrice` |
  * | PO106/PO107 … pairs: the partner's item table (docs/edi.md#item-ids), else `VN`, `SK`, `BP` (in that order) | `lines[].sku` |
  * | N1*ST + N2 + N3 + N4 | `shipTo` `{name, line1, line2, city, region, postalCode, country}` |
@@ -124,6 +124,9 @@ export function map850(set: TransactionSet, partner: Partner): MappingResult<Rec
         sku,
         quantity,
         ...(unit === EACH ? {} : { uom: unit }),
+        // The code as the partner wrote it, when it has a code map: the answers say the unit in it (a
+        // partner mapping CS to CA may still order in CA, and is answered in CA on that line).
+        ...(partner.units === undefined || (code === EACH && unit === EACH) ? {} : { partnerUom: code }),
         unitPrice: Number.isFinite(price) && valueAt(po1, 4) !== '' ? price : 0,
         // Commercial fields: PID description, the buyer's item id, the GTIN, allowances.
         ...lineCommercial850(set, po1, pairs, problems),

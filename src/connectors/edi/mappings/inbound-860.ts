@@ -16,12 +16,13 @@
  * | POC02 `DI` (delete item) | `action: remove` |
  * | POC02 `QI`, `QD`, `CA`, `CE`, `PQ` (quantity increase/decrease, change to the line, quantity change, price/quantity change) | `action: update`, POC03 the line's new quantity |
  * | POC02 `PC` (price change) | `action: update`, the unit price only |
- * | POC05 `EA` or blank | — (any other unit rejects the set, as in the 850) |
- * | POC06 | `lines[].unitPrice` |
+ * | POC05 (blank: `EA`), through the partner's `x12.units` code map | `lines[].uom` (left out for `EA`) and, for a partner with a code map, `lines[].partnerUom` the code as written; a unit the unit table does not know for the line's SKU rejects the set, as in the 850 |
+ * | POC06 | `lines[].unitPrice` (per the POC05 unit) |
  *
  * POC03 is the line's quantity after the change (X12's current order quantity), never a difference.
  * Pure: a transaction set and the order's lines in, the data or the problems (with the X12 position) out.
  */
+import { fromPartnerUnit, toBase, type UnitCodeMap, type UnitTable } from '../../../domain/orders/units.js';
 import { type TransactionSet, valueAt } from '../x12/model.js';
 import { EACH, type MappingProblem, type MappingResult } from './inbound-850.js';
 import { type ItemLookup, readX12DateTime, skuOf } from './item-ids.js';
@@ -48,7 +49,13 @@ const DATES: Record<string, 'requestedShipDate' | 'requestedDeliveryDate' | 'can
 
 export interface ChangeOrder {
   orderId: string;
-  lines: readonly { lineId: string }[];
+  lines: readonly { lineId: string; sku?: string }[];
+}
+
+/** How the partner names units: its code map (`x12.units`) and the hub's unit table (`units:`). */
+export interface ChangeUnits {
+  codes?: UnitCodeMap;
+  table?: UnitTable;
 }
 
 /** BCH03, the purchase order the change names (to find the order before mapping). */
@@ -76,6 +83,7 @@ export function map860(
   set: TransactionSet,
   order: ChangeOrder,
   items?: ItemLookup,
+  units: ChangeUnits = {},
 ): MappingResult<Record<string, unknown>> {
   const problems: MappingProblem[] = [];
   const bch = set.segments.find((s) => s.id === 'BCH');
@@ -131,14 +139,24 @@ export function map860(
       problem(2, `POC02 '${code}' is not a change the hub takes (${Object.keys(CHANGE_CODES).join(', ')})`);
       continue;
     }
-    const unit = valueAt(poc, 5);
-    if (unit !== '' && unit !== EACH) {
+    // The unit: the partner's code through its code map; checked for the line's SKU once it is known.
+    const unitCode = valueAt(poc, 5) || EACH;
+    const uom = fromPartnerUnit(units.codes, unitCode);
+    const said = {
+      ...(uom === EACH ? {} : { uom }),
+      ...(units.codes === undefined || (unitCode === EACH && uom === EACH) ? {} : { partnerUom: unitCode }),
+    };
+    const unitKnown = (sku: string | undefined, quantity: number): boolean => {
+      if (uom === EACH || sku === undefined) return true;
+      const converted = toBase(units.table ?? {}, sku, quantity, uom);
+      if (converted.ok) return true;
       problem(
         5,
-        `POC05 unit '${unit}' is not ${EACH} (each): the hub counts eaches and converts no unit of measure`,
+        `line ${lineId}: POC05 unit '${unitCode}'${uom === unitCode ? '' : ` (${uom})`} is not known: ${converted.detail}`,
       );
-      continue;
-    }
+      return false;
+    };
+    const orderedSku = order.lines.find((l) => l.lineId === lineId)?.sku;
     const priceText = valueAt(poc, 6);
     const price = Number(priceText);
     const unitPrice = priceText !== '' && Number.isFinite(price) && price >= 0 ? { unitPrice: price } : {};
@@ -151,7 +169,8 @@ export function map860(
         problem(6, `POC06 unit price '${priceText}' is not a price >= 0 (POC02 PC changes the price)`);
         continue;
       }
-      lines.push({ lineId, action: 'update', ...unitPrice });
+      if (!unitKnown(orderedSku, 1)) continue;
+      lines.push({ lineId, action: 'update', ...unitPrice, ...said });
       continue;
     }
     const quantity = Number(valueAt(poc, 3));
@@ -174,10 +193,12 @@ export function map860(
         );
         continue;
       }
-      lines.push({ lineId, action: 'add', sku, quantity, ...unitPrice });
+      if (!unitKnown(sku, quantity)) continue;
+      lines.push({ lineId, action: 'add', sku, quantity, ...unitPrice, ...said });
       continue;
     }
-    lines.push({ lineId, action: 'update', quantity, ...unitPrice });
+    if (!unitKnown(orderedSku, quantity)) continue;
+    lines.push({ lineId, action: 'update', quantity, ...unitPrice, ...said });
   }
   if (purpose === '05') {
     // A replacement: the lines it does not name are no longer ordered.

@@ -5,9 +5,9 @@
  * |---|---|
  * | `invoiceDate`, else the time of the document | BIG01 (CCYYMMDD) |
  * | `invoiceNumber` | BIG02 |
- * | `order.date` (context: the PO date), when known | BIG03 |
+ * | `order.date` (context: the order's `orderedAt`, the 850's BEG05), when known; else empty | BIG03 |
  * | `orderId` without the `<partner>-` prefix (or `poNumber`) | BIG04 (PO number) |
- * | `currency` | CUR*SE*<currency> |
+ * | `currency`, else the order's (context `order.currency`) | CUR*SE*<currency> |
  * | `lines[].lineId` | IT101 |
  * | `lines[].quantity` (eaches) | IT102, IT103 in the unit ordered (the order line's `uom`, in the partner's code); `EA` when not a whole number of it |
  * | `lines[].unitPrice` (per each) | IT104 (decimal, e.g. `12.5`), per the IT103 unit (× the unit's eaches) |
@@ -49,6 +49,8 @@ export interface InvoiceContext extends OutboundContext {
   order: {
     lines: readonly ({ lineId: string; sku: string } & OrderedUnit)[];
     date?: string;
+    /** The order's currency (ISO 4217), written when the invoice names none. */
+    currency?: string;
     charges?: readonly Amounted[];
     discounts?: readonly Amounted[];
   };
@@ -144,6 +146,7 @@ export function map810(data: OrderInvoicedData, context: InvoiceContext): Outbou
   });
   const invoiceDate = x12Date(data.invoiceDate ?? context.date);
   if (!invoiceDate) problems.push({ field: 'invoiceDate', detail: 'not a date' });
+  const currency = data.currency ?? context.order.currency;
   const poDate = context.order.date ? x12Date(context.order.date) : '';
   if (poDate === undefined) problems.push({ field: 'order.date', detail: 'not a date' });
   if (problems.length > 0) return { ok: false, problems };
@@ -154,7 +157,7 @@ export function map810(data: OrderInvoicedData, context: InvoiceContext): Outbou
       id: '810',
       segments: [
         seg('BIG', invoiceDate ?? '', data.invoiceNumber, poDate ?? '', poNumberOf(data.orderId, context)),
-        ...(data.currency ? [seg('CUR', 'SE', data.currency)] : []),
+        ...(currency ? [seg('CUR', 'SE', currency)] : []),
         ...remit,
         ...terms,
         ...lines,

@@ -13,8 +13,12 @@
  * | `carrier` (SCAC), `service` | TD5 `**2*<SCAC>**<service>` (TD502 `2`: SCAC; TD505 routing) |
  * | `billOfLading` (context), else the shipment id | REF*BM |
  * | `tracking` | REF*CN in HL S (default), or MAN*CP (`trackingAs: 'MAN'`) in HL P, else in HL S |
+ * | the order's `shipTo` (context) | N1*ST (N103 `92` + N104 with an id), N3, N4 in HL S, after DTM |
+ * | `location` | N1*SF*<location>*92*<location> (ship-from) in HL S |
  * | — | HL*2*1*O (order) |
  * | `orderId` without the `<partner>-` prefix (or `poNumber`) | PRF01 (PO number) |
+ * | the order's `department` (context) | REF*DP in HL O |
+ * | the order's `markFor` (context) | N1*Z7 (N103 `92` + N104 with an id), N3, N4 in HL O |
  * | each of `packages[]` | HL*n*2*P with MAN*GM*<sscc>, MAN*CP*<tracking>, TD1 with its weight |
  * | without `packages`, `pack` (context) | one HL P holding every item (MAN*GM with `pack.marks`) |
  * | one per line of a package (or per shipped line) | HL*n*<pack or order>*I |
@@ -42,9 +46,29 @@ import {
   x12Time,
 } from './outbound-common.js';
 
+/** A party of the order as the 856 writes it (ship-to, mark-for): a name, and an id and address when known. */
+export interface ShipParty {
+  name: string;
+  id?: string;
+  line1?: string;
+  line2?: string;
+  city?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+}
+
 export interface ShipNoticeContext extends OutboundContext {
-  /** The shipped order's lines: SKUs by line id, and the unit each was ordered in. */
-  order: { lines: readonly ({ lineId: string; sku: string } & OrderedUnit)[] };
+  /**
+   * The shipped order: its lines (SKUs by line id, and the unit each was ordered in), and its ship-to,
+   * mark-for and department when it has them.
+   */
+  order: {
+    lines: readonly ({ lineId: string; sku: string } & OrderedUnit)[];
+    shipTo?: ShipParty;
+    markFor?: ShipParty;
+    department?: string;
+  };
   /** BSN02; default `<orderId>-<location>`. */
   shipmentId?: string;
   /** REF*BM; default the shipment id. */
@@ -170,9 +194,13 @@ export function map856(data: OrderShippedData, context: ShipNoticeContext): Outb
   if (data.tracking && !trackingInMan) segments.push(seg('REF', 'CN', data.tracking));
   if (data.tracking && trackingInMan && !packaged) segments.push(seg('MAN', 'CP', data.tracking));
   segments.push(seg('DTM', '011', x12Date(context.date) ?? ''));
+  segments.push(...partyLoop('ST', context.order.shipTo));
+  segments.push(seg('N1', 'SF', data.location, '92', data.location));
 
   const order = open(shipment, 'O');
   segments.push(seg('PRF', poNumberOf(data.orderId, context)));
+  if (context.order.department) segments.push(seg('REF', 'DP', context.order.department));
+  segments.push(...partyLoop('Z7', context.order.markFor));
 
   if (packs.length > 0) {
     packs.forEach(({ pkg, items: held }, index) => {
@@ -194,6 +222,16 @@ export function map856(data: OrderShippedData, context: ShipNoticeContext): Outb
   }
   segments.push(seg('CTT', String(hl), String(hash)));
   return { ok: true, data: { id: '856', segments } };
+}
+
+/** An N1 loop of a party: N1 (its id as N103 `92`, N104), N3 and N4 when it has an address. */
+function partyLoop(code: string, party: ShipParty | undefined): SegmentInput[] {
+  if (!party?.name) return [];
+  const loop = [seg('N1', code, party.name, ...(party.id ? ['92', party.id] : []))];
+  if (party.line1) loop.push(seg('N3', party.line1, ...(party.line2 ? [party.line2] : [])));
+  if (party.city && party.postalCode)
+    loop.push(seg('N4', party.city, party.region ?? '', party.postalCode, party.country ?? ''));
+  return loop;
 }
 
 /** TD1: `count` cartons and, when every one is weighed, their gross weight (in KG if units are mixed). */

@@ -12,9 +12,9 @@
  * | the time of the acknowledgement | BCA06 (CCYYMMDD, UTC) |
  * | `lines[].lineId` | POC01 |
  * | `lines[].action` add / remove / update (quantity) / update (price only) | POC02 `AI` / `DI` / `CA` / `PC` |
- * | `lines[].quantity` | POC03, POC05 `EA` |
+ * | `lines[].quantity` (eaches) | POC03, POC05 in the unit the order line is in (its `uom`, in the code the partner wrote it in); `EA` when not a whole number of it |
  * | `lines[].sku` (else the order's line) | POC08 `VN`, POC09 |
- * | `lines[].status` accepted: add → `IA`, update (quantity) → `IQ`, update (price) → `IP`, remove → `ID`; rejected → `IR` | ACK01, with ACK02/ACK03 the quantity in `EA` when there is one |
+ * | `lines[].status` accepted: add → `IA`, update (quantity) → `IQ`, update (price) → `IP`, remove → `ID`; rejected → `IR` | ACK01, with ACK02/ACK03 the quantity in the same unit when there is one |
  * | — | CTT01 number of POC, CTT02 sum of POC03 |
  *
  * The reason of a refusal travels in the event and the `order_change_refused` exception, not in the 865.
@@ -23,6 +23,8 @@
 import type { OrderChangeAcknowledgedData } from '../../../contracts/order-hub-schemas.js';
 import type { SegmentInput, SetInput } from '../x12/index.js';
 import {
+  inPartnerUnit,
+  type OrderedUnit,
   type OutboundContext,
   type OutboundProblem,
   type OutboundResult,
@@ -32,8 +34,8 @@ import {
 } from './outbound-common.js';
 
 export interface ChangeAcknowledgementContext extends OutboundContext {
-  /** The order's lines: SKUs the acknowledgement lacks. */
-  order?: { lines: readonly { lineId: string; sku?: string }[] };
+  /** The order's lines (as changed): SKUs the acknowledgement lacks, and the unit each is ordered in. */
+  order?: { lines: readonly ({ lineId: string; sku?: string } & OrderedUnit)[] };
 }
 
 type AckLine = OrderChangeAcknowledgedData['lines'][number];
@@ -57,19 +59,23 @@ export function map865(
   const body: SegmentInput[] = [];
   let hash = 0;
   data.lines.forEach((line, index) => {
-    const sku = line.sku ?? context.order?.lines.find((l) => l.lineId === line.lineId)?.sku;
+    const ordered = context.order?.lines.find((l) => l.lineId === line.lineId);
+    const sku = line.sku ?? ordered?.sku;
     if (line.quantity !== undefined && (!Number.isInteger(line.quantity) || line.quantity < 0)) {
       problems.push({ field: `lines[${index}].quantity`, detail: 'a quantity must be a whole number >= 0' });
       return;
     }
-    const quantity = line.quantity === undefined ? [] : [String(line.quantity), '', 'EA'];
-    hash += line.quantity ?? 0;
+    // In the unit the line is ordered in (as changed), when the eaches are whole units of it.
+    const said =
+      line.quantity === undefined ? undefined : inPartnerUnit(ordered, line.quantity, context.units);
+    const quantity = said === undefined ? [] : [String(said.quantity), '', said.unit];
+    hash += said?.quantity ?? 0;
     const item = sku === undefined ? [] : ['VN', sku];
     const elements = [line.lineId, changeCode(line), ...quantity];
     if (item.length > 0) elements.push(...Array(5 - elements.length).fill(''), '', '', ...item);
     body.push(seg('POC', ...elements));
     body.push(
-      seg('ACK', statusCode(line), ...(line.quantity === undefined ? [] : [String(line.quantity), 'EA'])),
+      seg('ACK', statusCode(line), ...(said === undefined ? [] : [String(said.quantity), said.unit])),
     );
   });
   if (problems.length > 0) return { ok: false, problems };

@@ -37,13 +37,16 @@ export interface OutboundContext {
 /** An order line as ordered: its unit and quantity in it, and the eaches that is (set at acceptance). */
 export interface OrderedUnit {
   uom?: string;
+  /** The partner's own code for `uom`, as its order wrote it (`CS` where the hub says `CA`). */
+  partnerUom?: string;
   quantity?: number;
   baseQuantity?: number;
 }
 
 /**
  * `base` eaches of an order line said in the unit the partner ordered (`10 CA` for 120 eaches of a
- * 12-per-case line), in the partner's code for it. Eaches that do not fill whole units of the ordered unit
+ * 12-per-case line), in the code the partner ordered it in (`partnerUom`; else its code map's first code
+ * for the unit, else ours): an order of `10 CA` by a partner mapping `CS: CA` is answered in `CA`. Eaches that do not fill whole units of the ordered unit
  * are said in eaches (`EA`, the rounding rule of docs/orders.md#units-of-measure): never a fraction, never
  * a rounded count. `factor` is how many eaches one ordered unit is.
  */
@@ -55,7 +58,11 @@ export function inPartnerUnit(
   const factor = factorOfLine(line);
   const said =
     line?.uom === undefined ? { quantity: base, unit: BASE_UNIT } : inOrderedUnit(base, line.uom, factor);
-  return { ...said, unit: toPartnerUnit(codes, said.unit), factor: said.unit === BASE_UNIT ? 1 : factor };
+  const code =
+    line?.partnerUom !== undefined && said.unit === (line.uom ?? BASE_UNIT)
+      ? line.partnerUom
+      : toPartnerUnit(codes, said.unit);
+  return { ...said, unit: code, factor: said.unit === BASE_UNIT ? 1 : factor };
 }
 
 /** Eaches in one unit of the line as ordered (1 for a line in eaches or stored before units of measure). */
