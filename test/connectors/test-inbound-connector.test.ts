@@ -128,11 +128,11 @@ describe('a connector kind registered by a test, inbound', () => {
       ['wms-east', b.id],
     ]);
 
-    // The caller is the key's system: another system's key is the kind's refusal, as problem+json.
+    // A key speaks only for its own system: another system's key is refused by the route, as problem+json.
     const foreign = await post(KEYS.erp);
-    expect(foreign?.statusCode).toBe(400);
+    expect(foreign?.statusCode).toBe(403);
     expect(foreign?.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(foreign?.json().detail).toBe('not yours');
+    expect(foreign?.json().detail).toBe("the key of system 'erp' cannot send as 'wms-east'");
     expect((await post(undefined))?.statusCode).toBe(401);
     expect((await post(KEYS.admin))?.statusCode).toBe(403);
     const unknown = await post(KEYS.wmsEast, '/v1/connectors/no-such-kind/wms-east');

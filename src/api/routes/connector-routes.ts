@@ -13,7 +13,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
-import { NotFoundError } from '../../errors.js';
+import { ForbiddenError, NotFoundError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
 
 const Problem = { $ref: 'Problem#' };
@@ -52,6 +52,10 @@ export function registerConnectorRoutes(app: FastifyInstance, { auth, inbound }:
       if (!connector) throw new NotFoundError(`no connector kind '${kind}' receives requests`);
       // The kind checks the request itself, or the hub checks the key (the caller is the key's system).
       const caller = connector.authentication === 'request' ? system : auth.requireSystem(request);
+      // A key speaks only for its own system: another system's key is refused before the kind sees it.
+      if (caller !== system) {
+        throw new ForbiddenError('forbidden', `the key of system '${caller}' cannot send as '${system}'`);
+      }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const path = request.params['*'];
       const answer = await inbound.receive(
