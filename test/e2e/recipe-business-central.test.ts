@@ -33,6 +33,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Places an order from the shop (its key), under an Idempotency-Key of its own. */
+function placeOrder(
+  orderId: string,
+  customer: { id: string; name: string },
+  lines: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+) {
+  return api('/v1/orders', {
+    method: 'POST',
+    key: SHOP,
+    headers: { 'idempotency-key': `k-${orderId}` },
+    body: { orderId, channel: 'web', customer, lines, shipTo, ...extra },
+  });
+}
+
 async function api(
   path: string,
   init: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {},
@@ -177,24 +192,15 @@ describe('Business Central recipe', () => {
   it('creates an accepted order as a sales order with its lines, then PATCHes a change with the captured ETag', async () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
     fake.throttleNext(1, '/salesOrders'); // BC's first answer is 429 Retry-After: 1; the hub tries again
-    const created = await api('/v1/orders', {
-      method: 'POST',
-      key: SHOP,
-      headers: { 'idempotency-key': `k-${orderId}` },
-      body: {
-        orderId,
-        channel: 'web',
-        customer: { id: 'C-10000', name: 'Adatum' },
-        lines: [
-          { lineId: '1', sku: 'WIDGET-1', quantity: 2, unitPrice: 10 },
-          { lineId: '2', sku: 'WIDGET-1', quantity: 1, uom: 'CA', unitPrice: 110 },
-        ],
-        shipTo,
-        currency: 'EUR',
-        orderedAt: '2026-11-30T09:15:00Z',
-        requestedDeliveryDate: '2026-12-12',
-      },
-    });
+    const created = await placeOrder(
+      orderId,
+      { id: 'C-10000', name: 'Adatum' },
+      [
+        { lineId: '1', sku: 'WIDGET-1', quantity: 2, unitPrice: 10 },
+        { lineId: '2', sku: 'WIDGET-1', quantity: 1, uom: 'CA', unitPrice: 110 },
+      ],
+      { currency: 'EUR', orderedAt: '2026-11-30T09:15:00Z', requestedDeliveryDate: '2026-12-12' },
+    );
     expect(created.status).toBe(201);
     await until(() => bcOrder(orderId) !== undefined, 'the BC sales order');
     const order = bcOrder(orderId);
@@ -279,18 +285,9 @@ describe('Business Central recipe', () => {
 
   it('reads back a sales order BC notifies as changed and reports it shipped once BC ships it in full', async () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
-    const created = await api('/v1/orders', {
-      method: 'POST',
-      key: SHOP,
-      headers: { 'idempotency-key': `k-${orderId}` },
-      body: {
-        orderId,
-        channel: 'web',
-        customer: { id: 'C-10000', name: 'Adatum' },
-        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 3, unitPrice: 10 }],
-        shipTo,
-      },
-    });
+    const created = await placeOrder(orderId, { id: 'C-10000', name: 'Adatum' }, [
+      { lineId: '1', sku: 'WIDGET-1', quantity: 3, unitPrice: 10 },
+    ]);
     expect(created.status).toBe(201);
     await until(() => bcOrder(orderId) !== undefined, 'the BC sales order');
     const id = bcOrder(orderId)?.header.id as string;
@@ -358,18 +355,9 @@ describe('Business Central recipe', () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
     const before = fake.store.salesOrders.size;
     fake.store.dropCreateAnswers = 1; // BC creates the order, then the connection is reset
-    const created = await api('/v1/orders', {
-      method: 'POST',
-      key: SHOP,
-      headers: { 'idempotency-key': `k-${orderId}` },
-      body: {
-        orderId,
-        channel: 'web',
-        customer: { id: 'C-10000', name: 'Adatum' },
-        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 }],
-        shipTo,
-      },
-    });
+    const created = await placeOrder(orderId, { id: 'C-10000', name: 'Adatum' }, [
+      { lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 },
+    ]);
     expect(created.status).toBe(201);
     await until(
       async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,
@@ -405,18 +393,9 @@ describe('Business Central recipe', () => {
   it('deletes the BC sales order of a cancelled order with If-Match; a 412 parks it, a 404 is done', async () => {
     const place = async () => {
       const orderId = `SO-${randomUUID().slice(0, 8)}`;
-      const created = await api('/v1/orders', {
-        method: 'POST',
-        key: SHOP,
-        headers: { 'idempotency-key': `k-${orderId}` },
-        body: {
-          orderId,
-          channel: 'web',
-          customer: { id: 'C-10000', name: 'Adatum' },
-          lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 }],
-          shipTo,
-        },
-      });
+      const created = await placeOrder(orderId, { id: 'C-10000', name: 'Adatum' }, [
+        { lineId: '1', sku: 'WIDGET-1', quantity: 1, unitPrice: 10 },
+      ]);
       expect(created.status).toBe(201);
       await until(
         async () => (await api(`/v1/xref/bc-sales-order/${orderId}`)).status === 200,
@@ -484,18 +463,9 @@ describe('Business Central recipe', () => {
 
   it('puts an order over the customer credit limit on credit hold through orders.validate', async () => {
     const orderId = `SO-${randomUUID().slice(0, 8)}`;
-    const created = await api('/v1/orders', {
-      method: 'POST',
-      key: SHOP,
-      headers: { 'idempotency-key': `k-${orderId}` },
-      body: {
-        orderId,
-        channel: 'web',
-        customer: { id: 'C-20000', name: 'Trey' },
-        lines: [{ lineId: '1', sku: 'WIDGET-1', quantity: 10, unitPrice: 10 }],
-        shipTo,
-      },
-    });
+    const created = await placeOrder(orderId, { id: 'C-20000', name: 'Trey' }, [
+      { lineId: '1', sku: 'WIDGET-1', quantity: 10, unitPrice: 10 },
+    ]);
     expect(created.status).toBe(201);
     expect(created.body.holds).toContain('credit_hold');
     expect(created.body.lines[0].committed).toBe(0);

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ValidationError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
+import { sendProtocolReply } from './connector-routes.js';
 
 const Problem = { $ref: 'Problem#' };
 
@@ -42,12 +43,7 @@ export function registerAs2Routes(app: FastifyInstance, { inbound }: ApiContext)
           { caller: request.params.partner, body, headers: request.headers },
           incomingTrace(request.headers),
         );
-        for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-        if (answer.repeated) reply.header('x-manifold-resent', 'true');
-        return reply
-          .code(answer.status ?? 200)
-          .type(answer.contentType)
-          .send(answer.body);
+        return sendProtocolReply(reply, answer);
       },
     );
   });

@@ -12,6 +12,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProtocolReply } from '../../connectors/connector-port.js';
 import { incomingTrace } from '../../engine/observability/trace-context.js';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
 import type { ApiContext } from '../api-context.js';
@@ -70,16 +71,21 @@ export function registerConnectorRoutes(app: FastifyInstance, { auth, inbound }:
         },
         incomingTrace(request.headers),
       );
-      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-      if (answer.repeated) reply.header('x-manifold-resent', 'true');
-      return reply
-        .code(answer.status ?? 200)
-        .type(answer.contentType)
-        .send(answer.body);
+      return sendProtocolReply(reply, answer);
     };
     scope.post('/v1/connectors/:kind/:system', { schema: schema(false) }, handler);
     scope.post('/v1/connectors/:kind/:system/*', { schema: schema(true) }, handler);
   });
+}
+
+/** Answers the protocol reply as the kind made it (`X-Manifold-Resent: true` for a request seen before). */
+export function sendProtocolReply(reply: FastifyReply, answer: ProtocolReply): FastifyReply {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+  if (answer.repeated) reply.header('x-manifold-resent', 'true');
+  return reply
+    .code(answer.status ?? 200)
+    .type(answer.contentType)
+    .send(answer.body);
 }
 
 /** The first value of each query parameter, as text. */
