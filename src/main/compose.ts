@@ -21,9 +21,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled-config.js';
-import { connectorKinds } from '../connectors/registry.js';
 import { Cluster } from '../engine/cluster.js';
-import { connectorContext } from '../engine/connector-context.js';
 import {
   DeliveryEngine,
   type DeliveryEngineOptions,
@@ -241,10 +239,7 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
     // What each connector kind prepares before anything maps (the X12 partners' item seeds).
     {
       name: 'connectors',
-      start: async () => {
-        const context = connectorContext(config, store, () => new Date(), new Map());
-        for (const kind of connectorKinds()) await kind.prepare?.(context);
-      },
+      start: () => inbound.prepare(),
       stop: async () => undefined,
     },
     ...(delivery

@@ -61,6 +61,14 @@ export class InboundService {
     this.context = connectorContext(config, store, this.now, this.shared, telemetry);
   }
 
+  /**
+   * Runs each connector kind's `prepare` once, with the context its inbound role and sources are given,
+   * before anything is received or pulled (the X12 partners' item seeds).
+   */
+  async prepare(): Promise<void> {
+    for (const kind of connectorKinds()) await kind.prepare?.(this.context);
+  }
+
   /** The inbound role of `kind`, opened on first use; undefined when the kind has none. */
   inbound(kind: string): InboundConnector | undefined {
     let connector = this.opened.get(kind);
