@@ -5,9 +5,7 @@
  * text before parsing and without recursion, so a hostile document is refused before it costs anything.
  */
 import { XMLParser } from 'fast-xml-parser';
-
-/** Arrays and objects (or XML elements) may nest this deep: the hub's cap on every JSON body (docs/operations.md). */
-export const MAX_JSON_DEPTH = 64;
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../domain/json-depth.js';
 
 export type DocumentFormat = 'json' | 'xml';
 
@@ -24,9 +22,8 @@ const xml = new XMLParser({
 
 /** The format a document is in: by its content type, else by its first character. */
 export function formatOf(contentType: string | undefined, text: string): DocumentFormat {
-  const type = contentType?.toLowerCase() ?? '';
-  if (type.includes('xml')) return 'xml';
-  if (type.includes('json')) return 'json';
+  if (isXmlType(contentType)) return 'xml';
+  if (contentType?.toLowerCase().includes('json')) return 'json';
   return text.trimStart().startsWith('<') ? 'xml' : 'json';
 }
 
@@ -58,25 +55,12 @@ export function readDocument(text: string, format: DocumentFormat): unknown {
 }
 
 /**
- * Whether `text` nests deeper than the cap (as src/api/json-body.ts does for the hub's own routes, which a
- * connector may not import): brackets outside strings for JSON, elements for XML.
+ * Whether `text` nests deeper than the cap: arrays and objects for JSON (the API's own check), elements
+ * (XML elements count as JSON levels once read) for XML.
  */
 export function nestsTooDeep(text: string, format: DocumentFormat): boolean {
+  if (format === 'json') return nestsDeeperThan(text, MAX_JSON_DEPTH);
   let depth = 0;
-  if (format === 'json') {
-    let inString = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (inString) {
-        if (c === 92) i++;
-        else if (c === 34) inString = false;
-      } else if (c === 34) inString = true;
-      else if (c === 123 || c === 91) {
-        if (++depth > MAX_JSON_DEPTH) return true;
-      } else if (c === 125 || c === 93) depth--;
-    }
-    return false;
-  }
   for (const match of text.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
     if (match[1] === '/') depth--;
     else if (match[2] !== '/' && ++depth > MAX_JSON_DEPTH) return true;

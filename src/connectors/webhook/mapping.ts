@@ -57,8 +57,6 @@ export interface MappingInput {
   fetch?: Fetcher;
 }
 
-export { MAX_JSON_DEPTH } from '../http/documents.js';
-
 /** Most events one request may emit (an `each` over a huge array is refused, not half-applied). */
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
