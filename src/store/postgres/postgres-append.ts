@@ -98,17 +98,25 @@ export async function appendUnitsDirect(
   at: string,
   results: Array<AppendOutcome[] | Error>,
 ): Promise<void> {
-  for (const run of runs(units)) {
-    const outcomes = await insertEvents(
-      client,
-      run.flatMap((unit) => unit.events),
-      at,
-    );
-    let offset = 0;
-    for (const unit of run) {
-      results[unit.index] = outcomes.slice(offset, offset + unit.events.length);
-      offset += unit.events.length;
-    }
+  for (const run of runs(units)) await insertRun(client, run, at, results);
+}
+
+/** Inserts a run of units in one statement and hands each unit its outcomes. */
+async function insertRun(
+  client: pg.PoolClient,
+  run: PreparedUnit[],
+  at: string,
+  results: Array<AppendOutcome[] | Error>,
+): Promise<void> {
+  const outcomes = await insertEvents(
+    client,
+    run.flatMap((unit) => unit.events),
+    at,
+  );
+  let offset = 0;
+  for (const unit of run) {
+    results[unit.index] = outcomes.slice(offset, offset + unit.events.length);
+    offset += unit.events.length;
   }
 }
 
@@ -125,17 +133,8 @@ async function appendRun(
   const only = run.length === 1 ? run[0] : undefined;
   await client.query('SAVEPOINT manifold_run');
   try {
-    const outcomes = await insertEvents(
-      client,
-      run.flatMap((unit) => unit.events),
-      at,
-    );
+    await insertRun(client, run, at, results);
     await client.query('RELEASE SAVEPOINT manifold_run');
-    let offset = 0;
-    for (const unit of run) {
-      results[unit.index] = outcomes.slice(offset, offset + unit.events.length);
-      offset += unit.events.length;
-    }
     return;
   } catch (error) {
     // Throws (and so fails the whole flush) when the connection itself is gone.
