@@ -457,10 +457,22 @@ function conformance(kind: StoreKind) {
         engines.push(engine);
         return ingest;
       });
-      for (const engine of engines) engine.start();
       const ids = Array.from({ length: ORDERS }, freshOrder);
       try {
         const quantity = (i: number) => 1 + (i % 3);
+        // Before the loops start, each engine consumes a wave of its own ingest alone (only its own loop is
+        // woken, and neither timer runs), so both are sure to have applied events whatever the race below.
+        const warmUp = [freshOrder(), freshOrder()];
+        for (const [i, id] of warmUp.entries()) {
+          await (ingests[i] as IngestService).ingest(
+            'shop',
+            [cloudEvent('/shop', 'accepted', orderBody(id, sku, 1))],
+            false,
+          );
+          await (engines[i] as OrderEngine).settle();
+        }
+        expect(consumed).toEqual([1, 1]);
+        for (const engine of engines) engine.start();
         // Rounds of events, in waves of a few orders spread over both processes' ingest; after each wave
         // both processors also step at once (the same batch from the same cursor), besides their loops.
         const rounds: [string, (id: string, i: number) => CloudEvent][] = [
@@ -490,9 +502,7 @@ function conformance(kind: StoreKind) {
       expect(errors).toEqual([]);
       // The processes did race: commits were refused because the other got there first.
       expect(conflicts[0] + conflicts[1]).toBeGreaterThan(0);
-      expect(consumed[0] + consumed[1]).toBe(ORDERS * 4);
-      expect(consumed[0]).toBeGreaterThan(0);
-      expect(consumed[1]).toBeGreaterThan(0);
+      expect(consumed[0] + consumed[1]).toBe(ORDERS * 4 + 2);
       const last = (await store.listEvents({ limit: 1, source: '/tms', subject: ids[ORDERS - 1] })).items;
       expect(await store.log.cursor(ORDER_CURSOR)).toBeGreaterThanOrEqual(last[0]?.seq ?? Infinity);
 
@@ -531,11 +541,13 @@ function conformance(kind: StoreKind) {
         });
       }
       const [position] = await store.inventory.positions(sku);
-      expect(position?.buckets).toMatchObject({ on_hand: 1000 - units, committed: 0, in_transit: 0 });
+      // The two warm-up orders stay committed (one unit each); every other unit was shipped.
+      expect(position?.buckets).toMatchObject({ on_hand: 1000 - units, committed: 2, in_transit: 0 });
       const ledger = await store.inventory.ledger({ sku, limit: 1000 });
       const count = (reason: string) => ledger.filter((e) => e.reason === reason).length;
+      // The two warm-up orders are committed too, and go no further.
       expect([count('order_committed'), count('shipped'), count('delivered')]).toEqual([
-        ORDERS,
+        ORDERS + 2,
         ORDERS,
         ORDERS,
       ]);
