@@ -10,7 +10,8 @@
  *   again; the handler may first take note of the refused write so the next attempt leaves it out;
  * - setting aside (optional): an event that cannot be processed at all is recorded by the handler while the
  *   cursor moves past it, so nothing behind it stalls;
- * - waiters: callers that want to know when the log has been consumed up to a position;
+ * - waiters: callers that want to know when the log has been consumed up to a position (by this process,
+ *   or by another holding the consumer's lease: the cursor is also read while they wait);
  * - applying one logged event again (an operator's retry), through the same retry loop, without the cursor.
  */
 import { NotFoundError } from '../errors.js';
@@ -85,8 +86,12 @@ export interface LogConsumerOptions {
   upTo?: () => Promise<number>;
 }
 
+/** How often waiters see the cursor read from the store, ms. */
+const WATCH_MS = 50;
+
 export class LogConsumer<W> {
   private waiters: { seq: number; resolve: () => void }[] = [];
+  private watching: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -115,7 +120,35 @@ export class LogConsumer<W> {
         },
       };
       this.waiters.push(waiter);
+      this.watch();
     });
+  }
+
+  /**
+   * While callers wait, reads the cursor every 50 ms: in a cluster, another process may hold the consumer's
+   * lease and move the cursor (this process then steps nothing that would tell them).
+   */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = setInterval(() => {
+      if (this.waiters.length === 0) {
+        clearInterval(this.watching);
+        this.watching = undefined;
+        return;
+      }
+      this.position().then(
+        (at) => this.release(at),
+        () => undefined, // the next read, or the waiter's timeout, answers
+      );
+    }, WATCH_MS);
+    this.watching.unref();
+  }
+
+  /** Whether events are left for the consumer (its next event, within `upTo`). */
+  async pending(): Promise<boolean> {
+    const [next] = await this.store.log.eventsAfter(await this.position(), this.options.types, 1);
+    if (!next) return false;
+    return !this.options.upTo || next.seq <= (await this.options.upTo());
   }
 
   private release(upTo: number): void {

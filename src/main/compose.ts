@@ -38,6 +38,7 @@ import { Telemetry } from '../engine/observability/telemetry.js';
 import { OrderEngine } from '../engine/orders/order-engine.js';
 import { ProcessRegistry } from '../engine/process-registry.js';
 import { RetentionLoop } from '../engine/retention/retention-loop.js';
+import type { SingletonLeaseOptions } from '../engine/singleton-lease.js';
 import type { Store } from '../store/store-port.js';
 
 export interface ComposeOptions {
@@ -55,6 +56,14 @@ export interface ComposeOptions {
   sources?: SourceLoopsOptions['scheduled'];
   /** The alert engine's clock (alerts and service levels; tests set the time). */
   now?: () => Date;
+  /**
+   * Runs the log followers (fact applier, availability publisher, reservation expiry, order processor,
+   * backorder fill) as singletons of the cluster, each under a lease of this process's incarnation, with
+   * these lease settings (`true`: the defaults). `manifold serve` does; in-process tests that build one hub
+   * need not (without it every hub steps every follower, and the cursors' compare-and-set keeps each event
+   * applied once). docs/scaling.md#one-follower-per-loop.
+   */
+  singletons?: boolean | SingletonLeaseOptions;
 }
 
 /** A background loop of the hub, started and stopped by {@link Hub}. */
@@ -107,6 +116,12 @@ export interface Hub {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * How often a leased follower looks for events ingested by other processes on a PostgreSQL store, ms: the
+ * most an order posted to another process waits for it on that account.
+ */
+const FOLLOWER_TICK_MS = 100;
+
 /** Builds every service and background loop of the hub over an open store (nothing started). */
 export function composeHub(config: CompiledConfig, store: Store, options: ComposeOptions): Hub {
   const { logger } = options;
@@ -154,18 +169,31 @@ export function composeHub(config: CompiledConfig, store: Store, options: Compos
   });
   telemetry.attachRollups(rollups);
   const keys = new IdempotencyKeys(store, processes);
+  // Leased followers: only the holder steps, and events another process ingested do not wake it, so it
+  // looks for them on a short timer when processes share a PostgreSQL store.
+  const singletons = options.singletons
+    ? {
+        singletons: {
+          owner: processes.incarnation,
+          ...(options.singletons === true ? {} : options.singletons),
+        },
+        ...(store.kind === 'postgres' ? { intervalMs: FOLLOWER_TICK_MS } : {}),
+      }
+    : {};
   const inventoryEngine = new InventoryEngine(config, store, ingest, {
     onError,
     keys,
     idempotencyTtlMs: config.retention.idempotencyKeysMs ?? config.orders.idempotencyHours * 3600_000,
     // Stock that arrived may fill backorders (the order engine exists before any fact is applied).
     onFactsApplied: () => orderEngine.factsApplied(),
+    ...singletons,
   });
   const orderEngine = new OrderEngine(config, store, ingest, {
     onError,
     keys,
     leaseOwner: processes.incarnation,
     onStockChange: () => inventoryEngine.changed(),
+    ...singletons,
   });
   acceptedListeners.push(
     (types) => inventoryEngine.ingested(types),

@@ -40,7 +40,8 @@ export async function startHub(config: CompiledConfig, logger: Logger = createLo
     logger.warn({ file, line, column, path }, `configuration: ${message}`);
   }
   const store = await openStore(config.store);
-  const services = composeHub(config, store, { logger });
+  // One process at a time runs each log follower (the others would only race it for the same batches).
+  const services = composeHub(config, store, { logger, singletons: true });
   const hub = await buildApp({ services, logger });
   // The process registers before the first request, so that every Idempotency-Key it claims names a
   // live incarnation; then delivery and the loops start.

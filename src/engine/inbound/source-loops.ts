@@ -8,7 +8,7 @@
 import type { SourceConnector } from '../../connectors/connector-port.js';
 import { connectorKinds } from '../../connectors/registry.js';
 import type { Store } from '../../store/store-port.js';
-import { Loop } from '../inventory/inventory-engine.js';
+import { Loop } from '../background-loop.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import type { InboundService } from './inbound-service.js';
 import {

@@ -104,6 +104,11 @@ export class FactApplier {
     return this.log.step();
   }
 
+  /** Whether logged events are left for it. */
+  pending(): Promise<boolean> {
+    return this.log.pending();
+  }
+
   /**
    * Applies one logged fact again, against the position as it is now (an operator's retry of its
    * `inventory_rejected` exception, after fixing the stock). 409 when the rule still refuses it.

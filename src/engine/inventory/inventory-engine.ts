@@ -2,14 +2,17 @@
  * The inventory side of the hub: reservations, reconciliation, and three background loops — the fact
  * applier (log → positions), the availability publisher (ledger → channel events) and the expiry sweep.
  * Each loop runs when woken (after an ingest or a reservation) and on a timer as a safety net; one pass
- * of a loop never overlaps another pass of the same loop.
+ * of a loop never overlaps another pass of the same loop. With `singletons`, each loop runs in one process
+ * of the cluster at a time, the one holding its lease (docs/scaling.md#one-follower-per-loop).
  */
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import type { Store } from '../../store/store-port.js';
+import { Loop } from '../background-loop.js';
 import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { ProcessRegistry } from '../process-registry.js';
-import { AvailabilityPublisher } from './availability-publisher.js';
+import { SingletonLease, type SingletonLeaseOptions } from '../singleton-lease.js';
+import { AvailabilityPublisher, PUBLISHER_CURSOR } from './availability-publisher.js';
 import { FACT_TYPES, FactApplier } from './fact-applier.js';
 import { Reconciliation } from './reconciliation.js';
 import { ReservationService } from './reservation-service.js';
@@ -25,46 +28,15 @@ export interface InventoryEngineOptions {
   onError?: (loop: string, error: unknown) => void;
   /** Told after the fact applier applied facts (wakes the backorder fill, which follows it). */
   onFactsApplied?: () => void;
+  /**
+   * Makes the loops singletons of the cluster, each under a lease held by `owner` (the hub process's
+   * incarnation): several processes on one PostgreSQL store then do each loop's work once, not in a race.
+   */
+  singletons?: Singletons;
 }
 
-/** One background loop: runs `step` until it reports no work, never twice at once. */
-export class Loop {
-  private running: Promise<void> | undefined;
-  private again = false;
-
-  constructor(
-    readonly name: string,
-    private readonly step: () => Promise<number>,
-    private readonly onError: (loop: string, error: unknown) => void,
-  ) {}
-
-  /** Runs now, or once more after the current pass. */
-  wake(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.step()) > 0) {
-            // keep going while there is work
-          }
-        } while (this.again);
-      } catch (error) {
-        this.onError(this.name, error);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
-  }
-
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
-  }
-}
+/** The owner (the hub process's incarnation) and the lease settings of leased loops. */
+export type Singletons = { owner: string } & SingletonLeaseOptions;
 
 export class InventoryEngine {
   readonly reservations: ReservationService;
@@ -91,6 +63,13 @@ export class InventoryEngine {
     this.reconciliation = new Reconciliation(config, store, now, changed);
     this.publisher = new AvailabilityPublisher(config, store, ingest, now);
     this.applier = new FactApplier(store, now);
+    const singleton = (loop: string, pending: () => Promise<boolean>) =>
+      options.singletons === undefined
+        ? undefined
+        : {
+            lease: new SingletonLease(store, `loop:${loop}`, options.singletons.owner, options.singletons),
+            pending,
+          };
     this.facts = new Loop(
       'inventory-facts',
       async () => {
@@ -102,8 +81,17 @@ export class InventoryEngine {
         return n;
       },
       onError,
+      singleton('inventory-facts', () => this.applier.pending()),
     );
-    this.publish = new Loop('inventory-publisher', () => this.publisher.step(), onError);
+    this.publish = new Loop(
+      'inventory-publisher',
+      () => this.publisher.step(),
+      onError,
+      singleton('inventory-publisher', async () => {
+        const from = await store.log.cursor(PUBLISHER_CURSOR);
+        return (await store.inventory.ledgerAfter(from, 1)).length > 0;
+      }),
+    );
     const keepKeysMs = options.idempotencyTtlMs ?? 24 * 3600_000;
     let prunedAt = 0;
     this.sweep = new Loop(
@@ -119,6 +107,10 @@ export class InventoryEngine {
         return 0;
       },
       onError,
+      singleton(
+        'reservation-expiry',
+        async () => (await store.inventory.expiredReservations(now().toISOString(), 1)).length > 0,
+      ),
     );
   }
 
@@ -158,15 +150,16 @@ export class InventoryEngine {
 
   /** Runs every loop until there is nothing left to do (tests, shutdown). */
   async settle(): Promise<void> {
-    await this.facts.wake();
-    await this.sweep.wake();
-    await this.publish.wake();
+    await this.facts.settle();
+    await this.sweep.settle();
+    await this.publish.settle();
     await this.publish.idle();
   }
 
+  /** Stops the timer, lets the passes under way end, and gives the loops' leases up. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await Promise.all([this.facts.idle(), this.sweep.idle(), this.publish.idle()]);
+    await Promise.all([this.facts.stop(), this.sweep.stop(), this.publish.stop()]);
   }
 }

@@ -72,6 +72,11 @@ export class BackorderFill {
     return this.log.step();
   }
 
+  /** Whether logged facts are left for it (up to the fact applier's cursor). */
+  pending(): Promise<boolean> {
+    return this.log.pending();
+  }
+
   /** Resolves once the facts up to `seq` have been looked at. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
     return this.log.waitFor(seq, timeoutMs);

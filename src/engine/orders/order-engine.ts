@@ -5,11 +5,13 @@
 import type { CompiledConfig } from '../../config/compiled-config.js';
 import { validateOrder } from '../../connectors/http/order-validator.js';
 import type { Store } from '../../store/store-port.js';
+import { Loop } from '../background-loop.js';
 import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { FACT_TYPES } from '../inventory/fact-applier.js';
-import { Loop } from '../inventory/inventory-engine.js';
+import type { Singletons } from '../inventory/inventory-engine.js';
 import { ProcessRegistry } from '../process-registry.js';
+import { SingletonLease } from '../singleton-lease.js';
 import { CancelAfterLoop } from './cancel-after.js';
 import { ORDER_TYPES, OrderProcessor } from './order-processor.js';
 import { OrderService } from './order-service.js';
@@ -26,6 +28,11 @@ export interface OrderEngineOptions {
   cancelAfterIntervalMs?: number;
   /** Who holds the `cancelAfter` check's lease: the hub process's incarnation. */
   leaseOwner?: string;
+  /**
+   * Makes the order processor and the backorder fill singletons of the cluster, each under a lease held by
+   * `owner`: several processes on one PostgreSQL store then process each event once, not in a race.
+   */
+  singletons?: Singletons;
 }
 
 export class OrderEngine {
@@ -57,6 +64,13 @@ export class OrderEngine {
     );
     const keys = options.keys ?? new IdempotencyKeys(store, new ProcessRegistry(store), options.now);
     this.service = new OrderService(store, ingest, this.processor, keys, options.now);
+    const singleton = (loop: string, pending: () => Promise<boolean>) =>
+      options.singletons === undefined
+        ? undefined
+        : {
+            lease: new SingletonLease(store, `loop:${loop}`, options.singletons.owner, options.singletons),
+            pending,
+          };
     this.loop = new Loop(
       'orders',
       async () => {
@@ -66,11 +80,13 @@ export class OrderEngine {
         return n;
       },
       options.onError ?? (() => undefined),
+      singleton('orders', () => this.processor.pending()),
     );
     this.fill = new Loop(
       'backorder-fill',
       () => this.processor.fill.step(),
       options.onError ?? (() => undefined),
+      singleton('backorder-fill', () => this.processor.fill.pending()),
     );
     this.cancelAfter = new CancelAfterLoop(store, this.processor.cancelAfter, {
       ...(options.cancelAfterIntervalMs === undefined ? {} : { intervalMs: options.cancelAfterIntervalMs }),
@@ -111,16 +127,17 @@ export class OrderEngine {
 
   /** Processes everything logged so far (tests): order events, then backorder fills. */
   async settle(): Promise<void> {
-    await this.loop.wake();
+    await this.loop.settle();
     await this.processor.waitingSettled();
-    await this.fill.wake();
+    await this.fill.settle();
   }
 
+  /** Stops the timer, lets the passes under way end, and gives the loops' leases up. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.loop.idle();
+    await this.loop.stop();
     await this.processor.waitingSettled();
-    await this.fill.idle();
+    await this.fill.stop();
   }
 }

@@ -131,6 +131,11 @@ export class OrderProcessor {
     return this.log.step();
   }
 
+  /** Whether logged events are left for it. */
+  pending(): Promise<boolean> {
+    return this.log.pending();
+  }
+
   /**
    * Processes one logged order event again (an operator's retry of its `unknown_status`, `unknown_order`
    * or `order_processing_failed` exception, after fixing the cause: a statusMaps entry, the order).
