@@ -17,15 +17,22 @@ const MAX_STATEMENT_CHARS = 16 * 1024 * 1024;
  * whatever their number. Rows are inserted in input order, so `seq` follows it. All sub-statements share
  * one snapshot: the final join on `events` sees only rows that existed before this statement (earlier
  * units of the group, earlier commits), which are the duplicates.
+ *
+ * `locked`: the statement takes the append lock itself, before any row gets its `seq` (the sort by `n`
+ * reads the whole join with the lock's row first), so that it can run alone in autocommit: the lock is then
+ * held from there through the commit without one round trip to the client (`appendAutocommit`). Its
+ * snapshot predates the lock, so a duplicate committed just before may not be in the final join; those are
+ * looked up again (`FIND_SQL`).
  */
-const APPEND_SQL = `
+function appendSql(locked: boolean): string {
+  return `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
     WITH ORDINALITY AS t (source, id, type, subject, correlationid, system, envelope, n)
-), inserted AS (
+)${locked ? `, append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}) AS taken)` : ''}, inserted AS (
   INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
   SELECT source, id, type, subject, correlationid, system, $8::timestamptz, envelope::jsonb
-  FROM input ORDER BY n
+  FROM input${locked ? ' CROSS JOIN append_lock' : ''} ORDER BY n
   ON CONFLICT (source, id) DO NOTHING
   RETURNING seq, source, id
 ), accepted AS (
@@ -43,6 +50,17 @@ SELECT n, seq, true AS fresh FROM accepted
 UNION ALL
 SELECT input.n, events.seq, false AS fresh
 FROM input JOIN events ON events.source = input.source AND events.id = input.id`;
+}
+
+/**
+ * The key of the append lock: one per schema. Every write that appends to the log takes it and holds it
+ * through its commit, so that `seq` order is commit order (a reader following the log by `seq` never skips
+ * an event that commits late).
+ */
+export const APPEND_LOCK_KEY = "hashtextextended('manifold:append:' || current_schema(), 0)";
+
+const APPEND_SQL = appendSql(false);
+const APPEND_LOCKED_SQL = appendSql(true);
 
 /** Fallback for a duplicate committed by a writer that does not take the append lock. */
 const FIND_SQL = `SELECT source, id, seq FROM events
@@ -101,17 +119,39 @@ export async function appendUnitsDirect(
   for (const run of runs(units)) await insertRun(client, run, at, results);
 }
 
+/**
+ * Appends `units` with one statement in autocommit that takes the append lock itself, so the lock is held
+ * only for the statement and its commit, with no round trip to this process in between: the path of every
+ * flush that fits one statement. Answers false, having written nothing, when the flush needs several
+ * statements. A statement error (a malformed envelope, a constraint) rolled the statement back: it is
+ * thrown, and the caller replays the flush in a transaction, unit by unit.
+ */
+export async function appendAutocommit(
+  client: pg.PoolClient,
+  units: PreparedUnit[],
+  at: string,
+  results: Array<AppendOutcome[] | Error>,
+): Promise<boolean> {
+  const all = [...runs(units)];
+  const only = all.length === 1 ? all[0] : undefined;
+  if (!only) return false;
+  await insertRun(client, only, at, results, true);
+  return true;
+}
+
 /** Inserts a run of units in one statement and hands each unit its outcomes. */
 async function insertRun(
   client: pg.PoolClient,
   run: PreparedUnit[],
   at: string,
   results: Array<AppendOutcome[] | Error>,
+  locked = false,
 ): Promise<void> {
   const outcomes = await insertEvents(
     client,
     run.flatMap((unit) => unit.events),
     at,
+    locked,
   );
   let offset = 0;
   for (const unit of run) {
@@ -164,6 +204,7 @@ async function insertEvents(
   client: pg.PoolClient,
   events: PreparedEvent[],
   at: string,
+  locked = false,
 ): Promise<AppendOutcome[]> {
   const firstOf = new Map<string, number>();
   const unique: PreparedEvent[] = [];
@@ -186,8 +227,8 @@ async function insertEvents(
     }
   });
   const { rows } = await client.query<{ n: string; seq: string; fresh: boolean }>({
-    name: 'manifold_append',
-    text: APPEND_SQL,
+    name: locked ? 'manifold_append_locked' : 'manifold_append',
+    text: locked ? APPEND_LOCKED_SQL : APPEND_SQL,
     values: [
       unique.map((e) => e.source),
       unique.map((e) => e.id),

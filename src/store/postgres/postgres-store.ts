@@ -32,7 +32,14 @@ import type {
   Store,
   StoreHealth,
 } from '../store-port.js';
-import { appendUnits, appendUnitsDirect, prepareUnits, toError } from './postgres-append.js';
+import {
+  APPEND_LOCK_KEY,
+  appendAutocommit,
+  appendUnits,
+  appendUnitsDirect,
+  prepareUnits,
+  toError,
+} from './postgres-append.js';
 import { PostgresDeliveryDialect } from './postgres-delivery.js';
 import { postgresRunner } from './postgres-steps.js';
 
@@ -40,7 +47,7 @@ const MIGRATIONS = readMigrations('postgres');
 
 /** Opens a write transaction: durable commit whatever the role's defaults, one writer at a time. */
 const BEGIN_WRITE_SQL = `BEGIN; SET LOCAL synchronous_commit = on;
-  SELECT pg_advisory_xact_lock(hashtextextended('manifold:append:' || current_schema(), 0))`;
+  SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
 
 const MIGRATE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
@@ -182,9 +189,11 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Commits a group in one transaction. Units are inserted in runs of several units per statement, with
-   * no savepoint; if a statement fails, the transaction is rolled back and the group replayed one unit
-   * per savepoint, so only the failing unit gets an Error and the others commit.
+   * Commits a group in one transaction. A group that fits one statement is that statement alone, in
+   * autocommit, taking the append lock itself (held for the statement and its commit only, with no round
+   * trip to this process while other processes wait for it). A larger group is inserted in runs of several
+   * units per statement inside one transaction. If a statement fails, the group is replayed one unit per
+   * savepoint, so only the failing unit gets an Error and the others commit.
    */
   private async flush(units: NewEvent[][]): Promise<Array<AppendOutcome[] | Error>> {
     if (!this.migrated) throw new Error('store not migrated: call migrate() first');
@@ -194,8 +203,19 @@ export class PostgresStore implements Store {
     if (prepared.length === 0) return results;
     const client = await this.pool.connect();
     try {
+      const committed = await appendAutocommit(client, prepared, at, results).catch((error: unknown) => {
+        // A statement error (it carries an SQLSTATE) rolled the statement back: the group is replayed below.
+        // Anything else (the connection lost mid-commit) leaves the outcome unknown: every unit is rejected.
+        if (!isStatementError(error)) throw error;
+        return error;
+      });
+      if (committed === true) {
+        client.release();
+        return results;
+      }
       await client.query(BEGIN_WRITE_SQL);
       try {
+        if (committed !== false) throw committed;
         await appendUnitsDirect(client, prepared, at, results);
       } catch (error) {
         // Rare (a malformed envelope, a constraint): the flush is replayed unit by unit, each in a
@@ -330,4 +350,10 @@ function connectionConfig(url: string, schema: string | undefined): pg.PoolConfi
     options: userOptions ? `${userOptions} ${ours}` : ours,
     connectionTimeoutMillis: 10_000,
   };
+}
+
+/** An error the server reported for a statement (an SQLSTATE), as opposed to a lost connection. */
+function isStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
