@@ -195,6 +195,50 @@ function conformance(kind: StoreKind) {
         cursor: 8,
       });
     });
+    it('a batch of many events is appended in order, each with its outbox rows', async () => {
+      const ingest = new IngestService(config, store);
+      const skus = Array.from({ length: 230 }, () => freshSku());
+      const events = skus.flatMap((sku) =>
+        ['web', 'b2b'].map((channel) =>
+          ingest.hubEvent({
+            specversion: '1.0',
+            id: `availability:${sku}@${channel}:9`,
+            source: '/manifold',
+            type: 'com.manifold.inventory.availability.v1',
+            time: at(0),
+            datacontenttype: 'application/json',
+            data: { sku, channel, available: 1 },
+          }),
+        ),
+      );
+      const [logged] = await store.append([events[300] as (typeof events)[number]]);
+      const outcomes = await store.inventory.publishAvailability({
+        events: [...events, events[0] as (typeof events)[number]],
+        published: [],
+        recovered: [],
+        cursor: { name: PUBLISHER_CURSOR, from: 0, to: 9 },
+        at: at(0),
+      });
+      expect(outcomes).toHaveLength(461);
+      expect(outcomes[300]).toEqual({ status: 'duplicate', seq: logged?.seq });
+      expect(outcomes[460]).toEqual({ status: 'duplicate', seq: outcomes[0]?.seq });
+      const accepted = outcomes.slice(0, 460).filter((o) => o.status === 'accepted');
+      expect(accepted).toHaveLength(459);
+      const seqs = accepted.map((o) => o.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const page = await store.listEvents({ source: '/manifold', limit: 1000 });
+      expect(page.items.map((e) => e.event.id)).toEqual([
+        events[300]?.event.id,
+        ...events.filter((_, i) => i !== 300).map((e) => e.event.id),
+      ]);
+      const outbox = await store.listOutbox({ subscription: 'shop-stock', limit: 1000 });
+      expect(outbox.map((o) => o.eventSeq)).toEqual([logged?.seq, ...seqs]);
+      expect(outbox.map((o) => o.partitionKey)).toEqual(
+        page.items.map(
+          (e) => `${(e.event.data as { sku: string }).sku}@${(e.event.data as { channel: string }).channel}`,
+        ),
+      );
+    });
   });
 
   describe('the reservation expiry sweep', () => {

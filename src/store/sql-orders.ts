@@ -6,7 +6,6 @@
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import { backorderedSkus, cancelDeadline, unpickedLines } from '../domain/orders/open-work.js';
 import { ConditionNotMet } from './condition-not-met.js';
-import { eventRow } from './event-row.js';
 import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import type {
   OrderAnnotation,
@@ -176,10 +175,8 @@ export class SqlOrders implements OrderStore {
       owners.push(owner);
     };
     const ts = this.runner.timestamp('?');
-    for (const event of unit.events) {
-      // A hub event id is derived from what caused it: already logged means another writer got here first.
-      for (const step of eventSteps(event, eventRow(event), unit.at, ts)) own(step);
-    }
+    // A hub event id is derived from what caused it: already logged means another writer got here first.
+    for (const step of eventSteps(unit.events, unit.at, ts)) own(step);
     unit.movements.forEach((movement, index) => {
       for (const step of this.inventory.movementSteps(movement, unit.at)) own(step, index);
     });
