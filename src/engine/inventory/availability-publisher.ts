@@ -9,8 +9,8 @@
  * A batch is one transaction: its events (with their outbox rows), the figures published, the `oversold`
  * exceptions resolved for positions whose `available` is back at zero or more, and the move of the cursor
  * (compare-and-set). A crash publishes all of it or none; a second publisher that moved the cursor first
- * makes this one's write fail whole. Run under a lease, the write carries its fence (docs/durability.md#fencing):
- * a process that paused past its lease writes nothing.
+ * makes this one's write fail whole. Run under a lease, the write carries its fence
+ * (docs/durability.md#fencing): a process that paused past its lease writes nothing.
  */
 import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
