@@ -10,7 +10,9 @@
  */
 import type { ReasonCode } from '../contracts/common-schemas.js';
 import type { BucketDeltas, Position } from '../domain/inventory/position.js';
+import type { LeaseFence } from './lease-fence.js';
 import type { IdempotencyRecord } from './log-port.js';
+import type { AppendOutcome, NewEvent } from './store-port.js';
 
 /** A position as stored: every bucket, the derived `available`, and the compare-and-set version. */
 export interface PositionRecord {
@@ -114,6 +116,19 @@ export interface UnitExtras {
   exceptions?: InventoryException[];
 }
 
+/** One batch of the availability publisher (`publishAvailability`). */
+export interface AvailabilityBatch {
+  /** Hub events, ready for the log, with their outbox rows. */
+  events: NewEvent[];
+  /** The figures now published per SKU and channel (stored with the batch's last ledger id, `cursor.to`). */
+  published: { sku: string; channel: string; available: number }[];
+  /** Positions whose open `oversold` exception is resolved when `available` is ≥ 0 at write time. */
+  recovered: { sku: string; location: string }[];
+  /** The publisher's cursor, moved from `from` to the batch's last ledger id `to` (compare-and-set). */
+  cursor: { name: string; from: number; to: number };
+  at: string;
+}
+
 export interface DriftLine {
   sku: string;
   location: string;
@@ -182,6 +197,8 @@ export interface InventoryStore {
     id: string,
     close: { status: Exclude<ReservationStatus, 'open'>; at: string; by: string; orderId?: string },
     movements: Movement[],
+    /** The lease the writer holds (the expiry sweep), checked first: `LeaseLost`, nothing written. */
+    fence?: LeaseFence,
   ): Promise<void>;
   getReservation(id: string): Promise<ReservationRecord | undefined>;
   /** Ids of open reservations expired at `now`, oldest expiry first. */
@@ -189,12 +206,14 @@ export interface InventoryStore {
 
   /** The last published availability per SKU and channel. */
   publishedAvailability(keys: { sku: string; channel: string }[]): Promise<Map<string, number>>;
-  recordPublishedAvailability(
-    rows: { sku: string; channel: string; available: number }[],
-    ledgerId: number,
-  ): Promise<void>;
-  /** Resolves open `oversold` exceptions of these positions where `available` is ≥ 0 (checked at write). */
-  resolveRecovered(positions: { sku: string; location: string }[], at: string): Promise<number>;
+  /**
+   * Writes a batch of the availability publisher in one transaction: its events (appended as
+   * `Store.append` would, duplicates reported and not written again), the figures published, the
+   * recovered positions' exceptions, and the cursor. `ConditionNotMet` when the cursor has moved (or
+   * another writer logged one of the events meanwhile), `LeaseLost` when `fence` no longer holds: nothing
+   * written either way. Resolves with one outcome per event.
+   */
+  publishAvailability(batch: AvailabilityBatch, fence?: LeaseFence): Promise<AppendOutcome[]>;
 
   saveDriftReport(report: NewDriftReport): Promise<number>;
   driftReports(query: DriftQuery): Promise<DriftReport[]>;

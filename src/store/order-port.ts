@@ -7,6 +7,7 @@
 import type { LineCommercial, OrderCommercial } from '../contracts/order-commercial-schemas.js';
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import type { InventoryException, Movement } from './inventory-port.js';
+import type { LeaseFence } from './lease-fence.js';
 import type { NewEvent } from './store-port.js';
 
 /**
@@ -121,7 +122,9 @@ export interface OrderStore {
   pastCancelAfter(now: string, limit: number): Promise<OrderRecord[]>;
   /**
    * Writes a unit. `ConditionNotMet(i)` with `i` the index of a refused movement, or −1 when an order's
-   * version, an event id or the cursor had moved (another writer): read again and recompute.
+   * version, an event id or the cursor had moved (another writer): read again and recompute. `fence`: the
+   * lease the writer holds (the cancelAfter check), checked first in the same transaction — `LeaseLost`,
+   * and nothing written, when it has moved.
    */
-  commit(unit: OrderUnit): Promise<void>;
+  commit(unit: OrderUnit, fence?: LeaseFence): Promise<void>;
 }

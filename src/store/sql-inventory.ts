@@ -20,6 +20,7 @@ import {
 } from '../domain/inventory/position.js';
 import { ConditionNotMet } from './condition-not-met.js';
 import type {
+  AvailabilityBatch,
   DriftQuery,
   DriftReport,
   InventoryException,
@@ -33,9 +34,12 @@ import type {
   ReservationStatus,
   UnitExtras,
 } from './inventory-port.js';
+import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import type { IdempotencyRecord } from './log-port.js';
+import { planAppend } from './sql-append.js';
 import { cursorStep } from './sql-log.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
+import type { AppendOutcome } from './store-port.js';
 
 type PositionRow = Record<(typeof BUCKETS)[number], number | string> & {
   sku: string;
@@ -260,9 +264,9 @@ export class SqlInventory implements InventoryStore {
     return { steps, owners };
   }
 
-  private async runUnit(steps: SqlStep[], owners: number[]): Promise<unknown[]> {
+  private async runUnit(steps: SqlStep[], owners: number[], fence?: LeaseFence): Promise<unknown[]> {
     try {
-      return await this.runner.write(steps);
+      return await fencedWrite(this.runner, fence, steps);
     } catch (error) {
       if (error instanceof ConditionNotMet) throw new ConditionNotMet(owners[error.step] ?? -1);
       throw error;
@@ -358,6 +362,7 @@ export class SqlInventory implements InventoryStore {
     id: string,
     close: { status: Exclude<ReservationStatus, 'open'>; at: string; by: string; orderId?: string },
     movements: Movement[],
+    fence?: LeaseFence,
   ): Promise<void> {
     // A commit must also beat the expiry: an expired hold the sweeper has not reached yet is not committed.
     const unexpired = close.status === 'committed' ? ' AND expires_at > ?' : '';
@@ -381,7 +386,7 @@ export class SqlInventory implements InventoryStore {
     const unit = this.unitSteps(movements, close.at);
     steps.push(...unit.steps);
     owners.push(...unit.owners);
-    await this.runUnit(steps, owners);
+    await this.runUnit(steps, owners, fence);
   }
 
   async getReservation(id: string): Promise<ReservationRecord | undefined> {
@@ -433,36 +438,48 @@ export class SqlInventory implements InventoryStore {
     return result;
   }
 
-  async recordPublishedAvailability(
-    rows: { sku: string; channel: string; available: number }[],
-    ledgerId: number,
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    await this.runner.write(
-      rows.map((row) => ({
-        sql: `INSERT INTO availability_published (sku, channel, available, ledger_id) VALUES (?, ?, ?, ?)
-              ON CONFLICT (sku, channel) DO UPDATE SET available = excluded.available, ledger_id = excluded.ledger_id`,
-        params: [row.sku, row.channel, row.available, ledgerId],
-        mode: 'run' as const,
-      })),
+  async publishAvailability(batch: AvailabilityBatch, fence?: LeaseFence): Promise<AppendOutcome[]> {
+    const append = await planAppend(this.runner, batch.events, batch.at);
+    const results = await fencedWrite(
+      this.runner,
+      fence,
+      [
+        ...append.steps,
+        ...this.publishedSteps(batch.published, batch.cursor.to),
+        ...this.recoveredSteps(batch.recovered, batch.at),
+        cursorStep(batch.cursor.name, batch.cursor.from, batch.cursor.to),
+      ],
+      { appendsToLog: append.appendsToLog },
     );
+    return append.outcomes(results);
   }
 
-  async resolveRecovered(positions: { sku: string; location: string }[], at: string): Promise<number> {
-    if (positions.length === 0) return 0;
-    // The recovery is checked at write time: a fact applied since the caller read the position may have
-    // oversold it again (and opened the exception this would otherwise close).
-    const results = (await this.runner.write(
-      positions.map(({ sku, location }) => ({
-        sql: `UPDATE exceptions SET status = 'resolved', resolution = 'resolved', resolved_by = 'manifold',
-                resolved_at = ${this.runner.timestamp('?')}, note = 'stock recovered: available is no longer negative'
-              WHERE code = 'oversold' AND subject = ? AND status = 'open' AND EXISTS (
-                SELECT 1 FROM inventory_positions WHERE sku = ? AND location = ? AND ${AVAILABLE_SQL} >= 0)`,
-        params: [at, `${sku}@${location}`, sku, location],
-        mode: 'run' as const,
-      })),
-    )) as { changes: number }[];
-    return results.reduce((n, r) => n + r.changes, 0);
+  private publishedSteps(
+    rows: { sku: string; channel: string; available: number }[],
+    ledgerId: number,
+  ): SqlStep[] {
+    return rows.map((row) => ({
+      sql: `INSERT INTO availability_published (sku, channel, available, ledger_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (sku, channel) DO UPDATE SET available = excluded.available, ledger_id = excluded.ledger_id`,
+      params: [row.sku, row.channel, row.available, ledgerId],
+      mode: 'run',
+    }));
+  }
+
+  /**
+   * Resolves the open `oversold` exception of each position whose `available` is ≥ 0. The recovery is
+   * checked at write time: a fact applied since the caller read the position may have oversold it again
+   * (and opened the exception this would otherwise close).
+   */
+  private recoveredSteps(positions: { sku: string; location: string }[], at: string): SqlStep[] {
+    return positions.map(({ sku, location }) => ({
+      sql: `UPDATE exceptions SET status = 'resolved', resolution = 'resolved', resolved_by = 'manifold',
+              resolved_at = ${this.runner.timestamp('?')}, note = 'stock recovered: available is no longer negative'
+            WHERE code = 'oversold' AND subject = ? AND status = 'open' AND EXISTS (
+              SELECT 1 FROM inventory_positions WHERE sku = ? AND location = ? AND ${AVAILABLE_SQL} >= 0)`,
+      params: [at, `${sku}@${location}`, sku, location],
+      mode: 'run',
+    }));
   }
 
   // Reconciliation.

@@ -6,7 +6,7 @@
 import type { OrderState } from '../domain/orders/lifecycle.js';
 import { backorderedSkus, cancelDeadline, unpickedLines } from '../domain/orders/open-work.js';
 import { ConditionNotMet } from './condition-not-met.js';
-import { eventRow } from './event-row.js';
+import { fencedWrite, type LeaseFence } from './lease-fence.js';
 import type {
   OrderAnnotation,
   OrderDocument,
@@ -15,6 +15,7 @@ import type {
   OrderStore,
   OrderUnit,
 } from './order-port.js';
+import { eventSteps } from './sql-append.js';
 import type { SqlInventory } from './sql-inventory.js';
 import { cursorStep } from './sql-log.js';
 import type { SqlStep, StepRunner } from './sql-step.js';
@@ -166,7 +167,7 @@ export class SqlOrders implements OrderStore {
     }));
   }
 
-  async commit(unit: OrderUnit): Promise<void> {
+  async commit(unit: OrderUnit, fence?: LeaseFence): Promise<void> {
     const steps: SqlStep[] = [];
     const owners: number[] = [];
     const own = (step: SqlStep, owner = -1) => {
@@ -174,36 +175,8 @@ export class SqlOrders implements OrderStore {
       owners.push(owner);
     };
     const ts = this.runner.timestamp('?');
-    for (const event of unit.events) {
-      const row = eventRow(event);
-      // A hub event id is derived from what caused it: already logged means another writer got here first.
-      own({
-        sql: `INSERT INTO events (source, id, type, subject, correlationid, system, ingested_at, envelope)
-              VALUES (?, ?, ?, ?, ?, ?, ${ts}, ?) ON CONFLICT (source, id) DO NOTHING`,
-        params: [
-          row.source,
-          row.id,
-          row.type,
-          row.subject,
-          row.correlationid,
-          row.system,
-          unit.at,
-          row.envelope,
-        ],
-        mode: 'run',
-        expect: 1,
-      });
-      for (const target of event.outbox) {
-        own({
-          sql: `INSERT INTO outbox (subscription, target, event_seq, partition_key, created_at)
-                SELECT CAST(? AS TEXT), CAST(? AS TEXT), seq, CAST(? AS TEXT), ${ts} FROM events
-                WHERE source = ? AND id = ?`,
-          params: [target.subscription, target.target, row.partitionKey, unit.at, row.source, row.id],
-          mode: 'run',
-          expect: 1,
-        });
-      }
-    }
+    // A hub event id is derived from what caused it: already logged means another writer got here first.
+    for (const step of eventSteps(unit.events, unit.at, ts)) own(step);
     unit.movements.forEach((movement, index) => {
       for (const step of this.inventory.movementSteps(movement, unit.at)) own(step, index);
     });
@@ -258,7 +231,7 @@ export class SqlOrders implements OrderStore {
     if (unit.cursor) own(cursorStep(unit.cursor.name, unit.cursor.from, unit.cursor.to));
     if (steps.length === 0) return;
     try {
-      await this.runner.write(steps, { appendsToLog: unit.events.length > 0 });
+      await fencedWrite(this.runner, fence, steps, { appendsToLog: unit.events.length > 0 });
     } catch (error) {
       if (error instanceof ConditionNotMet) throw new ConditionNotMet(owners[error.step] ?? -1);
       throw error;

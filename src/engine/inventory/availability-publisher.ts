@@ -6,16 +6,20 @@
  * burst of changes yields one event with the latest value (delivery then coalesces what is still queued),
  * and every change is followed by a publication of the true ATP: the channels converge.
  *
- * Crash safety: events are appended before the cursor moves; a crash in between publishes the batch
- * again with the figures of that moment (ids differ by the batch's last ledger id), never loses one.
- * It also resolves `oversold` exceptions of positions whose `available` is back at zero or more.
+ * A batch is one transaction: its events (with their outbox rows), the figures published, the `oversold`
+ * exceptions resolved for positions whose `available` is back at zero or more, and the move of the cursor
+ * (compare-and-set). A crash publishes all of it or none; a second publisher that moved the cursor first
+ * makes this one's write fail whole. Run under a lease, the write carries its fence
+ * (docs/durability.md#fencing): a process that paused past its lease writes nothing.
  */
 import { type CompiledConfig, servingLocations } from '../../config/compiled-config.js';
 import type { CloudEvent } from '../../domain/cloud-event.js';
 import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { channelAtp } from '../../domain/inventory/availability.js';
+import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { PositionRecord } from '../../store/inventory-port.js';
-import type { Store } from '../../store/store-port.js';
+import type { LeaseFence } from '../../store/lease-fence.js';
+import type { AppendOutcome, Store } from '../../store/store-port.js';
 import type { IngestService } from '../ingest-service.js';
 
 export const PUBLISHER_CURSOR = 'inventory-publisher';
@@ -40,8 +44,12 @@ export class AvailabilityPublisher {
     );
   }
 
-  /** Publishes the next batch of ledger entries; returns how many it consumed (0: caught up). */
-  async step(): Promise<number> {
+  /**
+   * Publishes the next batch of ledger entries; returns how many it consumed (0: caught up, or the cursor
+   * was moved by another publisher meanwhile and nothing was written). `fence`: the lease this process
+   * publishes under; `LeaseLost`, nothing written, when it has moved.
+   */
+  async step(fence?: LeaseFence): Promise<number> {
     const inventory = this.store.inventory;
     const from = await this.store.log.cursor(PUBLISHER_CURSOR);
     const entries = await inventory.ledgerAfter(from, BATCH);
@@ -100,10 +108,25 @@ export class AvailabilityPublisher {
         data: { sku, channel, available },
       });
     }
-    if (events.length > 0) await this.ingest.emit(events);
-    await inventory.recordPublishedAvailability(changed, last.id);
-    await inventory.resolveRecovered(recovered, time);
-    await this.store.log.moveCursor(PUBLISHER_CURSOR, from, last.id);
+    const prepared = events.map((event) => this.ingest.hubEvent(event));
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await inventory.publishAvailability(
+        {
+          events: prepared,
+          published: changed,
+          recovered,
+          cursor: { name: PUBLISHER_CURSOR, from, to: last.id },
+          at: time,
+        },
+        fence,
+      );
+    } catch (error) {
+      // The cursor moved (another publisher took this batch): nothing written, the next step reads again.
+      if (error instanceof ConditionNotMet) return 0;
+      throw error;
+    }
+    this.ingest.appended(prepared.filter((_, i) => outcomes[i]?.status === 'accepted'));
     return entries.length;
   }
 }

@@ -12,6 +12,7 @@ import type { BucketDeltas } from '../../domain/inventory/position.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
 import type { Movement, ReservationLine, ReservationRecord } from '../../store/inventory-port.js';
+import { type LeaseFence, LeaseLost } from '../../store/lease-fence.js';
 import type { Store } from '../../store/store-port.js';
 import { type IdempotencyKeys, keyInFlight } from '../idempotency-keys.js';
 
@@ -365,9 +366,11 @@ export class ReservationService {
 
   /**
    * Releases every hold past its expiry with reason `reservation_expired` — also those that expired while
-   * the hub was down (it runs at start). Returns how many it released.
+   * the hub was down (it runs at start). Returns how many it released. `fence`: the lease the sweep runs
+   * under, carried by each release; when it has moved (`LeaseLost`, that release not written) the sweep
+   * stops and rethrows, the releases before it kept.
    */
-  async expire(limit = 500): Promise<number> {
+  async expire(limit = 500, fence?: LeaseFence): Promise<number> {
     const now = this.now().toISOString();
     let released = 0;
     for (const id of await this.store.inventory.expiredReservations(now, limit)) {
@@ -385,9 +388,14 @@ export class ReservationService {
           id,
           { status: 'expired', at: now, by: HUB_SYSTEM },
           movements,
+          fence,
         );
         released += 1;
       } catch (error) {
+        if (error instanceof LeaseLost) {
+          if (released > 0) this.onChange(); // what was released before is written: publish it
+          throw error;
+        }
         if (!(error instanceof ConditionNotMet)) throw error; // committed or released meanwhile
       }
     }

@@ -7,7 +7,8 @@
  *
  * A timed check run by one process at a time: the one holding the `order-cancel-after` lease (like the
  * alert evaluation). Each order is one write at the version read, with event ids derived from it, so two
- * sweeps (a lease taken over mid-sweep) cannot cancel twice.
+ * sweeps (a lease taken over mid-sweep) cannot cancel twice; and each write carries the lease's fence
+ * (docs/durability.md#fencing), so a process that paused past its lease writes nothing at all.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import { HUB_SYSTEM } from '../../domain/event-catalogue.js';
 import { apply } from '../../domain/orders/lifecycle.js';
 import { unpickedLines } from '../../domain/orders/open-work.js';
 import { ConditionNotMet } from '../../store/condition-not-met.js';
+import { type LeaseFence, LeaseLost } from '../../store/lease-fence.js';
 import type { InboundEventRow } from '../../store/log-port.js';
 import type { OrderUnit } from '../../store/order-port.js';
 import type { Store } from '../../store/store-port.js';
@@ -39,8 +41,12 @@ export class CancelAfter {
     private readonly written: (unit: OrderUnit) => void,
   ) {}
 
-  /** Cancels the open units of orders past their `cancelAfter`; returns how many orders it changed. */
-  async sweep(): Promise<number> {
+  /**
+   * Cancels the open units of orders past their `cancelAfter`; returns how many orders it changed.
+   * `fence`: the lease the sweep runs under, checked in each order's write; when it has moved the sweep
+   * stops with `LeaseLost` (that order not written, those before it kept).
+   */
+  async sweep(fence?: LeaseFence): Promise<number> {
     const at = this.now().toISOString();
     let changed = 0;
     for (const record of await this.store.orders.pastCancelAfter(at, PER_PASS)) {
@@ -85,7 +91,7 @@ export class CancelAfter {
       );
       unit.orders.push({ record: w.record, expectVersion: w.expectVersion });
       try {
-        await this.store.orders.commit(unit);
+        await this.store.orders.commit(unit, fence);
         this.written(unit);
         changed += 1;
       } catch (error) {
@@ -145,16 +151,30 @@ export class CancelAfterLoop {
 
   private async once(): Promise<void> {
     const leaseMs = Math.max(15_000, this.intervalMs * 3);
-    this.leading = await this.store.ops.tryLease(
+    const epoch = await this.store.ops.takeLease(
       CANCEL_AFTER_LEASE,
       this.owner,
       this.now().toISOString(),
       leaseMs,
     );
-    if (!this.leading) return;
-    while ((await this.check.sweep()) >= PER_PASS) {
-      // a full pass: there may be more
+    this.leading = epoch !== undefined;
+    if (epoch === undefined) return;
+    const fence: LeaseFence = { name: CANCEL_AFTER_LEASE, holder: this.owner, epoch };
+    try {
+      while ((await this.check.sweep(fence)) >= PER_PASS) {
+        // a full pass: there may be more
+      }
+    } catch (error) {
+      // Another process took the lease over (this one paused past it) and runs the check now; reported
+      // like the other loops' lost leases, and this one tries for the lease again on its next turn.
+      if (error instanceof LeaseLost) this.leading = false;
+      throw error;
     }
+  }
+
+  /** Whether this process held the lease at its last pass (and had not lost it during the pass). */
+  get isLeading(): boolean {
+    return this.leading;
   }
 
   async stop(): Promise<void> {
