@@ -85,7 +85,7 @@ export class InventoryEngine {
     );
     this.publish = new Loop(
       'inventory-publisher',
-      () => this.publisher.step(),
+      (fence) => this.publisher.step(fence),
       onError,
       singleton('inventory-publisher', async () => {
         const from = await store.log.cursor(PUBLISHER_CURSOR);
@@ -96,8 +96,8 @@ export class InventoryEngine {
     let prunedAt = 0;
     this.sweep = new Loop(
       'reservation-expiry',
-      async () => {
-        await this.reservations.expire();
+      async (fence) => {
+        await this.reservations.expire(500, fence);
         // Idempotency-Keys older than their retention are forgotten, every ten minutes at most.
         const at = now().getTime();
         if (at - prunedAt >= 600_000) {
