@@ -37,10 +37,12 @@ export class Loop {
       try {
         do {
           this.again = false;
-          const fence = this.lease ? await this.lease.hold() : undefined;
-          if (this.lease && !fence) return;
-          while ((await this.step(fence)) > 0) {
-            // keep going while there is work
+          // The lease is asked for before every step: under steady load a pass may go on for longer than
+          // the lease, which is renewed here (the store is asked once per renewal period at most).
+          for (;;) {
+            const fence = this.lease ? await this.lease.hold() : undefined;
+            if (this.lease && !fence) return;
+            if ((await this.step(fence)) === 0) break;
           }
         } while (this.again);
       } catch (error) {
