@@ -90,3 +90,20 @@ export class SingletonLease {
     return this.fence;
   }
 }
+
+/** The owner (the hub process's incarnation) and the lease settings of a process's leased loops. */
+export type Singletons = { owner: string } & SingletonLeaseOptions;
+
+/**
+ * What makes the loop `loop` a singleton under `singletons` (its lease `loop:<loop>`, and how to tell whether
+ * work is left for its holder), for `Loop`; undefined (every process steps it) without `singletons`.
+ */
+export function singletonLoop(
+  store: Store,
+  singletons: Singletons | undefined,
+  loop: string,
+  pending: () => Promise<boolean>,
+): { lease: SingletonLease; pending: () => Promise<boolean> } | undefined {
+  if (singletons === undefined) return undefined;
+  return { lease: new SingletonLease(store, `loop:${loop}`, singletons.owner, singletons), pending };
+}

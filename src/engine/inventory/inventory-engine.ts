@@ -11,7 +11,7 @@ import { Loop } from '../background-loop.js';
 import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { ProcessRegistry } from '../process-registry.js';
-import { SingletonLease, type SingletonLeaseOptions } from '../singleton-lease.js';
+import { type Singletons, singletonLoop } from '../singleton-lease.js';
 import { AvailabilityPublisher, PUBLISHER_CURSOR } from './availability-publisher.js';
 import { FACT_TYPES, FactApplier } from './fact-applier.js';
 import { Reconciliation } from './reconciliation.js';
@@ -34,9 +34,6 @@ export interface InventoryEngineOptions {
    */
   singletons?: Singletons;
 }
-
-/** The owner (the hub process's incarnation) and the lease settings of leased loops. */
-export type Singletons = { owner: string } & SingletonLeaseOptions;
 
 export class InventoryEngine {
   readonly reservations: ReservationService;
@@ -64,12 +61,7 @@ export class InventoryEngine {
     this.publisher = new AvailabilityPublisher(config, store, ingest, now);
     this.applier = new FactApplier(store, now);
     const singleton = (loop: string, pending: () => Promise<boolean>) =>
-      options.singletons === undefined
-        ? undefined
-        : {
-            lease: new SingletonLease(store, `loop:${loop}`, options.singletons.owner, options.singletons),
-            pending,
-          };
+      singletonLoop(store, options.singletons, loop, pending);
     this.facts = new Loop(
       'inventory-facts',
       async () => {

@@ -9,9 +9,8 @@ import { Loop } from '../background-loop.js';
 import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { FACT_TYPES } from '../inventory/fact-applier.js';
-import type { Singletons } from '../inventory/inventory-engine.js';
 import { ProcessRegistry } from '../process-registry.js';
-import { SingletonLease } from '../singleton-lease.js';
+import { type Singletons, singletonLoop } from '../singleton-lease.js';
 import { CancelAfterLoop } from './cancel-after.js';
 import { ORDER_TYPES, OrderProcessor } from './order-processor.js';
 import { OrderService } from './order-service.js';
@@ -65,12 +64,7 @@ export class OrderEngine {
     const keys = options.keys ?? new IdempotencyKeys(store, new ProcessRegistry(store), options.now);
     this.service = new OrderService(store, ingest, this.processor, keys, options.now);
     const singleton = (loop: string, pending: () => Promise<boolean>) =>
-      options.singletons === undefined
-        ? undefined
-        : {
-            lease: new SingletonLease(store, `loop:${loop}`, options.singletons.owner, options.singletons),
-            pending,
-          };
+      singletonLoop(store, options.singletons, loop, pending);
     this.loop = new Loop(
       'orders',
       async () => {
