@@ -71,9 +71,10 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
         '0017_retention',
         '0018_lease_epoch',
         '0019_order_exceptions',
+        '0020_exceptions_by_code',
       ]);
       expect(await store.migrate()).toEqual([]);
-      expect(await store.health()).toEqual({ ok: true, applied: 18, known: 18 });
+      expect(await store.health()).toEqual({ ok: true, applied: 19, known: 19 });
     });
 
     it('is not healthy and refuses appends before migrate; two stores migrating at once apply once', async () => {
@@ -103,6 +104,7 @@ function conformance(testStore: TestStore, kind: StoreKind): void {
           '0017_retention',
           '0018_lease_epoch',
           '0019_order_exceptions',
+          '0020_exceptions_by_code',
         ]);
         expect((await fresh.store.health()).ok).toBe(true);
         expect((await other.health()).ok).toBe(true);

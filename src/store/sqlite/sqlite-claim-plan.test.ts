@@ -1,6 +1,6 @@
 /**
  * Query plans that must not grow with the store (docs/benchmarks.md#volume--npm-run-benchvolume): SQLite's
- * EXPLAIN QUERY PLAN of the claim and of an order's open exceptions, on the schema every migration makes and
+ * EXPLAIN QUERY PLAN of the claim, of an order's open exceptions and of the open exceptions of a code, on the schema every migration makes and
  * without statistics (the hub never runs ANALYZE). A full scan of the outbox or the exceptions here costs
  * time in proportion to everything ever delivered or parked, retained rows included.
  */
@@ -47,6 +47,16 @@ describe('SQLite plans that stay flat with data', () => {
     );
     expect(plan(sql, ...params)).toEqual([
       'SEARCH exceptions USING INDEX exceptions_subject (subject=? AND status=?)',
+    ]);
+  });
+
+  it('the open exceptions of one code (the oversold rebalance) are read by code and status', () => {
+    const { sql, params } = exceptionListSql(
+      { code: 'oversold', status: 'open', limit: 101 },
+      (placeholder) => placeholder,
+    );
+    expect(plan(sql, ...params)).toEqual([
+      'SEARCH exceptions USING INDEX exceptions_code (code=? AND status=?)',
     ]);
   });
 
