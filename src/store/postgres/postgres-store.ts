@@ -203,28 +203,36 @@ export class PostgresStore implements Store {
     if (prepared.length === 0) return results;
     const client = await this.pool.connect();
     try {
-      const committed = await appendAutocommit(client, prepared, at, results).catch((error: unknown) => {
-        // A statement error (it carries an SQLSTATE) rolled the statement back: the group is replayed below.
-        // Anything else (the connection lost mid-commit) leaves the outcome unknown: every unit is rejected.
-        if (!isStatementError(error)) throw error;
-        return error;
-      });
-      if (committed === true) {
-        client.release();
-        return results;
-      }
-      await client.query(BEGIN_WRITE_SQL);
+      // A statement error (it carries an SQLSTATE) wrote nothing of the group: it is replayed below, unit by
+      // unit. Anything else (the connection lost mid-commit) leaves the outcome unknown: every unit is rejected.
+      let failed: { error: unknown } | undefined;
       try {
-        if (committed !== false) throw committed;
-        await appendUnitsDirect(client, prepared, at, results);
+        if (await appendAutocommit(client, prepared, at, results)) {
+          client.release();
+          return results;
+        }
       } catch (error) {
+        if (!isStatementError(error)) throw error;
+        failed = { error };
+      }
+      if (!failed) {
+        // A group of several statements: one transaction.
+        await client.query(BEGIN_WRITE_SQL);
+        try {
+          await appendUnitsDirect(client, prepared, at, results);
+        } catch (error) {
+          // A lost connection fails the ROLLBACK and the flush.
+          await client.query('ROLLBACK');
+          failed = { error };
+        }
+      }
+      if (failed) {
         // Rare (a malformed envelope, a constraint): the flush is replayed unit by unit, each in a
-        // savepoint, so only the failing unit is lost. A lost connection fails the ROLLBACK and the flush.
-        await client.query('ROLLBACK');
+        // savepoint, so only the failing unit is lost.
         for (const unit of prepared) results[unit.index] = [];
         const only = prepared.length === 1 ? prepared[0] : undefined;
         if (only) {
-          results[only.index] = toError(error);
+          results[only.index] = toError(failed.error);
           client.release();
           return results;
         }
