@@ -44,6 +44,12 @@ export class AvailabilityPublisher {
     );
   }
 
+  /** Whether ledger entries are left to publish. */
+  async pending(): Promise<boolean> {
+    const from = await this.store.log.cursor(PUBLISHER_CURSOR);
+    return (await this.store.inventory.ledgerAfter(from, 1)).length > 0;
+  }
+
   /**
    * Publishes the next batch of ledger entries; returns how many it consumed (0: caught up, or the cursor
    * was moved by another publisher meanwhile and nothing was written). `fence`: the lease this process

@@ -12,7 +12,7 @@ import { IdempotencyKeys } from '../idempotency-keys.js';
 import type { IngestService } from '../ingest-service.js';
 import { ProcessRegistry } from '../process-registry.js';
 import { type Singletons, singletonLoop } from '../singleton-lease.js';
-import { AvailabilityPublisher, PUBLISHER_CURSOR } from './availability-publisher.js';
+import { AvailabilityPublisher } from './availability-publisher.js';
 import { FACT_TYPES, FactApplier } from './fact-applier.js';
 import { Reconciliation } from './reconciliation.js';
 import { ReservationService } from './reservation-service.js';
@@ -79,10 +79,7 @@ export class InventoryEngine {
       'inventory-publisher',
       (fence) => this.publisher.step(fence),
       onError,
-      singleton('inventory-publisher', async () => {
-        const from = await store.log.cursor(PUBLISHER_CURSOR);
-        return (await store.inventory.ledgerAfter(from, 1)).length > 0;
-      }),
+      singleton('inventory-publisher', () => this.publisher.pending()),
     );
     const keepKeysMs = options.idempotencyTtlMs ?? 24 * 3600_000;
     let prunedAt = 0;
