@@ -35,6 +35,14 @@ export const KEYS = {
 export const ORDERS_PER_BLOCK = 4;
 export const REFUSED_ORDER = `SO-${MARKER}-${ORDERS_PER_BLOCK}`;
 const SPAN_DAYS = 90;
+/** The tables numbered by an AUTOINCREMENT key, and that key: renumbered per copied block. */
+const NUMBERED_TABLES = [
+  ['events', 'seq'],
+  ['outbox', 'id'],
+  ['delivery_attempts', 'id'],
+  ['exceptions', 'id'],
+  ['order_timeline', 'id'],
+];
 
 /** The hub's configuration for a store at `dbPath`, with the sinks at `sinkUrl`. */
 export function hubConfig(dbPath, sinkUrl) {
@@ -245,13 +253,7 @@ function fill(template, target, events, openEvery) {
   const blocks = Math.ceil(events / tplEvents);
   const stepSeconds = (SPAN_DAYS * 86_400) / blocks;
   const span = {};
-  for (const [table, key] of [
-    ['events', 'seq'],
-    ['outbox', 'id'],
-    ['delivery_attempts', 'id'],
-    ['exceptions', 'id'],
-    ['order_timeline', 'id'],
-  ])
+  for (const [table, key] of NUMBERED_TABLES)
     span[table] = db.prepare(`SELECT coalesce(max(${key}), 0) FROM tpl.${table}`).pluck().get();
   const pad = (n) => String(n).padStart(7, '0');
   // Names: the marker becomes the block number (the last block keeps the template's names).
@@ -359,13 +361,7 @@ function fill(template, target, events, openEvery) {
     console.error(`fill: index ${name} ${((Date.now() - t) / 1000).toFixed(0)} s`);
   }
   // The AUTOINCREMENT counters and the hub's cursors over the log: at its end.
-  for (const [table, key] of [
-    ['events', 'seq'],
-    ['outbox', 'id'],
-    ['delivery_attempts', 'id'],
-    ['exceptions', 'id'],
-    ['order_timeline', 'id'],
-  ]) {
+  for (const [table, key] of NUMBERED_TABLES) {
     db.prepare(`UPDATE sqlite_sequence SET seq = (SELECT max(${key}) FROM ${table}) WHERE name = ?`).run(
       table,
     );
