@@ -125,40 +125,35 @@ export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number):
   return results;
 }
 
-/** A counted on-hand figure from wms-east (stock for orders and reservations). */
-export function countCall(sku: string, onHand: number): Call {
+/** A single CloudEvent from wms-east, posted to `/v1/events`. */
+function wmsEventCall(label: string, id: string, type: string, data: Record<string, unknown>): Call {
   return call({
-    label: `count ${sku}`,
+    label,
     method: 'POST',
     path: '/v1/events',
     token: KEYS.wmsEast,
     contentType: 'application/cloudevents+json',
-    body: {
-      specversion: '1.0',
-      id: `count-${sku}`,
-      source: '/wms-east',
-      type: 'com.manifold.inventory.counted.v1',
-      data: { sku, location: 'DC-EAST', onHand },
-    },
+    body: { specversion: '1.0', id, source: '/wms-east', type, data },
+  });
+}
+
+/** A counted on-hand figure from wms-east (stock for orders and reservations). */
+export function countCall(sku: string, onHand: number): Call {
+  return wmsEventCall(`count ${sku}`, `count-${sku}`, 'com.manifold.inventory.counted.v1', {
+    sku,
+    location: 'DC-EAST',
+    onHand,
   });
 }
 
 /** The `n`th event of the ingest stream: +1 on key `n mod 30`. */
 export function ingestCall(n: number): Call {
   const sku = INGEST_KEYS[n % INGEST_KEYS.length] as string;
-  return call({
-    label: `ingest ${n}`,
-    method: 'POST',
-    path: '/v1/events',
-    token: KEYS.wmsEast,
-    contentType: 'application/cloudevents+json',
-    body: {
-      specversion: '1.0',
-      id: `ingest-${n}`,
-      source: '/wms-east',
-      type: 'com.manifold.inventory.adjusted.v1',
-      data: { sku, location: 'DC-EAST', delta: 1, reason: 'cycle_count' },
-    },
+  return wmsEventCall(`ingest ${n}`, `ingest-${n}`, 'com.manifold.inventory.adjusted.v1', {
+    sku,
+    location: 'DC-EAST',
+    delta: 1,
+    reason: 'cycle_count',
   });
 }
 
